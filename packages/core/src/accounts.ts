@@ -1,0 +1,59 @@
+import { z } from "zod";
+
+/**
+ * Account requests and the identity port. Cognito does the work on AWS; the local runtime embeds an
+ * implementation of the same Cognito API, so one adapter serves both.
+ */
+const email = z.string().trim().toLowerCase().email().max(254);
+const password = z.string().min(1).max(256);
+const code = z.string().trim().regex(/^\d{4,10}$/, "must be the numeric code from the email");
+
+export const SignUpInput = z.object({
+  email,
+  password,
+  username: z.string().trim().min(1).max(128).regex(/^[\p{L}\p{N}._-]+$/u, "may hold letters, digits, dot, dash and underscore").optional(),
+});
+export const ConfirmInput = z.object({ email, code });
+export const ResendCodeInput = z.object({ email });
+export const LoginInput = z
+  .object({ email: email.optional(), username: z.string().trim().min(1).max(254).optional(), password })
+  .refine((v) => v.email !== undefined || v.username !== undefined, { message: "Give an email or a username.", path: ["email"] });
+export const RefreshInput = z.object({ refreshToken: z.string().min(1).max(8192) });
+export const ForgotPasswordInput = z.object({ email });
+export const ResetPasswordInput = z.object({ email, code, password });
+export const LogoutInput = z.object({ refreshToken: z.string().min(1).max(8192) });
+
+export type SignUpInput = z.infer<typeof SignUpInput>;
+export type LoginInput = z.infer<typeof LoginInput>;
+
+export interface Tokens {
+  accessToken: string;
+  idToken: string;
+  refreshToken?: string;
+  expiresIn: number;
+}
+
+export interface Accounts {
+  signUp(input: SignUpInput): Promise<{ userId: string; confirmed: boolean }>;
+  confirm(email: string, code: string): Promise<void>;
+  resendCode(email: string): Promise<void>;
+  login(usernameOrEmail: string, password: string): Promise<Tokens>;
+  refresh(refreshToken: string): Promise<Tokens>;
+  forgotPassword(email: string): Promise<void>;
+  resetPassword(email: string, code: string, password: string): Promise<void>;
+  /** Revokes the refresh token and signs out every session of the access token's user. */
+  logout(accessToken: string, refreshToken: string): Promise<void>;
+}
+
+/** The login answer of the HTTP contract; `token` is the access token, kept for the original README's clients. */
+export function loginResponse(tokens: Tokens, message: string) {
+  return {
+    message,
+    token: tokens.accessToken,
+    accessToken: tokens.accessToken,
+    idToken: tokens.idToken,
+    ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}),
+    expiresIn: tokens.expiresIn,
+    tokenType: "Bearer" as const,
+  };
+}

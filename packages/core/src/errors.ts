@@ -1,0 +1,110 @@
+/**
+ * The error catalogue. Every failure a client can cause has a class here with a stable `code` and an
+ * HTTP status; anything else is an internal error whose details never reach the client.
+ */
+export abstract class AppError extends Error {
+  abstract readonly status: number;
+  abstract readonly code: string;
+  /** Extra, client-safe facts (what is left of the quota, which field was wrong). */
+  readonly details?: Record<string, unknown>;
+
+  constructor(message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    if (options?.details) this.details = options.details;
+  }
+}
+
+export class ValidationError extends AppError {
+  readonly status = 400;
+  readonly code: string;
+  constructor(message: string, options?: { code?: string; cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options);
+    this.code = options?.code ?? "ValidationError";
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  readonly status = 401;
+  readonly code: string;
+  constructor(message = "Authentication required.", options?: { code?: string; cause?: unknown }) {
+    super(message, options);
+    this.code = options?.code ?? "Unauthorized";
+  }
+}
+
+export class ForbiddenError extends AppError {
+  readonly status = 403;
+  readonly code: string;
+  constructor(message = "Forbidden.", options?: { code?: string; cause?: unknown }) {
+    super(message, options);
+    this.code = options?.code ?? "Forbidden";
+  }
+}
+
+export class NotFoundError extends AppError {
+  readonly status = 404;
+  readonly code = "NotFound";
+  constructor(message = "Not found.", options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export class ConflictError extends AppError {
+  readonly status = 409;
+  readonly code: string;
+  constructor(message: string, options?: { code?: string; cause?: unknown }) {
+    super(message, options);
+    this.code = options?.code ?? "Conflict";
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  readonly status = 413;
+  readonly code: string;
+  constructor(message: string, options?: { code?: string; cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options);
+    this.code = options?.code ?? "PayloadTooLarge";
+  }
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  readonly status = 415;
+  readonly code = "UnsupportedMediaType";
+  constructor(message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options);
+  }
+}
+
+export class TooManyRequestsError extends AppError {
+  readonly status = 429;
+  readonly code = "TooManyRequests";
+  constructor(message = "Too many requests, try again shortly.", options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A dependency (AWS, the network) failed. Its cause is logged, never shown. */
+export class InternalError extends AppError {
+  readonly status = 500;
+  readonly code = "InternalError";
+  constructor(message = "Something went wrong on our side.", options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: Record<string, unknown> };
+}
+
+/** What a client sees for any thrown value: AppErrors as they are, everything else as a bare 500. */
+export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
+  if (error instanceof AppError && error.status < 500) {
+    const body: ErrorBody = { error: { code: error.code, message: error.message } };
+    if (error.details) body.error.details = error.details;
+    return { status: error.status, body };
+  }
+  const status = error instanceof AppError ? error.status : 500;
+  const fallback = new InternalError();
+  return { status, body: { error: { code: status === 500 ? fallback.code : "ServiceUnavailable", message: fallback.message } } };
+}

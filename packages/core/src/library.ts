@@ -1,0 +1,151 @@
+import { z } from "zod";
+import { decodeCursor, encodeCursor } from "./cursor";
+import { NotFoundError, ValidationError } from "./errors";
+import { acceptFileName, contentDisposition } from "./file-name";
+import { isFileId } from "./ids";
+import { derivedPrefix, originalKey } from "./keys";
+import type { Limits } from "./limits";
+import type { MediaEvent } from "./media-event";
+import { toFileView, type FileView, type MediaRecord } from "./media-record";
+import type { Clock, EventPublisher, ListQuery, MediaRepository, ObjectStorage } from "./ports";
+import { fileIdBound } from "./time-bounds";
+
+export interface LibraryDeps {
+  repo: MediaRepository;
+  storage: ObjectStorage;
+  events: EventPublisher;
+  clock: Clock;
+  limits: Limits;
+  cursorSecret: string;
+}
+
+const isoDate = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), "must be an ISO 8601 date")
+  .transform((s) => Date.parse(s));
+
+export const ListFilesInput = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(512).optional(),
+  type: z.enum(["image", "audio"]).optional(),
+  q: z.string().trim().max(255).optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+});
+export type ListFilesInput = z.input<typeof ListFilesInput>;
+
+export async function listFiles(deps: LibraryDeps, userId: string, raw: ListFilesInput): Promise<{ files: FileView[]; nextCursor: string | null }> {
+  const input = ListFilesInput.parse(raw);
+  if (input.from !== undefined && input.to !== undefined && input.from > input.to) {
+    throw new ValidationError("`from` must not be after `to`.", { code: "InvalidRange" });
+  }
+  const q = input.q ? input.q.toLowerCase() : undefined;
+  const scope = JSON.stringify([input.type ?? "", q ?? "", input.from ?? "", input.to ?? ""]);
+  const now = deps.clock.now();
+  const query: ListQuery = { limit: input.limit };
+  if (input.cursor) query.after = decodeCursor(input.cursor, { userId, scope }, deps.cursorSecret, now).after;
+  if (input.type) query.kind = input.type;
+  if (q) query.q = q;
+  if (input.from !== undefined) query.fromId = fileIdBound(input.from, "low");
+  if (input.to !== undefined) query.toId = fileIdBound(input.to, "high");
+  const page = await deps.repo.list(userId, query, now);
+  const files = await Promise.all(page.records.map((r) => viewOf(deps, r)));
+  const nextCursor = page.lastFileId ? encodeCursor({ after: page.lastFileId }, { userId, scope }, deps.cursorSecret, now) : null;
+  return { files, nextCursor };
+}
+
+export async function getFile(deps: LibraryDeps, userId: string, fileId: string): Promise<FileView> {
+  return viewOf(deps, await mustFind(deps, userId, fileId));
+}
+
+/** A presigned GET that saves the file under its original name. */
+export async function downloadUrl(deps: LibraryDeps, userId: string, fileId: string): Promise<string> {
+  const record = await mustFind(deps, userId, fileId);
+  if (record.status !== "ready") throw new NotFoundError("The file is not available for download.");
+  return deps.storage.presignGet({
+    key: originalKey(userId, fileId),
+    expiresSeconds: deps.limits.urlExpiresSeconds,
+    disposition: contentDisposition("attachment", record.fileName),
+    contentType: record.contentType,
+  });
+}
+
+export const UpdateFileInput = z
+  .object({
+    fileName: z.string().max(1024).optional(),
+    description: z.string().max(1000).nullable().optional(),
+    tags: z
+      .array(z.string().trim().min(1).max(50).regex(/^[^\u0000-\u001f\u007f]+$/u, "must not contain control characters"))
+      .max(20)
+      .nullable()
+      .optional(),
+  })
+  .refine((v) => v.fileName !== undefined || v.description !== undefined || v.tags !== undefined, "Nothing to update.");
+export type UpdateFileInput = z.infer<typeof UpdateFileInput>;
+
+export async function updateFile(deps: LibraryDeps, userId: string, fileId: string, input: UpdateFileInput): Promise<FileView> {
+  assertFileId(fileId);
+  const patch: Parameters<MediaRepository["update"]>[2] = {};
+  if (input.fileName !== undefined) patch.fileName = acceptFileName(input.fileName);
+  if (input.description !== undefined) patch.description = input.description;
+  if (input.tags !== undefined) patch.tags = input.tags === null ? null : [...new Set(input.tags)];
+  const updated = await deps.repo.update(userId, fileId, patch);
+  if (!updated) throw new NotFoundError("No such file.");
+  return viewOf(deps, updated);
+}
+
+/** Deletes the object, its derived files and its record. Deleting what is already gone succeeds. */
+export async function deleteFile(deps: LibraryDeps, userId: string, fileId: string): Promise<void> {
+  assertFileId(fileId);
+  const key = originalKey(userId, fileId);
+  // Objects first: a record without an object is repaired by deleting again, an object without a
+  // record would be invisible storage the user pays for.
+  await deps.storage.remove([key]);
+  await deps.storage.removePrefix(derivedPrefix(userId, fileId));
+  const removed = await deps.repo.remove(userId, fileId);
+  if (removed) {
+    const event: MediaEvent = {
+      type: "media.deleted",
+      fileId,
+      userId,
+      key,
+      contentType: removed.contentType,
+      size: removed.size,
+      metadata: { ...removed.metadata },
+      at: new Date(deps.clock.now()).toISOString(),
+    };
+    await deps.events.publish(event);
+  }
+}
+
+export async function usageOf(deps: Pick<LibraryDeps, "repo" | "clock" | "limits">, userId: string) {
+  const usage = await deps.repo.usage(userId, deps.clock.now());
+  return { files: usage.files, bytes: usage.bytes, quotaBytes: deps.limits.quotaBytes };
+}
+
+async function mustFind(deps: LibraryDeps, userId: string, fileId: string): Promise<MediaRecord> {
+  assertFileId(fileId);
+  const record = await deps.repo.get(userId, fileId);
+  // Someone else's file and a missing one are indistinguishable by design: the lookup is by the
+  // caller's own partition, so another user's id simply finds nothing.
+  if (!record || (record.status === "pending" && record.expiresAt !== undefined && record.expiresAt * 1000 < deps.clock.now())) {
+    throw new NotFoundError("No such file.");
+  }
+  return record;
+}
+
+function assertFileId(fileId: string): void {
+  if (!isFileId(fileId)) throw new NotFoundError("No such file.");
+}
+
+async function viewOf(deps: LibraryDeps, record: MediaRecord): Promise<FileView> {
+  if (record.status !== "ready") return toFileView(record, {});
+  const key = originalKey(record.userId, record.fileId);
+  const expiresSeconds = deps.limits.urlExpiresSeconds;
+  const [fileUrl, downloadUrl, thumbnailUrl] = await Promise.all([
+    deps.storage.presignGet({ key, expiresSeconds, disposition: contentDisposition("inline", record.fileName), contentType: record.contentType }),
+    deps.storage.presignGet({ key, expiresSeconds, disposition: contentDisposition("attachment", record.fileName), contentType: record.contentType }),
+    record.thumbnailKey ? deps.storage.presignGet({ key: record.thumbnailKey, expiresSeconds, contentType: "image/webp" }) : undefined,
+  ]);
+  return toFileView(record, thumbnailUrl ? { fileUrl, downloadUrl, thumbnailUrl } : { fileUrl, downloadUrl });
+}

@@ -1,0 +1,69 @@
+import { UnsupportedMediaTypeError, ValidationError } from "./errors";
+
+export type MediaKind = "image" | "audio";
+
+/**
+ * The allowlist. SVG is deliberately absent: it is a document that can carry script, not an image we
+ * can serve inline safely. Aliases map the names browsers and tools really send to one canonical type,
+ * so that the presigned policy binds exactly what the client will send.
+ */
+const CANONICAL: Record<string, MediaKind> = {
+  "image/jpeg": "image",
+  "image/png": "image",
+  "image/gif": "image",
+  "image/webp": "image",
+  "image/avif": "image",
+  "image/heic": "image",
+  "image/heif": "image",
+  "audio/mpeg": "audio",
+  "audio/mp4": "audio",
+  "audio/aac": "audio",
+  "audio/ogg": "audio",
+  "audio/opus": "audio",
+  "audio/wav": "audio",
+  "audio/flac": "audio",
+  "audio/webm": "audio",
+};
+
+const ALIASES: Record<string, string> = {
+  "image/jpg": "image/jpeg",
+  "image/pjpeg": "image/jpeg",
+  "audio/mp3": "audio/mpeg",
+  "audio/x-m4a": "audio/mp4",
+  "audio/m4a": "audio/mp4",
+  "audio/x-aac": "audio/aac",
+  "audio/x-wav": "audio/wav",
+  "audio/wave": "audio/wav",
+  "audio/vnd.wave": "audio/wav",
+  "audio/x-flac": "audio/flac",
+};
+
+export const ALLOWED_CONTENT_TYPES: readonly string[] = Object.keys(CANONICAL);
+
+/**
+ * Lower-cases, strips parameters (`audio/mpeg; charset=binary`) and resolves aliases. Parameters are
+ * dropped rather than refused because real clients add them to perfectly good uploads.
+ */
+export function normalizeContentType(raw: string): string {
+  const base = raw.split(";", 1)[0]!.trim().toLowerCase();
+  if (!/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/.test(base)) {
+    throw new ValidationError(`"${raw.slice(0, 100)}" is not a media type.`, { code: "InvalidContentType" });
+  }
+  return ALIASES[base] ?? base;
+}
+
+export function mediaKindOf(contentType: string): MediaKind | undefined {
+  return CANONICAL[contentType];
+}
+
+/** Normalises and checks against the allowlist; the result is what the upload policy binds. */
+export function acceptContentType(raw: string): { contentType: string; kind: MediaKind } {
+  const contentType = normalizeContentType(raw);
+  const kind = mediaKindOf(contentType);
+  if (!kind) {
+    throw new UnsupportedMediaTypeError(`${contentType} is not accepted. Upload an image or audio file.`, {
+      details: { allowed: ALLOWED_CONTENT_TYPES },
+    });
+  }
+  return { contentType, kind };
+}

@@ -1,0 +1,35 @@
+/**
+ * The one route table. The Api stack creates a route per entry, the local gateway serves the same
+ * entries, and each names the handler module under packages/functions/src that serves it.
+ */
+export interface RouteDefinition {
+  method: "GET" | "POST" | "PATCH" | "DELETE";
+  path: string;
+  /** Module path under packages/functions/src, exporting `handler`. */
+  handler: string;
+  /** Whether the Lambda authorizer guards the route. */
+  auth: boolean;
+}
+
+export const ROUTES: readonly RouteDefinition[] = [
+  { method: "GET", path: "/health", handler: "api/health", auth: false },
+  { method: "POST", path: "/signup", handler: "api/signup", auth: false },
+  { method: "POST", path: "/confirm", handler: "api/confirm", auth: false },
+  { method: "POST", path: "/resend-code", handler: "api/resend-code", auth: false },
+  { method: "POST", path: "/login", handler: "api/login", auth: false },
+  { method: "POST", path: "/refresh", handler: "api/refresh", auth: false },
+  { method: "POST", path: "/forgot-password", handler: "api/forgot-password", auth: false },
+  { method: "POST", path: "/reset-password", handler: "api/reset-password", auth: false },
+  { method: "POST", path: "/logout", handler: "api/logout", auth: true },
+  { method: "POST", path: "/upload", handler: "api/upload", auth: true },
+  { method: "GET", path: "/retrieve", handler: "api/retrieve", auth: true },
+  { method: "GET", path: "/files/{fileId}", handler: "api/get-file", auth: true },
+  { method: "GET", path: "/files/{fileId}/download", handler: "api/download-file", auth: true },
+  { method: "PATCH", path: "/files/{fileId}", handler: "api/update-file", auth: true },
+  { method: "DELETE", path: "/files/{fileId}", handler: "api/delete-file", auth: true },
+  { method: "GET", path: "/me", handler: "api/me", auth: true },
+];
+
+export function routeKey(route: Pick<RouteDefinition, "method" | "path">): string {
+  return `${route.method} ${route.path}`;
+}

@@ -1,0 +1,23 @@
+/**
+ * The one table definition, read by the Storage stack and by the local runtime's table creation, so
+ * that the shape tested against dynalite is the shape deployed.
+ *
+ * Items:
+ * - a file:  pk `USER#{sub}`, sk `FILE#{fileId}`; gsi1pk `USER#{sub}#{kind}`, gsi1sk `FILE#{fileId}`
+ * - usage:   pk `USER#{sub}`, sk `USAGE`
+ * fileIds are ULIDs, so descending sort keys list newest first.
+ */
+export const TABLE = {
+  partitionKey: "pk",
+  sortKey: "sk",
+  byKindIndex: { name: "byKind", partitionKey: "gsi1pk", sortKey: "gsi1sk" },
+  /** Epoch seconds; set on pending records so an upload that never arrives disappears. */
+  timeToLiveAttribute: "expiresAt",
+} as const;
+
+export const keysFor = {
+  userPartition: (userId: string) => `USER#${userId}`,
+  file: (fileId: string) => `FILE#${fileId}`,
+  kindPartition: (userId: string, kind: string) => `USER#${userId}#${kind}`,
+  usage: "USAGE",
+} as const;

@@ -1,0 +1,96 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { SQSEvent } from "aws-lambda";
+import { DurableQueue } from "./durable-queue";
+import { startSqsConsumer } from "./sqs-consumer";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "queue-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function openPair() {
+  const dlq = await DurableQueue.open({ dir: join(dir, "dlq"), name: "dlq", visibilityTimeoutSeconds: 30 });
+  const queue = await DurableQueue.open({ dir: join(dir, "q"), name: "q", visibilityTimeoutSeconds: 30, deadLetter: { queue: dlq, maxReceiveCount: 5 } });
+  return { queue, dlq };
+}
+
+describe("durable queue", () => {
+  it("keeps accepted messages across a restart, in-flight ones reappearing after their timeout", async () => {
+    const { queue } = await openPair();
+    await queue.send("a", 1000);
+    await queue.send("b", 1001);
+    const [first] = await queue.receive(1, 2000);
+    expect(first?.body).toBe("a");
+    const reopened = (await openPair()).queue;
+    expect(reopened.size).toBe(2);
+    expect((await reopened.receive(10, 2001)).map((m) => m.body)).toEqual(["b"]);
+    const later = await reopened.receive(10, 2000 + 31_000);
+    expect(later.map((m) => [m.body, m.receiveCount])).toEqual([["a", 2], ["b", 2]]);
+  });
+
+  it("hides received messages, ignores stale receipts and deletes with the current one", async () => {
+    const { queue } = await openPair();
+    await queue.send("x", 0);
+    const [m1] = await queue.receive(1, 10);
+    expect(await queue.receive(1, 20)).toEqual([]);
+    const [m2] = await queue.receive(1, 10 + 30_000);
+    await queue.delete(m1!.receiptHandle!);
+    expect(queue.size).toBe(1);
+    await queue.delete(m2!.receiptHandle!);
+    expect(queue.size).toBe(0);
+    expect((await readdir(join(dir, "q"))).length).toBe(0);
+  });
+
+  it("moves a message to the dead-letter queue on the receive after the fifth", async () => {
+    const { queue, dlq } = await openPair();
+    const sent = await queue.send("poison", 0);
+    for (let i = 1; i <= 5; i++) expect((await queue.receive(1, i * 60_000)).length).toBe(1);
+    expect(await queue.receive(1, 6 * 60_000)).toEqual([]);
+    expect(queue.size).toBe(0);
+    expect(dlq.list().map((m) => [m.messageId, m.body, m.receiveCount])).toEqual([[sent.messageId, "poison", 5]]);
+  });
+});
+
+describe("SQS consumer", () => {
+  it("delivers SQS-shaped batches, retries only reported failures, and dead-letters a message that keeps failing", async () => {
+    const { queue, dlq } = await openPair();
+    const seen: SQSEvent[] = [];
+    const attempts = new Map<string, number>();
+    for (let i = 0; i < 8; i++) await queue.send(`ok-${i}`);
+    await queue.send("flaky");
+    await queue.send("bad");
+    const consumer = startSqsConsumer({
+      queue,
+      queueArn: "arn:aws:sqs:us-east-1:000000000000:q",
+      region: "us-east-1",
+      retryDelayMs: () => 5,
+      handler: async (event) => {
+        seen.push(event);
+        const failures = [];
+        for (const r of event.Records) {
+          attempts.set(r.body, (attempts.get(r.body) ?? 0) + 1);
+          if (r.body === "bad" || (r.body === "flaky" && attempts.get("flaky")! < 3)) failures.push({ itemIdentifier: r.messageId });
+        }
+        return { batchItemFailures: failures };
+      },
+    });
+    await consumer.idle();
+    await consumer.stop();
+    const record = seen[0]!.Records[0]!;
+    expect(record).toMatchObject({ eventSource: "aws:sqs", eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:q", awsRegion: "us-east-1" });
+    expect(record.messageId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(record.receiptHandle).toContain(record.messageId);
+    expect(record.attributes.ApproximateReceiveCount).toBe("1");
+    expect(seen[0]!.Records.length).toBe(10);
+    expect(attempts.get("ok-0")).toBe(1);
+    expect(attempts.get("flaky")).toBe(3);
+    expect(attempts.get("bad")).toBe(5);
+    expect(dlq.list().map((m) => m.body)).toEqual(["bad"]);
+  });
+});

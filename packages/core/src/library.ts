@@ -32,10 +32,9 @@ export const ListFilesInput = z.object({
   from: isoDate.optional(),
   to: isoDate.optional(),
 });
-export type ListFilesInput = z.input<typeof ListFilesInput>;
+export type ListFilesInput = z.output<typeof ListFilesInput>;
 
-export async function listFiles(deps: LibraryDeps, userId: string, raw: ListFilesInput): Promise<{ files: FileView[]; nextCursor: string | null }> {
-  const input = ListFilesInput.parse(raw);
+export async function listFiles(deps: LibraryDeps, userId: string, input: ListFilesInput): Promise<{ files: FileView[]; nextCursor: string | null }> {
   if (input.from !== undefined && input.to !== undefined && input.from > input.to) {
     throw new ValidationError("`from` must not be after `to`.", { code: "InvalidRange" });
   }

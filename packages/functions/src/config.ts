@@ -1,0 +1,79 @@
+import { z } from "zod";
+import { DEFAULT_LIMITS, type Limits } from "@media/core/limits";
+
+/**
+ * The functions' configuration, parsed once per cold start from plain environment variables that the
+ * stacks (or the local runtime) set. A missing or malformed variable fails with its name; resource
+ * names never get a plausible default.
+ */
+const positiveInt = z.coerce.number().int().positive();
+
+const Schema = z.object({
+  AWS_REGION: z.string().min(1),
+  TABLE_NAME: z.string().min(1),
+  BUCKET_NAME: z.string().min(1),
+  TOPIC_ARN: z.string().min(1),
+  USER_POOL_ID: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/, "must be a Cognito user pool id like us-east-1_AbC123"),
+  USER_POOL_CLIENT_ID: z.string().min(1),
+  CURSOR_SECRET: z.string().min(16, "must be at least 16 characters"),
+  MAX_FILE_BYTES: positiveInt.default(DEFAULT_LIMITS.maxFileBytes),
+  QUOTA_BYTES: positiveInt.default(DEFAULT_LIMITS.quotaBytes),
+  UPLOAD_EXPIRES_SECONDS: positiveInt.max(15 * 60).default(DEFAULT_LIMITS.uploadExpiresSeconds),
+  URL_EXPIRES_SECONDS: positiveInt.max(7 * 24 * 3600).default(DEFAULT_LIMITS.urlExpiresSeconds),
+  /** Path-style S3 URLs: needed by S3-compatible endpoints that have no per-bucket host names. */
+  S3_FORCE_PATH_STYLE: z.enum(["true", "false"]).default("false"),
+  /**
+   * The user pool's JWKS as JSON, when the verifier must not fetch it (the local runtime, whose keys are
+   * not on Cognito's host). On AWS it is absent and the keys are fetched at cold start.
+   */
+  JWKS_JSON: z.string().optional(),
+});
+
+export type FunctionsConfig = {
+  region: string;
+  tableName: string;
+  bucketName: string;
+  topicArn: string;
+  userPoolId: string;
+  userPoolClientId: string;
+  cursorSecret: string;
+  limits: Limits;
+  s3ForcePathStyle: boolean;
+  jwksJson?: string;
+};
+
+export function parseConfig(env: NodeJS.ProcessEnv): FunctionsConfig {
+  const result = Schema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`Invalid function configuration: ${problems}`);
+  }
+  const e = result.data;
+  if (e.MAX_FILE_BYTES > e.QUOTA_BYTES) throw new Error("Invalid function configuration: MAX_FILE_BYTES is larger than QUOTA_BYTES");
+  const config: FunctionsConfig = {
+    region: e.AWS_REGION,
+    tableName: e.TABLE_NAME,
+    bucketName: e.BUCKET_NAME,
+    topicArn: e.TOPIC_ARN,
+    userPoolId: e.USER_POOL_ID,
+    userPoolClientId: e.USER_POOL_CLIENT_ID,
+    cursorSecret: e.CURSOR_SECRET,
+    limits: {
+      maxFileBytes: e.MAX_FILE_BYTES,
+      quotaBytes: e.QUOTA_BYTES,
+      uploadExpiresSeconds: e.UPLOAD_EXPIRES_SECONDS,
+      urlExpiresSeconds: e.URL_EXPIRES_SECONDS,
+    },
+    s3ForcePathStyle: e.S3_FORCE_PATH_STYLE === "true",
+  };
+  if (e.JWKS_JSON) config.jwksJson = e.JWKS_JSON;
+  return config;
+}
+
+let cached: FunctionsConfig | undefined;
+
+/** The process's configuration, parsed on first use (the cold start), not at import time. */
+export function config(): FunctionsConfig {
+  cached ??= parseConfig(process.env);
+  return cached;
+}

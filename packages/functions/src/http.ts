@@ -1,0 +1,109 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import type { z, ZodTypeAny } from "zod";
+import { toErrorResponse, UnauthorizedError, ValidationError } from "@media/core/errors";
+import { log } from "./log";
+
+/** What the authorizer hands every protected route (API Gateway puts it under authorizer.lambda). */
+export interface AuthorizerContext {
+  userId: string;
+  email?: string;
+}
+
+export type HttpEvent = APIGatewayProxyEventV2 & {
+  requestContext: APIGatewayProxyEventV2["requestContext"] & { authorizer?: { lambda?: Partial<AuthorizerContext> } };
+};
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * The one HTTP wrapper: runs a route, renders every thrown error as `{error: {code, message}}` with its
+ * status, logs 5xx causes with the request id, and never lets a stack trace or an AWS message out.
+ */
+export function route(fn: (event: HttpEvent, context: Context) => Promise<Reply>) {
+  return async (event: HttpEvent, context: Context): Promise<HttpResult> => {
+    const requestId = event.requestContext?.requestId ?? context?.awsRequestId;
+    try {
+      return render(await fn(event, context));
+    } catch (error) {
+      const { status, body } = toErrorResponse(error);
+      if (status >= 500) log.error("request failed", { requestId, routeKey: event.routeKey, error });
+      else log.info("request refused", { requestId, routeKey: event.routeKey, status, code: body.error.code });
+      return render({ status, body });
+    }
+  };
+}
+
+function render(reply: Reply): HttpResult {
+  const headers: Record<string, string> = { "cache-control": "no-store", ...reply.headers };
+  if (reply.body === undefined) return { statusCode: reply.status, headers };
+  return {
+    statusCode: reply.status,
+    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+    body: JSON.stringify(reply.body),
+  };
+}
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+/** The JSON body parsed and validated by the core schema of the call it feeds. */
+export function jsonBody<S extends ZodTypeAny>(event: HttpEvent, schema: S): z.output<S> {
+  let text = event.body ?? "";
+  if (event.isBase64Encoded) text = Buffer.from(text, "base64").toString("utf8");
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new ValidationError("The request body is too large.", { code: "BodyTooLarge" });
+  const type = header(event, "content-type");
+  if (type && !/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new ValidationError("Send the request body as application/json.", { code: "UnsupportedContentType" });
+  }
+  let parsed: unknown;
+  try {
+    parsed = text.trim() === "" ? undefined : JSON.parse(text);
+  } catch (cause) {
+    throw new ValidationError("The request body is not valid JSON.", { code: "InvalidJson", cause });
+  }
+  if (parsed === undefined) throw new ValidationError("A JSON request body is required.", { code: "MissingBody" });
+  return validate(schema, parsed);
+}
+
+/** Query string parameters validated by a core schema. */
+export function queryParams<S extends ZodTypeAny>(event: HttpEvent, schema: S): z.output<S> {
+  return validate(schema, event.queryStringParameters ?? {});
+}
+
+export function validate<S extends ZodTypeAny>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const fields = result.error.issues.map((i) => ({ field: i.path.join(".") || "(body)", problem: i.message }));
+  const first = fields[0]!;
+  throw new ValidationError(`${first.field}: ${first.problem}`, { code: "ValidationError", details: { fields } });
+}
+
+export function pathParam(event: HttpEvent, name: string): string {
+  const value = event.pathParameters?.[name];
+  if (!value) throw new ValidationError(`Missing path parameter ${name}.`);
+  return value;
+}
+
+/** The caller, as the authorizer established it. Missing context means a misconfigured route: refuse. */
+export function caller(event: HttpEvent): AuthorizerContext {
+  const ctx = event.requestContext.authorizer?.lambda;
+  if (!ctx?.userId) throw new UnauthorizedError();
+  return ctx.email ? { userId: ctx.userId, email: ctx.email } : { userId: ctx.userId };
+}
+
+export function header(event: HttpEvent, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === lower) return v;
+  return undefined;
+}
+
+export function bearerToken(event: HttpEvent): string {
+  const value = header(event, "authorization");
+  const match = value?.match(/^Bearer\s+(\S+)$/i);
+  if (!match) throw new UnauthorizedError();
+  return match[1]!;
+}

@@ -1,0 +1,71 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { LocalTopic, SnsNotification } from "./topic";
+
+/**
+ * The SNS API's Publish action over the AWS query protocol, the one the SDK's SNS client speaks, so
+ * the functions' SNS adapter runs unchanged. Only the topics given exist.
+ */
+export async function startLocalSns({ topics, port = 0 }: { topics: LocalTopic[]; port?: number }): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const byArn = new Map(topics.map((t) => [t.arn, t]));
+  const server: Server = createServer((req, res) => {
+    void handle(req).then(
+      ({ status, xml }) => {
+        res.writeHead(status, { "content-type": "text/xml", "x-amzn-requestid": randomUUID() });
+        res.end(xml);
+      },
+      () => {
+        res.writeHead(500, { "content-type": "text/xml" });
+        res.end(errorXml("InternalError", "Internal error"));
+      },
+    );
+  });
+
+  async function handle(req: IncomingMessage): Promise<{ status: number; xml: string }> {
+    if (req.method !== "POST") return { status: 400, xml: errorXml("InvalidAction", "Only POST is supported.") };
+    if (!/^AWS4-HMAC-SHA256 Credential=/.test(req.headers.authorization ?? "")) {
+      return { status: 403, xml: errorXml("MissingAuthenticationToken", "Request is missing Authentication Token") };
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      // SNS messages are at most 256 KiB; the form encoding makes the body somewhat larger.
+      if (size > 1024 * 1024) return { status: 400, xml: errorXml("InvalidParameter", "Message too long") };
+      chunks.push(chunk as Buffer);
+    }
+    const form = new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+    if (form.get("Action") !== "Publish") return { status: 400, xml: errorXml("InvalidAction", `Unsupported action ${form.get("Action")}`) };
+    const topic = byArn.get(form.get("TopicArn") ?? "");
+    if (!topic) return { status: 404, xml: errorXml("NotFound", "Topic does not exist") };
+    const message = form.get("Message");
+    if (!message) return { status: 400, xml: errorXml("InvalidParameter", "Invalid parameter: Message") };
+    if (Buffer.byteLength(message) > 256 * 1024) return { status: 400, xml: errorXml("InvalidParameter", "Invalid parameter: Message too long") };
+    const attributes: SnsNotification["MessageAttributes"] = {};
+    for (let i = 1; form.has(`MessageAttributes.entry.${i}.Name`); i++) {
+      const name = form.get(`MessageAttributes.entry.${i}.Name`)!;
+      attributes[name] = {
+        Type: form.get(`MessageAttributes.entry.${i}.Value.DataType`) ?? "String",
+        Value: form.get(`MessageAttributes.entry.${i}.Value.StringValue`) ?? "",
+      };
+    }
+    const messageId = topic.publish(message, attributes, form.get("Subject") ?? undefined);
+    return {
+      status: 200,
+      xml: `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>${messageId}</MessageId></PublishResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`,
+    };
+  }
+
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${bound}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function errorXml(code: string, message: string): string {
+  const esc = message.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+  return `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${esc}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`;
+}

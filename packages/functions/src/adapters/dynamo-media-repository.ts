@@ -1,0 +1,634 @@
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type NativeAttributeValue,
+  type QueryCommandInput,
+} from "@aws-sdk/lib-dynamodb";
+import { ConflictError, TooManyRequestsError } from "@media/core/errors";
+import type { MediaMetadata, MediaRecord, MediaStatus } from "@media/core/media-record";
+import type { MediaKind } from "@media/core/media-types";
+import type { Clock, ListPage, ListQuery, MediaRepository, ReadyResult, Usage } from "@media/core/ports";
+import { QuotaExceededError } from "@media/core/quota";
+import { TABLE, keysFor } from "@media/core/table";
+
+/**
+ * The MediaRepository on DynamoDB, without transactions (dynalite, the local DynamoDB, has none).
+ *
+ * The usage item (`USER#{sub}` / `USAGE`) holds
+ * - `files`, `bytes`: what the user's ready files take;
+ * - `committed`: `bytes` plus every reservation still in the ledger, kept by the same atomic writes, so
+ *   that "does this upload fit?" is a condition DynamoDB evaluates (`committed <= quota - size`) instead
+ *   of a read-modify-write: concurrent presigns racing for the last bytes cannot together exceed the
+ *   quota, and none of them has to retry because another one won;
+ * - `pendingUploads`: how many reservations there are (capped);
+ * - `ledger`: one entry per file in flight, `{fileId: {state, size, until?}}`:
+ *     `reserved`: a pending upload holding its declared size until `until` (= the record's expiresAt);
+ *     `counted`:  the file was counted into files/bytes (with `size`, the stored size) and its record
+ *                 has not yet been confirmed ready. It is the idempotency token of markReady.
+ *
+ * Exactly-once usage comes from the ledger entry of each file: every change of files/bytes/committed
+ * happens in the same conditional write that moves that file's entry from one state to the next
+ * (reserve: absent → reserved; claim: reserved → counted; release/prune: reserved → absent;
+ * settle: counted → absent, keeping the count; undo: counted → absent, taking it back), so a retried or
+ * concurrent step fails its condition instead of counting twice. Invariant: committed = bytes + the
+ * sizes of all `reserved` entries; a file is counted in bytes iff its record is ready or its entry is
+ * `counted`.
+ *
+ * Dead records: a pending record whose `expiresAt` (epoch seconds) has passed is dead. DynamoDB's TTL
+ * deletes it up to 48 h later and dynalite never does, so every read hides it, and its reservation stops
+ * counting and is pruned by the next presign. Calls whose port signature has no `now` (get, update,
+ * remove) use the clock given here.
+ */
+export interface DynamoMediaRepositoryOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  /** Decides which pending records are dead in get, update and remove. Defaults to the system clock. */
+  clock?: Clock;
+  /** Reservations a user may hold at once (pending uploads); keeps the usage item small. */
+  maxPendingUploads?: number;
+  /** Bound on re-reads after a lost race before answering 429. */
+  maxAttempts?: number;
+  /** Items one list call may examine before it returns what it has, with a cursor to continue. */
+  maxExaminedPerList?: number;
+}
+
+type LedgerEntry = { state: "reserved"; size: number; until: number } | { state: "counted"; size: number };
+
+interface UsageItem {
+  files: number;
+  bytes: number;
+  committed: number;
+  pendingUploads: number;
+  ledger: Record<string, LedgerEntry>;
+}
+
+type Item = Record<string, NativeAttributeValue>;
+
+const A = {
+  files: "files",
+  bytes: "bytes",
+  committed: "committed",
+  pendingUploads: "pendingUploads",
+  ledger: "ledger",
+  state: "state",
+  size: "size",
+  status: "status",
+  expiresAt: TABLE.timeToLiveAttribute,
+  fileNameLower: "fileNameLower",
+} as const;
+
+// Every fileId is a ULID in Crockford base32 (0-9, A-Z); sort keys compare as UTF-8 bytes, so
+// "FILE#~" sorts after every file and before nothing else of a user's partition that starts with FILE#.
+const FILE_SK_LOW = keysFor.file("");
+const FILE_SK_HIGH = keysFor.file("~");
+const PRUNE_BATCH = 50;
+
+export function createDynamoMediaRepository(options: DynamoMediaRepositoryOptions): MediaRepository {
+  const { client, tableName } = options;
+  const clock = options.clock ?? { now: () => Date.now() };
+  const maxPending = options.maxPendingUploads ?? 100;
+  const maxAttempts = options.maxAttempts ?? 10;
+  const maxExamined = options.maxExaminedPerList ?? 5_000;
+
+  const fileKey = (userId: string, fileId: string) => ({
+    [TABLE.partitionKey]: keysFor.userPartition(userId),
+    [TABLE.sortKey]: keysFor.file(fileId),
+  });
+  const usageKey = (userId: string) => ({
+    [TABLE.partitionKey]: keysFor.userPartition(userId),
+    [TABLE.sortKey]: keysFor.usage,
+  });
+
+  async function readUsage(userId: string): Promise<UsageItem | undefined> {
+    const { Item } = await call(client.send(new GetCommand({ TableName: tableName, Key: usageKey(userId), ConsistentRead: true })));
+    return Item ? usageFromItem(Item) : undefined;
+  }
+
+  /** Runs a conditional update; false when its condition failed. */
+  async function conditionalUpdate(userId: string, sk: string, x: Expr, update: string, condition: string): Promise<boolean> {
+    const key = { [TABLE.partitionKey]: keysFor.userPartition(userId), [TABLE.sortKey]: sk };
+    const result = await conditional(
+      client.send(new UpdateCommand({ TableName: tableName, Key: key, UpdateExpression: update, ConditionExpression: condition, ...x.params() })),
+    );
+    return result !== undefined;
+  }
+
+  async function createUsageItem(userId: string): Promise<void> {
+    const item: Item = { ...usageKey(userId), files: 0, bytes: 0, committed: 0, pendingUploads: 0, ledger: {} };
+    await conditional(
+      client.send(
+        new PutCommand({ TableName: tableName, Item: item, ConditionExpression: "attribute_not_exists(#pk)", ExpressionAttributeNames: { "#pk": TABLE.partitionKey } }),
+      ),
+    );
+  }
+
+  /** reserved → absent, giving the declared bytes back. */
+  function release(userId: string, fileId: string, size: number): Promise<boolean> {
+    const x = new Expr();
+    const entry = x.path(A.ledger, fileId);
+    return conditionalUpdate(
+      userId,
+      keysFor.usage,
+      x,
+      `REMOVE ${entry} ADD ${x.name(A.committed)} ${x.value(-size)}, ${x.name(A.pendingUploads)} ${x.value(-1)}`,
+      `${entry}.${x.name(A.state)} = ${x.value("reserved")} AND ${entry}.${x.name(A.size)} = ${x.value(size)}`,
+    );
+  }
+
+  /** reserved (declared) → counted (stored): the file enters files/bytes, its reservation leaves. */
+  function claim(userId: string, fileId: string, declared: number, stored: number): Promise<boolean> {
+    const x = new Expr();
+    const entry = x.path(A.ledger, fileId);
+    return conditionalUpdate(
+      userId,
+      keysFor.usage,
+      x,
+      `SET ${entry} = ${x.value({ state: "counted", size: stored })} ` +
+        `ADD ${x.name(A.files)} ${x.value(1)}, ${x.name(A.bytes)} ${x.value(stored)}, ` +
+        `${x.name(A.committed)} ${x.value(stored - declared)}, ${x.name(A.pendingUploads)} ${x.value(-1)}`,
+      `${entry}.${x.name(A.state)} = ${x.value("reserved")} AND ${entry}.${x.name(A.size)} = ${x.value(declared)}`,
+    );
+  }
+
+  /** counted → absent, the count kept: the record is confirmed ready. Exactly one caller gets true. */
+  function settle(userId: string, fileId: string): Promise<boolean> {
+    const x = new Expr();
+    const entry = x.path(A.ledger, fileId);
+    return conditionalUpdate(userId, keysFor.usage, x, `REMOVE ${entry}`, `${entry}.${x.name(A.state)} = ${x.value("counted")}`);
+  }
+
+  /** counted → absent, the count taken back: the record it was counted for is gone (or not ready). */
+  function uncount(userId: string, fileId: string, size: number): Promise<boolean> {
+    const x = new Expr();
+    const entry = x.path(A.ledger, fileId);
+    const minus = x.value(-size);
+    return conditionalUpdate(
+      userId,
+      keysFor.usage,
+      x,
+      `REMOVE ${entry} ADD ${x.name(A.files)} ${x.value(-1)}, ${x.name(A.bytes)} ${minus}, ${x.name(A.committed)} ${minus}`,
+      `${entry}.${x.name(A.state)} = ${x.value("counted")} AND ${entry}.${x.name(A.size)} = ${x.value(size)}`,
+    );
+  }
+
+  /**
+   * After a record was deleted: gives back whatever it held. Only the caller whose delete returned the
+   * record gets here, which is what prevents a double decrement for a settled ready file (the plain ADD).
+   */
+  async function releaseRemoved(userId: string, old: MediaRecord): Promise<void> {
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const entry = (await readUsage(userId))?.ledger[old.fileId];
+      if (!entry) {
+        if (old.status === "ready") {
+          const x = new Expr();
+          const minus = x.value(-old.size);
+          await call(
+            client.send(
+              new UpdateCommand({
+                TableName: tableName,
+                Key: usageKey(userId),
+                UpdateExpression: `ADD ${x.name(A.files)} ${x.value(-1)}, ${x.name(A.bytes)} ${minus}, ${x.name(A.committed)} ${minus}`,
+                ...x.params(),
+              }),
+            ),
+          );
+        }
+        return;
+      }
+      // A reserved entry (pending record): release it and look again. A counted one (markReady got
+      // half-way, or the ready record was never settled): take the count back; markReady's own
+      // clean-up races for the same entry and exactly one of the two wins.
+      if (entry.state === "reserved") await release(userId, old.fileId, entry.size);
+      else if (await uncount(userId, old.fileId, entry.size)) return;
+    }
+    throw new TooManyRequestsError("The file was deleted but its usage could not be updated; try again.");
+  }
+
+  async function pruneReservations(userId: string, expired: [string, { size: number }][]): Promise<void> {
+    for (let i = 0; i < expired.length; i += PRUNE_BATCH) {
+      const batch = expired.slice(i, i + PRUNE_BATCH);
+      const x = new Expr();
+      const paths = batch.map(([fileId]) => x.path(A.ledger, fileId));
+      const freed = batch.reduce((sum, [, entry]) => sum + entry.size, 0);
+      const reserved = x.value("reserved");
+      const pruned = await conditionalUpdate(
+        userId,
+        keysFor.usage,
+        x,
+        `REMOVE ${paths.join(", ")} ADD ${x.name(A.committed)} ${x.value(-freed)}, ${x.name(A.pendingUploads)} ${x.value(-batch.length)}`,
+        paths.map((p) => `${p}.${x.name(A.state)} = ${reserved}`).join(" AND "),
+      );
+      if (!pruned) return; // someone else changed the ledger: the caller reads it again
+    }
+  }
+
+  /** Sets the record's state from pending; false when it was not pending (or is gone). */
+  function transition(userId: string, fileId: string, x: Expr, set: string[]): Promise<boolean> {
+    return conditionalUpdate(
+      userId,
+      keysFor.file(fileId),
+      x,
+      `SET ${set.join(", ")} REMOVE ${x.name(A.expiresAt)}`,
+      `${x.name(A.status)} = ${x.value("pending")}`,
+    );
+  }
+
+  const repository: MediaRepository = {
+    async createPending(record, quotaBytes, now) {
+      if (record.status !== "pending" || record.expiresAt === undefined) {
+        throw new Error("createPending needs a pending record with expiresAt.");
+      }
+      const { userId, fileId, size } = record;
+      let reserved = false;
+      for (let attempt = 0; attempt < maxAttempts && !reserved; attempt++) {
+        const usage = await readUsage(userId);
+        if (!usage) {
+          await createUsageItem(userId);
+          continue;
+        }
+        if (usage.ledger[fileId]) throw new ConflictError("This upload already exists.", { code: "UploadExists" });
+        const expired = Object.entries(usage.ledger).filter(
+          (e): e is [string, Extract<LedgerEntry, { state: "reserved" }>] => e[1].state === "reserved" && e[1].until * 1000 < now,
+        );
+        if (expired.length > 0) {
+          // Dead reservations stop counting the moment they expire; they leave `committed` here (in
+          // batches that keep each expression well under DynamoDB's 4 KB), each write conditioned on
+          // every entry still being reserved, since markReady may claim one meanwhile. Until pruned
+          // they still weigh in the quota condition, which only errs on the safe side.
+          await pruneReservations(userId, expired);
+          continue;
+        }
+        if (usage.committed + size > quotaBytes) throw new QuotaExceededError(quotaBytes - usage.committed, quotaBytes);
+        if (usage.pendingUploads >= maxPending) {
+          throw new TooManyRequestsError(`At most ${maxPending} uploads may be pending at once; finish or wait for some before starting more.`);
+        }
+        const x = new Expr();
+        const entry = x.path(A.ledger, fileId);
+        reserved = await conditionalUpdate(
+          userId,
+          keysFor.usage,
+          x,
+          `SET ${entry} = ${x.value({ state: "reserved", size, until: record.expiresAt })} ` +
+            `ADD ${x.name(A.committed)} ${x.value(size)}, ${x.name(A.pendingUploads)} ${x.value(1)}`,
+          // The quota check itself: evaluated atomically by DynamoDB against the current item.
+          `${x.name(A.committed)} <= ${x.value(quotaBytes - size)} AND ${x.name(A.pendingUploads)} < ${x.value(maxPending)} AND attribute_not_exists(${entry})`,
+        );
+        // On a failed condition another upload took the room (or expired entries appeared): read again.
+      }
+      if (!reserved) throw new TooManyRequestsError("Too many concurrent uploads; try again shortly.");
+
+      try {
+        await call(
+          client.send(
+            new PutCommand({
+              TableName: tableName,
+              Item: toItem(record),
+              ConditionExpression: "attribute_not_exists(#pk)",
+              ExpressionAttributeNames: { "#pk": TABLE.partitionKey },
+            }),
+          ),
+        );
+      } catch (error) {
+        // Nothing may be left behind: give the reservation back (if even that fails, it expires).
+        await release(userId, fileId, size).catch(() => undefined);
+        if (isConditionFailed(error)) throw new ConflictError("This upload already exists.", { code: "UploadExists", cause: error });
+        throw error;
+      }
+    },
+
+    async get(userId, fileId) {
+      const { Item } = await call(client.send(new GetCommand({ TableName: tableName, Key: fileKey(userId, fileId), ConsistentRead: true })));
+      if (!Item) return undefined;
+      const record = recordFromItem(Item);
+      return isDead(record, clock.now()) ? undefined : record;
+    },
+
+    async list(userId, query, now) {
+      const limit = Math.floor(query.limit);
+      if (!(limit > 0)) return { records: [] };
+      const index = TABLE.byKindIndex;
+      const x = new Expr();
+      const pk = x.name(query.kind ? index.partitionKey : TABLE.partitionKey);
+      const sk = x.name(query.kind ? index.sortKey : TABLE.sortKey);
+      const pkValue = query.kind ? keysFor.kindPartition(userId, query.kind) : keysFor.userPartition(userId);
+      // fromId/toId are inclusive bounds; `after` is exclusive: it caps the range and is skipped below.
+      const low = query.fromId !== undefined ? keysFor.file(query.fromId) : FILE_SK_LOW;
+      let high = query.toId !== undefined ? keysFor.file(query.toId) : FILE_SK_HIGH;
+      if (query.after !== undefined && keysFor.file(query.after) < high) high = keysFor.file(query.after);
+      if (high < low) return { records: [] };
+
+      const status = x.name(A.status);
+      const expiresAt = x.name(A.expiresAt);
+      const filters = [`(${status} <> ${x.value("pending")} OR attribute_not_exists(${expiresAt}) OR ${expiresAt} >= ${x.value(now / 1000)})`];
+      if (query.q) filters.push(`contains(${x.name(A.fileNameLower)}, ${x.value(query.q.toLowerCase())})`);
+      const input: QueryCommandInput = {
+        TableName: tableName,
+        KeyConditionExpression: `${pk} = ${x.value(pkValue)} AND ${sk} BETWEEN ${x.value(low)} AND ${x.value(high)}`,
+        FilterExpression: filters.join(" AND "),
+        ScanIndexForward: false,
+        ...x.params(),
+      };
+      if (query.kind) input.IndexName = index.name;
+      else input.ConsistentRead = true;
+
+      // DynamoDB applies Limit before the filter, so pages can come back sparse or empty: keep reading
+      // until `limit` records matched or the range is exhausted, growing the page as matches prove rare.
+      const records: MediaRecord[] = [];
+      let pageSize = Math.min(1000, Math.max(50, 2 * limit));
+      let examined = 0;
+      let lastKey: Item | undefined;
+      do {
+        const page = await call(client.send(new QueryCommand({ ...input, Limit: pageSize, ExclusiveStartKey: lastKey })));
+        examined += page.ScannedCount ?? page.Items?.length ?? 0;
+        for (const item of page.Items ?? []) {
+          const record = recordFromItem(item);
+          if (record.fileId !== query.after) records.push(record);
+        }
+        lastKey = page.LastEvaluatedKey;
+        pageSize = Math.min(1000, pageSize * 2);
+      } while (lastKey && records.length < limit && examined < maxExamined);
+
+      if (records.length > limit) {
+        const kept = records.slice(0, limit);
+        return { records: kept, lastFileId: kept[kept.length - 1]!.fileId };
+      }
+      if (!lastKey) return { records };
+      if (records.length === limit) return { records, lastFileId: records[records.length - 1]!.fileId };
+      // The examination budget ran out first: continue after the last item examined.
+      const lastSk = lastKey[query.kind ? index.sortKey : TABLE.sortKey];
+      return { records, lastFileId: String(lastSk).slice(FILE_SK_LOW.length) };
+    },
+
+    async markReady(userId, fileId, facts) {
+      let counted: number | undefined;
+      for (let attempt = 0; attempt < maxAttempts && counted === undefined; attempt++) {
+        const entry = (await readUsage(userId))?.ledger[fileId];
+        // No entry: released (record deleted or rejected), pruned (the record died unclaimed, its
+        // bytes went to other uploads, so it must not become ready) or already settled (ready). In
+        // none of these cases may this call count anything or touch the record.
+        if (!entry) return "unchanged";
+        // Counted: an earlier delivery counted it and died before (or while) confirming the record.
+        if (entry.state === "counted") counted = entry.size;
+        // Step 1: the reservation is the idempotency token; claiming it counts the file once.
+        else if (await claim(userId, fileId, entry.size, facts.size)) counted = facts.size;
+      }
+      if (counted === undefined) throw new TooManyRequestsError("The file could not be indexed because of concurrent changes.");
+
+      // Step 2: the record, with the size that was counted, so usage and record always agree.
+      const x = new Expr();
+      const set = [
+        `${x.name(A.status)} = ${x.value("ready")}`,
+        `${x.name(A.size)} = ${x.value(counted)}`,
+        `${x.name("metadata")} = ${x.value(definedOnly(facts.metadata))}`,
+      ];
+      if (facts.thumbnailKey !== undefined) set.push(`${x.name("thumbnailKey")} = ${x.value(facts.thumbnailKey)}`);
+      if (facts.sequencer !== undefined) set.push(`${x.name("sequencer")} = ${x.value(facts.sequencer)}`);
+      const updated = await transition(userId, fileId, x, set);
+
+      // Step 3: retire the token. If step 2 changed nothing, the record is either ready already (a
+      // concurrent or earlier delivery) and the count stays, or it is gone (deleted meanwhile, or
+      // expired and removed by TTL) and the count is taken back. remove() races for the same entry.
+      // "updated" goes to the one call that retires the token of a ready record: after a crash between
+      // steps 2 and 3 the redelivery gets it (the crashed call never returned, so never announced the
+      // file), concurrent deliveries get it once, and a file deleted meanwhile is never announced.
+      if (!updated) {
+        // (A failed read throws: guessing "gone" here could take back a legitimate count.)
+        const current = await repository.get(userId, fileId);
+        if (current?.status !== "ready") {
+          await uncount(userId, fileId, counted);
+          return "unchanged";
+        }
+      }
+      return (await settle(userId, fileId)) ? "updated" : "unchanged";
+    },
+
+    async markRejected(userId, fileId, reason) {
+      let released = false;
+      for (let attempt = 0; attempt < maxAttempts && !released; attempt++) {
+        const entry = (await readUsage(userId))?.ledger[fileId];
+        // No entry: nothing is held (released earlier, pruned, or settled); the record decides below.
+        if (!entry) released = true;
+        // Counted: markReady is under way for this file and wins; a rejection would strand the count.
+        else if (entry.state === "counted") return "unchanged";
+        else released = await release(userId, fileId, entry.size);
+      }
+      if (!released) throw new TooManyRequestsError("The file could not be updated because of concurrent changes.");
+      const x = new Expr();
+      const changed = await transition(userId, fileId, x, [`${x.name(A.status)} = ${x.value("rejected")}`, `${x.name("rejectionReason")} = ${x.value(reason)}`]);
+      return changed ? "updated" : "unchanged";
+    },
+
+    async update(userId, fileId, patch) {
+      const x = new Expr();
+      const set: string[] = [];
+      const remove: string[] = [];
+      if (patch.fileName !== undefined) {
+        set.push(`${x.name("fileName")} = ${x.value(patch.fileName)}`, `${x.name(A.fileNameLower)} = ${x.value(patch.fileName.toLowerCase())}`);
+      }
+      if (patch.description === null) remove.push(x.name("description"));
+      else if (patch.description !== undefined) set.push(`${x.name("description")} = ${x.value(patch.description)}`);
+      if (patch.tags === null) remove.push(x.name("tags"));
+      else if (patch.tags !== undefined) set.push(`${x.name("tags")} = ${x.value([...patch.tags])}`);
+      if (set.length === 0 && remove.length === 0) return repository.get(userId, fileId);
+
+      const expiresAt = x.name(A.expiresAt);
+      // attribute_exists: UpdateItem would otherwise create a stray item. The key is built from the
+      // caller's own userId, so another user's file is simply not found.
+      const condition =
+        `attribute_exists(${x.name(TABLE.partitionKey)}) AND ` +
+        `(${x.name(A.status)} <> ${x.value("pending")} OR attribute_not_exists(${expiresAt}) OR ${expiresAt} >= ${x.value(clock.now() / 1000)})`;
+      const clauses = [set.length ? `SET ${set.join(", ")}` : "", remove.length ? `REMOVE ${remove.join(", ")}` : ""].filter(Boolean);
+      const result = await conditional(
+        client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: fileKey(userId, fileId),
+            UpdateExpression: clauses.join(" "),
+            ConditionExpression: condition,
+            ReturnValues: "ALL_NEW",
+            ...x.params(),
+          }),
+        ),
+      );
+      return result?.Attributes ? recordFromItem(result.Attributes) : undefined;
+    },
+
+    async remove(userId, fileId) {
+      // The condition makes exactly one caller the deleter: only it receives the old record and
+      // adjusts usage, so concurrent or repeated deletes never decrement twice. Known gap: a crash
+      // between this delete and the usage write leaves a ready file's bytes counted (a pending file's
+      // reservation just expires). Closing it without transactions would need per-file tombstones
+      // kept in the usage item for as long as a retry may come; a recount repairs it instead.
+      const result = await conditional(
+        client.send(
+          new DeleteCommand({
+            TableName: tableName,
+            Key: fileKey(userId, fileId),
+            ConditionExpression: "attribute_exists(#pk)",
+            ExpressionAttributeNames: { "#pk": TABLE.partitionKey },
+            ReturnValues: "ALL_OLD",
+          }),
+        ),
+      );
+      if (!result?.Attributes) return undefined;
+      const old = recordFromItem(result.Attributes);
+      await releaseRemoved(userId, old);
+      // A dead pending record is cleaned up like any other, but to callers it was never there.
+      return isDead(old, clock.now()) ? undefined : old;
+    },
+
+    async usage(userId, now): Promise<Usage> {
+      const usage = await readUsage(userId);
+      if (!usage) return { files: 0, bytes: 0, reservedBytes: 0 };
+      let reservedBytes = 0;
+      for (const entry of Object.values(usage.ledger)) {
+        if (entry.state === "reserved" && entry.until * 1000 >= now) reservedBytes += entry.size;
+      }
+      return { files: usage.files, bytes: usage.bytes, reservedBytes };
+    },
+  };
+  return repository;
+}
+
+/** A pending record whose upload window (plus grace) has passed: treated as absent everywhere. */
+function isDead(record: MediaRecord, now: number): boolean {
+  return record.status === "pending" && record.expiresAt !== undefined && record.expiresAt * 1000 < now;
+}
+
+function toItem(record: MediaRecord): Item {
+  return definedOnly({
+    [TABLE.partitionKey]: keysFor.userPartition(record.userId),
+    [TABLE.sortKey]: keysFor.file(record.fileId),
+    [TABLE.byKindIndex.partitionKey]: keysFor.kindPartition(record.userId, record.kind),
+    [TABLE.byKindIndex.sortKey]: keysFor.file(record.fileId),
+    userId: record.userId,
+    fileId: record.fileId,
+    fileName: record.fileName,
+    [A.fileNameLower]: record.fileName.toLowerCase(),
+    contentType: record.contentType,
+    kind: record.kind,
+    size: record.size,
+    status: record.status,
+    uploadedAt: record.uploadedAt,
+    metadata: definedOnly(record.metadata),
+    description: record.description,
+    tags: record.tags,
+    thumbnailKey: record.thumbnailKey,
+    rejectionReason: record.rejectionReason,
+    [A.expiresAt]: record.expiresAt,
+    sequencer: record.sequencer,
+  });
+}
+
+/** Only the record's own attributes: keys, index keys and the search column stay in the table. */
+function recordFromItem(item: Item): MediaRecord {
+  const record: MediaRecord = {
+    userId: String(item.userId),
+    fileId: String(item.fileId),
+    fileName: String(item.fileName),
+    contentType: String(item.contentType),
+    kind: item.kind as MediaKind,
+    size: Number(item.size),
+    status: item.status as MediaStatus,
+    uploadedAt: String(item.uploadedAt),
+    metadata: (item.metadata ?? {}) as MediaMetadata,
+  };
+  if (typeof item.description === "string") record.description = item.description;
+  if (Array.isArray(item.tags)) record.tags = item.tags.map(String);
+  if (typeof item.thumbnailKey === "string") record.thumbnailKey = item.thumbnailKey;
+  if (typeof item.rejectionReason === "string") record.rejectionReason = item.rejectionReason;
+  if (typeof item[A.expiresAt] === "number") record.expiresAt = item[A.expiresAt];
+  if (typeof item.sequencer === "string") record.sequencer = item.sequencer;
+  return record;
+}
+
+function usageFromItem(item: Item): UsageItem {
+  const ledger: Record<string, LedgerEntry> = {};
+  for (const [fileId, raw] of Object.entries((item.ledger ?? {}) as Record<string, Item>)) {
+    ledger[fileId] =
+      raw.state === "counted"
+        ? { state: "counted", size: Number(raw.size) }
+        : { state: "reserved", size: Number(raw.size), until: Number(raw.until) };
+  }
+  return {
+    files: Number(item.files ?? 0),
+    bytes: Number(item.bytes ?? 0),
+    committed: Number(item.committed ?? 0),
+    pendingUploads: Number(item.pendingUploads ?? 0),
+    ledger,
+  };
+}
+
+function definedOnly<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+}
+
+/**
+ * Placeholders for every name and value, so no expression trips over DynamoDB's reserved words
+ * (`size`, `status`, `state`…) or over map keys that start with a digit (ULIDs).
+ */
+class Expr {
+  private readonly names = new Map<string, string>();
+  private readonly values: Record<string, NativeAttributeValue> = {};
+  private valueCount = 0;
+
+  name(attribute: string): string {
+    let placeholder = this.names.get(attribute);
+    if (!placeholder) {
+      placeholder = `#n${this.names.size}`;
+      this.names.set(attribute, placeholder);
+    }
+    return placeholder;
+  }
+
+  path(...attributes: string[]): string {
+    return attributes.map((a) => this.name(a)).join(".");
+  }
+
+  value(value: NativeAttributeValue): string {
+    const placeholder = `:v${this.valueCount++}`;
+    this.values[placeholder] = value;
+    return placeholder;
+  }
+
+  params(): { ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, NativeAttributeValue> } {
+    const params: { ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, NativeAttributeValue> } = {};
+    if (this.names.size > 0) params.ExpressionAttributeNames = Object.fromEntries([...this.names].map(([attr, ph]) => [ph, attr]));
+    if (this.valueCount > 0) params.ExpressionAttributeValues = this.values;
+    return params;
+  }
+}
+
+const THROTTLING = new Set(["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"]);
+
+function errorName(error: unknown): string | undefined {
+  return error instanceof Error ? error.name : undefined;
+}
+
+function isConditionFailed(error: unknown): boolean {
+  return errorName(error) === "ConditionalCheckFailedException";
+}
+
+/** Throttling (after the SDK's own retries) becomes a 429; anything else propagates as it is. */
+async function call<T>(operation: Promise<T>): Promise<T> {
+  try {
+    return await operation;
+  } catch (error) {
+    if (THROTTLING.has(errorName(error) ?? "")) throw new TooManyRequestsError("The database is busy; try again shortly.", { cause: error });
+    throw error;
+  }
+}
+
+/** Like call(), with a failed condition answered as undefined: the caller's "someone else got there". */
+async function conditional<T>(operation: Promise<T>): Promise<T | undefined> {
+  try {
+    return await call(operation);
+  } catch (error) {
+    if (isConditionFailed(error)) return undefined;
+    throw error;
+  }
+}

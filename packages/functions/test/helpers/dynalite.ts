@@ -1,0 +1,71 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { mkdtemp, rm } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ensureTable } from "@media/functions/adapters/dynamo-table";
+
+// dynalite ships no types; this is the one call we make.
+type Dynalite = (options: { path?: string; createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
+const dynalite = createRequire(import.meta.url)("dynalite") as Dynalite;
+
+export interface StartDynaliteOptions {
+  /** Keep the data on disk: `true` for a fresh temp dir (removed on stop), or a directory to use (kept). */
+  onDisk?: boolean | string;
+  tableName?: string;
+}
+
+export interface LocalDynamo {
+  endpoint: string;
+  /** A document client with dummy credentials in us-east-1, pointed at this dynalite. */
+  client: DynamoDBDocumentClient;
+  /** The low-level client under `client`, for table operations. */
+  baseClient: DynamoDBClient;
+  tableName: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real DynamoDB API (dynalite) on 127.0.0.1 and a free port, with the service's table created from the
+ * same definition the local runtime uses. Each call is independent: start one per test file.
+ */
+export async function startDynalite(options: StartDynaliteOptions = {}): Promise<LocalDynamo> {
+  const tableName = options.tableName ?? "media-test";
+  const tempDir = options.onDisk === true ? await mkdtemp(join(tmpdir(), "dynalite-")) : undefined;
+  const path = typeof options.onDisk === "string" ? options.onDisk : tempDir;
+  const server = dynalite({ ...(path ? { path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const baseClient = new DynamoDBClient({
+    endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  const client = DynamoDBDocumentClient.from(baseClient);
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    client.destroy();
+    baseClient.destroy();
+    // dynalite's close also closes its LevelDB store.
+    await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    if (tempDir) await rm(tempDir, { recursive: true, force: true });
+  };
+
+  try {
+    await ensureTable(baseClient, tableName);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { endpoint, client, baseClient, tableName, stop };
+}

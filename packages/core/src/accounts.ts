@@ -41,6 +41,8 @@ export interface Accounts {
   refresh(refreshToken: string): Promise<Tokens>;
   forgotPassword(email: string): Promise<void>;
   resetPassword(email: string, code: string, password: string): Promise<void>;
+  /** The signed-in user's email, read with their access token (access tokens carry no email claim). */
+  profile(accessToken: string): Promise<{ email: string }>;
   /** Revokes the refresh token and signs out every session of the access token's user. */
   logout(accessToken: string, refreshToken: string): Promise<void>;
 }

@@ -1,0 +1,233 @@
+import {
+  ConfirmForgotPasswordCommand,
+  ConfirmSignUpCommand,
+  ForgotPasswordCommand,
+  GetUserCommand,
+  GlobalSignOutCommand,
+  InitiateAuthCommand,
+  ResendConfirmationCodeCommand,
+  RevokeTokenCommand,
+  SignUpCommand,
+  type AuthenticationResultType,
+  type CognitoIdentityProviderClient,
+} from "@aws-sdk/client-cognito-identity-provider";
+import type { Accounts, SignUpInput, Tokens } from "@media/core/accounts";
+import {
+  type AppError,
+  ConflictError,
+  ForbiddenError,
+  InternalError,
+  TooManyRequestsError,
+  UnauthorizedError,
+  ValidationError,
+} from "@media/core/errors";
+
+/**
+ * The Accounts port over a Cognito user pool's public app client (no secret), through the real SDK
+ * client. The same adapter talks to AWS and to the local runtime's embedded pool; only the client's
+ * endpoint differs. Cognito's exceptions become the catalogue's errors with messages written for
+ * clients; an unexpected one becomes an InternalError whose cause is logged and never shown.
+ */
+export function createCognitoAccounts({ client, clientId }: { client: CognitoIdentityProviderClient; clientId: string }): Accounts {
+  return {
+    async signUp(input: SignUpInput) {
+      const attributes = [{ Name: "email", Value: input.email }];
+      if (input.username) attributes.push({ Name: "preferred_username", Value: input.username });
+      try {
+        const out = await client.send(
+          new SignUpCommand({ ClientId: clientId, Username: input.email, Password: input.password, UserAttributes: attributes }),
+        );
+        if (!out.UserSub) throw new Error("SignUp answered without a UserSub");
+        return { userId: out.UserSub, confirmed: out.UserConfirmed ?? false };
+      } catch (error) {
+        throw toAppError(error);
+      }
+    },
+
+    async confirm(email, code) {
+      try {
+        await client.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: email, ConfirmationCode: code }));
+      } catch (error) {
+        // Cognito's answer to confirming twice; signing up already tells whether the email has an account.
+        if (cognitoName(error) === "NotAuthorizedException" && /CONFIRMED/.test(messageOf(error))) throw alreadyConfirmed(error);
+        throw toAppError(error);
+      }
+    },
+
+    async resendCode(email) {
+      try {
+        await client.send(new ResendConfirmationCodeCommand({ ClientId: clientId, Username: email }));
+      } catch (error) {
+        if (cognitoName(error) === "InvalidParameterException" && /already confirmed/i.test(messageOf(error))) throw alreadyConfirmed(error);
+        throw toAppError(error);
+      }
+    },
+
+    async profile(accessToken) {
+      try {
+        const out = await client.send(new GetUserCommand({ AccessToken: accessToken }));
+        const email = out.UserAttributes?.find((a) => a.Name === "email")?.Value;
+        if (!email) throw new Error("GetUser answered without an email attribute");
+        return { email };
+      } catch (error) {
+        throw toAppError(error);
+      }
+    },
+
+    async login(usernameOrEmail, password) {
+      try {
+        const out = await client.send(
+          new InitiateAuthCommand({
+            ClientId: clientId,
+            AuthFlow: "USER_PASSWORD_AUTH",
+            AuthParameters: { USERNAME: usernameOrEmail, PASSWORD: password },
+          }),
+        );
+        if (!out.AuthenticationResult) {
+          // A challenge (a new password, MFA): the pool is configured for neither, so it is not ours to answer.
+          throw new ForbiddenError("This account needs a step this service does not support; contact support.", { code: "ChallengeRequired" });
+        }
+        return tokensFrom(out.AuthenticationResult, true);
+      } catch (error) {
+        if (error instanceof ForbiddenError) throw error;
+        throw toAppError(error);
+      }
+    },
+
+    async refresh(refreshToken) {
+      try {
+        const out = await client.send(
+          new InitiateAuthCommand({ ClientId: clientId, AuthFlow: "REFRESH_TOKEN_AUTH", AuthParameters: { REFRESH_TOKEN: refreshToken } }),
+        );
+        if (!out.AuthenticationResult) throw new Error("REFRESH_TOKEN_AUTH answered without tokens");
+        return tokensFrom(out.AuthenticationResult, false);
+      } catch (error) {
+        const name = cognitoName(error);
+        if (name === "NotAuthorizedException" || name === "UserNotFoundException") {
+          throw new UnauthorizedError("The refresh token is invalid, expired or revoked; log in again.", { code: "InvalidRefreshToken", cause: error });
+        }
+        throw toAppError(error);
+      }
+    },
+
+    async forgotPassword(email) {
+      try {
+        await client.send(new ForgotPasswordCommand({ ClientId: clientId, Username: email }));
+      } catch (error) {
+        // The same answer whether or not there is an account (or one that can receive a code), so this
+        // cannot be used to find out which emails are registered. Throttling and faults still surface.
+        if (ACCOUNT_STATE_ERRORS.has(cognitoName(error) ?? "")) return;
+        throw toAppError(error);
+      }
+    },
+
+    async resetPassword(email, code, password) {
+      try {
+        await client.send(new ConfirmForgotPasswordCommand({ ClientId: clientId, Username: email, ConfirmationCode: code, Password: password }));
+      } catch (error) {
+        // Without PreventUserExistenceErrors Cognito would say the user does not exist: answer as a wrong code.
+        const name = cognitoName(error);
+        if (name === "UserNotFoundException" || name === "NotAuthorizedException") {
+          throw new ValidationError(INVALID_CODE_MESSAGE, { code: "InvalidCode", cause: error });
+        }
+        throw toAppError(error);
+      }
+    },
+
+    async logout(accessToken, refreshToken) {
+      // GlobalSignOut first: RevokeToken also revokes the access tokens minted with that refresh token,
+      // after which Cognito refuses them for GlobalSignOut and the user's other sessions would stay open.
+      let signedOut = false;
+      try {
+        await client.send(new GlobalSignOutCommand({ AccessToken: accessToken }));
+        signedOut = true;
+      } catch (error) {
+        const name = cognitoName(error);
+        // Already revoked: a second logout leaves the user signed out, which is what was asked.
+        const alreadyOut = name === "NotAuthorizedException" && /revoked/i.test(messageOf(error));
+        if (!alreadyOut) {
+          if (name === "NotAuthorizedException") {
+            throw new UnauthorizedError("The access token is invalid or expired.", { code: "InvalidToken", cause: error });
+          }
+          throw toAppError(error);
+        }
+      }
+      try {
+        // Redundant after a GlobalSignOut (it revokes every refresh token of the user), but not after a
+        // session-only revocation, and it is the documented way to end this refresh token.
+        await client.send(new RevokeTokenCommand({ ClientId: clientId, Token: refreshToken }));
+      } catch (error) {
+        // Once GlobalSignOut succeeded every refresh token of the user is dead: nothing left to report.
+        // Otherwise a token Cognito does not accept (malformed, another client's) is no failure either.
+        if (!signedOut && !TOKEN_REJECTIONS.has(cognitoName(error) ?? "")) throw toAppError(error);
+      }
+    },
+  };
+}
+
+const INVALID_CREDENTIALS_MESSAGE = "Incorrect email, username or password.";
+const INVALID_CODE_MESSAGE = "The code is not valid. Check it, or ask for a new one.";
+export const PASSWORD_POLICY_MESSAGE =
+  "The password must have at least 8 characters, with a lower-case letter, an upper-case letter, a digit and a symbol.";
+
+/** ForgotPassword answers that depend on the account's existence or state, which must not show. */
+const ACCOUNT_STATE_ERRORS = new Set(["UserNotFoundException", "InvalidParameterException", "NotAuthorizedException", "UserNotConfirmedException"]);
+/** RevokeToken's ways of refusing the token itself (as opposed to failing). */
+const TOKEN_REJECTIONS = new Set(["UnsupportedTokenTypeException", "InvalidParameterException", "NotAuthorizedException", "UnauthorizedException"]);
+
+function tokensFrom(result: AuthenticationResultType, withRefreshToken: boolean): Tokens {
+  if (!result.AccessToken || !result.IdToken) throw new Error("Cognito answered without an access or id token");
+  const tokens: Tokens = { accessToken: result.AccessToken, idToken: result.IdToken, expiresIn: result.ExpiresIn ?? 3600 };
+  // The contract's refresh answer carries no refresh token, even if the pool rotates them.
+  if (withRefreshToken && result.RefreshToken) tokens.refreshToken = result.RefreshToken;
+  return tokens;
+}
+
+function alreadyConfirmed(cause: unknown): AppError {
+  return new ConflictError("This account is already confirmed; log in.", { code: "AlreadyConfirmed", cause });
+}
+
+/** The exception name of an error the Cognito service answered with; undefined for anything else. */
+function cognitoName(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null || !("$fault" in error) || !("$metadata" in error)) return undefined;
+  const name = (error as { name?: unknown }).name;
+  return typeof name === "string" ? name : undefined;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : "";
+}
+
+/** Cognito's exceptions, mapped to what a client of this service should see. */
+export function toAppError(error: unknown): AppError {
+  const cause = error;
+  switch (cognitoName(error)) {
+    case "UsernameExistsException":
+      return new ConflictError("An account with this email or username already exists.", { code: "UserExists", cause });
+    case "InvalidPasswordException":
+      return new ValidationError(PASSWORD_POLICY_MESSAGE, { code: "WeakPassword", cause });
+    case "CodeMismatchException":
+      return new ValidationError(INVALID_CODE_MESSAGE, { code: "InvalidCode", cause });
+    case "ExpiredCodeException":
+      return new ValidationError("The code has expired. Ask for a new one.", { code: "ExpiredCode", cause });
+    case "NotAuthorizedException":
+      // Cognito's lockout after repeated wrong passwords comes as NotAuthorizedException too.
+      if (/attempts exceeded/i.test(messageOf(error))) return new TooManyRequestsError("Too many failed attempts. Wait a while before trying again.", { cause });
+      return new UnauthorizedError(INVALID_CREDENTIALS_MESSAGE, { code: "InvalidCredentials", cause });
+    case "UserNotFoundException":
+      // Identical to a wrong password, so nobody can find out which emails have accounts.
+      return new UnauthorizedError(INVALID_CREDENTIALS_MESSAGE, { code: "InvalidCredentials", cause });
+    case "UserNotConfirmedException":
+      return new ForbiddenError("Confirm your email address with the code we sent before logging in.", { code: "UserNotConfirmed", cause });
+    case "PasswordResetRequiredException":
+      return new ForbiddenError("This account's password must be reset before logging in.", { code: "PasswordResetRequired", cause });
+    case "TooManyRequestsException":
+    case "LimitExceededException":
+    case "TooManyFailedAttemptsException":
+      return new TooManyRequestsError("Too many attempts. Wait a while before trying again.", { cause });
+    case "InvalidParameterException":
+      return new ValidationError("The request was not accepted: check the email, username, code and password.", { code: "InvalidParameter", cause });
+    default:
+      return new InternalError(undefined, { cause });
+  }
+}

@@ -1,0 +1,58 @@
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SNSClient } from "@aws-sdk/client-sns";
+import type { Accounts } from "@media/core/accounts";
+import type { IndexDeps } from "@media/core/indexing";
+import type { LibraryDeps } from "@media/core/library";
+import type { Clock } from "@media/core/ports";
+import type { UploadDeps } from "@media/core/upload";
+import { createCognitoAccounts } from "./adapters/cognito-accounts";
+import { createDynamoMediaRepository } from "./adapters/dynamo-media-repository";
+import { createS3ObjectStorage, s3ClientOptions } from "./adapters/s3-object-storage";
+import { createSnsEventPublisher } from "./adapters/sns-event-publisher";
+import { config, type FunctionsConfig } from "./config";
+
+/**
+ * The composition root of the functions: adapters built once per cold start from the parsed config.
+ * Endpoints are the SDK's business: on AWS the defaults, locally the standard `AWS_ENDPOINT_URL_<SERVICE>`
+ * variables that the local runtime sets, so no code here knows where it runs.
+ */
+export interface Services {
+  config: FunctionsConfig;
+  accounts: Accounts;
+  upload: UploadDeps;
+  library: LibraryDeps;
+  indexing: IndexDeps;
+}
+
+const systemClock: Clock = { now: () => Date.now() };
+
+export function buildServices(cfg: FunctionsConfig): Services {
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ region: cfg.region }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const s3 = new S3Client(s3ClientOptions(cfg.region, cfg.s3ForcePathStyle));
+  const sns = new SNSClient({ region: cfg.region });
+  const cognito = new CognitoIdentityProviderClient({ region: cfg.region });
+
+  const repo = createDynamoMediaRepository({ client: dynamo, tableName: cfg.tableName });
+  const storage = createS3ObjectStorage({ client: s3, bucket: cfg.bucketName });
+  const events = createSnsEventPublisher({ client: sns, topicArn: cfg.topicArn });
+  const clock = systemClock;
+  return {
+    config: cfg,
+    accounts: createCognitoAccounts({ client: cognito, clientId: cfg.userPoolClientId }),
+    upload: { repo, storage, clock, limits: cfg.limits },
+    library: { repo, storage, events, clock, limits: cfg.limits, cursorSecret: cfg.cursorSecret },
+    indexing: { repo, storage, events, clock },
+  };
+}
+
+let cached: Services | undefined;
+
+export function services(): Services {
+  cached ??= buildServices(config());
+  return cached;
+}

@@ -1,0 +1,140 @@
+import { CognitoError, InvalidParameter, constraintViolation } from "./cognito-errors";
+import type { AttributeType, UserPool } from "./user-pool";
+
+/**
+ * The Cognito Identity Provider operations this pool answers, each reading its request the way the API
+ * model defines it: required members, lengths and patterns, with AWS's validation wording. Anything
+ * else is `UnknownOperationException`, as from the real service for an operation it does not have.
+ */
+type Request = Record<string, unknown>;
+type Operation = (pool: UserPool, request: Request) => Promise<unknown>;
+
+interface Rule {
+  min?: number;
+  max?: number;
+  pattern?: RegExp;
+}
+
+// The API model's constraints for the members used here.
+const RULES = {
+  clientId: { min: 1, max: 128, pattern: /^[\w+]+$/ },
+  username: { min: 1, max: 128, pattern: /^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$/u },
+  password: { max: 256, pattern: /^[\S]+.*[\S]+$/u },
+  confirmationCode: { min: 1, max: 2048, pattern: /^[\S]+$/ },
+  accessToken: { min: 1, pattern: /^[A-Za-z0-9\-_=.]+$/ },
+  token: { min: 1, pattern: /^[A-Za-z0-9\-_=.]+$/ },
+  userPoolId: { min: 1, max: 55, pattern: /^[\w-]+_[0-9a-zA-Z]+$/ },
+  attributeName: { min: 1, max: 32, pattern: /^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$/u },
+  attributeValue: { max: 2048 },
+} satisfies Record<string, Rule>;
+
+function text(request: Request, key: string, member: keyof typeof RULES, at = lowerFirst(key)): string {
+  return check(request[key], RULES[member], at);
+}
+
+function check(value: unknown, rule: Rule, at: string): string {
+  if (value === undefined || value === null) throw constraintViolation(at, "Member must not be null");
+  if (typeof value !== "string") throw new CognitoError("SerializationException", `Expected a string at '${at}'`);
+  const length = [...value].length;
+  if (rule.min !== undefined && length < rule.min) throw constraintViolation(at, `Member must have length greater than or equal to ${rule.min}`, value);
+  if (rule.max !== undefined && length > rule.max) throw constraintViolation(at, `Member must have length less than or equal to ${rule.max}`, value);
+  if (rule.pattern && !rule.pattern.test(value)) throw constraintViolation(at, `Member must satisfy regular expression pattern: ${rule.pattern.source}`, value);
+  return value;
+}
+
+function lowerFirst(key: string): string {
+  return key.slice(0, 1).toLowerCase() + key.slice(1);
+}
+
+function attributes(request: Request): AttributeType[] {
+  const list = request.UserAttributes;
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list)) throw new CognitoError("SerializationException", "Expected a list at 'userAttributes'");
+  return list.map((item: unknown, index) => {
+    const entry = (item ?? {}) as Request;
+    const at = `userAttributes.${index + 1}.member`;
+    const Name = check(entry.Name, RULES.attributeName, `${at}.name`);
+    const Value = entry.Value === undefined || entry.Value === null ? "" : check(entry.Value, RULES.attributeValue, `${at}.value`);
+    return { Name, Value };
+  });
+}
+
+function authParameters(request: Request): Record<string, string> {
+  const params = request.AuthParameters;
+  if (params === undefined || params === null) return {};
+  if (typeof params !== "object" || Array.isArray(params)) throw new CognitoError("SerializationException", "Expected a map at 'authParameters'");
+  return Object.fromEntries(Object.entries(params).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
+}
+
+function required(params: Record<string, string>, name: string): string {
+  const value = params[name];
+  if (value === undefined || value === "") throw InvalidParameter(`Missing required parameter ${name}`);
+  return value;
+}
+
+export const OPERATIONS: Record<string, Operation> = {
+  SignUp: (pool, r) =>
+    pool.signUp({
+      clientId: text(r, "ClientId", "clientId"),
+      username: text(r, "Username", "username"),
+      password: text(r, "Password", "password"),
+      attributes: attributes(r),
+    }),
+
+  ConfirmSignUp: (pool, r) =>
+    pool.confirmSignUp({
+      clientId: text(r, "ClientId", "clientId"),
+      username: text(r, "Username", "username"),
+      code: text(r, "ConfirmationCode", "confirmationCode"),
+    }),
+
+  ResendConfirmationCode: (pool, r) =>
+    pool.resendConfirmationCode({ clientId: text(r, "ClientId", "clientId"), username: text(r, "Username", "username") }),
+
+  InitiateAuth: async (pool, r) => {
+    const clientId = text(r, "ClientId", "clientId");
+    const flow = r.AuthFlow;
+    if (flow === undefined || flow === null) throw constraintViolation("authFlow", "Member must not be null");
+    const params = authParameters(r);
+    switch (flow) {
+      case "USER_PASSWORD_AUTH":
+        return pool.passwordAuth({ clientId, username: required(params, "USERNAME"), password: required(params, "PASSWORD") });
+      case "REFRESH_TOKEN_AUTH":
+      case "REFRESH_TOKEN":
+        return pool.refreshAuth({ clientId, refreshToken: required(params, "REFRESH_TOKEN") });
+      case "ADMIN_NO_SRP_AUTH":
+      case "ADMIN_USER_PASSWORD_AUTH":
+        throw InvalidParameter("Initiate Auth method not supported.");
+      case "USER_SRP_AUTH":
+      case "CUSTOM_AUTH":
+      case "USER_AUTH":
+        // Real Cognito has these; this local pool does not (the app uses USER_PASSWORD_AUTH).
+        throw InvalidParameter(`${String(flow)} is not supported by the local user pool; use USER_PASSWORD_AUTH.`);
+      default:
+        throw constraintViolation("authFlow", "Member must satisfy enum value set: [USER_SRP_AUTH, REFRESH_TOKEN_AUTH, REFRESH_TOKEN, CUSTOM_AUTH, ADMIN_NO_SRP_AUTH, USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, USER_AUTH]", flow);
+    }
+  },
+
+  ForgotPassword: (pool, r) => pool.forgotPassword({ clientId: text(r, "ClientId", "clientId"), username: text(r, "Username", "username") }),
+
+  ConfirmForgotPassword: (pool, r) =>
+    pool.confirmForgotPassword({
+      clientId: text(r, "ClientId", "clientId"),
+      username: text(r, "Username", "username"),
+      code: text(r, "ConfirmationCode", "confirmationCode"),
+      password: text(r, "Password", "password"),
+    }),
+
+  GlobalSignOut: (pool, r) => pool.globalSignOut({ accessToken: text(r, "AccessToken", "accessToken") }),
+
+  RevokeToken: (pool, r) => pool.revokeToken({ token: text(r, "Token", "token"), clientId: text(r, "ClientId", "clientId") }),
+
+  GetUser: (pool, r) => pool.getUser({ accessToken: text(r, "AccessToken", "accessToken") }),
+
+  AdminGetUser: (pool, r) => pool.adminGetUser({ userPoolId: text(r, "UserPoolId", "userPoolId"), username: text(r, "Username", "username") }),
+
+  AdminDeleteUser: (pool, r) => pool.adminDeleteUser({ userPoolId: text(r, "UserPoolId", "userPoolId"), username: text(r, "Username", "username") }),
+};
+
+/** Operations that AWS authorises with IAM (SigV4); the others are public and carry no signature. */
+export const SIGNED_OPERATIONS = new Set(["AdminGetUser", "AdminDeleteUser"]);

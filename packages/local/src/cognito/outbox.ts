@@ -1,0 +1,47 @@
+/**
+ * The local stand-in for Cognito's email: every confirmation and reset code lands here, is kept with the
+ * pool's state (so it survives a restart) and is handed to the runtime, which prints it and serves it at
+ * `GET /_local/outbox`.
+ */
+export interface OutboxMessage {
+  to: string;
+  subject: string;
+  code: string;
+  /** ISO 8601 time of sending. */
+  at: string;
+}
+
+export interface Outbox {
+  /** Messages, oldest first; only those sent to `to` (case-insensitive) when given. */
+  messages(to?: string): OutboxMessage[];
+}
+
+/** Enough for any local session; older messages are dropped so the state file stays small. */
+const KEEP = 1000;
+
+export class LocalOutbox implements Outbox {
+  constructor(
+    private readonly kept: OutboxMessage[],
+    private readonly onCode?: (message: OutboxMessage) => void,
+  ) {}
+
+  messages(to?: string): OutboxMessage[] {
+    const wanted = to?.trim().toLowerCase();
+    return this.kept.filter((m) => wanted === undefined || m.to === wanted).map((m) => ({ ...m }));
+  }
+
+  /** Records the message; the caller persists the state, then calls `announce`. */
+  add(message: OutboxMessage): OutboxMessage {
+    this.kept.push(message);
+    if (this.kept.length > KEEP) this.kept.splice(0, this.kept.length - KEEP);
+    return message;
+  }
+
+  announce(message: OutboxMessage): void {
+    try {
+      this.onCode?.({ ...message });
+    } catch {
+      // A failing printer must not fail the sign-up: the code is in the outbox either way.
+    }
+  }
+}

@@ -1,0 +1,407 @@
+import { randomInt, randomUUID, timingSafeEqual } from "node:crypto";
+import {
+  CodeMismatch,
+  ExpiredCode,
+  INCORRECT_CREDENTIALS,
+  InvalidParameter,
+  LimitExceeded,
+  NotAuthorized,
+  PASSWORD_ATTEMPTS_EXCEEDED,
+  ResourceNotFound,
+  Unauthorized,
+  UnsupportedTokenType,
+  UserNotConfirmed,
+  UserNotFound,
+  UsernameExists,
+} from "./cognito-errors";
+import type { LocalOutbox, OutboxMessage } from "./outbox";
+import { burnPasswordCheck, checkPasswordPolicy, hashPassword, verifyPassword } from "./password";
+import { ACCESS_TOKEN_SECONDS, REFRESH_TOKEN_SECONDS, hashRefreshToken, mintTokens, newRefreshToken, verifyAccessToken, type TokenIssuer } from "./tokens";
+import type { PendingCode, StoredSession, StoredUser, UserPoolStore } from "./user-pool-store";
+
+/** How long codes live: Cognito's 24 hours for sign-up confirmation and 1 hour for password reset. */
+export const CONFIRMATION_CODE_MS = 24 * 3600_000;
+export const RESET_CODE_MS = 3600_000;
+/** Wrong codes accepted before the code is locked (LimitExceededException until a new code is sent). */
+export const MAX_CODE_ATTEMPTS = 5;
+/**
+ * Cognito's sign-in lockout: after 5 failed attempts each further failure locks the name for a time that
+ * starts at 1 second and doubles, up to about 15 minutes, answered "Password attempts exceeded".
+ */
+export const FREE_SIGN_IN_FAILURES = 5;
+const MAX_LOCKOUT_MS = 15 * 60_000;
+
+export interface AttributeType {
+  Name: string;
+  Value: string;
+}
+
+export interface CodeDeliveryDetails {
+  Destination: string;
+  DeliveryMedium: "EMAIL";
+  AttributeName: "email";
+}
+
+export interface AuthenticationResult {
+  AccessToken: string;
+  ExpiresIn: number;
+  TokenType: "Bearer";
+  IdToken: string;
+  RefreshToken?: string;
+}
+
+export interface UserPoolDeps {
+  store: UserPoolStore;
+  signer: TokenIssuer;
+  outbox: LocalOutbox;
+  now: () => number;
+  userPoolId: string;
+  clientId: string;
+  /**
+   * Whether `preferred_username` signs in too (an alias, unique across the pool). Real Cognito cannot
+   * combine this with email as the username (UsernameAttributes and AliasAttributes exclude each other),
+   * so with the Auth stack's `login: ["email"]` AWS answers such a sign-in "Incorrect username or
+   * password."; false makes this pool do the same.
+   */
+  preferredUsernameSignIn: boolean;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/**
+ * The behaviour of the user pool the Auth stack configures: email as the sign-in name (and, unless turned
+ * off, an optional `preferred_username` that also signs in once the account is confirmed), self sign-up
+ * confirmed by an emailed code, the password policy, PreventUserExistenceErrors, token revocation. Every operation runs
+ * alone (one at a time) and the state is saved before it answers.
+ */
+export class UserPool {
+  private queue: Promise<unknown> = Promise.resolve();
+  private dirty = false;
+  private sent: OutboxMessage[] = [];
+  private readonly failures = new Map<string, { count: number; lockedUntil: number }>();
+
+  constructor(private readonly deps: UserPoolDeps) {}
+
+  private get store() {
+    return this.deps.store;
+  }
+
+  /** Runs one operation at a time; saves what it changed (even when it then fails) before answering. */
+  private exclusive<T>(operation: () => Promise<T>): Promise<T> {
+    const run = async () => {
+      try {
+        return await operation();
+      } finally {
+        if (this.dirty) {
+          this.dirty = false;
+          this.store.pruneSessions(this.deps.now(), ACCESS_TOKEN_SECONDS * 1000);
+          await this.store.save();
+        }
+        const sent = this.sent;
+        this.sent = [];
+        for (const message of sent) this.deps.outbox.announce(message);
+      }
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private changed(): void {
+    this.dirty = true;
+  }
+
+  private checkClient(clientId: string): void {
+    if (clientId !== this.deps.clientId) throw ResourceNotFound(`User pool client ${clientId} does not exist.`);
+  }
+
+  private checkPool(userPoolId: string): void {
+    if (userPoolId !== this.deps.userPoolId) throw ResourceNotFound(`User pool ${userPoolId} does not exist.`);
+  }
+
+  /**
+   * The user a sign-in name stands for: the email, the generated username (the sub), or the
+   * preferred_username, which Cognito only honours as an alias once the account is confirmed.
+   */
+  private findUser(name: string): StoredUser | undefined {
+    const byUsername = this.store.userBySub(name) ?? this.store.userByEmail(name);
+    if (byUsername) return byUsername;
+    if (!this.deps.preferredUsernameSignIn) return undefined;
+    const byAlias = this.store.userByPreferredUsername(name);
+    return byAlias?.status === "CONFIRMED" ? byAlias : undefined;
+  }
+
+  private sendCode(user: StoredUser, purpose: "confirmation" | "reset"): CodeDeliveryDetails {
+    const now = this.deps.now();
+    const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
+    const pending: PendingCode = { code, expiresAt: now + (purpose === "confirmation" ? CONFIRMATION_CODE_MS : RESET_CODE_MS), failedAttempts: 0 };
+    if (purpose === "confirmation") user.confirmation = pending;
+    else user.reset = pending;
+    const subject = purpose === "confirmation" ? "Your verification code" : "Your password reset code";
+    this.sent.push(this.deps.outbox.add({ to: user.email, subject, code, at: new Date(now).toISOString() }));
+    this.changed();
+    return deliveryTo(user.email);
+  }
+
+  /** Checks a code, counting failures on it; a locked code refuses even the right value. */
+  private checkCode(pending: PendingCode | undefined, given: string): void {
+    if (!pending) throw CodeMismatch();
+    if (pending.failedAttempts >= MAX_CODE_ATTEMPTS) throw LimitExceeded();
+    const a = Buffer.from(given);
+    const b = Buffer.from(pending.code);
+    if (a.length !== b.length || !timingSafeEqual(a, b)) {
+      pending.failedAttempts += 1;
+      this.changed();
+      throw CodeMismatch();
+    }
+    if (this.deps.now() >= pending.expiresAt) throw ExpiredCode();
+  }
+
+  signUp(input: { clientId: string; username: string; password: string; attributes: AttributeType[] }) {
+    return this.exclusive(async () => {
+      this.checkClient(input.clientId);
+      if (!EMAIL.test(input.username)) throw InvalidParameter("Username should be an email.");
+      const email = input.username.toLowerCase();
+      let preferredUsername: string | undefined;
+      for (const { Name, Value } of input.attributes) {
+        if (Name === "email") {
+          if (Value.toLowerCase() !== email) throw InvalidParameter("Email and username must be the same in this user pool.");
+        } else if (Name === "preferred_username") {
+          if (this.deps.preferredUsernameSignIn && Value.includes("@")) {
+            throw InvalidParameter("preferred_username cannot be of email format, since user pool is configured for email alias.");
+          }
+          preferredUsername = Value;
+        } else {
+          throw InvalidParameter(`Attributes did not conform to the schema: ${Name}: Attribute does not exist in the schema.\n`);
+        }
+      }
+      checkPasswordPolicy(input.password);
+      if (this.store.userByEmail(email)) throw UsernameExists("An account with the given email already exists.");
+      if (this.deps.preferredUsernameSignIn && preferredUsername && this.store.userByPreferredUsername(preferredUsername)) {
+        throw UsernameExists("An account with the given preferred_username already exists.");
+      }
+      const passwordHash = await hashPassword(input.password);
+      // The hash took a while; the queue guarantees nobody signed up with this email meanwhile.
+      const now = this.deps.now();
+      const user: StoredUser = {
+        sub: randomUUID(),
+        email,
+        emailVerified: false,
+        ...(preferredUsername ? { preferredUsername } : {}),
+        passwordHash,
+        status: "UNCONFIRMED",
+        createdAt: now,
+        updatedAt: now,
+      };
+      this.store.addUser(user);
+      const delivery = this.sendCode(user, "confirmation");
+      return { UserConfirmed: false, UserSub: user.sub, CodeDeliveryDetails: delivery };
+    });
+  }
+
+  confirmSignUp(input: { clientId: string; username: string; code: string }) {
+    return this.exclusive(async () => {
+      this.checkClient(input.clientId);
+      const user = this.findUser(input.username);
+      // PreventUserExistenceErrors: an unknown user gets the answer of a wrong code.
+      if (!user) throw CodeMismatch();
+      if (user.status === "CONFIRMED") throw NotAuthorized("User cannot be confirmed. Current status is CONFIRMED");
+      this.checkCode(user.confirmation, input.code);
+      user.status = "CONFIRMED";
+      user.emailVerified = true;
+      user.updatedAt = this.deps.now();
+      delete user.confirmation;
+      this.changed();
+      return {};
+    });
+  }
+
+  resendConfirmationCode(input: { clientId: string; username: string }) {
+    return this.exclusive(async () => {
+      this.checkClient(input.clientId);
+      const user = this.findUser(input.username);
+      if (!user) return { CodeDeliveryDetails: deliveryTo(input.username) };
+      if (user.status === "CONFIRMED") throw InvalidParameter("User is already confirmed.");
+      return { CodeDeliveryDetails: this.sendCode(user, "confirmation") };
+    });
+  }
+
+  passwordAuth(input: { clientId: string; username: string; password: string }) {
+    return this.exclusive(async () => {
+      this.checkClient(input.clientId);
+      const user = this.findUser(input.username);
+      // Count failures per account, or per typed name when there is none, so both lock out alike.
+      const key = user ? `user:${user.sub}` : `name:${input.username.toLowerCase()}`;
+      const now = this.deps.now();
+      const record = this.failures.get(key);
+      if (record && now < record.lockedUntil) throw NotAuthorized(PASSWORD_ATTEMPTS_EXCEEDED);
+      const ok = user ? await verifyPassword(input.password, user.passwordHash) : (await burnPasswordCheck(input.password), false);
+      if (!user || !ok) {
+        const count = (record?.count ?? 0) + 1;
+        const lockedUntil = count >= FREE_SIGN_IN_FAILURES ? now + Math.min(1000 * 2 ** (count - FREE_SIGN_IN_FAILURES), MAX_LOCKOUT_MS) : 0;
+        this.failures.set(key, { count, lockedUntil });
+        throw NotAuthorized(INCORRECT_CREDENTIALS);
+      }
+      this.failures.delete(key);
+      // Only someone who knows the password learns that the account still needs confirming.
+      if (user.status !== "CONFIRMED") throw UserNotConfirmed();
+      const refreshToken = newRefreshToken();
+      const session: StoredSession = {
+        originJti: randomUUID(),
+        sub: user.sub,
+        clientId: input.clientId,
+        refreshTokenHash: hashRefreshToken(refreshToken),
+        authTime: Math.floor(now / 1000),
+        expiresAt: now + REFRESH_TOKEN_SECONDS * 1000,
+      };
+      this.store.addSession(session);
+      this.changed();
+      const tokens = await mintTokens(this.deps.signer, user, session, now);
+      return authenticationResult(tokens, refreshToken);
+    });
+  }
+
+  refreshAuth(input: { clientId: string; refreshToken: string }) {
+    return this.exclusive(async () => {
+      this.checkClient(input.clientId);
+      const session = this.store.sessionByRefreshHash(hashRefreshToken(input.refreshToken));
+      const now = this.deps.now();
+      if (!session || session.clientId !== input.clientId) throw NotAuthorized("Invalid Refresh Token");
+      if (session.revokedAt !== undefined) throw NotAuthorized("Refresh Token has been revoked");
+      if (now >= session.expiresAt) throw NotAuthorized("Refresh Token has expired");
+      const user = this.store.userBySub(session.sub);
+      if (!user) throw NotAuthorized("User does not exist.");
+      // A refresh keeps the sign-in's origin_jti and auth_time, and does not hand out a new refresh token.
+      const tokens = await mintTokens(this.deps.signer, user, session, now);
+      return authenticationResult(tokens);
+    });
+  }
+
+  forgotPassword(input: { clientId: string; username: string }) {
+    return this.exclusive(async () => {
+      this.checkClient(input.clientId);
+      const user = this.findUser(input.username);
+      // PreventUserExistenceErrors: an unknown user is answered as if the code had been sent.
+      if (!user) return { CodeDeliveryDetails: deliveryTo(input.username) };
+      if (!user.emailVerified) throw InvalidParameter("Cannot reset password for the user as there is no registered/verified email or phone_number");
+      return { CodeDeliveryDetails: this.sendCode(user, "reset") };
+    });
+  }
+
+  confirmForgotPassword(input: { clientId: string; username: string; code: string; password: string }) {
+    return this.exclusive(async () => {
+      this.checkClient(input.clientId);
+      checkPasswordPolicy(input.password);
+      const user = this.findUser(input.username);
+      if (!user) throw CodeMismatch();
+      this.checkCode(user.reset, input.code);
+      user.passwordHash = await hashPassword(input.password);
+      user.updatedAt = this.deps.now();
+      delete user.reset;
+      this.failures.delete(`user:${user.sub}`);
+      this.changed();
+      return {};
+    });
+  }
+
+  /** The session an access token belongs to, refused when revoked (GlobalSignOut, RevokeToken). */
+  private async liveAccessToken(accessToken: string) {
+    const claims = await verifyAccessToken(this.deps.signer, accessToken, this.deps.now());
+    const session = this.store.sessionByOriginJti(claims.origin_jti);
+    if (!session || session.revokedAt !== undefined) throw NotAuthorized("Access Token has been revoked");
+    return claims;
+  }
+
+  getUser(input: { accessToken: string }) {
+    return this.exclusive(async () => {
+      const claims = await this.liveAccessToken(input.accessToken);
+      const user = this.store.userBySub(claims.sub);
+      if (!user) throw UserNotFound();
+      return { Username: user.sub, UserAttributes: attributesOf(user) };
+    });
+  }
+
+  globalSignOut(input: { accessToken: string }) {
+    return this.exclusive(async () => {
+      const claims = await this.liveAccessToken(input.accessToken);
+      const now = this.deps.now();
+      for (const session of this.store.sessionsOf(claims.sub)) {
+        if (session.revokedAt === undefined) session.revokedAt = now;
+      }
+      this.changed();
+      return {};
+    });
+  }
+
+  revokeToken(input: { clientId: string; token: string }) {
+    return this.exclusive(async () => {
+      this.checkClient(input.clientId);
+      // Only refresh tokens can be revoked; a JWT (an access or id token) is the wrong kind.
+      if (input.token.split(".").length === 3) throw UnsupportedTokenType();
+      const session = this.store.sessionByRefreshHash(hashRefreshToken(input.token));
+      // As in OAuth token revocation (RFC 7009), an unknown or already revoked token is not an error.
+      if (!session) return {};
+      if (session.clientId !== input.clientId) throw Unauthorized("The token was not issued to this client.");
+      if (session.revokedAt === undefined) {
+        session.revokedAt = this.deps.now();
+        this.changed();
+      }
+      return {};
+    });
+  }
+
+  adminGetUser(input: { userPoolId: string; username: string }) {
+    return this.exclusive(async () => {
+      this.checkPool(input.userPoolId);
+      const user = this.findUser(input.username);
+      if (!user) throw UserNotFound();
+      return {
+        Username: user.sub,
+        UserAttributes: attributesOf(user),
+        UserCreateDate: user.createdAt / 1000,
+        UserLastModifiedDate: user.updatedAt / 1000,
+        Enabled: true,
+        UserStatus: user.status,
+      };
+    });
+  }
+
+  adminDeleteUser(input: { userPoolId: string; username: string }) {
+    return this.exclusive(async () => {
+      this.checkPool(input.userPoolId);
+      const user = this.findUser(input.username);
+      if (!user) throw UserNotFound();
+      this.store.deleteUser(user.sub);
+      this.failures.delete(`user:${user.sub}`);
+      this.changed();
+      return {};
+    });
+  }
+
+  /** Waits for the operation in progress, so the state on disk is final. */
+  async idle(): Promise<void> {
+    await this.queue;
+  }
+}
+
+function attributesOf(user: StoredUser): AttributeType[] {
+  return [
+    { Name: "sub", Value: user.sub },
+    { Name: "email_verified", Value: String(user.emailVerified) },
+    ...(user.preferredUsername ? [{ Name: "preferred_username", Value: user.preferredUsername }] : []),
+    { Name: "email", Value: user.email },
+  ];
+}
+
+function authenticationResult(tokens: { accessToken: string; idToken: string; expiresIn: number }, refreshToken?: string) {
+  const result: AuthenticationResult = { AccessToken: tokens.accessToken, ExpiresIn: tokens.expiresIn, TokenType: "Bearer", IdToken: tokens.idToken };
+  if (refreshToken) result.RefreshToken = refreshToken;
+  return { ChallengeParameters: {}, AuthenticationResult: result };
+}
+
+/** Cognito shows where a code went as `a***@e***`; for an unknown user it makes the same up. */
+function deliveryTo(address: string): CodeDeliveryDetails {
+  const [local = "", domain = ""] = address.split("@");
+  const masked = `${local.slice(0, 1)}***@${domain.slice(0, 1)}***`;
+  return { Destination: masked, DeliveryMedium: "EMAIL", AttributeName: "email" };
+}

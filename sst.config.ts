@@ -1,0 +1,23 @@
+import type { SSTConfig } from "sst";
+import { Api } from "./stacks/Api";
+import { Auth } from "./stacks/Auth";
+import { Indexer } from "./stacks/Indexer";
+import { FUNCTION_DEFAULTS } from "./stacks/lambda";
+import { PROD_STAGE } from "./stacks/settings";
+import { Storage } from "./stacks/Storage";
+
+export default {
+  config(input) {
+    return {
+      name: "media-storage",
+      region: input.region ?? "us-east-1",
+    };
+  },
+  stacks(app) {
+    // Every stage but prod is disposable: `sst remove` takes its data with it (the bucket is emptied
+    // first). Prod keeps its table, bucket and user pool (see stacks/settings.ts).
+    if (app.stage !== PROD_STAGE) app.setDefaultRemovalPolicy("destroy");
+    app.setDefaultFunctionProps(FUNCTION_DEFAULTS);
+    app.stack(Auth).stack(Storage).stack(Api).stack(Indexer);
+  },
+} satisfies SSTConfig;

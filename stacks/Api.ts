@@ -1,0 +1,145 @@
+import { Api as HttpApi, use, type ApiRouteProps, type Function, type StackContext } from "sst/constructs";
+import { ROUTES, routeKey } from "@media/core/routes";
+import { Auth } from "./Auth";
+import { type Access, environmentFor, mediaFunction, statementsFor } from "./lambda";
+import { stageSettings } from "./settings";
+import { DERIVED_PREFIX, Storage, UPLOAD_PREFIX } from "./Storage";
+
+/** The name of the Lambda authorizer in the Api construct; routes with `auth: true` use it. */
+export const AUTHORIZER = "Bearer";
+/** How long API Gateway reuses an authorizer answer for the same Authorization header. */
+export const AUTHORIZER_CACHE_SECONDS = 300;
+export const THROTTLE = { burst: 200, rate: 100 } as const;
+
+/**
+ * What each route's handler touches, keyed by ROUTES[].handler. A route without an entry fails the
+ * synthesis: a new route must say what it needs rather than inherit a broad role. The DynamoDB actions
+ * are the adapter's (packages/functions/src/adapters/dynamo-media-repository.ts): single-item Get, Put,
+ * Update and Delete calls with conditions, and Query; no transactions.
+ *
+ * The auth routes call Cognito's public API (SignUp, ConfirmSignUp, ResendConfirmationCode, InitiateAuth,
+ * ForgotPassword, ConfirmForgotPassword, and with the caller's own tokens RevokeToken and GlobalSignOut):
+ * Cognito authorizes those by the client id or the token, so they need no IAM permission at all.
+ */
+export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
+  "api/health": { config: false },
+  "api/signup": { config: true },
+  "api/confirm": { config: true },
+  "api/resend-code": { config: true },
+  "api/login": { config: true },
+  "api/refresh": { config: true },
+  "api/forgot-password": { config: true },
+  "api/reset-password": { config: true },
+  "api/logout": { config: true },
+  // The usage item (read, created once, reservation added by a conditional update) and the pending
+  // record; the presigned POST is signed with this role, so the role itself must hold s3:PutObject.
+  "api/upload": {
+    config: true,
+    limits: true,
+    table: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+    objects: { "s3:PutObject": [UPLOAD_PREFIX] },
+  },
+  // Listing and the views sign GET URLs for originals and thumbnails (same rule: the signer holds GetObject).
+  "api/retrieve": { config: true, query: true, objects: { "s3:GetObject": [UPLOAD_PREFIX, DERIVED_PREFIX] } },
+  "api/get-file": { config: true, table: ["dynamodb:GetItem"], objects: { "s3:GetObject": [UPLOAD_PREFIX, DERIVED_PREFIX] } },
+  "api/download-file": { config: true, table: ["dynamodb:GetItem"], objects: { "s3:GetObject": [UPLOAD_PREFIX] } },
+  "api/update-file": {
+    config: true,
+    table: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+    objects: { "s3:GetObject": [UPLOAD_PREFIX, DERIVED_PREFIX] },
+  },
+  // The object and its derived files (listed under derived/), the record (conditional delete) and the
+  // usage item (read, then updated); then media.deleted.
+  "api/delete-file": {
+    config: true,
+    table: ["dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"],
+    objects: { "s3:DeleteObject": [UPLOAD_PREFIX, DERIVED_PREFIX] },
+    listDerived: true,
+    publish: true,
+  },
+  // The usage item only; the quota is configuration.
+  "api/me": { config: true, limits: true, table: ["dynamodb:GetItem"] },
+};
+
+/** The authorizer verifies tokens against the pool's public JWKS (fetched over HTTPS): no AWS calls. */
+export const AUTHORIZER_ACCESS: Access = { config: true };
+
+/** The HTTP API: one route per ROUTES entry, the Lambda authorizer on exactly the `auth: true` ones. */
+export function Api({ stack, app }: StackContext) {
+  const settings = stageSettings(app.stage);
+  const auth = use(Auth);
+  const storage = use(Storage);
+
+  const values = {
+    tableName: storage.table.tableName,
+    bucketName: storage.bucket.bucketName,
+    topicArn: storage.topic.topicArn,
+    userPoolId: auth.userPoolId,
+    userPoolClientId: auth.userPoolClientId,
+    cursorSecret: storage.cursorSecretReference,
+  };
+  const targets = { tableArn: storage.table.tableArn, bucketArn: storage.bucket.bucketArn, topicArn: storage.topic.topicArn };
+
+  const make = (id: string, module: string, access: Access, timeoutSeconds: number, memoryMB: number): Function =>
+    mediaFunction(stack, id, {
+      module,
+      description: `media-storage ${module}`,
+      environment: environmentFor(access, values, settings.limits),
+      permissions: statementsFor(access, targets),
+      timeoutSeconds,
+      memoryMB,
+      logRemovalPolicy: settings.dataRemovalPolicy,
+    });
+
+  const authorizer = make("Authorizer", "authorizer", AUTHORIZER_ACCESS, 10, 256);
+
+  const functions = new Map<string, Function>();
+  const routes: Record<string, ApiRouteProps<typeof AUTHORIZER>> = {};
+  for (const route of ROUTES) {
+    const access = ROUTE_ACCESS[route.handler];
+    if (!access) throw new Error(`stacks/Api.ts: no ROUTE_ACCESS entry for handler "${route.handler}" (${routeKey(route)})`);
+    let fn = functions.get(route.handler);
+    if (!fn) {
+      // API Gateway gives up on an integration after 30 s; a handler that needs longer is a design error.
+      fn = make(functionId(route.handler), route.handler, access, 10, 512);
+      functions.set(route.handler, fn);
+    }
+    routes[routeKey(route)] = { function: fn, authorizer: route.auth ? AUTHORIZER : "none" };
+  }
+
+  const api = new HttpApi(stack, "Http", {
+    authorizers: {
+      [AUTHORIZER]: {
+        type: "lambda",
+        function: authorizer,
+        // Payload 2.0 with simple responses: {isAuthorized, context}; the routes read context.userId.
+        responseTypes: ["simple"],
+        identitySource: ["$request.header.Authorization"],
+        resultsCacheTtl: `${AUTHORIZER_CACHE_SECONDS} seconds`,
+      },
+    },
+    defaults: {
+      payloadFormatVersion: "2.0",
+      throttle: { ...THROTTLE },
+    },
+    cors: {
+      allowOrigins: settings.webOrigins,
+      allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+      allowHeaders: ["authorization", "content-type"],
+      maxAge: "1 day",
+    },
+    routes,
+  });
+
+  stack.addOutputs({ ApiUrl: api.url });
+  return { api, authorizer, functions };
+}
+
+/** `api/get-file` → `ApiGetFile`: construct ids stable across route reordering. */
+function functionId(module: string): string {
+  return module
+    .split(/[/-]/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join("");
+}

@@ -1,0 +1,73 @@
+import { Duration } from "aws-cdk-lib";
+import { AccountRecovery, Mfa, VerificationEmailStyle } from "aws-cdk-lib/aws-cognito";
+import { Cognito, type StackContext } from "sst/constructs";
+import { stageSettings } from "./settings";
+
+/**
+ * The user pool and the one app client the API signs users in with. Sign-up, confirmation, login and
+ * password reset are Cognito's public (unauthenticated) API calls, made by the auth functions with the
+ * client id alone, so the client has no secret and the functions need no IAM for them.
+ */
+export function Auth({ stack, app }: StackContext) {
+  const settings = stageSettings(app.stage);
+
+  const auth = new Cognito(stack, "Users", {
+    // Email is the sign-in name (usernames are then generated ids, and the email is matched case-insensitively).
+    login: ["email"],
+    // Users get no AWS credentials: nothing in this app talks to AWS from the client but through presigned URLs.
+    identityPoolFederation: false,
+    cdk: {
+      userPool: {
+        selfSignUpEnabled: true,
+        signInCaseSensitive: false,
+        autoVerify: { email: true },
+        keepOriginal: { email: true },
+        userVerification: {
+          emailStyle: VerificationEmailStyle.CODE,
+          emailSubject: "Your media storage confirmation code",
+          emailBody: "Your confirmation code is {####}",
+        },
+        standardAttributes: { email: { required: true, mutable: true } },
+        passwordPolicy: {
+          minLength: 8,
+          requireLowercase: true,
+          requireUppercase: true,
+          requireDigits: true,
+          requireSymbols: true,
+          tempPasswordValidity: Duration.days(3),
+        },
+        accountRecovery: AccountRecovery.EMAIL_ONLY,
+        mfa: Mfa.OFF,
+        deletionProtection: settings.isProd,
+        removalPolicy: settings.dataRemovalPolicy,
+      },
+      userPoolClient: {
+        // A public client: the API calls Cognito with the client id only (no SECRET_HASH).
+        generateSecret: false,
+        authFlows: { userPassword: true, userSrp: true },
+        // Unknown user and wrong password answer alike, so the API cannot be used to find accounts.
+        preventUserExistenceErrors: true,
+        // POST /logout revokes the refresh token; revoked access tokens still verify offline, so keep them short.
+        enableTokenRevocation: true,
+        accessTokenValidity: Duration.hours(1),
+        idTokenValidity: Duration.hours(1),
+        refreshTokenValidity: Duration.days(30),
+        authSessionValidity: Duration.minutes(3),
+        // No hosted UI or OAuth redirects: the app signs in through the API.
+        disableOAuth: true,
+      },
+    },
+  });
+
+  stack.addOutputs({
+    UserPoolId: auth.userPoolId,
+    UserPoolClientId: auth.userPoolClientId,
+  });
+
+  return {
+    auth,
+    userPoolId: auth.userPoolId,
+    userPoolArn: auth.userPoolArn,
+    userPoolClientId: auth.userPoolClientId,
+  };
+}

@@ -1,0 +1,170 @@
+import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { RemovalPolicy } from "aws-cdk-lib";
+import type { Construct } from "constructs";
+import { Function, type FunctionProps } from "sst/constructs";
+import { TABLE } from "@media/core/table";
+import type { StageSettings } from "./settings";
+import { DERIVED_PREFIX, UPLOAD_PREFIX } from "./Storage";
+
+/** Every Lambda handler is a module under this folder exporting `handler`. */
+export const FUNCTIONS_SRC = "packages/functions/src";
+
+export function handlerOf(module: string): string {
+  return `${FUNCTIONS_SRC}/${module}.handler`;
+}
+
+/**
+ * Applied to every function of the app (sst.config.ts sets them as the app's defaults).
+ * - nodejs22.x on arm64.
+ * - One minified ESM file per handler. The AWS SDK v3 clients are bundled, not taken from the runtime:
+ *   the presigning code depends on SDK behaviour of a known version (checksum defaults, aws-sdk-js-v3#6994),
+ *   the same version the tests and the local runtime run, and the runtime's copy changes under us.
+ *   esbuild keeps only the modular clients a handler imports.
+ * - No sourcemaps: they would be mostly the SDK's, and SST would upload them through its bootstrap bucket.
+ * - No X-Ray: its write actions only accept a `*` resource, and every role here is scoped to named resources.
+ */
+export const FUNCTION_DEFAULTS: FunctionProps = {
+  runtime: "nodejs22.x",
+  architecture: "arm_64",
+  tracing: "disabled",
+  nodejs: {
+    format: "esm",
+    minify: true,
+    sourcemap: false,
+    esbuild: { target: "node22", legalComments: "none" },
+  },
+};
+
+/** What a function reaches, declared per handler; turned into IAM statements on named resources only. */
+export interface Access {
+  /** Reads the functions' config (packages/functions/src/config.ts), which requires every resource name. */
+  config: boolean;
+  /** Enforces the upload limits, so gets MAX_FILE_BYTES / QUOTA_BYTES / UPLOAD_EXPIRES_SECONDS. */
+  limits?: boolean;
+  /** Item actions on the table. */
+  table?: DynamoItemAction[];
+  /** Query on the table (a user's files) and on the byKind index (the type filter). */
+  query?: boolean;
+  /** Object actions by key prefix. s3:GetObject also covers HEAD; presigning needs the signer to hold the action. */
+  objects?: Partial<Record<ObjectAction, Prefix[]>>;
+  /** ListBucket, restricted by condition to keys under derived/ (deleting a file's thumbnails). */
+  listDerived?: boolean;
+  /** sns:Publish on the media-events topic. */
+  publish?: boolean;
+}
+
+export type DynamoItemAction = "dynamodb:GetItem" | "dynamodb:PutItem" | "dynamodb:UpdateItem" | "dynamodb:DeleteItem";
+export type ObjectAction = "s3:GetObject" | "s3:PutObject" | "s3:DeleteObject";
+export type Prefix = typeof UPLOAD_PREFIX | typeof DERIVED_PREFIX;
+
+export interface AccessTargets {
+  tableArn: string;
+  bucketArn: string;
+  topicArn: string;
+}
+
+/** The values behind the functions' configuration variables (tokens resolved at deploy time). */
+export interface ConfigValues {
+  tableName: string;
+  bucketName: string;
+  topicArn: string;
+  userPoolId: string;
+  userPoolClientId: string;
+  /** A `{{resolve:secretsmanager:…}}` reference, never the value. */
+  cursorSecret: string;
+}
+
+/**
+ * The environment a function gets: nothing for one that reads no config; otherwise every variable that
+ * packages/functions/src/config.ts requires (it parses them all at cold start), plus the limits for the
+ * functions that enforce them. AWS_REGION is set by Lambda itself.
+ */
+export function environmentFor(access: Access, values: ConfigValues, limits: StageSettings["limits"]): Record<string, string> {
+  if (!access.config) return {};
+  const env: Record<string, string> = {
+    TABLE_NAME: values.tableName,
+    BUCKET_NAME: values.bucketName,
+    TOPIC_ARN: values.topicArn,
+    USER_POOL_ID: values.userPoolId,
+    USER_POOL_CLIENT_ID: values.userPoolClientId,
+    CURSOR_SECRET: values.cursorSecret,
+  };
+  if (access.limits) {
+    env.MAX_FILE_BYTES = String(limits.maxFileBytes);
+    env.QUOTA_BYTES = String(limits.quotaBytes);
+    if (limits.uploadExpiresSeconds !== undefined) env.UPLOAD_EXPIRES_SECONDS = String(limits.uploadExpiresSeconds);
+  }
+  return env;
+}
+
+export function statementsFor(access: Access, targets: AccessTargets): PolicyStatement[] {
+  const statements: PolicyStatement[] = [];
+  if (access.table?.length) {
+    statements.push(new PolicyStatement({ actions: [...access.table], resources: [targets.tableArn] }));
+  }
+  if (access.query) {
+    statements.push(
+      new PolicyStatement({
+        actions: ["dynamodb:Query"],
+        resources: [targets.tableArn, `${targets.tableArn}/index/${TABLE.byKindIndex.name}`],
+      }),
+    );
+  }
+  for (const [action, prefixes] of Object.entries(access.objects ?? {})) {
+    if (!prefixes?.length) continue;
+    statements.push(new PolicyStatement({ actions: [action], resources: prefixes.map((p) => `${targets.bucketArn}/${p}*`) }));
+  }
+  if (access.listDerived) {
+    statements.push(
+      new PolicyStatement({
+        actions: ["s3:ListBucket"],
+        resources: [targets.bucketArn],
+        conditions: { StringLike: { "s3:prefix": [`${DERIVED_PREFIX}*`] } },
+      }),
+    );
+  }
+  if (access.publish) {
+    statements.push(new PolicyStatement({ actions: ["sns:Publish"], resources: [targets.topicArn] }));
+  }
+  return statements;
+}
+
+export interface MediaFunctionProps {
+  /** Module under packages/functions/src, e.g. `api/upload`. */
+  module: string;
+  description: string;
+  environment: Record<string, string>;
+  permissions: PolicyStatement[];
+  timeoutSeconds: number;
+  memoryMB: number;
+  logRemovalPolicy: RemovalPolicy;
+}
+
+/**
+ * One of our functions, with its own log group (a month of retention, set by CloudFormation rather than
+ * by CDK's log-retention helper, whose role needs logs actions on `*`) and its own role. The role is not
+ * CDK's default one: that carries the AWSLambdaBasicExecutionRole managed policy (logs actions on every
+ * log group of the account); this one may write to its function's log group only.
+ */
+export function mediaFunction(scope: Construct, id: string, props: MediaFunctionProps): Function {
+  const logGroup = new LogGroup(scope, `${id}Logs`, {
+    retention: RetentionDays.ONE_MONTH,
+    removalPolicy: props.logRemovalPolicy,
+  });
+  const role = new Role(scope, `${id}Role`, {
+    assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+    description: `media-storage ${props.module}`,
+  });
+  role.addToPolicy(new PolicyStatement({ actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [logGroup.logGroupArn] }));
+  return new Function(scope, id, {
+    handler: handlerOf(props.module),
+    description: props.description,
+    environment: props.environment,
+    permissions: props.permissions,
+    timeout: props.timeoutSeconds,
+    memorySize: props.memoryMB,
+    logGroup,
+    role,
+  });
+}

@@ -1,0 +1,44 @@
+import { RemovalPolicy } from "aws-cdk-lib";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_LIMITS } from "@media/core/limits";
+import { DEV_WEB_ORIGIN, stageSettings } from "./settings";
+
+describe("stageSettings", () => {
+  it("gives dev stages the local web origin, the default limits and disposable data", () => {
+    const s = stageSettings("alice", {});
+    expect(s).toEqual({
+      isProd: false,
+      dataRemovalPolicy: RemovalPolicy.DESTROY,
+      webOrigins: [DEV_WEB_ORIGIN],
+      limits: { maxFileBytes: DEFAULT_LIMITS.maxFileBytes, quotaBytes: DEFAULT_LIMITS.quotaBytes },
+    });
+  });
+
+  it("keeps prod data and requires prod to name an https origin", () => {
+    expect(() => stageSettings("prod", {})).toThrow(/WEB_ORIGIN must be set/);
+    expect(() => stageSettings("prod", { WEB_ORIGIN: "http://media.example.com" })).toThrow(/https/);
+    const s = stageSettings("prod", { WEB_ORIGIN: "https://media.example.com" });
+    expect(s.isProd).toBe(true);
+    expect(s.dataRemovalPolicy).toBe(RemovalPolicy.RETAIN);
+    expect(s.webOrigins).toEqual(["https://media.example.com"]);
+  });
+
+  it("accepts a comma-separated list of bare origins and refuses paths or trailing slashes", () => {
+    expect(stageSettings("dev", { WEB_ORIGIN: "https://a.example.com, http://localhost:5173" }).webOrigins).toEqual([
+      "https://a.example.com",
+      "http://localhost:5173",
+    ]);
+    expect(() => stageSettings("dev", { WEB_ORIGIN: "https://a.example.com/" })).toThrow(/not an origin/);
+    expect(() => stageSettings("dev", { WEB_ORIGIN: "https://a.example.com/app" })).toThrow(/not an origin/);
+    expect(() => stageSettings("dev", { WEB_ORIGIN: "*" })).toThrow(/not an origin/);
+  });
+
+  it("reads the limits per stage and refuses nonsense", () => {
+    const s = stageSettings("dev", { MAX_FILE_BYTES: "1048576", QUOTA_BYTES: "10485760", UPLOAD_EXPIRES_SECONDS: "300" });
+    expect(s.limits).toEqual({ maxFileBytes: 1048576, quotaBytes: 10485760, uploadExpiresSeconds: 300 });
+    expect(() => stageSettings("dev", { MAX_FILE_BYTES: "-1" })).toThrow(/MAX_FILE_BYTES/);
+    expect(() => stageSettings("dev", { QUOTA_BYTES: "5GB" })).toThrow(/QUOTA_BYTES/);
+    expect(() => stageSettings("dev", { MAX_FILE_BYTES: "20", QUOTA_BYTES: "10" })).toThrow(/larger than QUOTA_BYTES/);
+    expect(() => stageSettings("dev", { UPLOAD_EXPIRES_SECONDS: "901" })).toThrow(/at most 900/);
+  });
+});

@@ -1,0 +1,73 @@
+import { RemovalPolicy } from "aws-cdk-lib";
+import { DEFAULT_LIMITS } from "@media/core/limits";
+
+/**
+ * What differs between stages, read once per synthesis from the deploying shell's environment
+ * (`WEB_ORIGIN=https://media.example.com MAX_FILE_BYTES=… npx sst deploy --stage prod`) and the stage name.
+ * A bad value fails the synthesis with the variable's name instead of deploying something odd.
+ */
+export interface StageSettings {
+  /** The production stage keeps its data (table, bucket, user pool) when the stack goes away. */
+  isProd: boolean;
+  /** For the resources that hold users' data: RETAIN in prod, DESTROY elsewhere. */
+  dataRemovalPolicy: RemovalPolicy;
+  /** Exact origins (scheme://host[:port], no path) the browser app is served from; CORS allows only these. */
+  webOrigins: string[];
+  /** Passed to the functions that enforce them; absent values fall back to the defaults of `@media/core/limits`. */
+  limits: { maxFileBytes: number; quotaBytes: number; uploadExpiresSeconds?: number };
+}
+
+export const PROD_STAGE = "prod";
+/** Where `npm start` serves the web app: the default origin of every stage but prod. */
+export const DEV_WEB_ORIGIN = "http://localhost:3000";
+
+type Env = Record<string, string | undefined>;
+
+export function stageSettings(stage: string, env: Env = process.env): StageSettings {
+  const isProd = stage === PROD_STAGE;
+  const limits: StageSettings["limits"] = {
+    maxFileBytes: positiveInt(env, "MAX_FILE_BYTES") ?? DEFAULT_LIMITS.maxFileBytes,
+    quotaBytes: positiveInt(env, "QUOTA_BYTES") ?? DEFAULT_LIMITS.quotaBytes,
+  };
+  if (limits.maxFileBytes > limits.quotaBytes) {
+    throw new Error(`MAX_FILE_BYTES (${limits.maxFileBytes}) is larger than QUOTA_BYTES (${limits.quotaBytes})`);
+  }
+  const uploadExpiresSeconds = positiveInt(env, "UPLOAD_EXPIRES_SECONDS");
+  if (uploadExpiresSeconds !== undefined) {
+    // An upload policy must not outlive 15 minutes (the functions refuse more, and so do we, earlier).
+    if (uploadExpiresSeconds > 15 * 60) throw new Error("UPLOAD_EXPIRES_SECONDS must be at most 900");
+    limits.uploadExpiresSeconds = uploadExpiresSeconds;
+  }
+  return {
+    isProd,
+    dataRemovalPolicy: isProd ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    webOrigins: webOrigins(env.WEB_ORIGIN, isProd),
+    limits,
+  };
+}
+
+function webOrigins(value: string | undefined, isProd: boolean): string[] {
+  if (value === undefined || value.trim() === "") {
+    // Production must name its origin: a localhost default there would be a CORS rule nobody meant.
+    if (isProd) throw new Error(`WEB_ORIGIN must be set for the ${PROD_STAGE} stage (e.g. https://media.example.com)`);
+    return [DEV_WEB_ORIGIN];
+  }
+  const origins = value.split(",").map((o) => o.trim()).filter(Boolean);
+  for (const origin of origins) {
+    // Browsers send the bare origin; S3 and API Gateway compare it literally, so a path or a trailing
+    // slash would silently never match.
+    if (!/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i.test(origin)) {
+      throw new Error(`WEB_ORIGIN: "${origin}" is not an origin like https://media.example.com`);
+    }
+    if (isProd && !origin.startsWith("https://")) throw new Error(`WEB_ORIGIN: the ${PROD_STAGE} stage needs https origins, got "${origin}"`);
+  }
+  return origins;
+}
+
+function positiveInt(env: Env, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}

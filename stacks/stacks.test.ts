@@ -1,0 +1,620 @@
+import fs from "node:fs";
+import path from "node:path";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROUTES, routeKey } from "@media/core/routes";
+import { TABLE } from "@media/core/table";
+import { AUTHORIZER_CACHE_SECONDS, THROTTLE } from "./Api";
+import { DEV_WEB_ORIGIN } from "./settings";
+import { REPO_ROOT, STACKS, synthesize, type StackName, type Synthesized } from "./synth";
+
+/**
+ * The whole app synthesized once, as `sst deploy --stage test` would (every function bundled), with no
+ * AWS credentials and every AWS endpoint pointed at a closed local port: a lookup of any kind would
+ * fail the synthesis, so passing proves it is offline.
+ */
+
+type Json = Record<string, any>;
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Json;
+  Principal?: unknown;
+}
+
+const FUNCTIONS_SRC = "packages/functions/src/";
+const CONFIG_VARS = ["TABLE_NAME", "BUCKET_NAME", "TOPIC_ARN", "USER_POOL_ID", "USER_POOL_CLIENT_ID", "CURSOR_SECRET"];
+const LOGS = ["logs:CreateLogStream", "logs:PutLogEvents"];
+const SQS_CONSUME = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ReceiveMessage"];
+const NO_IAM: string[] = [];
+
+/** The contract: every action each function's role may perform (besides writing its own logs). */
+const EXPECTED_ACTIONS: Record<string, string[]> = {
+  authorizer: NO_IAM,
+  "api/health": NO_IAM,
+  // Public Cognito API calls only.
+  "api/signup": NO_IAM,
+  "api/confirm": NO_IAM,
+  "api/resend-code": NO_IAM,
+  "api/login": NO_IAM,
+  "api/refresh": NO_IAM,
+  "api/forgot-password": NO_IAM,
+  "api/reset-password": NO_IAM,
+  "api/logout": NO_IAM,
+  "api/upload": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "s3:PutObject"],
+  "api/retrieve": ["dynamodb:Query", "s3:GetObject"],
+  "api/get-file": ["dynamodb:GetItem", "s3:GetObject"],
+  "api/download-file": ["dynamodb:GetItem", "s3:GetObject"],
+  "api/update-file": ["dynamodb:GetItem", "dynamodb:UpdateItem", "s3:GetObject"],
+  "api/delete-file": ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "s3:DeleteObject", "s3:ListBucket", "sns:Publish"],
+  "api/me": ["dynamodb:GetItem"],
+  indexer: ["dynamodb:GetItem", "dynamodb:UpdateItem", "s3:DeleteObject", "s3:GetObject", "sns:Publish", ...SQS_CONSUME],
+};
+
+const SECRET_ENV = ["AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "WEB_ORIGIN", "MAX_FILE_BYTES", "QUOTA_BYTES", "UPLOAD_EXPIRES_SECONDS"];
+const savedEnv: Record<string, string | undefined> = {};
+function isolateEnv(overrides: Record<string, string>) {
+  for (const key of [...SECRET_ENV, "AWS_ENDPOINT_URL", "AWS_EC2_METADATA_DISABLED", ...Object.keys(overrides)]) {
+    if (!(key in savedEnv)) savedEnv[key] = process.env[key];
+  }
+  for (const key of SECRET_ENV) delete process.env[key];
+  // Any AWS SDK call (STS account lookup, bootstrap lookup, context lookups) would fail right here.
+  process.env.AWS_ENDPOINT_URL = "http://127.0.0.1:9";
+  process.env.AWS_EC2_METADATA_DISABLED = "true";
+  Object.assign(process.env, overrides);
+}
+function restoreEnv() {
+  for (const [key, value] of Object.entries(savedEnv)) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+}
+
+let app: Synthesized;
+const t = {} as Record<StackName, Template>;
+
+beforeAll(async () => {
+  isolateEnv({});
+  const started = Date.now();
+  app = await synthesize({ stage: "test" });
+  console.log(`synthesized and bundled the test stage in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  for (const name of Object.keys(STACKS) as StackName[]) t[name] = Template.fromStack(app.stacks[name]);
+  // Bundling 18 functions takes ~20 s on an idle 2-core machine; the limit only guards against hangs.
+}, 240_000);
+
+afterAll(async () => {
+  await app?.cleanup();
+  restoreEnv();
+});
+
+// ---------- template helpers ----------
+
+function resources(template: Template, type: string, props?: Json): Record<string, Json> {
+  return template.findResources(type, props ? { Properties: Match.objectLike(props) } : undefined);
+}
+function only(template: Template, type: string): [string, Json] {
+  const found = Object.entries(resources(template, type));
+  expect(found, `exactly one ${type}`).toHaveLength(1);
+  return found[0]!;
+}
+function allTemplates(): [StackName, Template][] {
+  return (Object.keys(STACKS) as StackName[]).map((name) => [name, t[name]]);
+}
+function actionsOf(statement: Statement): string[] {
+  return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+}
+function resourcesOf(statement: Statement): unknown[] {
+  return Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+}
+
+/** Our functions: those whose handler is one of packages/functions/src (bundled by SST). */
+interface OurFunction {
+  stack: StackName;
+  logicalId: string;
+  module: string;
+  props: Json;
+  roleId: string;
+}
+function ourFunctions(): OurFunction[] {
+  return allTemplates().flatMap(([stack, template]) =>
+    Object.entries(resources(template, "AWS::Lambda::Function"))
+      .filter(([, r]) => typeof r.Properties.Handler === "string" && r.Properties.Handler.startsWith(FUNCTIONS_SRC))
+      .map(([logicalId, r]) => ({
+        stack,
+        logicalId,
+        module: r.Properties.Handler.slice(FUNCTIONS_SRC.length).replace(/\.handler$/, ""),
+        props: r.Properties,
+        roleId: r.Properties.Role["Fn::GetAtt"][0],
+      })),
+  );
+}
+function fn(module: string): OurFunction {
+  const found = ourFunctions().filter((f) => f.module === module);
+  expect(found, `one function for ${module}`).toHaveLength(1);
+  return found[0]!;
+}
+
+/** Every identity-policy statement attached to a role: its inline policies and the AWS::IAM::Policy resources naming it. */
+function roleStatements(template: Template, roleId: string): Statement[] {
+  const role = template.toJSON().Resources[roleId];
+  const inline = ((role?.Properties?.Policies ?? []) as Json[]).flatMap((p) => p.PolicyDocument.Statement as Statement[]);
+  const attached = Object.values(resources(template, "AWS::IAM::Policy"))
+    .filter((p) => (p.Properties.Roles as Json[]).some((r) => r.Ref === roleId))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+  return [...inline, ...attached];
+}
+
+// ---------- Auth ----------
+
+describe("Auth stack", () => {
+  it("has a user pool signing in by email, with self sign-up confirmed by an emailed code and a strong password policy", () => {
+    t.Auth.resourceCountIs("AWS::Cognito::UserPool", 1);
+    t.Auth.hasResourceProperties("AWS::Cognito::UserPool", {
+      UsernameAttributes: ["email"],
+      UsernameConfiguration: { CaseSensitive: false },
+      AutoVerifiedAttributes: ["email"],
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: false },
+      VerificationMessageTemplate: Match.objectLike({ DefaultEmailOption: "CONFIRM_WITH_CODE" }),
+      Policies: {
+        PasswordPolicy: Match.objectLike({
+          MinimumLength: 8,
+          RequireLowercase: true,
+          RequireUppercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+        }),
+      },
+      AccountRecoverySetting: { RecoveryMechanisms: [{ Name: "verified_email", Priority: 1 }] },
+    });
+    // No identity pool: users never get AWS credentials.
+    t.Auth.resourceCountIs("AWS::Cognito::IdentityPool", 0);
+  });
+
+  it("has one public app client: no secret, password/SRP/refresh flows, no user-existence leaks, revocable short-lived tokens", () => {
+    const [, client] = only(t.Auth, "AWS::Cognito::UserPoolClient");
+    const p = client.Properties;
+    expect(p.GenerateSecret).toBe(false);
+    expect([...p.ExplicitAuthFlows].sort()).toEqual(["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"]);
+    expect(p.PreventUserExistenceErrors).toBe("ENABLED");
+    expect(p.EnableTokenRevocation).toBe(true);
+    expect(p.TokenValidityUnits).toEqual({ AccessToken: "minutes", IdToken: "minutes", RefreshToken: "minutes" });
+    expect(p.AccessTokenValidity).toBeLessThanOrEqual(60);
+    expect(p.IdTokenValidity).toBeLessThanOrEqual(60);
+    expect(p.RefreshTokenValidity).toBe(30 * 24 * 60);
+    expect(p.AllowedOAuthFlowsUserPoolClient).toBe(false);
+  });
+});
+
+// ---------- Storage ----------
+
+describe("Storage stack", () => {
+  it("has a private, encrypted bucket that aborts incomplete multipart uploads after a day", () => {
+    const [, bucket] = only(t.Storage, "AWS::S3::Bucket");
+    const p = bucket.Properties;
+    expect(p.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(p.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] });
+    expect(p.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] });
+    expect(p.LifecycleConfiguration.Rules).toContainEqual(
+      expect.objectContaining({ Status: "Enabled", AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+    );
+  });
+
+  it("refuses every request not made over TLS", () => {
+    const [bucketId] = only(t.Storage, "AWS::S3::Bucket");
+    const [, policy] = only(t.Storage, "AWS::S3::BucketPolicy");
+    expect(policy.Properties.Bucket).toEqual({ Ref: bucketId });
+    expect(policy.Properties.PolicyDocument.Statement).toContainEqual({
+      Effect: "Deny",
+      Principal: { AWS: "*" },
+      Action: "s3:*",
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+      Resource: [{ "Fn::GetAtt": [bucketId, "Arn"] }, { "Fn::Join": ["", [{ "Fn::GetAtt": [bucketId, "Arn"] }, "/*"]] }],
+    });
+  });
+
+  it("allows the web origin to POST uploads and GET/HEAD files, with explicit headers and ETag exposed", () => {
+    const [, bucket] = only(t.Storage, "AWS::S3::Bucket");
+    const rules = bucket.Properties.CorsConfiguration.CorsRules as Json[];
+    expect(rules).toHaveLength(1);
+    const rule = rules[0]!;
+    expect(rule.AllowedOrigins).toEqual([DEV_WEB_ORIGIN]);
+    expect([...rule.AllowedMethods].sort()).toEqual(["GET", "HEAD", "POST"]);
+    expect(rule.ExposedHeaders).toContain("ETag");
+    expect(rule.AllowedHeaders).toEqual(expect.arrayContaining(["content-type", "range"]));
+    expect(rule.AllowedHeaders).not.toContain("*");
+  });
+
+  it("sends ObjectCreated events under users/ only, and only to the upload queue", () => {
+    const [queueId] = Object.entries(resources(t.Storage, "AWS::SQS::Queue")).find(([id]) => id.startsWith("UploadEvents"))!;
+    const [, notifications] = only(t.Storage, "Custom::S3BucketNotifications");
+    const config = notifications.Properties.NotificationConfiguration;
+    expect(config.LambdaFunctionConfigurations).toBeUndefined();
+    expect(config.TopicConfigurations).toBeUndefined();
+    expect(config.QueueConfigurations).toEqual([
+      {
+        Events: ["s3:ObjectCreated:*"],
+        Filter: { Key: { FilterRules: [{ Name: "prefix", Value: "users/" }] } },
+        QueueArn: { "Fn::GetAtt": [queueId, "Arn"] },
+      },
+    ]);
+    // S3 may send to the queue, for this bucket only.
+    const [bucketId] = only(t.Storage, "AWS::S3::Bucket");
+    t.Storage.hasResourceProperties("AWS::SQS::QueuePolicy", {
+      Queues: [{ Ref: queueId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: "Allow",
+            Principal: { Service: "s3.amazonaws.com" },
+            Action: Match.arrayWith(["sqs:SendMessage"]),
+            Condition: { ArnLike: { "aws:SourceArn": { "Fn::GetAtt": [bucketId, "Arn"] } } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it("has an encrypted upload queue sized for S3 events, with a visibility timeout of at least six indexer timeouts", () => {
+    const queues = resources(t.Storage, "AWS::SQS::Queue");
+    const [, queue] = Object.entries(queues).find(([id]) => id.startsWith("UploadEvents"))!;
+    expect(queue.Properties.MaximumMessageSize).toBeGreaterThanOrEqual(64 * 1024);
+    expect(queue.Properties.MaximumMessageSize).toBe(256 * 1024);
+    expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+    const indexerTimeout = fn("indexer").props.Timeout as number;
+    expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * indexerTimeout);
+  });
+
+  it("moves a message to a 14-day dead-letter queue after 5 receives", () => {
+    const queues = resources(t.Storage, "AWS::SQS::Queue");
+    const [dlqId, dlq] = Object.entries(queues).find(([id]) => id.startsWith("IndexerDeadLetters"))!;
+    const [, queue] = Object.entries(queues).find(([id]) => id.startsWith("UploadEvents"))!;
+    expect(queue.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { "Fn::GetAtt": [dlqId, "Arn"] }, maxReceiveCount: 5 });
+    expect(dlq.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    expect(dlq.Properties.SqsManagedSseEnabled).toBe(true);
+  });
+
+  it("builds the table from TABLE: keys, the byKind index, TTL, on-demand billing and point-in-time recovery", () => {
+    const [, table] = only(t.Storage, "AWS::DynamoDB::Table");
+    const p = table.Properties;
+    expect(p.KeySchema).toEqual([
+      { AttributeName: TABLE.partitionKey, KeyType: "HASH" },
+      { AttributeName: TABLE.sortKey, KeyType: "RANGE" },
+    ]);
+    expect(p.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: TABLE.byKindIndex.name,
+        KeySchema: [
+          { AttributeName: TABLE.byKindIndex.partitionKey, KeyType: "HASH" },
+          { AttributeName: TABLE.byKindIndex.sortKey, KeyType: "RANGE" },
+        ],
+        Projection: { ProjectionType: "ALL" },
+      },
+    ]);
+    const attributes = [TABLE.partitionKey, TABLE.sortKey, TABLE.byKindIndex.partitionKey, TABLE.byKindIndex.sortKey];
+    expect(p.AttributeDefinitions).toEqual(attributes.map((AttributeName) => ({ AttributeName, AttributeType: "S" })));
+    expect(p.TimeToLiveSpecification).toEqual({ AttributeName: TABLE.timeToLiveAttribute, Enabled: true });
+    expect(p.BillingMode).toBe("PAY_PER_REQUEST");
+    expect(p.PointInTimeRecoverySpecification).toMatchObject({ PointInTimeRecoveryEnabled: true });
+  });
+
+  it("has the media-events topic (TLS only) and a generated cursor-signing secret", () => {
+    const [topicId] = only(t.Storage, "AWS::SNS::Topic");
+    t.Storage.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } })]) },
+    });
+    t.Storage.hasResourceProperties("AWS::SecretsManager::Secret", {
+      GenerateSecretString: Match.objectLike({ PasswordLength: Match.anyValue() }),
+    });
+  });
+
+  it("makes a non-prod stage disposable: data deleted with the stack and the bucket emptied first", () => {
+    for (const type of ["AWS::S3::Bucket", "AWS::DynamoDB::Table"]) {
+      const [, r] = only(t.Storage, type);
+      expect(r.DeletionPolicy, type).toBe("Delete");
+    }
+    t.Storage.resourceCountIs("Custom::S3AutoDeleteObjects", 1);
+  });
+});
+
+// ---------- Api ----------
+
+describe("Api stack", () => {
+  const integrationTarget = (integration: Json): OurFunction => {
+    const logicalId = integration.Properties.IntegrationUri["Fn::GetAtt"][0];
+    const target = ourFunctions().find((f) => f.stack === "Api" && f.logicalId === logicalId);
+    expect(target, `function behind ${logicalId}`).toBeDefined();
+    return target!;
+  };
+
+  it("has an HTTP API with CORS for the web origin and default throttling", () => {
+    const [, api] = only(t.Api, "AWS::ApiGatewayV2::Api");
+    expect(api.Properties.ProtocolType).toBe("HTTP");
+    expect(api.Properties.CorsConfiguration).toMatchObject({
+      AllowOrigins: [DEV_WEB_ORIGIN],
+      AllowHeaders: expect.arrayContaining(["authorization", "content-type"]),
+      AllowMethods: expect.arrayContaining(["GET", "POST", "PATCH", "DELETE"]),
+    });
+    t.Api.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
+      StageName: "$default",
+      DefaultRouteSettings: { ThrottlingBurstLimit: THROTTLE.burst, ThrottlingRateLimit: THROTTLE.rate },
+    });
+  });
+
+  it("has one cached Lambda authorizer: payload 2.0, simple responses, the Authorization header", () => {
+    const [, authorizer] = only(t.Api, "AWS::ApiGatewayV2::Authorizer");
+    const p = authorizer.Properties;
+    expect(p.AuthorizerType).toBe("REQUEST");
+    expect(p.AuthorizerPayloadFormatVersion).toBe("2.0");
+    expect(p.EnableSimpleResponses).toBe(true);
+    expect(p.IdentitySource).toEqual(["$request.header.Authorization"]);
+    expect(p.AuthorizerResultTtlInSeconds).toBe(AUTHORIZER_CACHE_SECONDS);
+    expect(p.AuthorizerResultTtlInSeconds).toBeGreaterThan(0);
+    expect(JSON.stringify(p.AuthorizerUri)).toContain(`"${fn("authorizer").logicalId}","Arn"`);
+  });
+
+  it("creates exactly the routes of ROUTES, each on its own handler, with payload 2.0", () => {
+    const routes = Object.values(resources(t.Api, "AWS::ApiGatewayV2::Route"));
+    expect(routes).toHaveLength(ROUTES.length);
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(ROUTES.map(routeKey).sort());
+    const integrations = t.Api.toJSON().Resources as Record<string, Json>;
+    for (const route of ROUTES) {
+      const r = routes.find((x) => x.Properties.RouteKey === routeKey(route))!;
+      const integrationId = (r.Properties.Target["Fn::Join"][1] as unknown[]).find((x): x is Json => typeof x === "object")!.Ref as string;
+      const integration = integrations[integrationId]!;
+      expect(integration.Properties.PayloadFormatVersion).toBe("2.0");
+      expect(integrationTarget(integration).module, routeKey(route)).toBe(route.handler);
+    }
+  });
+
+  it("puts the authorizer on exactly the routes marked auth: true", () => {
+    const [authorizerId] = only(t.Api, "AWS::ApiGatewayV2::Authorizer");
+    const routes = Object.values(resources(t.Api, "AWS::ApiGatewayV2::Route"));
+    for (const route of ROUTES) {
+      const p = routes.find((x) => x.Properties.RouteKey === routeKey(route))!.Properties;
+      if (route.auth) {
+        expect(p.AuthorizationType, routeKey(route)).toBe("CUSTOM");
+        expect(p.AuthorizerId, routeKey(route)).toEqual({ Ref: authorizerId });
+      } else {
+        expect(p.AuthorizationType, routeKey(route)).toBe("NONE");
+        expect(p.AuthorizerId, routeKey(route)).toBeUndefined();
+      }
+    }
+    expect(ROUTES.filter((r) => r.auth).length).toBeGreaterThan(0);
+    expect(ROUTES.filter((r) => !r.auth).length).toBeGreaterThan(0);
+  });
+
+  it("hands each function the configuration it reads, the cursor secret only as a dynamic reference", () => {
+    for (const f of ourFunctions()) {
+      const env = (f.props.Environment?.Variables ?? {}) as Json;
+      if (f.module === "api/health") {
+        for (const name of CONFIG_VARS) expect(env[name], `${f.module} ${name}`).toBeUndefined();
+        continue;
+      }
+      for (const name of CONFIG_VARS) expect(env[name], `${f.module} ${name}`).toBeDefined();
+      const secret = JSON.stringify(env.CURSOR_SECRET);
+      expect(secret).toContain("{{resolve:secretsmanager:");
+      expect(secret).toContain(":SecretString:::}}");
+      const enforcesLimits = f.module === "api/upload" || f.module === "api/me";
+      expect(env.MAX_FILE_BYTES !== undefined, `${f.module} MAX_FILE_BYTES`).toBe(enforcesLimits);
+      expect(env.QUOTA_BYTES !== undefined, `${f.module} QUOTA_BYTES`).toBe(enforcesLimits);
+    }
+    const upload = fn("api/upload").props.Environment.Variables;
+    expect(upload.MAX_FILE_BYTES).toBe(String(2 * 1024 ** 3));
+    expect(upload.QUOTA_BYTES).toBe(String(5 * 1024 ** 3));
+  });
+});
+
+// ---------- Indexer ----------
+
+describe("Indexer stack", () => {
+  it("consumes the upload queue in batches and reports partial batch failures", () => {
+    const [, mapping] = only(t.Indexer, "AWS::Lambda::EventSourceMapping");
+    const p = mapping.Properties;
+    expect(p.FunctionName).toEqual({ Ref: fn("indexer").logicalId });
+    expect(p.FunctionResponseTypes).toEqual(["ReportBatchItemFailures"]);
+    expect(p.BatchSize).toBe(10);
+    expect(p.MaximumBatchingWindowInSeconds).toBeGreaterThan(0);
+    expect(JSON.stringify(p.EventSourceArn)).toMatch(/Storage:ExportsOutputFnGetAttUploadEventsQueue\w+Arn/);
+  });
+});
+
+// ---------- every function ----------
+
+describe("functions", () => {
+  it("are exactly the authorizer, one per ROUTES handler and the indexer, each bundled from an existing module", () => {
+    const modules = ourFunctions().map((f) => f.module).sort();
+    expect(modules).toEqual(["authorizer", "indexer", ...new Set(ROUTES.map((r) => r.handler))].sort());
+    for (const f of ourFunctions()) {
+      expect(fs.existsSync(path.join(REPO_ROOT, FUNCTIONS_SRC, `${f.module}.ts`)), f.module).toBe(true);
+      // A bundle uploaded as an asset, not SST's inline placeholder.
+      expect(f.props.Code.S3Key, f.module).toMatch(/\.zip$/);
+      expect(f.props.Code.ZipFile).toBeUndefined();
+    }
+  });
+
+  it("are bundled lean: one minified ESM file each, no sourcemaps, no node_modules", async () => {
+    for (const f of ourFunctions()) {
+      const assetDir = path.join(app.assembly.directory, `asset.${String(f.props.Code.S3Key).replace(/\.zip$/, "")}`);
+      const files = fs.readdirSync(assetDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+      const code = files.filter((e) => /\.(m?js|cjs)$/.test(e.name));
+      expect(code.map((e) => e.name), f.module).toEqual([`${path.basename(f.module)}.mjs`]);
+      expect(files.some((e) => e.name.endsWith(".map")), `${f.module} sourcemap`).toBe(false);
+      expect(fs.existsSync(path.join(assetDir, "node_modules")), `${f.module} node_modules`).toBe(false);
+      const bundle = path.join(code[0]!.parentPath, code[0]!.name);
+      const size = fs.statSync(bundle).size;
+      // The SDK clients a handler imports, minified; the health check imports none.
+      expect(size, f.module).toBeLessThan(f.module === "api/health" ? 20_000 : 1_500_000);
+    }
+    // The bundle runs as is: ESM with its own require shim, nothing resolved from outside the asset.
+    const health = fn("api/health");
+    const dir = path.join(app.assembly.directory, `asset.${String(health.props.Code.S3Key).replace(/\.zip$/, "")}`);
+    const mod = (await import(path.join(dir, health.props.Handler.replace(/\.handler$/, ".mjs")))) as {
+      handler: (event: unknown, context: unknown) => Promise<{ statusCode: number }>;
+    };
+    const res = await mod.handler({ requestContext: { requestId: "r1" }, headers: {} }, { awsRequestId: "r1" });
+    expect(res.statusCode).toBe(200);
+  });
+
+  it("run on nodejs22.x (arm64), without X-Ray", () => {
+    for (const f of ourFunctions()) {
+      expect(f.props.Runtime, f.module).toBe("nodejs22.x");
+      expect(f.props.Architectures, f.module).toEqual(["arm64"]);
+      expect(f.props.TracingConfig, f.module).toBeUndefined();
+    }
+  });
+
+  it("each hold exactly the actions they use, on named resources, and no wildcard", () => {
+    expect(Object.keys(EXPECTED_ACTIONS).sort()).toEqual(ourFunctions().map((f) => f.module).sort());
+    for (const f of ourFunctions()) {
+      const template = t[f.stack];
+      const role = template.toJSON().Resources[f.roleId];
+      // No managed policies (AWSLambdaBasicExecutionRole would allow logs actions on every log group).
+      expect(role.Properties.ManagedPolicyArns, f.module).toBeUndefined();
+      const statements = roleStatements(template, f.roleId);
+      for (const s of statements) {
+        expect(s.Effect, f.module).toBe("Allow");
+        for (const action of actionsOf(s)) expect(action, `${f.module} action`).not.toContain("*");
+        for (const resource of resourcesOf(s)) expect(resource, `${f.module} resource`).not.toBe("*");
+      }
+      const actions = [...new Set(statements.flatMap(actionsOf))].sort();
+      expect(actions, f.module).toEqual([...LOGS, ...EXPECTED_ACTIONS[f.module]!].sort());
+      // Logs: only the function's own log group.
+      const logs = statements.filter((s) => actionsOf(s).some((a) => a.startsWith("logs:")));
+      expect(logs.flatMap(resourcesOf), f.module).toEqual([{ "Fn::GetAtt": [f.props.LoggingConfig.LogGroup.Ref, "Arn"] }]);
+    }
+  });
+
+  it("scope object access by key prefix: originals under users/, thumbnails under derived/", () => {
+    const objectResources = (module: string, action: string) => {
+      const f = fn(module);
+      return roleStatements(t[f.stack], f.roleId)
+        .filter((s) => actionsOf(s).includes(action))
+        .flatMap(resourcesOf)
+        .map((r) => {
+          const parts = (r as Json)["Fn::Join"][1] as unknown[];
+          expect(JSON.stringify(parts[0])).toMatch(/MediaBucket\w+Arn/);
+          return parts[1];
+        })
+        .sort();
+    };
+    expect(objectResources("api/upload", "s3:PutObject")).toEqual(["/users/*"]);
+    expect(objectResources("api/download-file", "s3:GetObject")).toEqual(["/users/*"]);
+    expect(objectResources("api/retrieve", "s3:GetObject")).toEqual(["/derived/*", "/users/*"]);
+    expect(objectResources("api/delete-file", "s3:DeleteObject")).toEqual(["/derived/*", "/users/*"]);
+    expect(objectResources("indexer", "s3:GetObject")).toEqual(["/users/*"]);
+    expect(objectResources("indexer", "s3:DeleteObject")).toEqual(["/users/*"]);
+
+    const del = fn("api/delete-file");
+    const list = roleStatements(t.Api, del.roleId).find((s) => actionsOf(s).includes("s3:ListBucket"))!;
+    expect(list.Condition).toEqual({ StringLike: { "s3:prefix": ["derived/*"] } });
+
+    const retrieve = fn("api/retrieve");
+    const query = roleStatements(t.Api, retrieve.roleId).find((s) => actionsOf(s).includes("dynamodb:Query"))!;
+    const queried = JSON.stringify(query.Resource);
+    expect(queried).toMatch(/FilesTable\w+Arn/);
+    expect(queried).toContain(`/index/${TABLE.byKindIndex.name}`);
+  });
+});
+
+// ---------- what CDK and SST add on their own ----------
+
+describe("helpers added by SST and CDK", () => {
+  /** Every Lambda function that is not ours, by what it is. */
+  const helpers = () =>
+    allTemplates().flatMap(([stack, template]) =>
+      Object.entries(resources(template, "AWS::Lambda::Function"))
+        .filter(([, r]) => !String(r.Properties.Handler).startsWith(FUNCTIONS_SRC))
+        .map(([logicalId, r]) => ({ stack, logicalId, runtime: r.Properties.Runtime as string })),
+    );
+
+  it("are SST's per-stack custom-resource handler, CDK's bucket-notifications handler and (non-prod) its auto-delete provider", () => {
+    const kinds = helpers().map((h) => `${h.stack}/${h.logicalId.replace(/[0-9A-F]{8}$/, "")}`);
+    expect(kinds.sort()).toEqual(
+      [
+        ...(Object.keys(STACKS) as StackName[]).map((s) => `${s}/CustomResourceHandler`),
+        "Storage/BucketNotificationsHandler050a0587b7544547bf325f094a3db834",
+        "Storage/CustomS3AutoDeleteObjectsCustomResourceProviderHandler",
+      ].sort(),
+    );
+  });
+
+  it("grant nothing on '*' in any identity policy of any stack", () => {
+    for (const [stack, template] of allTemplates()) {
+      for (const policy of Object.values(resources(template, "AWS::IAM::Policy"))) {
+        for (const s of policy.Properties.PolicyDocument.Statement as Statement[]) {
+          for (const resource of resourcesOf(s)) expect(resource, stack).not.toBe("*");
+          for (const action of actionsOf(s)) expect(action, stack).not.toBe("*");
+        }
+      }
+    }
+  });
+
+  it("use '*' principals only in Deny statements (the TLS-only rules of bucket, queues and topic)", () => {
+    const types = ["AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy"];
+    for (const [stack, template] of allTemplates()) {
+      for (const type of types) {
+        for (const policy of Object.values(resources(template, type))) {
+          for (const s of policy.Properties.PolicyDocument.Statement as Statement[]) {
+            const open = s.Principal === "*" || (s.Principal as Json | undefined)?.AWS === "*";
+            if (open) expect(s.Effect, `${stack} ${type}`).toBe("Deny");
+          }
+        }
+      }
+    }
+  });
+});
+
+// ---------- production stage ----------
+
+describe("prod stage (synthesized without bundling)", () => {
+  let prod: Synthesized;
+  const p = {} as Record<StackName, Template>;
+
+  beforeAll(async () => {
+    isolateEnv({ WEB_ORIGIN: "https://media.example.com", MAX_FILE_BYTES: "104857600", QUOTA_BYTES: "1073741824" });
+    prod = await synthesize({ stage: "prod", bundle: false });
+    for (const name of Object.keys(STACKS) as StackName[]) p[name] = Template.fromStack(prod.stacks[name]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await prod?.cleanup();
+    delete process.env.WEB_ORIGIN;
+    delete process.env.MAX_FILE_BYTES;
+    delete process.env.QUOTA_BYTES;
+  });
+
+  it("retains and protects the table, the bucket and the user pool", () => {
+    for (const [stack, type] of [
+      ["Storage", "AWS::DynamoDB::Table"],
+      ["Storage", "AWS::S3::Bucket"],
+      ["Auth", "AWS::Cognito::UserPool"],
+    ] as const) {
+      const [, r] = only(p[stack], type);
+      expect(r.DeletionPolicy, type).toBe("Retain");
+      expect(r.UpdateReplacePolicy, type).toBe("Retain");
+    }
+    p.Storage.hasResourceProperties("AWS::DynamoDB::Table", { DeletionProtectionEnabled: true });
+    p.Auth.hasResourceProperties("AWS::Cognito::UserPool", { DeletionProtection: "ACTIVE" });
+    p.Storage.resourceCountIs("Custom::S3AutoDeleteObjects", 0);
+  });
+
+  it("takes the web origin and the limits from the deploying environment", () => {
+    p.Storage.hasResourceProperties("AWS::S3::Bucket", {
+      CorsConfiguration: { CorsRules: [Match.objectLike({ AllowedOrigins: ["https://media.example.com"] })] },
+    });
+    p.Api.hasResourceProperties("AWS::ApiGatewayV2::Api", {
+      CorsConfiguration: Match.objectLike({ AllowOrigins: ["https://media.example.com"] }),
+    });
+    p.Api.hasResourceProperties("AWS::Lambda::Function", {
+      Description: "media-storage api/upload",
+      Environment: { Variables: Match.objectLike({ MAX_FILE_BYTES: "104857600", QUOTA_BYTES: "1073741824" }) },
+    });
+  });
+});

@@ -1,0 +1,129 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Stack } from "aws-cdk-lib";
+import type { CloudAssembly } from "aws-cdk-lib/cx-api";
+import { App, getStack } from "sst/constructs";
+import { initProject, useProject } from "sst/project.js";
+import sstConfig from "../sst.config";
+import { Api } from "./Api";
+import { Auth } from "./Auth";
+import { Indexer } from "./Indexer";
+import { Storage } from "./Storage";
+
+/**
+ * Offline synthesis of the SST app, for the infrastructure tests and `npm run synth`.
+ *
+ * `sst deploy` synthesizes through sst/stacks/synth.js, which first asks STS for the account and, in
+ * App.finish(), looks up (and if missing deploys) the SST bootstrap stack. Neither is possible without
+ * credentials, so this does the same steps by hand:
+ *   initProject (reads sst.config.ts: name, region; sets the stage)
+ *   → new App({ mode: "deploy", account: <dummy>, … })   (explicit env: no account lookup)
+ *   → sst.config.ts stacks(app)                        (the same stacks, in the same order)
+ *   → app.finish()                                     (SST's deferred tasks: esbuild bundles each function)
+ *   → app.synth()
+ * with App.isRunningSSTTest() answering true, SST's own switch for skipping the bootstrap lookup, which
+ * only serves the upload of sourcemaps (we build none).
+ *
+ * Bundling: in deploy mode SST's node handler runs esbuild for every function and then `npm install`
+ * in each bundle folder (for packages it keeps external; none here, so an empty install). That install
+ * is forced offline (it needs nothing from the registry) and the builds run four at a time instead of
+ * SST's cores-minus-one, which on two cores would be one at a time.
+ */
+
+/** The stacks, by the names of their functions (and of their files in dist/cloudformation). */
+export const STACKS = { Auth, Storage, Api, Indexer } as const;
+export type StackName = keyof typeof STACKS;
+
+/** A syntactically valid account id; nothing is looked up with it. */
+export const DUMMY_ACCOUNT = "123456789012";
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+export interface SynthOptions {
+  stage: string;
+  account?: string;
+  region?: string;
+  /**
+   * true (default): each function is bundled with esbuild, as `sst deploy` does.
+   * false: SST's inactive-stack mode, functions get placeholder code and nothing is built (fast; the
+   * template is otherwise the same: roles, policies, environment, event sources).
+   */
+  bundle?: boolean;
+  /** Where the bundles and the cloud assembly go; a fresh temporary folder by default. */
+  workDir?: string;
+}
+
+export interface Synthesized {
+  app: App;
+  stacks: Record<StackName, Stack>;
+  assembly: CloudAssembly;
+  workDir: string;
+  /** Removes workDir (the bundles and the cloud assembly). */
+  cleanup(): Promise<void>;
+}
+
+/** Set for the duration of a synthesis, then restored. */
+const SYNTH_ENV: Record<string, string> = {
+  npm_config_offline: "true",
+  npm_config_audit: "false",
+  npm_config_fund: "false",
+  npm_config_update_notifier: "false",
+  SST_BUILD_CONCURRENCY: process.env.SST_BUILD_CONCURRENCY ?? "4",
+};
+
+export async function synthesize(options: SynthOptions): Promise<Synthesized> {
+  const cwd = process.cwd();
+  const savedEnv = Object.fromEntries(Object.keys(SYNTH_ENV).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, SYNTH_ENV);
+  // SST resolves handler paths and its own output paths against the working directory, as its CLI
+  // does after changing to the project root.
+  process.chdir(REPO_ROOT);
+  let workDir: string | undefined;
+  try {
+    await initProject({ stage: options.stage, root: REPO_ROOT, ...(options.region ? { region: options.region } : {}) });
+    const project = useProject();
+    workDir = options.workDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), "media-storage-synth-")));
+    // Keep bundles and generated types out of the repository's .sst, which `sst dev` may be using.
+    project.paths.out = workDir;
+    project.paths.artifacts = path.join(workDir, "artifacts");
+
+    const app = new App(
+      {
+        mode: "deploy",
+        stage: project.config.stage,
+        name: project.config.name,
+        region: project.config.region ?? "us-east-1",
+        account: options.account ?? DUMMY_ACCOUNT,
+        ...(options.bundle === false ? { isActiveStack: () => false } : {}),
+      },
+      { outdir: path.join(workDir, "cdk.out") },
+    );
+    app.isRunningSSTTest = () => true;
+
+    await sstConfig.stacks(app);
+    await app.finish();
+    const assembly = app.synth();
+
+    const stacks = Object.fromEntries(
+      Object.entries(STACKS).map(([name, fn]) => [name, getStack(fn)]),
+    ) as unknown as Record<StackName, Stack>;
+    const dir = workDir;
+    return { app, stacks, assembly, workDir: dir, cleanup: () => fs.rm(dir, { recursive: true, force: true }) };
+  } catch (error) {
+    if (workDir && !options.workDir) await fs.rm(workDir, { recursive: true, force: true });
+    throw error;
+  } finally {
+    process.chdir(cwd);
+    for (const [key, value] of Object.entries(savedEnv)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
+
+/** The synthesized CloudFormation template of one stack, as deployed. */
+export function templateOf(result: Synthesized, name: StackName): Record<string, unknown> {
+  return result.assembly.getStackArtifact(result.stacks[name].artifactId).template as Record<string, unknown>;
+}

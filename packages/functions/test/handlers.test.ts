@@ -1,0 +1,288 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { APIGatewayProxyStructuredResultV2, Handler } from "aws-lambda";
+import { apiEvent, authorizerEvent, context, s3EventRecord, sqsEvent, sqsRecord } from "./helpers/events";
+import { startLocalAws, TEST_ENV, type LocalAws } from "./helpers/local-aws";
+
+/**
+ * Every handler driven with the events API Gateway, the authorizer and SQS really send, against local
+ * implementations of the AWS APIs (nothing mocked but one forced failure): every status of the contract.
+ */
+let aws: LocalAws;
+type ApiHandler = (e: ReturnType<typeof apiEvent>, c: ReturnType<typeof context>) => Promise<APIGatewayProxyStructuredResultV2>;
+const h: Record<string, ApiHandler> = {};
+let authorizer: Handler;
+let indexer: typeof import("../src/indexer").handler;
+let services: typeof import("../src/services").services;
+
+beforeAll(async () => {
+  aws = await startLocalAws({ maxFileBytes: 1000, quotaBytes: 2500 });
+  for (const name of ["signup", "confirm", "resend-code", "login", "refresh", "forgot-password", "reset-password", "logout", "upload", "retrieve", "get-file", "download-file", "update-file", "delete-file", "me", "health"]) {
+    h[name] = ((await import(`../src/api/${name}.ts`)) as { handler: ApiHandler }).handler;
+  }
+  authorizer = (await import("../src/authorizer")).handler as Handler;
+  indexer = (await import("../src/indexer")).handler;
+  services = (await import("../src/services")).services;
+});
+afterAll(async () => {
+  await aws?.stop();
+});
+
+async function call(name: string, options: Parameters<typeof apiEvent>[0]) {
+  const res = await h[name]!(apiEvent(options), context(name));
+  return { status: res.statusCode!, body: res.body ? JSON.parse(res.body) : undefined, headers: res.headers ?? {} };
+}
+
+const password = "Str0ng-enough!";
+async function newUser(email: string) {
+  const signup = await call("signup", { method: "POST", path: "/signup", body: { email, password } });
+  expect(signup.status).toBe(201);
+  const code = aws.outbox.messages(email).at(-1)!.code;
+  expect((await call("confirm", { method: "POST", path: "/confirm", body: { email, code } })).status).toBe(200);
+  const login = await call("login", { method: "POST", path: "/login", body: { email, password } });
+  expect(login.status).toBe(200);
+  const auth = await authorizer(authorizerEvent(`Bearer ${login.body.token}`), context("authorizer"), () => undefined);
+  expect(auth).toEqual({ isAuthorized: true, context: { userId: signup.body.userId } });
+  return { userId: signup.body.userId as string, token: login.body.token as string, refreshToken: login.body.refreshToken as string, idToken: login.body.idToken as string };
+}
+
+async function uploadBytes(userId: string, bytes: Buffer, contentType: string, fileName = "f") {
+  const presign = await call("upload", { method: "POST", path: "/upload", userId, body: { fileName, contentType, size: bytes.length } });
+  expect(presign.status).toBe(201);
+  const form = new FormData();
+  for (const [k, v] of Object.entries(presign.body.upload.fields as Record<string, string>)) form.append(k, v);
+  form.append("file", new Blob([new Uint8Array(bytes)], { type: contentType }), fileName);
+  const res = await fetch(presign.body.upload.url, { method: "POST", body: form });
+  expect(res.status).toBeLessThan(300);
+  return presign.body as { fileId: string; key: string };
+}
+
+async function indexPending() {
+  const records = aws.s3Events.splice(0).map((r) => sqsRecord({ Records: [r] }));
+  return indexer(sqsEvent(records));
+}
+
+describe("auth routes", () => {
+  it("sign up, refusals and the same answer for a wrong password and an unknown user", async () => {
+    const email = "carol@example.com";
+    const weak = await call("signup", { method: "POST", path: "/signup", body: { email, password: "short" } });
+    expect(weak).toMatchObject({ status: 400, body: { error: { code: "WeakPassword" } } });
+    const signup = await call("signup", { method: "POST", path: "/signup", body: { email, password, username: "carol" } });
+    expect(signup).toMatchObject({ status: 201, body: { userId: expect.stringMatching(/^[0-9a-f-]{36}$/), confirmed: false } });
+    expect((await call("signup", { method: "POST", path: "/signup", body: { email, password } })).status).toBe(409);
+    expect((await call("login", { method: "POST", path: "/login", body: { email, password } })).body.error.code).toBe("UserNotConfirmed");
+    expect((await call("confirm", { method: "POST", path: "/confirm", body: { email, code: "000000" } })).status).toBe(400);
+    const code = aws.outbox.messages(email).at(-1)!.code;
+    expect((await call("confirm", { method: "POST", path: "/confirm", body: { email, code } })).status).toBe(200);
+    const wrong = await call("login", { method: "POST", path: "/login", body: { email, password: "Wrong-pass-1" } });
+    const unknown = await call("login", { method: "POST", path: "/login", body: { email: "nobody@example.com", password } });
+    expect(wrong.status).toBe(401);
+    expect(unknown).toEqual({ ...wrong, headers: unknown.headers });
+    const login = await call("login", { method: "POST", path: "/login", body: { email, password } });
+    expect(login.status).toBe(200);
+    expect(login.body).toMatchObject({ tokenType: "Bearer", expiresIn: expect.any(Number), refreshToken: expect.any(String) });
+    expect(login.body.token).toBe(login.body.accessToken);
+    const refreshed = await call("refresh", { method: "POST", path: "/refresh", body: { refreshToken: login.body.refreshToken } });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.refreshToken).toBeUndefined();
+  });
+
+  it("validates bodies before any call: malformed JSON, missing and mistyped fields, wrong content type", async () => {
+    expect((await call("signup", { method: "POST", path: "/signup", rawBody: "{", headers: { "content-type": "application/json" } })).body.error.code).toBe("InvalidJson");
+    expect((await call("signup", { method: "POST", path: "/signup" })).body.error.code).toBe("MissingBody");
+    const missing = await call("signup", { method: "POST", path: "/signup", body: { email: "x@example.com" } });
+    expect(missing).toMatchObject({ status: 400, body: { error: { code: "ValidationError", details: { fields: [{ field: "password" }] } } } });
+    expect((await call("login", { method: "POST", path: "/login", body: { email: 5, password } })).status).toBe(400);
+    expect((await call("login", { method: "POST", path: "/login", rawBody: "email=a", headers: { "content-type": "application/x-www-form-urlencoded" } })).status).toBe(400);
+  });
+
+  it("forgot password answers alike for unknown accounts; reset works with the code", async () => {
+    const { token } = await newUser("dave@example.com");
+    expect(token).toBeTruthy();
+    const known = await call("forgot-password", { method: "POST", path: "/forgot-password", body: { email: "dave@example.com" } });
+    const unknown = await call("forgot-password", { method: "POST", path: "/forgot-password", body: { email: "ghost@example.com" } });
+    expect(known.status).toBe(202);
+    expect(unknown.body).toEqual(known.body);
+    const code = aws.outbox.messages("dave@example.com").at(-1)!.code;
+    expect((await call("reset-password", { method: "POST", path: "/reset-password", body: { email: "dave@example.com", code: "999999", password: "N3w-password!" } })).status).toBe(400);
+    expect((await call("reset-password", { method: "POST", path: "/reset-password", body: { email: "dave@example.com", code, password: "N3w-password!" } })).status).toBe(200);
+    expect((await call("login", { method: "POST", path: "/login", body: { email: "dave@example.com", password: "N3w-password!" } })).status).toBe(200);
+  });
+
+  it("logout revokes the refresh token", async () => {
+    const u = await newUser("erin@example.com");
+    const out = await call("logout", { method: "POST", path: "/logout", userId: u.userId, headers: { authorization: `Bearer ${u.token}` }, body: { refreshToken: u.refreshToken } });
+    expect(out.status).toBe(204);
+    expect((await call("refresh", { method: "POST", path: "/refresh", body: { refreshToken: u.refreshToken } })).status).toBe(401);
+  });
+});
+
+describe("authorizer", () => {
+  it("accepts access tokens only", async () => {
+    const u = await newUser("frank@example.com");
+    const deny = { isAuthorized: false, context: {} };
+    const run = (auth?: string) => authorizer(authorizerEvent(auth), context("authorizer"), () => undefined);
+    expect(await run(undefined)).toEqual(deny);
+    expect(await run(`Bearer ${u.idToken}`)).toEqual(deny);
+    expect(await run(`Bearer ${u.token}x`)).toEqual(deny);
+    expect(await run(`Basic ${u.token}`)).toEqual(deny);
+    expect(await run(`Bearer ${u.token}`)).toEqual({ isAuthorized: true, context: { userId: u.userId } });
+  });
+});
+
+describe("upload", () => {
+  it("answers with a presigned POST whose policy binds the key, type, size and expiry", async () => {
+    const u = await newUser("gina@example.com");
+    const res = await call("upload", { method: "POST", path: "/upload", userId: u.userId, body: { fileName: "a.png", contentType: "Image/PNG; q=1", size: 500 } });
+    expect(res.status).toBe(201);
+    const { fileId, key, upload, maxBytes } = res.body;
+    expect(key).toBe(`users/${u.userId}/${fileId}`);
+    expect(maxBytes).toBe(500);
+    expect(upload.url).toBe(`${process.env.AWS_ENDPOINT_URL_S3}/${TEST_ENV.bucket}`);
+    expect(upload.fields).toMatchObject({ key, "Content-Type": "image/png", "X-Amz-Algorithm": "AWS4-HMAC-SHA256" });
+    const policy = JSON.parse(Buffer.from(upload.fields.Policy, "base64").toString("utf8"));
+    expect(policy.conditions).toEqual(
+      expect.arrayContaining([
+        { bucket: TEST_ENV.bucket },
+        { key },
+        { "Content-Type": "image/png" },
+        ["content-length-range", 1, 500],
+        { "X-Amz-Algorithm": "AWS4-HMAC-SHA256" },
+      ]),
+    );
+    const ttl = Date.parse(policy.expiration) - Date.now();
+    expect(ttl).toBeGreaterThan(14 * 60_000);
+    expect(ttl).toBeLessThanOrEqual(15 * 60_000);
+    expect(Date.parse(upload.expiresAt)).toBeCloseTo(Date.parse(policy.expiration), -4);
+  });
+
+  it("refuses types, sizes, names and quota overruns, and leaves nothing behind", async () => {
+    const u = await newUser("hank@example.com");
+    const up = (body: unknown) => call("upload", { method: "POST", path: "/upload", userId: u.userId, body });
+    expect((await up({ fileName: "a.svg", contentType: "image/svg+xml", size: 10 })).status).toBe(415);
+    expect((await up({ fileName: "a.exe", contentType: "application/x-msdownload", size: 10 })).status).toBe(415);
+    expect(await up({ fileName: "a.png", contentType: "image/png", size: 1001 })).toMatchObject({ status: 413, body: { error: { code: "FileTooLarge" } } });
+    expect((await up({ fileName: "a\u0007.png", contentType: "image/png", size: 10 })).status).toBe(400);
+    expect((await up({ fileName: "../../a.png", contentType: "image/png", size: 10 })).status).toBe(400);
+    expect((await up({ fileName: "a.png", contentType: "image/png", size: -1 })).status).toBe(400);
+    expect((await up({ fileName: "a.png", contentType: "image/png", size: 1.5 })).status).toBe(400);
+    expect((await up({ fileName: "a.png", contentType: "image/png", size: "10" })).status).toBe(400);
+    expect((await up({ fileName: "a.png", contentType: "image/png", size: 1000 })).status).toBe(201);
+    expect((await up({ fileName: "b.png", contentType: "image/png", size: 1000 })).status).toBe(201);
+    const over = await up({ fileName: "c.png", contentType: "image/png", size: 501 });
+    expect(over).toMatchObject({ status: 413, body: { error: { code: "QuotaExceeded", details: { remainingBytes: 500, quotaBytes: 2500 } } } });
+    const list = await call("retrieve", { method: "GET", path: "/retrieve", userId: u.userId });
+    expect(list.body.files).toHaveLength(2);
+    expect(list.body.files.every((f: { status: string }) => f.status === "pending")).toBe(true);
+  });
+
+  it("refuses a request without the authorizer's context", async () => {
+    expect((await call("upload", { method: "POST", path: "/upload", body: { fileName: "a.png", contentType: "image/png", size: 1 } })).status).toBe(401);
+  });
+});
+
+describe("indexer and library", () => {
+  it("indexes an upload once, ignores test events and duplicates, and serves the file to its owner only", async () => {
+    const owner = await newUser("ivy@example.com");
+    const other = await newUser("jack@example.com");
+    const bytes = Buffer.from("RIFF....WAVEfmt fake but sized");
+    const { fileId, key } = await uploadBytes(owner.userId, bytes, "audio/wav", "my song.wav");
+    expect(aws.s3Events).toHaveLength(1);
+    const [record] = aws.s3Events;
+    const duplicate = sqsRecord({ Records: [record] });
+    const result = await indexPending();
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(aws.events.filter((e) => e.fileId === fileId).map((e) => e.type)).toEqual(["media.ready"]);
+    expect(await indexer(sqsEvent([duplicate, sqsRecord({ Service: "Amazon S3", Event: "s3:TestEvent", Bucket: TEST_ENV.bucket }), sqsRecord("not json")]))).toEqual({ batchItemFailures: [] });
+    expect(aws.events.filter((e) => e.fileId === fileId)).toHaveLength(1);
+
+    const got = await call("get-file", { method: "GET", path: `/files/${fileId}`, pathParameters: { fileId }, userId: owner.userId });
+    expect(got).toMatchObject({ status: 200, body: { fileId, fileName: "my song.wav", contentType: "audio/wav", size: bytes.length, status: "ready" } });
+    expect(got.body.fileUrl).toContain("response-content-disposition=inline");
+    expect(got.body.downloadUrl).toContain("response-content-disposition=attachment");
+    const dl = await call("download-file", { method: "GET", path: `/files/${fileId}/download`, pathParameters: { fileId }, userId: owner.userId });
+    expect(dl.status).toBe(302);
+    const fetched = await fetch(dl.headers.location as string);
+    expect(fetched.headers.get("content-disposition")).toBe(`attachment; filename="my song.wav"; filename*=UTF-8''my%20song.wav`);
+    expect(Buffer.from(await fetched.arrayBuffer())).toEqual(bytes);
+
+    for (const [name, method, body] of [["get-file", "GET"], ["download-file", "GET"], ["update-file", "PATCH", { fileName: "x.wav" }]] as const) {
+      const res = await call(name, { method, path: `/files/${fileId}`, pathParameters: { fileId }, userId: other.userId, ...(body ? { body } : {}) });
+      expect(res, name).toMatchObject({ status: 404, body: { error: { code: "NotFound" } } });
+    }
+    expect((await call("get-file", { method: "GET", path: "/files/x", pathParameters: { fileId: "../../etc" }, userId: owner.userId })).status).toBe(404);
+
+    const me = await call("me", { method: "GET", path: "/me", userId: owner.userId, headers: { authorization: `Bearer ${owner.token}` } });
+    expect(me.body).toEqual({ userId: owner.userId, email: "ivy@example.com", usage: { files: 1, bytes: bytes.length, quotaBytes: 2500 } });
+
+    const patched = await call("update-file", { method: "PATCH", path: `/files/${fileId}`, pathParameters: { fileId }, userId: owner.userId, body: { fileName: "renamed.wav", description: "d", tags: ["a", "a", "b"] } });
+    expect(patched.body).toMatchObject({ fileName: "renamed.wav", description: "d", tags: ["a", "b"] });
+    const tooMany = await call("update-file", { method: "PATCH", path: `/files/${fileId}`, pathParameters: { fileId }, userId: owner.userId, body: { tags: Array.from({ length: 21 }, (_, i) => `t${i}`) } });
+    expect(tooMany.status).toBe(400);
+    expect((await call("update-file", { method: "PATCH", path: `/files/${fileId}`, pathParameters: { fileId }, userId: owner.userId, body: {} })).status).toBe(400);
+
+    expect((await call("delete-file", { method: "DELETE", path: `/files/${fileId}`, pathParameters: { fileId }, userId: owner.userId })).status).toBe(204);
+    expect((await call("delete-file", { method: "DELETE", path: `/files/${fileId}`, pathParameters: { fileId }, userId: owner.userId })).status).toBe(204);
+    expect(aws.events.filter((e) => e.fileId === fileId).map((e) => e.type)).toEqual(["media.ready", "media.deleted"]);
+    expect((await fetch(dl.headers.location as string)).status).toBe(404);
+    const after = await call("me", { method: "GET", path: "/me", userId: owner.userId, headers: { authorization: `Bearer ${owner.token}` } });
+    expect(after.body.usage).toEqual({ files: 0, bytes: 0, quotaBytes: 2500 });
+    expect(key).toBe(`users/${owner.userId}/${fileId}`);
+  });
+
+  it("rejects an object whose stored type differs from the declared one", async () => {
+    const u = await newUser("kate@example.com");
+    const presign = await call("upload", { method: "POST", path: "/upload", userId: u.userId, body: { fileName: "a.png", contentType: "image/png", size: 10 } });
+    // Written by a party that holds bucket credentials, bypassing the policy: the indexer still checks.
+    const { PutObjectCommand, HeadObjectCommand } = await import("@aws-sdk/client-s3");
+    await aws.s3.send(new PutObjectCommand({ Bucket: TEST_ENV.bucket, Key: presign.body.key, Body: "0123456789", ContentType: "text/html" }));
+    await indexPending();
+    const record = s3EventRecord({ key: presign.body.key, size: 10 });
+    await indexer(sqsEvent([sqsRecord({ Records: [record] })]));
+    const got = await call("get-file", { method: "GET", path: "/files/x", pathParameters: { fileId: presign.body.fileId }, userId: u.userId });
+    expect(got.body).toMatchObject({ status: "rejected", rejectionReason: expect.stringContaining("text/html") });
+    await expect(aws.s3.send(new HeadObjectCommand({ Bucket: TEST_ENV.bucket, Key: presign.body.key }))).rejects.toMatchObject({ name: "NotFound" });
+    expect(aws.events.filter((e) => e.fileId === presign.body.fileId).map((e) => e.type)).toEqual(["media.rejected"]);
+  });
+
+  it("reports only the failing messages of a batch", async () => {
+    const u = await newUser("liam@example.com");
+    const a = await uploadBytes(u.userId, Buffer.from("aaaa"), "audio/mpeg", "a.mp3");
+    const b = await uploadBytes(u.userId, Buffer.from("bbbb"), "audio/mpeg", "b.mp3");
+    const records = aws.s3Events.splice(0).map((r) => sqsRecord({ Records: [r] }));
+    const repo = services().indexing.repo;
+    const realGet = repo.get.bind(repo);
+    const spy = vi.spyOn(repo, "get").mockImplementation(async (userId, fileId) => {
+      if (fileId === b.fileId) throw new Error("transient failure");
+      return realGet(userId, fileId);
+    });
+    const result = await indexer(sqsEvent(records));
+    spy.mockRestore();
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: records[1]!.messageId }]);
+    const list = await call("retrieve", { method: "GET", path: "/retrieve", userId: u.userId });
+    expect(Object.fromEntries(list.body.files.map((f: { fileId: string; status: string }) => [f.fileId, f.status]))).toEqual({ [a.fileId]: "ready", [b.fileId]: "pending" });
+    expect(await indexer(sqsEvent([records[1]!]))).toEqual({ batchItemFailures: [] });
+  });
+
+  it("pages with an opaque cursor bound to the user and filters", async () => {
+    const u = await newUser("mia@example.com");
+    for (let i = 0; i < 5; i++) await call("upload", { method: "POST", path: "/upload", userId: u.userId, body: { fileName: `f${i}.png`, contentType: "image/png", size: 1 } });
+    const first = await call("retrieve", { method: "GET", path: "/retrieve", query: { limit: "2" }, userId: u.userId });
+    expect(first.body.files.map((f: { fileName: string }) => f.fileName)).toEqual(["f4.png", "f3.png"]);
+    const second = await call("retrieve", { method: "GET", path: "/retrieve", query: { limit: "2", cursor: first.body.nextCursor }, userId: u.userId });
+    expect(second.body.files.map((f: { fileName: string }) => f.fileName)).toEqual(["f2.png", "f1.png"]);
+    const other = await newUser("noah@example.com");
+    expect((await call("retrieve", { method: "GET", path: "/retrieve", query: { cursor: first.body.nextCursor }, userId: other.userId })).body.error.code).toBe("InvalidCursor");
+    expect((await call("retrieve", { method: "GET", path: "/retrieve", query: { cursor: first.body.nextCursor, type: "audio" }, userId: u.userId })).status).toBe(400);
+    expect((await call("retrieve", { method: "GET", path: "/retrieve", query: { limit: "0" }, userId: u.userId })).status).toBe(400);
+    expect((await call("retrieve", { method: "GET", path: "/retrieve", query: { limit: "101" }, userId: u.userId })).status).toBe(400);
+    expect((await call("retrieve", { method: "GET", path: "/retrieve", query: { type: "video" }, userId: u.userId })).status).toBe(400);
+    const q = await call("retrieve", { method: "GET", path: "/retrieve", query: { q: "F3" }, userId: u.userId });
+    expect(q.body.files.map((f: { fileName: string }) => f.fileName)).toEqual(["f3.png"]);
+  });
+});
+
+describe("health", () => {
+  it("answers 200", async () => {
+    expect(await call("health", { method: "GET", path: "/health" })).toMatchObject({ status: 200, body: { status: "ok" } });
+  });
+});

@@ -1,0 +1,97 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { S3Client } from "@aws-sdk/client-s3";
+import type { MediaEvent } from "@media/core/media-event";
+import { ORIGINALS_PREFIX } from "@media/core/keys";
+import { startLocalCognito } from "@media/local/cognito/cognito-server";
+import { startLocalSns } from "@media/local/sns/sns-server";
+import { LocalTopic } from "@media/local/sns/topic";
+import { startLocalS3 } from "@media/local/storage/s3-server";
+import type { S3EventRecord } from "@media/local/storage/s3-events";
+import { startDynalite } from "./dynalite";
+
+/**
+ * Every AWS service the handlers use, on 127.0.0.1, with the functions configured through the same
+ * environment variables as on AWS. Handlers are imported after this has run (their config is read on
+ * first use). One per test file: vitest runs each file in its own process.
+ */
+export const TEST_ENV = {
+  region: "us-east-1",
+  bucket: "media-test-bucket",
+  userPoolId: "us-east-1_Handlers1",
+  clientId: "handlertestclient000000000",
+  topicArn: "arn:aws:sns:us-east-1:000000000000:media-events",
+  credentials: { accessKeyId: "AKIDLOCALTEST", secretAccessKey: "local-test-secret-key" },
+};
+
+export interface LocalAws {
+  events: MediaEvent[];
+  s3Events: S3EventRecord[];
+  outbox: { messages(to?: string): Array<{ code: string; subject: string }> };
+  s3: S3Client;
+  stop(): Promise<void>;
+}
+
+export async function startLocalAws(limits: { maxFileBytes?: number; quotaBytes?: number } = {}): Promise<LocalAws> {
+  const dir = await mkdtemp(join(tmpdir(), "handlers-"));
+  const events: MediaEvent[] = [];
+  const s3Events: S3EventRecord[] = [];
+  const topic = new LocalTopic(TEST_ENV.topicArn);
+  topic.subscribe((n) => {
+    events.push(JSON.parse(n.Message) as MediaEvent);
+  });
+  const sns = await startLocalSns({ topics: [topic] });
+  const dynamo = await startDynalite({ tableName: "media-handlers" });
+  const cognito = await startLocalCognito({
+    dataDir: join(dir, "cognito"),
+    region: TEST_ENV.region,
+    userPoolId: TEST_ENV.userPoolId,
+    clientId: TEST_ENV.clientId,
+    preferredUsernameSignIn: false,
+  });
+  const storage = await startLocalS3({
+    dataDir: join(dir, "s3"),
+    region: TEST_ENV.region,
+    credentials: TEST_ENV.credentials,
+    buckets: [{ name: TEST_ENV.bucket, notifications: [{ prefix: ORIGINALS_PREFIX, events: ["s3:ObjectCreated:*"] }] }],
+    onEvent: (record) => {
+      s3Events.push(record);
+    },
+    log: { info: () => undefined, warn: () => undefined, error: () => undefined } as never,
+  });
+  Object.assign(process.env, {
+    AWS_REGION: TEST_ENV.region,
+    AWS_ACCESS_KEY_ID: TEST_ENV.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: TEST_ENV.credentials.secretAccessKey,
+    AWS_ENDPOINT_URL_S3: storage.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_SNS: sns.endpoint,
+    AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognito.endpoint,
+    TABLE_NAME: dynamo.tableName,
+    BUCKET_NAME: TEST_ENV.bucket,
+    TOPIC_ARN: TEST_ENV.topicArn,
+    USER_POOL_ID: TEST_ENV.userPoolId,
+    USER_POOL_CLIENT_ID: TEST_ENV.clientId,
+    CURSOR_SECRET: "handler-test-cursor-secret",
+    MAX_FILE_BYTES: String(limits.maxFileBytes ?? 1_000_000),
+    QUOTA_BYTES: String(limits.quotaBytes ?? 3_000_000),
+    S3_FORCE_PATH_STYLE: "true",
+    JWKS_JSON: JSON.stringify(cognito.jwks),
+  });
+  const s3 = new S3Client({ region: TEST_ENV.region, endpoint: storage.endpoint, forcePathStyle: true, credentials: TEST_ENV.credentials });
+  return {
+    events,
+    s3Events,
+    outbox: cognito.outbox,
+    s3,
+    async stop() {
+      s3.destroy();
+      await storage.close();
+      await cognito.close();
+      await dynamo.stop();
+      await sns.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

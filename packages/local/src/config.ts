@@ -1,0 +1,47 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+import { DEFAULT_LIMITS } from "@media/core/limits";
+
+/** The local runtime's settings, from the environment, each failing with its name when malformed. */
+const Schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default("127.0.0.1"),
+  DATA_DIR: z.string().default(".data"),
+  MAX_FILE_BYTES: z.coerce.number().int().positive().default(DEFAULT_LIMITS.maxFileBytes),
+  QUOTA_BYTES: z.coerce.number().int().positive().default(DEFAULT_LIMITS.quotaBytes),
+  SNS_WEBHOOKS: z.string().optional(),
+  /** Where the web app is served from; the bucket's CORS rules allow it. */
+  WEB_ORIGIN: z.string().url().optional(),
+  AUTHORIZER_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
+});
+
+export interface LocalConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  maxFileBytes: number;
+  quotaBytes: number;
+  webhooks?: string;
+  webOrigin?: string;
+  authorizerCacheSeconds: number;
+}
+
+export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
+  const result = Schema.safeParse(env);
+  if (!result.success) {
+    throw new Error(`Invalid local configuration: ${result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  }
+  const e = result.data;
+  if (e.MAX_FILE_BYTES > e.QUOTA_BYTES) throw new Error("Invalid local configuration: MAX_FILE_BYTES is larger than QUOTA_BYTES");
+  const config: LocalConfig = {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: resolve(e.DATA_DIR),
+    maxFileBytes: e.MAX_FILE_BYTES,
+    quotaBytes: e.QUOTA_BYTES,
+    authorizerCacheSeconds: e.AUTHORIZER_CACHE_SECONDS,
+  };
+  if (e.SNS_WEBHOOKS) config.webhooks = e.SNS_WEBHOOKS;
+  if (e.WEB_ORIGIN) config.webOrigin = e.WEB_ORIGIN;
+  return config;
+}

@@ -1,0 +1,179 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2, Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { ORIGINALS_PREFIX } from "@media/core/keys";
+import { ROUTES } from "@media/core/routes";
+import { startLocalDynamo } from "./dynamo/local-dynamo";
+import { startGateway, type RouteHandler } from "./gateway/gateway-server";
+import { loadLocalSecrets } from "./local-secrets";
+import { DurableQueue } from "./queue/durable-queue";
+import { startSqsConsumer } from "./queue/sqs-consumer";
+import { startLocalSns } from "./sns/sns-server";
+import { LocalTopic } from "./sns/topic";
+import { parseWebhookList, webhookSubscriber } from "./sns/webhooks";
+import { startLocalS3 } from "./storage/s3-server";
+import { startLocalCognito } from "./cognito/cognito-server";
+import { localExtras } from "./local-extras";
+import type { LocalConfig } from "./config";
+
+/**
+ * The one-machine runtime: plays AWS's part (storage, queue, table, user pool, topic, gateway) around
+ * the real handlers of packages/functions, which are configured exactly as on AWS through environment
+ * variables, with the SDK's standard AWS_ENDPOINT_URL_<SERVICE> variables pointing at the local parts.
+ */
+export const LOCAL = {
+  region: "us-east-1",
+  accountId: "000000000000",
+  bucket: "media-local",
+  table: "media-local",
+  topicName: "media-events",
+  // Cognito's own id format (<region>_<id>), so aws-jwt-verify accepts the pool as it does on AWS.
+  userPoolId: "us-east-1_LocalPool",
+  clientId: "localwebclient0000000000000",
+  queueName: "media-index",
+} as const;
+
+export interface LocalRuntime {
+  url: string;
+  s3Endpoint: string;
+  config: LocalConfig;
+  /** Resolves once every queued storage event has been handled (indexed, or dead-lettered). */
+  drained(): Promise<void>;
+  deadLetters: DurableQueue;
+  queue: DurableQueue;
+  stop(): Promise<void>;
+}
+
+export interface RuntimeLog {
+  info(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): Promise<LocalRuntime> {
+  await mkdir(config.dataDir, { recursive: true });
+  const secrets = await loadLocalSecrets(config.dataDir);
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((error: unknown) => log.error("stop failed", { error }));
+  };
+  try {
+    const topicArn = `arn:aws:sns:${LOCAL.region}:${LOCAL.accountId}:${LOCAL.topicName}`;
+    const topic = new LocalTopic(topicArn, (error) => log.error("event delivery failed", { error }));
+    topic.subscribe((n) => {
+      const e = JSON.parse(n.Message) as { type: string; fileId: string; userId: string };
+      log.info("media event", { type: e.type, fileId: e.fileId, userId: e.userId });
+    });
+    for (const url of parseWebhookList(config.webhooks)) topic.subscribe(webhookSubscriber(url));
+    const sns = await startLocalSns({ topics: [topic] });
+    stops.push(sns.close);
+
+    const dynamo = await startLocalDynamo({ dir: join(config.dataDir, "dynamodb"), tableName: LOCAL.table, region: LOCAL.region });
+    stops.push(dynamo.close);
+
+    const cognito = await startLocalCognito({
+      dataDir: join(config.dataDir, "cognito"),
+      region: LOCAL.region,
+      userPoolId: LOCAL.userPoolId,
+      clientId: LOCAL.clientId,
+      // As the Auth stack's pool: email is the sign-in name (a username is a display attribute only).
+      preferredUsernameSignIn: false,
+      onCode: (m: { to: string; subject: string; code: string }) => log.info(`email to ${m.to}: ${m.subject}: ${m.code}`),
+    });
+    stops.push(cognito.close);
+
+    const dlq = await DurableQueue.open({ dir: join(config.dataDir, "queue", `${LOCAL.queueName}-dlq`), name: `${LOCAL.queueName}-dlq`, visibilityTimeoutSeconds: 30 });
+    const queue = await DurableQueue.open({
+      dir: join(config.dataDir, "queue", LOCAL.queueName),
+      name: LOCAL.queueName,
+      visibilityTimeoutSeconds: 180,
+      deadLetter: { queue: dlq, maxReceiveCount: 5 },
+    });
+
+    const webOrigins = [config.webOrigin, `http://localhost:${config.port}`, `http://127.0.0.1:${config.port}`].filter((o): o is string => !!o);
+    const s3 = await startLocalS3({
+      dataDir: join(config.dataDir, "s3"),
+      region: LOCAL.region,
+      credentials: { accessKeyId: secrets.accessKeyId, secretAccessKey: secrets.secretAccessKey },
+      buckets: [
+        {
+          name: LOCAL.bucket,
+          cors: [{ AllowedOrigins: webOrigins, AllowedMethods: ["GET", "HEAD", "POST"], AllowedHeaders: ["*"], ExposeHeaders: ["ETag", "Content-Length", "Content-Range", "Accept-Ranges"], MaxAgeSeconds: 3000 }],
+          notifications: [{ prefix: ORIGINALS_PREFIX, events: ["s3:ObjectCreated:*"] }],
+        },
+      ],
+      // The event is queued durably before the upload is acknowledged, so an accepted upload is indexed even after a crash.
+      onEvent: async (record: unknown) => {
+        await queue.send(JSON.stringify({ Records: [record] }));
+      },
+    });
+    stops.push(s3.close);
+
+    Object.assign(process.env, {
+      AWS_REGION: LOCAL.region,
+      AWS_ACCESS_KEY_ID: secrets.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: secrets.secretAccessKey,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SNS: sns.endpoint,
+      AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognito.endpoint,
+      TABLE_NAME: LOCAL.table,
+      BUCKET_NAME: LOCAL.bucket,
+      TOPIC_ARN: topicArn,
+      USER_POOL_ID: LOCAL.userPoolId,
+      USER_POOL_CLIENT_ID: LOCAL.clientId,
+      CURSOR_SECRET: secrets.cursorSecret,
+      MAX_FILE_BYTES: String(config.maxFileBytes),
+      QUOTA_BYTES: String(config.quotaBytes),
+      S3_FORCE_PATH_STYLE: "true",
+      JWKS_JSON: JSON.stringify(cognito.jwks),
+    });
+    delete process.env.AWS_PROFILE;
+    delete process.env.AWS_SESSION_TOKEN;
+
+    const indexer = (await import("@media/functions/indexer")) as { handler: (e: SQSEvent) => Promise<SQSBatchResponse> };
+    const consumer = startSqsConsumer({
+      queue,
+      handler: indexer.handler,
+      queueArn: `arn:aws:sqs:${LOCAL.region}:${LOCAL.accountId}:${LOCAL.queueName}`,
+      region: LOCAL.region,
+      onError: (error) => log.error("indexer invocation failed", { error }),
+    });
+    stops.push(consumer.stop);
+
+    const authorizer = (await import("@media/functions/authorizer")) as {
+      handler: (e: APIGatewayRequestAuthorizerEventV2, c: Context) => Promise<{ isAuthorized: boolean; context?: Record<string, unknown> }>;
+    };
+    const extras = localExtras({ outbox: cognito.outbox, topic, authorize: authorizer.handler, dynamo: new DynamoDBClient({ region: LOCAL.region, endpoint: dynamo.endpoint }), table: LOCAL.table, s3Endpoint: s3.endpoint, cognitoEndpoint: cognito.endpoint });
+    const gateway = await startGateway({
+      routes: ROUTES,
+      loadHandler: async (name) => {
+        const mod = (await import(`@media/functions/${name}`)) as { handler: (e: APIGatewayProxyEventV2, c: Context) => Promise<unknown> };
+        return mod.handler as RouteHandler;
+      },
+      authorizer: authorizer.handler,
+      authorizerCacheSeconds: config.authorizerCacheSeconds,
+      identity: { accountId: LOCAL.accountId, apiId: "localapi", region: LOCAL.region },
+      corsOrigins: webOrigins,
+      before: extras.before,
+      after: extras.after,
+      port: config.port,
+      host: config.host,
+      onError: (error, routeKey) => log.error("handler failed", { routeKey, error }),
+    });
+    stops.push(gateway.close);
+
+    return {
+      url: gateway.url,
+      s3Endpoint: s3.endpoint,
+      config,
+      drained: () => consumer.idle(),
+      deadLetters: dlq,
+      queue,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

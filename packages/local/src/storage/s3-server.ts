@@ -1,0 +1,239 @@
+/**
+ * The local S3: an S3-compatible endpoint on disk that refuses what S3 refuses.
+ *
+ * Why not an npm package? Checked before writing this (November 2026), in s3rver's source
+ * (github.com/jamhall/s3rver, main branch; npm's latest is 3.7.1), the usual Node fake:
+ * - POST Object (lib/controllers/object.js `postObject`) files the `policy` field under a switch case
+ *   commented "unimplemented": the policy is never decoded, no condition (key, Content-Type,
+ *   content-length-range, bucket, expiration) is checked, the form's x-amz-signature is never verified
+ *   and uncovered fields are stored as metadata: another key, another type, a file too large, an expired
+ *   or altered policy, an altered signature would all be stored.
+ * - SigV4 for header and query auth (lib/signature/v4.js, lib/middleware/authentication.js) recomputes
+ *   the signature but has an `allowMismatchedSignatures` switch, never checks the payload against
+ *   x-amz-content-sha256 or any x-amz-checksum-*, leaves aws-chunked chunk hashes as a TODO, and its
+ *   x-amz-content-sha256 pattern admits only UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD or a hex
+ *   hash, so the STREAMING-UNSIGNED-PAYLOAD-TRAILER body today's AWS SDK sends for a streamed PutObject
+ *   is refused. Earlier releases accepted any SigV4 signature (jamhall/s3rver#659).
+ * - Its filesystem store builds paths from the raw key.
+ * moto and LocalStack are Python services, not npm packages, and are known to skip POST policy checks
+ * (DESIGN.md §8).
+ * So this is our own, with libraries for the solved parts: busboy parses multipart bodies,
+ * @smithy/signature-v4 (the SDK's signer) computes the signatures we compare against, node:crypto hashes.
+ *
+ * Path-style requests only (`http://127.0.0.1:PORT/<bucket>/<key>`, the SDK's `forcePathStyle: true`).
+ * Supported: browser POST uploads (policy + SigV4), GetObject/HeadObject (ranges, conditionals,
+ * response-* overrides, header or presigned-URL auth), PutObject (plain, hashed, aws-chunked with
+ * checksum trailers), DeleteObject, DeleteObjects, ListObjects(V2), HeadBucket, GetBucketLocation,
+ * CORS. Anything else S3 offers answers 501 NotImplemented rather than pretending.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { log as defaultLog } from "@media/functions/log";
+import { deleteObjects, getBucketLocation, headBucket, listObjects } from "./bucket-handlers";
+import { corsResponseHeaders, preflight, type CorsRule } from "./cors";
+import { deleteObject, getObject, putObject } from "./object-handlers";
+import { isValidBucketName, ObjectStore } from "./object-store";
+import { postObject } from "./post-object";
+import {
+  createContext,
+  discardRestOfBody,
+  send,
+  sendError,
+  type BucketConfig,
+  type Logger,
+  type RequestContext,
+  type ServerDeps,
+} from "./request-context";
+import type { NotificationConfig, S3EventRecord } from "./s3-events";
+import { S3Error, S3Errors } from "./s3-errors";
+import { SigV4Verifier, type S3Credentials } from "./sigv4";
+
+export interface LocalS3Options {
+  dataDir: string;
+  /** 0 or absent: a free port. */
+  port?: number;
+  host?: string;
+  region: string;
+  credentials: S3Credentials | S3Credentials[];
+  buckets: Array<{ name: string; cors?: CorsRule[]; notifications?: NotificationConfig[] }>;
+  /**
+   * Receives each S3 event record after the object is durably in place (or gone), before the client is
+   * answered: an accepted upload has an accepted event. A throw is logged; the object stays.
+   */
+  onEvent?: (record: S3EventRecord) => Promise<void> | void;
+  log?: Logger;
+  /** The clock for expiry, skew and timestamps (tests move it). */
+  now?: () => Date;
+}
+
+export interface LocalS3 {
+  endpoint: string;
+  port: number;
+  store: ObjectStore;
+  close(): Promise<void>;
+}
+
+/** Subresources S3 has and we do not: refused explicitly so no caller mistakes them for done. */
+const UNSUPPORTED_SUBRESOURCES = [
+  "acl",
+  "tagging",
+  "uploads",
+  "uploadId",
+  "versioning",
+  "versions",
+  "cors",
+  "policy",
+  "lifecycle",
+  "notification",
+  "website",
+  "logging",
+  "restore",
+  "select",
+  "torrent",
+  "legal-hold",
+  "retention",
+  "object-lock",
+  "attributes",
+  "encryption",
+  "replication",
+  "accelerate",
+  "analytics",
+  "inventory",
+  "metrics",
+  "ownershipControls",
+  "publicAccessBlock",
+  "requestPayment",
+  "intelligent-tiering",
+  "uploadPart",
+];
+
+export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
+  const buckets = new Map<string, BucketConfig>();
+  for (const bucket of options.buckets) {
+    if (!isValidBucketName(bucket.name)) throw new Error(`invalid bucket name: ${bucket.name}`);
+    buckets.set(bucket.name, { name: bucket.name, cors: bucket.cors ?? [], notifications: bucket.notifications ?? [] });
+  }
+  const store = await ObjectStore.open(options.dataDir, [...buckets.keys()]);
+  const deps: ServerDeps = {
+    region: options.region,
+    store,
+    verifier: new SigV4Verifier({ region: options.region, credentials: options.credentials }),
+    buckets,
+    onEvent: options.onEvent ?? (() => undefined),
+    log: options.log ?? defaultLog,
+    now: options.now ?? (() => new Date()),
+  };
+
+  const server = createServer((req, res) => {
+    void handle(req, res, deps);
+  });
+  // Large uploads may take longer than Node's default 5-minute request timeout.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 5_000;
+
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    endpoint: `http://${host}:${port}`,
+    port,
+    store,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, deps: ServerDeps): Promise<void> {
+  const ctx = createContext(req, res, deps);
+  try {
+    await route(ctx, deps);
+  } catch (error) {
+    const s3Error = error instanceof S3Error ? error : S3Errors.internal(error);
+    if (error instanceof S3Error) {
+      // No URL or key in the log line: a presigned URL carries its signature.
+      deps.log.info("s3 request refused", { method: ctx.method, bucket: ctx.bucketName, status: error.status, s3Code: error.code, requestId: ctx.requestId });
+    } else {
+      deps.log.error("s3 request failed", { error, method: ctx.method, bucket: ctx.bucketName, requestId: ctx.requestId });
+    }
+    // Whatever was not read of the body is dropped: a refused request never reaches the disk.
+    discardRestOfBody(req);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendError(ctx, s3Error);
+  }
+}
+
+async function route(ctx: RequestContext, deps: ServerDeps): Promise<void> {
+  if (ctx.invalid) throw ctx.invalid;
+  if (ctx.bucketName === undefined) {
+    throw ctx.method === "GET" ? S3Errors.notImplemented("ListBuckets is not supported by the local storage.") : S3Errors.methodNotAllowed(ctx.method, "SERVICE", "GET");
+  }
+  const bucket = ctx.bucket;
+  if (!bucket) throw S3Errors.noSuchBucket(ctx.bucketName);
+
+  if (ctx.method === "OPTIONS") {
+    ctx.corsHeaders = preflight(bucket.cors, {
+      origin: ctx.header("origin"),
+      method: ctx.header("access-control-request-method"),
+      headers: ctx.header("access-control-request-headers"),
+    });
+    return send(ctx, 200, {});
+  }
+  ctx.corsHeaders = corsResponseHeaders(bucket.cors, { origin: ctx.header("origin"), method: ctx.method });
+
+  const unsupported = UNSUPPORTED_SUBRESOURCES.find((name) => ctx.hasParam(name));
+  if (unsupported) throw S3Errors.notImplemented(`The '${unsupported}' subresource is not supported by the local storage.`);
+  const versionId = ctx.param("versionId");
+  if (versionId !== undefined && versionId !== "null") throw S3Errors.notImplemented("Versioning is not supported by the local storage.");
+
+  const isFormPost = ctx.method === "POST" && ctx.key === undefined && !ctx.hasParam("delete");
+  // Browser uploads authenticate with the form's policy signature; everything else with SigV4 here,
+  // before any handler can touch the disk.
+  if (!isFormPost) {
+    ctx.auth = await deps.verifier.verifyRequest(ctx, deps.now());
+    if (!ctx.auth) throw S3Errors.accessDenied();
+  }
+
+  if (ctx.key === undefined) return routeBucket(ctx, deps);
+  switch (ctx.method) {
+    case "GET":
+    case "HEAD":
+      return getObject(ctx, deps);
+    case "PUT":
+      return putObject(ctx, deps);
+    case "DELETE":
+      return deleteObject(ctx, deps);
+    default:
+      throw S3Errors.methodNotAllowed(ctx.method, "OBJECT", "GET, HEAD, PUT, DELETE");
+  }
+}
+
+async function routeBucket(ctx: RequestContext, deps: ServerDeps): Promise<void> {
+  switch (ctx.method) {
+    case "GET":
+      if (ctx.hasParam("location")) return getBucketLocation(ctx, deps);
+      return listObjects(ctx, deps);
+    case "HEAD":
+      return headBucket(ctx, deps);
+    case "POST":
+      if (ctx.hasParam("delete")) return deleteObjects(ctx, deps);
+      return postObject(ctx, deps);
+    case "PUT":
+    case "DELETE":
+      throw S3Errors.notImplemented("Creating or deleting buckets is not supported by the local storage; buckets come from the configuration.");
+    default:
+      throw S3Errors.methodNotAllowed(ctx.method, "BUCKET", "GET, HEAD, POST");
+  }
+}

@@ -1,0 +1,138 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import type { CorsRule } from "./cors";
+import type { S3EventRecord } from "./s3-events";
+import { startLocalS3, type LocalS3 } from "./s3-server";
+
+/**
+ * A local S3 for tests: a temporary data directory, a clock the test can move, the real SDK pieces
+ * pointed at it (S3Client, createPresignedPost, getSignedUrl) and the events it emitted.
+ *
+ * The S3 client is the one packages/functions depends on (3.11xx, flexible checksums by default); the
+ * repository root also holds an older 3.699 pulled in by other tools, which a bare import from here
+ * would pick, so it is loaded from the functions package explicitly.
+ */
+type ClientS3 = typeof import("../../../functions/node_modules/@aws-sdk/client-s3");
+const requireFromFunctions = createRequire(new URL("../../../functions/package.json", import.meta.url));
+export const S3 = requireFromFunctions("@aws-sdk/client-s3") as ClientS3;
+export type S3ClientType = InstanceType<ClientS3["S3Client"]>;
+export { createPresignedPost, getSignedUrl };
+
+export const TEST_REGION = "us-east-1";
+export const TEST_BUCKET = "media-test";
+export const OTHER_BUCKET = "other-test";
+export const TEST_CREDENTIALS = { accessKeyId: "AKIALOCALTEST000001", secretAccessKey: "local-test-secret-key-0123456789" };
+export const TEST_ORIGIN = "http://localhost:5173";
+
+export const TEST_CORS: CorsRule[] = [
+  {
+    AllowedOrigins: [TEST_ORIGIN, "http://*.example.test"],
+    AllowedMethods: ["GET", "HEAD", "POST"],
+    AllowedHeaders: ["*"],
+    ExposeHeaders: ["ETag", "Content-Length", "Content-Range"],
+    MaxAgeSeconds: 3000,
+  },
+];
+
+export interface TestS3 {
+  s3: LocalS3;
+  dataDir: string;
+  events: S3EventRecord[];
+  clock: { offsetMs: number };
+  /** The real SDK client; `checksums` "default" keeps the SDK's default (flexible checksums on). */
+  client(checksums?: "WHEN_REQUIRED" | "default"): S3ClientType;
+  /** Every file under the data directory, relative paths (to prove refusals leave nothing). */
+  files(): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+export async function startTestS3(options: { onEvent?: (record: S3EventRecord) => Promise<void> | void } = {}): Promise<TestS3> {
+  const dataDir = await mkdtemp(join(tmpdir(), "local-s3-"));
+  const events: S3EventRecord[] = [];
+  const clock = { offsetMs: 0 };
+  const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const s3 = await startLocalS3({
+    dataDir,
+    region: TEST_REGION,
+    credentials: TEST_CREDENTIALS,
+    buckets: [
+      { name: TEST_BUCKET, cors: TEST_CORS, notifications: [{ prefix: "users/", events: ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"] }] },
+      { name: OTHER_BUCKET, cors: [], notifications: [] },
+    ],
+    onEvent: async (record) => {
+      events.push(record);
+      await options.onEvent?.(record);
+    },
+    log: quiet,
+    now: () => new Date(Date.now() + clock.offsetMs),
+  });
+  const clients: S3ClientType[] = [];
+  return {
+    s3,
+    dataDir,
+    events,
+    clock,
+    client(checksums = "WHEN_REQUIRED") {
+      const client = new S3.S3Client({
+        region: TEST_REGION,
+        endpoint: s3.endpoint,
+        forcePathStyle: true,
+        credentials: TEST_CREDENTIALS,
+        maxAttempts: 1,
+        ...(checksums === "WHEN_REQUIRED" ? { requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" } : {}),
+      });
+      clients.push(client);
+      return client;
+    },
+    async files() {
+      return listFiles(dataDir);
+    },
+    async stop() {
+      for (const client of clients) client.destroy();
+      await s3.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function listFiles(root: string, dir = ""): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(join(root, dir), { withFileTypes: true })) {
+    const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
+    if (entry.isDirectory()) out.push(...(await listFiles(root, path)));
+    else out.push(path);
+  }
+  return out.sort();
+}
+
+/** A browser-style upload: every field of the presigned POST, then the file as the last part. */
+export async function postForm(
+  url: string,
+  fields: Record<string, string>,
+  file: Blob | undefined,
+  init: { filename?: string; headers?: Record<string, string>; redirect?: "follow" | "manual" } = {},
+): Promise<Response> {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  if (file) form.append("file", file, init.filename ?? "upload.bin");
+  return fetch(url, { method: "POST", body: form, headers: init.headers ?? {}, redirect: init.redirect ?? "follow" });
+}
+
+/** The Code of an S3 XML error body. */
+export function errorCode(xml: string): string | undefined {
+  return /<Code>([^<]*)<\/Code>/.exec(xml)?.[1];
+}
+
+export function errorMessage(xml: string): string | undefined {
+  const raw = /<Message>([^<]*)<\/Message>/.exec(xml)?.[1];
+  return raw
+    ?.replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
+}

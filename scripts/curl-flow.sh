@@ -42,7 +42,7 @@ if signup=$(api POST /signup "$(jq -nc --arg e "$EMAIL" --arg p "$PASSWORD" '{em
     step "confirm"
     code=${CODE:-}
     if [ -z "$code" ]; then
-      code=$(curl -sS --get "$API_URL/_local/outbox" --data-urlencode "to=$EMAIL" | jq -r '.messages | map(select(.subject|test("onfirm"))) | last | .code // empty' || true)
+      code=$(curl -sS --get "$API_URL/_local/outbox" --data-urlencode "to=$EMAIL" | jq -r '.messages[-1].code // empty' || true)
     fi
     [ -n "$code" ] || { echo "no confirmation code: set CODE from the email" >&2; exit 1; }
     api POST /confirm "$(jq -nc --arg e "$EMAIL" --arg c "$code" '{email:$e,code:$c}')" | jq .
@@ -62,7 +62,7 @@ fileId=$(echo "$presign" | jq -r .fileId)
 step "upload straight to storage"
 form=()
 while IFS=$'\t' read -r k v; do form+=(-F "$k=$v"); done < <(echo "$presign" | jq -r '.upload.fields | to_entries[] | [.key, .value] | @tsv')
-status=$(curl -sS -o /dev/stderr -w '%{http_code}' "${form[@]}" -F "file=@$file;type=$type" "$(echo "$presign" | jq -r .upload.url)")
+status=$(curl -sS -o /dev/null -w '%{http_code}' "${form[@]}" -F "file=@$file;type=$type" "$(echo "$presign" | jq -r .upload.url)")
 [ "$status" -lt 300 ] || { echo "upload refused: $status" >&2; exit 1; }
 echo "storage answered $status" >&2
 

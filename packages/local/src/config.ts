@@ -13,6 +13,8 @@ const Schema = z.object({
   /** Where the web app is served from; the bucket's CORS rules allow it. */
   WEB_ORIGIN: z.string().url().optional(),
   AUTHORIZER_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
+  /** Lambda's batching window for the index queue (the stack uses 5 s; locally 0 answers sooner). */
+  INDEX_BATCH_WINDOW_SECONDS: z.coerce.number().min(0).max(300).default(0),
 });
 
 export interface LocalConfig {
@@ -24,6 +26,7 @@ export interface LocalConfig {
   webhooks?: string;
   webOrigin?: string;
   authorizerCacheSeconds: number;
+  indexBatchWindowSeconds: number;
 }
 
 export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
@@ -40,6 +43,7 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
     maxFileBytes: e.MAX_FILE_BYTES,
     quotaBytes: e.QUOTA_BYTES,
     authorizerCacheSeconds: e.AUTHORIZER_CACHE_SECONDS,
+    indexBatchWindowSeconds: e.INDEX_BATCH_WINDOW_SECONDS,
   };
   if (e.SNS_WEBHOOKS) config.webhooks = e.SNS_WEBHOOKS;
   if (e.WEB_ORIGIN) config.webOrigin = e.WEB_ORIGIN;

@@ -137,6 +137,7 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
       handler: indexer.handler,
       queueArn: `arn:aws:sqs:${LOCAL.region}:${LOCAL.accountId}:${LOCAL.queueName}`,
       region: LOCAL.region,
+      batchingWindowMs: config.indexBatchWindowSeconds * 1000,
       onError: (error) => log.error("indexer invocation failed", { error }),
     });
     stops.push(consumer.stop);

@@ -93,4 +93,30 @@ describe("SQS consumer", () => {
     expect(attempts.get("bad")).toBe(5);
     expect(dlq.list().map((m) => m.body)).toEqual(["bad"]);
   });
+
+  it("holds a partial batch for the batching window, and delivers a full one at once", async () => {
+    const { queue } = await openPair();
+    const batches: number[] = [];
+    const started = Date.now();
+    const times: number[] = [];
+    const consumer = startSqsConsumer({
+      queue,
+      queueArn: "arn:aws:sqs:us-east-1:000000000000:q",
+      region: "us-east-1",
+      batchSize: 3,
+      batchingWindowMs: 300,
+      handler: async (event) => {
+        batches.push(event.Records.length);
+        times.push(Date.now() - started);
+      },
+    });
+    await queue.send("a");
+    await queue.send("b");
+    await consumer.idle();
+    for (const x of ["c", "d", "e"]) await queue.send(x);
+    await consumer.idle();
+    await consumer.stop();
+    expect(batches).toEqual([2, 3]);
+    expect(times[0]).toBeGreaterThanOrEqual(290);
+  });
 });

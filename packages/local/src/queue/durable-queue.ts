@@ -118,6 +118,13 @@ export class DurableQueue {
     this.notify();
   }
 
+  /** When each message that could be received now was sent (for a batching window). */
+  visibleSentTimes(now = Date.now()): number[] {
+    const out: number[] = [];
+    for (const m of this.messages.values()) if (m.visibleAt <= now) out.push(m.sentAt);
+    return out;
+  }
+
   /** Every stored message, for listing a dead-letter queue. */
   list(): StoredMessage[] {
     return [...this.messages.values()].sort((a, b) => a.sentAt - b.sentAt).map((m) => ({ ...m }));

@@ -9,6 +9,11 @@ export interface ConsumerOptions {
   queueArn: string;
   region: string;
   batchSize?: number;
+  /**
+   * Lambda's MaximumBatchingWindowInSeconds: a partial batch waits until its oldest message is this old
+   * (or the batch is full) before the handler is invoked.
+   */
+  batchingWindowMs?: number;
   /** Delay before a failed message is retried, by its receive count (SQS's visibility timeout does this on AWS). */
   retryDelayMs?: (receiveCount: number) => number;
   onError?: (error: unknown) => void;
@@ -26,12 +31,23 @@ export function startSqsConsumer(options: ConsumerOptions): { stop(): Promise<vo
   const { queue, handler } = options;
   const batchSize = options.batchSize ?? 10;
   const retryDelay = options.retryDelayMs ?? defaultRetryDelay;
+  const windowMs = options.batchingWindowMs ?? 0;
   let stopped = false;
   let wake: (() => void) | undefined;
   let idleWaiters: Array<() => void> = [];
   const unsubscribe = queue.onMessage(() => wake?.());
 
-  async function runOnce(): Promise<boolean> {
+  /** How long to hold a partial batch back, or 0 to deliver now. */
+  function batchingDelay(now: number): number {
+    if (windowMs <= 0) return 0;
+    const visible = queue.visibleSentTimes(now);
+    if (visible.length === 0 || visible.length >= batchSize) return 0;
+    return Math.max(0, Math.min(...visible) + windowMs - now);
+  }
+
+  async function runOnce(): Promise<boolean | number> {
+    const hold = batchingDelay(Date.now());
+    if (hold > 0) return hold;
     const batch = await queue.receive(batchSize);
     if (batch.length === 0) return false;
     const event: SQSEvent = { Records: batch.map((m) => toRecord(m, options)) };
@@ -52,14 +68,14 @@ export function startSqsConsumer(options: ConsumerOptions): { stop(): Promise<vo
 
   const loop = (async () => {
     while (!stopped) {
-      let worked = false;
+      let worked: boolean | number = false;
       try {
         worked = await runOnce();
       } catch (error) {
         options.onError?.(error);
       }
-      if (worked) continue;
-      const next = queue.nextVisibleAt();
+      if (worked === true) continue;
+      const next = typeof worked === "number" ? Date.now() + worked : queue.nextVisibleAt();
       if (next === undefined) {
         for (const w of idleWaiters) w();
         idleWaiters = [];

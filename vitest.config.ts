@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "stacks/**/*.test.ts", "test/**/*.test.ts"],
+    include: ["packages/*/src/**/*.test.ts", "packages/*/src/**/*.test.tsx", "packages/*/test/**/*.test.ts", "stacks/**/*.test.ts", "test/**/*.test.ts", "scripts/**/*.test.ts"],
     // Stack synthesis and local servers are slow to start on 2 cores; the limits guard against hangs, not speed.
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -3,6 +3,7 @@ import { ListTablesCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb
 import type { APIGatewayRequestAuthorizerEventV2, Context } from "aws-lambda";
 import type { LocalTopic } from "./sns/topic";
 import { lambdaContext } from "./gateway/lambda-context";
+import { webAssets } from "./web-assets";
 
 /**
  * Routes that exist only on the local runtime, under `/_local/`: the email outbox, the live event
@@ -89,7 +90,8 @@ export function localExtras(options: ExtrasOptions) {
       if (req.method === "GET" && url.pathname === "/_local/events") return events(req, res, url);
       return false;
     },
-    after: async (): Promise<boolean> => false,
+    // The web app (packages/web/dist) for any path no API route matched, index.html for navigations.
+    after: webAssets({ connectOrigins: [options.s3Endpoint] }),
   };
 }
 

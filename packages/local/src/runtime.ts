@@ -1,4 +1,5 @@
 import { mkdir } from "node:fs/promises";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2, Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
@@ -76,7 +77,7 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
       region: LOCAL.region,
       userPoolId: LOCAL.userPoolId,
       clientId: LOCAL.clientId,
-      // As the Auth stack's pool: email is the sign-in name (a username is a display attribute only).
+      // As the Auth stack's pool: email is the sign-in name; the API resolves a username to it (ListUsers).
       preferredUsernameSignIn: false,
       onCode: (m: { to: string; subject: string; code: string }) => log.info(`email to ${m.to}: ${m.subject}: ${m.code}`),
     });
@@ -90,7 +91,9 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
       deadLetter: { queue: dlq, maxReceiveCount: 5 },
     });
 
-    const webOrigins = [config.webOrigin, `http://localhost:${config.port}`, `http://127.0.0.1:${config.port}`].filter((o): o is string => !!o);
+    // The storage CORS rules name the web app's origin, so the gateway's port must be known first.
+    const port = config.port === 0 ? await freePort(config.host) : config.port;
+    const webOrigins = [config.webOrigin, `http://localhost:${port}`, `http://127.0.0.1:${port}`].filter((o): o is string => !!o);
     const s3 = await startLocalS3({
       dataDir: join(config.dataDir, "s3"),
       region: LOCAL.region,
@@ -158,7 +161,7 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
       corsOrigins: webOrigins,
       before: extras.before,
       after: extras.after,
-      port: config.port,
+      port,
       host: config.host,
       onError: (error, routeKey) => log.error("handler failed", { routeKey, error }),
     });
@@ -177,4 +180,16 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
     await stopAll();
     throw error;
   }
+}
+
+/** A port the OS says is free now (PORT=0): good enough for a local runtime, which then binds it. */
+async function freePort(host: string): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

@@ -1,0 +1,146 @@
+import { AbortedError } from "../api/errors";
+import type { FilePage, MediaFile } from "../api/types";
+
+export type KindFilter = "all" | "image" | "audio";
+
+export interface LibraryState {
+  files: MediaFile[];
+  filter: { type: KindFilter; q: string };
+  nextCursor: string | null;
+  /** The first page of the current filter has arrived. */
+  loaded: boolean;
+  loading: boolean;
+  error?: unknown;
+}
+
+export interface LibraryDeps {
+  list(query: { limit: number; cursor?: string | undefined; type?: "image" | "audio" | undefined; q?: string | undefined }, signal: AbortSignal): Promise<FilePage>;
+  getFile(fileId: string): Promise<MediaFile>;
+  pageSize?: number;
+  now?: () => number;
+}
+
+/** Presigned URLs last 15 minutes; a file whose URLs are older than this is fetched again before use. */
+const URL_FRESH_MS = 10 * 60_000;
+
+/**
+ * The library as the person sees it: the pages loaded so far for one filter, plus files that appeared
+ * meanwhile (uploads, live events) merged in by id. ULIDs sort by upload time, so newest-first order
+ * is the id order and a file inserted locally lands exactly where the API would list it.
+ */
+export class LibraryStore {
+  state: LibraryState = { files: [], filter: { type: "all", q: "" }, nextCursor: null, loaded: false, loading: false };
+  private listeners = new Set<(s: LibraryState) => void>();
+  private controller: AbortController | undefined;
+  private fetchedAt = new Map<string, number>();
+  private readonly now: () => number;
+
+  constructor(private readonly deps: LibraryDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  subscribe(fn: (s: LibraryState) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** A new filter starts over from the first page; requests for the old one are abandoned. */
+  setFilter(filter: Partial<LibraryState["filter"]>): void {
+    const next = { ...this.state.filter, ...filter };
+    const same = next.type === this.state.filter.type && next.q === this.state.filter.q;
+    if (same && (this.state.loaded || this.state.loading)) return;
+    this.controller?.abort();
+    this.set({ files: [], filter: next, nextCursor: null, loaded: false, loading: false });
+    void this.load();
+  }
+
+  reload(): void {
+    this.controller?.abort();
+    this.set({ ...this.state, files: [], nextCursor: null, loaded: false, loading: false, error: undefined });
+    void this.load();
+  }
+
+  /** The next page, if there is one and none is on its way (the infinite scroll's sentinel calls this). */
+  loadMore(): void {
+    if (this.state.loading || !this.state.loaded || !this.state.nextCursor || this.state.error) return;
+    void this.load();
+  }
+
+  get hasMore(): boolean {
+    return !this.state.loaded || this.state.nextCursor !== null;
+  }
+
+  private async load(): Promise<void> {
+    const controller = new AbortController();
+    this.controller = controller;
+    const { filter, nextCursor, loaded } = this.state;
+    this.set({ ...this.state, loading: true, error: undefined });
+    try {
+      const page = await this.deps.list(
+        {
+          limit: this.deps.pageSize ?? 30,
+          cursor: loaded ? (nextCursor ?? undefined) : undefined,
+          type: filter.type === "all" ? undefined : filter.type,
+          q: filter.q.trim() || undefined,
+        },
+        controller.signal,
+      );
+      if (controller.signal.aborted) return;
+      const t = this.now();
+      for (const f of page.files) this.fetchedAt.set(f.fileId, t);
+      this.set({ ...this.state, files: merge(this.state.files, page.files), nextCursor: page.nextCursor, loaded: true, loading: false });
+    } catch (error) {
+      if (controller.signal.aborted || error instanceof AbortedError) return;
+      this.set({ ...this.state, loading: false, error });
+    }
+  }
+
+  /** A file appeared or changed (upload accepted, verdict, rename): shown if the current filter wants it. */
+  upsert(file: MediaFile): void {
+    if (file.fileUrl) this.fetchedAt.set(file.fileId, this.now());
+    const exists = this.state.files.some((f) => f.fileId === file.fileId);
+    if (!exists && !this.matches(file)) return;
+    this.set({ ...this.state, files: merge(this.state.files, [file]) });
+  }
+
+  remove(fileId: string): void {
+    this.fetchedAt.delete(fileId);
+    this.set({ ...this.state, files: this.state.files.filter((f) => f.fileId !== fileId) });
+  }
+
+  /** The file with URLs young enough to use now (fetched again when they are about to expire). */
+  async fresh(fileId: string): Promise<MediaFile | undefined> {
+    const current = this.state.files.find((f) => f.fileId === fileId);
+    const at = this.fetchedAt.get(fileId);
+    if (current && at !== undefined && this.now() - at < URL_FRESH_MS) return current;
+    const file = await this.deps.getFile(fileId);
+    this.upsert(file);
+    return file;
+  }
+
+  /** Fetches a file again (its URLs expired, or an event said it changed). */
+  async refresh(fileId: string): Promise<MediaFile> {
+    const file = await this.deps.getFile(fileId);
+    this.upsert(file);
+    return file;
+  }
+
+  private matches(file: MediaFile): boolean {
+    const { type, q } = this.state.filter;
+    if (type !== "all" && !file.contentType.startsWith(`${type}/`)) return false;
+    const needle = q.trim().toLowerCase();
+    return !needle || file.fileName.toLowerCase().includes(needle);
+  }
+
+  private set(state: LibraryState): void {
+    this.state = state;
+    for (const fn of this.listeners) fn(state);
+  }
+}
+
+/** Newest first, by id; a later copy of a file replaces the earlier one. */
+function merge(current: MediaFile[], incoming: MediaFile[]): MediaFile[] {
+  const byId = new Map(current.map((f) => [f.fileId, f]));
+  for (const f of incoming) byId.set(f.fileId, f);
+  return [...byId.values()].sort((a, b) => (a.fileId < b.fileId ? 1 : a.fileId > b.fileId ? -1 : 0));
+}

@@ -1,0 +1,156 @@
+import { useId, useState } from "preact/hooks";
+import type { MediaFile } from "../api/types";
+import { formatBytes, formatDate } from "../format";
+import { ErrorMessage } from "./ErrorMessage";
+import { Modal } from "./Modal";
+import type { FileActions } from "./FileViews";
+import { typeLabel } from "./FileViews";
+
+/** The full-size image, with what we know about it and the same actions as its card. */
+export function ImageViewer({ file, actions, onClose }: { file: MediaFile; actions: FileActions; onClose: () => void }) {
+  const m = file.metadata;
+  const [broken, setBroken] = useState(false);
+  return (
+    <Modal title={file.fileName} onClose={onClose} wide>
+      <figure class="viewer">
+        {/* width/height (when known) give the image its box before it loads, so the dialog does not jump. */}
+        <div class="viewer-frame">
+          {broken ? (
+            <p class="muted">This image could not be shown{/hei[cf]/.test(file.contentType) ? " (this browser cannot display HEIC/HEIF; download it instead)" : ""}.</p>
+          ) : (
+            <img
+              src={file.fileUrl}
+              alt={file.description || file.fileName}
+              width={m.width}
+              height={m.height}
+              onError={() => {
+                setBroken(true);
+                actions.stale(file);
+              }}
+            />
+          )}
+        </div>
+        <figcaption>
+          <p class="muted">
+            {typeLabel(file.contentType)} · {formatBytes(file.size)}
+            {m.width && m.height ? ` · ${m.width}×${m.height}` : ""} · {formatDate(file.uploadedAt)}
+          </p>
+          {file.description && <p>{file.description}</p>}
+          {file.tags && file.tags.length > 0 && (
+            <ul class="tags" aria-label="Tags">
+              {file.tags.map((t) => (
+                <li key={t}>{t}</li>
+              ))}
+            </ul>
+          )}
+        </figcaption>
+      </figure>
+      <div class="modal-actions">
+        <button type="button" class="button" onClick={() => actions.edit(file)}>
+          Edit details
+        </button>
+        <a class="button" href={file.downloadUrl} download={file.fileName} onClick={(e) => actions.download(file, e)}>
+          Download
+        </a>
+        <button type="button" class="button danger" onClick={() => actions.remove(file)}>
+          Delete
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+/** Rename, describe, tag (PATCH /files/{id}). Tags are typed comma-separated. */
+export function EditDialog({ file, onSave, onClose }: { file: MediaFile; onSave: (patch: { fileName?: string; description?: string | null; tags?: string[] | null }) => Promise<void>; onClose: () => void }) {
+  const [name, setName] = useState(file.fileName);
+  const [description, setDescription] = useState(file.description ?? "");
+  const [tags, setTags] = useState((file.tags ?? []).join(", "));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const ids = { name: useId(), description: useId(), tags: useId(), tagsHint: useId() };
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const patch: { fileName?: string; description?: string | null; tags?: string[] | null } = {};
+    if (name.trim() !== file.fileName) patch.fileName = name.trim();
+    if (description.trim() !== (file.description ?? "")) patch.description = description.trim() || null;
+    const tagList = [...new Set(tags.split(",").map((t) => t.trim()).filter(Boolean))];
+    if (tagList.join(",") !== (file.tags ?? []).join(",")) patch.tags = tagList.length ? tagList : null;
+    if (Object.keys(patch).length === 0) return onClose();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await onSave(patch);
+      onClose();
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal title="Edit details" onClose={onClose}>
+      <form class="form" onSubmit={submit}>
+        <ErrorMessage error={error} />
+        <div class="field">
+          <label for={ids.name}>Name</label>
+          <input id={ids.name} data-autofocus value={name} required maxLength={255} onInput={(e) => setName((e.target as HTMLInputElement).value)} />
+        </div>
+        <div class="field">
+          <label for={ids.description}>Description</label>
+          <textarea id={ids.description} rows={3} maxLength={1000} value={description} onInput={(e) => setDescription((e.target as HTMLTextAreaElement).value)} />
+        </div>
+        <div class="field">
+          <label for={ids.tags}>Tags</label>
+          <input id={ids.tags} value={tags} aria-describedby={ids.tagsHint} onInput={(e) => setTags((e.target as HTMLInputElement).value)} />
+          <p class="hint" id={ids.tagsHint}>
+            Separate tags with commas (up to 20).
+          </p>
+        </div>
+        <div class="modal-actions">
+          <button type="button" class="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" class="button primary" disabled={busy}>
+            {busy ? "Saving…" : "Save"}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+export function DeleteDialog({ file, onConfirm, onClose }: { file: MediaFile; onConfirm: () => Promise<void>; onClose: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const descId = useId();
+  return (
+    <Modal title={`Delete ${file.fileName}?`} onClose={onClose} describedBy={descId}>
+      <p id={descId}>The file is removed from your library and storage for good. This can't be undone.</p>
+      <ErrorMessage error={error} />
+      <div class="modal-actions">
+        <button type="button" class="button" data-autofocus onClick={onClose}>
+          Keep it
+        </button>
+        <button
+          type="button"
+          class="button danger-solid"
+          disabled={busy}
+          onClick={async () => {
+            setBusy(true);
+            setError(undefined);
+            try {
+              await onConfirm();
+              onClose();
+            } catch (err) {
+              setError(err);
+              setBusy(false);
+            }
+          }}
+        >
+          {busy ? "Deleting…" : "Delete"}
+        </button>
+      </div>
+    </Modal>
+  );
+}

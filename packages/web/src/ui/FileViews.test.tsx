@@ -1,0 +1,49 @@
+// @vitest-environment happy-dom
+import { cleanup, render, screen } from "@testing-library/preact";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { MediaFile } from "../api/types";
+import { AudioRow, ImageCard, type FileActions } from "./FileViews";
+
+afterEach(cleanup);
+
+const actions = (): FileActions => ({ open: vi.fn(), edit: vi.fn(), remove: vi.fn(), download: vi.fn(), stale: vi.fn() });
+const image = (over: Partial<MediaFile>): MediaFile => ({ fileId: "01", fileName: "cat.png", contentType: "image/png", size: 2048, status: "ready", uploadedAt: "2030-01-01T00:00:00Z", metadata: {}, fileUrl: "http://s/f", downloadUrl: "http://s/d", ...over });
+
+describe("file views", () => {
+  it("shows a ready image's thumbnail in a button that opens it, with edit, download and delete", () => {
+    render(<ImageCard file={image({ thumbnailUrl: "http://s/t.webp", metadata: { width: 4, height: 3 } })} actions={actions()} />);
+    expect(screen.getByRole("button", { name: "Open cat.png" }).querySelector("img")?.getAttribute("src")).toBe("http://s/t.webp");
+    expect(screen.getByText("PNG · 2 KB · 4×3")).toBeTruthy();
+    expect(screen.getByRole("link", { name: "Download cat.png" }).getAttribute("href")).toBe("http://s/d");
+    expect(screen.getByRole("button", { name: "Edit details of cat.png" })).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Delete cat.png" })).toBeTruthy();
+  });
+
+  it("shows a neutral placeholder, never the full image, when there is no thumbnail", () => {
+    render(<ImageCard file={image({})} actions={actions()} />);
+    const thumb = screen.getByRole("button", { name: "Open cat.png" });
+    expect(thumb.querySelector("img")).toBeNull();
+    expect(thumb.querySelector(".placeholder")?.textContent).toBe("PNG");
+  });
+
+  it("shows a pending file as processing, with nothing to act on yet", () => {
+    render(<ImageCard file={image({ status: "pending", fileUrl: undefined, downloadUrl: undefined })} actions={actions()} />);
+    expect((screen.getByRole("button", { name: "cat.png (pending)" }) as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getAllByText("Processing…").length).toBeGreaterThan(0);
+    expect(screen.queryByRole("button", { name: /Delete/ })).toBeNull();
+  });
+
+  it("shows a rejected file with its reason, and lets it be deleted", () => {
+    render(<ImageCard file={image({ status: "rejected", rejectionReason: "stored type text/html differs from the declared image/png" })} actions={actions()} />);
+    expect(screen.getByText("Rejected: stored type text/html differs from the declared image/png")).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Delete cat.png" })).toBeTruthy();
+  });
+
+  it("gives ready audio a labelled player on its presigned URL, with its tags' title and duration", () => {
+    render(<AudioRow file={image({ fileName: "t.mp3", contentType: "audio/mpeg", metadata: { title: "Tone", artist: "Lab", durationSeconds: 75 } })} actions={actions()} />);
+    const player = screen.getByLabelText("Play Tone") as HTMLAudioElement;
+    expect(player.getAttribute("src")).toBe("http://s/f");
+    expect(player.controls).toBe(true);
+    expect(screen.getByText(/Lab · MP3 · 2 KB · 1:15/)).toBeTruthy();
+  });
+});

@@ -1,0 +1,143 @@
+import type { ComponentChildren } from "preact";
+import { useState } from "preact/hooks";
+import type { MediaFile } from "../api/types";
+import { formatBytes, formatDate, formatDuration } from "../format";
+import { Icon } from "./icons";
+
+export interface FileActions {
+  open(file: MediaFile): void;
+  edit(file: MediaFile): void;
+  remove(file: MediaFile): void;
+  download(file: MediaFile, event: MouseEvent): void;
+  /** The file's URLs failed (they expire after 15 minutes): fetch it again. */
+  stale(file: MediaFile): void;
+}
+
+export function typeLabel(contentType: string): string {
+  const sub = contentType.split("/")[1] ?? contentType;
+  return ({ jpeg: "JPEG", mpeg: "MP3", mp4: "M4A", "x-m4a": "M4A" } as Record<string, string>)[sub] ?? sub.toUpperCase();
+}
+
+/** Images: a square thumbnail whose space is reserved before it loads, so nothing jumps. */
+export function ImageCard({ file, actions }: { file: MediaFile; actions: FileActions }) {
+  const ready = file.status === "ready";
+  return (
+    <li class="card" data-file-id={file.fileId} data-status={file.status}>
+      <button type="button" class="thumb" onClick={() => actions.open(file)} disabled={!ready} aria-label={ready ? `Open ${file.fileName}` : `${file.fileName} (${file.status})`}>
+        <Thumb file={file} onError={() => actions.stale(file)} />
+      </button>
+      <div class="card-body">
+        <p class="card-name" title={file.fileName}>
+          {file.fileName}
+        </p>
+        <p class="card-meta">
+          <StatusOr file={file}>
+            {typeLabel(file.contentType)} · {formatBytes(file.size)}
+            {file.metadata.width && file.metadata.height ? ` · ${file.metadata.width}×${file.metadata.height}` : ""}
+          </StatusOr>
+        </p>
+        <Actions file={file} actions={actions} />
+      </div>
+    </li>
+  );
+}
+
+function Thumb({ file, onError }: { file: MediaFile; onError: () => void }) {
+  const [failed, setFailed] = useState(false);
+  if (file.status === "pending") {
+    return (
+      <span class="placeholder">
+        <span class="spinner" aria-hidden="true" />
+        <span>Processing…</span>
+      </span>
+    );
+  }
+  if (file.status === "rejected") {
+    return (
+      <span class="placeholder bad">
+        <Icon name="warning" size={32} />
+        <span>Rejected</span>
+      </span>
+    );
+  }
+  if (!file.thumbnailUrl || failed) {
+    // No thumbnail yet (they are made by a separate step): a neutral placeholder, never the full image.
+    return (
+      <span class="placeholder">
+        <Icon name="image" size={36} />
+        <span>{typeLabel(file.contentType)}</span>
+      </span>
+    );
+  }
+  return (
+    <img
+      src={file.thumbnailUrl}
+      alt=""
+      loading="lazy"
+      decoding="async"
+      onError={() => {
+        setFailed(true);
+        onError();
+      }}
+    />
+  );
+}
+
+/** Audio: a row with the player; the presigned URL supports Range requests, so seeking works. */
+export function AudioRow({ file, actions }: { file: MediaFile; actions: FileActions }) {
+  const m = file.metadata;
+  const title = m.title || file.fileName;
+  const sub = [m.artist, m.album].filter(Boolean).join(" — ");
+  return (
+    <li class="audio-row" data-file-id={file.fileId} data-status={file.status}>
+      <span class="audio-icon" aria-hidden="true">
+        <Icon name="audio" size={24} />
+      </span>
+      <div class="audio-main">
+        <p class="card-name" title={file.fileName}>
+          {title}
+        </p>
+        <p class="card-meta">
+          <StatusOr file={file}>
+            {sub && `${sub} · `}
+            {typeLabel(file.contentType)} · {formatBytes(file.size)}
+            {m.durationSeconds ? ` · ${formatDuration(m.durationSeconds)}` : ""} · {formatDate(file.uploadedAt)}
+          </StatusOr>
+        </p>
+      </div>
+      {file.status === "ready" && file.fileUrl && (
+        <audio class="audio-player" controls preload="metadata" src={file.fileUrl} aria-label={`Play ${title}`} onError={() => actions.stale(file)} />
+      )}
+      <Actions file={file} actions={actions} />
+    </li>
+  );
+}
+
+function StatusOr({ file, children }: { file: MediaFile; children: ComponentChildren }) {
+  if (file.status === "pending") return <span class="badge">Processing…</span>;
+  if (file.status === "rejected") return <span class="badge bad">Rejected{file.rejectionReason ? `: ${file.rejectionReason}` : ""}</span>;
+  return <>{children}</>;
+}
+
+function Actions({ file, actions }: { file: MediaFile; actions: FileActions }) {
+  const ready = file.status === "ready";
+  return (
+    <div class="card-actions">
+      {ready && (
+        <>
+          <button type="button" class="icon-button" onClick={() => actions.edit(file)} aria-label={`Edit details of ${file.fileName}`} title="Rename, describe, tag">
+            <Icon name="edit" />
+          </button>
+          <a class="icon-button" href={file.downloadUrl} download={file.fileName} onClick={(e) => actions.download(file, e)} aria-label={`Download ${file.fileName}`} title="Download">
+            <Icon name="download" />
+          </a>
+        </>
+      )}
+      {file.status !== "pending" && (
+        <button type="button" class="icon-button danger" onClick={() => actions.remove(file)} aria-label={`Delete ${file.fileName}`} title="Delete">
+          <Icon name="trash" />
+        </button>
+      )}
+    </div>
+  );
+}

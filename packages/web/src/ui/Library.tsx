@@ -1,0 +1,304 @@
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import type { MediaFile } from "../api/types";
+import type { KindFilter, LibraryState } from "../library/library-store";
+import type { Services } from "../services";
+import { formatBytes } from "../format";
+import { DeleteDialog, EditDialog, ImageViewer } from "./Dialogs";
+import { ErrorMessage } from "./ErrorMessage";
+import { AudioRow, ImageCard, type FileActions } from "./FileViews";
+import { Icon } from "./icons";
+import { useDebounced, useStore } from "./hooks";
+import { UploadArea } from "./Upload";
+
+type DialogState = { kind: "view" | "edit" | "delete"; fileId: string } | undefined;
+
+export function LibraryScreen({ services }: { services: Services }) {
+  const { library, usage, uploads, session, announcer, api } = services;
+  const state = useStore((fn) => library.subscribe(fn), () => library.state);
+  const me = useStore((fn) => usage.subscribe(fn), () => usage.me);
+  // Whether changes arrive live (local runtime) or by polling (a deployed API): shown to tests and tools.
+  const live = useStore((fn) => services.live.onStatus(fn), () => services.live.status);
+  const [dialog, setDialog] = useState<DialogState>();
+  const [query, setQuery] = useState(state.filter.q);
+  const q = useDebounced(query, 300);
+
+  useEffect(() => {
+    document.title = "Your library · Media library";
+    library.reload();
+  }, [library]);
+  useEffect(() => library.setFilter({ q }), [library, q]);
+
+  const loadMore = useCallback(() => library.loadMore(), [library]);
+  const retry = useCallback(() => library.reload(), [library]);
+  const fileOf = (id: string) => state.files.find((f) => f.fileId === id);
+  const dialogFile = dialog ? fileOf(dialog.fileId) : undefined;
+
+  const closeDialog = () => {
+    const id = dialog?.fileId;
+    setDialog(undefined);
+    // Back to the file's own card when the control that opened the dialog is gone (viewer → edit).
+    requestAnimationFrame(() => {
+      if (document.activeElement && document.activeElement !== document.body) return;
+      const card = id ? document.querySelector<HTMLElement>(`[data-file-id="${CSS.escape(id)}"]`) : null;
+      (card?.querySelector<HTMLElement>("button, a") ?? document.querySelector<HTMLElement>("main h1"))?.focus();
+    });
+  };
+
+  const actions: FileActions = {
+    open: (f) => setDialog({ kind: "view", fileId: f.fileId }),
+    edit: (f) => setDialog({ kind: "edit", fileId: f.fileId }),
+    remove: (f) => setDialog({ kind: "delete", fileId: f.fileId }),
+    download: (f, e) => {
+      // The link's URL is presigned and expires; fetch a fresh one first when it is getting old.
+      e.preventDefault();
+      library
+        .fresh(f.fileId)
+        .then((fresh) => {
+          if (fresh?.downloadUrl) location.assign(fresh.downloadUrl);
+        })
+        .catch((error: unknown) => announcer.say(`Could not download ${f.fileName}: ${error instanceof Error ? error.message : "try again"}`, "error"));
+    },
+    stale: (f) => void library.refresh(f.fileId).catch(() => undefined),
+  };
+
+  const signOut = async () => {
+    uploads.stopAll();
+    await session.signOut();
+  };
+
+  return (
+    <div class="app" data-live={live}>
+      <header class="topbar">
+        <div class="topbar-inner">
+          <p class="brand">
+            <img src="/favicon.svg" alt="" width={28} height={28} /> <span>Media library</span>
+          </p>
+          <UsageMeter usage={me?.usage} />
+          <div class="account">
+            <span class="account-email" title={me?.email}>
+              {me?.email ?? (session.state.status === "signed-in" ? session.state.email : "")}
+            </span>
+            <button type="button" class="button small" onClick={signOut}>
+              <Icon name="logout" size={16} /> Sign out
+            </button>
+          </div>
+        </div>
+      </header>
+      <main class="content" id="main">
+        <h1 tabIndex={-1} class="visually-hidden">
+          Your library
+        </h1>
+        <UploadArea queue={uploads} limits={usage.limits()} />
+        <div class="toolbar" role="search">
+          <KindTabs value={state.filter.type} onChange={(type) => library.setFilter({ type })} />
+          <div class="search">
+            <label for="search" class="visually-hidden">
+              Search by name
+            </label>
+            <Icon name="search" size={18} />
+            <input id="search" type="search" placeholder="Search by name" value={query} onInput={(e) => setQuery((e.target as HTMLInputElement).value)} autoComplete="off" />
+          </div>
+        </div>
+        <Files state={state} actions={actions} onMore={loadMore} onRetry={retry} />
+      </main>
+      {dialog?.kind === "view" && dialogFile && <ImageViewer file={dialogFile} actions={actions} onClose={closeDialog} />}
+      {dialog?.kind === "edit" && dialogFile && (
+        <EditDialog
+          file={dialogFile}
+          onClose={closeDialog}
+          onSave={async (patch) => {
+            const updated = await api.updateFile(dialogFile.fileId, patch);
+            library.upsert(updated);
+            announcer.say(`Saved ${updated.fileName}.`);
+          }}
+        />
+      )}
+      {dialog?.kind === "delete" && dialogFile && (
+        <DeleteDialog
+          file={dialogFile}
+          onClose={closeDialog}
+          onConfirm={async () => {
+            await api.deleteFile(dialogFile.fileId);
+            library.remove(dialogFile.fileId);
+            void usage.refresh();
+            announcer.say(`Deleted ${dialogFile.fileName}.`);
+          }}
+        />
+      )}
+      <Toast services={services} />
+    </div>
+  );
+}
+
+function KindTabs({ value, onChange }: { value: KindFilter; onChange: (v: KindFilter) => void }) {
+  const options: Array<[KindFilter, string]> = [
+    ["all", "All"],
+    ["image", "Images"],
+    ["audio", "Audio"],
+  ];
+  // Radio buttons: one tab stop, arrow keys move between the options, the choice is announced.
+  return (
+    <fieldset class="segmented">
+      <legend class="visually-hidden">Show</legend>
+      {options.map(([v, label]) => (
+        <label key={v} class={value === v ? "selected" : ""}>
+          <input type="radio" name="kind" value={v} checked={value === v} onChange={() => onChange(v)} />
+          <span>{label}</span>
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+function Files({ state, actions, onMore, onRetry }: { state: LibraryState; actions: FileActions; onMore: () => void; onRetry: () => void }) {
+  const images = state.files.filter((f) => f.contentType.startsWith("image/"));
+  const audio = state.files.filter((f) => f.contentType.startsWith("audio/"));
+  const { type, q } = state.filter;
+  const more = !state.loaded || state.nextCursor !== null;
+
+  if (!state.loaded && !state.error) return <Skeleton type={type} />;
+  if (state.loaded && state.files.length === 0 && !more) {
+    return (
+      <div class="empty">
+        <Icon name={type === "audio" ? "audio" : "image"} size={40} />
+        {q.trim() ? (
+          <p>No {type === "all" ? "files" : type === "image" ? "images" : "audio files"} match “{q.trim()}”.</p>
+        ) : (
+          <p>No {type === "all" ? "files" : type === "image" ? "images" : "audio files"} yet. Drop some here, or choose files above.</p>
+        )}
+      </div>
+    );
+  }
+  return (
+    <div class="library" aria-busy={state.loading}>
+      {type !== "audio" && (images.length > 0 || type === "image") && (
+        <section aria-labelledby="images-heading">
+          <h2 id="images-heading" class="section-title">
+            Images <span class="count">{images.length}{state.nextCursor ? "+" : ""}</span>
+          </h2>
+          <ul class="grid">
+            {images.map((f) => (
+              <ImageCard key={f.fileId} file={f} actions={actions} />
+            ))}
+          </ul>
+        </section>
+      )}
+      {type !== "image" && (audio.length > 0 || type === "audio") && (
+        <section aria-labelledby="audio-heading">
+          <h2 id="audio-heading" class="section-title">
+            Audio <span class="count">{audio.length}{state.nextCursor ? "+" : ""}</span>
+          </h2>
+          <ul class="audio-list">
+            {audio.map((f) => (
+              <AudioRow key={f.fileId} file={f} actions={actions} />
+            ))}
+          </ul>
+        </section>
+      )}
+      {state.error ? <ErrorMessage error={state.error} onRetry={state.loaded ? onMore : onRetry} /> : more && <Sentinel loading={state.loading} onMore={onMore} />}
+    </div>
+  );
+}
+
+/**
+ * Infinite scroll: when this comes within a screen of the viewport the next page loads. The button
+ * is there for keyboards and for browsers without IntersectionObserver; after a page arrives, a
+ * sentinel still in view asks again (a short page does not move it out of sight).
+ */
+function Sentinel({ loading, onMore }: { loading: boolean; onMore: () => void }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const visible = useRef(false);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || typeof IntersectionObserver === "undefined") return;
+    const io = new IntersectionObserver(
+      (entries) => {
+        visible.current = entries.some((e) => e.isIntersecting);
+        if (visible.current) onMore();
+      },
+      { rootMargin: "600px 0px" },
+    );
+    io.observe(el);
+    return () => io.disconnect();
+  }, [onMore]);
+  useEffect(() => {
+    if (!loading && visible.current) onMore();
+  }, [loading, onMore]);
+  return (
+    <div class="sentinel" ref={ref}>
+      {loading ? (
+        <p class="muted" role="status">
+          <span class="spinner" aria-hidden="true" /> Loading more…
+        </p>
+      ) : (
+        <button type="button" class="button" onClick={onMore}>
+          Load more
+        </button>
+      )}
+    </div>
+  );
+}
+
+function Skeleton({ type }: { type: KindFilter }) {
+  return (
+    <div class="library" aria-busy="true">
+      <p class="visually-hidden" role="status">
+        Loading your library…
+      </p>
+      {type !== "audio" && (
+        <ul class="grid" aria-hidden="true">
+          {Array.from({ length: 8 }, (_, i) => (
+            <li key={i} class="card skeleton">
+              <span class="thumb" />
+              <div class="card-body">
+                <p class="card-name">&nbsp;</p>
+                <p class="card-meta">&nbsp;</p>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+      {type === "audio" && (
+        <ul class="audio-list" aria-hidden="true">
+          {Array.from({ length: 4 }, (_, i) => (
+            <li key={i} class="audio-row skeleton" />
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+export function UsageMeter({ usage }: { usage: { files: number; bytes: number; quotaBytes: number } | undefined }) {
+  if (!usage) return <div class="usage" aria-hidden="true" />;
+  const pct = usage.quotaBytes > 0 ? Math.min(100, (usage.bytes / usage.quotaBytes) * 100) : 0;
+  const text = `${formatBytes(usage.bytes)} of ${formatBytes(usage.quotaBytes)} used`;
+  return (
+    <div class="usage">
+      <div class="usage-bar" role="meter" aria-label="Storage used" aria-valuemin={0} aria-valuemax={usage.quotaBytes} aria-valuenow={usage.bytes} aria-valuetext={text}>
+        <span style={{ width: `${Math.max(pct, usage.bytes > 0 ? 1 : 0)}%` }} class={pct > 90 ? "full" : ""} />
+      </div>
+      <p class="usage-text">
+        {text} · {usage.files} {usage.files === 1 ? "file" : "files"}
+      </p>
+    </div>
+  );
+}
+
+function Toast({ services }: { services: Services }) {
+  const current = useStore((fn) => services.announcer.subscribe(fn), () => services.announcer.current);
+  return (
+    <div class="toast-region" aria-live="polite" role="status">
+      {current && (
+        <div class={`toast ${current.tone}`} key={current.id}>
+          <span>{current.text}</span>
+          <button type="button" class="icon-button" aria-label="Dismiss" onClick={() => services.announcer.dismiss()}>
+            <Icon name="close" size={16} />
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+export type { MediaFile };

@@ -1,0 +1,145 @@
+// @vitest-environment happy-dom
+import { act, cleanup, fireEvent, render, screen, within } from "@testing-library/preact";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { AbortedError, errorFromResponse } from "../api/errors";
+import type { MediaFile, PresignAnswer } from "../api/types";
+import { UploadQueue, type UploadDeps } from "../upload/upload-queue";
+import { UploadArea } from "./Upload";
+
+afterEach(cleanup);
+
+function fakeDeps(overrides: Partial<UploadDeps> = {}) {
+  let clock = 0;
+  const progress: Array<(l: number, t: number) => void> = [];
+  const finish: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  const verdicts: Array<(f: MediaFile) => void> = [];
+  const deps: UploadDeps = {
+    presign: vi.fn(async (input): Promise<PresignAnswer> => ({ message: "", fileId: `F${input.fileName}`, key: "k", upload: { url: "http://s", fields: {}, expiresAt: "" }, maxBytes: input.size })),
+    send: vi.fn((_t, _f, onProgress) => {
+      progress.push(onProgress);
+      let abort = () => {};
+      const done = new Promise<void>((resolve, reject) => {
+        finish.push({ resolve, reject });
+        abort = () => reject(new AbortedError());
+      });
+      return { done, abort: vi.fn(() => abort()) };
+    }),
+    settle: vi.fn(() => new Promise<MediaFile>((resolve) => verdicts.push(resolve))),
+    discard: vi.fn(async () => undefined),
+    limits: () => ({ remainingBytes: 1000, maxFileBytes: 500 }),
+    now: () => clock,
+    ...overrides,
+  };
+  return { deps, progress, finish, verdicts, tick: (ms: number) => (clock += ms) };
+}
+
+const settle = () => act(() => new Promise((r) => setTimeout(r, 0)));
+
+function pick(files: File[]) {
+  const input = screen.getByLabelText("Choose files to upload") as HTMLInputElement;
+  Object.defineProperty(input, "files", { value: files, configurable: true });
+  fireEvent.change(input);
+}
+
+describe("<UploadArea>", () => {
+  it("offers a labelled picker that accepts only the allowed types, and states the limits", () => {
+    const { deps } = fakeDeps();
+    const queue = new UploadQueue(deps);
+    render(<UploadArea queue={queue} limits={{ remainingBytes: 5 * 1024 ** 3, maxFileBytes: 2 * 1024 ** 3 }} />);
+    const input = screen.getByLabelText("Choose files to upload") as HTMLInputElement;
+    expect(input.multiple).toBe(true);
+    expect(input.accept).toContain("image/png");
+    expect(input.accept).toContain("audio/flac");
+    expect(input.accept).not.toContain("svg");
+    expect(screen.getByRole("button", { name: "Choose files" })).toBeTruthy();
+    expect(screen.getByText(/up to 2 GB each · 5 GB free/)).toBeTruthy();
+  });
+
+  it("shows each picked file with its own state: refused ones say why before anything is sent", async () => {
+    const { deps } = fakeDeps();
+    const queue = new UploadQueue(deps);
+    render(<UploadArea queue={queue} limits={deps.limits()} />);
+    pick([new File(["<svg/>"], "logo.svg", { type: "image/svg+xml" }), new File([new Uint8Array(600)], "huge.png", { type: "image/png" }), new File([new Uint8Array(100)], "cat.png", { type: "image/png" })]);
+    await settle();
+    const rows = screen.getAllByRole("listitem");
+    expect(rows.map((r) => r.getAttribute("data-state"))).toEqual(["refused", "refused", "uploading"]);
+    expect(rows[0]!.textContent).toContain("Not uploaded: image/svg+xml files are not accepted.");
+    expect(rows[1]!.textContent).toContain("Not uploaded: This file is 600 B; files can be at most 500 B.");
+    expect(deps.presign).toHaveBeenCalledTimes(1);
+    // Refused rows can be dismissed, moving ones cancelled.
+    expect(within(rows[0]!).getByRole("button", { name: "Remove logo.svg from the list" })).toBeTruthy();
+    expect(within(rows[2]!).getByRole("button", { name: "Cancel upload of cat.png" })).toBeTruthy();
+  });
+
+  it("shows progress, speed and time left, then processing, then ready", async () => {
+    const h = fakeDeps();
+    const queue = new UploadQueue(h.deps);
+    render(<UploadArea queue={queue} limits={h.deps.limits()} />);
+    pick([new File([new Uint8Array(400)], "song.mp3", { type: "audio/mpeg" })]);
+    await settle();
+    await act(() => {
+      h.tick(2000);
+      h.progress[0]!(200, 400);
+    });
+    const bar = screen.getByRole("progressbar", { name: "Uploading song.mp3" }) as HTMLProgressElement;
+    expect(bar.value).toBe(200);
+    expect(bar.max).toBe(400);
+    expect(screen.getByText("50% · 200 B of 400 B · 100 B/s · about 2 s left")).toBeTruthy();
+
+    await act(() => h.finish[0]!.resolve());
+    await settle();
+    expect(screen.getByText("Uploaded. Checking the file…")).toBeTruthy();
+    expect(screen.queryByRole("button", { name: /Cancel/ })).toBeNull();
+
+    await act(() => h.verdicts[0]!({ fileId: "Fsong.mp3", fileName: "song.mp3", contentType: "audio/mpeg", size: 400, status: "ready", uploadedAt: "", metadata: {} }));
+    await settle();
+    expect(screen.getByRole("listitem").getAttribute("data-state")).toBe("ready");
+    expect(screen.getByText("Ready")).toBeTruthy();
+    fireEvent.click(screen.getByRole("button", { name: "Clear finished" }));
+    expect(screen.queryByRole("listitem")).toBeNull();
+  });
+
+  it("cancels an upload from its row", async () => {
+    const h = fakeDeps();
+    const queue = new UploadQueue(h.deps);
+    render(<UploadArea queue={queue} limits={h.deps.limits()} />);
+    pick([new File([new Uint8Array(10)], "a.wav", { type: "audio/wav" })]);
+    await settle();
+    fireEvent.click(screen.getByRole("button", { name: "Cancel upload of a.wav" }));
+    await settle();
+    expect(screen.getByRole("listitem").getAttribute("data-state")).toBe("cancelled");
+    expect(screen.getByText("Cancelled")).toBeTruthy();
+    expect(h.deps.discard).toHaveBeenCalledWith("Fa.wav");
+  });
+
+  it("shows a storage refusal and a rejection with their reasons", async () => {
+    const h = fakeDeps();
+    const queue = new UploadQueue(h.deps);
+    render(<UploadArea queue={queue} limits={h.deps.limits()} />);
+    pick([new File([new Uint8Array(10)], "a.png", { type: "image/png" }), new File([new Uint8Array(10)], "b.png", { type: "image/png" })]);
+    await settle();
+    await act(() => h.finish[0]!.reject(errorFromResponse(403, "application/xml", "<Error><Code>AccessDenied</Code><Message>Policy expired</Message></Error>", "storage")));
+    await act(() => h.finish[1]!.resolve());
+    await settle();
+    await act(() => h.verdicts[0]!({ fileId: "Fb.png", fileName: "b.png", contentType: "image/png", size: 10, status: "rejected", rejectionReason: "stored size 11 exceeds the declared 10", uploadedAt: "", metadata: {} }));
+    await settle();
+    const [a, b] = screen.getAllByRole("listitem");
+    expect(a!.textContent).toContain("Failed: Storage refused the upload: its permission expired or did not match the file. Try again.");
+    expect(b!.textContent).toContain("Rejected: stored size 11 exceeds the declared 10");
+  });
+
+  it("takes files dropped anywhere on the page", async () => {
+    const h = fakeDeps();
+    const queue = new UploadQueue(h.deps);
+    render(<UploadArea queue={queue} limits={h.deps.limits()} />);
+    const file = new File([new Uint8Array(10)], "dropped.png", { type: "image/png" });
+    const drop = new Event("drop", { bubbles: true, cancelable: true }) as Event & { dataTransfer: unknown };
+    drop.dataTransfer = { types: ["Files"], files: [file] };
+    await act(() => {
+      document.body.dispatchEvent(drop);
+    });
+    await settle();
+    expect(drop.defaultPrevented).toBe(true);
+    expect(screen.getByRole("listitem").getAttribute("data-name")).toBe("dropped.png");
+  });
+});

@@ -1,0 +1,294 @@
+import { describe, expect, it, vi } from "vitest";
+import { AbortedError, AppError, errorFromResponse } from "../api/errors";
+import type { MediaFile, PresignAnswer } from "../api/types";
+import { UploadQueue, type UploadDeps, type UploadItem, type UploadState } from "./upload-queue";
+
+/** A promise whose outcome the test decides. */
+function deferred<T>() {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+const flush = () => new Promise((r) => setTimeout(r, 0));
+
+function presignAnswer(fileId: string): PresignAnswer {
+  return { message: "ok", fileId, key: `users/u/${fileId}`, upload: { url: "http://storage.test/bucket", fields: { key: `users/u/${fileId}`, "Content-Type": "image/png" }, expiresAt: "2030-01-01T00:00:00Z" }, maxBytes: 10 };
+}
+
+function readyFile(fileId: string, name: string, status: MediaFile["status"] = "ready", rejectionReason?: string): MediaFile {
+  const f: MediaFile = { fileId, fileName: name, contentType: "image/png", size: 10, status, uploadedAt: "2030-01-01T00:00:00Z", metadata: {} };
+  if (rejectionReason) f.rejectionReason = rejectionReason;
+  return f;
+}
+
+/** A queue with every dependency faked and every call recorded; the test drives each step. */
+function harness(overrides: Partial<UploadDeps> = {}, limits: { remainingBytes?: number; maxFileBytes?: number } = {}) {
+  let clock = 0;
+  let n = 0;
+  const presigns: Array<{ input: { fileName: string; contentType: string; size: number }; d: ReturnType<typeof deferred<PresignAnswer>> }> = [];
+  const transfers: Array<{ progress: (loaded: number, total: number) => void; d: ReturnType<typeof deferred<void>>; abort: ReturnType<typeof vi.fn>; file: Blob }> = [];
+  const settles: Array<{ fileId: string; d: ReturnType<typeof deferred<MediaFile>>; signal: AbortSignal }> = [];
+  const deps: UploadDeps = {
+    presign: vi.fn((input) => {
+      const d = deferred<PresignAnswer>();
+      presigns.push({ input, d });
+      return d.promise;
+    }),
+    send: vi.fn((_target, file, onProgress) => {
+      const d = deferred<void>();
+      const abort = vi.fn(() => d.reject(new AbortedError()));
+      transfers.push({ progress: onProgress, d, abort, file });
+      return { done: d.promise, abort };
+    }),
+    settle: vi.fn((fileId, signal) => {
+      const d = deferred<MediaFile>();
+      settles.push({ fileId, d, signal });
+      signal.addEventListener("abort", () => d.reject(new AbortedError()));
+      return d.promise;
+    }),
+    discard: vi.fn(async () => undefined),
+    limits: () => limits,
+    onAccepted: vi.fn(),
+    onSettled: vi.fn(),
+    onMaxFileBytes: vi.fn(),
+    now: () => clock,
+    ...overrides,
+  };
+  const queue = new UploadQueue(deps);
+  const history: Array<Array<UploadState["kind"]>> = [];
+  queue.subscribe((items) => history.push(items.map((i) => i.state.kind)));
+  return {
+    queue,
+    deps,
+    presigns,
+    transfers,
+    settles,
+    history,
+    tick: (ms: number) => (clock += ms),
+    nextId: () => `01JFILE${String(++n).padStart(19, "0")}`,
+    state: (i = 0): UploadState => queue.items[i]!.state,
+    item: (i = 0): UploadItem => queue.items[i]!,
+  };
+}
+
+const png = (name = "cat.png", bytes = 10) => new File([new Uint8Array(bytes)], name, { type: "image/png" });
+
+describe("upload queue: refusals before anything is sent", () => {
+  it("refuses a type outside the allowlist, with the reason, and never asks the API", () => {
+    const h = harness();
+    h.queue.add([new File(["<svg/>"], "logo.svg", { type: "image/svg+xml" }), new File(["x"], "notes.txt", { type: "text/plain" })]);
+    expect(h.queue.items.map((i) => i.state.kind)).toEqual(["refused", "refused"]);
+    expect((h.state(0) as { reason: string }).reason).toMatch(/image\/svg\+xml files are not accepted/);
+    expect((h.state(1) as { reason: string }).reason).toMatch(/text\/plain files are not accepted.*JPEG, PNG/);
+    expect(h.deps.presign).not.toHaveBeenCalled();
+  });
+
+  it("infers the type from the extension when the browser gives none, and normalises aliases", () => {
+    const h = harness();
+    h.queue.add([new File(["fLaC"], "song.flac", { type: "" }), new File(["x"], "a.mp3", { type: "audio/mp3" })]);
+    expect(h.item(0).contentType).toBe("audio/flac");
+    expect(h.item(1).contentType).toBe("audio/mpeg");
+    expect(h.presigns.map((p) => p.input.contentType)).toEqual(["audio/flac", "audio/mpeg"]);
+  });
+
+  it("refuses empty files, files over the known size limit, and files the quota can't hold", () => {
+    const h = harness({}, { maxFileBytes: 100, remainingBytes: 150 });
+    h.queue.add([png("empty.png", 0), png("big.png", 101), png("a.png", 100), png("b.png", 60), png("c.png", 50)]);
+    const reasons = h.queue.items.map((i) => (i.state.kind === "refused" ? i.state.reason : i.state.kind));
+    expect(reasons[0]).toBe("This file is empty.");
+    expect(reasons[1]).toBe("This file is 101 B; files can be at most 100 B.");
+    expect(reasons[2]).toBe("uploading");
+    // The batch counts against the quota as it goes: 150 - 100 leaves 50, too little for 60, enough for 50.
+    expect(reasons[3]).toBe("Not enough space: this file is 60 B and 50 B is left. Delete some files to make room.");
+    expect(reasons[4]).toBe("uploading");
+    expect(h.presigns.map((p) => p.input.fileName)).toEqual(["a.png", "c.png"]);
+  });
+
+  it("counts files still on their way against the quota of a later batch", async () => {
+    const h = harness({}, { remainingBytes: 100 });
+    h.queue.add([png("first.png", 80)]);
+    h.queue.add([png("second.png", 30)]);
+    expect(h.state(1).kind).toBe("refused");
+  });
+
+  it("turns the API's 413 into a refusal with the limit in words, and learns the limit", async () => {
+    const h = harness();
+    h.queue.add([png("huge.png", 10)]);
+    h.presigns[0]!.d.reject(
+      errorFromResponse(413, "application/json", JSON.stringify({ error: { code: "FileTooLarge", message: "Files may be at most 2147483648 bytes.", details: { maxFileBytes: 2147483648 } } })),
+    );
+    await flush();
+    expect(h.state()).toEqual({ kind: "refused", reason: "This file is too large: files can be at most 2 GB." });
+    expect(h.deps.onMaxFileBytes).toHaveBeenCalledWith(2147483648);
+    expect(h.deps.send).not.toHaveBeenCalled();
+  });
+
+  it("turns a quota refusal (413 QuotaExceeded) into a refusal saying what is left", async () => {
+    const h = harness();
+    h.queue.add([png()]);
+    h.presigns[0]!.d.reject(errorFromResponse(413, "application/json", JSON.stringify({ error: { code: "QuotaExceeded", message: "…", details: { remainingBytes: 1536, quotaBytes: 5 * 1024 ** 3 } } })));
+    await flush();
+    expect(h.state()).toEqual({ kind: "refused", reason: "Not enough space: 1.5 KB left of your 5 GB. Delete some files to make room." });
+  });
+});
+
+describe("upload queue: the life of an upload", () => {
+  it("goes queued → uploading(progress, speed) → processing → ready, and shows the pending file at once", async () => {
+    const h = harness();
+    h.queue.add([png("cat.png", 1000)]);
+    expect(h.state()).toEqual({ kind: "uploading", loaded: 0, total: 1000 });
+    const id = h.nextId();
+    h.presigns[0]!.d.resolve(presignAnswer(id));
+    await flush();
+    expect(h.item().fileId).toBe(id);
+    expect(h.deps.onAccepted).toHaveBeenCalledWith(expect.objectContaining({ fileId: id, fileName: "cat.png", status: "pending", contentType: "image/png", size: 1000 }));
+    expect(h.deps.send).toHaveBeenCalledWith(presignAnswer(id).upload, expect.any(File), expect.any(Function));
+
+    // The multipart body is larger than the file; progress is reported as the file's share.
+    h.tick(1000);
+    h.transfers[0]!.progress(600, 1200);
+    expect(h.state()).toEqual({ kind: "uploading", loaded: 500, total: 1000, bytesPerSecond: 500, secondsLeft: 1 });
+    h.tick(500);
+    h.transfers[0]!.progress(1200, 1200);
+    expect(h.state()).toMatchObject({ kind: "uploading", loaded: 1000, total: 1000, secondsLeft: 0 });
+    expect((h.state() as { bytesPerSecond: number }).bytesPerSecond).toBeCloseTo(1000 / 1.5);
+
+    h.transfers[0]!.d.resolve();
+    await flush();
+    expect(h.state()).toEqual({ kind: "processing" });
+    expect(h.settles[0]!.fileId).toBe(id);
+
+    const file = readyFile(id, "cat.png");
+    h.settles[0]!.d.resolve(file);
+    await flush();
+    expect(h.state()).toEqual({ kind: "ready", file });
+    expect(h.deps.onSettled).toHaveBeenCalledWith(file);
+    const seen = h.history.map((kinds) => kinds[0]).filter((k, i, all) => k !== all[i - 1]);
+    expect(seen).toEqual(["queued", "uploading", "processing", "ready"]);
+  });
+
+  it("ends rejected, with the indexer's reason", async () => {
+    const h = harness();
+    h.queue.add([png()]);
+    const id = h.nextId();
+    h.presigns[0]!.d.resolve(presignAnswer(id));
+    await flush();
+    h.transfers[0]!.d.resolve();
+    await flush();
+    h.settles[0]!.d.resolve(readyFile(id, "cat.png", "rejected", "stored type text/html differs from the declared image/png"));
+    await flush();
+    expect(h.state()).toEqual({ kind: "rejected", reason: "stored type text/html differs from the declared image/png" });
+  });
+
+  it("fails with storage's refusal in words (S3 XML) and releases the reserved quota", async () => {
+    const h = harness();
+    h.queue.add([png()]);
+    const id = h.nextId();
+    h.presigns[0]!.d.resolve(presignAnswer(id));
+    await flush();
+    h.transfers[0]!.d.reject(errorFromResponse(400, "application/xml", "<?xml version=\"1.0\"?><Error><Code>EntityTooLarge</Code><Message>Your proposed upload exceeds the maximum allowed size</Message></Error>", "storage"));
+    await flush();
+    expect(h.state()).toEqual({ kind: "failed", code: "EntityTooLarge", message: expect.stringMatching(/larger than announced/) });
+    expect(h.deps.discard).toHaveBeenCalledWith(id);
+    expect(h.deps.settle).not.toHaveBeenCalled();
+  });
+
+  it("fails when nobody answers (network), without a pending record to discard", async () => {
+    const h = harness();
+    h.queue.add([png()]);
+    h.presigns[0]!.d.reject(new TypeError("Failed to fetch"));
+    await flush();
+    expect(h.state()).toMatchObject({ kind: "failed", code: "NetworkError", message: expect.stringMatching(/Can't reach the server/) });
+    expect(h.deps.discard).not.toHaveBeenCalled();
+  });
+
+  it("fails on a server error without showing its details", async () => {
+    const h = harness();
+    h.queue.add([png()]);
+    h.presigns[0]!.d.reject(new AppError("gateway", "ServerError", "The server had a problem (500). Try again in a moment.", 500));
+    await flush();
+    expect(h.state()).toEqual({ kind: "failed", code: "ServerError", message: "The server had a problem (500). Try again in a moment." });
+  });
+});
+
+describe("upload queue: cancel and concurrency", () => {
+  it("cancels a queued file without asking the API, and runs at most `concurrency` at once", async () => {
+    const h = harness({ concurrency: 2 });
+    h.queue.add([png("1.png"), png("2.png"), png("3.png"), png("4.png")]);
+    expect(h.queue.items.map((i) => i.state.kind)).toEqual(["uploading", "uploading", "queued", "queued"]);
+    h.queue.cancel(h.item(3).id);
+    expect(h.state(3)).toEqual({ kind: "cancelled" });
+
+    const id = h.nextId();
+    h.presigns[0]!.d.resolve(presignAnswer(id));
+    await flush();
+    h.transfers[0]!.d.resolve();
+    await flush();
+    // The first is processing now: its slot is free for the third.
+    expect(h.queue.items.map((i) => i.state.kind)).toEqual(["processing", "uploading", "uploading", "cancelled"]);
+    expect(h.presigns.map((p) => p.input.fileName)).toEqual(["1.png", "2.png", "3.png"]);
+  });
+
+  it("cancels mid-upload: aborts the transfer and deletes the pending record (its quota comes back)", async () => {
+    const h = harness();
+    h.queue.add([png()]);
+    const id = h.nextId();
+    h.presigns[0]!.d.resolve(presignAnswer(id));
+    await flush();
+    h.transfers[0]!.progress(5, 12);
+    h.queue.cancel(h.item().id);
+    await flush();
+    expect(h.transfers[0]!.abort).toHaveBeenCalled();
+    expect(h.state()).toEqual({ kind: "cancelled" });
+    expect(h.deps.discard).toHaveBeenCalledWith(id);
+    expect(h.deps.settle).not.toHaveBeenCalled();
+  });
+
+  it("cancels while the policy is being asked for: nothing is sent and the record is discarded", async () => {
+    const h = harness();
+    h.queue.add([png()]);
+    h.queue.cancel(h.item().id);
+    const id = h.nextId();
+    h.presigns[0]!.d.resolve(presignAnswer(id));
+    await flush();
+    expect(h.state()).toEqual({ kind: "cancelled" });
+    expect(h.deps.send).not.toHaveBeenCalled();
+    expect(h.deps.discard).toHaveBeenCalledWith(id);
+  });
+
+  it("has no cancel once stored, and clears finished rows on request", async () => {
+    const h = harness();
+    h.queue.add([png("a.png"), new File(["x"], "x.txt", { type: "text/plain" })]);
+    const id = h.nextId();
+    h.presigns[0]!.d.resolve(presignAnswer(id));
+    await flush();
+    h.transfers[0]!.d.resolve();
+    await flush();
+    h.queue.cancel(h.item(0).id);
+    expect(h.state(0).kind).toBe("processing");
+    h.queue.clearFinished();
+    expect(h.queue.items.map((i) => i.name)).toEqual(["a.png"]);
+  });
+
+  it("stops waiting for verdicts on sign-out without deleting stored files", async () => {
+    const h = harness();
+    h.queue.add([png("a.png"), png("b.png")]);
+    const id = h.nextId();
+    h.presigns[0]!.d.resolve(presignAnswer(id));
+    h.presigns[1]!.d.resolve(presignAnswer(h.nextId()));
+    await flush();
+    h.transfers[0]!.d.resolve();
+    await flush();
+    h.queue.stopAll();
+    await flush();
+    expect(h.settles[0]!.signal.aborted).toBe(true);
+    expect(h.transfers[1]!.abort).toHaveBeenCalled();
+    expect(h.deps.discard).toHaveBeenCalledTimes(1);
+    expect(h.deps.discard).not.toHaveBeenCalledWith(id);
+  });
+});

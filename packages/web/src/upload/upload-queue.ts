@@ -1,0 +1,297 @@
+import { AbortedError, AppError, describeError, errorFromThrown } from "../api/errors";
+import type { MediaFile, PresignAnswer } from "../api/types";
+import { formatBytes } from "../format";
+import { acceptFile, type MediaKind } from "./media-accept";
+
+/**
+ * One upload's life:
+ *
+ *   refused                          (never sent: type, size, quota; or the API refused the request)
+ *   queued → uploading(progress, speed) → processing → ready | rejected(reason)
+ *        ↘ cancelled ↙        ↘ failed(error) ↙
+ *
+ * "uploading" covers asking the API for the upload policy and sending the bytes straight to storage;
+ * "processing" is the wait for the indexer to check the stored file and say ready or rejected.
+ */
+export type UploadState =
+  | { kind: "refused"; reason: string }
+  | { kind: "queued" }
+  | { kind: "uploading"; loaded: number; total: number; bytesPerSecond?: number; secondsLeft?: number }
+  | { kind: "processing" }
+  | { kind: "ready"; file: MediaFile }
+  | { kind: "rejected"; reason: string }
+  | { kind: "failed"; message: string; code?: string }
+  | { kind: "cancelled" };
+
+export interface UploadItem {
+  /** Local id, stable for the list's keys. */
+  id: string;
+  name: string;
+  size: number;
+  contentType?: string;
+  mediaKind?: MediaKind;
+  /** Known once the API has accepted the upload. */
+  fileId?: string;
+  state: UploadState;
+}
+
+export interface Transfer {
+  done: Promise<void>;
+  abort(): void;
+}
+
+export interface UploadDeps {
+  presign(input: { fileName: string; contentType: string; size: number }): Promise<PresignAnswer>;
+  /** Sends the multipart POST to storage, reporting bytes sent; rejects with AppError or AbortedError. */
+  send(target: PresignAnswer["upload"], file: Blob, onProgress: (loaded: number, total: number) => void): Transfer;
+  /** Resolves with the file once it is ready or rejected (live events or polling). */
+  settle(fileId: string, signal: AbortSignal): Promise<MediaFile>;
+  /** Releases the quota a cancelled or failed upload had reserved. */
+  discard(fileId: string): Promise<void>;
+  /** What is known of the limits now: bytes left in the quota, the largest file accepted. */
+  limits(): { remainingBytes?: number | undefined; maxFileBytes?: number | undefined };
+  /** The pending file exists on the server: show it in the library at once. */
+  onAccepted?(file: MediaFile): void;
+  /** It became ready or rejected. */
+  onSettled?(file: MediaFile): void;
+  /** The largest file size learned from a refusal, for later checks. */
+  onMaxFileBytes?(bytes: number): void;
+  now?: () => number;
+  concurrency?: number;
+}
+
+interface Job {
+  item: UploadItem;
+  file: Blob;
+  abort?: () => void;
+  samples: Array<{ t: number; loaded: number }>;
+}
+
+const SPEED_WINDOW_MS = 3_000;
+let seq = 0;
+
+export class UploadQueue {
+  private jobs: Job[] = [];
+  private listeners = new Set<(items: readonly UploadItem[]) => void>();
+  private snapshot: readonly UploadItem[] = [];
+  private readonly now: () => number;
+  private readonly concurrency: number;
+
+  constructor(private readonly deps: UploadDeps) {
+    this.now = deps.now ?? (() => performance.now());
+    this.concurrency = deps.concurrency ?? 3;
+  }
+
+  get items(): readonly UploadItem[] {
+    return this.snapshot;
+  }
+
+  subscribe(fn: (items: readonly UploadItem[]) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /**
+   * Checks every file before anything is sent and queues those that pass. The quota check counts the
+   * files earlier in the same batch (and still waiting in the queue), so a batch that would not fit is
+   * refused file by file instead of half-uploaded.
+   */
+  add(files: Iterable<File>): UploadItem[] {
+    const limits = this.deps.limits();
+    let remaining = limits.remainingBytes === undefined ? undefined : limits.remainingBytes - this.waitingBytes();
+    const added: UploadItem[] = [];
+    for (const file of files) {
+      const item: UploadItem = { id: `u${++seq}`, name: file.name, size: file.size, state: { kind: "queued" } };
+      const accepted = acceptFile(file);
+      if (!accepted.ok) {
+        item.state = { kind: "refused", reason: accepted.reason };
+      } else {
+        item.contentType = accepted.contentType;
+        item.mediaKind = accepted.kind;
+        if (file.size === 0) item.state = { kind: "refused", reason: "This file is empty." };
+        else if (limits.maxFileBytes !== undefined && file.size > limits.maxFileBytes) {
+          item.state = { kind: "refused", reason: `This file is ${formatBytes(file.size)}; files can be at most ${formatBytes(limits.maxFileBytes)}.` };
+        } else if (remaining !== undefined && file.size > remaining) {
+          item.state = { kind: "refused", reason: `Not enough space: this file is ${formatBytes(file.size)} and ${formatBytes(Math.max(0, remaining))} is left. Delete some files to make room.` };
+        } else if (remaining !== undefined) {
+          remaining -= file.size;
+        }
+      }
+      this.jobs.push({ item, file, samples: [] });
+      added.push(item);
+    }
+    this.emit();
+    this.pump();
+    return added;
+  }
+
+  cancel(id: string): void {
+    const job = this.jobs.find((j) => j.item.id === id);
+    if (!job) return;
+    const k = job.item.state.kind;
+    if (k === "queued") {
+      this.update(job, { kind: "cancelled" });
+      return;
+    }
+    // Aborting rejects the request or the transfer, which moves the job to cancelled and releases its
+    // quota. Once stored, a file is no longer cancelled but deleted from the library, on purpose.
+    if (k === "uploading") job.abort?.();
+  }
+
+  /** Removes finished rows (ready, rejected, refused, failed, cancelled) from the list. */
+  clearFinished(): void {
+    this.jobs = this.jobs.filter((j) => !isFinished(j.item.state));
+    this.emit();
+  }
+
+  dismiss(id: string): void {
+    const job = this.jobs.find((j) => j.item.id === id);
+    if (job && isFinished(job.item.state)) {
+      this.jobs = this.jobs.filter((j) => j !== job);
+      this.emit();
+    }
+  }
+
+  /** Sign-out: cancels what is still being sent and stops waiting for verdicts. */
+  stopAll(): void {
+    for (const job of this.jobs) {
+      if (job.item.state.kind === "processing") job.abort?.();
+      else this.cancel(job.item.id);
+    }
+  }
+
+  private waitingBytes(): number {
+    // GET /me counts stored bytes only: files still on their way (reserved on the server, or not yet
+    // announced) are counted here so a second batch can't overbook the quota either.
+    const moving = new Set(["queued", "uploading", "processing"]);
+    return this.jobs.filter((j) => moving.has(j.item.state.kind)).reduce((sum, j) => sum + j.item.size, 0);
+  }
+
+  private pump(): void {
+    const active = this.jobs.filter((j) => j.item.state.kind === "uploading").length;
+    let free = this.concurrency - active;
+    for (const job of this.jobs) {
+      if (free <= 0) break;
+      if (job.item.state.kind !== "queued") continue;
+      free--;
+      void this.run(job);
+    }
+  }
+
+  private async run(job: Job): Promise<void> {
+    const { item } = job;
+    this.update(job, { kind: "uploading", loaded: 0, total: item.size });
+    let cancelled = false;
+    const controller = new AbortController();
+    job.abort = () => {
+      cancelled = true;
+      controller.abort();
+    };
+    let presigned: PresignAnswer;
+    try {
+      presigned = await this.deps.presign({ fileName: item.name, contentType: item.contentType!, size: item.size });
+    } catch (error) {
+      const e = errorFromThrown(error);
+      if (cancelled || e instanceof AbortedError) this.update(job, { kind: "cancelled" });
+      else if (e instanceof AppError && e.isRefusal) {
+        const max = e.details?.maxFileBytes;
+        if (e.code === "FileTooLarge" && typeof max === "number") this.deps.onMaxFileBytes?.(max);
+        this.update(job, { kind: "refused", reason: e.message });
+      } else this.update(job, failed(e));
+      return this.next();
+    }
+    job.item = { ...job.item, fileId: presigned.fileId };
+    this.emit();
+    if (cancelled) return this.abandon(job, { kind: "cancelled" });
+    this.deps.onAccepted?.(pendingView(item, presigned.fileId));
+
+    job.samples = [{ t: this.now(), loaded: 0 }];
+    const transfer = this.deps.send(presigned.upload, job.file, (loaded, total) => this.progress(job, loaded, total));
+    job.abort = () => {
+      cancelled = true;
+      transfer.abort();
+    };
+    try {
+      await transfer.done;
+    } catch (error) {
+      const e = errorFromThrown(error, "storage");
+      this.next();
+      return this.abandon(job, cancelled || e instanceof AbortedError ? { kind: "cancelled" } : failed(e));
+    }
+    this.update(job, { kind: "processing" });
+    this.next();
+
+    job.abort = () => controller.abort();
+    try {
+      const file = await this.deps.settle(presigned.fileId, controller.signal);
+      this.update(job, file.status === "rejected" ? { kind: "rejected", reason: file.rejectionReason ?? "The file was not accepted." } : { kind: "ready", file });
+      this.deps.onSettled?.(file);
+    } catch (error) {
+      const e = errorFromThrown(error);
+      // Stopped waiting (sign-out): the stored file stays, and the library shows its verdict later.
+      if (e instanceof AbortedError) return;
+      this.update(job, failed(e));
+    }
+  }
+
+  private progress(job: Job, loaded: number, total: number): void {
+    if (job.item.state.kind !== "uploading") return;
+    const t = this.now();
+    // The multipart body is a little larger than the file: report the file's share of it.
+    const size = job.item.size;
+    const fileLoaded = total > 0 ? Math.min(size, Math.round((loaded / total) * size)) : 0;
+    job.samples.push({ t, loaded: fileLoaded });
+    while (job.samples.length > 2 && t - job.samples[0]!.t > SPEED_WINDOW_MS) job.samples.shift();
+    const first = job.samples[0]!;
+    const elapsed = (t - first.t) / 1000;
+    const state: UploadState = { kind: "uploading", loaded: fileLoaded, total: size };
+    if (elapsed > 0.05 && fileLoaded > first.loaded) {
+      state.bytesPerSecond = (fileLoaded - first.loaded) / elapsed;
+      state.secondsLeft = (size - fileLoaded) / state.bytesPerSecond;
+    }
+    this.update(job, state);
+  }
+
+  /** Ends an upload that has a pending record on the server, releasing its reserved quota. */
+  private abandon(job: Job, state: UploadState): void {
+    this.update(job, state);
+    const fileId = job.item.fileId;
+    if (fileId) void this.deps.discard(fileId).catch(() => undefined);
+  }
+
+  private next(): void {
+    queueMicrotask(() => this.pump());
+  }
+
+  private update(job: Job, state: UploadState): void {
+    job.item = { ...job.item, state };
+    this.emit();
+  }
+
+  private emit(): void {
+    this.snapshot = this.jobs.map((j) => j.item);
+    for (const fn of this.listeners) fn(this.snapshot);
+  }
+}
+
+export function isFinished(state: UploadState): boolean {
+  return state.kind === "ready" || state.kind === "rejected" || state.kind === "refused" || state.kind === "failed" || state.kind === "cancelled";
+}
+
+function failed(error: unknown): UploadState {
+  const d = describeError(error);
+  return d.code ? { kind: "failed", message: d.message, code: d.code } : { kind: "failed", message: d.message };
+}
+
+/** The File the library shows between the API's acceptance and the indexer's verdict. */
+function pendingView(item: UploadItem, fileId: string): MediaFile {
+  return {
+    fileId,
+    fileName: item.name,
+    contentType: item.contentType!,
+    size: item.size,
+    status: "pending",
+    uploadedAt: new Date().toISOString(),
+    metadata: {},
+  };
+}

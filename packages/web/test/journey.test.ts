@@ -1,0 +1,298 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiClient } from "../../local/test/helpers/api-client";
+import { startLocalProcess, type LocalProcess } from "../../local/test/helpers/local-process";
+import { pngFixture, wavFixture } from "../../local/test/helpers/media-fixtures";
+
+/**
+ * The whole journey in a real browser (Debian's chromium driven by playwright-core) against the local
+ * runtime started as `npm start` starts it: sign up, confirm with the code from the outbox, upload an
+ * image and an audio file (and have a text file refused), view, play and seek, search, rename, download,
+ * delete, sign out, reset the password and sign in again. A screenshot of each page goes to
+ * test-artifacts/web/.
+ */
+const here = dirname(fileURLToPath(import.meta.url));
+const webDir = resolve(here, "..");
+const artifacts = resolve(here, "../../../test-artifacts/web");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+let local: LocalProcess | undefined;
+let browser: Browser | undefined;
+let dataDir: string;
+let filesDir: string;
+const pageErrors: string[] = [];
+const consoleErrors: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is not installed at ${CHROMIUM}: the browser test needs Debian's chromium (apt-get install -y chromium; .ci/run installs it). Set CHROMIUM_PATH to use another binary.`);
+  }
+  // The runtime serves packages/web/dist: build it when missing or older than its sources.
+  const build = spawnSync(process.execPath, [join(webDir, "scripts/ensure-built.mjs"), "--quiet"], { encoding: "utf8" });
+  if (build.status !== 0) throw new Error(`web build failed:\n${build.stdout}\n${build.stderr}`);
+
+  await mkdir(artifacts, { recursive: true });
+  dataDir = await mkdtemp(join(tmpdir(), "media-web-journey-"));
+  filesDir = await mkdtemp(join(tmpdir(), "media-web-files-"));
+  // A fixed free port rather than PORT=0: storage's CORS rules name the web app's origin from the
+  // configured port (http://127.0.0.1:PORT), so the page must be served from exactly that port.
+  local = await startLocalProcess({ DATA_DIR: dataDir, PORT: String(await freePort()) });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // playwright-core gives every launch a fresh, empty profile (its own --user-data-dir) and deletes it on close.
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", "--autoplay-policy=no-user-gesture-required"],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await local?.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  if (filesDir) await rm(filesDir, { recursive: true, force: true });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** A screenshot of the whole page, or of the viewport when a modal dialog is open (its backdrop covers only that). */
+async function shot(page: Page, name: string, fullPage = true) {
+  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage, animations: "disabled" });
+}
+
+async function latestCode(email: string, after = 0): Promise<string> {
+  for (let i = 0; i < 50; i++) {
+    const res = await fetch(`${local!.url}/_local/outbox?to=${encodeURIComponent(email)}`);
+    const { messages } = (await res.json()) as { messages: Array<{ code: string }> };
+    if (messages.length > after) return messages.at(-1)!.code;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no code for ${email} in the outbox`);
+}
+
+describe("web app journey (headless Chromium)", () => {
+  it("signs up, confirms, uploads, plays, searches, renames, downloads, deletes, signs out and resets the password", async () => {
+    const email = `journey-${Date.now()}@example.com`;
+    const password = "Journey-pass-123!";
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true, colorScheme: "light" });
+    const page = await context.newPage();
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    page.on("console", (m) => {
+      if (m.type() === "error") consoleErrors.push(m.text());
+    });
+    try {
+      await journey(page, email, password);
+    } catch (error) {
+      // What the page showed when it went wrong, and what the browser said, to diagnose without a rerun.
+      await shot(page, "failure").catch(() => undefined);
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\nconsole errors: ${JSON.stringify(consoleErrors)}\npage errors: ${JSON.stringify(pageErrors)}`, { cause: error });
+    }
+    await context.close();
+    expect(pageErrors).toEqual([]);
+    expect(consoleErrors.filter((m) => /Content Security Policy|Refused to/i.test(m))).toEqual([]);
+  }, 120_000);
+
+  it("loads the next page as the library scrolls (infinite scroll over the paginated API)", async () => {
+    // 35 files put there through the API directly, as another device would; the app shows 30 a page.
+    const api = apiClient(local!.url);
+    const email = `scroll-${Date.now()}@example.com`;
+    const password = "Scroll-pass-123!";
+    const { token } = await api.signUpAndLogin(email, password);
+    const bytes = pngFixture(2, 2);
+    for (let i = 1; i <= 35; i++) {
+      const up = await api.call("POST", "/upload", { token, json: { fileName: `pic-${String(i).padStart(2, "0")}.png`, contentType: "image/png", size: bytes.length } });
+      expect((await api.uploadTo(up.body.upload, bytes, "image/png")).status).toBe(204);
+    }
+    const context = await browser!.newContext({ viewport: { width: 1024, height: 600 } });
+    const page = await context.newPage();
+    await page.goto(`${local!.url}/login`);
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.locator(".card").first().waitFor();
+    await expect.poll(() => page.locator(".card").count()).toBe(30);
+    expect(await page.locator(".card .card-name").first().textContent()).toBe("pic-35.png"); // newest first
+    await page.locator(".sentinel").scrollIntoViewIfNeeded();
+    await expect.poll(() => page.locator(".card").count()).toBe(35);
+    await expect.poll(() => page.locator(".sentinel").count()).toBe(0); // the last page has no cursor
+    expect(await page.locator(".card .card-name").last().textContent()).toBe("pic-01.png");
+    await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header belongs at the top of a full-page shot
+    await shot(page, "15-scrolled");
+    await context.close();
+  }, 90_000);
+});
+
+async function journey(page: Page, email: string, password: string) {
+  {
+
+    // Signed out, / leads to the sign-in page.
+    await page.goto(local!.url);
+    await page.waitForURL("**/login");
+    await expect.poll(() => page.getByRole("heading", { name: "Sign in" }).isVisible()).toBe(true);
+    // A wrong password shows the API's message.
+    await page.getByLabel("Email").fill("nobody@example.com");
+    await page.getByLabel("Password").fill("Wrong-pass-1!");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("Incorrect email, username or password.");
+    await shot(page, "01-login-error");
+
+    // Sign up.
+    await page.getByRole("link", { name: "Create an account" }).click();
+    await page.waitForURL("**/signup");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(password);
+    await shot(page, "02-signup");
+    await page.getByRole("button", { name: "Create account" }).click();
+
+    // Confirm with the code from the outbox; the app then signs in by itself.
+    await page.waitForURL("**/confirm");
+    await expect.poll(() => page.getByRole("status").first().textContent()).toContain(`We sent a confirmation code to ${email}`);
+    await page.getByLabel("Confirmation code").fill(await latestCode(email));
+    await shot(page, "03-confirm");
+    await page.getByRole("button", { name: "Confirm", exact: true }).click();
+    await page.waitForURL((u) => u.pathname === "/");
+    await page.getByText(/No files yet/).waitFor();
+    // The local runtime's live stream is connected (a deployed API has none, and the app polls there).
+    await expect.poll(() => page.locator(".app").getAttribute("data-live")).toBe("live");
+    await expect.poll(() => page.locator(".usage-text").textContent()).toMatch(/^0 B of 5 GB used · 0 files/);
+    await shot(page, "04-library-empty");
+
+    // Upload an image and an audio file, and a text file that is refused before anything is sent.
+    const png = join(filesDir, "cat.png");
+    const wav = join(filesDir, "tone.wav");
+    const txt = join(filesDir, "notes.txt");
+    await writeFile(png, pngFixture(96, 64));
+    await writeFile(wav, wavFixture(2, 8000));
+    await writeFile(txt, "not media");
+    await page.locator('input[type="file"]').setInputFiles([png, wav, txt]);
+    const row = (name: string) => page.locator(`.upload-row[data-name="${name}"]`);
+    await expect.poll(() => row("notes.txt").getAttribute("data-state")).toBe("refused");
+    await expect.poll(() => row("notes.txt").textContent()).toContain("text/plain files are not accepted");
+    await expect.poll(() => row("cat.png").getAttribute("data-state"), { timeout: 20_000 }).toBe("ready");
+    await expect.poll(() => row("tone.wav").getAttribute("data-state"), { timeout: 20_000 }).toBe("ready");
+    await shot(page, "05-uploaded");
+
+    // The image card: a thumbnail, or the neutral placeholder while thumbnails are not made.
+    const card = page.locator('.card[data-status="ready"]').filter({ hasText: "cat.png" });
+    await card.waitFor();
+    expect(await card.locator("img, .placeholder").count()).toBe(1);
+    const thumbBox = await card.locator(".thumb").boundingBox();
+    expect(thumbBox && Math.abs(thumbBox.width - thumbBox.height)).toBeLessThan(2); // square space reserved
+    await expect.poll(() => page.locator(".usage-text").textContent()).toMatch(/ · 2 files$/);
+
+    // Play the audio: it loads through the presigned URL, plays, and seeks (Range requests).
+    const audio = page.locator('.audio-row[data-status="ready"] audio');
+    await audio.waitFor();
+    const played = await audio.evaluate(async (el: HTMLAudioElement) => {
+      await el.play();
+      await new Promise((r) => setTimeout(r, 400));
+      const afterPlay = { readyState: el.readyState, duration: el.duration, currentTime: el.currentTime };
+      el.pause();
+      await new Promise<void>((res, rej) => {
+        el.addEventListener("seeked", () => res(), { once: true });
+        el.addEventListener("error", () => rej(new Error(`media error ${el.error?.code}`)), { once: true });
+        el.currentTime = 1.5;
+      });
+      return { ...afterPlay, seekedTo: el.currentTime };
+    });
+    expect(played.readyState).toBeGreaterThanOrEqual(2);
+    expect(played.duration).toBeCloseTo(2, 1);
+    expect(played.seekedTo).toBeCloseTo(1.5, 1);
+    await shot(page, "06-library");
+
+    // Open the image full size; Escape closes the dialog and focus returns to the card.
+    await page.getByRole("button", { name: "Open cat.png" }).click();
+    const viewer = page.getByRole("dialog", { name: "cat.png" });
+    await viewer.waitFor();
+    await expect.poll(() => viewer.locator("img").evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(96);
+    await shot(page, "07-viewer", false);
+    await page.keyboard.press("Escape");
+    await viewer.waitFor({ state: "detached" });
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Open cat.png");
+
+    // Search by name.
+    await page.getByRole("searchbox", { name: "Search by name" }).fill("ton");
+    await expect.poll(() => page.locator(".card").count()).toBe(0);
+    await expect.poll(() => page.locator(".audio-row").count()).toBe(1);
+    await shot(page, "08-search");
+    await page.getByRole("searchbox", { name: "Search by name" }).fill("");
+    await expect.poll(() => page.locator(".card").count()).toBe(1);
+
+    // Rename, describe and tag.
+    await page.getByRole("button", { name: "Edit details of cat.png" }).click();
+    const edit = page.getByRole("dialog", { name: "Edit details" });
+    await edit.getByLabel("Name").fill("kitten.png");
+    await edit.getByLabel("Description").fill("A very small red picture.");
+    await edit.getByLabel("Tags").fill("pets, test");
+    await shot(page, "09-edit", false);
+    await edit.getByRole("button", { name: "Save" }).click();
+    await edit.waitFor({ state: "detached" });
+    await page.locator(".card .card-name", { hasText: "kitten.png" }).waitFor();
+
+    // Download: the presigned attachment URL saves under the new name.
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download kitten.png" }).click()]);
+    expect(download.suggestedFilename()).toBe("kitten.png");
+
+    // Filter by type.
+    await page.getByRole("radio", { name: "Audio" }).check();
+    await expect.poll(() => page.locator(".card").count()).toBe(0);
+    await page.getByRole("radio", { name: "All" }).check();
+    await expect.poll(() => page.locator(".card").count()).toBe(1);
+
+    // Delete, after confirming.
+    await page.getByRole("button", { name: "Delete kitten.png" }).click();
+    const confirmDelete = page.getByRole("dialog", { name: "Delete kitten.png?" });
+    await confirmDelete.waitFor();
+    await shot(page, "10-delete", false);
+    await confirmDelete.getByRole("button", { name: "Delete" }).click();
+    await confirmDelete.waitFor({ state: "detached" });
+    await expect.poll(() => page.locator(".card").count()).toBe(0);
+    await expect.poll(() => page.locator(".usage-text").textContent()).toMatch(/ · 1 file$/);
+
+    // The same library on a phone.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, "11-phone");
+    await page.setViewportSize({ width: 1280, height: 860 });
+
+    // Sign out, then reset the password and sign in with the new one.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL("**/login");
+    await page.getByRole("link", { name: "Forgot your password?" }).click();
+    await page.waitForURL("**/forgot");
+    const sent = 1; // the sign-up code
+    await page.getByLabel("Email").fill(email);
+    await page.getByRole("button", { name: "Send code" }).click();
+    await page.waitForURL("**/reset");
+    await page.getByLabel("Code from the email").fill(await latestCode(email, sent));
+    await page.getByLabel("New password").fill("Journey-new-456!");
+    await shot(page, "12-reset");
+    await page.getByRole("button", { name: "Change password" }).click();
+    await page.waitForURL("**/login");
+    await expect.poll(() => page.getByRole("status").first().textContent()).toContain("Your password is changed");
+    await page.getByLabel("Password").fill("Journey-new-456!");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL((u) => u.pathname === "/");
+    await page.locator(".audio-row").waitFor();
+    // A reload keeps the session (refresh token in this tab's sessionStorage).
+    await page.reload();
+    await page.locator(".audio-row").waitFor();
+    await shot(page, "13-signed-in-again");
+    await page.emulateMedia({ colorScheme: "dark" });
+    await shot(page, "14-dark");
+  }
+}

@@ -19,14 +19,16 @@ export const THROTTLE = { burst: 200, rate: 100 } as const;
  *
  * The auth routes call Cognito's public API (SignUp, ConfirmSignUp, ResendConfirmationCode, InitiateAuth,
  * ForgotPassword, ConfirmForgotPassword, and with the caller's own tokens RevokeToken and GlobalSignOut):
- * Cognito authorizes those by the client id or the token, so they need no IAM permission at all.
+ * Cognito authorizes those by the client id or the token, so they need no IAM permission at all. The
+ * exception is ListUsers, an admin call, which sign-up (is the username taken?) and login (which account
+ * has this username?) make on this pool only.
  */
 export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   "api/health": { config: false },
-  "api/signup": { config: true },
+  "api/signup": { config: true, userPool: ["cognito-idp:ListUsers"] },
   "api/confirm": { config: true },
   "api/resend-code": { config: true },
-  "api/login": { config: true },
+  "api/login": { config: true, userPool: ["cognito-idp:ListUsers"] },
   "api/refresh": { config: true },
   "api/forgot-password": { config: true },
   "api/reset-password": { config: true },
@@ -49,16 +51,25 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
     objects: { "s3:GetObject": [UPLOAD_PREFIX, DERIVED_PREFIX] },
   },
   // The object and its derived files (listed under derived/), the record (conditional delete) and the
-  // usage item (read, then updated); then media.deleted.
+  // usage item (read, then updated); then media.deleted; then the file's share links (queried, deleted).
   "api/delete-file": {
     config: true,
     table: ["dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"],
+    query: "table",
     objects: { "s3:DeleteObject": [UPLOAD_PREFIX, DERIVED_PREFIX] },
     listDerived: true,
     publish: true,
   },
   // The usage item only; the quota is configuration.
   "api/me": { config: true, limits: true, table: ["dynamodb:GetItem"] },
+  // Share links (dynamo-share-repository.ts): the file record read, then the link's two items written,
+  // listed (a Query of the file's items in the owner's partition), or read and deleted. Making a link
+  // signs nothing: the URL is ours, not S3's.
+  "api/share-file": { config: true, table: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"] },
+  "api/list-shares": { config: true, table: ["dynamodb:GetItem"], query: "table" },
+  "api/revoke-share": { config: true, table: ["dynamodb:GetItem", "dynamodb:DeleteItem"] },
+  // The public link: the lookup item and the file record read, then a presigned GET of the original.
+  "api/open-share": { config: true, table: ["dynamodb:GetItem"], objects: { "s3:GetObject": [UPLOAD_PREFIX] } },
 };
 
 /** The authorizer verifies tokens against the pool's public JWKS (fetched over HTTPS): no AWS calls. */
@@ -78,7 +89,12 @@ export function Api({ stack, app }: StackContext) {
     userPoolClientId: auth.userPoolClientId,
     cursorSecret: storage.cursorSecretReference,
   };
-  const targets = { tableArn: storage.table.tableArn, bucketArn: storage.bucket.bucketArn, topicArn: storage.topic.topicArn };
+  const targets = {
+    tableArn: storage.table.tableArn,
+    bucketArn: storage.bucket.bucketArn,
+    topicArn: storage.topic.topicArn,
+    userPoolArn: auth.userPoolArn,
+  };
 
   const make = (id: string, module: string, access: Access, timeoutSeconds: number, memoryMB: number): Function =>
     mediaFunction(stack, id, {

@@ -1,25 +1,31 @@
 import { Duration } from "aws-cdk-lib";
 import { use, type StackContext } from "sst/constructs";
 import { Auth } from "./Auth";
-import { type Access, environmentFor, mediaFunction, statementsFor } from "./lambda";
+import { type Access, environmentFor, FUNCTION_DEFAULTS, mediaFunction, statementsFor } from "./lambda";
+import { NATIVE_MODULES_CONTEXT, type NativeModulesMode, withNativeModules } from "./native-modules";
 import { stageSettings } from "./settings";
-import { INDEXER_BATCH_WINDOW_SECONDS, INDEXER_TIMEOUT_SECONDS, Storage, UPLOAD_PREFIX } from "./Storage";
+import { DERIVED_PREFIX, INDEXER_BATCH_WINDOW_SECONDS, INDEXER_TIMEOUT_SECONDS, Storage, UPLOAD_PREFIX } from "./Storage";
 
 export const INDEXER_BATCH_SIZE = 10;
 
 /**
- * The indexer reads an upload's head (HeadObject is authorized by s3:GetObject), deletes what it
- * rejects, moves the record from pending to ready or rejected and settles the usage item (reads and
- * conditional updates), and announces the outcome on SNS. Reading the queue is granted by the event
- * source itself, on this queue only. It writes no derived files yet: thumbnails would add
- * `"s3:PutObject": [DERIVED_PREFIX]` here.
+ * The indexer reads an upload (HeadObject and ranged GETs are authorized by s3:GetObject), deletes what
+ * it rejects, writes thumbnails under derived/ (and deletes one whose record went away meanwhile), moves
+ * the record from pending to ready or rejected and settles the usage item (reads and conditional
+ * updates), and announces the outcome on SNS. Reading the queue is granted by the event source itself,
+ * on this queue only. It never writes under users/, the prefix that notifies the queue.
  */
 export const INDEXER_ACCESS: Access = {
   config: true,
   table: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
-  objects: { "s3:GetObject": [UPLOAD_PREFIX], "s3:DeleteObject": [UPLOAD_PREFIX] },
+  objects: { "s3:GetObject": [UPLOAD_PREFIX], "s3:PutObject": [DERIVED_PREFIX], "s3:DeleteObject": [UPLOAD_PREFIX, DERIVED_PREFIX] },
   publish: true,
 };
+
+/** The indexer's native modules: sharp, with libvips, as prebuilt for the Lambda's platform. */
+export const INDEXER_NATIVE_MODULES = ["sharp"];
+/** Memory: a decoded 100 MP frame (sharp's pixel limit) is 300-400 MB; thumbnails are made four at a time. */
+export const INDEXER_MEMORY_MB = 1536;
 
 export function Indexer({ stack, app }: StackContext) {
   const settings = stageSettings(app.stage);
@@ -47,8 +53,11 @@ export function Indexer({ stack, app }: StackContext) {
       topicArn: storage.topic.topicArn,
     }),
     timeoutSeconds: INDEXER_TIMEOUT_SECONDS,
-    memoryMB: 1024,
+    memoryMB: INDEXER_MEMORY_MB,
     logRemovalPolicy: settings.dataRemovalPolicy,
+    // sharp goes into the bundle's node_modules, installed for the function's architecture (arm64), not
+    // for the machine running the deploy; see native-modules.ts for why not SST's own `install`.
+    bundle: withNativeModules(FUNCTION_DEFAULTS.nodejs, FUNCTION_DEFAULTS.architecture ?? "x86_64", INDEXER_NATIVE_MODULES, nativeModulesMode(app.node.tryGetContext(NATIVE_MODULES_CONTEXT))),
   });
 
   storage.queue.addConsumer(stack, {
@@ -64,4 +73,10 @@ export function Indexer({ stack, app }: StackContext) {
   });
 
   return { indexer };
+}
+
+function nativeModulesMode(value: unknown): NativeModulesMode {
+  if (value === undefined || value === "install") return "install";
+  if (value === "plan") return "plan";
+  throw new Error(`context ${NATIVE_MODULES_CONTEXT} must be "install" or "plan", not ${JSON.stringify(value)}`);
 }

@@ -44,24 +44,32 @@ export interface Access {
   limits?: boolean;
   /** Item actions on the table. */
   table?: DynamoItemAction[];
-  /** Query on the table (a user's files) and on the byKind index (the type filter). */
-  query?: boolean;
+  /**
+   * Query: `true` on the table (a user's files) and on the byKind index (the type filter); `"table"` on
+   * the table alone (a file's share links).
+   */
+  query?: boolean | "table";
   /** Object actions by key prefix. s3:GetObject also covers HEAD; presigning needs the signer to hold the action. */
   objects?: Partial<Record<ObjectAction, Prefix[]>>;
   /** ListBucket, restricted by condition to keys under derived/ (deleting a file's thumbnails). */
   listDerived?: boolean;
   /** sns:Publish on the media-events topic. */
   publish?: boolean;
+  /** IAM-authorised Cognito actions, on the user pool only (ListUsers: a username to its account). */
+  userPool?: UserPoolAction[];
 }
 
 export type DynamoItemAction = "dynamodb:GetItem" | "dynamodb:PutItem" | "dynamodb:UpdateItem" | "dynamodb:DeleteItem";
 export type ObjectAction = "s3:GetObject" | "s3:PutObject" | "s3:DeleteObject";
 export type Prefix = typeof UPLOAD_PREFIX | typeof DERIVED_PREFIX;
+export type UserPoolAction = "cognito-idp:ListUsers";
 
 export interface AccessTargets {
   tableArn: string;
   bucketArn: string;
   topicArn: string;
+  /** Needed only by functions whose Access names `userPool` actions. */
+  userPoolArn?: string;
 }
 
 /** The values behind the functions' configuration variables (tokens resolved at deploy time). */
@@ -104,12 +112,8 @@ export function statementsFor(access: Access, targets: AccessTargets): PolicySta
     statements.push(new PolicyStatement({ actions: [...access.table], resources: [targets.tableArn] }));
   }
   if (access.query) {
-    statements.push(
-      new PolicyStatement({
-        actions: ["dynamodb:Query"],
-        resources: [targets.tableArn, `${targets.tableArn}/index/${TABLE.byKindIndex.name}`],
-      }),
-    );
+    const resources = access.query === "table" ? [targets.tableArn] : [targets.tableArn, `${targets.tableArn}/index/${TABLE.byKindIndex.name}`];
+    statements.push(new PolicyStatement({ actions: ["dynamodb:Query"], resources }));
   }
   for (const [action, prefixes] of Object.entries(access.objects ?? {})) {
     if (!prefixes?.length) continue;
@@ -127,6 +131,10 @@ export function statementsFor(access: Access, targets: AccessTargets): PolicySta
   if (access.publish) {
     statements.push(new PolicyStatement({ actions: ["sns:Publish"], resources: [targets.topicArn] }));
   }
+  if (access.userPool?.length) {
+    if (!targets.userPoolArn) throw new Error(`stacks/lambda.ts: ${access.userPool.join(", ")} needs the user pool's ARN in the access targets`);
+    statements.push(new PolicyStatement({ actions: [...access.userPool], resources: [targets.userPoolArn] }));
+  }
   return statements;
 }
 
@@ -139,6 +147,8 @@ export interface MediaFunctionProps {
   timeoutSeconds: number;
   memoryMB: number;
   logRemovalPolicy: RemovalPolicy;
+  /** Bundling that differs from FUNCTION_DEFAULTS (replaces its `nodejs` whole), e.g. native modules. */
+  bundle?: Pick<FunctionProps, "nodejs" | "hooks">;
 }
 
 /**
@@ -166,5 +176,6 @@ export function mediaFunction(scope: Construct, id: string, props: MediaFunction
     memorySize: props.memoryMB,
     logGroup,
     role,
+    ...props.bundle,
   });
 }

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROUTES, routeKey } from "@media/core/routes";
 import { TABLE } from "@media/core/table";
 import { AUTHORIZER_CACHE_SECONDS, THROTTLE } from "./Api";
+import { INDEXER_NATIVE_MODULES } from "./Indexer";
+import { MANIFEST, installedVersion, type NativeModulesManifest } from "./native-modules";
 import { DEV_WEB_ORIGIN } from "./settings";
 import { REPO_ROOT, STACKS, synthesize, type StackName, type Synthesized } from "./synth";
 
@@ -33,11 +35,11 @@ const NO_IAM: string[] = [];
 const EXPECTED_ACTIONS: Record<string, string[]> = {
   authorizer: NO_IAM,
   "api/health": NO_IAM,
-  // Public Cognito API calls only.
-  "api/signup": NO_IAM,
+  // Public Cognito API calls, and ListUsers (a username's account) on the pool only.
+  "api/signup": ["cognito-idp:ListUsers"],
   "api/confirm": NO_IAM,
   "api/resend-code": NO_IAM,
-  "api/login": NO_IAM,
+  "api/login": ["cognito-idp:ListUsers"],
   "api/refresh": NO_IAM,
   "api/forgot-password": NO_IAM,
   "api/reset-password": NO_IAM,
@@ -47,9 +49,14 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   "api/get-file": ["dynamodb:GetItem", "s3:GetObject"],
   "api/download-file": ["dynamodb:GetItem", "s3:GetObject"],
   "api/update-file": ["dynamodb:GetItem", "dynamodb:UpdateItem", "s3:GetObject"],
-  "api/delete-file": ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "s3:DeleteObject", "s3:ListBucket", "sns:Publish"],
+  "api/delete-file": ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "s3:DeleteObject", "s3:ListBucket", "sns:Publish"],
   "api/me": ["dynamodb:GetItem"],
-  indexer: ["dynamodb:GetItem", "dynamodb:UpdateItem", "s3:DeleteObject", "s3:GetObject", "sns:Publish", ...SQS_CONSUME],
+  // Share links sign nothing but the public redirect.
+  "api/share-file": ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"],
+  "api/list-shares": ["dynamodb:GetItem", "dynamodb:Query"],
+  "api/revoke-share": ["dynamodb:DeleteItem", "dynamodb:GetItem"],
+  "api/open-share": ["dynamodb:GetItem", "s3:GetObject"],
+  indexer: ["dynamodb:GetItem", "dynamodb:UpdateItem", "s3:DeleteObject", "s3:GetObject", "s3:PutObject", "sns:Publish", ...SQS_CONSUME],
 };
 
 const SECRET_ENV = ["AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "WEB_ORIGIN", "MAX_FILE_BYTES", "QUOTA_BYTES", "UPLOAD_EXPIRES_SECONDS"];
@@ -80,7 +87,7 @@ beforeAll(async () => {
   app = await synthesize({ stage: "test" });
   console.log(`synthesized and bundled the test stage in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   for (const name of Object.keys(STACKS) as StackName[]) t[name] = Template.fromStack(app.stacks[name]);
-  // Bundling 18 functions takes ~20 s on an idle 2-core machine; the limit only guards against hangs.
+  // Bundling 22 functions takes ~25 s on an idle 2-core machine; the limit only guards against hangs.
 }, 240_000);
 
 afterAll(async () => {
@@ -509,7 +516,10 @@ describe("functions", () => {
     expect(objectResources("api/retrieve", "s3:GetObject")).toEqual(["/derived/*", "/users/*"]);
     expect(objectResources("api/delete-file", "s3:DeleteObject")).toEqual(["/derived/*", "/users/*"]);
     expect(objectResources("indexer", "s3:GetObject")).toEqual(["/users/*"]);
-    expect(objectResources("indexer", "s3:DeleteObject")).toEqual(["/users/*"]);
+    // Thumbnails: written under derived/ only (never under users/, which would notify the queue again),
+    // and deleted there when their record went away while the file was being indexed.
+    expect(objectResources("indexer", "s3:PutObject")).toEqual(["/derived/*"]);
+    expect(objectResources("indexer", "s3:DeleteObject")).toEqual(["/derived/*", "/users/*"]);
 
     const del = fn("api/delete-file");
     const list = roleStatements(t.Api, del.roleId).find((s) => actionsOf(s).includes("s3:ListBucket"))!;
@@ -520,6 +530,44 @@ describe("functions", () => {
     const queried = JSON.stringify(query.Resource);
     expect(queried).toMatch(/FilesTable\w+Arn/);
     expect(queried).toContain(`/index/${TABLE.byKindIndex.name}`);
+
+    // A file's share links are queried in the owner's partition of the table, never through the index.
+    for (const module of ["api/delete-file", "api/list-shares"]) {
+      const f = fn(module);
+      const statements = roleStatements(t.Api, f.roleId).filter((s) => actionsOf(s).includes("dynamodb:Query"));
+      expect(statements, module).toHaveLength(1);
+      expect(resourcesOf(statements[0]!), module).toHaveLength(1);
+      expect(JSON.stringify(statements[0]!.Resource), module).toMatch(/FilesTable\w+Arn/);
+      expect(JSON.stringify(statements[0]!.Resource), module).not.toContain("/index/");
+    }
+    expect(objectResources("api/open-share", "s3:GetObject")).toEqual(["/users/*"]);
+  });
+
+  it("let sign-up and login call ListUsers on the user pool alone", () => {
+    for (const module of ["api/signup", "api/login"]) {
+      const f = fn(module);
+      const statements = roleStatements(t.Api, f.roleId).filter((s) => actionsOf(s).includes("cognito-idp:ListUsers"));
+      expect(statements, module).toHaveLength(1);
+      expect(actionsOf(statements[0]!), module).toEqual(["cognito-idp:ListUsers"]);
+      const resources = resourcesOf(statements[0]!);
+      expect(resources, module).toHaveLength(1);
+      // The Auth stack's pool, exported to this stack: its ARN, not a wildcard or another pool.
+      expect(JSON.stringify(resources[0]), module).toMatch(/"Fn::ImportValue":"[\w-]*Auth:ExportsOutputFnGetAttUsersUserPool\w+Arn\w*"/);
+    }
+    for (const f of ourFunctions().filter((x) => !["api/signup", "api/login"].includes(x.module))) {
+      const actions = roleStatements(t[f.stack], f.roleId).flatMap(actionsOf);
+      expect(actions.filter((a) => a.startsWith("cognito-idp:")), f.module).toEqual([]);
+    }
+  });
+
+  it("route the public share link to its own function without the authorizer", () => {
+    const route = ROUTES.find((r) => r.path === "/s/{token}")!;
+    expect(route).toMatchObject({ method: "GET", handler: "api/open-share", auth: false });
+    const routes = Object.values(resources(t.Api, "AWS::ApiGatewayV2::Route"));
+    expect(routes.find((r) => r.Properties.RouteKey === "GET /s/{token}")!.Properties.AuthorizationType).toBe("NONE");
+    for (const key of ["POST /files/{fileId}/share", "GET /files/{fileId}/shares", "DELETE /files/{fileId}/share/{shareId}"]) {
+      expect(routes.find((r) => r.Properties.RouteKey === key)?.Properties.AuthorizationType, key).toBe("CUSTOM");
+    }
   });
 });
 
@@ -616,5 +664,48 @@ describe("prod stage (synthesized without bundling)", () => {
       Description: "media-storage api/upload",
       Environment: { Variables: Match.objectLike({ MAX_FILE_BYTES: "104857600", QUOTA_BYTES: "1073741824" }) },
     });
+  });
+});
+
+// ---------- the indexer's native modules ----------
+
+describe("indexer bundle", () => {
+  const assetDir = (f: OurFunction) => path.join(app.assembly.directory, `asset.${String(f.props.Code.S3Key).replace(/\.zip$/, "")}`);
+  const code = (f: OurFunction) => fs.readFileSync(path.join(assetDir(f), f.props.Handler.replace(/\.handler$/, ".mjs")), "utf8");
+  // esbuild's ESM output for an external import, minified or not: `from"sharp"` / `import("sharp")`.
+  const importsSharp = (js: string) => /from\s*["']sharp["']|import\(\s*["']sharp["']\s*\)/.test(js);
+
+  it("keeps sharp external, bundles file-type and music-metadata, and plans sharp's install for the function's own platform", () => {
+    const indexer = fn("indexer");
+    expect(indexer.props.Architectures).toEqual(["arm64"]);
+    const js = code(indexer);
+    expect(importsSharp(js)).toBe(true);
+    // Pure-JS parsers are bundled: no import of them is left for node_modules to satisfy.
+    expect(js).not.toMatch(/from\s*["'](file-type|music-metadata|strtok3)["']/);
+
+    const manifest = JSON.parse(fs.readFileSync(path.join(assetDir(indexer), MANIFEST), "utf8")) as NativeModulesManifest;
+    // Offline synthesis plans the install; `sst deploy` runs it (and then records `installed`).
+    expect(manifest.mode).toBe("plan");
+    expect(manifest.installed).toBeUndefined();
+    expect(INDEXER_NATIVE_MODULES).toEqual(["sharp"]);
+    // The version the tests here ran against, for Lambda's platform: linux, arm64 (the function's
+    // architecture), glibc (Amazon Linux 2023), with the optional per-platform binary packages.
+    expect(manifest.packages).toEqual({ sharp: installedVersion("sharp", REPO_ROOT) });
+    expect(manifest).toMatchObject({ os: "linux", cpu: "arm64", libc: "glibc" });
+    expect(manifest.npmArgs).toEqual(
+      expect.arrayContaining(["install", "--os=linux", "--cpu=arm64", "--libc=glibc", "--include=optional", "--omit=dev", "--ignore-scripts", `sharp@${manifest.packages.sharp}`]),
+    );
+    expect(manifest.expect).toEqual(["@img/sharp-linux-arm64", "@img/sharp-libvips-linux-arm64"]);
+
+    // SST's own install (which would pin sharp@0.32.6 with --omit=optional) was given nothing to do.
+    const sstPackage = JSON.parse(fs.readFileSync(path.join(assetDir(indexer), "package.json"), "utf8")) as { dependencies?: object };
+    expect(sstPackage.dependencies ?? {}).toEqual({});
+  });
+
+  it("loads sharp in no other function", () => {
+    for (const f of ourFunctions().filter((x) => x.module !== "indexer")) {
+      expect(importsSharp(code(f)), f.module).toBe(false);
+      expect(fs.existsSync(path.join(assetDir(f), MANIFEST)), f.module).toBe(false);
+    }
   });
 });

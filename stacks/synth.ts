@@ -10,6 +10,7 @@ import sstConfig from "../sst.config";
 import { Api } from "./Api";
 import { Auth } from "./Auth";
 import { Indexer } from "./Indexer";
+import { NATIVE_MODULES_CONTEXT, type NativeModulesMode } from "./native-modules";
 import { Storage } from "./Storage";
 
 /**
@@ -29,7 +30,8 @@ import { Storage } from "./Storage";
  * Bundling: in deploy mode SST's node handler runs esbuild for every function and then `npm install`
  * in each bundle folder (for packages it keeps external; none here, so an empty install). That install
  * is forced offline (it needs nothing from the registry) and the builds run four at a time instead of
- * SST's cores-minus-one, which on two cores would be one at a time.
+ * SST's cores-minus-one, which on two cores would be one at a time. The indexer's native modules, which
+ * `sst deploy` installs from the registry for linux-arm64, are only planned here (see native-modules.ts).
  */
 
 /** The stacks, by the names of their functions (and of their files in dist/cloudformation). */
@@ -53,6 +55,11 @@ export interface SynthOptions {
   bundle?: boolean;
   /** Where the bundles and the cloud assembly go; a fresh temporary folder by default. */
   workDir?: string;
+  /**
+   * "plan" (default): the indexer's native modules are planned, not installed (no network).
+   * "install": installed from the npm registry for the function's platform, as `sst deploy` does.
+   */
+  nativeModules?: NativeModulesMode;
 }
 
 export interface Synthesized {
@@ -98,7 +105,9 @@ export async function synthesize(options: SynthOptions): Promise<Synthesized> {
         account: options.account ?? DUMMY_ACCOUNT,
         ...(options.bundle === false ? { isActiveStack: () => false } : {}),
       },
-      { outdir: path.join(workDir, "cdk.out") },
+      // Native modules (sharp, for the indexer) need the registry to be installed for Lambda's platform:
+      // offline, their install is planned and recorded in the bundle, not run (stacks/native-modules.ts).
+      { outdir: path.join(workDir, "cdk.out"), context: { [NATIVE_MODULES_CONTEXT]: options.nativeModules ?? "plan" } },
     );
     app.isRunningSSTTest = () => true;
 

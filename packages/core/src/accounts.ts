@@ -8,10 +8,21 @@ const email = z.string().trim().toLowerCase().email().max(254);
 const password = z.string().min(1).max(256);
 const code = z.string().trim().regex(/^\d{4,10}$/, "must be the numeric code from the email");
 
+/**
+ * A username: a display name that also signs in. It can never contain `@`, so a login identifier with
+ * an `@` is an email and one without is a username. Compared exactly (case-sensitive), as Cognito's
+ * ListUsers filter compares the `preferred_username` it is stored in.
+ */
+export const Username = z.string().trim().min(1).max(128).regex(/^[\p{L}\p{N}._-]+$/u, "may hold letters, digits, dot, dash and underscore");
+
+export function isUsername(value: string): boolean {
+  return Username.safeParse(value).success;
+}
+
 export const SignUpInput = z.object({
   email,
   password,
-  username: z.string().trim().min(1).max(128).regex(/^[\p{L}\p{N}._-]+$/u, "may hold letters, digits, dot, dash and underscore").optional(),
+  username: Username.optional(),
 });
 export const ConfirmInput = z.object({ email, code });
 export const ResendCodeInput = z.object({ email });

@@ -7,7 +7,7 @@ import { derivedPrefix, originalKey } from "./keys";
 import type { Limits } from "./limits";
 import type { MediaEvent } from "./media-event";
 import { toFileView, type FileView, type MediaRecord } from "./media-record";
-import type { Clock, EventPublisher, ListQuery, MediaRepository, ObjectStorage } from "./ports";
+import type { Clock, EventPublisher, ListQuery, MediaRepository, ObjectStorage, ShareRepository } from "./ports";
 import { fileIdBound } from "./time-bounds";
 
 export interface LibraryDeps {
@@ -17,6 +17,11 @@ export interface LibraryDeps {
   clock: Clock;
   limits: Limits;
   cursorSecret: string;
+  /**
+   * The share links to revoke with a deleted file. Optional: opening a link re-reads the file record,
+   * so a deleted file's links stop working either way; this removes their items.
+   */
+  shares?: Pick<ShareRepository, "revokeAllForFile">;
 }
 
 const isoDate = z
@@ -102,6 +107,10 @@ export async function deleteFile(deps: LibraryDeps, userId: string, fileId: stri
   await deps.storage.remove([key]);
   await deps.storage.removePrefix(derivedPrefix(userId, fileId));
   const removed = await deps.repo.remove(userId, fileId);
+  // The indexer may have written the thumbnail after the sweep above and made the record ready before
+  // it was removed here: that thumbnail is named by the removed record. (An indexer that gets there after
+  // the removal finds no record and removes its own thumbnail, see indexing.ts.)
+  if (removed?.thumbnailKey) await deps.storage.remove([removed.thumbnailKey]);
   if (removed) {
     const event: MediaEvent = {
       type: "media.deleted",
@@ -115,6 +124,8 @@ export async function deleteFile(deps: LibraryDeps, userId: string, fileId: stri
     };
     await deps.events.publish(event);
   }
+  // Also when nothing was removed: a retried delete finishes what a failed one left.
+  await deps.shares?.revokeAllForFile(userId, fileId);
 }
 
 export async function usageOf(deps: Pick<LibraryDeps, "repo" | "clock" | "limits">, userId: string) {

@@ -2,9 +2,22 @@ import type { MediaKind } from "./media-types";
 
 export type MediaStatus = "pending" | "ready" | "rejected";
 
+/**
+ * What the indexer learned from a file's content (never from what the client declared). Images: width and
+ * height as displayed (EXIF rotation applied), the decoder's format name, the EXIF orientation (1-8),
+ * when and with what camera it was taken. Audio: the stream's facts and its tags.
+ */
 export interface MediaMetadata {
   width?: number;
   height?: number;
+  /** The decoder's name for the content: `jpeg`, `png`, `gif`, `webp`, `heif` for images; `mpeg`, `flac`… for audio. */
+  format?: string;
+  /** EXIF orientation, 1 (upright) to 8; width and height are already swapped for 5-8. */
+  orientation?: number;
+  /** EXIF DateTimeOriginal as ISO 8601: with its offset when the file records one, else as local time without a zone. */
+  takenAt?: string;
+  cameraMake?: string;
+  cameraModel?: string;
   durationSeconds?: number;
   bitrate?: number;
   sampleRate?: number;

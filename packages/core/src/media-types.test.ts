@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { acceptContentType, normalizeContentType } from "./media-types";
+import { acceptContentType, declaredTypeFits, normalizeContentType } from "./media-types";
 import { UnsupportedMediaTypeError, ValidationError } from "./errors";
 
 describe("media types", () => {
@@ -21,5 +21,20 @@ describe("media types", () => {
     for (const t of ["", "image", "image/png\r\nX-Evil: 1", "/png", "image/ png"]) {
       expect(() => acceptContentType(t)).toThrow(ValidationError);
     }
+  });
+
+  it("matches a detected type against the declared one through aliases and the HEIF, Ogg and M4A families", () => {
+    expect(declaredTypeFits("image/jpg", "image/jpeg")).toBe(true);
+    expect(declaredTypeFits("audio/x-m4a", "audio/mp4")).toBe(true);
+    expect(declaredTypeFits("audio/aac", "audio/mp4")).toBe(true);
+    expect(declaredTypeFits("audio/x-wav", "audio/vnd.wave")).toBe(true);
+    expect(declaredTypeFits("audio/ogg", "audio/opus")).toBe(true);
+    expect(declaredTypeFits("image/heif", "image/heic")).toBe(true);
+    // A plain Ogg (Vorbis) is not Opus, a PNG is not a JPEG, an executable is nothing we accept.
+    expect(declaredTypeFits("audio/opus", "audio/ogg")).toBe(false);
+    expect(declaredTypeFits("image/jpeg", "image/png")).toBe(false);
+    expect(declaredTypeFits("image/png", "application/x-elf")).toBe(false);
+    expect(declaredTypeFits("video/mp4", "video/mp4")).toBe(false);
+    expect(declaredTypeFits("image/png", "not a type")).toBe(false);
   });
 });

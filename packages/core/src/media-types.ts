@@ -67,3 +67,29 @@ export function acceptContentType(raw: string): { contentType: string; kind: Med
   }
   return { contentType, kind };
 }
+
+/**
+ * Declared types that a file of one real (detected) type may carry besides its own: HEIC and HEIF name the
+ * same container; an Ogg Opus file is also an Ogg file (browsers send either); an M4A file holds AAC and
+ * some clients declare it as such. Aliases (audio/x-m4a, audio/x-wav…) are equal through normalisation.
+ */
+const ALSO_DECLARED_AS: Record<string, readonly string[]> = {
+  "image/heic": ["image/heif"],
+  "image/heif": ["image/heic"],
+  "audio/opus": ["audio/ogg"],
+  "audio/mp4": ["audio/aac"],
+};
+
+/** Whether a file whose content is `detected` may stand under the `declared` type. */
+export function declaredTypeFits(declared: string, detected: string): boolean {
+  let d: string;
+  let real: string;
+  try {
+    d = normalizeContentType(declared);
+    real = normalizeContentType(detected);
+  } catch {
+    return false;
+  }
+  if (!mediaKindOf(real)) return false;
+  return d === real || (ALSO_DECLARED_AS[real]?.includes(d) ?? false);
+}

@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import type { FileUrls, MediaMetadata, MediaRecord } from "./media-record";
 import type { MediaEvent } from "./media-event";
 import type { MediaKind } from "./media-types";
@@ -52,6 +53,31 @@ export interface MediaRepository {
   usage(userId: string, now: number): Promise<Usage>;
 }
 
+/** A share link as kept: the SHA-256 of its token (the lookup key), never the token itself. */
+export interface ShareRecord {
+  shareId: string;
+  userId: string;
+  fileId: string;
+  tokenHash: string;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  /** Epoch milliseconds; the link opens strictly before this. */
+  expiresAt: number;
+}
+
+export interface ShareRepository {
+  /** Stores a new link: the owner's item first, then the public lookup, so no link works that its owner cannot see and revoke. */
+  create(share: ShareRecord): Promise<void>;
+  /** The file's links that have not expired at `now`, oldest first. */
+  listForFile(userId: string, fileId: string, now: number): Promise<ShareRecord[]>;
+  /** The link a token hash opens, expired or not (the caller decides); undefined when unknown or revoked. */
+  findByTokenHash(tokenHash: string): Promise<ShareRecord | undefined>;
+  /** Ends one link of the owner's file (the lookup first); nothing to do when there is no such link. */
+  revoke(userId: string, fileId: string, shareId: string): Promise<void>;
+  /** Ends every link of a file, expired ones included (the file is being deleted). */
+  revokeAllForFile(userId: string, fileId: string): Promise<void>;
+}
+
 export interface PresignedPost {
   url: string;
   fields: Record<string, string>;
@@ -67,8 +93,54 @@ export interface ObjectStorage {
   presignPost(input: { key: string; contentType: string; maxBytes: number; expiresSeconds: number }): Promise<PresignedPost>;
   presignGet(input: { key: string; expiresSeconds: number; disposition?: string; contentType?: string }): Promise<string>;
   head(key: string): Promise<ObjectHead | undefined>;
+  /** Bytes `start`..`endInclusive` of the object, cut at its end; undefined when the object does not exist. */
+  readRange(key: string, start: number, endInclusive: number): Promise<Buffer | undefined>;
+  /** The object's bytes from `start` (default 0) to its end, as a stream; undefined when it does not exist. */
+  openRead(key: string, start?: number): Promise<Readable | undefined>;
+  /** Writes a derived object (a thumbnail). Only ever under derived/, which does not notify the queue. */
+  put(key: string, body: Buffer, contentType: string): Promise<void>;
   remove(keys: string[]): Promise<void>;
   removePrefix(prefix: string): Promise<void>;
+}
+
+/** The object being inspected disappeared meanwhile (deleted by its owner): nothing left to index. */
+export class ObjectGoneError extends Error {
+  constructor(readonly key: string) {
+    super(`object ${key} no longer exists`);
+    this.name = "ObjectGoneError";
+  }
+}
+
+export interface InspectInput {
+  /** The canonical type the upload declared (and its policy bound). */
+  declaredType: string;
+  /** The stored object's size. */
+  size: number;
+  /** The object's first bytes (up to the first HEAD_BYTES), already read for sniffing. */
+  head: Buffer;
+  /** Bytes `start`..`endInclusive` (cut at the end). Throws ObjectGoneError when the object is gone. */
+  read(start: number, endInclusive: number): Promise<Buffer>;
+  /** The whole object as a stream: the head, then the rest read on demand. Throws ObjectGoneError when gone. */
+  open(): Promise<Readable>;
+}
+
+export interface Thumbnail {
+  bytes: Buffer;
+  contentType: string;
+}
+
+export type Inspection =
+  | { ok: true; metadata: MediaMetadata; thumbnail?: Thumbnail }
+  | { ok: false; reason: string };
+
+/**
+ * Knows a file for what it is, from its content alone. A file that is not what it was declared as, is not
+ * an allowed type, or cannot be decoded resolves `{ ok: false, reason }`: that is permanent, and the reason
+ * is shown to the file's owner. A failure of anything else (storage, memory) throws, so the message is
+ * retried and, if it keeps failing, lands in the dead-letter queue.
+ */
+export interface MediaInspector {
+  inspect(input: InspectInput): Promise<Inspection>;
 }
 
 export interface EventPublisher {

@@ -27,6 +27,11 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: "GET", path: "/files/{fileId}/download", handler: "api/download-file", auth: true },
   { method: "PATCH", path: "/files/{fileId}", handler: "api/update-file", auth: true },
   { method: "DELETE", path: "/files/{fileId}", handler: "api/delete-file", auth: true },
+  { method: "POST", path: "/files/{fileId}/share", handler: "api/share-file", auth: true },
+  { method: "GET", path: "/files/{fileId}/shares", handler: "api/list-shares", auth: true },
+  { method: "DELETE", path: "/files/{fileId}/share/{shareId}", handler: "api/revoke-share", auth: true },
+  // A share link: public, the token in the path is the credential (sharing.ts).
+  { method: "GET", path: "/s/{token}", handler: "api/open-share", auth: false },
   { method: "GET", path: "/me", handler: "api/me", auth: true },
 ];
 

@@ -5,6 +5,10 @@
  * Items:
  * - a file:  pk `USER#{sub}`, sk `FILE#{fileId}`; gsi1pk `USER#{sub}#{kind}`, gsi1sk `FILE#{fileId}`
  * - usage:   pk `USER#{sub}`, sk `USAGE`
+ * - a share link, twice (no transactions, no extra index):
+ *     the owner's item:  pk `USER#{sub}`, sk `SHARE#{fileId}#{shareId}` (a file's links by one Query);
+ *     the public lookup: pk `SHARE#{sha256(token)}`, sk `SHARE` (what `GET /s/{token}` reads);
+ *   both expire by TTL. The token itself is never stored.
  * fileIds are ULIDs, so descending sort keys list newest first.
  */
 export const TABLE = {
@@ -20,4 +24,9 @@ export const keysFor = {
   file: (fileId: string) => `FILE#${fileId}`,
   kindPartition: (userId: string, kind: string) => `USER#${userId}#${kind}`,
   usage: "USAGE",
+  share: (fileId: string, shareId: string) => `SHARE#${fileId}#${shareId}`,
+  /** Every share sort key of one file starts with this (fileIds are fixed-length ULIDs). */
+  fileShares: (fileId: string) => `SHARE#${fileId}#`,
+  shareLookupPartition: (tokenHash: string) => `SHARE#${tokenHash}`,
+  shareLookup: "SHARE",
 } as const;

@@ -1,23 +1,36 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { indexObject, S3NotificationSchema } from "@media/core/indexing";
+import { indexerDeps } from "./indexer-services";
 import { log } from "./log";
-import { services } from "./services";
+
+/**
+ * Messages of a batch indexed at once. Indexing a file is mostly waiting on S3, DynamoDB and SNS, so a
+ * few at a time fill the gaps; more would only make the image decodes compete for the CPU and memory.
+ */
+export const INDEXER_CONCURRENCY = 4;
 
 /**
  * The SQS-triggered indexer. Each message is handled on its own; only the ones that failed are
  * reported, so SQS retries those (and after maxReceiveCount moves them to the DLQ) and not the batch.
+ * Messages may be handled in any order and alongside each other: S3 keeps no order either, and indexing
+ * is idempotent.
  */
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  const failures: SQSBatchResponse["batchItemFailures"] = [];
-  for (const record of event.Records) {
-    try {
-      await processMessage(record);
-    } catch (error) {
-      log.error("index message failed", { messageId: record.messageId, receiveCount: record.attributes?.ApproximateReceiveCount, error });
-      failures.push({ itemIdentifier: record.messageId });
+  const failed = new Set<string>();
+  let next = 0;
+  const worker = async () => {
+    while (next < event.Records.length) {
+      const record = event.Records[next++]!;
+      try {
+        await processMessage(record);
+      } catch (error) {
+        log.error("index message failed", { messageId: record.messageId, receiveCount: record.attributes?.ApproximateReceiveCount, error });
+        failed.add(record.messageId);
+      }
     }
-  }
-  return { batchItemFailures: failures };
+  };
+  await Promise.all(Array.from({ length: Math.min(INDEXER_CONCURRENCY, event.Records.length) }, worker));
+  return { batchItemFailures: event.Records.filter((r) => failed.has(r.messageId)).map((r) => ({ itemIdentifier: r.messageId })) };
 }
 
 async function processMessage(message: SQSRecord): Promise<void> {
@@ -39,7 +52,7 @@ async function processMessage(message: SQSRecord): Promise<void> {
     return;
   }
   for (const record of parsed.data.Records) {
-    const result = await indexObject(services().indexing, record);
+    const result = await indexObject(indexerDeps(), record);
     log.info("indexed", { messageId: message.messageId, ...result });
   }
 }

@@ -7,9 +7,11 @@ import type { Accounts } from "@media/core/accounts";
 import type { IndexDeps } from "@media/core/indexing";
 import type { LibraryDeps } from "@media/core/library";
 import type { Clock } from "@media/core/ports";
+import type { SharingDeps } from "@media/core/sharing";
 import type { UploadDeps } from "@media/core/upload";
 import { createCognitoAccounts } from "./adapters/cognito-accounts";
 import { createDynamoMediaRepository } from "./adapters/dynamo-media-repository";
+import { createDynamoShareRepository } from "./adapters/dynamo-share-repository";
 import { createS3ObjectStorage, s3ClientOptions } from "./adapters/s3-object-storage";
 import { createSnsEventPublisher } from "./adapters/sns-event-publisher";
 import { config, type FunctionsConfig } from "./config";
@@ -24,7 +26,9 @@ export interface Services {
   accounts: Accounts;
   upload: UploadDeps;
   library: LibraryDeps;
-  indexing: IndexDeps;
+  /** All the indexer needs but its media inspector, which only the indexer loads (see indexer-services.ts). */
+  indexing: Omit<IndexDeps, "inspector">;
+  sharing: SharingDeps;
 }
 
 const systemClock: Clock = { now: () => Date.now() };
@@ -39,14 +43,16 @@ export function buildServices(cfg: FunctionsConfig): Services {
 
   const repo = createDynamoMediaRepository({ client: dynamo, tableName: cfg.tableName });
   const storage = createS3ObjectStorage({ client: s3, bucket: cfg.bucketName });
+  const shares = createDynamoShareRepository({ client: dynamo, tableName: cfg.tableName });
   const events = createSnsEventPublisher({ client: sns, topicArn: cfg.topicArn });
   const clock = systemClock;
   return {
     config: cfg,
-    accounts: createCognitoAccounts({ client: cognito, clientId: cfg.userPoolClientId }),
+    accounts: createCognitoAccounts({ client: cognito, clientId: cfg.userPoolClientId, userPoolId: cfg.userPoolId }),
     upload: { repo, storage, clock, limits: cfg.limits },
-    library: { repo, storage, events, clock, limits: cfg.limits, cursorSecret: cfg.cursorSecret },
+    library: { repo, storage, events, clock, limits: cfg.limits, cursorSecret: cfg.cursorSecret, shares },
     indexing: { repo, storage, events, clock },
+    sharing: { repo, shares, storage, clock, limits: cfg.limits },
   };
 }
 

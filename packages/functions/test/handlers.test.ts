@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { APIGatewayProxyStructuredResultV2, Handler } from "aws-lambda";
 import { apiEvent, authorizerEvent, context, s3EventRecord, sqsEvent, sqsRecord } from "./helpers/events";
 import { startLocalAws, TEST_ENV, type LocalAws } from "./helpers/local-aws";
+import { pngFixture, wavFixture } from "../../local/test/helpers/media-fixtures";
 
 /**
  * Every handler driven with the events API Gateway, the authorizer and SQS really send, against local
@@ -16,7 +17,7 @@ let services: typeof import("../src/services").services;
 
 beforeAll(async () => {
   aws = await startLocalAws({ maxFileBytes: 1000, quotaBytes: 2500 });
-  for (const name of ["signup", "confirm", "resend-code", "login", "refresh", "forgot-password", "reset-password", "logout", "upload", "retrieve", "get-file", "download-file", "update-file", "delete-file", "me", "health"]) {
+  for (const name of ["signup", "confirm", "resend-code", "login", "refresh", "forgot-password", "reset-password", "logout", "upload", "retrieve", "get-file", "download-file", "update-file", "delete-file", "me", "health", "share-file", "list-shares", "revoke-share", "open-share"]) {
     h[name] = ((await import(`../src/api/${name}.ts`)) as { handler: ApiHandler }).handler;
   }
   authorizer = (await import("../src/authorizer")).handler as Handler;
@@ -108,6 +109,32 @@ describe("auth routes", () => {
     expect((await call("login", { method: "POST", path: "/login", body: { email: "dave@example.com", password: "N3w-password!" } })).status).toBe(200);
   });
 
+  it("logs in by username as by email; an unknown username is a wrong password; a taken one is 409", async () => {
+    const email = "olive@example.com";
+    const signup = await call("signup", { method: "POST", path: "/signup", body: { email, password, username: "olive_t" } });
+    expect(signup.status).toBe(201);
+    const code = aws.outbox.messages(email).at(-1)!.code;
+    expect((await call("confirm", { method: "POST", path: "/confirm", body: { email, code } })).status).toBe(200);
+    const login = await call("login", { method: "POST", path: "/login", body: { username: "olive_t", password } });
+    expect(login).toMatchObject({ status: 200, body: { tokenType: "Bearer", refreshToken: expect.any(String) } });
+    const auth = await authorizer(authorizerEvent(`Bearer ${login.body.token}`), context("authorizer"), () => undefined);
+    expect(auth).toEqual({ isAuthorized: true, context: { userId: signup.body.userId } });
+    // An email in the username field signs in too: the identifier decides, not the field name.
+    expect((await call("login", { method: "POST", path: "/login", body: { username: email, password } })).status).toBe(200);
+
+    const wrong = await call("login", { method: "POST", path: "/login", body: { username: "olive_t", password: "Wrong-pass-1" } });
+    const unknown = await call("login", { method: "POST", path: "/login", body: { username: "nobody_by_that_name", password } });
+    const malformed = await call("login", { method: "POST", path: "/login", body: { username: "olive t", password } });
+    expect(wrong).toMatchObject({ status: 401, body: { error: { code: "InvalidCredentials" } } });
+    for (const res of [unknown, malformed]) expect({ status: res.status, body: res.body }).toEqual({ status: wrong.status, body: wrong.body });
+
+    const taken = await call("signup", { method: "POST", path: "/signup", body: { email: "olive2@example.com", password, username: "olive_t" } });
+    expect(taken).toMatchObject({ status: 409, body: { error: { code: "UsernameTaken" } } });
+    expect(aws.outbox.messages("olive2@example.com")).toEqual([]);
+    const badName = await call("signup", { method: "POST", path: "/signup", body: { email: "olive3@example.com", password, username: "olive@home" } });
+    expect(badName).toMatchObject({ status: 400, body: { error: { details: { fields: [{ field: "username" }] } } } });
+  });
+
   it("logout revokes the refresh token", async () => {
     const u = await newUser("erin@example.com");
     const out = await call("logout", { method: "POST", path: "/logout", userId: u.userId, headers: { authorization: `Bearer ${u.token}` }, body: { refreshToken: u.refreshToken } });
@@ -184,7 +211,8 @@ describe("indexer and library", () => {
   it("indexes an upload once, ignores test events and duplicates, and serves the file to its owner only", async () => {
     const owner = await newUser("ivy@example.com");
     const other = await newUser("jack@example.com");
-    const bytes = Buffer.from("RIFF....WAVEfmt fake but sized");
+    // The indexer checks content: a real (tiny) WAV, within this file's 1000-byte limit.
+    const bytes = wavFixture(0.02, 8000);
     const { fileId, key } = await uploadBytes(owner.userId, bytes, "audio/wav", "my song.wav");
     expect(aws.s3Events).toHaveLength(1);
     const [record] = aws.s3Events;
@@ -246,8 +274,8 @@ describe("indexer and library", () => {
 
   it("reports only the failing messages of a batch", async () => {
     const u = await newUser("liam@example.com");
-    const a = await uploadBytes(u.userId, Buffer.from("aaaa"), "audio/mpeg", "a.mp3");
-    const b = await uploadBytes(u.userId, Buffer.from("bbbb"), "audio/mpeg", "b.mp3");
+    const a = await uploadBytes(u.userId, pngFixture(4, 3), "image/png", "a.png");
+    const b = await uploadBytes(u.userId, pngFixture(3, 4), "image/png", "b.png");
     const records = aws.s3Events.splice(0).map((r) => sqsRecord({ Records: [r] }));
     const repo = services().indexing.repo;
     const realGet = repo.get.bind(repo);
@@ -278,6 +306,125 @@ describe("indexer and library", () => {
     expect((await call("retrieve", { method: "GET", path: "/retrieve", query: { type: "video" }, userId: u.userId })).status).toBe(400);
     const q = await call("retrieve", { method: "GET", path: "/retrieve", query: { q: "F3" }, userId: u.userId });
     expect(q.body.files.map((f: { fileName: string }) => f.fileName)).toEqual(["f3.png"]);
+  });
+});
+
+describe("share links", () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const share = (userId: string, fileId: string, body?: unknown, headers?: Record<string, string>) =>
+    call("share-file", { method: "POST", path: `/files/${fileId}/share`, routePath: "/files/{fileId}/share", pathParameters: { fileId }, userId, ...(body === undefined ? {} : { body }), ...(headers ? { headers } : {}) });
+  const shares = (userId: string, fileId: string) =>
+    call("list-shares", { method: "GET", path: `/files/${fileId}/shares`, routePath: "/files/{fileId}/shares", pathParameters: { fileId }, userId });
+  const revoke = (userId: string, fileId: string, shareId: string) =>
+    call("revoke-share", { method: "DELETE", path: `/files/${fileId}/share/${shareId}`, routePath: "/files/{fileId}/share/{shareId}", pathParameters: { fileId, shareId }, userId });
+  // Public: no authorizer context at all.
+  const open = (url: string, query?: Record<string, string>) => {
+    const token = new URL(url).pathname.split("/").at(-1)!;
+    return call("open-share", { method: "GET", path: `/s/${token}`, routePath: "/s/{token}", pathParameters: { token }, ...(query ? { query } : {}) });
+  };
+  async function readyFile(userId: string, fileName: string) {
+    const bytes = pngFixture(3, 2);
+    const { fileId } = await uploadBytes(userId, bytes, "image/png", fileName);
+    expect(await indexPending()).toEqual({ batchItemFailures: [] });
+    return { fileId, bytes };
+  }
+
+  it("makes a link anyone can open: 302 to the bytes, inline or as a download; listed without its URL; revoked for good", async () => {
+    const u = await newUser("pia@example.com");
+    const { fileId, bytes } = await readyFile(u.userId, "beach day.png");
+    const before = Date.now();
+    const made = await share(u.userId, fileId, { expiresInSeconds: 3600 });
+    expect(made).toMatchObject({ status: 201, body: { shareId: expect.stringMatching(/^[0-9A-Z]{26}$/), url: expect.stringMatching(/^https:\/\/api\.example\.com\/s\/[A-Za-z0-9_-]{22}$/) } });
+    const expiresAt = Date.parse(made.body.expiresAt);
+    expect(expiresAt).toBeGreaterThanOrEqual(before + 3600_000);
+    expect(expiresAt).toBeLessThanOrEqual(Date.now() + 3600_000);
+
+    const opened = await open(made.body.url);
+    expect(opened.status).toBe(302);
+    expect(opened.headers).toMatchObject({ "cache-control": "no-store", "referrer-policy": "no-referrer" });
+    const inline = await fetch(opened.headers.location as string);
+    expect(inline.status).toBe(200);
+    expect(inline.headers.get("content-type")).toBe("image/png");
+    expect(inline.headers.get("content-disposition")).toBe(`inline; filename="beach day.png"; filename*=UTF-8''beach%20day.png`);
+    expect(Buffer.from(await inline.arrayBuffer())).toEqual(bytes);
+    const download = await fetch((await open(made.body.url, { download: "1" })).headers.location as string);
+    expect(download.headers.get("content-disposition")).toMatch(/^attachment; filename="beach day.png"/);
+    // The redirect is a short-lived presigned GET, not the link itself.
+    expect(new URL(opened.headers.location as string).searchParams.get("X-Amz-Expires")).toBe("300");
+
+    const second = await share(u.userId, fileId);
+    const listed = await shares(u.userId, fileId);
+    expect(listed).toEqual({
+      status: 200,
+      headers: expect.any(Object),
+      body: { shares: [{ shareId: made.body.shareId, createdAt: expect.any(String), expiresAt: made.body.expiresAt }, { shareId: second.body.shareId, createdAt: expect.any(String), expiresAt: second.body.expiresAt }] },
+    });
+    expect(JSON.stringify(listed.body)).not.toContain(new URL(made.body.url).pathname.slice(3));
+
+    expect((await revoke(u.userId, fileId, made.body.shareId)).status).toBe(204);
+    expect((await revoke(u.userId, fileId, made.body.shareId)).status).toBe(204);
+    expect(await open(made.body.url)).toMatchObject({ status: 404, body: { error: { code: "NotFound" } } });
+    expect((await shares(u.userId, fileId)).body.shares.map((s: { shareId: string }) => s.shareId)).toEqual([second.body.shareId]);
+    expect((await open(second.body.url)).status).toBe(302);
+  });
+
+  it("expires: a one-second link opens, then answers the same 404 as an unknown token", async () => {
+    const u = await newUser("quinn@example.com");
+    const { fileId } = await readyFile(u.userId, "q.png");
+    const made = await share(u.userId, fileId, { expiresInSeconds: 1 });
+    expect((await open(made.body.url)).status).toBe(302);
+    await sleep(1100);
+    const expired = await open(made.body.url);
+    const unknown = await open(`https://api.example.com/s/${"A".repeat(22)}`);
+    const malformed = await open("https://api.example.com/s/not-a-token");
+    expect(expired).toMatchObject({ status: 404, body: { error: { code: "NotFound" } } });
+    for (const res of [unknown, malformed]) expect(res.body).toEqual(expired.body);
+    expect((await shares(u.userId, fileId)).body).toEqual({ shares: [] });
+  });
+
+  it("a deleted file's links stop working, and their items go with it", async () => {
+    const u = await newUser("rosa@example.com");
+    const { fileId } = await readyFile(u.userId, "r.png");
+    const made = await share(u.userId, fileId);
+    expect((await call("delete-file", { method: "DELETE", path: `/files/${fileId}`, pathParameters: { fileId }, userId: u.userId })).status).toBe(204);
+    expect((await open(made.body.url)).status).toBe(404);
+    const { hashShareToken } = await import("@media/core/sharing");
+    expect(await services().sharing.shares.findByTokenHash(hashShareToken(new URL(made.body.url).pathname.split("/").at(-1)!))).toBeUndefined();
+    expect((await shares(u.userId, fileId)).status).toBe(404);
+  });
+
+  it("another user's file is a 404 exactly like a missing one; bad lifetimes are 400; unready files 409; nothing written", async () => {
+    const owner = await newUser("sam@example.com");
+    const other = await newUser("tess@example.com");
+    const { fileId } = await readyFile(owner.userId, "s.png");
+    const made = await share(owner.userId, fileId);
+    const missing = "01JZZZZZZZZZZZZZZZZZZZZZZZ";
+    const notFound = await share(owner.userId, missing);
+    expect(notFound).toMatchObject({ status: 404, body: { error: { code: "NotFound" } } });
+    for (const res of [await share(other.userId, fileId), await shares(other.userId, fileId), await revoke(other.userId, fileId, made.body.shareId)]) {
+      expect(res.body).toEqual(notFound.body);
+    }
+    expect((await open(made.body.url)).status).toBe(302);
+
+    for (const expiresInSeconds of [0, -5, 1.5, 7 * 24 * 3600 + 1, "3600", null]) {
+      const res = await share(owner.userId, fileId, { expiresInSeconds });
+      expect(res, String(expiresInSeconds)).toMatchObject({ status: 400, body: { error: { code: "ValidationError", details: { fields: [{ field: "expiresInSeconds" }] } } } });
+    }
+    expect((await share(owner.userId, fileId, undefined, { "content-type": "text/plain" })).status).toBe(201);
+    const longest = await share(owner.userId, fileId, { expiresInSeconds: 7 * 24 * 3600 });
+    expect(longest.status).toBe(201);
+    const pending = await call("upload", { method: "POST", path: "/upload", userId: owner.userId, body: { fileName: "p.png", contentType: "image/png", size: 10 } });
+    expect(await share(owner.userId, pending.body.fileId)).toMatchObject({ status: 409, body: { error: { code: "FileNotReady" } } });
+    expect((await shares(owner.userId, fileId)).body.shares).toHaveLength(3);
+  });
+
+  it("builds the link from the API's domain and the forwarded scheme (plain HTTP locally)", async () => {
+    const u = await newUser("uma@example.com");
+    const { fileId } = await readyFile(u.userId, "u.png");
+    const made = await share(u.userId, fileId, {}, { "x-forwarded-proto": "http" });
+    expect(made.body.url).toMatch(/^http:\/\/api\.example\.com\/s\//);
+    const defaulted = await share(u.userId, fileId, {});
+    expect(Date.parse(defaulted.body.expiresAt) - Date.now()).toBeGreaterThan(24 * 3600_000 - 60_000);
   });
 });
 

@@ -53,9 +53,10 @@ describe("local runtime, end to end", () => {
   });
 
   it("uploads an image and an audio file straight to storage and indexes them", async () => {
-    for (const [name, bytes, type] of [
-      ["sunset.png", png, "image/png"],
-      ["tone café.wav", wav, "audio/wav"],
+    for (const [name, bytes, type, metadata] of [
+      // Described by the indexer from the content: the PNG's size, the WAV's stream (0.2 s, 8 kHz mono).
+      ["sunset.png", png, "image/png", { format: "png", width: 6, height: 4 }],
+      ["tone café.wav", wav, "audio/wav", { format: "wav", durationSeconds: 0.2, sampleRate: 8000, channels: 1, codec: "PCM" }],
     ] as const) {
       const presign = await api.call("POST", "/upload", { token: aliceToken, json: { fileName: name, contentType: type, size: bytes.length } });
       expect(presign.status).toBe(201);
@@ -63,7 +64,16 @@ describe("local runtime, end to end", () => {
       const up = await api.uploadTo(presign.body.upload, bytes, type, name);
       expect(up.status, up.text).toBeLessThan(300);
       const file = await api.waitForStatus(aliceToken, presign.body.fileId);
-      expect(file).toMatchObject({ fileName: name, contentType: type, size: bytes.length, status: "ready" });
+      expect(file).toMatchObject({ fileName: name, contentType: type, size: bytes.length, status: "ready", metadata });
+      // The image gets a WebP thumbnail, served through a presigned GET; a WAV has no picture.
+      if (type === "image/png") {
+        const thumb = await fetch(file.thumbnailUrl);
+        expect(thumb.status).toBe(200);
+        expect(thumb.headers.get("content-type")).toBe("image/webp");
+        expect(Buffer.from(await thumb.arrayBuffer()).subarray(8, 12).toString("ascii")).toBe("WEBP");
+      } else {
+        expect(file.thumbnailUrl).toBeUndefined();
+      }
       uploaded[name] = { fileId: presign.body.fileId, bytes };
     }
   });
@@ -137,6 +147,23 @@ describe("local runtime, end to end", () => {
     expect(otherKey.status).toBe(403);
     const file = await api.call("GET", `/files/${fileId}`, { token: aliceToken });
     expect(file.body.status).toBe("pending");
+  });
+
+  it("shares a file by a link anyone can open until it is revoked", async () => {
+    const { fileId, bytes } = uploaded["sunset.png"]!;
+    const made = await api.call("POST", `/files/${fileId}/share`, { token: aliceToken, json: { expiresInSeconds: 600 } });
+    expect(made.status).toBe(201);
+    expect(made.body.url.startsWith(`${local.url}/s/`)).toBe(true);
+    const opened = await fetch(made.body.url, { redirect: "manual" });
+    expect(opened.status).toBe(302);
+    const got = await fetch(opened.headers.get("location")!);
+    expect(got.headers.get("content-disposition")).toContain("inline");
+    expect(sha(await got.arrayBuffer())).toBe(sha(bytes));
+    expect((await api.call("POST", `/files/${fileId}/share`, { token: bobToken, json: {} })).status).toBe(404);
+    const listed = await api.call("GET", `/files/${fileId}/shares`, { token: aliceToken });
+    expect(listed.body.shares.map((s: { shareId: string }) => s.shareId)).toEqual([made.body.shareId]);
+    expect((await api.call("DELETE", `/files/${fileId}/share/${made.body.shareId}`, { token: aliceToken })).status).toBe(204);
+    expect((await fetch(made.body.url, { redirect: "manual" })).status).toBe(404);
   });
 
   it("renames and deletes, twice without harm", async () => {

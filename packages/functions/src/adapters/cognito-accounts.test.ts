@@ -1,5 +1,6 @@
 import {
   InternalErrorException,
+  SignUpCommand,
   LimitExceededException,
   TooManyFailedAttemptsException,
   TooManyRequestsException,
@@ -7,9 +8,9 @@ import {
 import type { Accounts } from "@media/core/accounts";
 import { AppError, InternalError, toErrorResponse } from "@media/core/errors";
 // The embedded local pool speaks Cognito's API: the adapter is tested against it, not against a mock.
-import { TEST_CLIENT_ID, sdkClient, startTestPool, type TestPool } from "@media/local/cognito/test-support";
+import { TEST_CLIENT_ID, TEST_POOL_ID, sdkClient, startTestPool, type TestPool } from "@media/local/cognito/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PASSWORD_POLICY_MESSAGE, createCognitoAccounts, toAppError } from "./cognito-accounts";
+import { PASSWORD_POLICY_MESSAGE, createCognitoAccounts, toAppError, usernameFilter } from "./cognito-accounts";
 
 const PASSWORD = "Correct-Horse-9";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -35,8 +36,9 @@ describe("createCognitoAccounts against the local Cognito pool", () => {
   let accounts: Accounts;
 
   beforeAll(async () => {
-    pool = await startTestPool();
-    accounts = createCognitoAccounts({ client: pool.client, clientId: TEST_CLIENT_ID });
+    // As the Auth stack's pool on AWS: the email signs in, preferred_username is no alias.
+    pool = await startTestPool({ preferredUsernameSignIn: false });
+    accounts = createCognitoAccounts({ client: pool.client, clientId: TEST_CLIENT_ID, userPoolId: TEST_POOL_ID });
   });
   afterAll(async () => {
     await pool.stop();
@@ -97,6 +99,18 @@ describe("createCognitoAccounts against the local Cognito pool", () => {
       expect(await failure(accounts.confirm(email, code))).toMatchObject({ name: "TooManyRequestsError", status: 429, code: "TooManyRequests" });
     });
 
+    it("refuses a username another account holds, confirmed or not: 409 UsernameTaken, nothing created", async () => {
+      const username = `taken${Date.now()}`;
+      await accounts.signUp({ email: newEmail(), password: PASSWORD, username });
+      const email = newEmail();
+      const error = await failure(accounts.signUp({ email, password: PASSWORD, username }));
+      expect(error).toMatchObject({ name: "ConflictError", status: 409, code: "UsernameTaken" });
+      expect(toErrorResponse(error).body.error.message).toBe("This username is taken; choose another.");
+      expect(pool.cognito.outbox.messages(email)).toEqual([]);
+      // Usernames compare exactly, as Cognito's ListUsers filter does.
+      await expect(accounts.signUp({ email, password: PASSWORD, username: username.toUpperCase() })).resolves.toMatchObject({ confirmed: false });
+    });
+
     it("resending a code to an unknown email answers as if sent", async () => {
       await expect(accounts.resendCode("nobody@example.com")).resolves.toBeUndefined();
     });
@@ -110,6 +124,40 @@ describe("createCognitoAccounts against the local Cognito pool", () => {
         const tokens = await accounts.login(name, PASSWORD);
         expect(tokens).toEqual({ accessToken: expect.any(String), idToken: expect.any(String), refreshToken: expect.any(String), expiresIn: 3600 });
       }
+    });
+
+    it("a username resolves to its one account: the right password signs in, a wrong one is the usual 401", async () => {
+      const username = `resolve${Date.now()}`;
+      const { email, userId } = await confirmedAccount(username);
+      const byName = await accounts.login(username, PASSWORD);
+      const byEmail = await accounts.login(email, PASSWORD);
+      for (const tokens of [byName, byEmail]) expect(JSON.parse(Buffer.from(tokens.accessToken.split(".")[1]!, "base64url").toString()).sub).toBe(userId);
+      expect(await failure(accounts.login(username, "Wrong-Password-1"))).toMatchObject({ status: 401, code: "InvalidCredentials" });
+    });
+
+    it("an unknown, malformed, differently cased or ambiguous username is the same 401 as a wrong password", async () => {
+      const username = `twice${Date.now()}`;
+      const { email } = await confirmedAccount(username);
+      const wrong = toErrorResponse(await failure(accounts.login(email, "Wrong-Password-1")));
+      // The sign-up race, played directly against Cognito: a second account with the same username.
+      const second = newEmail();
+      await pool.client.send(
+        new SignUpCommand({ ClientId: TEST_CLIENT_ID, Username: second, Password: PASSWORD, UserAttributes: [{ Name: "email", Value: second }, { Name: "preferred_username", Value: username }] }),
+      );
+      await accounts.confirm(second, pool.lastCode(second));
+      for (const name of [username, `nobody${Date.now()}`, "not a name", `quote"${Date.now()}`, username.toUpperCase()]) {
+        expect(toErrorResponse(await failure(accounts.login(name, PASSWORD))), name).toEqual(wrong);
+      }
+      // Both people still sign in with their email.
+      await accounts.login(email, PASSWORD);
+      await accounts.login(second, PASSWORD);
+    });
+
+    it("an unconfirmed account is 403 UserNotConfirmed when named by its username too", async () => {
+      const username = `early${Date.now()}`;
+      const email = newEmail();
+      await accounts.signUp({ email, password: PASSWORD, username });
+      expect(await failure(accounts.login(username, PASSWORD))).toMatchObject({ name: "ForbiddenError", status: 403, code: "UserNotConfirmed" });
     });
 
     it("an unconfirmed account is 403 UserNotConfirmed", async () => {
@@ -213,17 +261,31 @@ describe("createCognitoAccounts against the local Cognito pool", () => {
 
   describe("failures that are not the client's", () => {
     it("an unknown app client is a 500 that keeps Cognito's error as cause and shows nothing of it", async () => {
-      const misconfigured = createCognitoAccounts({ client: pool.client, clientId: "wrongclientid" });
+      const misconfigured = createCognitoAccounts({ client: pool.client, clientId: "wrongclientid", userPoolId: TEST_POOL_ID });
       const error = await failure(misconfigured.login("someone@example.com", PASSWORD));
       expect(error).toBeInstanceOf(InternalError);
       expect(error.cause).toMatchObject({ name: "ResourceNotFoundException" });
       expect(JSON.stringify(toErrorResponse(error))).not.toMatch(/wrongclientid|ResourceNotFound/);
     });
 
+    it("a username lookup Cognito refuses (here: an unknown pool) is a 500, never a 401 or a 409", async () => {
+      const misconfigured = createCognitoAccounts({ client: pool.client, clientId: TEST_CLIENT_ID, userPoolId: "us-east-1_NoSuchPool" });
+      for (const call of [misconfigured.login("someone", PASSWORD), misconfigured.signUp({ email: newEmail(), password: PASSWORD, username: `x${Date.now()}` })]) {
+        const error = await failure(call);
+        expect(error).toBeInstanceOf(InternalError);
+        expect(error.cause).toMatchObject({ name: "ResourceNotFoundException" });
+      }
+    });
+
+    it("quotes the username in the ListUsers filter, escaping what the syntax needs", () => {
+      expect(usernameFilter("bob")).toBe('preferred_username = "bob"');
+      expect(usernameFilter('a"b\\c')).toBe('preferred_username = "a\\"b\\\\c"');
+    });
+
     it("an unreachable endpoint is a 500", async () => {
       const client = sdkClient("http://127.0.0.1:9");
       try {
-        const error = await failure(createCognitoAccounts({ client, clientId: TEST_CLIENT_ID }).login("a@example.com", PASSWORD));
+        const error = await failure(createCognitoAccounts({ client, clientId: TEST_CLIENT_ID, userPoolId: TEST_POOL_ID }).login("a@example.com", PASSWORD));
         expect(toErrorResponse(error)).toEqual({ status: 500, body: { error: { code: "InternalError", message: "Something went wrong on our side." } } });
       } finally {
         client.destroy();

@@ -5,15 +5,17 @@ import {
   GetUserCommand,
   GlobalSignOutCommand,
   InitiateAuthCommand,
+  ListUsersCommand,
   ResendConfirmationCodeCommand,
   RevokeTokenCommand,
   SignUpCommand,
   type AuthenticationResultType,
   type CognitoIdentityProviderClient,
+  type UserType,
 } from "@aws-sdk/client-cognito-identity-provider";
-import type { Accounts, SignUpInput, Tokens } from "@media/core/accounts";
+import { Username, type Accounts, type SignUpInput, type Tokens } from "@media/core/accounts";
 import {
-  type AppError,
+  AppError,
   ConflictError,
   ForbiddenError,
   InternalError,
@@ -27,19 +29,60 @@ import {
  * client. The same adapter talks to AWS and to the local runtime's embedded pool; only the client's
  * endpoint differs. Cognito's exceptions become the catalogue's errors with messages written for
  * clients; an unexpected one becomes an InternalError whose cause is logged and never shown.
+ *
+ * Usernames. The pool's sign-in name is the email (UsernameAttributes: email), which excludes
+ * `preferred_username` as a sign-in alias, and that pool setting cannot be changed after creation. So
+ * the username is kept in `preferred_username` and this adapter does what an alias would: sign-up
+ * refuses a username another account holds, and login resolves a username to its account's email with
+ * ListUsers (an IAM-authorised admin call: `cognito-idp:ListUsers` on this pool only) before the usual
+ * USER_PASSWORD_AUTH. Cognito does not keep a non-alias attribute unique, hence the check at sign-up;
+ * see signUp for the race it leaves and how login copes with it.
  */
-export function createCognitoAccounts({ client, clientId }: { client: CognitoIdentityProviderClient; clientId: string }): Accounts {
+export function createCognitoAccounts({
+  client,
+  clientId,
+  userPoolId,
+}: {
+  client: CognitoIdentityProviderClient;
+  clientId: string;
+  userPoolId: string;
+}): Accounts {
+  /** The accounts whose preferred_username is exactly `username`, at most `limit` of them. */
+  async function holdersOf(username: string, limit: number): Promise<UserType[]> {
+    try {
+      const out = await client.send(new ListUsersCommand({ UserPoolId: userPoolId, Filter: usernameFilter(username), Limit: limit }));
+      return out.Users ?? [];
+    } catch (error) {
+      // Never the client's doing: a missing IAM grant or a wrong pool id must not read as a wrong
+      // password or a bad request. Throttling (ListUsers has a low per-pool quota) stays a 429.
+      const mapped = toAppError(error);
+      throw mapped instanceof TooManyRequestsError ? mapped : new InternalError(undefined, { cause: error });
+    }
+  }
+
   return {
     async signUp(input: SignUpInput) {
       const attributes = [{ Name: "email", Value: input.email }];
       if (input.username) attributes.push({ Name: "preferred_username", Value: input.username });
       try {
+        // Check, then create: two sign-ups with the same username at the same moment can both pass the
+        // check (Cognito has no conditional SignUp and no uniqueness for a non-alias attribute), leaving
+        // two accounts with one username. Login then refuses that username as ambiguous (the same 401 as
+        // a wrong password) and both people can still sign in with their email. Closing the window would
+        // take a claim written atomically elsewhere (a conditional put of the name in the table) before
+        // SignUp; for a display name that doubles as a sign-in shortcut the window is not worth that.
+        // An unconfirmed account holds its name too: otherwise two could hold it once both confirm.
+        if (input.username && (await holdersOf(input.username, 1)).length > 0) {
+          throw new ConflictError("This username is taken; choose another.", { code: "UsernameTaken" });
+        }
         const out = await client.send(
           new SignUpCommand({ ClientId: clientId, Username: input.email, Password: input.password, UserAttributes: attributes }),
         );
         if (!out.UserSub) throw new Error("SignUp answered without a UserSub");
         return { userId: out.UserSub, confirmed: out.UserConfirmed ?? false };
       } catch (error) {
+        // Ours already (a taken username, a failed lookup); anything else is Cognito's to map.
+        if (error instanceof AppError) throw error;
         throw toAppError(error);
       }
     },
@@ -74,13 +117,25 @@ export function createCognitoAccounts({ client, clientId }: { client: CognitoIde
       }
     },
 
-    async login(usernameOrEmail, password) {
+    async login(emailOrUsername, password) {
       try {
+        let signInName = emailOrUsername;
+        if (!emailOrUsername.includes("@")) {
+          // A username: find its one account. An unknown or malformed name, and a name two accounts
+          // hold (the sign-up race), answer exactly as a wrong password does. Whether a username
+          // exists is no secret (sign-up must say it is taken), so only the answer, not its timing, is
+          // kept identical. An account's email is its sign-in name; its Username is a generated id.
+          const name = Username.safeParse(emailOrUsername);
+          const holders = name.success ? await holdersOf(name.data, 2) : [];
+          const email = holders.length === 1 ? holders[0]!.Attributes?.find((a) => a.Name === "email")?.Value : undefined;
+          if (!email) throw new UnauthorizedError(INVALID_CREDENTIALS_MESSAGE, { code: "InvalidCredentials" });
+          signInName = email;
+        }
         const out = await client.send(
           new InitiateAuthCommand({
             ClientId: clientId,
             AuthFlow: "USER_PASSWORD_AUTH",
-            AuthParameters: { USERNAME: usernameOrEmail, PASSWORD: password },
+            AuthParameters: { USERNAME: signInName, PASSWORD: password },
           }),
         );
         if (!out.AuthenticationResult) {
@@ -89,7 +144,7 @@ export function createCognitoAccounts({ client, clientId }: { client: CognitoIde
         }
         return tokensFrom(out.AuthenticationResult, true);
       } catch (error) {
-        if (error instanceof ForbiddenError) throw error;
+        if (error instanceof AppError) throw error;
         throw toAppError(error);
       }
     },
@@ -181,6 +236,14 @@ function tokensFrom(result: AuthenticationResultType, withRefreshToken: boolean)
   // The contract's refresh answer carries no refresh token, even if the pool rotates them.
   if (withRefreshToken && result.RefreshToken) tokens.refreshToken = result.RefreshToken;
   return tokens;
+}
+
+/**
+ * ListUsers' filter for an exact preferred_username. The value is quoted, with `\` and `"` escaped as
+ * the filter syntax asks; usernames cannot hold either (the Username rule), this is for safety only.
+ */
+export function usernameFilter(username: string): string {
+  return `preferred_username = "${username.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
 function alreadyConfirmed(cause: unknown): AppError {

@@ -1,4 +1,5 @@
-import { DeleteObjectsCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException, GetObjectCommand } from "@aws-sdk/client-s3";
+import { Readable } from "node:stream";
+import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException, type GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { ObjectHead, ObjectStorage, PresignedPost } from "@media/core/ports";
@@ -54,6 +55,27 @@ export function createS3ObjectStorage({ client, bucket }: { client: S3Client; bu
       }
     },
 
+    async readRange(key: string, start: number, endInclusive: number): Promise<Buffer | undefined> {
+      if (endInclusive < start) return Buffer.alloc(0);
+      const body = await getBody(client, bucket, key, `bytes=${start}-${endInclusive}`);
+      if (body === "missing") return undefined;
+      if (body === "empty") return Buffer.alloc(0);
+      // S3 cuts a range that runs past the end at the end.
+      return Buffer.from(await body.transformToByteArray());
+    },
+
+    async openRead(key: string, start = 0): Promise<Readable | undefined> {
+      const body = await getBody(client, bucket, key, start > 0 ? `bytes=${start}-` : undefined);
+      if (body === "missing") return undefined;
+      if (body === "empty") return Readable.from([]);
+      // On Node the SDK's body is an http.IncomingMessage: a Readable that streams as it is consumed.
+      return body instanceof Readable ? body : Readable.fromWeb(body.transformToWebStream() as never);
+    },
+
+    async put(key: string, body: Buffer, contentType: string): Promise<void> {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, ContentLength: body.length }));
+    },
+
     async remove(keys: string[]): Promise<void> {
       for (let i = 0; i < keys.length; i += 1000) {
         const batch = keys.slice(i, i + 1000);
@@ -75,6 +97,23 @@ export function createS3ObjectStorage({ client, bucket }: { client: S3Client; bu
       } while (token);
     },
   };
+}
+
+type Body = NonNullable<GetObjectCommandOutput["Body"]>;
+
+/**
+ * GetObject's body; "missing" when the object does not exist, "empty" when the range starts past its end
+ * (S3 answers 416 InvalidRange: the object is shorter than the caller thought, e.g. replaced meanwhile).
+ */
+async function getBody(client: S3Client, bucket: string, key: string, range: string | undefined): Promise<Body | "missing" | "empty"> {
+  try {
+    const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(range ? { Range: range } : {}) }));
+    return out.Body ?? "empty";
+  } catch (error) {
+    if (isNotFound(error)) return "missing";
+    if (error instanceof S3ServiceException && (error.name === "InvalidRange" || error.$metadata?.httpStatusCode === 416)) return "empty";
+    throw error;
+  }
 }
 
 function isNotFound(error: unknown): boolean {

@@ -9,6 +9,7 @@ import {
   GetUserCommand,
   GlobalSignOutCommand,
   InitiateAuthCommand,
+  ListUsersCommand,
   ResendConfirmationCodeCommand,
   RevokeTokenCommand,
   SignUpCommand,
@@ -444,6 +445,99 @@ describe("local Cognito, driven by the real SDK client", () => {
     });
   });
 
+  describe("ListUsers", () => {
+    const list = (input: { Filter?: string; Limit?: number; PaginationToken?: string; AttributesToGet?: string[] }) =>
+      pool.client.send(new ListUsersCommand({ UserPoolId: TEST_POOL_ID, ...input }));
+
+    it("finds users by an exact or a prefix filter, with Cognito's user shape", async () => {
+      const stamp = Date.now();
+      const a = await confirmedUser(`lu${stamp}-alpha`);
+      // Users are listed by creation time (then sub): make the order of these two certain.
+      pool.clock.advance(1);
+      const b = await signUp(newEmail(), PASSWORD, `lu${stamp}-beta`);
+      const exact = await list({ Filter: `preferred_username = "lu${stamp}-alpha"` });
+      expect(exact.Users).toHaveLength(1);
+      expect(exact.PaginationToken).toBeUndefined();
+      const [user] = exact.Users!;
+      expect(user).toMatchObject({ Username: a.sub, UserStatus: "CONFIRMED", Enabled: true });
+      expect(user!.UserCreateDate).toBeInstanceOf(Date);
+      expect(user!.UserLastModifiedDate).toBeInstanceOf(Date);
+      expect(user!.Attributes).toEqual([
+        { Name: "sub", Value: a.sub },
+        { Name: "email_verified", Value: "true" },
+        { Name: "preferred_username", Value: `lu${stamp}-alpha` },
+        { Name: "email", Value: a.email },
+      ]);
+      const prefix = await list({ Filter: `preferred_username ^= "lu${stamp}-"` });
+      expect(prefix.Users!.map((u) => u.Username)).toEqual([a.sub, b.UserSub]);
+      // AWS's own example form: quoted name, no spaces.
+      expect((await list({ Filter: `"email"^="${a.email.slice(0, -4)}"` })).Users!.map((u) => u.Username)).toEqual([a.sub]);
+      expect((await list({ Filter: `email = "${a.email}"` })).Users!.map((u) => u.Username)).toEqual([a.sub]);
+      // Exact means exact: another case, a prefix given as `=`, an attribute nobody has.
+      expect((await list({ Filter: `preferred_username = "LU${stamp}-ALPHA"` })).Users).toEqual([]);
+      expect((await list({ Filter: `preferred_username = "lu${stamp}-"` })).Users).toEqual([]);
+      expect((await list({ Filter: `given_name = "lu${stamp}-alpha"` })).Users).toEqual([]);
+    });
+
+    it("filters on sub, username, status and cognito:user_status (case-insensitive), and returns only the attributes asked for", async () => {
+      const stamp = Date.now();
+      const email = newEmail();
+      const { UserSub } = await signUp(email, PASSWORD, `st${stamp}`);
+      for (const filter of [`sub = "${UserSub}"`, `username = "${UserSub}"`]) {
+        expect((await list({ Filter: filter })).Users!.map((u) => u.Username), filter).toEqual([UserSub]);
+      }
+      const unconfirmed = await list({ Filter: 'cognito:user_status = "unconfirmed"', Limit: 60 });
+      expect(unconfirmed.Users!.every((u) => u.UserStatus === "UNCONFIRMED")).toBe(true);
+      expect(unconfirmed.Users!.some((u) => u.Username === UserSub)).toBe(true);
+      const enabled = await list({ Filter: 'status = "Enabled"', Limit: 1 });
+      expect(enabled.Users).toHaveLength(1);
+      expect((await list({ Filter: 'status = "enabled"' })).Users).toEqual([]);
+      const slim = await list({ Filter: `preferred_username = "st${stamp}"`, AttributesToGet: ["email"] });
+      expect(slim.Users![0]!.Attributes).toEqual([{ Name: "email", Value: email }]);
+      const quoted = await list({ Filter: 'preferred_username = "say \\"hi\\""' });
+      expect(quoted.Users).toEqual([]);
+    });
+
+    it("pages with Limit and PaginationToken: every match once, in a stable order, even when users go meanwhile", async () => {
+      const stamp = Date.now();
+      const subs: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        subs.push((await signUp(newEmail(), PASSWORD, `pg${stamp}-${i}`)).UserSub!);
+        pool.clock.advance(1);
+      }
+      const Filter = `preferred_username ^= "pg${stamp}-"`;
+      const first = await list({ Filter, Limit: 2 });
+      expect(first.Users!.map((u) => u.Username)).toEqual(subs.slice(0, 2));
+      expect(first.PaginationToken).toEqual(expect.any(String));
+      // The user the token points after is deleted: the chain goes on regardless.
+      await pool.client.send(new AdminDeleteUserCommand({ UserPoolId: TEST_POOL_ID, Username: subs[1]! }));
+      const second = await list({ Filter, Limit: 2, PaginationToken: first.PaginationToken! });
+      expect(second.Users!.map((u) => u.Username)).toEqual(subs.slice(2, 4));
+      const third = await list({ Filter, Limit: 2, PaginationToken: second.PaginationToken! });
+      expect(third.Users!.map((u) => u.Username)).toEqual(subs.slice(4));
+      expect(third.PaginationToken).toBeUndefined();
+      // No Limit: a page of up to 60.
+      expect((await list({ Filter })).Users).toHaveLength(4);
+    });
+
+    it("refuses what Cognito refuses: a malformed filter, an unsearchable attribute, a bad Limit or token, another pool", async () => {
+      const refusals: Array<[Parameters<typeof list>[0], string, RegExp]> = [
+        [{ Filter: "preferred_username = bob" }, "InvalidParameterException", /Error while parsing filter/],
+        [{ Filter: 'preferred_username != "bob"' }, "InvalidParameterException", /Error while parsing filter/],
+        [{ Filter: 'email = "a" and sub = "b"' }, "InvalidParameterException", /Error while parsing filter/],
+        [{ Filter: 'custom:team = "x"' }, "InvalidParameterException", /Invalid search attribute: custom:team/],
+        [{ Filter: 'email_verified = "true"' }, "InvalidParameterException", /Invalid search attribute/],
+        [{ Limit: 61 }, "InvalidParameterException", /less than or equal to 60/],
+        [{ PaginationToken: "garbage" }, "InvalidParameterException", /pagination token/],
+        [{ Filter: `email ^= "${"x".repeat(300)}"` }, "InvalidParameterException", /length less than or equal to 256/],
+      ];
+      for (const [input, name, message] of refusals) {
+        await expect(list(input), JSON.stringify(input)).rejects.toMatchObject({ name, message: expect.stringMatching(message) });
+      }
+      await expect(pool.client.send(new ListUsersCommand({ UserPoolId: "us-east-1_Elsewhere" }))).rejects.toMatchObject({ name: "ResourceNotFoundException" });
+    });
+  });
+
   describe("the wire protocol", () => {
     it("answers errors as AWS JSON 1.1 does: 400, __type, message, x-amzn-ErrorType", async () => {
       const post = (target: string | undefined, body: string, extra: Record<string, string> = {}) =>
@@ -466,6 +560,8 @@ describe("local Cognito, driven by the real SDK client", () => {
       // Admin operations are IAM-authorised: an unsigned request is refused.
       const unsigned = await post("AWSCognitoIdentityProviderService.AdminGetUser", JSON.stringify({ UserPoolId: TEST_POOL_ID, Username: "a@example.com" }));
       expect(await unsigned.json()).toMatchObject({ __type: "MissingAuthenticationTokenException" });
+      const unsignedList = await post("AWSCognitoIdentityProviderService.ListUsers", JSON.stringify({ UserPoolId: TEST_POOL_ID }));
+      expect(await unsignedList.json()).toMatchObject({ __type: "MissingAuthenticationTokenException" });
     });
 
     it("serves the JWKS where Cognito does, relative to the pool", async () => {

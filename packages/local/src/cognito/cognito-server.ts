@@ -22,8 +22,9 @@ export interface LocalCognitoOptions {
   port?: number;
   host?: string;
   /**
-   * Whether `preferred_username` also signs in (default true, as the API contract's login by username
-   * needs). AWS cannot do this in a pool whose username is the email: see UserPoolDeps.
+   * Whether `preferred_username` also signs in as an alias (default true). AWS cannot do this in a pool
+   * whose username is the email (see UserPoolDeps), so the runtime and the handler tests turn it off and
+   * the API signs usernames in as it does on AWS: ListUsers finds the account, then its email signs in.
    */
   preferredUsernameSignIn?: boolean;
   /** Called with every confirmation or reset code sent (the runtime prints it). */

@@ -1,5 +1,5 @@
 import { CognitoError, InvalidParameter, constraintViolation } from "./cognito-errors";
-import type { AttributeType, UserPool } from "./user-pool";
+import { MAX_LIST_USERS, type AttributeType, type UserPool } from "./user-pool";
 
 /**
  * The Cognito Identity Provider operations this pool answers, each reading its request the way the API
@@ -26,6 +26,8 @@ const RULES = {
   userPoolId: { min: 1, max: 55, pattern: /^[\w-]+_[0-9a-zA-Z]+$/ },
   attributeName: { min: 1, max: 32, pattern: /^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$/u },
   attributeValue: { max: 2048 },
+  filter: { max: 256 },
+  paginationToken: { min: 1, pattern: /^[\S]+$/ },
 } satisfies Record<string, Rule>;
 
 function text(request: Request, key: string, member: keyof typeof RULES, at = lowerFirst(key)): string {
@@ -44,6 +46,29 @@ function check(value: unknown, rule: Rule, at: string): string {
 
 function lowerFirst(key: string): string {
   return key.slice(0, 1).toLowerCase() + key.slice(1);
+}
+
+/** An optional string member: absent (or null) is undefined, anything present is checked like a required one. */
+function optionalText(request: Request, key: string, member: keyof typeof RULES): string | undefined {
+  const value = request[key];
+  return value === undefined || value === null ? undefined : check(value, RULES[member], lowerFirst(key));
+}
+
+/** ListUsers' Limit: an integer from 0 to 60 (0 or absent: the default page). */
+function listLimit(request: Request): number | undefined {
+  const value = request.Limit;
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "number" || !Number.isInteger(value)) throw new CognitoError("SerializationException", "Expected an integer at 'limit'");
+  if (value < 0) throw constraintViolation("limit", "Member must have value greater than or equal to 0", value);
+  if (value > MAX_LIST_USERS) throw constraintViolation("limit", `Member must have value less than or equal to ${MAX_LIST_USERS}`, value);
+  return value;
+}
+
+function attributeNames(request: Request): string[] | undefined {
+  const list = request.AttributesToGet;
+  if (list === undefined || list === null) return undefined;
+  if (!Array.isArray(list)) throw new CognitoError("SerializationException", "Expected a list at 'attributesToGet'");
+  return list.map((name: unknown, index) => check(name, RULES.attributeName, `attributesToGet.${index + 1}.member`));
 }
 
 function attributes(request: Request): AttributeType[] {
@@ -134,7 +159,20 @@ export const OPERATIONS: Record<string, Operation> = {
   AdminGetUser: (pool, r) => pool.adminGetUser({ userPoolId: text(r, "UserPoolId", "userPoolId"), username: text(r, "Username", "username") }),
 
   AdminDeleteUser: (pool, r) => pool.adminDeleteUser({ userPoolId: text(r, "UserPoolId", "userPoolId"), username: text(r, "Username", "username") }),
+
+  ListUsers: (pool, r) => {
+    const input: Parameters<UserPool["listUsers"]>[0] = { userPoolId: text(r, "UserPoolId", "userPoolId") };
+    const filter = optionalText(r, "Filter", "filter");
+    const limit = listLimit(r);
+    const paginationToken = optionalText(r, "PaginationToken", "paginationToken");
+    const attributesToGet = attributeNames(r);
+    if (filter !== undefined) input.filter = filter;
+    if (limit !== undefined) input.limit = limit;
+    if (paginationToken !== undefined) input.paginationToken = paginationToken;
+    if (attributesToGet !== undefined) input.attributesToGet = attributesToGet;
+    return pool.listUsers(input);
+  },
 };
 
 /** Operations that AWS authorises with IAM (SigV4); the others are public and carry no signature. */
-export const SIGNED_OPERATIONS = new Set(["AdminGetUser", "AdminDeleteUser"]);
+export const SIGNED_OPERATIONS = new Set(["AdminGetUser", "AdminDeleteUser", "ListUsers"]);

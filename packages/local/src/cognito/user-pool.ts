@@ -14,6 +14,7 @@ import {
   UserNotFound,
   UsernameExists,
 } from "./cognito-errors";
+import { comparePosition, decodePaginationToken, encodePaginationToken, matchesFilter, parseUserFilter } from "./list-users";
 import type { LocalOutbox, OutboxMessage } from "./outbox";
 import { burnPasswordCheck, checkPasswordPolicy, hashPassword, verifyPassword } from "./password";
 import { ACCESS_TOKEN_SECONDS, REFRESH_TOKEN_SECONDS, hashRefreshToken, mintTokens, newRefreshToken, verifyAccessToken, type TokenIssuer } from "./tokens";
@@ -30,6 +31,8 @@ export const MAX_CODE_ATTEMPTS = 5;
  */
 export const FREE_SIGN_IN_FAILURES = 5;
 const MAX_LOCKOUT_MS = 15 * 60_000;
+/** ListUsers' page size when no Limit is given, and the largest it accepts. */
+export const MAX_LIST_USERS = 60;
 
 export interface AttributeType {
   Name: string;
@@ -363,6 +366,35 @@ export class UserPool {
         Enabled: true,
         UserStatus: user.status,
       };
+    });
+  }
+
+  /**
+   * ListUsers: the users matching the filter, in a stable order, `limit` (default and most 60) at a time,
+   * each with the attributes asked for (all when none are named).
+   */
+  listUsers(input: { userPoolId: string; filter?: string; limit?: number; paginationToken?: string; attributesToGet?: string[] }) {
+    return this.exclusive(async () => {
+      this.checkPool(input.userPoolId);
+      const filter = parseUserFilter(input.filter);
+      const after = input.paginationToken === undefined ? undefined : decodePaginationToken(input.paginationToken);
+      const limit = input.limit || MAX_LIST_USERS;
+      const matching = this.store.state.users
+        .map((user) => ({ user, position: { createdAt: user.createdAt, sub: user.sub } }))
+        .filter(({ user, position }) => (!after || comparePosition(position, after) > 0) && matchesFilter(user, filter))
+        .sort((a, b) => comparePosition(a.position, b.position));
+      const page = matching.slice(0, limit);
+      const wanted = input.attributesToGet?.length ? new Set(input.attributesToGet) : undefined;
+      const Users = page.map(({ user }) => ({
+        Username: user.sub,
+        Attributes: attributesOf(user).filter((a) => !wanted || wanted.has(a.Name)),
+        UserCreateDate: user.createdAt / 1000,
+        UserLastModifiedDate: user.updatedAt / 1000,
+        Enabled: true,
+        UserStatus: user.status,
+      }));
+      const last = page.at(-1);
+      return matching.length > limit && last ? { Users, PaginationToken: encodePaginationToken(last.position) } : { Users };
     });
   }
 

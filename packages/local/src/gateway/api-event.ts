@@ -40,6 +40,12 @@ export function requestFacts(req: IncomingMessage, url: URL): RequestFacts {
     queryStringParameters[k] = queryStringParameters[k] === undefined ? v : `${queryStringParameters[k]},${v}`;
   }
   const host = headers.host ?? "127.0.0.1";
+  const sourceIp = req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "127.0.0.1";
+  // As API Gateway adds them: the client's address appended to any X-Forwarded-For it sent, and the
+  // scheme and port it reached the gateway on (plain HTTP here), so handlers can build absolute links.
+  headers["x-forwarded-for"] = headers["x-forwarded-for"] ? `${headers["x-forwarded-for"]}, ${sourceIp}` : sourceIp;
+  headers["x-forwarded-proto"] = "http";
+  if (req.socket.localPort !== undefined) headers["x-forwarded-port"] = String(req.socket.localPort);
   return {
     method: req.method ?? "GET",
     rawPath: url.pathname,
@@ -47,7 +53,7 @@ export function requestFacts(req: IncomingMessage, url: URL): RequestFacts {
     headers,
     cookies,
     queryStringParameters,
-    sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "127.0.0.1",
+    sourceIp,
     requestId: `${randomUUID()}`,
     timeEpoch: Date.now(),
     domainName: host,

@@ -1,0 +1,154 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type NativeAttributeValue } from "@aws-sdk/lib-dynamodb";
+import { TooManyRequestsError } from "@media/core/errors";
+import type { ShareRecord, ShareRepository } from "@media/core/ports";
+import { TABLE, keysFor } from "@media/core/table";
+
+/**
+ * The ShareRepository on the one table, with no index and no transactions (dynalite has none). A link
+ * is two items (see TABLE): the owner's, under the user's partition next to the file, for listing and
+ * revoking; and the public lookup, keyed by the token's hash, the only thing `GET /s/{token}` reads.
+ * Both carry the table's TTL attribute (epoch seconds) so DynamoDB clears them after expiry; the exact
+ * expiry (milliseconds) is checked on every read, since TTL deletes up to two days late.
+ *
+ * Without a transaction the two writes are ordered so that a failure half-way errs on the closed side:
+ * create writes the owner's item first (a link that does not open yet, visible and revocable), revoke
+ * deletes the lookup first (a dead link still listed, removed by revoking again).
+ */
+export interface DynamoShareRepositoryOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+}
+
+type Item = Record<string, NativeAttributeValue>;
+
+const A = {
+  shareId: "shareId",
+  userId: "userId",
+  fileId: "fileId",
+  tokenHash: "tokenHash",
+  createdAt: "createdAt",
+  expiresAtMs: "expiresAtMs",
+  ttl: TABLE.timeToLiveAttribute,
+} as const;
+
+export function createDynamoShareRepository({ client, tableName }: DynamoShareRepositoryOptions): ShareRepository {
+  const ownerKey = (userId: string, fileId: string, shareId: string) => ({
+    [TABLE.partitionKey]: keysFor.userPartition(userId),
+    [TABLE.sortKey]: keysFor.share(fileId, shareId),
+  });
+  const lookupKey = (tokenHash: string) => ({
+    [TABLE.partitionKey]: keysFor.shareLookupPartition(tokenHash),
+    [TABLE.sortKey]: keysFor.shareLookup,
+  });
+
+  const put = (item: Item) =>
+    call(
+      client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: item,
+          // A fresh ULID and 128 random bits never collide; the condition makes sure nothing is overwritten if they did.
+          ConditionExpression: "attribute_not_exists(#pk)",
+          ExpressionAttributeNames: { "#pk": TABLE.partitionKey },
+        }),
+      ),
+    );
+  const remove = (key: Item) => call(client.send(new DeleteCommand({ TableName: tableName, Key: key })));
+
+  /** Every owner item of a file, expired ones included, oldest first. */
+  async function ownerItems(userId: string, fileId: string): Promise<ShareRecord[]> {
+    const shares: ShareRecord[] = [];
+    let start: Item | undefined;
+    do {
+      const out = await call(
+        client.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
+            ExpressionAttributeNames: { "#pk": TABLE.partitionKey, "#sk": TABLE.sortKey },
+            ExpressionAttributeValues: { ":pk": keysFor.userPartition(userId), ":prefix": keysFor.fileShares(fileId) },
+            ConsistentRead: true,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
+      );
+      for (const item of out.Items ?? []) shares.push(shareFromItem(item));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return shares;
+  }
+
+  async function revokeOne(share: ShareRecord): Promise<void> {
+    await remove(lookupKey(share.tokenHash));
+    await remove(ownerKey(share.userId, share.fileId, share.shareId));
+  }
+
+  return {
+    async create(share) {
+      const item = toItem(share);
+      await put({ ...item, ...ownerKey(share.userId, share.fileId, share.shareId) });
+      try {
+        await put({ ...item, ...lookupKey(share.tokenHash) });
+      } catch (error) {
+        // Leave nothing behind that looks like a link (if even this fails, TTL removes it).
+        await remove(ownerKey(share.userId, share.fileId, share.shareId)).catch(() => undefined);
+        throw error;
+      }
+    },
+
+    async listForFile(userId, fileId, now) {
+      return (await ownerItems(userId, fileId)).filter((s) => s.expiresAt > now);
+    },
+
+    async findByTokenHash(tokenHash) {
+      // Strongly consistent: a link revoked a moment ago must not open.
+      const { Item } = await call(client.send(new GetCommand({ TableName: tableName, Key: lookupKey(tokenHash), ConsistentRead: true })));
+      return Item ? shareFromItem(Item) : undefined;
+    },
+
+    async revoke(userId, fileId, shareId) {
+      const { Item } = await call(client.send(new GetCommand({ TableName: tableName, Key: ownerKey(userId, fileId, shareId), ConsistentRead: true })));
+      if (Item) await revokeOne(shareFromItem(Item));
+    },
+
+    async revokeAllForFile(userId, fileId) {
+      for (const share of await ownerItems(userId, fileId)) await revokeOne(share);
+    },
+  };
+}
+
+function toItem(share: ShareRecord): Item {
+  return {
+    [A.shareId]: share.shareId,
+    [A.userId]: share.userId,
+    [A.fileId]: share.fileId,
+    [A.tokenHash]: share.tokenHash,
+    [A.createdAt]: share.createdAt,
+    [A.expiresAtMs]: share.expiresAt,
+    // TTL wants epoch seconds; rounded up so an item never disappears before its link expires.
+    [A.ttl]: Math.ceil(share.expiresAt / 1000),
+  };
+}
+
+function shareFromItem(item: Item): ShareRecord {
+  return {
+    shareId: String(item[A.shareId]),
+    userId: String(item[A.userId]),
+    fileId: String(item[A.fileId]),
+    tokenHash: String(item[A.tokenHash]),
+    createdAt: Number(item[A.createdAt]),
+    expiresAt: Number(item[A.expiresAtMs]),
+  };
+}
+
+const THROTTLING = new Set(["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"]);
+
+/** Throttling (after the SDK's own retries) becomes a 429, as in the media repository; anything else propagates. */
+async function call<T>(operation: Promise<T>): Promise<T> {
+  try {
+    return await operation;
+  } catch (error) {
+    if (error instanceof Error && THROTTLING.has(error.name)) throw new TooManyRequestsError("The database is busy; try again shortly.", { cause: error });
+    throw error;
+  }
+}

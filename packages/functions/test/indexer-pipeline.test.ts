@@ -1,0 +1,261 @@
+import { randomUUID } from "node:crypto";
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import type { IndexDeps } from "@media/core/indexing";
+import { thumbnailKey } from "@media/core/keys";
+import type { S3EventRecord } from "@media/local/storage/s3-events";
+import { apiEvent, context, sqsEvent, sqsRecord } from "./helpers/events";
+import { startLocalAws, TEST_ENV, type LocalAws } from "./helpers/local-aws";
+import { animated, avif, cameraJpeg, elfExecutable, fixture, html, png, solid, wav } from "./helpers/media";
+
+/**
+ * The indexer's pipeline against local S3, DynamoDB and SNS, driven as SQS drives it: uploads go through
+ * real presigned POSTs (whose policy binds the declared type but cannot see the content), S3's own event
+ * records reach the real handler, and the outcome is read back through the API handlers.
+ */
+let aws: LocalAws;
+let indexer: typeof import("../src/indexer").handler;
+let deps: IndexDeps;
+type ApiHandler = (e: ReturnType<typeof apiEvent>, c: ReturnType<typeof context>) => Promise<APIGatewayProxyStructuredResultV2>;
+const api: Record<string, ApiHandler> = {};
+
+beforeAll(async () => {
+  aws = await startLocalAws({ maxFileBytes: 5_000_000, quotaBytes: 200_000_000 });
+  for (const name of ["upload", "get-file", "delete-file"]) api[name] = ((await import(`../src/api/${name}.ts`)) as { handler: ApiHandler }).handler;
+  indexer = (await import("../src/indexer")).handler;
+  deps = (await import("../src/indexer-services")).indexerDeps();
+});
+afterAll(async () => {
+  vi.restoreAllMocks();
+  await aws?.stop();
+});
+
+async function call(name: string, options: Parameters<typeof apiEvent>[0]) {
+  const res = await api[name]!(apiEvent(options), context(name));
+  return { status: res.statusCode!, body: res.body ? JSON.parse(res.body) : undefined };
+}
+
+/** Uploads through a presigned POST and returns the S3 event record it produced (not yet delivered). */
+async function upload(userId: string, bytes: Buffer, contentType: string, fileName = "f") {
+  const presign = await call("upload", { method: "POST", path: "/upload", userId, body: { fileName, contentType, size: bytes.length } });
+  expect(presign.status, JSON.stringify(presign.body)).toBe(201);
+  const form = new FormData();
+  for (const [k, v] of Object.entries(presign.body.upload.fields as Record<string, string>)) form.append(k, v);
+  form.append("file", new Blob([new Uint8Array(bytes)], { type: contentType }), fileName);
+  const res = await fetch(presign.body.upload.url, { method: "POST", body: form });
+  expect(res.status).toBeLessThan(300);
+  const event = aws.s3Events.splice(0).find((r) => decodeURIComponent(r.s3.object.key) === presign.body.key);
+  expect(event).toBeDefined();
+  return { fileId: presign.body.fileId as string, key: presign.body.key as string, event: event! };
+}
+
+const deliver = (...records: S3EventRecord[]) => indexer(sqsEvent(records.map((r) => sqsRecord({ Records: [r] }))));
+const file = async (userId: string, fileId: string) => call("get-file", { method: "GET", path: `/files/${fileId}`, pathParameters: { fileId }, userId });
+const eventsFor = (fileId: string) => aws.events.filter((e) => e.fileId === fileId).map((e) => e.type);
+const usage = (userId: string) => deps.repo.usage(userId, Date.now());
+
+async function exists(key: string): Promise<boolean> {
+  try {
+    await aws.s3.send(new HeadObjectCommand({ Bucket: TEST_ENV.bucket, Key: key }));
+    return true;
+  } catch (error) {
+    if ((error as Error).name === "NotFound") return false;
+    throw error;
+  }
+}
+async function derivedKeys(userId: string): Promise<string[]> {
+  const out = await aws.s3.send(new ListObjectsV2Command({ Bucket: TEST_ENV.bucket, Prefix: `derived/${userId}/` }));
+  return (out.Contents ?? []).map((o) => o.Key!);
+}
+
+describe("each allowed type", () => {
+  it("is described from its content, with a thumbnail served through a presigned URL where there is a picture", async () => {
+    const userId = randomUUID();
+    const cases: Array<[string, Buffer, string, Record<string, unknown>, boolean]> = [
+      ["camera.jpg", await cameraJpeg(), "image/jpeg", { format: "jpeg", width: 200, height: 400, orientation: 6, takenAt: "2024-05-17T14:03:09+02:00", cameraMake: "Canon", cameraModel: "Canon EOS 5D Mark IV" }, true],
+      ["still.png", await png(640, 480), "image/png", { format: "png", width: 640, height: 480 }, true],
+      ["anim.gif", await animated("gif"), "image/gif", { format: "gif", width: 60, height: 40 }, true],
+      ["anim.webp", await animated("webp"), "image/webp", { format: "webp", width: 60, height: 40 }, true],
+      ["still.avif", await avif(64, 48), "image/avif", { format: "avif", width: 64, height: 48 }, true],
+      ["still.heic", fixture("still.heic"), "image/heic", { format: "heic", width: 96, height: 64 }, false],
+      ["tone.mp3", fixture("tone.mp3"), "audio/mpeg", { format: "mpeg", sampleRate: 22050, channels: 1, title: "Test Tone", artist: "Fixture Band", album: "Fixtures" }, true],
+      ["tone.m4a", fixture("tone.m4a"), "audio/x-m4a", { format: "mp4", sampleRate: 22050, title: "Test Tone" }, true],
+      ["tone.aac", fixture("tone.aac"), "audio/aac", { format: "aac", sampleRate: 22050, codec: "AAC" }, false],
+      ["tone.flac", fixture("tone.flac"), "audio/flac", { format: "flac", durationSeconds: 1, sampleRate: 22050, codec: "FLAC" }, true],
+      ["tone.ogg", fixture("tone.ogg"), "audio/ogg", { format: "ogg", durationSeconds: 1, codec: "Vorbis I" }, false],
+      ["tone.opus", fixture("tone.opus"), "audio/opus", { format: "opus", durationSeconds: 1, codec: "Opus" }, false],
+      ["tone.webm", fixture("tone.webm"), "audio/webm", { format: "webm", codec: "OPUS" }, false],
+      ["tone.wav", wav(0.5, 16000, 2), "audio/wav", { format: "wav", durationSeconds: 0.5, sampleRate: 16000, channels: 2, codec: "PCM" }, false],
+    ];
+    const uploads = [];
+    for (const [name, bytes, type] of cases) uploads.push(await upload(userId, bytes, type, name));
+    // One batch, as SQS would hand them over.
+    expect(await deliver(...uploads.map((u) => u.event))).toEqual({ batchItemFailures: [] });
+
+    for (const [i, [name, bytes, type, metadata, thumbnail]] of cases.entries()) {
+      const { fileId } = uploads[i]!;
+      const got = await file(userId, fileId);
+      expect(got.body, name).toMatchObject({ status: "ready", contentType: type.replace("audio/x-m4a", "audio/mp4"), size: bytes.length, metadata });
+      expect(eventsFor(fileId), name).toEqual(["media.ready"]);
+      expect(aws.events.find((e) => e.fileId === fileId)!.metadata, name).toEqual(got.body.metadata);
+      if (!thumbnail) {
+        expect(got.body.thumbnailUrl, name).toBeUndefined();
+        continue;
+      }
+      const res = await fetch(got.body.thumbnailUrl);
+      expect(res.status, name).toBe(200);
+      expect(res.headers.get("content-type"), name).toBe("image/webp");
+      const thumb = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
+      expect(thumb.format, name).toBe("webp");
+      expect(Math.max(thumb.width!, thumb.height!), name).toBeLessThanOrEqual(320);
+    }
+    const u = await usage(userId);
+    expect(u).toEqual({ files: cases.length, bytes: cases.reduce((n, c) => n + c[1].length, 0), reservedBytes: 0 });
+    // Thumbnails live under derived/, which does not notify the queue: writing them made no new events.
+    expect(aws.s3Events).toEqual([]);
+    expect((await derivedKeys(userId)).sort()).toEqual(cases.flatMap((c, i) => (c[4] ? [thumbnailKey(userId, uploads[i]!.fileId)] : [])).sort());
+  });
+});
+
+describe("disguises and damage", () => {
+  it("rejects each once: object deleted, reason for the owner, no usage, one media.rejected", async () => {
+    const userId = randomUUID();
+    const jpeg = await solid(400, 300).jpeg().toBuffer();
+    const cases: Array<[string, Buffer, string, string]> = [
+      ["setup.png", elfExecutable(), "image/png", "The file's content is application/x-elf, which is not an accepted image or audio type."],
+      ["page.jpg", html, "image/jpeg", "The file's content is not a recognised image or audio format."],
+      ["really-a-png.jpg", await png(), "image/jpeg", "The file's content is image/png, not the declared image/jpeg."],
+      ["cut.jpg", jpeg.subarray(0, Math.floor(jpeg.length / 2)), "image/jpeg", "The image is damaged or incomplete and could not be read."],
+      ["video.webm", fixture("video.webm"), "audio/webm", "The file holds video, not only audio."],
+    ];
+    const uploads = [];
+    for (const [name, bytes, type] of cases) uploads.push(await upload(userId, bytes, type, name));
+    // Every event twice, the duplicates first: S3 delivers at least once and in no particular order.
+    const events = uploads.map((u) => u.event);
+    expect(await deliver(...[...events].reverse(), ...events)).toEqual({ batchItemFailures: [] });
+    expect(await deliver(...events)).toEqual({ batchItemFailures: [] });
+
+    for (const [i, [name, , , reason]] of cases.entries()) {
+      const { fileId, key } = uploads[i]!;
+      expect((await file(userId, fileId)).body, name).toMatchObject({ status: "rejected", rejectionReason: reason });
+      expect(await exists(key), name).toBe(false);
+      expect(eventsFor(fileId), name).toEqual(["media.rejected"]);
+      expect(aws.events.find((e) => e.fileId === fileId)!.reason, name).toBe(reason);
+    }
+    expect(await usage(userId)).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
+    expect(await derivedKeys(userId)).toEqual([]);
+  });
+});
+
+describe("exactly once", () => {
+  it("counts a file once whatever the deliveries: duplicates in one batch, concurrent batches, redelivery later", async () => {
+    const userId = randomUUID();
+    const a = await upload(userId, await png(300, 200), "image/png", "a.png");
+    const b = await upload(userId, fixture("tone.mp3"), "audio/mpeg", "b.mp3");
+    // Reordered and duplicated within a batch, and the same batch concurrently: the thumbnail is written
+    // more than once (same key, same bytes), the record moves once.
+    const results = await Promise.all([deliver(b.event, a.event, b.event), deliver(a.event, b.event)]);
+    expect(results).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
+    expect(await deliver(a.event, b.event)).toEqual({ batchItemFailures: [] });
+    for (const { fileId } of [a, b]) {
+      expect(eventsFor(fileId)).toEqual(["media.ready"]);
+      expect((await file(userId, fileId)).body.status).toBe("ready");
+    }
+    expect(await usage(userId)).toEqual({ files: 2, bytes: a.event.s3.object.size + b.event.s3.object.size, reservedBytes: 0 });
+    expect((await derivedKeys(userId)).sort()).toEqual([thumbnailKey(userId, a.fileId), thumbnailKey(userId, b.fileId)].sort());
+  });
+
+  it("leaves nothing for an event that arrives after the file was deleted, before or after indexing", async () => {
+    const userId = randomUUID();
+    // Deleted before its event arrived.
+    const early = await upload(userId, await png(), "image/png");
+    expect((await call("delete-file", { method: "DELETE", path: "/files/x", pathParameters: { fileId: early.fileId }, userId })).status).toBe(204);
+    // Indexed, deleted, then the event comes again.
+    const late = await upload(userId, await png(), "image/png");
+    expect(await deliver(late.event)).toEqual({ batchItemFailures: [] });
+    expect(await derivedKeys(userId)).toEqual([thumbnailKey(userId, late.fileId)]);
+    expect((await call("delete-file", { method: "DELETE", path: "/files/x", pathParameters: { fileId: late.fileId }, userId })).status).toBe(204);
+
+    expect(await deliver(early.event, late.event, early.event)).toEqual({ batchItemFailures: [] });
+    for (const { fileId } of [early, late]) expect((await file(userId, fileId)).status).toBe(404);
+    // Deleting a pending upload announces the deletion; it never became ready.
+    expect(eventsFor(early.fileId)).toEqual(["media.deleted"]);
+    expect(eventsFor(late.fileId)).toEqual(["media.ready", "media.deleted"]);
+    expect(await usage(userId)).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
+    expect(await derivedKeys(userId)).toEqual([]);
+  });
+
+  it("leaves no stray thumbnail when the owner deletes the file while it is being indexed", async () => {
+    const userId = randomUUID();
+    const remove = (fileId: string) => call("delete-file", { method: "DELETE", path: "/files/x", pathParameters: { fileId }, userId });
+
+    // Deleted during inspection: the object vanishes under the reader, or the thumbnail is written after the delete.
+    const during = await upload(userId, await png(500, 400), "image/png");
+    const inspect = deps.inspector.inspect.bind(deps.inspector);
+    const spyInspect = vi.spyOn(deps.inspector, "inspect").mockImplementation(async (input) => {
+      const result = await inspect(input);
+      await remove(during.fileId);
+      return result;
+    });
+    expect(await deliver(during.event)).toEqual({ batchItemFailures: [] });
+    spyInspect.mockRestore();
+
+    // Deleted between the thumbnail's write and markReady: the delete's sweep of derived/ ran before it.
+    const between = await upload(userId, await png(500, 400), "image/png");
+    const put = deps.storage.put.bind(deps.storage);
+    const spyPut = vi.spyOn(deps.storage, "put").mockImplementation(async (key, body, type) => {
+      await remove(between.fileId);
+      await put(key, body, type);
+    });
+    expect(await deliver(between.event)).toEqual({ batchItemFailures: [] });
+    spyPut.mockRestore();
+
+    for (const { fileId, key } of [during, between]) {
+      expect((await file(userId, fileId)).status).toBe(404);
+      expect(await exists(key)).toBe(false);
+      expect(eventsFor(fileId)).toEqual(["media.deleted"]);
+    }
+    expect(await derivedKeys(userId)).toEqual([]);
+    expect(await usage(userId)).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
+  });
+});
+
+describe("failures", () => {
+  it("fails only the message whose dependency failed in a batch of ten; a bad file among them is rejected, not retried", async () => {
+    const userId = randomUUID();
+    const uploads = [];
+    for (let i = 0; i < 9; i++) uploads.push(await upload(userId, await solid(80 + i, 60, `#${(i * 17).toString(16).padStart(2, "0")}6699`).png().toBuffer(), "image/png", `p${i}.png`));
+    const bad = await upload(userId, elfExecutable(), "image/png", "bad.png");
+    const records = [...uploads, bad].map((u) => sqsRecord({ Records: [u.event] }));
+    const failing = uploads[4]!;
+    const readRange = deps.storage.readRange.bind(deps.storage);
+    const spy = vi.spyOn(deps.storage, "readRange").mockImplementation(async (key, start, end) => {
+      if (key === failing.key) throw Object.assign(new Error("We encountered an internal error. Please try again."), { name: "InternalError" });
+      return readRange(key, start, end);
+    });
+    const result = await indexer(sqsEvent(records));
+    spy.mockRestore();
+    expect(records).toHaveLength(10);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: records[4]!.messageId }]);
+    for (const [i, u] of uploads.entries()) expect((await file(userId, u.fileId)).body.status, `p${i}`).toBe(i === 4 ? "pending" : "ready");
+    expect((await file(userId, bad.fileId)).body.status).toBe("rejected");
+
+    // SQS redelivers the failed message after its visibility timeout; this time the storage answers.
+    expect(await indexer(sqsEvent([sqsRecord({ Records: [failing.event] }, 2)]))).toEqual({ batchItemFailures: [] });
+    expect((await file(userId, failing.fileId)).body.status).toBe("ready");
+    expect(await usage(userId)).toMatchObject({ files: 9, reservedBytes: 0 });
+  });
+
+  it("serves the stored thumbnail bytes: a WebP of the upright picture", async () => {
+    const userId = randomUUID();
+    const up = await upload(userId, await cameraJpeg(), "image/jpeg", "camera.jpg");
+    await deliver(up.event);
+    const out = await aws.s3.send(new GetObjectCommand({ Bucket: TEST_ENV.bucket, Key: thumbnailKey(userId, up.fileId) }));
+    expect(out.ContentType).toBe("image/webp");
+    const meta = await sharp(Buffer.from(await out.Body!.transformToByteArray())).metadata();
+    expect(meta).toMatchObject({ format: "webp", width: 160, height: 320 });
+    expect(meta.exif).toBeUndefined();
+  });
+});

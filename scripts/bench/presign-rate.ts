@@ -1,0 +1,77 @@
+import { runLoad } from "./http-load";
+import type { BenchResult } from "./report";
+import { startRuntime } from "./runtime-process";
+import { summarize } from "./stats";
+import { makeUsers } from "./users";
+
+/**
+ * Issue 3: presign requests per second through the gateway with authorization on.
+ *
+ * A closed loop of `concurrency` keep-alive connections sends `POST /upload` (a 1 KiB PNG declared) with a
+ * user's bearer token; every request goes through the gateway, the real authorizer (whose answer the
+ * gateway caches per token, as API Gateway does) and the real upload handler, which reserves quota and
+ * writes a pending record in the local DynamoDB.
+ *
+ * Each presign leaves a pending record that counts against the repository's cap of 100 pending uploads
+ * per user for its lifetime (15 min + grace), so one user could make only 100. The load therefore rotates
+ * over a set of users: request i uses user i mod U, with U ≥ concurrency (so one user rarely has two
+ * presigns in flight and the figure is not a measure of one usage item's write contention) and
+ * U × 95 ≥ warm-up + measured requests (so no request meets the cap). QUOTA_BYTES is set high so the quota
+ * never refuses either. A warm-up pass touches every token first, so the measured pass runs with the
+ * authorizer cache warm, as a steady API Gateway stage does.
+ */
+export async function run(options: { count?: number; concurrency?: number; maxSeconds?: number; parentDir?: string } = {}): Promise<BenchResult> {
+  const count = options.count ?? 6_000;
+  const concurrency = options.concurrency ?? 64;
+  const perUser = 95;
+  const warmupPerUser = 2;
+  const sequential = 200;
+  const users = Math.max(concurrency, Math.ceil((count + sequential) / (perUser - warmupPerUser)));
+  const runtime = await startRuntime({ QUOTA_BYTES: String(1024 ** 4), MAX_FILE_BYTES: String(2 * 1024 ** 3) }, { parentDir: options.parentDir });
+  try {
+    const accounts = await makeUsers(runtime.url, users, `presign-${Date.now()}`);
+    const body = (i: number) => JSON.stringify({ fileName: `bench-${i}.png`, contentType: "image/png", size: 1024 });
+    const make = (i: number) => ({
+      method: "POST",
+      path: "/upload",
+      headers: { authorization: `Bearer ${accounts[i % users]!.token}`, "content-type": "application/json" },
+      body: body(i),
+    });
+
+    // Warm-up: every token once or twice (fills the authorizer cache, loads the handlers, warms dynalite).
+    const warm = await runLoad({ baseUrl: runtime.url, concurrency, maxRequests: users * warmupPerUser, maxDurationMs: 60_000, make });
+    const warmFailures = warm.errors + Object.entries(warm.statuses).filter(([s]) => s !== "201").reduce((n, [, c]) => n + c, 0);
+
+    // One request at a time: the service time of a presign, without queueing.
+    let offset = users * warmupPerUser;
+    const alone = await runLoad({ baseUrl: runtime.url, concurrency: 1, maxRequests: sequential, maxDurationMs: 30_000, make: (i) => make(i + offset) });
+    offset += alone.latencies.length + alone.errors;
+    const single = summarize(alone.latencies);
+
+    const load = await runLoad({ baseUrl: runtime.url, concurrency, maxRequests: count, maxDurationMs: (options.maxSeconds ?? 60) * 1000, make: (i) => make(i + offset) });
+    const ok = load.statuses[201] ?? 0;
+    const refused = Object.entries(load.statuses).filter(([s]) => s !== "201");
+    const s = summarize(load.latencies);
+    const rate = ok / (load.elapsedMs / 1000);
+    return {
+      name: "presign",
+      figures: [
+        { label: "presigns/s (201s only)", value: rate, unit: "req/s", target: { op: ">=", value: 1000, text: "≥ 1,000/s" }, digits: 0 },
+        { label: `latency p50 (${concurrency} in flight)`, value: s.p50, unit: "ms" },
+        { label: `latency p99 (${concurrency} in flight)`, value: s.p99, unit: "ms", target: { op: "<", value: 20, text: "< 20 ms" } },
+        { label: "non-201 answers + errors", value: load.latencies.length - ok + load.errors, unit: "", target: { op: "<", value: 1, text: "0" }, digits: 0 },
+        { label: "(one at a time) p50", value: single.p50, unit: "ms" },
+        { label: "(one at a time) p99", value: single.p99, unit: "ms" },
+      ],
+      notes: [
+        `POST /upload ×${load.latencies.length + load.errors} in ${(load.elapsedMs / 1000).toFixed(1)} s, ${concurrency} concurrent keep-alive connections, ${users} users rotated (≤ ${perUser} presigns each, under the 100-pending cap), authorizer cache warm (${warm.latencies.length} warm-up requests${warmFailures ? `, ${warmFailures} failed` : ""}); p90 ${s.p90.toFixed(1)} ms, max ${s.max.toFixed(1)} ms.`,
+        ...(refused.length ? [`non-201 statuses: ${refused.map(([st, c]) => `${st}×${c}`).join(", ")}`] : []),
+        ...(load.firstError ? [`first network error: ${load.firstError}`] : []),
+        `one at a time (${alone.latencies.length} requests, ${alone.statuses[201] ?? 0} answered 201): the service time of one presign without queueing; under load, latency ≈ in-flight / throughput.`,
+        "client and runtime share the machine's 2 cores: the load generator's own CPU counts against the server.",
+      ],
+    };
+  } finally {
+    await runtime.stop();
+  }
+}

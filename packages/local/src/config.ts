@@ -39,7 +39,8 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
   const config: LocalConfig = {
     port: e.PORT,
     host: e.HOST,
-    dataDir: resolve(e.DATA_DIR),
+    // npm runs a workspace's script inside the workspace folder; INIT_CWD is where the user typed `npm start`.
+    dataDir: resolve(env.INIT_CWD ?? process.cwd(), e.DATA_DIR),
     maxFileBytes: e.MAX_FILE_BYTES,
     quotaBytes: e.QUOTA_BYTES,
     authorizerCacheSeconds: e.AUTHORIZER_CACHE_SECONDS,

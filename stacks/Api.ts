@@ -1,7 +1,7 @@
 import { Api as HttpApi, use, type ApiRouteProps, type Function, type StackContext } from "sst/constructs";
 import { ROUTES, routeKey } from "@media/core/routes";
 import { Auth } from "./Auth";
-import { type Access, environmentFor, mediaFunction, statementsFor } from "./lambda";
+import { type Access, configValues, environmentFor, mediaFunction, statementsFor } from "./lambda";
 import { stageSettings } from "./settings";
 import { DERIVED_PREFIX, Storage, UPLOAD_PREFIX } from "./Storage";
 
@@ -81,14 +81,7 @@ export function Api({ stack, app }: StackContext) {
   const auth = use(Auth);
   const storage = use(Storage);
 
-  const values = {
-    tableName: storage.table.tableName,
-    bucketName: storage.bucket.bucketName,
-    topicArn: storage.topic.topicArn,
-    userPoolId: auth.userPoolId,
-    userPoolClientId: auth.userPoolClientId,
-    cursorSecret: storage.cursorSecretReference,
-  };
+  const values = configValues(storage, auth);
   const targets = {
     tableArn: storage.table.tableArn,
     bucketArn: storage.bucket.bucketArn,

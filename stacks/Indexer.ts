@@ -1,7 +1,7 @@
 import { Duration } from "aws-cdk-lib";
 import { use, type StackContext } from "sst/constructs";
 import { Auth } from "./Auth";
-import { type Access, environmentFor, FUNCTION_DEFAULTS, mediaFunction, statementsFor } from "./lambda";
+import { type Access, configValues, environmentFor, FUNCTION_DEFAULTS, mediaFunction, statementsFor } from "./lambda";
 import { NATIVE_MODULES_CONTEXT, type NativeModulesMode, withNativeModules } from "./native-modules";
 import { stageSettings } from "./settings";
 import { DERIVED_PREFIX, INDEXER_BATCH_WINDOW_SECONDS, INDEXER_TIMEOUT_SECONDS, Storage, UPLOAD_PREFIX } from "./Storage";
@@ -37,14 +37,7 @@ export function Indexer({ stack, app }: StackContext) {
     description: "media-storage indexer: S3 ObjectCreated events from SQS",
     environment: environmentFor(
       INDEXER_ACCESS,
-      {
-        tableName: storage.table.tableName,
-        bucketName: storage.bucket.bucketName,
-        topicArn: storage.topic.topicArn,
-        userPoolId: auth.userPoolId,
-        userPoolClientId: auth.userPoolClientId,
-        cursorSecret: storage.cursorSecretReference,
-      },
+      configValues(storage, auth),
       settings.limits,
     ),
     permissions: statementsFor(INDEXER_ACCESS, {

@@ -83,6 +83,21 @@ export interface ConfigValues {
   cursorSecret: string;
 }
 
+/** The configuration values from the Auth and Storage stacks' outputs, the same for every function. */
+export function configValues(
+  storage: { table: { tableName: string }; bucket: { bucketName: string }; topic: { topicArn: string }; cursorSecretReference: string },
+  auth: { userPoolId: string; userPoolClientId: string },
+): ConfigValues {
+  return {
+    tableName: storage.table.tableName,
+    bucketName: storage.bucket.bucketName,
+    topicArn: storage.topic.topicArn,
+    userPoolId: auth.userPoolId,
+    userPoolClientId: auth.userPoolClientId,
+    cursorSecret: storage.cursorSecretReference,
+  };
+}
+
 /**
  * The environment a function gets: nothing for one that reads no config; otherwise every variable that
  * packages/functions/src/config.ts requires (it parses them all at cold start), plus the limits for the

@@ -13,10 +13,12 @@ export function isFileId(value: string): boolean {
   return ULID.test(value);
 }
 
+/** Crockford's base 32, the alphabet of ULIDs. */
+export const ULID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
 /** The upload time encoded in a ULID's first ten characters (48 bits of milliseconds). */
 export function fileIdTime(fileId: string): number {
-  const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
   let ms = 0;
-  for (const ch of fileId.slice(0, 10)) ms = ms * 32 + alphabet.indexOf(ch);
+  for (const ch of fileId.slice(0, 10)) ms = ms * 32 + ULID_ALPHABET.indexOf(ch);
   return ms;
 }

@@ -22,6 +22,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { wavHeader } from "../../packages/local/test/helpers/media-fixtures";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE ??= "1";
@@ -147,19 +148,7 @@ export async function run(options: { files?: number; wavMiB?: number; parentDir?
 /** A 16-bit stereo 48 kHz WAV of `bytes` bytes: a short tone repeated, written in 8 MiB chunks. */
 async function writeWav(path: string, bytes: number): Promise<void> {
   const dataBytes = bytes - 44;
-  const header = Buffer.alloc(44);
-  header.write("RIFF", 0, "ascii");
-  header.writeUInt32LE(36 + dataBytes, 4);
-  header.write("WAVEfmt ", 8, "ascii");
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(2, 22);
-  header.writeUInt32LE(48000, 24);
-  header.writeUInt32LE(48000 * 4, 28);
-  header.writeUInt16LE(4, 32);
-  header.writeUInt16LE(16, 34);
-  header.write("data", 36, "ascii");
-  header.writeUInt32LE(dataBytes, 40);
+  const header = wavHeader(dataBytes, 48000, 2);
   const chunk = Buffer.alloc(8 * MiB);
   for (let i = 0; i < chunk.length / 4; i++) {
     const v = Math.round(Math.sin((2 * Math.PI * 440 * i) / 48000) * 8000);

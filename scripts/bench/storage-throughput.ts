@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { apiClient } from "../../packages/local/test/helpers/api-client";
+import { wavHeader } from "../../packages/local/test/helpers/media-fixtures";
 import { track } from "./cleanup";
 import type { BenchResult } from "./report";
 import { startRuntime } from "./runtime-process";
@@ -187,19 +188,7 @@ async function rawNodeHttp(src: string, dst: string, size: number): Promise<{ up
 async function writeWavFile(path: string, size: number): Promise<void> {
   const handle = await open(path, "w");
   try {
-    const header = Buffer.alloc(44);
-    header.write("RIFF", 0, "ascii");
-    header.writeUInt32LE(size - 8, 4);
-    header.write("WAVEfmt ", 8, "ascii");
-    header.writeUInt32LE(16, 16); // fmt chunk size
-    header.writeUInt16LE(1, 20); // PCM
-    header.writeUInt16LE(2, 22); // channels
-    header.writeUInt32LE(44_100, 24); // sample rate
-    header.writeUInt32LE(44_100 * 4, 28); // byte rate
-    header.writeUInt16LE(4, 32); // block align
-    header.writeUInt16LE(16, 34); // bits per sample
-    header.write("data", 36, "ascii");
-    header.writeUInt32LE(size - 44, 40);
+    const header = wavHeader(size - 44, 44_100, 2);
     await handle.write(header);
     const chunk = Buffer.alloc(4 * MiB);
     for (let written = 44; written < size; written += chunk.length) {

@@ -3,6 +3,7 @@ import { Readable } from "node:stream";
 import { deflateSync } from "node:zlib";
 import sharp, { type Sharp } from "sharp";
 import type { InspectInput } from "@media/core/ports";
+import { wavHeader } from "../../../local/test/helpers/media-fixtures";
 
 /**
  * Media fixtures: images made here with sharp itself, audio from small files made with real encoders
@@ -57,22 +58,7 @@ export function wav(seconds = 1, sampleRate = 22050, channels = 1): Buffer {
   return Buffer.concat([wavHeader(data.length, sampleRate, channels), data]);
 }
 
-export function wavHeader(dataBytes: number, sampleRate: number, channels: number): Buffer {
-  const h = Buffer.alloc(44);
-  h.write("RIFF", 0, "ascii");
-  h.writeUInt32LE(36 + dataBytes, 4);
-  h.write("WAVEfmt ", 8, "ascii");
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(channels, 22);
-  h.writeUInt32LE(sampleRate, 24);
-  h.writeUInt32LE(sampleRate * channels * 2, 28);
-  h.writeUInt16LE(channels * 2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write("data", 36, "ascii");
-  h.writeUInt32LE(dataBytes, 40);
-  return h;
-}
+export { wavHeader };
 
 /** A PNG whose header announces `width`×`height` pixels but whose body is a few bytes: a decompression bomb's shape. */
 export function hugePngHeader(width: number, height: number): Buffer {

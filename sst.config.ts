@@ -3,8 +3,10 @@ import { Api } from "./stacks/Api";
 import { Auth } from "./stacks/Auth";
 import { Indexer } from "./stacks/Indexer";
 import { FUNCTION_DEFAULTS } from "./stacks/lambda";
+import { Monitoring } from "./stacks/Monitoring";
 import { PROD_STAGE } from "./stacks/settings";
 import { Storage } from "./stacks/Storage";
+import { Web, WebHosting } from "./stacks/Web";
 
 export default {
   config(input) {
@@ -18,6 +20,8 @@ export default {
     // first). Prod keeps its table, bucket and user pool (see stacks/settings.ts).
     if (app.stage !== PROD_STAGE) app.setDefaultRemovalPolicy("destroy");
     app.setDefaultFunctionProps(FUNCTION_DEFAULTS);
-    app.stack(Auth).stack(Storage).stack(Api).stack(Indexer);
+    // WebHosting comes first: the bucket's and the API's CORS rules name its origin, and the site itself
+    // (Web) is built last, against the API's URL (see stacks/Web.ts).
+    app.stack(WebHosting).stack(Auth).stack(Storage).stack(Api).stack(Indexer).stack(Web).stack(Monitoring);
   },
 } satisfies SSTConfig;

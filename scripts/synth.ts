@@ -3,7 +3,10 @@
  * dist/cloudformation/<Stack>.json, with no AWS credentials and no network (see stacks/synth.ts).
  *
  * The stage defaults to $SST_STAGE, else "dev". Stage settings come from the environment as for a deploy:
- * WEB_ORIGIN (required for prod), MAX_FILE_BYTES, QUOTA_BYTES, UPLOAD_EXPIRES_SECONDS.
+ * WEB_ORIGIN (required for prod), WEB_CERTIFICATE_ARN, MAX_FILE_BYTES, QUOTA_BYTES, UPLOAD_EXPIRES_SECONDS,
+ * ALERTS_EMAIL. Every stack of sst.config.ts is written (WebHosting, Auth, Storage, Api, Indexer, Web,
+ * Monitoring); with bundling, the web app is built too (into the synthesis's temporary folder, as the
+ * Web stack's StaticSite does for a deploy), since its upload is part of the Web template.
  */
 import fs from "node:fs/promises";
 import path from "node:path";

@@ -4,6 +4,7 @@ import { Auth } from "./Auth";
 import { type Access, configValues, environmentFor, mediaFunction, statementsFor } from "./lambda";
 import { stageSettings } from "./settings";
 import { DERIVED_PREFIX, Storage, UPLOAD_PREFIX } from "./Storage";
+import { WebHosting } from "./Web";
 
 /** The name of the Lambda authorizer in the Api construct; routes with `auth: true` use it. */
 export const AUTHORIZER = "Bearer";
@@ -132,7 +133,7 @@ export function Api({ stack, app }: StackContext) {
       throttle: { ...THROTTLE },
     },
     cors: {
-      allowOrigins: settings.webOrigins,
+      allowOrigins: use(WebHosting).origins,
       allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
       allowHeaders: ["authorization", "content-type"],
       maxAge: "1 day",

@@ -2,9 +2,10 @@ import { Duration } from "aws-cdk-lib";
 import { BlockPublicAccess, BucketEncryption, ObjectOwnership } from "aws-cdk-lib/aws-s3";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Queue as SqsQueue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
-import { Bucket, Queue, Table, Topic, type StackContext } from "sst/constructs";
+import { Bucket, Queue, Table, Topic, use, type StackContext } from "sst/constructs";
 import { TABLE } from "@media/core/table";
 import { stageSettings } from "./settings";
+import { WebHosting } from "./Web";
 
 /** Originals live under this prefix, and only objects created there notify the indexer. */
 export const UPLOAD_PREFIX = "users/";
@@ -25,6 +26,7 @@ export const MAX_RECEIVE_COUNT = 5;
 /** The bucket, its event queue (+ DLQ), the one table, the media-event topic and the cursor-signing key. */
 export function Storage({ stack, app }: StackContext) {
   const settings = stageSettings(app.stage);
+  const web = use(WebHosting);
 
   const deadLetters = new SqsQueue(stack, "IndexerDeadLetters", {
     retentionPeriod: Duration.days(14),
@@ -53,7 +55,7 @@ export function Storage({ stack, app }: StackContext) {
     // URLs (range requests for audio seeking). ETag must be exposed or browser uploaders hang at 100%.
     cors: [
       {
-        allowedOrigins: settings.webOrigins,
+        allowedOrigins: web.origins,
         allowedMethods: ["POST", "GET", "HEAD"],
         allowedHeaders: ["content-type", "content-md5", "content-disposition", "cache-control", "range", "x-requested-with", "x-amz-*"],
         exposedHeaders: ["ETag", "Content-Length", "Content-Range", "Content-Type", "Accept-Ranges", "Location", "x-amz-request-id"],

@@ -1,7 +1,7 @@
 import { RemovalPolicy } from "aws-cdk-lib";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS } from "@media/core/limits";
-import { DEV_WEB_ORIGIN, stageSettings } from "./settings";
+import { DEV_WEB_ORIGIN, stageSettings, webHosts } from "./settings";
 
 describe("stageSettings", () => {
   it("gives dev stages the local web origin, the default limits and disposable data", () => {
@@ -40,5 +40,25 @@ describe("stageSettings", () => {
     expect(() => stageSettings("dev", { QUOTA_BYTES: "5GB" })).toThrow(/QUOTA_BYTES/);
     expect(() => stageSettings("dev", { MAX_FILE_BYTES: "20", QUOTA_BYTES: "10" })).toThrow(/larger than QUOTA_BYTES/);
     expect(() => stageSettings("dev", { UPLOAD_EXPIRES_SECONDS: "901" })).toThrow(/at most 900/);
+  });
+
+  it("takes ALERTS_EMAIL when it looks like an address, and nothing when it is unset", () => {
+    expect(stageSettings("dev", {}).alertsEmail).toBeUndefined();
+    expect(stageSettings("dev", { ALERTS_EMAIL: " " }).alertsEmail).toBeUndefined();
+    expect(stageSettings("dev", { ALERTS_EMAIL: " ops@example.com " }).alertsEmail).toBe("ops@example.com");
+    for (const bad of ["ops", "ops@example", "a@b.c,d@e.f", "ops @example.com"]) {
+      expect(() => stageSettings("dev", { ALERTS_EMAIL: bad }), bad).toThrow(/ALERTS_EMAIL/);
+    }
+  });
+
+  it("takes WEB_CERTIFICATE_ARN only from us-east-1, and only for https WEB_ORIGIN hosts", () => {
+    const arn = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b";
+    const s = stageSettings("prod", { WEB_ORIGIN: "https://media.example.com,https://www.media.example.com", WEB_CERTIFICATE_ARN: arn });
+    expect(s.webCertificateArn).toBe(arn);
+    expect(webHosts(s)).toEqual(["media.example.com", "www.media.example.com"]);
+    expect(() => stageSettings("dev", { WEB_CERTIFICATE_ARN: arn })).toThrow(/needs WEB_ORIGIN/);
+    expect(() => stageSettings("dev", { WEB_ORIGIN: "http://media.example.com", WEB_CERTIFICATE_ARN: arn })).toThrow(/https/);
+    expect(() => stageSettings("prod", { WEB_ORIGIN: "https://media.example.com", WEB_CERTIFICATE_ARN: arn.replace("us-east-1", "eu-west-1") })).toThrow(/us-east-1/);
+    expect(stageSettings("dev", {}).webCertificateArn).toBeUndefined();
   });
 });

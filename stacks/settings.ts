@@ -15,6 +15,14 @@ export interface StageSettings {
   webOrigins: string[];
   /** Passed to the functions that enforce them; absent values fall back to the defaults of `@media/core/limits`. */
   limits: { maxFileBytes: number; quotaBytes: number; uploadExpiresSeconds?: number };
+  /** ALERTS_EMAIL: who the alarms email (a subscription they must confirm); none when unset. */
+  alertsEmail?: string;
+  /**
+   * WEB_CERTIFICATE_ARN: an ACM certificate (in us-east-1, as CloudFront requires) covering the hosts of
+   * WEB_ORIGIN; with it the site's distribution answers on those hosts. Without it the site is served on
+   * its CloudFront domain only.
+   */
+  webCertificateArn?: string;
 }
 
 export const PROD_STAGE = "prod";
@@ -38,12 +46,39 @@ export function stageSettings(stage: string, env: Env = process.env): StageSetti
     if (uploadExpiresSeconds > 15 * 60) throw new Error("UPLOAD_EXPIRES_SECONDS must be at most 900");
     limits.uploadExpiresSeconds = uploadExpiresSeconds;
   }
-  return {
+  const settings: StageSettings = {
     isProd,
     dataRemovalPolicy: isProd ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     webOrigins: webOrigins(env.WEB_ORIGIN, isProd),
     limits,
   };
+  const alertsEmail = optional(env, "ALERTS_EMAIL");
+  if (alertsEmail !== undefined) {
+    // SNS accepts any string and the confirmation mail then goes nowhere: refuse the obvious typos here.
+    if (!/^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/.test(alertsEmail)) throw new Error(`ALERTS_EMAIL: "${alertsEmail}" is not an email address`);
+    settings.alertsEmail = alertsEmail;
+  }
+  const certificateArn = optional(env, "WEB_CERTIFICATE_ARN");
+  if (certificateArn !== undefined) {
+    if (!/^arn:aws[\w-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/.test(certificateArn)) {
+      throw new Error(`WEB_CERTIFICATE_ARN: "${certificateArn}" is not an ACM certificate ARN in us-east-1 (CloudFront only uses certificates from there)`);
+    }
+    // The certificate is for the site's own hosts: without WEB_ORIGIN there is no host to serve it on.
+    if (optional(env, "WEB_ORIGIN") === undefined) throw new Error("WEB_CERTIFICATE_ARN needs WEB_ORIGIN (the https origins it covers)");
+    if (settings.webOrigins.some((o) => !o.startsWith("https://"))) throw new Error("WEB_CERTIFICATE_ARN: every WEB_ORIGIN must then be https");
+    settings.webCertificateArn = certificateArn;
+  }
+  return settings;
+}
+
+/** The hosts of the web origins, which a site distribution with a certificate answers on. */
+export function webHosts(settings: StageSettings): string[] {
+  return settings.webOrigins.map((origin) => new URL(origin).hostname);
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  return raw === undefined || raw === "" ? undefined : raw;
 }
 
 function webOrigins(value: string | undefined, isProd: boolean): string[] {

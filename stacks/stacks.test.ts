@@ -6,6 +6,7 @@ import { ROUTES, routeKey } from "@media/core/routes";
 import { TABLE } from "@media/core/table";
 import { AUTHORIZER_CACHE_SECONDS, THROTTLE } from "./Api";
 import { INDEXER_NATIVE_MODULES } from "./Indexer";
+import { CUSTOM_METRICS, CUSTOM_NAMESPACE, INDEX_LATENCY_METRIC, THRESHOLDS } from "./Monitoring";
 import { MANIFEST, installedVersion, type NativeModulesManifest } from "./native-modules";
 import { DEV_WEB_ORIGIN } from "./settings";
 import { REPO_ROOT, STACKS, synthesize, type StackName, type Synthesized } from "./synth";
@@ -26,6 +27,8 @@ interface Statement {
 }
 
 const FUNCTIONS_SRC = "packages/functions/src/";
+/** A certificate ARN of the shape ACM gives (CloudFront takes them from us-east-1 only); nothing looks it up. */
+const PROD_CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b";
 const CONFIG_VARS = ["TABLE_NAME", "BUCKET_NAME", "TOPIC_ARN", "USER_POOL_ID", "USER_POOL_CLIENT_ID", "CURSOR_SECRET"];
 const LOGS = ["logs:CreateLogStream", "logs:PutLogEvents"];
 const SQS_CONSUME = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ReceiveMessage"];
@@ -59,7 +62,10 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   indexer: ["dynamodb:GetItem", "dynamodb:UpdateItem", "s3:DeleteObject", "s3:GetObject", "s3:PutObject", "sns:Publish", ...SQS_CONSUME],
 };
 
-const SECRET_ENV = ["AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "WEB_ORIGIN", "MAX_FILE_BYTES", "QUOTA_BYTES", "UPLOAD_EXPIRES_SECONDS"];
+const SECRET_ENV = [
+  ...["AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"],
+  ...["WEB_ORIGIN", "WEB_CERTIFICATE_ARN", "MAX_FILE_BYTES", "QUOTA_BYTES", "UPLOAD_EXPIRES_SECONDS", "ALERTS_EMAIL"],
+];
 const savedEnv: Record<string, string | undefined> = {};
 function isolateEnv(overrides: Record<string, string>) {
   for (const key of [...SECRET_ENV, "AWS_ENDPOINT_URL", "AWS_EC2_METADATA_DISABLED", ...Object.keys(overrides)]) {
@@ -80,9 +86,13 @@ function restoreEnv() {
 
 let app: Synthesized;
 const t = {} as Record<StackName, Template>;
+/** When the web app that `npm start` serves was last built, before the synthesis (which must not touch it). */
+let webDistBefore: number | undefined;
 
 beforeAll(async () => {
   isolateEnv({});
+  const dist = path.join(REPO_ROOT, "packages/web/dist/index.html");
+  webDistBefore = fs.existsSync(dist) ? fs.statSync(dist).mtimeMs : undefined;
   const started = Date.now();
   app = await synthesize({ stage: "test" });
   console.log(`synthesized and bundled the test stage in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -107,6 +117,34 @@ function only(template: Template, type: string): [string, Json] {
 }
 function allTemplates(): [StackName, Template][] {
   return (Object.keys(STACKS) as StackName[]).map((name) => [name, t[name]]);
+}
+/** The deployed site's origin as the later stacks see it: https:// and the WebHosting distribution's domain. */
+function siteOrigin(templates: Record<StackName, Template> = t): Json {
+  const [distributionId] = only(templates.WebHosting, "AWS::CloudFront::Distribution");
+  return {
+    "Fn::Join": ["", ["https://", { "Fn::ImportValue": expect.stringMatching(new RegExp(`-WebHosting:ExportsOutputFnGetAtt${distributionId}DomainName\\w+$`)) }]],
+  };
+}
+/**
+ * What a cross-stack reference stands for: `{"Fn::ImportValue": name}` resolved to the Value of the
+ * output exported under that name by whichever stack exports it; anything else is returned as is.
+ */
+function exported(value: unknown): unknown {
+  const name = (value as Json | undefined)?.["Fn::ImportValue"];
+  if (typeof name !== "string") return value;
+  for (const [, template] of allTemplates()) {
+    for (const output of Object.values((template.toJSON().Outputs ?? {}) as Record<string, Json>)) {
+      if (output.Export?.Name === name) return output.Value;
+    }
+  }
+  throw new Error(`no stack exports ${name}`);
+}
+/** The warnings recorded in a stack's synthesized artifact (Annotations.fromStack would synthesize again). */
+function warningsOf(result: Synthesized, name: StackName): string[] {
+  return result.assembly
+    .getStackArtifact(result.stacks[name].artifactId)
+    .messages.filter((m) => m.level === "warning")
+    .map((m) => String(m.entry.data));
 }
 function actionsOf(statement: Statement): string[] {
   return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
@@ -230,7 +268,8 @@ describe("Storage stack", () => {
     const rules = bucket.Properties.CorsConfiguration.CorsRules as Json[];
     expect(rules).toHaveLength(1);
     const rule = rules[0]!;
-    expect(rule.AllowedOrigins).toEqual([DEV_WEB_ORIGIN]);
+    // The local web app's origin (non-prod default) and the deployed site's, imported from WebHosting.
+    expect(rule.AllowedOrigins).toEqual([DEV_WEB_ORIGIN, siteOrigin()]);
     expect([...rule.AllowedMethods].sort()).toEqual(["GET", "HEAD", "POST"]);
     expect(rule.ExposedHeaders).toContain("ETag");
     expect(rule.AllowedHeaders).toEqual(expect.arrayContaining(["content-type", "range"]));
@@ -344,7 +383,7 @@ describe("Api stack", () => {
     const [, api] = only(t.Api, "AWS::ApiGatewayV2::Api");
     expect(api.Properties.ProtocolType).toBe("HTTP");
     expect(api.Properties.CorsConfiguration).toMatchObject({
-      AllowOrigins: [DEV_WEB_ORIGIN],
+      AllowOrigins: [DEV_WEB_ORIGIN, siteOrigin()],
       AllowHeaders: expect.arrayContaining(["authorization", "content-type"]),
       AllowMethods: expect.arrayContaining(["GET", "POST", "PATCH", "DELETE"]),
     });
@@ -571,6 +610,279 @@ describe("functions", () => {
   });
 });
 
+// ---------- WebHosting and Web ----------
+
+describe("WebHosting stack", () => {
+  it("keeps the site bucket private: CloudFront reads it through origin access control, nobody else", () => {
+    const [bucketId, bucket] = only(t.WebHosting, "AWS::S3::Bucket");
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket.Properties.WebsiteConfiguration).toBeUndefined();
+    const [distributionId, distribution] = only(t.WebHosting, "AWS::CloudFront::Distribution");
+    const [oacId] = only(t.WebHosting, "AWS::CloudFront::OriginAccessControl");
+    const origins = distribution.Properties.DistributionConfig.Origins as Json[];
+    expect(origins).toHaveLength(1);
+    expect(origins[0]).toMatchObject({
+      DomainName: { "Fn::GetAtt": [bucketId, "RegionalDomainName"] },
+      OriginAccessControlId: { "Fn::GetAtt": [oacId, "Id"] },
+    });
+    const [, policy] = only(t.WebHosting, "AWS::S3::BucketPolicy");
+    const allows = (policy.Properties.PolicyDocument.Statement as Statement[]).filter((s) => s.Effect === "Allow");
+    const cloudfront = allows.filter((s) => JSON.stringify(s.Principal).includes("cloudfront.amazonaws.com"));
+    expect(cloudfront).toHaveLength(1);
+    expect(actionsOf(cloudfront[0]!)).toEqual(["s3:GetObject"]);
+    // This distribution only, not any CloudFront distribution of any account.
+    expect(JSON.stringify(cloudfront[0]!.Condition)).toContain(`{"Ref":"${distributionId}"}`);
+  });
+
+  it("serves the app over HTTPS only, with security headers, and hands unknown paths to the app's router", () => {
+    const [, distribution] = only(t.WebHosting, "AWS::CloudFront::Distribution");
+    const config = distribution.Properties.DistributionConfig;
+    expect(config.DefaultRootObject).toBe("index.html");
+    expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe("redirect-to-https");
+    // AWS's managed SecurityHeadersPolicy (HSTS, nosniff, frame options, referrer policy).
+    expect(config.DefaultCacheBehavior.ResponseHeadersPolicyId).toBe("67f7725c-6f97-4210-82d7-5512b31e9d03");
+    expect(config.CustomErrorResponses).toEqual(
+      [403, 404].map((ErrorCode) => ({ ErrorCode, ResponseCode: 200, ResponsePagePath: "/index.html", ErrorCachingMinTTL: 0 })),
+    );
+    // No custom domain on a stage without WEB_CERTIFICATE_ARN: the CloudFront domain only.
+    expect(config.Aliases).toBeUndefined();
+  });
+});
+
+describe("Web stack", () => {
+  const builtApp = () => path.join(app.workDir, "web", "test");
+  const builtJs = () => {
+    const assets = path.join(builtApp(), "assets");
+    return fs.readdirSync(assets).filter((f) => f.endsWith(".js")).map((f) => fs.readFileSync(path.join(assets, f), "utf8")).join("\n");
+  };
+
+  it("builds packages/web with its own build command, the API URL left as SST's placeholder, the size limit inlined", () => {
+    expect(fs.existsSync(path.join(builtApp(), "index.html"))).toBe(true);
+    const js = builtJs();
+    // Vite inlines import.meta.env.VITE_API_URL; the placeholder is replaced in the uploaded files.
+    expect(js).toContain("{{ VITE_API_URL }}");
+    expect(js).toContain(String(2 * 1024 ** 3));
+    // A production build (the JSX dev runtime would leave source file names in the bundle).
+    expect(js).not.toContain("lineNumber:");
+  });
+
+  it("leaves the app that `npm start` serves (packages/web/dist) and packages/web/src alone", () => {
+    const dist = path.join(REPO_ROOT, "packages/web/dist/index.html");
+    expect(fs.existsSync(dist) ? fs.statSync(dist).mtimeMs : undefined).toBe(webDistBefore);
+    expect(fs.existsSync(path.join(REPO_ROOT, "packages/web/src/sst-env.d.ts"))).toBe(false);
+  });
+
+  it("uploads the build into the WebHosting bucket, writing in the API's URL, then invalidates the distribution", () => {
+    const [, uploader] = only(t.Web, "Custom::S3Uploader");
+    const p = uploader.Properties;
+    const [bucketId] = only(t.WebHosting, "AWS::S3::Bucket");
+    const [distributionId] = only(t.WebHosting, "AWS::CloudFront::Distribution");
+    const [apiId] = only(t.Api, "AWS::ApiGatewayV2::Api");
+    expect(exported(p.destinationBucketName)).toEqual({ Ref: bucketId });
+    const replaced = p.replaceValues as Json[];
+    expect(replaced.map((r) => r.files).sort()).toEqual(["**/*.html", "**/*.js"]);
+    for (const r of replaced) {
+      expect(r.search).toBe("{{ VITE_API_URL }}");
+      expect(exported(r.replace)).toEqual({ "Fn::GetAtt": [apiId, "ApiEndpoint"] });
+    }
+    const [, invalidator] = only(t.Web, "Custom::CloudFrontInvalidator");
+    expect(exported(invalidator.Properties.distributionId)).toEqual({ Ref: distributionId });
+    expect(invalidator.Properties.paths).toEqual(["/*"]);
+  });
+});
+
+// ---------- Monitoring ----------
+
+interface ExpectedAlarm {
+  name: string;
+  /** For single-metric alarms: namespace, metric, statistic, period, and what the dimension must resolve to. */
+  metric?: { namespace: string; name: string; statistic: string; period: number; dimension: string; target: () => Json };
+  /** For the API rate alarms: the error metric over Count, as a percentage. */
+  rateOf?: "4xx" | "5xx";
+  comparison: string;
+  threshold: number;
+  evaluationPeriods: number;
+}
+
+describe("Monitoring stack", () => {
+  const storageQueue = (prefix: string) => ({ "Fn::GetAtt": [Object.keys(resources(t.Storage, "AWS::SQS::Queue")).find((id) => id.startsWith(prefix))!, "QueueName"] });
+  const functionRef = (module: string) => ({ Ref: fn(module).logicalId });
+  const EXPECTED: ExpectedAlarm[] = [
+    {
+      name: "dlq-not-empty",
+      metric: { namespace: "AWS/SQS", name: "ApproximateNumberOfMessagesVisible", statistic: "Maximum", period: 60, dimension: "QueueName", target: () => storageQueue("IndexerDeadLetters") },
+      comparison: "GreaterThanThreshold",
+      threshold: 0,
+      evaluationPeriods: 1,
+    },
+    {
+      name: "index-queue-stalled",
+      metric: { namespace: "AWS/SQS", name: "ApproximateAgeOfOldestMessage", statistic: "Maximum", period: 60, dimension: "QueueName", target: () => storageQueue("UploadEvents") },
+      comparison: "GreaterThanThreshold",
+      threshold: THRESHOLDS.queueOldestMessageSeconds,
+      evaluationPeriods: 2,
+    },
+    {
+      name: "indexer-errors",
+      metric: { namespace: "AWS/Lambda", name: "Errors", statistic: "Sum", period: 300, dimension: "FunctionName", target: () => functionRef("indexer") },
+      comparison: "GreaterThanOrEqualToThreshold",
+      threshold: 1,
+      evaluationPeriods: 1,
+    },
+    {
+      name: "authorizer-errors",
+      metric: { namespace: "AWS/Lambda", name: "Errors", statistic: "Sum", period: 300, dimension: "FunctionName", target: () => functionRef("authorizer") },
+      comparison: "GreaterThanOrEqualToThreshold",
+      threshold: 1,
+      evaluationPeriods: 1,
+    },
+    { name: "api-5xx-rate", rateOf: "5xx", comparison: "GreaterThanThreshold", threshold: THRESHOLDS.api5xxPercent, evaluationPeriods: 1 },
+    { name: "api-4xx-rate", rateOf: "4xx", comparison: "GreaterThanThreshold", threshold: THRESHOLDS.api4xxPercent, evaluationPeriods: 3 },
+    {
+      name: "indexer-throttled",
+      metric: { namespace: "AWS/Lambda", name: "Throttles", statistic: "Sum", period: 300, dimension: "FunctionName", target: () => functionRef("indexer") },
+      comparison: "GreaterThanOrEqualToThreshold",
+      threshold: 1,
+      evaluationPeriods: 1,
+    },
+    {
+      name: "authorizer-throttled",
+      metric: { namespace: "AWS/Lambda", name: "Throttles", statistic: "Sum", period: 300, dimension: "FunctionName", target: () => functionRef("authorizer") },
+      comparison: "GreaterThanOrEqualToThreshold",
+      threshold: 1,
+      evaluationPeriods: 1,
+    },
+  ];
+  const alarms = () => Object.values(resources(t.Monitoring, "AWS::CloudWatch::Alarm")).map((a) => a.Properties as Json);
+  const alarmNamed = (name: string) => {
+    const found = alarms().filter((a) => a.AlarmName === `test-media-storage-${name}`);
+    expect(found, name).toHaveLength(1);
+    return found[0]!;
+  };
+
+  it("has exactly the alarms of the runbook, each named for what it means and described", () => {
+    expect(alarms().map((a) => a.AlarmName).sort()).toEqual(EXPECTED.map((e) => `test-media-storage-${e.name}`).sort());
+    const runbook = fs.readFileSync(path.join(REPO_ROOT, "docs/operations.md"), "utf8");
+    for (const e of EXPECTED) {
+      const a = alarmNamed(e.name);
+      expect(a.AlarmDescription.length, e.name).toBeGreaterThan(60);
+      expect(a.AlarmDescription, e.name).toContain(`docs/operations.md#${e.name}`);
+      // The anchor the description points at exists.
+      expect(runbook, e.name).toMatch(new RegExp(`^## ${e.name}$`, "m"));
+    }
+  });
+
+  it("sends every alarm, and its all-clear, to the alerts topic", () => {
+    const [topicId] = only(t.Monitoring, "AWS::SNS::Topic");
+    for (const e of EXPECTED) {
+      const a = alarmNamed(e.name);
+      expect(a.AlarmActions, e.name).toEqual([{ Ref: topicId }]);
+      expect(a.OKActions, e.name).toEqual([{ Ref: topicId }]);
+      expect(a.InsufficientDataActions, e.name).toBeUndefined();
+    }
+  });
+
+  it("watches the right metric of the right resource, with its threshold, and treats missing data as not breaching", () => {
+    const [apiId] = only(t.Api, "AWS::ApiGatewayV2::Api");
+    for (const e of EXPECTED) {
+      const a = alarmNamed(e.name);
+      expect(a.ComparisonOperator, e.name).toBe(e.comparison);
+      expect(a.Threshold, e.name).toBe(e.threshold);
+      expect(a.EvaluationPeriods, e.name).toBe(e.evaluationPeriods);
+      expect(a.DatapointsToAlarm, e.name).toBe(e.evaluationPeriods);
+      // No data is no errors, no throttles, an empty or idle queue.
+      expect(a.TreatMissingData, e.name).toBe("notBreaching");
+      if (e.metric) {
+        expect(a, e.name).toMatchObject({ Namespace: e.metric.namespace, MetricName: e.metric.name, Statistic: e.metric.statistic, Period: e.metric.period });
+        expect(a.Dimensions, e.name).toHaveLength(1);
+        expect(a.Dimensions[0].Name, e.name).toBe(e.metric.dimension);
+        expect(exported(a.Dimensions[0].Value), e.name).toEqual(e.metric.target());
+      } else {
+        const metrics = a.Metrics as Json[];
+        const expression = metrics.find((m) => m.Expression);
+        const minRequests = e.rateOf === "5xx" ? THRESHOLDS.api5xxMinRequests : THRESHOLDS.api4xxMinRequests;
+        expect(expression, e.name).toMatchObject({ Expression: `IF(requests >= ${minRequests}, 100 * errors / requests, 0)`, ReturnData: true });
+        const stat = (id: string) => metrics.find((m) => m.Id === id)!.MetricStat;
+        expect(stat("errors").Metric.MetricName, e.name).toBe(e.rateOf);
+        expect(stat("requests").Metric.MetricName, e.name).toBe("Count");
+        for (const id of ["errors", "requests"]) {
+          expect(stat(id), e.name).toMatchObject({ Period: 300, Stat: "Sum", Metric: { Namespace: "AWS/ApiGateway" } });
+          expect(stat(id).Metric.Dimensions, e.name).toHaveLength(1);
+          expect(stat(id).Metric.Dimensions[0].Name).toBe("ApiId");
+          expect(exported(stat(id).Metric.Dimensions[0].Value), e.name).toEqual({ Ref: apiId });
+        }
+      }
+    }
+  });
+
+  it("lets only this account's CloudWatch alarms publish to the TLS-only alerts topic", () => {
+    const [topicId] = only(t.Monitoring, "AWS::SNS::Topic");
+    const [, policy] = only(t.Monitoring, "AWS::SNS::TopicPolicy");
+    const statements = policy.Properties.PolicyDocument.Statement as Statement[];
+    expect(statements.find((s) => s.Effect === "Deny")?.Condition).toEqual({ Bool: { "aws:SecureTransport": "false" } });
+    const allow = statements.filter((s) => s.Effect === "Allow");
+    expect(allow).toHaveLength(1);
+    expect(allow[0]).toMatchObject({ Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: { Ref: topicId } });
+    expect(allow[0]!.Condition?.StringEquals).toEqual({ "aws:SourceAccount": "123456789012" });
+  });
+
+  it("subscribes nobody when ALERTS_EMAIL is unset, and says so", () => {
+    t.Monitoring.resourceCountIs("AWS::SNS::Subscription", 0);
+    expect(warningsOf(app, "Monitoring").filter((w) => w.includes("ALERTS_EMAIL is not set"))).toHaveLength(1);
+    expect(t.Monitoring.findOutputs("AlertsEmail").AlertsEmail?.Value).toMatch(/^none: set ALERTS_EMAIL/);
+  });
+
+  it("has a dashboard with the API, Lambda, queue and custom figures", () => {
+    const [, dashboard] = only(t.Monitoring, "AWS::CloudWatch::Dashboard");
+    expect(dashboard.Properties.DashboardName).toBe("test-media-storage");
+    // The body is a JSON string joined around tokens; each token goes back in as the JSON of itself.
+    const parts = dashboard.Properties.DashboardBody["Fn::Join"][1] as unknown[];
+    const body = JSON.parse(parts.map((p) => (typeof p === "string" ? p : JSON.stringify(JSON.stringify(p)).slice(1, -1))).join("")) as {
+      widgets: { type: string; properties: { title?: string; metrics?: unknown[][]; alarms?: string[] } }[];
+    };
+    const metrics = body.widgets.flatMap((w) => w.properties.metrics ?? []);
+    const plain = metrics.filter((m) => typeof m[0] === "string") as [string, string, ...unknown[]][];
+    const stats = (namespace: string, name: string) =>
+      plain.filter((m) => m[0] === namespace && m[1] === name).map((m) => (m.at(-1) as { stat: string }).stat);
+
+    // The API: requests, 4xx, 5xx, latency p50 and p99.
+    expect(stats("AWS/ApiGateway", "Count")).toEqual(["Sum"]);
+    expect(stats("AWS/ApiGateway", "4xx")).toEqual(["Sum"]);
+    expect(stats("AWS/ApiGateway", "5xx")).toEqual(["Sum"]);
+    expect(stats("AWS/ApiGateway", "Latency").sort()).toEqual(["p50", "p99"]);
+    // Every one of our functions: errors, duration, throttles.
+    const functionNames = (name: string) =>
+      plain.filter((m) => m[0] === "AWS/Lambda" && m[1] === name).map((m) => exported(JSON.parse(m[3] as string) as Json) as Json);
+    const ours = ourFunctions().map((f) => ({ Ref: f.logicalId }));
+    for (const name of ["Errors", "Duration", "Throttles"]) {
+      expect(functionNames(name), name).toHaveLength(ours.length);
+      expect(functionNames(name), name).toEqual(expect.arrayContaining(ours));
+    }
+    // The index queue's depth and age, and the dead-letter queue's depth.
+    const queueOf = (name: string) => plain.filter((m) => m[0] === "AWS/SQS" && m[1] === name).map((m) => exported(JSON.parse(m[3] as string) as Json));
+    const queue = { "Fn::GetAtt": [Object.keys(resources(t.Storage, "AWS::SQS::Queue")).find((id) => id.startsWith("UploadEvents"))!, "QueueName"] };
+    const dlq = { "Fn::GetAtt": [Object.keys(resources(t.Storage, "AWS::SQS::Queue")).find((id) => id.startsWith("IndexerDeadLetters"))!, "QueueName"] };
+    expect(queueOf("ApproximateNumberOfMessagesVisible")).toEqual(expect.arrayContaining([queue, dlq]));
+    expect(queueOf("ApproximateAgeOfOldestMessage")).toEqual([queue]);
+    // The functions' own EMF metrics, found by a search whatever their dimensions.
+    const searches = metrics.flatMap((m) => m.filter((x): x is { expression: string } => typeof x === "object" && x !== null && "expression" in x)).map((x) => x.expression);
+    for (const [name, stat] of Object.entries(CUSTOM_METRICS)) {
+      expect(searches, name).toContain(`SEARCH('Namespace="${CUSTOM_NAMESPACE}" MetricName="${name}"', '${stat}', 300)`);
+    }
+    for (const stat of ["p50", "p99"]) {
+      expect(searches).toContain(`SEARCH('Namespace="${CUSTOM_NAMESPACE}" MetricName="${INDEX_LATENCY_METRIC}"', '${stat}', 300)`);
+    }
+    // And the alarms' states at the top.
+    const alarmWidget = body.widgets.find((w) => w.type === "alarm")!;
+    expect(alarmWidget.properties.alarms).toHaveLength(EXPECTED.length);
+  });
+});
+
 // ---------- what CDK and SST add on their own ----------
 
 describe("helpers added by SST and CDK", () => {
@@ -582,13 +894,15 @@ describe("helpers added by SST and CDK", () => {
         .map(([logicalId, r]) => ({ stack, logicalId, runtime: r.Properties.Runtime as string })),
     );
 
-  it("are SST's per-stack custom-resource handler, CDK's bucket-notifications handler and (non-prod) its auto-delete provider", () => {
+  it("are SST's per-stack custom-resource handler, CDK's bucket-notifications handler and auto-delete providers (media: non-prod; site: always)", () => {
     const kinds = helpers().map((h) => `${h.stack}/${h.logicalId.replace(/[0-9A-F]{8}$/, "")}`);
     expect(kinds.sort()).toEqual(
       [
         ...(Object.keys(STACKS) as StackName[]).map((s) => `${s}/CustomResourceHandler`),
         "Storage/BucketNotificationsHandler050a0587b7544547bf325f094a3db834",
         "Storage/CustomS3AutoDeleteObjectsCustomResourceProviderHandler",
+        // The site bucket holds only the build, which every deploy uploads again.
+        "WebHosting/CustomS3AutoDeleteObjectsCustomResourceProviderHandler",
       ].sort(),
     );
   });
@@ -626,7 +940,13 @@ describe("prod stage (synthesized without bundling)", () => {
   const p = {} as Record<StackName, Template>;
 
   beforeAll(async () => {
-    isolateEnv({ WEB_ORIGIN: "https://media.example.com", MAX_FILE_BYTES: "104857600", QUOTA_BYTES: "1073741824" });
+    isolateEnv({
+      WEB_ORIGIN: "https://media.example.com",
+      WEB_CERTIFICATE_ARN: PROD_CERTIFICATE,
+      MAX_FILE_BYTES: "104857600",
+      QUOTA_BYTES: "1073741824",
+      ALERTS_EMAIL: "ops@example.com",
+    });
     prod = await synthesize({ stage: "prod", bundle: false });
     for (const name of Object.keys(STACKS) as StackName[]) p[name] = Template.fromStack(prod.stacks[name]);
   }, 120_000);
@@ -636,6 +956,8 @@ describe("prod stage (synthesized without bundling)", () => {
     delete process.env.WEB_ORIGIN;
     delete process.env.MAX_FILE_BYTES;
     delete process.env.QUOTA_BYTES;
+    delete process.env.WEB_CERTIFICATE_ARN;
+    delete process.env.ALERTS_EMAIL;
   });
 
   it("retains and protects the table, the bucket and the user pool", () => {
@@ -654,16 +976,33 @@ describe("prod stage (synthesized without bundling)", () => {
   });
 
   it("takes the web origin and the limits from the deploying environment", () => {
-    p.Storage.hasResourceProperties("AWS::S3::Bucket", {
-      CorsConfiguration: { CorsRules: [Match.objectLike({ AllowedOrigins: ["https://media.example.com"] })] },
-    });
-    p.Api.hasResourceProperties("AWS::ApiGatewayV2::Api", {
-      CorsConfiguration: Match.objectLike({ AllowOrigins: ["https://media.example.com"] }),
-    });
+    // The custom domain, and the CloudFront domain the site also answers on.
+    const [, bucket] = only(p.Storage, "AWS::S3::Bucket");
+    expect(bucket.Properties.CorsConfiguration.CorsRules[0].AllowedOrigins).toEqual(["https://media.example.com", siteOrigin(p)]);
+    const [, api] = only(p.Api, "AWS::ApiGatewayV2::Api");
+    expect(api.Properties.CorsConfiguration.AllowOrigins).toEqual(["https://media.example.com", siteOrigin(p)]);
     p.Api.hasResourceProperties("AWS::Lambda::Function", {
       Description: "media-storage api/upload",
       Environment: { Variables: Match.objectLike({ MAX_FILE_BYTES: "104857600", QUOTA_BYTES: "1073741824" }) },
     });
+  });
+
+  it("serves the site on the WEB_ORIGIN host with the given certificate", () => {
+    const [, distribution] = only(p.WebHosting, "AWS::CloudFront::Distribution");
+    expect(distribution.Properties.DistributionConfig.Aliases).toEqual(["media.example.com"]);
+    expect(distribution.Properties.DistributionConfig.ViewerCertificate).toMatchObject({
+      AcmCertificateArn: PROD_CERTIFICATE,
+      SslSupportMethod: "sni-only",
+      MinimumProtocolVersion: expect.stringMatching(/^TLSv1\.2/),
+    });
+  });
+
+  it("emails the alerts to ALERTS_EMAIL, and says nothing is missing", () => {
+    const [topicId] = only(p.Monitoring, "AWS::SNS::Topic");
+    const [, subscription] = only(p.Monitoring, "AWS::SNS::Subscription");
+    expect(subscription.Properties).toEqual({ Protocol: "email", Endpoint: "ops@example.com", TopicArn: { Ref: topicId } });
+    expect(warningsOf(prod, "Monitoring").filter((w) => w.includes("ALERTS_EMAIL"))).toEqual([]);
+    expect(p.Monitoring.findOutputs("AlertsEmail")).toMatchObject({ AlertsEmail: { Value: "ops@example.com" } });
   });
 });
 

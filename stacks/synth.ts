@@ -10,8 +10,10 @@ import sstConfig from "../sst.config";
 import { Api } from "./Api";
 import { Auth } from "./Auth";
 import { Indexer } from "./Indexer";
+import { Monitoring } from "./Monitoring";
 import { NATIVE_MODULES_CONTEXT, type NativeModulesMode } from "./native-modules";
 import { Storage } from "./Storage";
+import { Web, WebHosting } from "./Web";
 
 /**
  * Offline synthesis of the SST app, for the infrastructure tests and `npm run synth`.
@@ -35,7 +37,7 @@ import { Storage } from "./Storage";
  */
 
 /** The stacks, by the names of their functions (and of their files in dist/cloudformation). */
-export const STACKS = { Auth, Storage, Api, Indexer } as const;
+export const STACKS = { WebHosting, Auth, Storage, Api, Indexer, Web, Monitoring } as const;
 export type StackName = keyof typeof STACKS;
 
 /** A syntactically valid account id; nothing is looked up with it. */

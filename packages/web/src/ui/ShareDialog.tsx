@@ -129,7 +129,7 @@ export function ShareDialog({ file, api, onClose, copy = writeClipboard }: { fil
   };
 
   return (
-    <Modal title={`Share ${file.fileName}`} onClose={onClose} describedBy={ids.intro}>
+    <Modal title={`Share ${file.fileName}`} onClose={onClose} describedBy={ids.intro} anchored>
       <p id={ids.intro} class="muted">
         Anyone with a link can view and download this file, without signing in, until the link expires or you revoke it.
       </p>

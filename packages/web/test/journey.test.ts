@@ -87,7 +87,7 @@ async function latestCode(email: string, after = 0): Promise<string> {
 }
 
 describe("web app journey (headless Chromium)", () => {
-  it("signs up, confirms, uploads, plays, searches, renames, downloads, deletes, signs out and resets the password", async () => {
+  it("signs up, confirms, uploads, plays, searches, renames, downloads, shares, deletes, signs out and resets the password", async () => {
     const email = `journey-${Date.now()}@example.com`;
     const password = "Journey-pass-123!";
     const context = await browser!.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true, colorScheme: "light" });
@@ -284,6 +284,12 @@ async function journey(page: Page, email: string, password: string) {
       expect(Buffer.compare(await opened!.body(), pngFixture(96, 64))).toBe(0);
       await shot(visitor, "17-shared-link-opened", false);
 
+      // Escape backs out of the confirmation only; then revoke for real.
+      await share.getByRole("button", { name: /^Revoke the link created/ }).click();
+      await share.getByRole("button", { name: "Keep" }).waitFor();
+      await page.keyboard.press("Escape");
+      await share.getByRole("button", { name: "Keep" }).waitFor({ state: "detached" });
+      expect(await share.isVisible()).toBe(true);
       await share.getByRole("button", { name: /^Revoke the link created/ }).click();
       await share.getByRole("button", { name: "Revoke link" }).click();
       await share.getByText("No active links.").waitFor();

@@ -126,6 +126,14 @@ describe("<ShareDialog>", () => {
     await settle();
     expect(api.revoke).not.toHaveBeenCalled();
     expect(document.activeElement?.textContent?.trim()).toBe("Revoke");
+    // Escape backs out of the confirmation the same way, and leaves the dialog open.
+    fireEvent.click(document.activeElement!);
+    await settle();
+    const escape = fireEvent.keyDown(document.activeElement!, { key: "Escape" });
+    await settle();
+    expect(escape).toBe(false); // handled: the dialog's own Escape (close) does not happen
+    expect(within(region).queryByRole("group")).toBeNull();
+    expect(document.activeElement?.textContent?.trim()).toBe("Revoke");
 
     fireEvent.click(within(region).getAllByRole("button", { name: /^Revoke the link/ })[0]!);
     await settle();

@@ -222,11 +222,24 @@ export function ShareDialog({ file, api, onClose, copy = writeClipboard }: { fil
   );
 }
 
-/** The row's own confirmation: the safe choice has focus, as in the delete dialog. */
+/**
+ * The row's own confirmation: the safe choice has focus, as in the delete dialog, and Escape backs out
+ * of the confirmation only (a handled keydown does not reach the dialog's own close on Escape).
+ */
 function ConfirmRevoke({ busy, onKeep, onRevoke }: { busy: boolean; onKeep: () => void; onRevoke: () => void }) {
   const textId = useId();
   return (
-    <div class="share-confirm" role="group" aria-labelledby={textId}>
+    <div
+      class="share-confirm"
+      role="group"
+      aria-labelledby={textId}
+      onKeyDown={(e) => {
+        if (e.key !== "Escape") return;
+        e.preventDefault();
+        e.stopPropagation();
+        onKeep();
+      }}
+    >
       <p id={textId}>Revoke this link? Whoever has it can no longer open the file.</p>
       <div class="share-confirm-actions">
         <button type="button" class="button small" data-keep onClick={onKeep}>

@@ -121,11 +121,14 @@ export class UploadQueue {
       added.push(job);
     }
     if (added.some((j) => j.awaitingLimits)) {
-      void this.deps.limitsReady!().then(() => {
-        for (const job of this.jobs) if (job.awaitingLimits) this.checkLimits(job, true);
-        this.emit();
-        this.pump();
-      });
+      // A failure to learn them is no reason to hold files for ever: the API enforces the limits too.
+      void this.deps.limitsReady!()
+        .catch(() => undefined)
+        .then(() => {
+          for (const job of this.jobs) if (job.awaitingLimits) this.checkLimits(job, true);
+          this.emit();
+          this.pump();
+        });
     }
     this.emit();
     this.pump();

@@ -202,6 +202,14 @@ describe("upload queue: the limits GET /me states, checked before anything is se
     expect(h.presigns).toHaveLength(1);
   });
 
+  it("does not hold files for ever when the limits can't be learned", async () => {
+    const h = harness({ limitsReady: () => Promise.reject(new Error("offline")) });
+    h.queue.add([png("a.png", 10)]);
+    expect(h.state().kind).toBe("queued");
+    await flush();
+    expect(h.state().kind).toBe("uploading");
+  });
+
   it("prefers the API's stated limit to the build's, and falls back to it for an API that states none", async () => {
     const stated = withUsage(50);
     void stated.usage.refresh();

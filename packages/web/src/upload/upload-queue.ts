@@ -138,8 +138,8 @@ export class UploadQueue {
   /** Refuses a queued file larger than the per-file limit or than what the quota has left after the files before it. */
   private checkLimits(job: Job, final: boolean): void {
     const limits = this.deps.limits();
-    const unknown = limits.maxFileBytes === undefined && limits.remainingBytes === undefined;
-    job.awaitingLimits = unknown && !final && this.deps.limitsReady !== undefined;
+    // The quota is known only from GET /me (a per-file limit may be known earlier, from the build).
+    job.awaitingLimits = limits.remainingBytes === undefined && !final && this.deps.limitsReady !== undefined;
     if (job.awaitingLimits || job.item.state.kind !== "queued") return;
     const size = job.item.size;
     if (limits.maxFileBytes !== undefined && size > limits.maxFileBytes) {

@@ -228,7 +228,8 @@ async function journey(page: Page, email: string, password: string) {
     await shot(page, "07-viewer", false);
     await page.keyboard.press("Escape");
     await viewer.waitFor({ state: "detached" });
-    expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Open cat.png");
+    // Focus comes back to the card (at the latest in the frame after the dialog closes).
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Open cat.png");
 
     // Search by name.
     await page.getByRole("searchbox", { name: "Search by name" }).fill("ton");
@@ -273,6 +274,9 @@ async function journey(page: Page, email: string, password: string) {
     await page.setViewportSize({ width: 390, height: 844 });
     await shot(page, "19-share-phone", false);
     await page.setViewportSize({ width: 1280, height: 860 });
+    await page.emulateMedia({ colorScheme: "dark" });
+    await shot(page, "20-share-dark", false);
+    await page.emulateMedia({ colorScheme: "light" });
 
     const stranger = await browser!.newContext({ viewport: { width: 800, height: 600 } });
     try {
@@ -286,7 +290,8 @@ async function journey(page: Page, email: string, password: string) {
 
       // Escape backs out of the confirmation only; then revoke for real.
       await share.getByRole("button", { name: /^Revoke the link created/ }).click();
-      await share.getByRole("button", { name: "Keep" }).waitFor();
+      const keep = share.getByRole("button", { name: "Keep" });
+      await expect.poll(() => keep.evaluate((el) => el === document.activeElement)).toBe(true);
       await page.keyboard.press("Escape");
       await share.getByRole("button", { name: "Keep" }).waitFor({ state: "detached" });
       expect(await share.isVisible()).toBe(true);

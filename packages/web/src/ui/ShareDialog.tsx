@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState } from "preact/hooks";
+import { useEffect, useId, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { CreatedShare, MediaFile, ShareSummary } from "../api/types";
 import { formatDate } from "../format";
 import { ErrorMessage } from "./ErrorMessage";
@@ -49,7 +49,8 @@ export function ShareDialog({ file, api, onClose, copy = writeClipboard }: { fil
   const focusNext = useRef<(() => void) | undefined>(undefined);
   const ids = { intro: useId(), expiry: useId(), link: useId(), linkNote: useId(), listHeading: useId() };
 
-  useEffect(() => {
+  // A layout effect: focus moves in the same frame as the render, before a key pressed next can land elsewhere.
+  useLayoutEffect(() => {
     const focus = focusNext.current;
     focusNext.current = undefined;
     focus?.();

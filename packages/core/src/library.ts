@@ -128,9 +128,17 @@ export async function deleteFile(deps: LibraryDeps, userId: string, fileId: stri
   await deps.shares?.revokeAllForFile(userId, fileId);
 }
 
-export async function usageOf(deps: Pick<LibraryDeps, "repo" | "clock" | "limits">, userId: string) {
+/** What a user has stored, and the limits an upload must fit (GET /me). */
+export interface UsageAndLimits {
+  usage: { files: number; bytes: number; quotaBytes: number };
+  /** Sent so that clients can refuse a file before asking, instead of learning the limit from a 413. */
+  limits: { maxFileBytes: number; quotaBytes: number };
+}
+
+export async function usageOf(deps: Pick<LibraryDeps, "repo" | "clock" | "limits">, userId: string): Promise<UsageAndLimits> {
   const usage = await deps.repo.usage(userId, deps.clock.now());
-  return { files: usage.files, bytes: usage.bytes, quotaBytes: deps.limits.quotaBytes };
+  const { maxFileBytes, quotaBytes } = deps.limits;
+  return { usage: { files: usage.files, bytes: usage.bytes, quotaBytes }, limits: { maxFileBytes, quotaBytes } };
 }
 
 async function mustFind(deps: LibraryDeps, userId: string, fileId: string): Promise<MediaRecord> {

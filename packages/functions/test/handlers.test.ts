@@ -240,7 +240,8 @@ describe("indexer and library", () => {
     expect((await call("get-file", { method: "GET", path: "/files/x", pathParameters: { fileId: "../../etc" }, userId: owner.userId })).status).toBe(404);
 
     const me = await call("me", { method: "GET", path: "/me", userId: owner.userId, headers: { authorization: `Bearer ${owner.token}` } });
-    expect(me.body).toEqual({ userId: owner.userId, email: "ivy@example.com", usage: { files: 1, bytes: bytes.length, quotaBytes: 2500 } });
+    // The limits come with the usage, so a client can refuse a file before asking for an upload.
+    expect(me.body).toEqual({ userId: owner.userId, email: "ivy@example.com", usage: { files: 1, bytes: bytes.length, quotaBytes: 2500 }, limits: { maxFileBytes: 1000, quotaBytes: 2500 } });
 
     const patched = await call("update-file", { method: "PATCH", path: `/files/${fileId}`, pathParameters: { fileId }, userId: owner.userId, body: { fileName: "renamed.wav", description: "d", tags: ["a", "a", "b"] } });
     expect(patched.body).toMatchObject({ fileName: "renamed.wav", description: "d", tags: ["a", "b"] });
@@ -253,7 +254,7 @@ describe("indexer and library", () => {
     expect(aws.events.filter((e) => e.fileId === fileId).map((e) => e.type)).toEqual(["media.ready", "media.deleted"]);
     expect((await fetch(dl.headers.location as string)).status).toBe(404);
     const after = await call("me", { method: "GET", path: "/me", userId: owner.userId, headers: { authorization: `Bearer ${owner.token}` } });
-    expect(after.body.usage).toEqual({ files: 0, bytes: 0, quotaBytes: 2500 });
+    expect(after.body).toMatchObject({ usage: { files: 0, bytes: 0, quotaBytes: 2500 }, limits: { maxFileBytes: 1000, quotaBytes: 2500 } });
     expect(key).toBe(`users/${owner.userId}/${fileId}`);
   });
 

@@ -32,6 +32,7 @@ export function createServices(baseUrl: string, options: { maxFileBytes?: number
     settle: settler({ getFile: (id, signal) => api.getFile(id, signal), live }),
     discard: (id) => api.deleteFile(id),
     limits: () => usage.limits(),
+    limitsReady: () => usage.ready(),
     onAccepted: (file) => {
       library.upsert(file);
     },

@@ -15,7 +15,8 @@ import { pngFixture, wavFixture } from "../../local/test/helpers/media-fixtures"
  * The whole journey in a real browser (Debian's chromium driven by playwright-core) against the local
  * runtime started as `npm start` starts it: sign up, confirm with the code from the outbox, upload an
  * image and an audio file (and have a text file refused), view, play and seek, search, rename, download,
- * delete, sign out, reset the password and sign in again. A screenshot of each page goes to
+ * share a link (opened by a browser with no session, then revoked), delete, sign out, reset the password
+ * and sign in again. A screenshot of each page goes to
  * test-artifacts/web/.
  */
 const here = dirname(fileURLToPath(import.meta.url));
@@ -86,10 +87,12 @@ async function latestCode(email: string, after = 0): Promise<string> {
 }
 
 describe("web app journey (headless Chromium)", () => {
-  it("signs up, confirms, uploads, plays, searches, renames, downloads, deletes, signs out and resets the password", async () => {
+  it("signs up, confirms, uploads, plays, searches, renames, downloads, shares, deletes, signs out and resets the password", async () => {
     const email = `journey-${Date.now()}@example.com`;
     const password = "Journey-pass-123!";
     const context = await browser!.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true, colorScheme: "light" });
+    // The share dialog's Copy writes the link to the clipboard; reading it back proves it.
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: local!.url });
     const page = await context.newPage();
     page.on("pageerror", (e) => pageErrors.push(e.message));
     page.on("console", (m) => {
@@ -170,6 +173,8 @@ async function journey(page: Page, email: string, password: string) {
     // The local runtime's live stream is connected (a deployed API has none, and the app polls there).
     await expect.poll(() => page.locator(".app").getAttribute("data-live")).toBe("live");
     await expect.poll(() => page.locator(".usage-text").textContent()).toMatch(/^0 B of 5 GB used · 0 files/);
+    // GET /me states the per-file limit, so the app knows it before any upload.
+    await expect.poll(() => page.locator(".dropzone").textContent()).toContain("up to 2 GB each · 5 GB free");
     await shot(page, "04-library-empty");
 
     // Upload an image and an audio file, and a text file that is refused before anything is sent.
@@ -223,7 +228,8 @@ async function journey(page: Page, email: string, password: string) {
     await shot(page, "07-viewer", false);
     await page.keyboard.press("Escape");
     await viewer.waitFor({ state: "detached" });
-    expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Open cat.png");
+    // Focus comes back to the card (at the latest in the frame after the dialog closes).
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Open cat.png");
 
     // Search by name.
     await page.getByRole("searchbox", { name: "Search by name" }).fill("ton");
@@ -247,6 +253,62 @@ async function journey(page: Page, email: string, password: string) {
     // Download: the presigned attachment URL saves under the new name.
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download kitten.png" }).click()]);
     expect(download.suggestedFilename()).toBe("kitten.png");
+
+    // Share: a link with a chosen lifetime, shown once and copied; it opens the file for someone with no
+    // session (a fresh browser context), and answers 404 once revoked.
+    await page.getByRole("button", { name: "Share kitten.png" }).click();
+    const share = page.getByRole("dialog", { name: "Share kitten.png" });
+    await share.getByText("No active links.").waitFor();
+    await share.getByRole("radio", { name: "1 hour" }).check();
+    await share.getByRole("button", { name: "Create link" }).click();
+    const linkBox = share.getByLabel("New link");
+    await linkBox.waitFor();
+    const url = await linkBox.inputValue();
+    expect(url).toMatch(new RegExp(`^${local!.url}/s/[A-Za-z0-9_-]{22}$`));
+    expect(await linkBox.evaluate((el) => el === document.activeElement)).toBe(true);
+    await share.getByRole("button", { name: "Copy" }).click();
+    await expect.poll(() => share.getByRole("status").textContent()).toBe("Link copied to the clipboard.");
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(url);
+    await expect.poll(() => share.locator(".share-list li").count()).toBe(1);
+    await shot(page, "16-share", false);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, "19-share-phone", false);
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await page.emulateMedia({ colorScheme: "dark" });
+    await shot(page, "20-share-dark", false);
+    await page.emulateMedia({ colorScheme: "light" });
+
+    const stranger = await browser!.newContext({ viewport: { width: 800, height: 600 } });
+    try {
+      const visitor = await stranger.newPage();
+      const opened = await visitor.goto(url);
+      expect(opened?.status()).toBe(200);
+      expect(opened?.headers()["content-type"]).toBe("image/png");
+      expect(new URL(visitor.url()).pathname).not.toMatch(/^\/s\//); // redirected to storage
+      expect(Buffer.compare(await opened!.body(), pngFixture(96, 64))).toBe(0);
+      await shot(visitor, "17-shared-link-opened", false);
+
+      // Escape backs out of the confirmation only; then revoke for real.
+      await share.getByRole("button", { name: /^Revoke the link created/ }).click();
+      const keep = share.getByRole("button", { name: "Keep" });
+      await expect.poll(() => keep.evaluate((el) => el === document.activeElement)).toBe(true);
+      await page.keyboard.press("Escape");
+      await share.getByRole("button", { name: "Keep" }).waitFor({ state: "detached" });
+      expect(await share.isVisible()).toBe(true);
+      await share.getByRole("button", { name: /^Revoke the link created/ }).click();
+      await share.getByRole("button", { name: "Revoke link" }).click();
+      await share.getByText("No active links.").waitFor();
+      await expect.poll(() => share.getByRole("status").textContent()).toBe("Link revoked: it no longer opens the file.");
+      await expect.poll(() => share.getByLabel("New link").count()).toBe(0);
+      await shot(page, "18-share-revoked", false);
+
+      const again = await visitor.goto(url);
+      expect(again?.status()).toBe(404);
+    } finally {
+      await stranger.close();
+    }
+    await share.getByRole("button", { name: "Done" }).click();
+    await share.waitFor({ state: "detached" });
 
     // Filter by type.
     await page.getByRole("radio", { name: "Audio" }).check();

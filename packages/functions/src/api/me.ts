@@ -5,6 +5,6 @@ import { services } from "../services";
 export const handler = route(async (event) => {
   const { userId } = caller(event);
   const { accounts, library } = services();
-  const [profile, usage] = await Promise.all([accounts.profile(bearerToken(event)), usageOf(library, userId)]);
-  return { status: 200, body: { userId, email: profile.email, usage } };
+  const [profile, { usage, limits }] = await Promise.all([accounts.profile(bearerToken(event)), usageOf(library, userId)]);
+  return { status: 200, body: { userId, email: profile.email, usage, limits } };
 });

@@ -1,5 +1,5 @@
 import { AppError, errorFromResponse, errorFromThrown } from "./errors";
-import type { FilePage, Me, MediaFile, PresignAnswer, SignUpAnswer, TokenAnswer } from "./types";
+import type { CreatedShare, FilePage, Me, MediaFile, PresignAnswer, ShareSummary, SignUpAnswer, TokenAnswer } from "./types";
 
 /** Where the app finds its access token; the Session implements it. */
 export interface TokenSource {
@@ -118,6 +118,17 @@ export class MediaApi {
   }
   deleteFile(fileId: string) {
     return this.request<void>("DELETE", `/files/${encodeURIComponent(fileId)}`);
+  }
+
+  // Share links (token)
+  shareFile(fileId: string, expiresInSeconds: number) {
+    return this.request<CreatedShare>("POST", `/files/${encodeURIComponent(fileId)}/share`, { json: { expiresInSeconds } });
+  }
+  listShares(fileId: string) {
+    return this.request<{ shares: ShareSummary[] }>("GET", `/files/${encodeURIComponent(fileId)}/shares`);
+  }
+  revokeShare(fileId: string, shareId: string) {
+    return this.request<void>("DELETE", `/files/${encodeURIComponent(fileId)}/share/${encodeURIComponent(shareId)}`);
   }
 }
 

@@ -40,4 +40,20 @@ export interface Me {
   userId: string;
   email: string;
   usage: { files: number; bytes: number; quotaBytes: number };
+  /** Absent from an API older than the app: the per-file limit is then learned from a 413. */
+  limits?: { maxFileBytes: number; quotaBytes: number };
+}
+
+/** POST /files/{fileId}/share: the link is in this answer only (the API keeps a hash of its token). */
+export interface CreatedShare {
+  shareId: string;
+  url: string;
+  expiresAt: string;
+}
+
+/** GET /files/{fileId}/shares lists the links not yet expired, without their URLs. */
+export interface ShareSummary {
+  shareId: string;
+  createdAt: string;
+  expiresAt: string;
 }

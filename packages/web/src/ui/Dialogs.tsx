@@ -49,6 +49,9 @@ export function ImageViewer({ file, actions, onClose }: { file: MediaFile; actio
         <button type="button" class="button" onClick={() => actions.edit(file)}>
           Edit details
         </button>
+        <button type="button" class="button" onClick={() => actions.share(file)}>
+          Share
+        </button>
         <a class="button" href={file.downloadUrl} download={file.fileName} onClick={(e) => actions.download(file, e)}>
           Download
         </a>

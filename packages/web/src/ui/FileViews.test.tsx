@@ -6,16 +6,17 @@ import { AudioRow, ImageCard, type FileActions } from "./FileViews";
 
 afterEach(cleanup);
 
-const actions = (): FileActions => ({ open: vi.fn(), edit: vi.fn(), remove: vi.fn(), download: vi.fn(), stale: vi.fn() });
+const actions = (): FileActions => ({ open: vi.fn(), edit: vi.fn(), share: vi.fn(), remove: vi.fn(), download: vi.fn(), stale: vi.fn() });
 const image = (over: Partial<MediaFile>): MediaFile => ({ fileId: "01", fileName: "cat.png", contentType: "image/png", size: 2048, status: "ready", uploadedAt: "2030-01-01T00:00:00Z", metadata: {}, fileUrl: "http://s/f", downloadUrl: "http://s/d", ...over });
 
 describe("file views", () => {
-  it("shows a ready image's thumbnail in a button that opens it, with edit, download and delete", () => {
+  it("shows a ready image's thumbnail in a button that opens it, with edit, share, download and delete", () => {
     render(<ImageCard file={image({ thumbnailUrl: "http://s/t.webp", metadata: { width: 4, height: 3 } })} actions={actions()} />);
     expect(screen.getByRole("button", { name: "Open cat.png" }).querySelector("img")?.getAttribute("src")).toBe("http://s/t.webp");
     expect(screen.getByText("PNG · 2 KB · 4×3")).toBeTruthy();
     expect(screen.getByRole("link", { name: "Download cat.png" }).getAttribute("href")).toBe("http://s/d");
     expect(screen.getByRole("button", { name: "Edit details of cat.png" })).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Share cat.png" })).toBeTruthy();
     expect(screen.getByRole("button", { name: "Delete cat.png" })).toBeTruthy();
   });
 
@@ -31,6 +32,7 @@ describe("file views", () => {
     expect((screen.getByRole("button", { name: "cat.png (pending)" }) as HTMLButtonElement).disabled).toBe(true);
     expect(screen.getAllByText("Processing…").length).toBeGreaterThan(0);
     expect(screen.queryByRole("button", { name: /Delete/ })).toBeNull();
+    expect(screen.queryByRole("button", { name: /Share/ })).toBeNull();
   });
 
   it("shows a rejected file with its reason, and lets it be deleted", () => {

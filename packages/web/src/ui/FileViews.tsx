@@ -7,6 +7,8 @@ import { Icon } from "./icons";
 export interface FileActions {
   open(file: MediaFile): void;
   edit(file: MediaFile): void;
+  /** Make and manage the file's share links. */
+  share(file: MediaFile): void;
   remove(file: MediaFile): void;
   download(file: MediaFile, event: MouseEvent): void;
   /** The file's URLs failed (they expire after 15 minutes): fetch it again. */
@@ -127,6 +129,9 @@ function Actions({ file, actions }: { file: MediaFile; actions: FileActions }) {
         <>
           <button type="button" class="icon-button" onClick={() => actions.edit(file)} aria-label={`Edit details of ${file.fileName}`} title="Rename, describe, tag">
             <Icon name="edit" />
+          </button>
+          <button type="button" class="icon-button" onClick={() => actions.share(file)} aria-label={`Share ${file.fileName}`} title="Share a link">
+            <Icon name="link" />
           </button>
           <a class="icon-button" href={file.downloadUrl} download={file.fileName} onClick={(e) => actions.download(file, e)} aria-label={`Download ${file.fileName}`} title="Download">
             <Icon name="download" />

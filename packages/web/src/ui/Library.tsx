@@ -8,9 +8,10 @@ import { ErrorMessage } from "./ErrorMessage";
 import { AudioRow, ImageCard, type FileActions } from "./FileViews";
 import { Icon } from "./icons";
 import { useDebounced, useStore } from "./hooks";
+import { ShareDialog, type ShareApi } from "./ShareDialog";
 import { UploadArea } from "./Upload";
 
-type DialogState = { kind: "view" | "edit" | "delete"; fileId: string } | undefined;
+type DialogState = { kind: "view" | "edit" | "share" | "delete"; fileId: string } | undefined;
 
 export function LibraryScreen({ services }: { services: Services }) {
   const { library, usage, uploads, session, announcer, api } = services;
@@ -47,6 +48,7 @@ export function LibraryScreen({ services }: { services: Services }) {
   const actions: FileActions = {
     open: (f) => setDialog({ kind: "view", fileId: f.fileId }),
     edit: (f) => setDialog({ kind: "edit", fileId: f.fileId }),
+    share: (f) => setDialog({ kind: "share", fileId: f.fileId }),
     remove: (f) => setDialog({ kind: "delete", fileId: f.fileId }),
     download: (f, e) => {
       // The link's URL is presigned and expires; fetch a fresh one first when it is getting old.
@@ -59,6 +61,12 @@ export function LibraryScreen({ services }: { services: Services }) {
         .catch((error: unknown) => announcer.say(`Could not download ${f.fileName}: ${error instanceof Error ? error.message : "try again"}`, "error"));
     },
     stale: (f) => void library.refresh(f.fileId).catch(() => undefined),
+  };
+
+  const shareApi: ShareApi = {
+    create: (fileId, seconds) => api.shareFile(fileId, seconds),
+    list: async (fileId) => (await api.listShares(fileId)).shares,
+    revoke: (fileId, shareId) => api.revokeShare(fileId, shareId),
   };
 
   const signOut = async () => {
@@ -113,6 +121,7 @@ export function LibraryScreen({ services }: { services: Services }) {
           }}
         />
       )}
+      {dialog?.kind === "share" && dialogFile && <ShareDialog file={dialogFile} api={shareApi} onClose={closeDialog} />}
       {dialog?.kind === "delete" && dialogFile && (
         <DeleteDialog
           file={dialogFile}

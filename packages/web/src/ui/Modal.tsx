@@ -8,7 +8,22 @@ import { Icon } from "./icons";
  * truth). Focus goes to the element marked data-autofocus (or the first control) and comes back to
  * whatever opened the dialog when it closes.
  */
-export function Modal({ title, onClose, children, wide, describedBy }: { title: string; onClose: () => void; children: ComponentChildren; wide?: boolean; describedBy?: string }) {
+export function Modal({
+  title,
+  onClose,
+  children,
+  wide,
+  describedBy,
+  anchored,
+}: {
+  title: string;
+  onClose: () => void;
+  children: ComponentChildren;
+  wide?: boolean;
+  describedBy?: string;
+  /** Held near the top instead of centred, for content that grows: it then extends downwards and nothing above moves. */
+  anchored?: boolean;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   useEffect(() => {
@@ -28,7 +43,7 @@ export function Modal({ title, onClose, children, wide, describedBy }: { title: 
   return (
     <dialog
       ref={ref}
-      class={wide ? "modal wide" : "modal"}
+      class={["modal", wide && "wide", anchored && "anchored"].filter(Boolean).join(" ")}
       aria-labelledby={titleId}
       aria-describedby={describedBy}
       onCancel={(e) => {

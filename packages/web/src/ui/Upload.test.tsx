@@ -2,8 +2,9 @@
 import { act, cleanup, fireEvent, render, screen, within } from "@testing-library/preact";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AbortedError, errorFromResponse } from "../api/errors";
-import type { MediaFile, PresignAnswer } from "../api/types";
+import type { MediaFile, Me, PresignAnswer } from "../api/types";
 import { UploadQueue, type UploadDeps } from "../upload/upload-queue";
+import { UsageStore } from "../usage/usage-store";
 import { UploadArea } from "./Upload";
 
 afterEach(cleanup);
@@ -69,6 +70,26 @@ describe("<UploadArea>", () => {
     // Refused rows can be dismissed, moving ones cancelled.
     expect(within(rows[0]!).getByRole("button", { name: "Remove logo.svg from the list" })).toBeTruthy();
     expect(within(rows[2]!).getByRole("button", { name: "Cancel upload of cat.png" })).toBeTruthy();
+  });
+
+  it("states the limits GET /me gives and refuses what exceeds them before anything is sent", async () => {
+    const me: Me = { userId: "u", email: "u@example.com", usage: { files: 3, bytes: 4 * 1024 ** 3, quotaBytes: 5 * 1024 ** 3 }, limits: { maxFileBytes: 2 * 1024 ** 3, quotaBytes: 5 * 1024 ** 3 } };
+    const usage = new UsageStore(async () => me);
+    await usage.refresh();
+    const { deps } = fakeDeps({ limits: () => usage.limits(), limitsReady: () => usage.ready() });
+    const queue = new UploadQueue(deps);
+    render(<UploadArea queue={queue} limits={usage.limits()} />);
+    expect(screen.getByText(/up to 2 GB each · 1 GB free/)).toBeTruthy();
+    // Sizes only: a File whose size is read from a stub keeps the test from allocating gigabytes.
+    const sized = (name: string, size: number) => Object.defineProperty(new File(["x"], name, { type: "image/png" }), "size", { value: size });
+    pick([sized("panorama.png", 3 * 1024 ** 3), sized("poster.png", 1.5 * 1024 ** 3), sized("cat.png", 1024)]);
+    await settle();
+    const rows = screen.getAllByRole("listitem");
+    expect(rows.map((r) => r.getAttribute("data-state"))).toEqual(["refused", "refused", "uploading"]);
+    expect(rows[0]!.textContent).toContain("Not uploaded: This file is 3 GB; files can be at most 2 GB.");
+    expect(rows[1]!.textContent).toContain("Not uploaded: Not enough space: this file is 1.5 GB and 1 GB is left. Delete some files to make room.");
+    expect(within(rows[1]!).getByText(/Not enough space/).getAttribute("aria-live")).toBe("assertive");
+    expect((deps.presign as ReturnType<typeof vi.fn>).mock.calls.map(([input]) => input.fileName)).toEqual(["cat.png"]);
   });
 
   it("shows progress, speed and time left, then processing, then ready", async () => {

@@ -1,5 +1,5 @@
 /** A few inline icons (decorative: every control that shows one also has a text label or aria-label). */
-type IconName = "image" | "audio" | "upload" | "edit" | "download" | "trash" | "close" | "search" | "warning" | "check" | "logout";
+type IconName = "image" | "audio" | "upload" | "edit" | "download" | "trash" | "close" | "search" | "warning" | "check" | "logout" | "link";
 
 const PATHS: Record<IconName, string> = {
   image: "M4 5h16v14H4z M4 16l5-5 4 4 3-3 4 4 M15.5 9.5a1.5 1.5 0 1 0 0-.01",
@@ -13,6 +13,7 @@ const PATHS: Record<IconName, string> = {
   warning: "M12 3l10 18H2L12 3z M12 10v5 M12 18v.01",
   check: "M5 12l5 5 9-10",
   logout: "M15 4h4v16h-4 M10 8l-4 4 4 4 M6 12h10",
+  link: "M10 14a4 4 0 0 0 5.66 0l3-3a4 4 0 0 0-5.66-5.66l-1 1 M14 10a4 4 0 0 0-5.66 0l-3 3a4 4 0 0 0 5.66 5.66l1-1",
 };
 
 export function Icon({ name, size = 20 }: { name: IconName; size?: number }) {

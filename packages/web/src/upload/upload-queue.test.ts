@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { AbortedError, AppError, errorFromResponse } from "../api/errors";
 import type { MediaFile, PresignAnswer } from "../api/types";
+import type { Me } from "../api/types";
+import { UsageStore } from "../usage/usage-store";
 import { UploadQueue, type UploadDeps, type UploadItem, type UploadState } from "./upload-queue";
 
 /** A promise whose outcome the test decides. */
@@ -134,6 +136,94 @@ describe("upload queue: refusals before anything is sent", () => {
     h.presigns[0]!.d.reject(errorFromResponse(413, "application/json", JSON.stringify({ error: { code: "QuotaExceeded", message: "…", details: { remainingBytes: 1536, quotaBytes: 5 * 1024 ** 3 } } })));
     await flush();
     expect(h.state()).toEqual({ kind: "refused", reason: "Not enough space: 1.5 KB left of your 5 GB. Delete some files to make room." });
+  });
+});
+
+/** GET /me's answer for someone who has stored `bytes`, with the limits the API states. */
+function meAnswer(bytes: number, limits: Me["limits"] | null = { maxFileBytes: 1000, quotaBytes: 3000 }): Me {
+  const me: Me = { userId: "u", email: "u@example.com", usage: { files: 1, bytes, quotaBytes: limits?.quotaBytes ?? 3000 } };
+  if (limits) me.limits = limits;
+  return me;
+}
+
+describe("upload queue: the limits GET /me states, checked before anything is sent", () => {
+  /** The queue wired to a real UsageStore, as services.ts wires them; the test answers GET /me. */
+  function withUsage(buildTimeMax?: number) {
+    const me = deferred<Me>();
+    const usage = new UsageStore(() => me.promise, buildTimeMax);
+    const h = harness({ limits: () => usage.limits(), limitsReady: () => usage.ready() });
+    return { ...h, usage, me };
+  }
+
+  it("refuses a file over the per-file limit and one over the remaining quota, and sends the rest", async () => {
+    const h = withUsage();
+    void h.usage.refresh();
+    h.me.resolve(meAnswer(2000)); // 1000 of the 3000 left
+    await flush();
+    h.queue.add([png("huge.png", 1001), png("fits.png", 900), png("over.png", 200)]);
+    expect(h.queue.items.map((i) => (i.state.kind === "refused" ? i.state.reason : i.state.kind))).toEqual([
+      "This file is 1001 B; files can be at most 1000 B.",
+      "uploading",
+      "Not enough space: this file is 200 B and 100 B is left. Delete some files to make room.",
+    ]);
+    expect(h.presigns.map((p) => p.input.fileName)).toEqual(["fits.png"]);
+  });
+
+  it("holds files added before GET /me answers, then checks them against its limits", async () => {
+    // A per-file limit from the build is not enough to go: the quota is still unknown.
+    const h = withUsage(5000);
+    void h.usage.refresh();
+    h.queue.add([png("huge.png", 1500), png("small.png", 10)]);
+    // Nothing is sent (nor refused) while the limits are unknown.
+    expect(h.queue.items.map((i) => i.state.kind)).toEqual(["queued", "queued"]);
+    expect(h.deps.presign).not.toHaveBeenCalled();
+    h.me.resolve(meAnswer(0));
+    await flush();
+    expect(h.state(0)).toEqual({ kind: "refused", reason: "This file is 1.46 KB; files can be at most 1000 B." });
+    expect(h.state(1).kind).toBe("uploading");
+    expect(h.presigns.map((p) => p.input.fileName)).toEqual(["small.png"]);
+  });
+
+  it("asks for GET /me itself when nobody has yet, and a file cancelled meanwhile stays cancelled", async () => {
+    const h = withUsage();
+    const [first] = h.queue.add([png("a.png", 10), png("b.png", 10)]);
+    h.queue.cancel(first!.id);
+    h.me.resolve(meAnswer(0));
+    await flush();
+    expect(h.queue.items.map((i) => i.state.kind)).toEqual(["cancelled", "uploading"]);
+    expect(h.presigns.map((p) => p.input.fileName)).toEqual(["b.png"]);
+  });
+
+  it("sends anyway when GET /me fails: the API still enforces the limits with a 413", async () => {
+    const h = withUsage();
+    h.queue.add([png("a.png", 5000)]);
+    h.me.reject(errorFromResponse(503, "application/json", JSON.stringify({ error: { code: "ServiceUnavailable", message: "x" } })));
+    await flush();
+    expect(h.state().kind).toBe("uploading");
+    expect(h.presigns).toHaveLength(1);
+  });
+
+  it("does not hold files for ever when the limits can't be learned", async () => {
+    const h = harness({ limitsReady: () => Promise.reject(new Error("offline")) });
+    h.queue.add([png("a.png", 10)]);
+    expect(h.state().kind).toBe("queued");
+    await flush();
+    expect(h.state().kind).toBe("uploading");
+  });
+
+  it("prefers the API's stated limit to the build's, and falls back to it for an API that states none", async () => {
+    const stated = withUsage(50);
+    void stated.usage.refresh();
+    stated.me.resolve(meAnswer(0));
+    await flush();
+    expect(stated.usage.limits()).toEqual({ remainingBytes: 3000, maxFileBytes: 1000 });
+    const older = withUsage(50);
+    void older.usage.refresh();
+    older.me.resolve(meAnswer(100, null));
+    await flush();
+    expect(older.usage.limits()).toEqual({ remainingBytes: 2900, maxFileBytes: 50 });
+    older.queue.add([png("a.png", 51)]);
+    expect(older.state()).toEqual({ kind: "refused", reason: "This file is 51 B; files can be at most 50 B." });
   });
 });
 

@@ -50,6 +50,11 @@ export interface UploadDeps {
   discard(fileId: string): Promise<void>;
   /** What is known of the limits now: bytes left in the quota, the largest file accepted. */
   limits(): { remainingBytes?: number | undefined; maxFileBytes?: number | undefined };
+  /**
+   * Settles once the limits are known, or could not be learned (GET /me failed). Files added before
+   * then wait in the queue and are checked when it settles, so nothing is sent unchecked.
+   */
+  limitsReady?(): Promise<void>;
   /** The pending file exists on the server: show it in the library at once. */
   onAccepted?(file: MediaFile): void;
   /** It became ready or rejected. */
@@ -65,6 +70,8 @@ interface Job {
   file: Blob;
   abort?: () => void;
   samples: Array<{ t: number; loaded: number }>;
+  /** Added before the limits were known: not sent until they are and the file passes them. */
+  awaitingLimits?: boolean;
 }
 
 const SPEED_WINDOW_MS = 3_000;
@@ -94,35 +101,56 @@ export class UploadQueue {
   /**
    * Checks every file before anything is sent and queues those that pass. The quota check counts the
    * files earlier in the same batch (and still waiting in the queue), so a batch that would not fit is
-   * refused file by file instead of half-uploaded.
+   * refused file by file instead of half-uploaded. Files added while the limits are still unknown (the
+   * first GET /me has not answered) wait for them.
    */
   add(files: Iterable<File>): UploadItem[] {
-    const limits = this.deps.limits();
-    let remaining = limits.remainingBytes === undefined ? undefined : limits.remainingBytes - this.waitingBytes();
-    const added: UploadItem[] = [];
+    const added: Job[] = [];
     for (const file of files) {
-      const item: UploadItem = { id: `u${++seq}`, name: file.name, size: file.size, state: { kind: "queued" } };
+      const job: Job = { item: { id: `u${++seq}`, name: file.name, size: file.size, state: { kind: "queued" } }, file, samples: [] };
       const accepted = acceptFile(file);
       if (!accepted.ok) {
-        item.state = { kind: "refused", reason: accepted.reason };
+        job.item.state = { kind: "refused", reason: accepted.reason };
       } else {
-        item.contentType = accepted.contentType;
-        item.mediaKind = accepted.kind;
-        if (file.size === 0) item.state = { kind: "refused", reason: "This file is empty." };
-        else if (limits.maxFileBytes !== undefined && file.size > limits.maxFileBytes) {
-          item.state = { kind: "refused", reason: `This file is ${formatBytes(file.size)}; files can be at most ${formatBytes(limits.maxFileBytes)}.` };
-        } else if (remaining !== undefined && file.size > remaining) {
-          item.state = { kind: "refused", reason: `Not enough space: this file is ${formatBytes(file.size)} and ${formatBytes(Math.max(0, remaining))} is left. Delete some files to make room.` };
-        } else if (remaining !== undefined) {
-          remaining -= file.size;
-        }
+        job.item.contentType = accepted.contentType;
+        job.item.mediaKind = accepted.kind;
+        if (file.size === 0) job.item.state = { kind: "refused", reason: "This file is empty." };
       }
-      this.jobs.push({ item, file, samples: [] });
-      added.push(item);
+      this.jobs.push(job);
+      if (job.item.state.kind === "queued") this.checkLimits(job, false);
+      added.push(job);
+    }
+    if (added.some((j) => j.awaitingLimits)) {
+      // A failure to learn them is no reason to hold files for ever: the API enforces the limits too.
+      void this.deps.limitsReady!()
+        .catch(() => undefined)
+        .then(() => {
+          for (const job of this.jobs) if (job.awaitingLimits) this.checkLimits(job, true);
+          this.emit();
+          this.pump();
+        });
     }
     this.emit();
     this.pump();
-    return added;
+    return added.map((j) => j.item);
+  }
+
+  /** Refuses a queued file larger than the per-file limit or than what the quota has left after the files before it. */
+  private checkLimits(job: Job, final: boolean): void {
+    const limits = this.deps.limits();
+    // The quota is known only from GET /me (a per-file limit may be known earlier, from the build).
+    job.awaitingLimits = limits.remainingBytes === undefined && !final && this.deps.limitsReady !== undefined;
+    if (job.awaitingLimits || job.item.state.kind !== "queued") return;
+    const size = job.item.size;
+    if (limits.maxFileBytes !== undefined && size > limits.maxFileBytes) {
+      job.item = { ...job.item, state: { kind: "refused", reason: `This file is ${formatBytes(size)}; files can be at most ${formatBytes(limits.maxFileBytes)}.` } };
+      return;
+    }
+    if (limits.remainingBytes === undefined) return;
+    const left = Math.max(0, limits.remainingBytes - this.bytesAhead(job));
+    if (size > left) {
+      job.item = { ...job.item, state: { kind: "refused", reason: `Not enough space: this file is ${formatBytes(size)} and ${formatBytes(left)} is left. Delete some files to make room.` } };
+    }
   }
 
   cancel(id: string): void {
@@ -160,11 +188,18 @@ export class UploadQueue {
     }
   }
 
-  private waitingBytes(): number {
-    // GET /me counts stored bytes only: files still on their way (reserved on the server, or not yet
-    // announced) are counted here so a second batch can't overbook the quota either.
+  /**
+   * GET /me counts stored bytes only: files still on their way before this one (reserved on the server,
+   * or not yet announced) are counted here so that neither a batch nor a second batch overbooks the quota.
+   */
+  private bytesAhead(job: Job): number {
     const moving = new Set(["queued", "uploading", "processing"]);
-    return this.jobs.filter((j) => moving.has(j.item.state.kind)).reduce((sum, j) => sum + j.item.size, 0);
+    let sum = 0;
+    for (const j of this.jobs) {
+      if (j === job) break;
+      if (moving.has(j.item.state.kind)) sum += j.item.size;
+    }
+    return sum;
   }
 
   private pump(): void {
@@ -172,7 +207,7 @@ export class UploadQueue {
     let free = this.concurrency - active;
     for (const job of this.jobs) {
       if (free <= 0) break;
-      if (job.item.state.kind !== "queued") continue;
+      if (job.item.state.kind !== "queued" || job.awaitingLimits) continue;
       free--;
       void this.run(job);
     }

@@ -148,7 +148,7 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
     const indexer = (await import("@media/functions/indexer")) as { handler: (e: SQSEvent, c: Context) => Promise<SQSBatchResponse> };
     const consumer = startSqsConsumer({
       queue,
-      handler: (event) => indexer.handler(event, lambdaContext("indexer", randomUUID(), 180_000)),
+      handler: (event) => indexer.handler(event, lambdaContext("indexer", randomUUID())),
       queueArn: `arn:aws:sqs:${LOCAL.region}:${LOCAL.accountId}:${LOCAL.queueName}`,
       region: LOCAL.region,
       batchingWindowMs: config.indexBatchWindowSeconds * 1000,

@@ -19,11 +19,12 @@ import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import { use, type Function, type StackContext } from "sst/constructs";
 import { Api } from "./Api";
 import { Indexer } from "./Indexer";
+import { METRICS_NAMESPACE } from "./lambda";
 import { stageSettings } from "./settings";
 import { QUEUE_VISIBILITY_SECONDS, Storage } from "./Storage";
 
-/** The namespace of the functions' own EMF metrics (Powertools Metrics). */
-export const CUSTOM_NAMESPACE = "MediaStorage";
+/** The namespace of the functions' own EMF metrics (Powertools Metrics), as the functions are told it. */
+export const CUSTOM_NAMESPACE = METRICS_NAMESPACE;
 /** The custom metrics the dashboard shows, by the statistic that makes sense for each. */
 export const CUSTOM_METRICS = {
   UploadsPresigned: "Sum",
@@ -212,8 +213,9 @@ export function Monitoring({ stack, app }: StackContext) {
   const allFunctions: [string, Function][] = [["indexer", indexer], ["authorizer", authorizer], ...[...functions].map(([module, fn]): [string, Function] => [module.replace(/^api\//, ""), fn])];
   const perFunction = (metric: (fn: Function) => Metric) => allFunctions.map(([label, fn]) => metric(fn).with({ label }));
   const custom = (name: string, statistic: string, label = name) =>
-    // The functions' EMF dimensions are theirs to choose: a search finds the metric whatever they are.
-    new MathExpression({ expression: `SEARCH('Namespace="${CUSTOM_NAMESPACE}" MetricName="${name}"', '${statistic}', 300)`, usingMetrics: {}, label, period: FIVE_MINUTES });
+    // The functions emit with dimensions service and stage (stacks/lambda.ts): the search keeps to this
+    // stage, so stages sharing an account and region do not mix, whatever other dimensions appear later.
+    new MathExpression({ expression: `SEARCH('Namespace="${CUSTOM_NAMESPACE}" MetricName="${name}" stage="${app.stage}"', '${statistic}', 300)`, usingMetrics: {}, label, period: FIVE_MINUTES });
 
   const dashboard = new Dashboard(stack, "Dashboard", {
     dashboardName: `${app.stage}-${app.name}`,

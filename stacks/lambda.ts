@@ -1,10 +1,10 @@
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
-import type { RemovalPolicy } from "aws-cdk-lib";
+import { Stack as CdkStack, type RemovalPolicy } from "aws-cdk-lib";
 import type { Construct } from "constructs";
-import { Function, type FunctionProps } from "sst/constructs";
+import { Function, type FunctionProps, type Stack } from "sst/constructs";
 import { TABLE } from "@media/core/table";
-import type { StageSettings } from "./settings";
+import { PROD_STAGE, type StageSettings } from "./settings";
 import { DERIVED_PREFIX, UPLOAD_PREFIX } from "./Storage";
 
 /** Every Lambda handler is a module under this folder exporting `handler`. */
@@ -22,7 +22,8 @@ export function handlerOf(module: string): string {
  *   the same version the tests and the local runtime run, and the runtime's copy changes under us.
  *   esbuild keeps only the modular clients a handler imports.
  * - No sourcemaps: they would be mostly the SDK's, and SST would upload them through its bootstrap bucket.
- * - No X-Ray: its write actions only accept a `*` resource, and every role here is scoped to named resources.
+ * - No X-Ray by default: its write actions only accept a `*` resource, and every role here is otherwise
+ *   scoped to named resources. A stage turns it on (`observabilityFor`), and then only that is on `*`.
  */
 export const FUNCTION_DEFAULTS: FunctionProps = {
   runtime: "nodejs22.x",
@@ -153,6 +154,45 @@ export function statementsFor(access: Access, targets: AccessTargets): PolicySta
   return statements;
 }
 
+/** What the functions' logs and metrics are filed under (Powertools reads these from the environment). */
+export const SERVICE_NAME = "media-storage";
+/**
+ * The CloudWatch namespace of the functions' EMF metrics, with dimensions `service` (SERVICE_NAME) and
+ * `stage`: UploadsPresigned, FilesIndexed, FilesRejected (Count), BytesStored (Bytes), IndexLatency (Seconds).
+ */
+export const METRICS_NAMESPACE = "MediaStorage";
+
+export interface Observability {
+  /** X-Ray active tracing on every function, with the AWS SDK clients' calls as subsegments. */
+  tracing: boolean;
+}
+
+/**
+ * Tracing is on in prod and off elsewhere unless the deploying shell says otherwise
+ * (`TRACING=on npx sst deploy --stage dev`, `TRACING=off` for prod). A bad value fails the synthesis.
+ */
+export function observabilityFor(stage: string, env: Record<string, string | undefined> = process.env): Observability {
+  const raw = env.TRACING?.trim().toLowerCase();
+  if (raw === undefined || raw === "") return { tracing: stage === PROD_STAGE };
+  if (["on", "true", "1"].includes(raw)) return { tracing: true };
+  if (["off", "false", "0"].includes(raw)) return { tracing: false };
+  throw new Error(`TRACING must be on or off, got "${env.TRACING}"`);
+}
+
+/**
+ * The Powertools settings every function gets, whatever it reads of the app's config. Responses are
+ * never put in traces: they hold tokens and presigned URLs, and trace data is not redacted.
+ */
+export function observabilityEnvironment(stage: string, observability: Observability): Record<string, string> {
+  return {
+    STAGE: stage,
+    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    POWERTOOLS_TRACE_ENABLED: String(observability.tracing),
+    POWERTOOLS_TRACER_CAPTURE_RESPONSE: "false",
+  };
+}
+
 export interface MediaFunctionProps {
   /** Module under packages/functions/src, e.g. `api/upload`. */
   module: string;
@@ -170,9 +210,13 @@ export interface MediaFunctionProps {
  * One of our functions, with its own log group (a month of retention, set by CloudFormation rather than
  * by CDK's log-retention helper, whose role needs logs actions on `*`) and its own role. The role is not
  * CDK's default one: that carries the AWSLambdaBasicExecutionRole managed policy (logs actions on every
- * log group of the account); this one may write to its function's log group only.
+ * log group of the account); this one may write to its function's log group only. With tracing on (see
+ * `observabilityFor`), CDK adds X-Ray's two write actions, which exist only on `*`.
  */
 export function mediaFunction(scope: Construct, id: string, props: MediaFunctionProps): Function {
+  const stage = (CdkStack.of(scope) as Stack).stage;
+  if (!stage) throw new Error(`stacks/lambda.ts: ${id} is not inside an SST stack (no stage)`);
+  const observability = observabilityFor(stage);
   const logGroup = new LogGroup(scope, `${id}Logs`, {
     retention: RetentionDays.ONE_MONTH,
     removalPolicy: props.logRemovalPolicy,
@@ -185,7 +229,8 @@ export function mediaFunction(scope: Construct, id: string, props: MediaFunction
   return new Function(scope, id, {
     handler: handlerOf(props.module),
     description: props.description,
-    environment: props.environment,
+    environment: { ...observabilityEnvironment(stage, observability), ...props.environment },
+    tracing: observability.tracing ? "active" : "disabled",
     permissions: props.permissions,
     timeout: props.timeoutSeconds,
     memorySize: props.memoryMB,

@@ -1,6 +1,6 @@
 import { CognitoJwtVerifier } from "aws-jwt-verify";
 import type { JwksCache } from "aws-jwt-verify/jwk";
-import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from "aws-lambda";
+import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult, Context } from "aws-lambda";
 import { config } from "./config";
 import { log } from "./log";
 
@@ -40,6 +40,7 @@ verifier().catch(() => undefined);
 /** HTTP API Lambda authorizer, payload 2.0 with simple responses: the routes get the caller's `sub`. */
 export async function handler(
   event: APIGatewayRequestAuthorizerEventV2,
+  context?: Context,
 ): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerResultContext | Record<string, never>>> {
   const header = event.headers?.authorization ?? event.headers?.Authorization ?? event.identitySource?.[0] ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -49,7 +50,11 @@ export async function handler(
     return { isAuthorized: true, context: { userId: payload.sub } };
   } catch (error) {
     // An invalid token is the caller's problem: log the reason, never the token.
-    log.info("token refused", { requestId: event.requestContext?.requestId, reason: error instanceof Error ? error.name : "unknown" });
+    log.info("token refused", {
+      requestId: event.requestContext?.requestId,
+      awsRequestId: context?.awsRequestId,
+      reason: error instanceof Error ? error.name : "unknown",
+    });
     return { isAuthorized: false, context: {} };
   }
 }

@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { z, ZodTypeAny } from "zod";
 import { toErrorResponse, UnauthorizedError, ValidationError } from "@media/core/errors";
-import { log } from "./log";
+import { log, withLogScope } from "./log";
+import { metrics } from "./metrics";
 
 /** What the authorizer hands every protected route (API Gateway puts it under authorizer.lambda). */
 export interface AuthorizerContext {
@@ -22,19 +23,34 @@ export interface Reply {
 
 /**
  * The one HTTP wrapper: runs a route, renders every thrown error as `{error: {code, message}}` with its
- * status, logs 5xx causes with the request id, and never lets a stack trace or an AWS message out.
+ * status, and never lets a stack trace or an AWS message out. Every line the route logs carries the API
+ * Gateway request id, Lambda's request id, the route and the caller's `sub`; one line per request says
+ * how it ended, and the invocation's metrics are flushed once, at the end.
  */
 export function route(fn: (event: HttpEvent, context: Context) => Promise<Reply>) {
   return async (event: HttpEvent, context: Context): Promise<HttpResult> => {
-    const requestId = event.requestContext?.requestId ?? context?.awsRequestId;
-    try {
-      return render(await fn(event, context));
-    } catch (error) {
-      const { status, body } = toErrorResponse(error);
-      if (status >= 500) log.error("request failed", { requestId, routeKey: event.routeKey, error });
-      else log.info("request refused", { requestId, routeKey: event.routeKey, status, code: body.error.code });
-      return render({ status, body });
-    }
+    const scope = {
+      requestId: event.requestContext?.requestId,
+      awsRequestId: context?.awsRequestId,
+      routeKey: event.routeKey,
+      sub: event.requestContext?.authorizer?.lambda?.userId,
+    };
+    return withLogScope(scope, async () => {
+      const started = performance.now();
+      const durationMs = () => Math.round(performance.now() - started);
+      try {
+        const reply = await fn(event, context);
+        log.info("request handled", { status: reply.status, durationMs: durationMs() });
+        return render(reply);
+      } catch (error) {
+        const { status, body } = toErrorResponse(error);
+        if (status >= 500) log.error("request failed", { status, durationMs: durationMs(), error });
+        else log.info("request refused", { status, errorCode: body.error.code, durationMs: durationMs() });
+        return render({ status, body });
+      } finally {
+        metrics().flush();
+      }
+    });
   };
 }
 

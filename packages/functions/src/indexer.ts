@@ -1,7 +1,9 @@
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { indexObject, S3NotificationSchema } from "@media/core/indexing";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { indexObject, S3NotificationSchema, type IndexOutcome, type S3EventRecord } from "@media/core/indexing";
+import { decodeEventKey, parseOriginalKey } from "@media/core/keys";
 import { indexerDeps } from "./indexer-services";
-import { log } from "./log";
+import { addToLogScope, log, withLogScope } from "./log";
+import { metrics } from "./metrics";
 
 /**
  * Messages of a batch indexed at once. Indexing a file is mostly waiting on S3, DynamoDB and SNS, so a
@@ -13,20 +15,33 @@ export const INDEXER_CONCURRENCY = 4;
  * The SQS-triggered indexer. Each message is handled on its own; only the ones that failed are
  * reported, so SQS retries those (and after maxReceiveCount moves them to the DLQ) and not the batch.
  * Messages may be handled in any order and alongside each other: S3 keeps no order either, and indexing
- * is idempotent.
+ * is idempotent. Every line carries Lambda's request id and the message id, and, per S3 record, the
+ * owner's `sub` and the `fileId` that POST /upload logged; the invocation's metrics are flushed once.
  */
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+export async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
+  return withLogScope({ awsRequestId: context?.awsRequestId }, async () => {
+    try {
+      return await indexBatch(event);
+    } finally {
+      metrics().flush();
+    }
+  });
+}
+
+async function indexBatch(event: SQSEvent): Promise<SQSBatchResponse> {
   const failed = new Set<string>();
   let next = 0;
   const worker = async () => {
     while (next < event.Records.length) {
       const record = event.Records[next++]!;
-      try {
-        await processMessage(record);
-      } catch (error) {
-        log.error("index message failed", { messageId: record.messageId, receiveCount: record.attributes?.ApproximateReceiveCount, error });
-        failed.add(record.messageId);
-      }
+      await withLogScope({ messageId: record.messageId }, async () => {
+        try {
+          await processMessage(record);
+        } catch (error) {
+          log.error("index message failed", { receiveCount: record.attributes?.ApproximateReceiveCount, error });
+          failed.add(record.messageId);
+        }
+      });
     }
   };
   await Promise.all(Array.from({ length: Math.min(INDEXER_CONCURRENCY, event.Records.length) }, worker));
@@ -39,20 +54,35 @@ async function processMessage(message: SQSRecord): Promise<void> {
     body = JSON.parse(message.body);
   } catch {
     // A body that is not JSON will never become JSON: retrying cannot help, so drop it loudly.
-    log.error("dropping a message that is not JSON", { messageId: message.messageId });
+    log.error("dropping a message that is not JSON");
     return;
   }
   const parsed = S3NotificationSchema.safeParse(body);
   if (!parsed.success) {
-    log.error("dropping a message that is not an S3 notification", { messageId: message.messageId, issues: parsed.error.issues.slice(0, 3) });
+    log.error("dropping a message that is not an S3 notification", { issues: parsed.error.issues.slice(0, 3) });
     return;
   }
   if ("Event" in parsed.data) {
-    log.info("ignoring s3:TestEvent", { messageId: message.messageId });
+    log.info("ignoring s3:TestEvent");
     return;
   }
   for (const record of parsed.data.Records) {
+    // Into the message's scope rather than a nested one, so that a failure logged for the message
+    // names the file it failed on.
+    const owner = parseOriginalKey(decodeEventKey(record.s3.object.key));
+    addToLogScope({ sub: owner?.userId, fileId: owner?.fileId });
     const result = await indexObject(indexerDeps(), record);
-    log.info("indexed", { messageId: message.messageId, ...result });
+    log.info("indexed", { ...result });
+    count(record, result);
   }
+}
+
+function count(record: S3EventRecord, result: IndexOutcome): void {
+  if (result.outcome === "rejected") metrics().count("FilesRejected");
+  if (result.outcome !== "ready") return;
+  metrics().count("FilesIndexed");
+  if (record.s3.object.size !== undefined) metrics().bytes("BytesStored", record.s3.object.size);
+  const eventTime = record.eventTime ? Date.parse(record.eventTime) : NaN;
+  // A clock skewed against S3's would make a negative lag; zero is the honest floor.
+  if (Number.isFinite(eventTime)) metrics().seconds("IndexLatency", Math.max(0, Date.now() - eventTime) / 1000);
 }

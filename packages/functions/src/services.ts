@@ -15,11 +15,13 @@ import { createDynamoShareRepository } from "./adapters/dynamo-share-repository"
 import { createS3ObjectStorage, s3ClientOptions } from "./adapters/s3-object-storage";
 import { createSnsEventPublisher } from "./adapters/sns-event-publisher";
 import { config, type FunctionsConfig } from "./config";
+import { traced } from "./tracing";
 
 /**
  * The composition root of the functions: adapters built once per cold start from the parsed config.
  * Endpoints are the SDK's business: on AWS the defaults, locally the standard `AWS_ENDPOINT_URL_<SERVICE>`
- * variables that the local runtime sets, so no code here knows where it runs.
+ * variables that the local runtime sets, so no code here knows where it runs. Every client is traced when
+ * the stage turns X-Ray on (tracing.ts).
  */
 export interface Services {
   config: FunctionsConfig;
@@ -34,12 +36,12 @@ export interface Services {
 const systemClock: Clock = { now: () => Date.now() };
 
 export function buildServices(cfg: FunctionsConfig): Services {
-  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ region: cfg.region }), {
+  const dynamo = DynamoDBDocumentClient.from(traced(new DynamoDBClient({ region: cfg.region })), {
     marshallOptions: { removeUndefinedValues: true },
   });
-  const s3 = new S3Client(s3ClientOptions(cfg.region, cfg.s3ForcePathStyle));
-  const sns = new SNSClient({ region: cfg.region });
-  const cognito = new CognitoIdentityProviderClient({ region: cfg.region });
+  const s3 = traced(new S3Client(s3ClientOptions(cfg.region, cfg.s3ForcePathStyle)));
+  const sns = traced(new SNSClient({ region: cfg.region }));
+  const cognito = traced(new CognitoIdentityProviderClient({ region: cfg.region }));
 
   const repo = createDynamoMediaRepository({ client: dynamo, tableName: cfg.tableName });
   const storage = createS3ObjectStorage({ client: s3, bucket: cfg.bucketName });

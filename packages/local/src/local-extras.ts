@@ -7,7 +7,8 @@ import { webAssets } from "./web-assets";
 
 /**
  * Routes that exist only on the local runtime, under `/_local/`: the email outbox, the live event
- * stream the web app listens to, and a health check that looks at every part.
+ * stream the web app listens to, the metrics for a Prometheus scraper, and a health check that looks at
+ * every part.
  */
 interface Outbox {
   messages(to?: string): Array<{ to: string; subject: string; code: string; at: string }>;
@@ -21,6 +22,8 @@ export interface ExtrasOptions {
   table: string;
   s3Endpoint: string;
   cognitoEndpoint: string;
+  /** What `GET /_local/metrics` serves: the handlers' metrics in Prometheus text format. */
+  metrics: { contentType: string; render(): Promise<string> };
 }
 
 export function localExtras(options: ExtrasOptions) {
@@ -83,11 +86,19 @@ export function localExtras(options: ExtrasOptions) {
     return true;
   }
 
+  async function metrics(res: ServerResponse): Promise<boolean> {
+    const text = await options.metrics.render();
+    res.writeHead(200, { "content-type": options.metrics.contentType, "content-length": Buffer.byteLength(text), "cache-control": "no-store" });
+    res.end(text);
+    return true;
+  }
+
   return {
     before: async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
       if (req.method === "GET" && url.pathname === "/health") return health(res);
       if (req.method === "GET" && url.pathname === "/_local/outbox") return outbox(res, url);
       if (req.method === "GET" && url.pathname === "/_local/events") return events(req, res, url);
+      if (req.method === "GET" && url.pathname === "/_local/metrics") return metrics(res);
       return false;
     },
     // The web app (packages/web/dist) for any path no API route matched, index.html for navigations.

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -17,6 +18,11 @@ import { startLocalS3 } from "./storage/s3-server";
 import { startLocalCognito } from "./cognito/cognito-server";
 import { localExtras } from "./local-extras";
 import type { LocalConfig } from "./config";
+import { useLogOutput } from "@media/functions/log";
+import { useMetrics } from "@media/functions/metrics";
+import { deliverLocalMail, terminalLogOutput } from "./console-log";
+import { lambdaContext } from "./gateway/lambda-context";
+import { createPrometheusMetrics } from "./prometheus-metrics";
 
 /**
  * The one-machine runtime: plays AWS's part (storage, queue, table, user pool, topic, gateway) around
@@ -53,6 +59,10 @@ export interface RuntimeLog {
 
 export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): Promise<LocalRuntime> {
   await mkdir(config.dataDir, { recursive: true });
+  // Where the handlers' logs and metrics go here (on AWS: JSON lines to stdout, and EMF).
+  useLogOutput(terminalLogOutput());
+  const metrics = createPrometheusMetrics();
+  useMetrics(metrics);
   const secrets = await loadLocalSecrets(config.dataDir);
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
@@ -79,7 +89,7 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
       clientId: LOCAL.clientId,
       // As the Auth stack's pool: email is the sign-in name; the API resolves a username to it (ListUsers).
       preferredUsernameSignIn: false,
-      onCode: (m: { to: string; subject: string; code: string }) => log.info(`email to ${m.to}: ${m.subject}: ${m.code}`),
+      onCode: (m) => deliverLocalMail(m),
     });
     stops.push(cognito.close);
 
@@ -134,10 +144,10 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
     delete process.env.AWS_PROFILE;
     delete process.env.AWS_SESSION_TOKEN;
 
-    const indexer = (await import("@media/functions/indexer")) as { handler: (e: SQSEvent) => Promise<SQSBatchResponse> };
+    const indexer = (await import("@media/functions/indexer")) as { handler: (e: SQSEvent, c: Context) => Promise<SQSBatchResponse> };
     const consumer = startSqsConsumer({
       queue,
-      handler: indexer.handler,
+      handler: (event) => indexer.handler(event, lambdaContext("indexer", randomUUID())),
       queueArn: `arn:aws:sqs:${LOCAL.region}:${LOCAL.accountId}:${LOCAL.queueName}`,
       region: LOCAL.region,
       batchingWindowMs: config.indexBatchWindowSeconds * 1000,
@@ -148,7 +158,7 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
     const authorizer = (await import("@media/functions/authorizer")) as {
       handler: (e: APIGatewayRequestAuthorizerEventV2, c: Context) => Promise<{ isAuthorized: boolean; context?: Record<string, unknown> }>;
     };
-    const extras = localExtras({ outbox: cognito.outbox, topic, authorize: authorizer.handler, dynamo: new DynamoDBClient({ region: LOCAL.region, endpoint: dynamo.endpoint }), table: LOCAL.table, s3Endpoint: s3.endpoint, cognitoEndpoint: cognito.endpoint });
+    const extras = localExtras({ outbox: cognito.outbox, topic, authorize: authorizer.handler, dynamo: new DynamoDBClient({ region: LOCAL.region, endpoint: dynamo.endpoint }), table: LOCAL.table, s3Endpoint: s3.endpoint, cognitoEndpoint: cognito.endpoint, metrics });
     const gateway = await startGateway({
       routes: ROUTES,
       loadHandler: async (name) => {

@@ -10,6 +10,7 @@ import { cleanUpAll } from "./cleanup";
  *
  *   npm run bench                              all of them (1 GiB file, 10,000 files, 6,000 presigns)
  *   npm run bench -- --only presign,retrieve   some of them (storage, presign, retrieve, pipeline)
+ *   npm run bench -- retrieve                  the same, named without --only
  *   npm run bench -- --size-mib 256 --files 2000 --presigns 2000    a quicker run
  *   npm run bench -- --strict                  exit 1 when a target is missed (by default a miss is reported, not failed)
  *   npm run bench -- --json out.json           also write the results as JSON
@@ -20,7 +21,8 @@ import { cleanUpAll } from "./cleanup";
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-const { values } = parseArgs({
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
   options: {
     only: { type: "string" },
     strict: { type: "boolean", default: false },
@@ -56,7 +58,8 @@ const benchmarks: Record<string, () => Promise<BenchResult>> = {
 };
 if (!existsSync(pipelineFile)) delete benchmarks.pipeline;
 
-const wanted = values.only ? values.only.split(",").map((s) => s.trim()) : Object.keys(benchmarks);
+const named = [...(values.only ? values.only.split(",") : []), ...positionals.flatMap((p) => p.split(","))].map((s) => s.trim()).filter(Boolean);
+const wanted = named.length > 0 ? named : Object.keys(benchmarks);
 for (const name of wanted) if (!benchmarks[name]) throw new Error(`unknown benchmark ${name}; known: ${Object.keys(benchmarks).join(", ")}`);
 // Always in this order, whatever --only says: pipeline (in-process) last.
 const selected = Object.keys(benchmarks).filter((name) => wanted.includes(name));

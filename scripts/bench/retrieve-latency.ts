@@ -2,6 +2,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createDynamoMediaRepository } from "@media/functions/adapters/dynamo-media-repository";
 import { newFileId } from "@media/core/ids";
+import { thumbnailKey } from "@media/core/keys";
 import type { MediaRecord } from "@media/core/media-record";
 import { acceptContentType } from "@media/core/media-types";
 import { LOCAL } from "@media/local/runtime";
@@ -20,7 +21,9 @@ import { nowMs, summarize } from "./stats";
  * what uploads indexed by the indexer would leave: ready records, the type index, the usage item. Not
  * through `POST /upload`: each presign leaves a pending record and a user may hold 100 at once, and
  * uploading 10,000 objects would time the storage rather than the listing. Files are a mix of
- * image/jpeg (2/3) and audio/mpeg (1/3), one a minute over the last week.
+ * image/jpeg (2/3, each with a thumbnail, as the indexer leaves them) and audio/mpeg (1/3, without
+ * cover art), one a minute over the last week, so a page signs 2 or 3 GET URLs per file (fileUrl,
+ * downloadUrl, thumbnailUrl): about 133 for 50 files.
  *
  * Timing: requests one at a time (latency, not throughput) over keep-alive, after a warm-up; the first
  * page is `GET /retrieve` (limit 50, the default); the deep page is reached by following nextCursor 100
@@ -51,9 +54,11 @@ export async function run(options: { files?: number; samples?: number; depth?: n
     for (let page = 0; page < depth; page++) {
       const res = await api.call("GET", `/retrieve${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`, { token });
       if (res.status !== 200) throw new Error(`retrieve answered ${res.status} ${JSON.stringify(res.body)}`);
-      for (const f of res.body.files as Array<{ fileId: string }>) {
+      for (const f of res.body.files as Array<{ fileId: string; contentType: string; fileUrl?: string; downloadUrl?: string; thumbnailUrl?: string }>) {
         if (!(f.fileId < previous)) throw new Error("retrieve is not newest first");
         previous = f.fileId;
+        const image = f.contentType === "image/jpeg";
+        if (!f.fileUrl || !f.downloadUrl || Boolean(f.thumbnailUrl) !== image) throw new Error(`file ${f.fileId} lacks its URLs: ${JSON.stringify(f)}`);
       }
       seen += res.body.files.length;
       cursor = res.body.nextCursor as string | null;
@@ -81,7 +86,7 @@ export async function run(options: { files?: number; samples?: number; depth?: n
       ],
       notes: [
         `${files} ready files seeded through the repository adapter (createPending + markReady) into the runtime's dynalite in ${seedSeconds.toFixed(1)} s; /me confirms ${files} files.`,
-        `${first.count} sequential requests per page after 20 warm-up, limit 50 (each file's fileUrl and downloadUrl presigned); deep page = files ${depth * 50 + 1}-${depth * 50 + 50}, reached by ${depth} nextCursor hops.`,
+        `${first.count} sequential requests per page after 20 warm-up, limit 50 (each file's fileUrl and downloadUrl presigned, and each image's thumbnailUrl); deep page = files ${depth * 50 + 1}-${depth * 50 + 50}, reached by ${depth} nextCursor hops.`,
       ],
     };
   } finally {
@@ -119,7 +124,8 @@ async function seed(client: DynamoDBDocumentClient, userId: string, count: numbe
         };
         await repo.createPending(record, quota, now);
         const metadata = audio ? { durationSeconds: 180 + (i % 120), bitrate: 192_000, sampleRate: 44_100, channels: 2 } : { width: 4032, height: 3024 };
-        if ((await repo.markReady(userId, record.fileId, { size, metadata })) !== "updated") throw new Error(`record ${record.fileId} did not become ready`);
+        const facts = audio ? { size, metadata } : { size, metadata, thumbnailKey: thumbnailKey(userId, record.fileId) };
+        if ((await repo.markReady(userId, record.fileId, facts)) !== "updated") throw new Error(`record ${record.fileId} did not become ready`);
       }
     }),
   );

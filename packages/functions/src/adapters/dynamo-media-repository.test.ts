@@ -642,6 +642,65 @@ describe("list", () => {
   });
 });
 
+describe("list, record fidelity and page ends", () => {
+  it("returns every field of a record, from the table and from the type index alike, as get does", async () => {
+    const repo = repoFor();
+    const userId = randomUUID();
+    // Required<MediaRecord>: a field added to MediaRecord must appear here, and list must return it.
+    const base = pendingRecord(userId, { fileName: "Concert (live) Ü.mp3", contentType: "audio/mpeg", kind: "audio", size: 4321 });
+    const full: Required<MediaRecord> = {
+      ...base,
+      expiresAt: base.expiresAt!,
+      metadata: { durationSeconds: 201.5, bitrate: 192_000, sampleRate: 44_100, channels: 2, codec: "MPEG 1 Layer 3", title: "Live", artist: "Band", album: "Tour" },
+      description: "front row",
+      tags: ["live", "2025"],
+      thumbnailKey: `derived/${userId}/cover.webp`,
+      rejectionReason: "",
+      sequencer: "0055AED6DCD90281E5",
+    };
+    const { thumbnailKey, sequencer } = full;
+    await repo.createPending(base, GiB, T0);
+    expect(await repo.markReady(userId, full.fileId, { size: full.size, metadata: full.metadata, thumbnailKey, sequencer })).toBe("updated");
+    await repo.update(userId, full.fileId, { description: full.description, tags: full.tags });
+    const rejected = pendingRecord(userId, { at: T0 + 1000 });
+    await repo.createPending(rejected, GiB, T0);
+    await repo.markRejected(userId, rejected.fileId, "not an image");
+    const alive = pendingRecord(userId, { at: T0 + 2000 });
+    await repo.createPending(alive, GiB, T0);
+
+    const expected = await Promise.all([alive, rejected, full].map((r) => repo.get(userId, r.fileId)));
+    expect(expected[2]).toMatchObject({ thumbnailKey, sequencer, description: "front row", tags: ["live", "2025"], metadata: full.metadata, status: "ready" });
+    expect(expected[1]).toMatchObject({ status: "rejected", rejectionReason: "not an image" });
+    expect(expected[0]).toMatchObject({ status: "pending", expiresAt: alive.expiresAt });
+    expect((await repo.list(userId, { limit: 10 }, T0)).records).toEqual(expected);
+    expect((await repo.list(userId, { limit: 10, kind: "audio" }, T0)).records).toEqual([expected[2]]);
+    expect((await repo.list(userId, { limit: 10, kind: "image" }, T0)).records).toEqual(expected.slice(0, 2));
+  });
+
+  it("gives no cursor when the page takes exactly what is left, with or without `after`", async () => {
+    const repo = repoFor();
+    const userId = randomUUID();
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const r = pendingRecord(userId, { at: T0 + i * 1000 });
+      await repo.createPending(r, GiB, T0);
+      ids.unshift(r.fileId);
+    }
+    const whole = await repo.list(userId, { limit: 7 }, T0);
+    expect(whole.records.map((r) => r.fileId)).toEqual(ids);
+    expect(whole.lastFileId).toBeUndefined();
+    const first = await repo.list(userId, { limit: 3 }, T0);
+    expect(first.records.map((r) => r.fileId)).toEqual(ids.slice(0, 3));
+    expect(first.lastFileId).toBe(ids[2]);
+    const rest = await repo.list(userId, { limit: 4, after: ids[2] }, T0);
+    expect(rest.records.map((r) => r.fileId)).toEqual(ids.slice(3));
+    expect(rest.lastFileId).toBeUndefined();
+    const more = await repo.list(userId, { limit: 3, after: ids[2] }, T0);
+    expect(more.records.map((r) => r.fileId)).toEqual(ids.slice(3, 6));
+    expect(more.lastFileId).toBe(ids[5]);
+  });
+});
+
 describe("errors", () => {
   it("turns throttling into TooManyRequestsError with the cause kept", async () => {
     const throttled = Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });

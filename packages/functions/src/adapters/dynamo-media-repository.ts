@@ -329,6 +329,9 @@ export function createDynamoMediaRepository(options: DynamoMediaRepositoryOption
         TableName: tableName,
         KeyConditionExpression: `${pk} = ${x.value(pkValue)} AND ${sk} BETWEEN ${x.value(low)} AND ${x.value(high)}`,
         FilterExpression: filters.join(" AND "),
+        // Only what recordFromItem reads: the keys, index keys and search column would be read, sent and
+        // decoded for nothing, and they are a third of a record (the filter still sees every attribute).
+        ProjectionExpression: RECORD_ATTRIBUTES.map((a) => x.name(a)).join(", "),
         ScanIndexForward: false,
         ...x.params(),
       };
@@ -337,8 +340,11 @@ export function createDynamoMediaRepository(options: DynamoMediaRepositoryOption
 
       // DynamoDB applies Limit before the filter, so pages can come back sparse or empty: keep reading
       // until `limit` records matched or the range is exhausted, growing the page as matches prove rare.
+      // Without a search almost every item matches (only dead pending records are filtered out), so the
+      // first read asks for the page plus one, which tells whether more follow, plus the `after` item
+      // itself, which the inclusive range returns first. A search starts wider: matches may be rare.
       const records: MediaRecord[] = [];
-      let pageSize = Math.min(1000, Math.max(50, 2 * limit));
+      let pageSize = query.q ? Math.min(1000, Math.max(50, 2 * limit)) : Math.min(1000, limit + (query.after !== undefined ? 2 : 1));
       let examined = 0;
       let lastKey: Item | undefined;
       do {
@@ -523,6 +529,32 @@ function toItem(record: MediaRecord): Item {
     sequencer: record.sequencer,
   });
 }
+
+/**
+ * The attributes of a MediaRecord in its item, the only ones recordFromItem reads (and list projects):
+ * keys, index keys and the search column stay in the table. A field added to MediaRecord must be added
+ * here too, or list would drop it: the type check below fails until it is.
+ */
+const RECORD_ATTRIBUTES = [
+  "userId",
+  "fileId",
+  "fileName",
+  "contentType",
+  "kind",
+  "size",
+  "status",
+  "uploadedAt",
+  "metadata",
+  "description",
+  "tags",
+  "thumbnailKey",
+  "rejectionReason",
+  A.expiresAt,
+  "sequencer",
+] as const satisfies readonly (keyof MediaRecord)[];
+type UnlistedRecordAttribute = Exclude<keyof MediaRecord, (typeof RECORD_ATTRIBUTES)[number]>;
+const everyRecordAttributeListed: [UnlistedRecordAttribute] extends [never] ? true : UnlistedRecordAttribute = true;
+void everyRecordAttributeListed;
 
 /** Only the record's own attributes: keys, index keys and the search column stay in the table. */
 function recordFromItem(item: Item): MediaRecord {

@@ -1,8 +1,8 @@
 import { Readable } from "node:stream";
 import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException, type GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { ObjectHead, ObjectStorage, PresignedPost } from "@media/core/ports";
+import { createGetObjectPresigner } from "./s3-get-presigner";
 
 /**
  * S3 client options for presigning. SDK v3 (3.729+) adds flexible checksums to presigned requests by
@@ -18,6 +18,8 @@ export function s3ClientOptions(region: string, forcePathStyle: boolean) {
 }
 
 export function createS3ObjectStorage({ client, bucket }: { client: S3Client; bucket: string }): ObjectStorage {
+  // Built once: a listing page signs 100-150 GET URLs, see s3-get-presigner.ts.
+  const presignGetObject = createGetObjectPresigner(client, bucket);
   return {
     async presignPost({ key, contentType, maxBytes, expiresSeconds }): Promise<PresignedPost> {
       // createPresignedPost adds the bucket, the exact key and the x-amz-* conditions itself; we bind the
@@ -33,13 +35,7 @@ export function createS3ObjectStorage({ client, bucket }: { client: S3Client; bu
     },
 
     async presignGet({ key, expiresSeconds, disposition, contentType }): Promise<string> {
-      const command = new GetObjectCommand({
-        Bucket: bucket,
-        Key: key,
-        ...(disposition ? { ResponseContentDisposition: disposition } : {}),
-        ...(contentType ? { ResponseContentType: contentType } : {}),
-      });
-      return getSignedUrl(client, command, { expiresIn: expiresSeconds });
+      return presignGetObject({ key, expiresSeconds, ...(disposition ? { disposition } : {}), ...(contentType ? { contentType } : {}) });
     },
 
     async head(key: string): Promise<ObjectHead | undefined> {

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { buildRecoveryServices, type RecoveryServices } from "@media/functions/recovery-services";
 import { startLocalCognito } from "@media/local/cognito/cognito-server";
@@ -48,14 +47,11 @@ export async function openLocalRecovery(dataDir: string, options: { cognito?: bo
     stops.push(s3.close);
     let cognitoEndpoint: string | undefined;
     if (options.cognito) {
-      if (!existsSync(join(dataDir, "cognito"))) {
-        // No user pool was ever made here: nothing to look up, and nothing should be created.
-        cognitoEndpoint = undefined;
-      } else {
-        const cognito = await startLocalCognito({ dataDir: join(dataDir, "cognito"), region: LOCAL.region, userPoolId: LOCAL.userPoolId, clientId: LOCAL.clientId, preferredUsernameSignIn: false });
-        stops.push(cognito.close);
-        cognitoEndpoint = cognito.endpoint;
-      }
+      // Started even where no pool exists yet (it is then created empty, as the runtime would): the
+      // Cognito client must never be left without a local endpoint, or it would go to AWS.
+      const cognito = await startLocalCognito({ dataDir: join(dataDir, "cognito"), region: LOCAL.region, userPoolId: LOCAL.userPoolId, clientId: LOCAL.clientId, preferredUsernameSignIn: false });
+      stops.push(cognito.close);
+      cognitoEndpoint = cognito.endpoint;
     }
     const services = buildRecoveryServices({
       region: LOCAL.region,

@@ -60,6 +60,8 @@ export function buildRecoveryServices(r: RecoveryResources): RecoveryServices {
     },
     purgeDeps() {
       if (!r.userPoolId) throw new Error("purging a user needs the user pool id");
+      // Local endpoints come as a set: a missing one would silently send this client to AWS.
+      if (r.endpoints && !r.endpoints.cognito) throw new Error("local endpoints were given without a Cognito endpoint");
       cognito ??= new CognitoIdentityProviderClient({ ...common, ...(r.endpoints?.cognito ? { endpoint: r.endpoints.cognito } : {}) });
       return {
         storage,

@@ -24,6 +24,8 @@ AWS (credentials and region from the usual AWS environment or profile):
   --table NAME --bucket NAME --user-pool-id ID
                             or the names one by one (they override the outputs file)
   --region REGION           otherwise AWS_REGION, else the user pool id's region
+  The SDK's AWS_ENDPOINT_URL_<SERVICE> variables are honoured (with S3_FORCE_PATH_STYLE=true for an
+  S3-compatible endpoint), as for the functions.
 `;
 
 export const BACKEND_OPTIONS = {
@@ -72,7 +74,17 @@ export async function resolveBackend(flags: BackendFlags, needs: { userPool: boo
   if (missing.length) throw new UsageError(`AWS needs ${missing.join(", ")}: pass them, or --outputs .sst/outputs.json.`);
   const region = flags.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? userPoolId?.split("_")[0];
   if (!region) throw new UsageError("No AWS region: pass --region or set AWS_REGION.");
-  return { kind: "aws", resources: { region, tableName: tableName!, bucketName: bucketName!, ...(userPoolId ? { userPoolId } : {}) } };
+  return {
+    kind: "aws",
+    resources: {
+      region,
+      tableName: tableName!,
+      bucketName: bucketName!,
+      ...(userPoolId ? { userPoolId } : {}),
+      // As for the functions: path-style URLs for an S3-compatible endpoint (AWS_ENDPOINT_URL_S3) without per-bucket host names.
+      ...(process.env.S3_FORCE_PATH_STYLE === "true" ? { s3ForcePathStyle: true } : {}),
+    },
+  };
 }
 
 /**

@@ -114,6 +114,29 @@ describe("recovery scripts on AWS (SDK pointed at local endpoints)", () => {
     expect(again.stderr).toContain("Nothing to do.");
   });
 
+  it("reindex indexes an upload whose event was lost (its record still pending)", async () => {
+    const userId = await newUser(`lost-event-${Date.now()}@example.com`);
+    const bytes = pngFixture(7, 2);
+    const presign = await call("upload", { method: "POST", path: "/upload", userId, body: { fileName: "lost event.png", contentType: "image/png", size: bytes.length } });
+    const form = new FormData();
+    for (const [k, v] of Object.entries(presign.body.upload.fields as Record<string, string>)) form.append(k, v);
+    form.append("file", new Blob([new Uint8Array(bytes)], { type: "image/png" }));
+    expect((await fetch(presign.body.upload.url, { method: "POST", body: form })).status).toBe(204);
+    aws.s3Events.splice(0);
+    const fileId = presign.body.fileId as string;
+    const get = () => call("get-file", { method: "GET", path: `/files/${fileId}`, pathParameters: { fileId }, userId });
+    expect((await get()).body.status).toBe("pending");
+
+    const dry = await run("reindex", "--aws", "--outputs", outputs, "--user", userId, "--dry-run");
+    expect(dry.stdout).toContain(`would index users/${userId}/${fileId} (its record was pending)`);
+    expect((await get()).body.status).toBe("pending");
+    const r = await run("reindex", "--aws", "--outputs", outputs, "--user", userId);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^indexed +users/${userId}/${fileId} \\(its record was pending\\) → ready \\(thumbnail made\\)$`, "m"));
+    expect((await get()).body).toMatchObject({ status: "ready", fileName: "lost event.png", metadata: { width: 7, height: 2 } });
+    expect(await deps.repo.usage(userId, Date.now())).toEqual({ files: 1, bytes: bytes.length, reservedBytes: 0 });
+  });
+
   it("purge-user --aws --outputs deletes the user's account, files and records, and not another's", async () => {
     const gone = await newUser(`purge-aws-${Date.now()}@example.com`);
     const other = await newUser(`keep-aws-${Date.now()}@example.com`);

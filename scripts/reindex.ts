@@ -7,7 +7,8 @@ const USAGE = `npm run reindex -- [options]
 
 Rebuilds the file records and each owner's usage from what is in the bucket, for a lost or corrupted
 table. Every original under users/ without a record is indexed again as the indexer does it (content
-checked, metadata and thumbnail rebuilt, disguised files rejected); records that exist are left alone;
+checked, metadata and thumbnail rebuilt, disguised files rejected); records that exist are left alone,
+except ready ones whose size is not their object's (indexed again, name/description/tags kept);
 pending records whose file arrived are indexed; each owner's usage is recomputed from their records.
 Idempotent: a second run changes nothing. Rebuilt files are not announced on SNS.
 
@@ -94,13 +95,14 @@ try {
 await closeBackend();
 
 const s = summary;
-const changes = s.rebuilt + s.indexedPending + s.usageChanged;
+const changes = s.rebuilt + s.indexedPending + s.repaired + s.usageChanged;
 const parts = [
   `${s.objects} object(s)`,
   `${s.kept} record(s) already right`,
   `${s.rebuilt} ${dryRun ? "to rebuild" : `rebuilt (${s.rebuiltReady} ready, ${s.rebuiltRejected} rejected)`}`,
   s.fallbackNames ? `${s.fallbackNames} without a stored name (named {fileId}.{ext})` : "",
   s.indexedPending ? `${s.indexedPending} pending record(s) ${dryRun ? "to index" : "indexed"}` : "",
+  s.repaired ? `${s.repaired} record(s) not matching their object ${dryRun ? "to index again" : "indexed again"}` : "",
   `usage ${dryRun ? "to correct" : "corrected"} for ${s.usageChanged} of ${s.usageChecked} user(s)`,
   s.ignored ? `${s.ignored} ignored` : "",
   s.failed ? `${s.failed} FAILED` : "",

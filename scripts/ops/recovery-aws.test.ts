@@ -137,6 +137,38 @@ describe("recovery scripts on AWS (SDK pointed at local endpoints)", () => {
     expect(await deps.repo.usage(userId, Date.now())).toEqual({ files: 1, bytes: bytes.length, reservedBytes: 0 });
   });
 
+  it("reindex indexes a ready record that does not match its object again, keeping what only the table knew", async () => {
+    const userId = await newUser(`mismatch-${Date.now()}@example.com`);
+    const fileId = await uploadAndIndex(userId, "song.wav", wavFixture(0.2), "audio/wav");
+    await deps.repo.update(userId, fileId, { fileName: "renamed song.wav", description: "kept", tags: ["a", "b"] });
+    const get = async () => (await call("get-file", { method: "GET", path: `/files/${fileId}`, pathParameters: { fileId }, userId })).body;
+    const right = await get();
+    const usage = await deps.repo.usage(userId, Date.now());
+    const { UpdateCommand } = await import("@aws-sdk/lib-dynamodb");
+    const { DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
+    const raw = new DynamoDBClient({ region: TEST_ENV.region });
+    await raw.send(
+      new UpdateCommand({
+        TableName: process.env.TABLE_NAME!,
+        Key: { pk: `USER#${userId}`, sk: `FILE#${fileId}` },
+        UpdateExpression: "SET #s = :s, #m = :m",
+        ExpressionAttributeNames: { "#s": "size", "#m": "metadata" },
+        ExpressionAttributeValues: { ":s": 1, ":m": {} },
+      }),
+    );
+    raw.destroy();
+
+    const dry = await run("reindex", "--aws", "--outputs", outputs, "--user", userId, "--dry-run");
+    expect(dry.stdout).toContain(`would repair users/${userId}/${fileId} (the record says 1 bytes, the object has ${right.size})`);
+    const r = await run("reindex", "--aws", "--outputs", outputs, "--user", userId);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`repaired  users/${userId}/${fileId} (the record says 1 bytes, the object has ${right.size}) → ready`);
+    const strip = ({ fileUrl, downloadUrl, thumbnailUrl, ...rest }: Record<string, unknown>) => rest;
+    expect(strip(await get())).toEqual(strip(right));
+    expect(await deps.repo.usage(userId, Date.now())).toEqual(usage);
+    expect((await run("reindex", "--aws", "--outputs", outputs, "--user", userId)).stderr).toContain("Nothing to do.");
+  });
+
   it("purge-user --aws --outputs deletes the user's account, files and records, and not another's", async () => {
     const gone = await newUser(`purge-aws-${Date.now()}@example.com`);
     const other = await newUser(`keep-aws-${Date.now()}@example.com`);

@@ -13,7 +13,9 @@ import type { StoredObject } from "./ports";
  *
  * Every original under `users/` is looked at once:
  * - its record exists and is ready or rejected: left alone (the table knows more than the bucket: a
- *   rename, a description, tags);
+ *   rename, a description, tags), unless a ready record's size is not the object's: then the record
+ *   describes other bytes than the stored ones (corrupted, or the object was replaced), and the object
+ *   is indexed again, keeping the record's name, description and tags;
  * - its record is pending: the upload arrived but was never indexed (its event was lost), so it is
  *   indexed now;
  * - it has no record: a pending record is written as the upload would have written it (owner and file
@@ -53,6 +55,7 @@ export type ReindexItem =
   | { key: string; action: "kept"; status: string }
   | { key: string; action: "rebuilt" | "would-rebuild"; fileName: string; nameFromObject: boolean; outcome?: IndexOutcome }
   | { key: string; action: "indexed" | "would-index"; outcome?: IndexOutcome }
+  | { key: string; action: "repaired" | "would-repair"; reason: string; outcome?: IndexOutcome }
   | { key: string; action: "ignored"; reason: string }
   | { key: string; action: "failed"; error: string };
 
@@ -79,6 +82,8 @@ export interface ReindexSummary {
   fallbackNames: number;
   /** Pending records whose object was indexed now. */
   indexedPending: number;
+  /** Ready records that did not match their object, indexed again. */
+  repaired: number;
   ignored: number;
   failed: number;
   usageChecked: number;
@@ -95,6 +100,7 @@ export async function reindex(deps: ReindexDeps, options: ReindexOptions): Promi
     rebuiltRejected: 0,
     fallbackNames: 0,
     indexedPending: 0,
+    repaired: 0,
     ignored: 0,
     failed: 0,
     usageChecked: 0,
@@ -146,6 +152,11 @@ async function reindexObject(deps: ReindexDeps, object: StoredObject, dryRun: bo
   owners.add(userId);
 
   const existing = await deps.repo.get(userId, fileId);
+  if (existing?.status === "ready" && existing.size !== object.size) {
+    const reason = `the record says ${existing.size} bytes, the object has ${object.size}`;
+    if (dryRun) return { key, action: "would-repair", reason };
+    return { key, action: "repaired", reason, outcome: await reindexReady(deps, existing, key) };
+  }
   if (existing && existing.status !== "pending") return { key, action: "kept", status: existing.status };
   if (existing) {
     if (dryRun) return { key, action: "would-index" };
@@ -185,6 +196,39 @@ async function reindexObject(deps: ReindexDeps, object: StoredObject, dryRun: bo
   await deps.repo.createPending(record, Number.MAX_SAFE_INTEGER, now);
   const outcome = await indexObject(deps, syntheticEvent(key, head.size));
   return { key, action: "rebuilt", fileName, nameFromObject, outcome };
+}
+
+/**
+ * A ready record that does not describe its object: removed (which gives its usage back), written again
+ * as pending with what only the table knew (name, upload time, description, tags), and indexed from the
+ * object as it is now, which rejects it if it is not what its type says.
+ */
+async function reindexReady(deps: ReindexDeps, existing: MediaRecord, key: string): Promise<IndexOutcome> {
+  const head = await deps.storage.head(key);
+  if (!head) return { outcome: "skipped", reason: "the object went away meanwhile" };
+  await deps.repo.remove(existing.userId, existing.fileId);
+  const now = deps.clock.now();
+  const record: MediaRecord = {
+    userId: existing.userId,
+    fileId: existing.fileId,
+    fileName: existing.fileName,
+    contentType: existing.contentType,
+    kind: existing.kind,
+    size: head.size,
+    status: "pending",
+    uploadedAt: existing.uploadedAt,
+    metadata: {},
+    expiresAt: Math.ceil(now / 1000) + PENDING_GRACE_SECONDS,
+  };
+  await deps.repo.createPending(record, Number.MAX_SAFE_INTEGER, now);
+  const outcome = await indexObject(deps, syntheticEvent(key, head.size));
+  if (existing.description !== undefined || existing.tags !== undefined) {
+    await deps.repo.update(existing.userId, existing.fileId, {
+      ...(existing.description !== undefined ? { description: existing.description } : {}),
+      ...(existing.tags !== undefined ? { tags: existing.tags } : {}),
+    });
+  }
+  return outcome;
 }
 
 /** What S3 would have put on the queue for this object (the indexer reads the key and size; no sequencer is known). */
@@ -241,6 +285,10 @@ function count(summary: ReindexSummary, item: ReindexItem): void {
     case "would-index":
       summary.indexedPending += 1;
       return;
+    case "repaired":
+    case "would-repair":
+      summary.repaired += 1;
+      return;
     case "ignored":
       summary.ignored += 1;
       return;
@@ -268,6 +316,9 @@ export function formatReindexItem(item: ReindexItem): string {
     case "indexed":
     case "would-index":
       return `${item.action === "indexed" ? "indexed  " : "would index"} ${item.key} (its record was pending)${item.outcome ? ` → ${formatOutcome(item.outcome)}` : ""}`;
+    case "repaired":
+    case "would-repair":
+      return `${item.action === "repaired" ? "repaired " : "would repair"} ${item.key} (${item.reason})${item.outcome ? ` → ${formatOutcome(item.outcome)}` : ""}`;
     case "ignored":
       return `ignored   ${item.key}: ${item.reason}`;
     case "failed":

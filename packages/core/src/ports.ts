@@ -87,10 +87,28 @@ export interface ObjectHead {
   size: number;
   contentType?: string;
   eTag?: string;
+  /** The owner's file name stored with the object at upload (absent on objects uploaded before it was). */
+  fileName?: string;
+}
+
+/** One object of a listing. */
+export interface StoredObject {
+  key: string;
+  size: number;
+}
+
+export interface ObjectListPage {
+  objects: StoredObject[];
+  /** Pass back as `continuation` for the next page; absent on the last page. */
+  next?: string;
 }
 
 export interface ObjectStorage {
-  presignPost(input: { key: string; contentType: string; maxBytes: number; expiresSeconds: number }): Promise<PresignedPost>;
+  /**
+   * `fileName`, when given, is stored with the object as user metadata and bound by the policy exactly,
+   * so the bucket alone can tell the name again (see object-metadata.ts).
+   */
+  presignPost(input: { key: string; contentType: string; maxBytes: number; expiresSeconds: number; fileName?: string }): Promise<PresignedPost>;
   presignGet(input: { key: string; expiresSeconds: number; disposition?: string; contentType?: string }): Promise<string>;
   head(key: string): Promise<ObjectHead | undefined>;
   /** Bytes `start`..`endInclusive` of the object, cut at its end; undefined when the object does not exist. */
@@ -101,6 +119,8 @@ export interface ObjectStorage {
   put(key: string, body: Buffer, contentType: string): Promise<void>;
   remove(keys: string[]): Promise<void>;
   removePrefix(prefix: string): Promise<void>;
+  /** One page of the objects under `prefix`, in key order (S3's ListObjectsV2). */
+  list(input: { prefix: string; continuation?: string; limit?: number }): Promise<ObjectListPage>;
 }
 
 /** The object being inspected disappeared meanwhile (deleted by its owner): nothing left to index. */

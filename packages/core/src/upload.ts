@@ -48,7 +48,7 @@ export async function presignUpload(deps: UploadDeps, userId: string, input: Pre
   const fileId = newFileId(now);
   const key = originalKey(userId, fileId);
   const expiresSeconds = deps.limits.uploadExpiresSeconds;
-  const upload = await deps.storage.presignPost({ key, contentType, maxBytes: input.size, expiresSeconds });
+  const upload = await deps.storage.presignPost({ key, contentType, maxBytes: input.size, expiresSeconds, fileName });
   const record: MediaRecord = {
     userId,
     fileId,

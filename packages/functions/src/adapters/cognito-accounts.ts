@@ -1,4 +1,6 @@
 import {
+  AdminDeleteUserCommand,
+  AdminGetUserCommand,
   ConfirmForgotPasswordCommand,
   ConfirmSignUpCommand,
   ForgotPasswordCommand,
@@ -14,6 +16,7 @@ import {
   type UserType,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { Username, type Accounts, type SignUpInput, type Tokens } from "@media/core/accounts";
+import type { UserAccounts } from "@media/core/purge";
 import {
   AppError,
   ConflictError,
@@ -222,6 +225,36 @@ export function createCognitoAccounts({
 
 const INVALID_CREDENTIALS_MESSAGE = "Incorrect email, username or password.";
 const INVALID_CODE_MESSAGE = "The code is not valid. Check it, or ask for a new one.";
+/**
+ * Accounts by their sub, for the operator's `npm run purge-user` (IAM-authorised admin calls,
+ * `cognito-idp:AdminGetUser` and `cognito-idp:AdminDeleteUser` on the pool; no function is granted them).
+ * Cognito takes the sub as the Username of admin calls (in a pool whose sign-in name is the email, the
+ * username is the sub), so no ListUsers lookup is needed. A user who is already gone is not an error.
+ */
+export function createCognitoUserAdmin({ client, userPoolId }: { client: CognitoIdentityProviderClient; userPoolId: string }): UserAccounts {
+  const gone = (error: unknown) => error instanceof Error && error.name === "UserNotFoundException";
+  return {
+    async accountExists(userId) {
+      try {
+        await client.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: userId }));
+        return true;
+      } catch (error) {
+        if (gone(error)) return false;
+        throw error;
+      }
+    },
+    async deleteAccount(userId) {
+      try {
+        await client.send(new AdminDeleteUserCommand({ UserPoolId: userPoolId, Username: userId }));
+        return true;
+      } catch (error) {
+        if (gone(error)) return false;
+        throw error;
+      }
+    },
+  };
+}
+
 export const PASSWORD_POLICY_MESSAGE =
   "The password must have at least 8 characters, with a lower-case letter, an upper-case letter, a digit and a symbol.";
 

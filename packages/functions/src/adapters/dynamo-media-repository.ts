@@ -1,4 +1,5 @@
 import {
+  BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -12,7 +13,9 @@ import { ConflictError, TooManyRequestsError } from "@media/core/errors";
 import type { MediaMetadata, MediaRecord, MediaStatus } from "@media/core/media-record";
 import type { MediaKind } from "@media/core/media-types";
 import type { Clock, ListPage, ListQuery, MediaRepository, ReadyResult, Usage } from "@media/core/ports";
+import type { UserRecords } from "@media/core/purge";
 import { QuotaExceededError } from "@media/core/quota";
+import type { UsageReconciler, UsageRecount } from "@media/core/reindex";
 import { TABLE, keysFor } from "@media/core/table";
 
 /**
@@ -498,6 +501,142 @@ export function createDynamoMediaRepository(options: DynamoMediaRepositoryOption
     },
   };
   return repository;
+}
+
+/**
+ * Whole-user maintenance for the recovery scripts, on the same items as the repository.
+ *
+ * reconcileUsage recomputes `files`/`bytes` from the user's records (ready ones, plus files the ledger
+ * holds as `counted` whose record is not ready yet: markReady is between its steps) and `committed`/
+ * `pendingUploads` from the ledger's reservations, keeping the invariant of the repository. The usage
+ * item is read before the records and written only if its counters are still what was read, so a live
+ * upload or delete meanwhile (every one of which changes a counter, except settle, which changes
+ * nothing counted) makes it read again rather than write a stale total. The one gap: a record deleted
+ * whose usage write has not happened yet (the repository's known crash gap) is what this repairs.
+ *
+ * removeUserRecords deletes every file record and the usage item of the user (share links are the share
+ * repository's), in batches of 25.
+ */
+export function createDynamoMediaMaintenance(options: Pick<DynamoMediaRepositoryOptions, "client" | "tableName" | "maxAttempts">): UsageReconciler & UserRecords {
+  const { client, tableName } = options;
+  const maxAttempts = options.maxAttempts ?? 10;
+  const usageKey = (userId: string) => ({ [TABLE.partitionKey]: keysFor.userPartition(userId), [TABLE.sortKey]: keysFor.usage });
+
+  async function readUsageItem(userId: string): Promise<Item | undefined> {
+    const { Item } = await call(client.send(new GetCommand({ TableName: tableName, Key: usageKey(userId), ConsistentRead: true })));
+    return Item;
+  }
+
+  async function fileItems(userId: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const out = await call(
+        client.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
+            ExpressionAttributeNames: { "#pk": TABLE.partitionKey, "#sk": TABLE.sortKey },
+            ExpressionAttributeValues: { ":pk": keysFor.userPartition(userId), ":prefix": FILE_SK_LOW },
+            ConsistentRead: true,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  return {
+    async reconcileUsage(userId, { dryRun }): Promise<UsageRecount> {
+      for (let attempt = 0; attempt < maxAttempts; attempt++) {
+        const raw = await readUsageItem(userId);
+        const usage = raw ? usageFromItem(raw) : undefined;
+        const ready = new Set<string>();
+        let files = 0;
+        let bytes = 0;
+        for (const item of await fileItems(userId)) {
+          const record = recordFromItem(item);
+          if (record.status !== "ready") continue;
+          ready.add(record.fileId);
+          files += 1;
+          bytes += record.size;
+        }
+        let reserved = 0;
+        let pendingUploads = 0;
+        for (const [fileId, entry] of Object.entries(usage?.ledger ?? {})) {
+          if (entry.state === "reserved") {
+            reserved += entry.size;
+            pendingUploads += 1;
+          } else if (!ready.has(fileId)) {
+            files += 1;
+            bytes += entry.size;
+          }
+        }
+        const after = { files, bytes };
+        const before = usage ? { files: usage.files, bytes: usage.bytes } : undefined;
+        const right = usage
+          ? usage.files === files && usage.bytes === bytes && usage.committed === bytes + reserved && usage.pendingUploads === pendingUploads
+          : files === 0 && bytes === 0;
+        const recount: UsageRecount = { after, changed: !right, ...(before ? { before } : {}) };
+        if (right || dryRun) return recount;
+
+        if (!usage) {
+          const item: Item = { ...usageKey(userId), files, bytes, committed: bytes, pendingUploads: 0, ledger: {} };
+          const put = await conditional(
+            client.send(new PutCommand({ TableName: tableName, Item: item, ConditionExpression: "attribute_not_exists(#pk)", ExpressionAttributeNames: { "#pk": TABLE.partitionKey } })),
+          );
+          if (put) return recount;
+          continue;
+        }
+        const x = new Expr();
+        const set = [
+          [A.files, files, usage.files],
+          [A.bytes, bytes, usage.bytes],
+          [A.committed, bytes + reserved, usage.committed],
+          [A.pendingUploads, pendingUploads, usage.pendingUploads],
+        ] as const;
+        const updated = await conditional(
+          client.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: usageKey(userId),
+              UpdateExpression: `SET ${set.map(([name, value]) => `${x.name(name)} = ${x.value(value)}`).join(", ")}`,
+              ConditionExpression: set.map(([name, , was]) => `${x.name(name)} = ${x.value(was)}`).join(" AND "),
+              ...x.params(),
+            }),
+          ),
+        );
+        if (updated) return recount;
+      }
+      throw new TooManyRequestsError(`The usage of ${userId} kept changing while it was recounted; try again.`);
+    },
+
+    async countUserRecords(userId) {
+      const [items, usage] = await Promise.all([fileItems(userId), readUsageItem(userId)]);
+      return { records: items.length, usage: usage !== undefined };
+    },
+
+    async removeUserRecords(userId) {
+      const items = await fileItems(userId);
+      const usage = await readUsageItem(userId);
+      const keys = items.map((item) => ({ [TABLE.partitionKey]: item[TABLE.partitionKey], [TABLE.sortKey]: item[TABLE.sortKey] }));
+      if (usage) keys.push(usageKey(userId));
+      for (let i = 0; i < keys.length; i += 25) {
+        let requests: Array<{ DeleteRequest: { Key: Item } }> = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
+        // BatchWriteItem may hand back what it did not get to (throttling): send those again, backing off.
+        for (let attempt = 0; requests.length > 0; attempt++) {
+          if (attempt >= maxAttempts) throw new TooManyRequestsError("The database is busy; the user's records were not all deleted. Run again.");
+          if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+          const out = await call(client.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } })));
+          requests = (out.UnprocessedItems?.[tableName] ?? []) as typeof requests;
+        }
+      }
+      return { records: items.length, usage: usage !== undefined };
+    },
+  };
 }
 
 /** A pending record whose upload window (plus grace) has passed: treated as absent everywhere. */

@@ -1,6 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type NativeAttributeValue } from "@aws-sdk/lib-dynamodb";
 import { TooManyRequestsError } from "@media/core/errors";
 import type { ShareRecord, ShareRepository } from "@media/core/ports";
+import type { UserShares } from "@media/core/purge";
 import { TABLE, keysFor } from "@media/core/table";
 
 /**
@@ -113,6 +114,51 @@ export function createDynamoShareRepository({ client, tableName }: DynamoShareRe
 
     async revokeAllForFile(userId, fileId) {
       for (const share of await ownerItems(userId, fileId)) await revokeOne(share);
+    },
+  };
+}
+
+/** Every owner item of a user sorts under this: `SHARE#{fileId}#{shareId}` with the fileId left out. */
+const USER_SHARES_PREFIX = keysFor.fileShares("").slice(0, -1);
+
+/**
+ * A user's share links as a whole, for purging the user (`npm run purge-user`): each link's public
+ * lookup is deleted before its owner item, as revoke does, so an interruption leaves no link that opens.
+ */
+export function createDynamoUserShares({ client, tableName }: DynamoShareRepositoryOptions): UserShares {
+  async function all(userId: string): Promise<ShareRecord[]> {
+    const shares: ShareRecord[] = [];
+    let start: Item | undefined;
+    do {
+      const out = await call(
+        client.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
+            ExpressionAttributeNames: { "#pk": TABLE.partitionKey, "#sk": TABLE.sortKey },
+            ExpressionAttributeValues: { ":pk": keysFor.userPartition(userId), ":prefix": USER_SHARES_PREFIX },
+            ConsistentRead: true,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
+      );
+      for (const item of out.Items ?? []) shares.push(shareFromItem(item));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return shares;
+  }
+  const remove = (key: Item) => call(client.send(new DeleteCommand({ TableName: tableName, Key: key })));
+  return {
+    async countUserShares(userId) {
+      return (await all(userId)).length;
+    },
+    async revokeAllForUser(userId) {
+      const shares = await all(userId);
+      for (const share of shares) {
+        await remove({ [TABLE.partitionKey]: keysFor.shareLookupPartition(share.tokenHash), [TABLE.sortKey]: keysFor.shareLookup });
+        await remove({ [TABLE.partitionKey]: keysFor.userPartition(userId), [TABLE.sortKey]: keysFor.share(share.fileId, share.shareId) });
+      }
+      return shares.length;
     },
   };
 }

@@ -1,7 +1,8 @@
 import { Readable } from "node:stream";
 import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException, type GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
-import type { ObjectHead, ObjectStorage, PresignedPost } from "@media/core/ports";
+import { decodeMetadataValue, encodeMetadataValue, FILE_NAME_FIELD, FILE_NAME_METADATA } from "@media/core/object-metadata";
+import type { ObjectHead, ObjectListPage, ObjectStorage, PresignedPost } from "@media/core/ports";
 import { createGetObjectPresigner } from "./s3-get-presigner";
 
 /**
@@ -21,14 +22,14 @@ export function createS3ObjectStorage({ client, bucket }: { client: S3Client; bu
   // Built once: a listing page signs 100-150 GET URLs, see s3-get-presigner.ts.
   const presignGetObject = createGetObjectPresigner(client, bucket);
   return {
-    async presignPost({ key, contentType, maxBytes, expiresSeconds }): Promise<PresignedPost> {
+    async presignPost({ key, contentType, maxBytes, expiresSeconds, fileName }): Promise<PresignedPost> {
       // createPresignedPost adds the bucket, the exact key and the x-amz-* conditions itself; we bind the
       // exact type and the size range, so S3 refuses any other object than the one announced.
       const { url, fields } = await createPresignedPost(client, {
         Bucket: bucket,
         Key: key,
-        Conditions: [["content-length-range", 1, maxBytes], { "Content-Type": contentType }],
-        Fields: { "Content-Type": contentType },
+        Conditions: [["content-length-range", 1, maxBytes], { "Content-Type": contentType }, ...fileNameConditions(fileName)],
+        Fields: { "Content-Type": contentType, ...fileNameFields(fileName) },
         Expires: expiresSeconds,
       });
       return { url, fields };
@@ -44,6 +45,9 @@ export function createS3ObjectStorage({ client, bucket }: { client: S3Client; bu
         const head: ObjectHead = { size: out.ContentLength ?? 0 };
         if (out.ContentType) head.contentType = out.ContentType;
         if (out.ETag) head.eTag = out.ETag;
+        // The SDK hands user metadata back with the x-amz-meta- prefix removed and names lower-cased.
+        const fileName = decodeMetadataValue(out.Metadata?.[FILE_NAME_METADATA]);
+        if (fileName) head.fileName = fileName;
         return head;
       } catch (error) {
         if (isNotFound(error)) return undefined;
@@ -83,6 +87,14 @@ export function createS3ObjectStorage({ client, bucket }: { client: S3Client; bu
       }
     },
 
+    async list({ prefix, continuation, limit }): Promise<ObjectListPage> {
+      const page = await client.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(continuation ? { ContinuationToken: continuation } : {}), ...(limit ? { MaxKeys: limit } : {}) }),
+      );
+      const objects = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ key: o.Key, size: o.Size ?? 0 }] : []));
+      return page.IsTruncated && page.NextContinuationToken ? { objects, next: page.NextContinuationToken } : { objects };
+    },
+
     async removePrefix(prefix: string): Promise<void> {
       let token: string | undefined;
       do {
@@ -93,6 +105,18 @@ export function createS3ObjectStorage({ client, bucket }: { client: S3Client; bu
       } while (token);
     },
   };
+}
+
+/**
+ * The file name as user metadata: a form field with the encoded name and an exact `eq` condition on it,
+ * so the client can neither change nor drop it (S3 refuses a form whose fields break a condition).
+ */
+function fileNameFields(fileName: string | undefined): Record<string, string> {
+  return fileName === undefined ? {} : { [FILE_NAME_FIELD]: encodeMetadataValue(fileName) };
+}
+
+function fileNameConditions(fileName: string | undefined): Array<["eq", string, string]> {
+  return fileName === undefined ? [] : [["eq", `$${FILE_NAME_FIELD}`, encodeMetadataValue(fileName)]];
 }
 
 type Body = NonNullable<GetObjectCommandOutput["Body"]>;

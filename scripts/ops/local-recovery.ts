@@ -1,0 +1,71 @@
+import { join } from "node:path";
+import { buildRecoveryServices, type RecoveryServices } from "@media/functions/recovery-services";
+import { startLocalCognito } from "@media/local/cognito/cognito-server";
+import { startLocalDynamo } from "@media/local/dynamo/local-dynamo";
+import { loadLocalSecrets } from "@media/local/local-secrets";
+import { LOCAL } from "@media/local/runtime";
+import { startLocalS3 } from "@media/local/storage/s3-server";
+import { lockLocalData } from "./local-data";
+
+/**
+ * The local runtime's table, storage and user pool, opened on its DATA_DIR by a recovery script while
+ * the runtime is stopped: the same local servers the runtime starts (on free ports, without the queue,
+ * the gateway or any storage notification), spoken to by the same adapters as on AWS.
+ *
+ * The runtime must not run meanwhile (it would hold the table and keep its own view of the files): the
+ * check is the runtime's own database lock (see lockLocalData), which refuses with RuntimeRunningError.
+ * After the check the local DynamoDB opens that same database and holds its lock for the whole run, so
+ * a runtime started meanwhile fails to start instead of racing.
+ */
+export interface LocalRecovery {
+  services: RecoveryServices;
+  endpoints: { s3: string; dynamodb: string };
+  close(): Promise<void>;
+}
+
+export async function openLocalRecovery(dataDir: string, options: { cognito?: boolean } = {}): Promise<LocalRecovery> {
+  const check = await lockLocalData(dataDir);
+  await check.release();
+  const stops: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
+    try {
+      dynamo = await startLocalDynamo({ dir: join(dataDir, "dynamodb"), tableName: LOCAL.table, region: LOCAL.region });
+    } catch (error) {
+      // Started between the check and now: say so rather than show LevelDB's error.
+      await (await lockLocalData(dataDir)).release();
+      throw error;
+    }
+    stops.push(dynamo.close);
+    const secrets = await loadLocalSecrets(dataDir);
+    const credentials = { accessKeyId: secrets.accessKeyId, secretAccessKey: secrets.secretAccessKey };
+    const quiet = { info: () => undefined, warn: () => undefined, error: (message: string) => process.stderr.write(`local storage: ${message}\n`) };
+    const s3 = await startLocalS3({ dataDir: join(dataDir, "s3"), region: LOCAL.region, credentials, buckets: [{ name: LOCAL.bucket }], log: quiet });
+    stops.push(s3.close);
+    let cognitoEndpoint: string | undefined;
+    if (options.cognito) {
+      // Started even where no pool exists yet (it is then created empty, as the runtime would): the
+      // Cognito client must never be left without a local endpoint, or it would go to AWS.
+      const cognito = await startLocalCognito({ dataDir: join(dataDir, "cognito"), region: LOCAL.region, userPoolId: LOCAL.userPoolId, clientId: LOCAL.clientId, preferredUsernameSignIn: false });
+      stops.push(cognito.close);
+      cognitoEndpoint = cognito.endpoint;
+    }
+    const services = buildRecoveryServices({
+      region: LOCAL.region,
+      tableName: LOCAL.table,
+      bucketName: LOCAL.bucket,
+      userPoolId: LOCAL.userPoolId,
+      endpoints: { s3: s3.endpoint, dynamodb: dynamo.endpoint, ...(cognitoEndpoint ? { cognito: cognitoEndpoint } : {}) },
+      credentials,
+      s3ForcePathStyle: true,
+    });
+    stops.push(async () => services.close());
+    return { services, endpoints: { s3: s3.endpoint, dynamodb: dynamo.endpoint }, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

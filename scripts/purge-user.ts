@@ -1,0 +1,90 @@
+import { parseArgs } from "node:util";
+import type { PurgeSummary } from "@media/core/purge";
+import { createProgress } from "./ops/progress";
+import { BACKEND_OPTIONS, BACKEND_USAGE, resolveBackend, UsageError } from "./ops/recovery-cli";
+
+const USAGE = `npm run purge-user -- <sub> [options]
+
+Deletes everything of one user: their account (Cognito), share links, originals (users/<sub>/), derived
+files (derived/<sub>/), file records and usage item. Idempotent: a second run reports nothing left.
+<sub> is the user's id (the Cognito sub, a UUID: the userId of /me and of the signup answer).
+
+  --dry-run                 list what would be deleted, delete nothing
+${BACKEND_USAGE}`;
+
+function parse() {
+  return parseArgs({
+    allowPositionals: true,
+    options: {
+      ...BACKEND_OPTIONS,
+      "dry-run": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+}
+function fail(message: string, code: number): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+let parsed: ReturnType<typeof parse>;
+try {
+  parsed = parse();
+} catch (error) {
+  fail(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`, 2);
+}
+const { values, positionals } = parsed;
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+if (positionals.length !== 1) fail(`Name exactly one user (their sub).\n\n${USAGE}`, 2);
+const userId = positionals[0]!;
+const dryRun = values["dry-run"];
+
+const { isUserId } = await import("@media/core/keys");
+if (!isUserId(userId)) fail(`${JSON.stringify(userId)} is not a user's sub (a UUID such as 0f8fad5b-d9cb-469f-a165-70867728950e).`, 2);
+const { purgeUser, purgeSteps, nothingLeft } = await import("@media/core/purge");
+const { RuntimeRunningError } = await import("./ops/local-data");
+
+const progress = createProgress({ label: dryRun ? "purge-user (dry run)" : "purge-user" });
+const say = (line: string) => (process.stdout.isTTY ? progress.log(line) : process.stdout.write(`${line}\n`));
+
+let result: PurgeSummary;
+let closeBackend: () => Promise<void> = async () => undefined;
+try {
+  const backend = await resolveBackend(values, { userPool: true });
+  let services;
+  if (backend.kind === "local") {
+    if (backend.note) process.stderr.write(`${backend.note}\n`);
+    const { openLocalRecovery } = await import("./ops/local-recovery");
+    const local = await openLocalRecovery(backend.dataDir, { cognito: true });
+    services = local.services;
+    closeBackend = local.close;
+    process.stderr.write(`${dryRun ? "Looking for" : "Purging"} user ${userId} in the local runtime's data in ${backend.dataDir}\n`);
+  } else {
+    const { buildRecoveryServices } = await import("@media/functions/recovery-services");
+    services = buildRecoveryServices(backend.resources);
+    closeBackend = async () => services!.close();
+    const r = backend.resources;
+    process.stderr.write(`${dryRun ? "Looking for" : "Purging"} user ${userId} in pool ${r.userPoolId}, table ${r.tableName}, bucket ${r.bucketName} (${r.region})\n`);
+  }
+  result = await purgeUser(services.purgeDeps(), userId, {
+    dryRun,
+    onPlanned: (plan) => progress.setTotal(purgeSteps(plan)),
+    onProgress: (n) => progress.tick(n),
+    onLine: say,
+  });
+} catch (error) {
+  progress.done();
+  await closeBackend().catch(() => undefined);
+  if (error instanceof UsageError) fail(`${error.message}\n\n${USAGE}`, 2);
+  if (error instanceof RuntimeRunningError) fail(error.message.replace("the re-driven messages are indexed as it starts", "the user is gone from it"), 3);
+  fail(`purge-user failed: ${error instanceof Error ? error.message : String(error)}`, 1);
+}
+await closeBackend();
+
+const r = result;
+const what = `account ${r.account ? "yes" : "no"}, ${r.shares} share link(s), ${r.originals} original(s), ${r.derived} derived file(s), ${r.records} record(s), usage item ${r.usage ? "yes" : "no"}`;
+if (nothingLeft(r)) progress.done(`nothing left of ${userId}; nothing to do.`);
+else progress.done(dryRun ? `would delete ${what}. Nothing changed (dry run).` : `deleted ${what}.`);
+process.exit(0);

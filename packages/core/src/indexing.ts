@@ -136,8 +136,12 @@ async function indexFirst(deps: IndexDeps, existing: MediaRecord, key: string, s
     await deps.events.publish(eventOf("media.ready", described, key, described.size, now(deps)));
   }
   // Ready, but describing another object than this one (a concurrent delivery counted an earlier or
-  // later POST to the key): this object is inspected again as that record's replacement.
-  if (current?.status === "ready" && !sameETag(current.eTag, eTag)) return indexReplacement(deps, current, key, sequencer);
+  // later POST to the key): the thumbnail written above is this object's picture under that record, so
+  // the record's own is made again; then this object is handled as that record's replacement.
+  if (current?.status === "ready" && !sameETag(current.eTag, eTag)) {
+    if (thumbKey) await restoreThumbnail(deps, current, key);
+    return indexReplacement(deps, current, key, sequencer);
+  }
   if (changed === "unchanged") {
     // Either another delivery made it ready (its thumbnail is this one: same key, same bytes) or the
     // record went away while we worked (deleted, or expired): then our thumbnail is a stray, and the
@@ -224,6 +228,19 @@ async function indexReplacement(deps: IndexDeps, existing: MediaRecord, key: str
   if (!outcome.thumbnailKey && existing.thumbnailKey) await deps.storage.remove([existing.thumbnailKey]);
   await deps.events.publish(eventOf("media.ready", { ...existing, metadata: inspection.metadata }, key, head.size, now(deps)));
   return { outcome: "ready", fileId, thumbnail: outcome.thumbnailKey !== undefined };
+}
+
+/**
+ * Makes the thumbnail of the object a ready record describes again, if that object is still the one at
+ * its key (if not, the object there has a newer event, whose handling writes its own thumbnail).
+ */
+async function restoreThumbnail(deps: IndexDeps, record: MediaRecord, key: string): Promise<void> {
+  const head = await deps.storage.head(key);
+  if (!head || !record.thumbnailKey || !sameETag(normalizeETag(head.eTag), record.eTag)) return;
+  const verdict = await examine(deps.storage, deps.inspector, key, head, record.contentType, record.declaredSize ?? record.size);
+  if (verdict !== "gone" && verdict.ok && verdict.inspection.thumbnail) {
+    await deps.storage.put(record.thumbnailKey, verdict.inspection.thumbnail.bytes, verdict.inspection.thumbnail.contentType);
+  }
 }
 
 /**

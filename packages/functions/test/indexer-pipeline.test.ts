@@ -407,3 +407,41 @@ async function sequential<T>(steps: Array<() => Promise<T>>): Promise<T[]> {
   for (const step of steps) out.push(await step());
   return out;
 }
+
+describe("a second POST while the first object is being indexed", () => {
+  it("describes the object that is at the key in the end, with its own thumbnail, counted once", async () => {
+    const userId = randomUUID();
+    const presign = await call("upload", { method: "POST", path: "/upload", userId, body: { fileName: "f.png", contentType: "image/png", size: 100_000 } });
+    const { fileId, key } = presign.body as { fileId: string; key: string };
+    const post = async (body: Buffer) => {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(presign.body.upload.fields as Record<string, string>)) form.append(k, v);
+      form.append("file", new Blob([new Uint8Array(body)], { type: "image/png" }), "f.png");
+      expect((await fetch(presign.body.upload.url, { method: "POST", body: form })).status).toBeLessThan(300);
+      return aws.s3Events.splice(0).find((r) => decodeURIComponent(r.s3.object.key) === key)!;
+    };
+    const first = await post(await png(300, 200));
+    const second = await solid(200, 400, "#a33").png().toBuffer();
+    let secondEvent: S3EventRecord | undefined;
+
+    // While the first delivery inspects the first object, the second is POSTed and fully indexed.
+    const inspect = deps.inspector.inspect.bind(deps.inspector);
+    const spy = vi.spyOn(deps.inspector, "inspect").mockImplementation(async (input) => {
+      const result = await inspect(input);
+      if (!secondEvent) {
+        secondEvent = await post(second);
+        expect(await deliver(secondEvent)).toEqual({ batchItemFailures: [] });
+      }
+      return result;
+    });
+    expect(await deliver(first)).toEqual({ batchItemFailures: [] });
+    spy.mockRestore();
+    expect(await deliver(secondEvent!, first)).toEqual({ batchItemFailures: [] });
+
+    expect((await file(userId, fileId)).body).toMatchObject({ status: "ready", size: second.length, metadata: { width: 200, height: 400 } });
+    const thumb = await aws.s3.send(new GetObjectCommand({ Bucket: TEST_ENV.bucket, Key: thumbnailKey(userId, fileId) }));
+    expect(await sharp(Buffer.from(await thumb.Body!.transformToByteArray())).metadata()).toMatchObject({ width: 160, height: 320 });
+    expect(await usage(userId)).toEqual({ files: 1, bytes: second.length, reservedBytes: 0 });
+    expect(eventsFor(fileId)).toEqual(["media.ready"]);
+  });
+});

@@ -79,7 +79,7 @@ describe("each allowed type", () => {
       ["anim.gif", await animated("gif"), "image/gif", { format: "gif", width: 60, height: 40 }, true],
       ["anim.webp", await animated("webp"), "image/webp", { format: "webp", width: 60, height: 40 }, true],
       ["still.avif", await avif(64, 48), "image/avif", { format: "avif", width: 64, height: 48 }, true],
-      ["still.heic", fixture("still.heic"), "image/heic", { format: "heic", width: 96, height: 64 }, false],
+      ["still.heic", fixture("still.heic"), "image/heic", { format: "heic", width: 96, height: 64 }, true],
       ["tone.mp3", fixture("tone.mp3"), "audio/mpeg", { format: "mpeg", sampleRate: 22050, channels: 1, title: "Test Tone", artist: "Fixture Band", album: "Fixtures" }, true],
       ["tone.m4a", fixture("tone.m4a"), "audio/x-m4a", { format: "mp4", sampleRate: 22050, title: "Test Tone" }, true],
       ["tone.aac", fixture("tone.aac"), "audio/aac", { format: "aac", sampleRate: 22050, codec: "AAC" }, false],

@@ -64,8 +64,10 @@ export async function describeImage(bytes: Buffer, format: string): Promise<Imag
   if (info.format === "heif" && info.compression === "hevc") {
     const pixels = (info.width ?? 0) * (info.height ?? 0);
     if (!(pixels > 0 && pixels <= MAX_HEIC_DECODE_PIXELS)) return { ok: true, metadata };
+    const decode = await heicDecoder();
+    if (!decode) return { ok: true, metadata };
     try {
-      return { ok: true, metadata, thumbnail: await heicThumbnailOf(bytes) };
+      return { ok: true, metadata, thumbnail: await heicThumbnailOf(decode, bytes) };
     } catch (error) {
       return { ok: false, reason: refusal(error) };
     }
@@ -89,14 +91,34 @@ export async function thumbnailOf(bytes: Buffer | Uint8Array): Promise<Thumbnail
   return { bytes: webp, contentType: "image/webp" };
 }
 
+type HeicDecode = typeof import("heic-decode").default;
+
+/**
+ * heic-decode is loaded by name at run time, never bundled: its module embeds 2 MB of WebAssembly, which
+ * would double the indexer's bundle and be parsed on every cold start, HEIC or not. The stack installs
+ * it beside sharp; where it is not installed, HEICs are described without a thumbnail, as before it was
+ * used. (The name is built so that bundlers do not resolve it.)
+ */
+const HEIC_DECODER_MODULE = ["heic", "decode"].join("-");
+let heicDecoderLoad: Promise<HeicDecode | undefined> | undefined;
+
+function heicDecoder(): Promise<HeicDecode | undefined> {
+  heicDecoderLoad ??= (import(HEIC_DECODER_MODULE) as Promise<{ default: HeicDecode }>).then(
+    (module) => module.default,
+    (error: unknown) => {
+      if ((error as { code?: string }).code === "ERR_MODULE_NOT_FOUND") return undefined;
+      throw error;
+    },
+  );
+  return heicDecoderLoad;
+}
+
 /**
  * The thumbnail of a HEIC whose size was checked: decoded by libheif, which applies the container's
  * rotation and mirroring itself (HEIF says EXIF orientation is informative only, so sharp's autoOrient
- * must not turn it again), then scaled by sharp from the raw pixels. Loaded on first use: the module
- * compiles 1.4 MB of WebAssembly, which only HEIC files should pay for.
+ * must not turn it again), then scaled by sharp from the raw pixels.
  */
-async function heicThumbnailOf(bytes: Buffer): Promise<Thumbnail> {
-  const { default: decode } = await import("heic-decode");
+async function heicThumbnailOf(decode: HeicDecode, bytes: Buffer): Promise<Thumbnail> {
   const { width, height, data } = await decode({ buffer: bytes });
   const webp = await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels: 4 } })
     .resize(THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE, { fit: "inside", withoutEnlargement: true })

@@ -22,8 +22,12 @@ export const INDEXER_ACCESS: Access = {
   publish: true,
 };
 
-/** The indexer's native modules: sharp, with libvips, as prebuilt for the Lambda's platform. */
-export const INDEXER_NATIVE_MODULES = ["sharp"];
+/**
+ * The modules installed beside the indexer's bundle rather than bundled: sharp, with libvips, as prebuilt
+ * for the Lambda's platform; and heic-decode (libheif as WebAssembly, no native code), whose 2 MB module
+ * the indexer loads by name only when a HEIC arrives, so it costs other files nothing at cold start.
+ */
+export const INDEXER_NATIVE_MODULES = ["sharp", "heic-decode"];
 /** Memory: a decoded 100 MP frame (sharp's pixel limit) is 300-400 MB; thumbnails are made four at a time. */
 export const INDEXER_MEMORY_MB = 1536;
 

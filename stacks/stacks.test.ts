@@ -1061,13 +1061,13 @@ describe("indexer bundle", () => {
     // Offline synthesis plans the install; `sst deploy` runs it (and then records `installed`).
     expect(manifest.mode).toBe("plan");
     expect(manifest.installed).toBeUndefined();
-    expect(INDEXER_NATIVE_MODULES).toEqual(["sharp"]);
+    expect(INDEXER_NATIVE_MODULES).toEqual(["sharp", "heic-decode"]);
     // The version the tests here ran against, for Lambda's platform: linux, arm64 (the function's
     // architecture), glibc (Amazon Linux 2023), with the optional per-platform binary packages.
-    expect(manifest.packages).toEqual({ sharp: installedVersion("sharp", REPO_ROOT) });
+    expect(manifest.packages).toEqual({ sharp: installedVersion("sharp", REPO_ROOT), "heic-decode": installedVersion("heic-decode", REPO_ROOT) });
     expect(manifest).toMatchObject({ os: "linux", cpu: "arm64", libc: "glibc" });
     expect(manifest.npmArgs).toEqual(
-      expect.arrayContaining(["install", "--os=linux", "--cpu=arm64", "--libc=glibc", "--include=optional", "--omit=dev", "--ignore-scripts", `sharp@${manifest.packages.sharp}`]),
+      expect.arrayContaining(["install", "--os=linux", "--cpu=arm64", "--libc=glibc", "--include=optional", "--omit=dev", "--ignore-scripts", `sharp@${manifest.packages.sharp}`, `heic-decode@${manifest.packages["heic-decode"]}`]),
     );
     expect(manifest.expect).toEqual(["@img/sharp-linux-arm64", "@img/sharp-libvips-linux-arm64"]);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { indexObject, type IndexDeps } from "./indexing";
+import { compareSequencers, indexObject, normalizeETag, type IndexDeps } from "./indexing";
 import { thumbnailKey } from "./keys";
 import { deleteFile, type LibraryDeps } from "./library";
 import type { MediaRecord } from "./media-record";
@@ -16,7 +16,7 @@ const event = { eventName: "ObjectCreated:Post", s3: { bucket: { name: "b" }, ob
 function fakes(options: { object?: Buffer; inspection?: Inspection; markReady?: "updated" | "unchanged"; afterReady?: MediaRecord | undefined }) {
   const calls = { put: [] as string[], removed: [] as string[], events: [] as MediaEvent[] };
   const storage: Partial<ObjectStorage> = {
-    head: async () => (options.object ? { size: options.object.length, contentType: "image/png" } : undefined),
+    head: async () => (options.object ? { size: options.object.length, contentType: "image/png", eTag: '"e1"' } : undefined),
     readRange: async (_k, start, end) => options.object?.subarray(start, end + 1),
     openRead: async () => undefined,
     put: async (k) => void calls.put.push(k),
@@ -47,7 +47,7 @@ describe("indexObject", () => {
   });
 
   it("keeps the thumbnail when another delivery made the record ready (same key, same bytes)", async () => {
-    const { deps, calls } = fakes({ object: Buffer.alloc(100), markReady: "unchanged", afterReady: { ...pending, status: "ready", thumbnailKey: thumbnailKey(userId, fileId) } });
+    const { deps, calls } = fakes({ object: Buffer.alloc(100), markReady: "unchanged", afterReady: { ...pending, status: "ready", thumbnailKey: thumbnailKey(userId, fileId), eTag: "e1", sequencer: "0A" } });
     await indexObject(deps, event);
     expect(calls.removed).toEqual([]);
   });
@@ -80,6 +80,36 @@ describe("indexObject", () => {
       expect(calls.removed).toEqual([key]);
       expect(calls.events.map((e) => [e.type, e.reason])).toEqual([["media.rejected", reason]]);
     }
+  });
+});
+
+describe("compareSequencers", () => {
+  it("orders hex strings of one key, padding the shorter on the right as S3 documents", () => {
+    expect(compareSequencers("0055AED6DCD90281E5", "0055AED6DCD90281E6")).toBeLessThan(0);
+    expect(compareSequencers("0055AED6DCD90281E6", "0055AED6DCD90281E5")).toBeGreaterThan(0);
+    expect(compareSequencers("0055aed6dcd90281e5", "0055AED6DCD90281E5")).toBe(0);
+    // Different lengths: "0A" is "0A00", so it is newer than "09FF" and the same as "0A00".
+    expect(compareSequencers("0A", "09FF")).toBeGreaterThan(0);
+    expect(compareSequencers("0A", "0A00")).toBe(0);
+    expect(compareSequencers("0A", "0A01")).toBeLessThan(0);
+    expect(compareSequencers("0B", "0A0F")).toBeGreaterThan(0);
+  });
+
+  it("knows no order when a sequencer is missing or not hexadecimal", () => {
+    expect(compareSequencers(undefined, "0A")).toBeUndefined();
+    expect(compareSequencers("0A", undefined)).toBeUndefined();
+    expect(compareSequencers("0A", "zz")).toBeUndefined();
+    expect(compareSequencers("", "0A")).toBeUndefined();
+  });
+});
+
+describe("normalizeETag", () => {
+  it("keeps the eTag as S3 event records spell it: without quotes", () => {
+    expect(normalizeETag('"0123456789abcdef0123456789abcdef"')).toBe("0123456789abcdef0123456789abcdef");
+    expect(normalizeETag("0123456789abcdef0123456789abcdef")).toBe("0123456789abcdef0123456789abcdef");
+    expect(normalizeETag('W/"abc"')).toBe("abc");
+    expect(normalizeETag('""')).toBeUndefined();
+    expect(normalizeETag(undefined)).toBeUndefined();
   });
 });
 

@@ -4,7 +4,19 @@ import { decodeEventKey, parseOriginalKey, thumbnailKey } from "./keys";
 import type { MediaEvent } from "./media-event";
 import type { MediaRecord } from "./media-record";
 import { normalizeContentType } from "./media-types";
-import { ObjectGoneError, type Clock, type EventPublisher, type InspectInput, type Inspection, type MediaInspector, type MediaRepository, type ObjectStorage } from "./ports";
+import {
+  ObjectGoneError,
+  type Clock,
+  type EventPublisher,
+  type InspectInput,
+  type Inspection,
+  type MediaInspector,
+  type MediaRepository,
+  type ObjectHead,
+  type ObjectStorage,
+  type ObjectVersion,
+  type Replacement,
+} from "./ports";
 
 /** The parts of an S3 event record the indexer reads, validated rather than trusted. */
 export const S3EventRecordSchema = z.object({
@@ -54,37 +66,57 @@ export const HEAD_BYTES = 64 * 1024;
  * order, so every step is safe to repeat: the record moves from pending only once (the repository's
  * conditional writes), the thumbnail always goes to the same key, and an object that has meanwhile gone
  * (deleted by its owner) is skipped, leaving nothing behind.
+ *
+ * The upload policy stays valid for its whole window, so the owner can POST to the same key again after
+ * the file became ready or rejected. No object is served without having been inspected: the record keeps
+ * the eTag and event sequencer of what it describes, and a newer object at its key is inspected like a
+ * first upload (see indexReplacement).
  */
 export async function indexObject(deps: IndexDeps, record: S3EventRecord): Promise<IndexOutcome> {
   if (!record.eventName.startsWith("ObjectCreated:")) return { outcome: "skipped", reason: `event ${record.eventName}` };
   const key = decodeEventKey(record.s3.object.key);
   const owner = parseOriginalKey(key);
   if (!owner) return { outcome: "skipped", reason: "not an original's key" };
-  const { userId, fileId } = owner;
-  const existing = await deps.repo.get(userId, fileId);
+  const existing = await deps.repo.get(owner.userId, owner.fileId);
   if (!existing) return { outcome: "skipped", reason: "no record (deleted or never announced)" };
-  if (existing.status !== "pending") return { outcome: "skipped", reason: `already ${existing.status}` };
+  const sequencer = record.s3.object.sequencer;
+  switch (existing.status) {
+    case "pending":
+      return indexFirst(deps, existing, key, sequencer);
+    case "ready":
+      return indexReplacement(deps, existing, key, sequencer);
+    case "rejected":
+      return discardAfterRejection(deps, key);
+  }
+}
+
+const GONE: IndexOutcome = { outcome: "skipped", reason: "object no longer exists" };
+
+/** The object is being changed by another delivery; thrown so that the message is retried later. */
+export class ConcurrentChangeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConcurrentChangeError";
+  }
+}
+
+/** The first object for a pending record. */
+async function indexFirst(deps: IndexDeps, existing: MediaRecord, key: string, sequencer: string | undefined): Promise<IndexOutcome> {
+  const { userId, fileId } = existing;
   const head = await deps.storage.head(key);
   if (!head) return GONE;
-
-  const problem =
-    head.size > existing.size
-      ? `The stored file (${head.size} bytes) is larger than the ${existing.size} bytes declared.`
-      : head.size === 0
-        ? "The file is empty."
-        : head.contentType !== undefined && !sameType(head.contentType, existing.contentType)
-          ? `The file was stored as ${head.contentType.slice(0, 100)}, not as the declared ${existing.contentType}.`
-          : undefined;
-  if (problem) return reject(deps, existing, key, head.size, problem);
-
-  let inspection: Inspection;
-  try {
-    inspection = await deps.inspector.inspect(inspectInput(deps.storage, key, head.size, existing.contentType, await readOrGone(deps.storage, key, 0, Math.min(head.size, HEAD_BYTES) - 1)));
-  } catch (error) {
-    if (error instanceof ObjectGoneError) return GONE;
-    throw error;
+  const eTag = normalizeETag(head.eTag);
+  const verdict = await examine(deps.storage, deps.inspector, key, head, existing.contentType, existing.size);
+  if (verdict === "gone") return GONE;
+  if (!verdict.ok) {
+    const outcome = await reject(deps, existing, key, head.size, verdict.reason);
+    // Another delivery may have made the record ready meanwhile with another object at this key (the
+    // one this call just removed, or an older one): this object is then its replacement.
+    const current = await deps.repo.get(userId, fileId);
+    if (current?.status === "ready" && !sameETag(current.eTag, eTag)) return indexReplacement(deps, current, key, sequencer);
+    return outcome;
   }
-  if (!inspection.ok) return reject(deps, existing, key, head.size, inspection.reason);
+  const { inspection } = verdict;
 
   // The thumbnail goes first and always to the same key: a repeated delivery overwrites it with the same
   // bytes, and if the record is no longer there to point at it (deleted meanwhile), it is removed below.
@@ -93,32 +125,202 @@ export async function indexObject(deps: IndexDeps, record: S3EventRecord): Promi
     thumbKey = thumbnailKey(userId, fileId);
     await deps.storage.put(thumbKey, inspection.thumbnail.bytes, inspection.thumbnail.contentType);
   }
-  const facts: Parameters<MediaRepository["markReady"]>[2] = { size: head.size, metadata: inspection.metadata };
+  const facts: Parameters<MediaRepository["markReady"]>[2] = { size: head.size, metadata: inspection.metadata, declaredSize: existing.size };
   if (thumbKey) facts.thumbnailKey = thumbKey;
-  if (record.s3.object.sequencer) facts.sequencer = record.s3.object.sequencer;
+  if (sequencer) facts.sequencer = sequencer;
+  if (eTag) facts.eTag = eTag;
   const changed = await deps.repo.markReady(userId, fileId, facts);
+  const current = await deps.repo.get(userId, fileId);
+  if (changed === "updated") {
+    const described = current?.status === "ready" ? current : { ...existing, metadata: inspection.metadata, size: head.size };
+    await deps.events.publish(eventOf("media.ready", described, key, described.size, now(deps)));
+  }
+  // Ready, but describing another object than this one (a concurrent delivery counted an earlier or
+  // later POST to the key): the thumbnail written above is this object's picture under that record, so
+  // the record's own is made again; then this object is handled as that record's replacement.
+  if (current?.status === "ready" && !sameETag(current.eTag, eTag)) {
+    if (thumbKey) await restoreThumbnail(deps, current, key);
+    return indexReplacement(deps, current, key, sequencer);
+  }
   if (changed === "unchanged") {
     // Either another delivery made it ready (its thumbnail is this one: same key, same bytes) or the
     // record went away while we worked (deleted, or expired): then our thumbnail is a stray, and the
     // owner's delete, which ran before we wrote it, will not come back for it.
-    if (thumbKey && (await deps.repo.get(userId, fileId))?.status !== "ready") await deps.storage.remove([thumbKey]);
+    if (thumbKey && current?.status !== "ready") await deps.storage.remove([thumbKey]);
+    // Still pending: another delivery is rejecting another object at this key (the reservation is
+    // released, the record not yet rejected). Look again later, when the record says what it is.
+    if (current?.status === "pending") throw new ConcurrentChangeError(`the record of ${key} is changing under another delivery`);
     return { outcome: "skipped", reason: "already indexed or gone" };
   }
-  const at = new Date(deps.clock.now()).toISOString();
-  await deps.events.publish(eventOf("media.ready", { ...existing, metadata: inspection.metadata }, key, head.size, at));
   return { outcome: "ready", fileId, thumbnail: thumbKey !== undefined };
 }
 
-const GONE: IndexOutcome = { outcome: "skipped", reason: "object no longer exists" };
+/**
+ * An object created at the key of a ready record: the owner POSTed again with the still-valid policy
+ * (or this is one more delivery of an event already handled). Anything but the object the record
+ * describes is inspected exactly like a first upload, and either becomes what the record describes
+ * (usage moved by the size difference, once) or is removed and the record rejected (its usage given
+ * back, once).
+ *
+ * Why skipping events that are not newer is safe: the record names the sequencer of an event E and the
+ * eTag the indexer read with HEAD after E. An object at the key with another eTag was written after that
+ * HEAD, so after E, and its own event has a sequencer newer than E's; that event comes (at least once)
+ * and is handled here. So an event not newer than the record's (a stale or repeated delivery) is skipped,
+ * and a newer one HEADs the key: the eTag the record describes has been inspected, any other is inspected.
+ */
+async function indexReplacement(deps: IndexDeps, existing: MediaRecord, key: string, sequencer: string | undefined): Promise<IndexOutcome> {
+  const { userId, fileId } = existing;
+  const order = compareSequencers(sequencer, existing.sequencer);
+  if (order !== undefined && order < 0) return { outcome: "skipped", reason: "stale event: a later object is already described" };
+  const head = await deps.storage.head(key);
+  if (!head) return GONE;
+  const from = { eTag: existing.eTag, sequencer: existing.sequencer };
+  const eTag = normalizeETag(head.eTag);
+  // A repeated delivery of the event the record names, with a later object in place: that object's own
+  // (newer) event handles it.
+  if (order === 0 && !sameETag(eTag, existing.eTag)) return { outcome: "skipped", reason: "repeated event: a later object has its own event" };
+  if (sameETag(eTag, existing.eTag)) {
+    // The object the record describes. A repeated delivery may be the redelivery of a run that died
+    // after writing the record and before retiring its usage token: finish that, and announce what the
+    // dead run could not.
+    if ((await deps.repo.settle(userId, fileId, from)) === "updated") {
+      const current = (await deps.repo.get(userId, fileId)) ?? existing;
+      await deps.events.publish(eventOf(current.status === "rejected" ? "media.rejected" : "media.ready", current, key, current.size, now(deps), current.rejectionReason));
+    }
+    return { outcome: "skipped", reason: "object already described" };
+  }
+
+  // The policy's upper bound is the declared size, which the record keeps once `size` is the stored one.
+  const verdict = await examine(deps.storage, deps.inspector, key, head, existing.contentType, existing.declaredSize ?? existing.size);
+  if (verdict === "gone") return GONE;
+  const to: ObjectVersion = { sequencer: sequencer ?? existing.sequencer };
+  if (eTag) to.eTag = eTag;
+
+  if (!verdict.ok) {
+    // The object and its predecessor's thumbnail go before anything else: nothing may serve it.
+    await deps.storage.remove(existing.thumbnailKey ? [key, existing.thumbnailKey] : [key]);
+    const outcome: Replacement = { status: "rejected", size: head.size, reason: verdict.reason };
+    if ((await deps.repo.startReplacement(userId, fileId, { ...from, size: existing.size }, to, outcome)) === "busy") {
+      throw new ConcurrentChangeError(`another replacement of ${key} is under way`);
+    }
+    if ((await deps.repo.finishReplacement(userId, fileId, from, to, outcome)) === "updated") {
+      await deps.events.publish(eventOf("media.rejected", { ...existing, metadata: {} }, key, head.size, now(deps), verdict.reason));
+    }
+    return { outcome: "rejected", fileId, reason: verdict.reason };
+  }
+
+  const { inspection } = verdict;
+  const outcome: Replacement = { status: "ready", size: head.size, metadata: inspection.metadata };
+  if (inspection.thumbnail) outcome.thumbnailKey = thumbnailKey(userId, fileId);
+  // Only the holder of the replacement's token writes the thumbnail, so a concurrent replacement by
+  // another object cannot leave its picture behind this one's record.
+  if ((await deps.repo.startReplacement(userId, fileId, { ...from, size: existing.size }, to, outcome)) === "busy") {
+    throw new ConcurrentChangeError(`another replacement of ${key} is under way`);
+  }
+  if (inspection.thumbnail && outcome.thumbnailKey) await deps.storage.put(outcome.thumbnailKey, inspection.thumbnail.bytes, inspection.thumbnail.contentType);
+  const changed = await deps.repo.finishReplacement(userId, fileId, from, to, outcome);
+  if (changed === "unchanged") {
+    // Deleted meanwhile: the owner's delete swept derived/ before this thumbnail was written.
+    if (outcome.thumbnailKey && !(await deps.repo.get(userId, fileId))) await deps.storage.remove([outcome.thumbnailKey]);
+    return { outcome: "skipped", reason: "already indexed or gone" };
+  }
+  // The new object has no picture: the predecessor's thumbnail would show something else.
+  if (!outcome.thumbnailKey && existing.thumbnailKey) await deps.storage.remove([existing.thumbnailKey]);
+  await deps.events.publish(eventOf("media.ready", { ...existing, metadata: inspection.metadata }, key, head.size, now(deps)));
+  return { outcome: "ready", fileId, thumbnail: outcome.thumbnailKey !== undefined };
+}
+
+/**
+ * Makes the thumbnail of the object a ready record describes again, if that object is still the one at
+ * its key (if not, the object there has a newer event, whose handling writes its own thumbnail).
+ */
+async function restoreThumbnail(deps: IndexDeps, record: MediaRecord, key: string): Promise<void> {
+  const head = await deps.storage.head(key);
+  if (!head || !record.thumbnailKey || !sameETag(normalizeETag(head.eTag), record.eTag)) return;
+  const verdict = await examine(deps.storage, deps.inspector, key, head, record.contentType, record.declaredSize ?? record.size);
+  if (verdict !== "gone" && verdict.ok && verdict.inspection.thumbnail) {
+    await deps.storage.put(record.thumbnailKey, verdict.inspection.thumbnail.bytes, verdict.inspection.thumbnail.contentType);
+  }
+}
+
+/**
+ * An object created at the key of a rejected record is removed and the record stays rejected. Rejecting
+ * gave the file's reservation back, so accepting a later object would count bytes no quota check
+ * approved (other uploads may have taken that room since); the owner starts a new upload instead, which
+ * costs one request. Removing is idempotent, so duplicate and stale deliveries change nothing.
+ */
+async function discardAfterRejection(deps: IndexDeps, key: string): Promise<IndexOutcome> {
+  await deps.storage.remove([key]);
+  return { outcome: "skipped", reason: "file was rejected; an object stored at its key afterwards was removed" };
+}
+
+type Verdict = { ok: true; inspection: Extract<Inspection, { ok: true }> } | { ok: false; reason: string } | "gone";
+
+/** The checks every object goes through, first upload or replacement: size, stored type, then content. */
+async function examine(storage: ObjectStorage, inspector: MediaInspector, key: string, head: ObjectHead, declaredType: string, declaredSize: number): Promise<Verdict> {
+  const problem =
+    head.size > declaredSize
+      ? `The stored file (${head.size} bytes) is larger than the ${declaredSize} bytes declared.`
+      : head.size === 0
+        ? "The file is empty."
+        : head.contentType !== undefined && !sameType(head.contentType, declaredType)
+          ? `The file was stored as ${head.contentType.slice(0, 100)}, not as the declared ${declaredType}.`
+          : undefined;
+  if (problem) return { ok: false, reason: problem };
+  try {
+    const inspection = await inspector.inspect(inspectInput(storage, key, head.size, declaredType, await readOrGone(storage, key, 0, Math.min(head.size, HEAD_BYTES) - 1)));
+    return inspection.ok ? { ok: true, inspection } : inspection;
+  } catch (error) {
+    if (error instanceof ObjectGoneError) return "gone";
+    throw error;
+  }
+}
 
 /** Rejected: the object goes (it is not what it claims to be, so nobody may fetch it), then the record. */
 async function reject(deps: IndexDeps, existing: MediaRecord, key: string, size: number, reason: string): Promise<IndexOutcome> {
   await deps.storage.remove([key]);
   const changed = await deps.repo.markRejected(existing.userId, existing.fileId, reason);
   if (changed === "updated") {
-    await deps.events.publish(eventOf("media.rejected", existing, key, size, new Date(deps.clock.now()).toISOString(), reason));
+    await deps.events.publish(eventOf("media.rejected", existing, key, size, now(deps), reason));
   }
   return { outcome: "rejected", fileId: existing.fileId, reason };
+}
+
+/**
+ * Orders two S3 event sequencers of the same key: negative when `a` is older, positive when newer, 0 for
+ * the same event; undefined when either is missing or not hexadecimal (no order known). Sequencers are
+ * hexadecimal strings whose lengths may differ, and S3's documentation says to pad the shorter with
+ * zeros on the right before comparing them as strings (earlier editions said left; AWS's own event
+ * libraries document right). Only events for the same key may be compared.
+ */
+export function compareSequencers(a: string | undefined, b: string | undefined): number | undefined {
+  if (!a || !b || !HEX.test(a) || !HEX.test(b)) return undefined;
+  const width = Math.max(a.length, b.length);
+  const x = a.toUpperCase().padEnd(width, "0");
+  const y = b.toUpperCase().padEnd(width, "0");
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+const HEX = /^[0-9a-f]+$/i;
+
+/** S3 quotes eTags in headers (`"…"`) and not in event records; the record keeps them unquoted. */
+export function normalizeETag(eTag: string | undefined): string | undefined {
+  if (!eTag) return undefined;
+  const unquoted = eTag.replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
+  return unquoted || undefined;
+}
+
+/**
+ * Whether the object is the one a record describes. An unknown eTag never matches, so the object is
+ * inspected. (The eTag of a single-part upload to an SSE-S3 bucket is the MD5 of its bytes, so this
+ * trusts that nobody crafts an MD5 collision with their own earlier upload; see the issue notes.)
+ */
+function sameETag(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && a === b;
+}
+
+function now(deps: IndexDeps): string {
+  return new Date(deps.clock.now()).toISOString();
 }
 
 function sameType(stored: string, declared: string): boolean {

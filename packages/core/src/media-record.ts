@@ -46,8 +46,15 @@ export interface MediaRecord {
   rejectionReason?: string;
   /** Epoch seconds after which a pending record is dead (also the table's TTL attribute). */
   expiresAt?: number;
-  /** The S3 event sequencer of the object version this record describes. */
+  /**
+   * What identifies the stored object this record describes: its eTag (without quotes) and the sequencer
+   * of the S3 event the indexer handled for it. Set by the indexer; a later object at the same key (the
+   * upload policy stays valid for its whole window) is told apart by them and inspected in its turn.
+   */
   sequencer?: string;
+  eTag?: string;
+  /** The size the upload declared (its policy's upper bound), kept once `size` holds the stored size. */
+  declaredSize?: number;
 }
 
 /** The `File` of the HTTP contract. */

@@ -35,6 +35,17 @@ export interface ListPage {
 
 export type ReadyResult = "updated" | "unchanged";
 
+/** One stored version of an original: its eTag (unquoted) and the sequencer of the S3 event that announced it. */
+export interface ObjectVersion {
+  eTag?: string;
+  sequencer?: string;
+}
+
+/** What the object that replaced a ready file's object turned out to be. */
+export type Replacement =
+  | { status: "ready"; size: number; metadata: MediaMetadata; thumbnailKey?: string }
+  | { status: "rejected"; size: number; reason: string };
+
 export interface MediaRepository {
   /**
    * Writes a pending record and reserves its declared size against the quota in one atomic step;
@@ -43,10 +54,40 @@ export interface MediaRepository {
   createPending(record: MediaRecord, quotaBytes: number, now: number): Promise<void>;
   get(userId: string, fileId: string): Promise<MediaRecord | undefined>;
   list(userId: string, query: ListQuery, now: number): Promise<ListPage>;
-  /** pending → ready and the usage counted, once; a repeat returns "unchanged". */
-  markReady(userId: string, fileId: string, facts: { size: number; metadata: MediaMetadata; thumbnailKey?: string; sequencer?: string }): Promise<ReadyResult>;
+  /**
+   * pending → ready and the usage counted, once; a repeat returns "unchanged". When another delivery
+   * already counted a different object at the key (the policy allows more than one POST), the record
+   * takes that object's size, eTag and sequencer, so record and usage agree: the caller reads the
+   * record back and, if its eTag is not its own object's, handles its object as a replacement.
+   */
+  markReady(
+    userId: string,
+    fileId: string,
+    facts: { size: number; metadata: MediaMetadata; thumbnailKey?: string; sequencer?: string; eTag?: string; declaredSize?: number },
+  ): Promise<ReadyResult>;
   /** pending → rejected and the reservation released, once. */
   markRejected(userId: string, fileId: string, reason: string): Promise<ReadyResult>;
+  /**
+   * First half of replacing a ready file's object (`from`, the version the record describes, with the
+   * size it counts) by `to`: moves the usage by the difference (a rejected replacement gives the file's
+   * count back) in one conditional write that also leaves a token naming `to`, so concurrent and
+   * repeated deliveries move it once. "busy" while another replacement of the file is under way (the
+   * caller retries later). Writes nothing to the record: the caller stores derived files, then calls
+   * finishReplacement.
+   */
+  startReplacement(userId: string, fileId: string, from: ObjectVersion & { size: number }, to: ObjectVersion, outcome: Replacement): Promise<"started" | "busy">;
+  /**
+   * Second half: the record moves from `from` to `to` (conditioned on still describing `from`) and the
+   * token is retired. "updated" for exactly one caller; "unchanged" for the others and when the record
+   * is gone (the usage moved by startReplacement is then taken back).
+   */
+  finishReplacement(userId: string, fileId: string, from: ObjectVersion, to: ObjectVersion, outcome: Replacement): Promise<ReadyResult>;
+  /**
+   * Finishes a change whose record write landed but whose usage token was never retired (the process
+   * died in between): "updated" when this call retired it, so the caller announces what the dead one
+   * could not. "unchanged" when there was nothing to finish for the record describing `version`.
+   */
+  settle(userId: string, fileId: string, version: ObjectVersion): Promise<ReadyResult>;
   update(userId: string, fileId: string, patch: { fileName?: string; description?: string | null; tags?: string[] | null }): Promise<MediaRecord | undefined>;
   /** Removes the record and its usage; returns what was removed, or undefined when there was nothing. */
   remove(userId: string, fileId: string): Promise<MediaRecord | undefined>;

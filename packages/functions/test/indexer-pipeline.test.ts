@@ -79,7 +79,7 @@ describe("each allowed type", () => {
       ["anim.gif", await animated("gif"), "image/gif", { format: "gif", width: 60, height: 40 }, true],
       ["anim.webp", await animated("webp"), "image/webp", { format: "webp", width: 60, height: 40 }, true],
       ["still.avif", await avif(64, 48), "image/avif", { format: "avif", width: 64, height: 48 }, true],
-      ["still.heic", fixture("still.heic"), "image/heic", { format: "heic", width: 96, height: 64 }, false],
+      ["still.heic", fixture("still.heic"), "image/heic", { format: "heic", width: 96, height: 64 }, true],
       ["tone.mp3", fixture("tone.mp3"), "audio/mpeg", { format: "mpeg", sampleRate: 22050, channels: 1, title: "Test Tone", artist: "Fixture Band", album: "Fixtures" }, true],
       ["tone.m4a", fixture("tone.m4a"), "audio/x-m4a", { format: "mp4", sampleRate: 22050, title: "Test Tone" }, true],
       ["tone.aac", fixture("tone.aac"), "audio/aac", { format: "aac", sampleRate: 22050, codec: "AAC" }, false],
@@ -257,5 +257,191 @@ describe("failures", () => {
     const meta = await sharp(Buffer.from(await out.Body!.transformToByteArray())).metadata();
     expect(meta).toMatchObject({ format: "webp", width: 160, height: 320 });
     expect(meta.exif).toBeUndefined();
+  });
+});
+
+describe("a second POST with the same, still valid policy", () => {
+  /** Presigns for `declared` bytes and POSTs `bytes`; `again` POSTs other bytes with the same policy fields. */
+  async function uploadReusable(userId: string, bytes: Buffer, contentType: string, declared: number) {
+    const presign = await call("upload", { method: "POST", path: "/upload", userId, body: { fileName: "f.png", contentType, size: declared } });
+    expect(presign.status, JSON.stringify(presign.body)).toBe(201);
+    const key = presign.body.key as string;
+    const post = async (body: Buffer) => {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(presign.body.upload.fields as Record<string, string>)) form.append(k, v);
+      form.append("file", new Blob([new Uint8Array(body)], { type: contentType }), "f.png");
+      const res = await fetch(presign.body.upload.url, { method: "POST", body: form });
+      expect(res.status).toBeLessThan(300);
+      const event = aws.s3Events.splice(0).find((r) => decodeURIComponent(r.s3.object.key) === key);
+      expect(event).toBeDefined();
+      return event!;
+    };
+    return { fileId: presign.body.fileId as string, key, event: await post(bytes), again: post };
+  }
+
+  async function thumbnailSize(userId: string, fileId: string) {
+    const out = await aws.s3.send(new GetObjectCommand({ Bucket: TEST_ENV.bucket, Key: thumbnailKey(userId, fileId) }));
+    const meta = await sharp(Buffer.from(await out.Body!.transformToByteArray())).metadata();
+    return [meta.width, meta.height];
+  }
+
+  it("inspects an HTML page POSTed over a ready PNG: rejected, object and thumbnail gone, usage as before the upload", async () => {
+    const userId = randomUUID();
+    const other = await upload(userId, await png(30, 20), "image/png", "other.png");
+    await deliver(other.event);
+    const before = await usage(userId);
+
+    const up = await uploadReusable(userId, await png(300, 200), "image/png", 100_000);
+    expect(await deliver(up.event)).toEqual({ batchItemFailures: [] });
+    expect((await file(userId, up.fileId)).body).toMatchObject({ status: "ready", metadata: { width: 300, height: 200 } });
+    expect(await exists(thumbnailKey(userId, up.fileId))).toBe(true);
+
+    const replaced = await up.again(html);
+    expect(replaced.s3.object.sequencer > up.event.s3.object.sequencer).toBe(true);
+    expect(await deliver(replaced, replaced)).toEqual({ batchItemFailures: [] });
+
+    const got = (await file(userId, up.fileId)).body;
+    expect(got).toMatchObject({ status: "rejected", rejectionReason: "The file's content is not a recognised image or audio format.", metadata: {} });
+    expect(got.thumbnailUrl).toBeUndefined();
+    expect(await exists(up.key)).toBe(false);
+    expect(await exists(thumbnailKey(userId, up.fileId))).toBe(false);
+    expect(eventsFor(up.fileId)).toEqual(["media.ready", "media.rejected"]);
+    expect(await usage(userId)).toEqual(before);
+    // Both events again, in any order: nothing changes.
+    expect(await deliver(up.event, replaced, up.event)).toEqual({ batchItemFailures: [] });
+    expect(eventsFor(up.fileId)).toEqual(["media.ready", "media.rejected"]);
+    expect(await usage(userId)).toEqual(before);
+  });
+
+  it("describes another valid PNG POSTed over a ready one: new dimensions and thumbnail, usage moved by the difference", async () => {
+    const userId = randomUUID();
+    const small = await png(300, 200);
+    const large = await solid(200, 400, "#a33").png({ compressionLevel: 0 }).toBuffer();
+    expect(large.length).toBeGreaterThan(small.length);
+    const up = await uploadReusable(userId, small, "image/png", large.length);
+    await deliver(up.event);
+    expect(await usage(userId)).toEqual({ files: 1, bytes: small.length, reservedBytes: 0 });
+    expect(await thumbnailSize(userId, up.fileId)).toEqual([300, 200]);
+
+    const replaced = await up.again(large);
+    expect(await deliver(replaced)).toEqual({ batchItemFailures: [] });
+    expect((await file(userId, up.fileId)).body).toMatchObject({ status: "ready", size: large.length, metadata: { format: "png", width: 200, height: 400 } });
+    expect(await thumbnailSize(userId, up.fileId)).toEqual([160, 320]);
+    expect(await usage(userId)).toEqual({ files: 1, bytes: large.length, reservedBytes: 0 });
+    expect(eventsFor(up.fileId)).toEqual(["media.ready", "media.ready"]);
+    expect(aws.events.filter((e) => e.fileId === up.fileId).at(-1)).toMatchObject({ size: large.length, metadata: { width: 200, height: 400 } });
+  });
+
+  it("ends in the same state whatever the order and repetition of the two objects' events", async () => {
+    const userId = randomUUID();
+    const small = await png(300, 200);
+    const large = await solid(200, 400, "#a33").png({ compressionLevel: 0 }).toBuffer();
+    type Step = Array<"first" | "second">;
+    // `indexedFirst`: the original is described before the second POST (otherwise every delivery finds
+    // the second object already in place).
+    const orders: Array<{ name: string; batches: Step[]; concurrent?: boolean; indexedFirst?: boolean }> = [
+      { name: "original indexed, then the replacement twice around a late original", indexedFirst: true, batches: [["second", "first", "second"]] },
+      { name: "original indexed, then concurrent batches", indexedFirst: true, batches: [["first", "second"], ["second", "first"], ["second"]], concurrent: true },
+      { name: "in order, then both again", batches: [["first"], ["second"], ["second", "first"]] },
+      { name: "replacement first, then the original, twice", batches: [["second"], ["first"], ["first", "second"]] },
+      { name: "both in one batch, duplicated", batches: [["second", "first", "second", "first"]] },
+      { name: "two concurrent batches", batches: [["first", "second"], ["second", "first"]], concurrent: true },
+    ];
+    for (const order of orders) {
+      const before = await usage(userId);
+      const up = await uploadReusable(userId, small, "image/png", large.length);
+      if (order.indexedFirst) {
+        expect(await deliver(up.event)).toEqual({ batchItemFailures: [] });
+        expect((await file(userId, up.fileId)).body.metadata, order.name).toMatchObject({ width: 300, height: 200 });
+      }
+      const events = { first: up.event, second: await up.again(large) };
+      // Returns the names whose messages failed (SQS would redeliver them).
+      const deliverNamed = async (names: Array<"first" | "second">) => {
+        const messages = names.map((name) => ({ name, message: sqsRecord({ Records: [events[name]] }) }));
+        const result = await indexer(sqsEvent(messages.map((m) => m.message)));
+        return result.batchItemFailures.map((f) => messages.find((m) => m.message.messageId === f.itemIdentifier)!.name);
+      };
+      const batches = order.batches.map((b) => () => deliverNamed(b));
+      const failed = (order.concurrent ? await Promise.all(batches.map((b) => b())) : await sequential(batches)).flat();
+      // A delivery that met another replacement under way is retried by SQS: redeliver what failed.
+      expect(await deliverNamed(failed), order.name).toEqual([]);
+      expect((await file(userId, up.fileId)).body, order.name).toMatchObject({ status: "ready", size: large.length, metadata: { width: 200, height: 400 } });
+      expect(await thumbnailSize(userId, up.fileId), order.name).toEqual([160, 320]);
+      expect(await usage(userId), order.name).toEqual({ files: before.files + 1, bytes: before.bytes + large.length, reservedBytes: 0 });
+      expect(eventsFor(up.fileId).at(-1), order.name).toBe("media.ready");
+    }
+  });
+
+  it("skips an older event after a replacement was described", async () => {
+    const userId = randomUUID();
+    const up = await uploadReusable(userId, await png(300, 200), "image/png", 100_000);
+    await deliver(up.event);
+    const replaced = await up.again(await png(120, 80));
+    await deliver(replaced);
+    const state = (await file(userId, up.fileId)).body;
+    const { indexObject } = await import("@media/core/indexing");
+    expect(await indexObject(deps, up.event)).toEqual({ outcome: "skipped", reason: "stale event: a later object is already described" });
+    expect(await indexObject(deps, replaced)).toEqual({ outcome: "skipped", reason: "object already described" });
+    expect((await file(userId, up.fileId)).body).toEqual({ ...state, fileUrl: expect.any(String), downloadUrl: expect.any(String), thumbnailUrl: expect.any(String) });
+    expect(state.metadata).toMatchObject({ width: 120, height: 80 });
+    expect(eventsFor(up.fileId)).toEqual(["media.ready", "media.ready"]);
+  });
+
+  it("removes an object POSTed over a rejected file; the file stays rejected", async () => {
+    const userId = randomUUID();
+    const up = await uploadReusable(userId, html, "image/png", 100_000);
+    await deliver(up.event);
+    expect((await file(userId, up.fileId)).body.status).toBe("rejected");
+    const again = await up.again(await png());
+    expect(await exists(up.key)).toBe(true);
+    expect(await deliver(again, up.event)).toEqual({ batchItemFailures: [] });
+    expect(await exists(up.key)).toBe(false);
+    expect((await file(userId, up.fileId)).body.status).toBe("rejected");
+    expect(eventsFor(up.fileId)).toEqual(["media.rejected"]);
+    expect(await usage(userId)).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
+  });
+});
+
+async function sequential<T>(steps: Array<() => Promise<T>>): Promise<T[]> {
+  const out: T[] = [];
+  for (const step of steps) out.push(await step());
+  return out;
+}
+
+describe("a second POST while the first object is being indexed", () => {
+  it("describes the object that is at the key in the end, with its own thumbnail, counted once", async () => {
+    const userId = randomUUID();
+    const presign = await call("upload", { method: "POST", path: "/upload", userId, body: { fileName: "f.png", contentType: "image/png", size: 100_000 } });
+    const { fileId, key } = presign.body as { fileId: string; key: string };
+    const post = async (body: Buffer) => {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(presign.body.upload.fields as Record<string, string>)) form.append(k, v);
+      form.append("file", new Blob([new Uint8Array(body)], { type: "image/png" }), "f.png");
+      expect((await fetch(presign.body.upload.url, { method: "POST", body: form })).status).toBeLessThan(300);
+      return aws.s3Events.splice(0).find((r) => decodeURIComponent(r.s3.object.key) === key)!;
+    };
+    const first = await post(await png(300, 200));
+    const second = await solid(200, 400, "#a33").png().toBuffer();
+    let secondEvent: S3EventRecord | undefined;
+
+    // While the first delivery inspects the first object, the second is POSTed and fully indexed.
+    const inspect = deps.inspector.inspect.bind(deps.inspector);
+    const spy = vi.spyOn(deps.inspector, "inspect").mockImplementation(async (input) => {
+      const result = await inspect(input);
+      if (!secondEvent) {
+        secondEvent = await post(second);
+        expect(await deliver(secondEvent)).toEqual({ batchItemFailures: [] });
+      }
+      return result;
+    });
+    expect(await deliver(first)).toEqual({ batchItemFailures: [] });
+    spy.mockRestore();
+    expect(await deliver(secondEvent!, first)).toEqual({ batchItemFailures: [] });
+
+    expect((await file(userId, fileId)).body).toMatchObject({ status: "ready", size: second.length, metadata: { width: 200, height: 400 } });
+    const thumb = await aws.s3.send(new GetObjectCommand({ Bucket: TEST_ENV.bucket, Key: thumbnailKey(userId, fileId) }));
+    expect(await sharp(Buffer.from(await thumb.Body!.transformToByteArray())).metadata()).toMatchObject({ width: 160, height: 320 });
+    expect(await usage(userId)).toEqual({ files: 1, bytes: second.length, reservedBytes: 0 });
+    expect(eventsFor(fileId)).toEqual(["media.ready"]);
   });
 });

@@ -380,6 +380,195 @@ describe("markRejected", () => {
   });
 });
 
+describe("replacing a ready file's object", () => {
+  const first = { eTag: "e1", sequencer: "0A01" };
+  const second = { eTag: "e2", sequencer: "0A02" };
+  const bigger = { status: "ready" as const, size: 500, metadata: { width: 50, height: 10 }, thumbnailKey: "derived/x/thumb.webp" };
+  const html = { status: "rejected" as const, size: 200, reason: "The file's content is not a recognised image or audio format." };
+
+  /** A ready file of 300 bytes describing `first`, its token settled. */
+  async function readyFile(repo = repoFor(), userId: string = randomUUID()) {
+    const record = pendingRecord(userId, { size: 600 });
+    await repo.createPending(record, GiB, T0);
+    expect(await repo.markReady(userId, record.fileId, { size: 300, metadata: { width: 30, height: 10 }, thumbnailKey: "derived/x/thumb.webp", declaredSize: 600, ...first })).toBe("updated");
+    return { userId, fileId: record.fileId };
+  }
+
+  it("moves usage by the size difference once, however many deliveries race", async () => {
+    const repo = repoFor();
+    const { userId, fileId } = await readyFile(repo);
+    const deliveries = Array.from({ length: 6 }, async () => {
+      expect(await repo.startReplacement(userId, fileId, { ...first, size: 300 }, second, bigger)).toBe("started");
+      return repo.finishReplacement(userId, fileId, first, second, bigger);
+    });
+    expect((await Promise.all(deliveries)).sort()).toEqual(["unchanged", "unchanged", "unchanged", "unchanged", "unchanged", "updated"]);
+    expect(await repo.usage(userId, T0)).toEqual({ files: 1, bytes: 500, reservedBytes: 0 });
+    expect(await repo.get(userId, fileId)).toMatchObject({ status: "ready", size: 500, declaredSize: 600, metadata: { width: 50, height: 10 }, ...second });
+    expect((await rawItem(userId, keysFor.usage))?.ledger).toEqual({});
+    // Late repeats of the finished replacement change nothing.
+    expect(await repo.startReplacement(userId, fileId, { ...first, size: 300 }, second, bigger)).toBe("started");
+    expect(await repo.finishReplacement(userId, fileId, first, second, bigger)).toBe("unchanged");
+    expect(await repo.usage(userId, T0)).toEqual({ files: 1, bytes: 500, reservedBytes: 0 });
+    expect((await rawItem(userId, keysFor.usage))?.ledger).toEqual({});
+  });
+
+  it("rejects a replacement: the record says why, has no thumbnail, and the file's count is given back once", async () => {
+    const repo = repoFor();
+    const { userId, fileId } = await readyFile(repo);
+    const other = await readyFile(repo, userId);
+    for (let i = 0; i < 3; i++) {
+      expect(await repo.startReplacement(userId, fileId, { ...first, size: 300 }, second, html)).toBe("started");
+      expect(await repo.finishReplacement(userId, fileId, first, second, html)).toBe(i === 0 ? "updated" : "unchanged");
+    }
+    const rejected = await repo.get(userId, fileId);
+    expect(rejected).toMatchObject({ status: "rejected", rejectionReason: html.reason, size: 200, metadata: {}, ...second });
+    expect(rejected).not.toHaveProperty("thumbnailKey");
+    expect(await repo.usage(userId, T0)).toEqual({ files: 1, bytes: 300, reservedBytes: 0 });
+    expect(await repo.remove(userId, fileId)).toMatchObject({ status: "rejected" });
+    expect(await repo.remove(userId, other.fileId)).toMatchObject({ status: "ready" });
+    expect(await repo.usage(userId, T0)).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
+  });
+
+  it("runs one replacement at a time: another object waits until the first is recorded, then replaces it", async () => {
+    const repo = repoFor();
+    const { userId, fileId } = await readyFile(repo);
+    const third = { eTag: "e3", sequencer: "0A03" };
+    expect(await repo.startReplacement(userId, fileId, { ...first, size: 300 }, second, bigger)).toBe("started");
+    expect(await repo.startReplacement(userId, fileId, { ...first, size: 300 }, third, html)).toBe("busy");
+    expect(await repo.finishReplacement(userId, fileId, first, second, bigger)).toBe("updated");
+    expect(await repo.startReplacement(userId, fileId, { ...second, size: 500 }, third, html)).toBe("started");
+    expect(await repo.finishReplacement(userId, fileId, second, third, html)).toBe("updated");
+    expect(await repo.usage(userId, T0)).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
+    expect(await repo.get(userId, fileId)).toMatchObject({ status: "rejected", ...third });
+  });
+
+  it("writes nothing from a stale view of the record, and moves the count back", async () => {
+    const repo = repoFor();
+    const { userId, fileId } = await readyFile(repo);
+    const stale = { eTag: "e0", sequencer: "0A00" };
+    expect(await repo.startReplacement(userId, fileId, { ...stale, size: 100 }, second, bigger)).toBe("started");
+    const error = await rejection(repo.finishReplacement(userId, fileId, stale, second, bigger));
+    expect(error).toBeInstanceOf(TooManyRequestsError);
+    expect(await repo.get(userId, fileId)).toMatchObject({ status: "ready", size: 300, ...first });
+    expect(await repo.usage(userId, T0)).toEqual({ files: 1, bytes: 300, reservedBytes: 0 });
+    expect((await rawItem(userId, keysFor.usage))?.ledger).toEqual({});
+  });
+
+  it("never counts twice for a delivery that read the record before an identical replacement finished", async () => {
+    for (const ending of ["settle", "remove"] as const) {
+      const repo = repoFor();
+      const { userId, fileId } = await readyFile(repo);
+      expect(await repo.startReplacement(userId, fileId, { ...first, size: 300 }, second, bigger)).toBe("started");
+      expect(await repo.finishReplacement(userId, fileId, first, second, bigger)).toBe("updated");
+      // The slow delivery, still believing the record describes `first`, moves the count and dies.
+      expect(await repo.startReplacement(userId, fileId, { ...first, size: 300 }, second, bigger)).toBe("started");
+      expect(await repo.usage(userId, T0)).toEqual({ files: 1, bytes: 700, reservedBytes: 0 });
+      if (ending === "settle") {
+        // The next delivery of the same object finds the stray token and moves the count back.
+        expect(await repo.settle(userId, fileId, second)).toBe("unchanged");
+        expect(await repo.usage(userId, T0)).toEqual({ files: 1, bytes: 500, reservedBytes: 0 });
+      } else {
+        expect(await repo.remove(userId, fileId)).toMatchObject({ size: 500 });
+        expect(await repo.usage(userId, T0)).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
+      }
+      expect((await rawItem(userId, keysFor.usage))?.ledger, ending).toEqual({});
+    }
+  });
+
+  it("moves the count once when the process died between moving it and writing the record", async () => {
+    const { userId, fileId } = await readyFile();
+    const dying = repoFor({ client: crashingClient(isRecordUpdate) });
+    expect(await dying.startReplacement(userId, fileId, { ...first, size: 300 }, second, bigger)).toBe("started");
+    await expect(dying.finishReplacement(userId, fileId, first, second, bigger)).rejects.toThrow("simulated crash");
+    expect(await repoFor().usage(userId, T0)).toEqual({ files: 1, bytes: 500, reservedBytes: 0 });
+
+    // The redelivery inspects the same object again and finishes.
+    expect(await repoFor().startReplacement(userId, fileId, { ...first, size: 300 }, second, bigger)).toBe("started");
+    expect(await repoFor().finishReplacement(userId, fileId, first, second, bigger)).toBe("updated");
+    expect(await repoFor().usage(userId, T0)).toEqual({ files: 1, bytes: 500, reservedBytes: 0 });
+    expect((await rawItem(userId, keysFor.usage))?.ledger).toEqual({});
+  });
+
+  it("lets the redelivery announce a replacement whose process died after writing the record", async () => {
+    const { userId, fileId } = await readyFile();
+    let usageUpdates = 0;
+    const dying = repoFor({ client: crashingClient((c) => isUsageUpdate(c) && ++usageUpdates === 2) });
+    expect(await dying.startReplacement(userId, fileId, { ...first, size: 300 }, second, bigger)).toBe("started");
+    await expect(dying.finishReplacement(userId, fileId, first, second, bigger)).rejects.toThrow("simulated crash");
+    expect(await repoFor().get(userId, fileId)).toMatchObject({ size: 500, ...second });
+
+    expect(await repoFor().settle(userId, fileId, first)).toBe("unchanged");
+    const settled = await Promise.all([1, 2, 3].map(() => repoFor().settle(userId, fileId, second)));
+    expect(settled.sort()).toEqual(["unchanged", "unchanged", "updated"]);
+    expect(await repoFor().usage(userId, T0)).toEqual({ files: 1, bytes: 500, reservedBytes: 0 });
+    expect((await rawItem(userId, keysFor.usage))?.ledger).toEqual({});
+  });
+
+  it("retires an unsettled first-upload token before replacing, and settle announces a first upload whose process died", async () => {
+    const userId = randomUUID();
+    const record = pendingRecord(userId, { size: 600 });
+    await repoFor().createPending(record, GiB, T0);
+    let usageUpdates = 0;
+    const dying = repoFor({ client: crashingClient((c) => isUsageUpdate(c) && ++usageUpdates === 2) });
+    await expect(dying.markReady(userId, record.fileId, { size: 300, metadata: {}, ...first })).rejects.toThrow("simulated crash");
+    expect(await repoFor().settle(userId, record.fileId, second)).toBe("unchanged");
+    expect(await repoFor().settle(userId, record.fileId, first)).toBe("updated");
+    expect(await repoFor().settle(userId, record.fileId, first)).toBe("unchanged");
+
+    // The same crash again, then a replacement comes before any redelivery.
+    const other = pendingRecord(userId, { size: 600 });
+    await repoFor().createPending(other, GiB, T0);
+    usageUpdates = 0;
+    await expect(dying.markReady(userId, other.fileId, { size: 300, metadata: {}, ...first })).rejects.toThrow("simulated crash");
+    expect(await repoFor().startReplacement(userId, other.fileId, { ...first, size: 300 }, second, bigger)).toBe("started");
+    expect(await repoFor().finishReplacement(userId, other.fileId, first, second, bigger)).toBe("updated");
+    expect(await repoFor().usage(userId, T0)).toEqual({ files: 2, bytes: 800, reservedBytes: 0 });
+    expect((await rawItem(userId, keysFor.usage))?.ledger).toEqual({});
+  });
+
+  it("leaves usage right when the file is deleted before or after its record was written", async () => {
+    for (const crash of ["before record", "after record"] as const) {
+      const { userId, fileId } = await readyFile();
+      let usageUpdates = 0;
+      const dying = repoFor({ client: crashingClient((c) => (crash === "before record" ? isRecordUpdate(c) : isUsageUpdate(c) && ++usageUpdates === 2)) });
+      expect(await dying.startReplacement(userId, fileId, { ...first, size: 300 }, second, bigger)).toBe("started");
+      await expect(dying.finishReplacement(userId, fileId, first, second, bigger)).rejects.toThrow("simulated crash");
+      expect(await repoFor().remove(userId, fileId), crash).toMatchObject({ size: crash === "before record" ? 300 : 500 });
+      expect(await repoFor().usage(userId, T0), crash).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
+      expect((await rawItem(userId, keysFor.usage))?.ledger, crash).toEqual({});
+      // The redelivery finds nothing to do.
+      expect(await repoFor().finishReplacement(userId, fileId, first, second, bigger), crash).toBe("unchanged");
+      expect(await repoFor().usage(userId, T0), crash).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
+    }
+  });
+
+  it("gives the count back once when a delete races the replacement", async () => {
+    for (let round = 0; round < 5; round++) {
+      const repo = repoFor();
+      const { userId, fileId } = await readyFile(repo);
+      expect(await repo.startReplacement(userId, fileId, { ...first, size: 300 }, second, bigger)).toBe("started");
+      await Promise.all([repo.finishReplacement(userId, fileId, first, second, bigger), repo.remove(userId, fileId)]);
+      expect(await repo.usage(userId, T0)).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
+      expect((await rawItem(userId, keysFor.usage))?.ledger).toEqual({});
+    }
+  });
+
+  it("records the counted object when a concurrent first delivery counted another object at the key", async () => {
+    const repo = repoFor();
+    const userId = randomUUID();
+    const record = pendingRecord(userId, { size: 600 });
+    await repo.createPending(record, GiB, T0);
+    const dying = repoFor({ client: crashingClient(isRecordUpdate) });
+    await expect(dying.markReady(userId, record.fileId, { size: 300, metadata: { width: 30 }, ...first })).rejects.toThrow("simulated crash");
+    // The object was replaced before the redelivery, which describes the newer one.
+    expect(await repo.markReady(userId, record.fileId, { size: 500, metadata: { width: 50 }, ...second })).toBe("updated");
+    // Record and usage agree, and the record names the object that was counted (with the event it was
+    // read after): the caller sees that it is not its own and handles its object as a replacement.
+    expect(await repo.get(userId, record.fileId)).toMatchObject({ size: 300, ...first });
+    expect(await repo.usage(userId, T0)).toEqual({ files: 1, bytes: 300, reservedBytes: 0 });
+  });
+});
+
 describe("remove", () => {
   it("removes a ready file and its usage once", async () => {
     const repo = repoFor();
@@ -657,10 +846,12 @@ describe("list, record fidelity and page ends", () => {
       thumbnailKey: `derived/${userId}/cover.webp`,
       rejectionReason: "",
       sequencer: "0055AED6DCD90281E5",
+      eTag: "9b2cf535f27731c974343645a3985328",
+      declaredSize: 5000,
     };
-    const { thumbnailKey, sequencer } = full;
+    const { thumbnailKey, sequencer, eTag, declaredSize } = full;
     await repo.createPending(base, GiB, T0);
-    expect(await repo.markReady(userId, full.fileId, { size: full.size, metadata: full.metadata, thumbnailKey, sequencer })).toBe("updated");
+    expect(await repo.markReady(userId, full.fileId, { size: full.size, metadata: full.metadata, thumbnailKey, sequencer, eTag, declaredSize })).toBe("updated");
     await repo.update(userId, full.fileId, { description: full.description, tags: full.tags });
     const rejected = pendingRecord(userId, { at: T0 + 1000 });
     await repo.createPending(rejected, GiB, T0);
@@ -669,7 +860,7 @@ describe("list, record fidelity and page ends", () => {
     await repo.createPending(alive, GiB, T0);
 
     const expected = await Promise.all([alive, rejected, full].map((r) => repo.get(userId, r.fileId)));
-    expect(expected[2]).toMatchObject({ thumbnailKey, sequencer, description: "front row", tags: ["live", "2025"], metadata: full.metadata, status: "ready" });
+    expect(expected[2]).toMatchObject({ thumbnailKey, sequencer, eTag, declaredSize, description: "front row", tags: ["live", "2025"], metadata: full.metadata, status: "ready" });
     expect(expected[1]).toMatchObject({ status: "rejected", rejectionReason: "not an image" });
     expect(expected[0]).toMatchObject({ status: "pending", expiresAt: alive.expiresAt });
     expect((await repo.list(userId, { limit: 10 }, T0)).records).toEqual(expected);

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   BatchWriteCommand,
   DeleteCommand,
@@ -12,7 +13,7 @@ import {
 import { ConflictError, TooManyRequestsError } from "@media/core/errors";
 import type { MediaMetadata, MediaRecord, MediaStatus } from "@media/core/media-record";
 import type { MediaKind } from "@media/core/media-types";
-import type { Clock, ListPage, ListQuery, MediaRepository, ReadyResult, Usage } from "@media/core/ports";
+import type { Clock, ListPage, ListQuery, MediaRepository, ObjectVersion, ReadyResult, Usage } from "@media/core/ports";
 import type { UserRecords } from "@media/core/purge";
 import { QuotaExceededError } from "@media/core/quota";
 import type { UsageReconciler, UsageRecount } from "@media/core/reindex";
@@ -30,16 +31,26 @@ import { TABLE, keysFor } from "@media/core/table";
  * - `pendingUploads`: how many reservations there are (capped);
  * - `ledger`: one entry per file in flight, `{fileId: {state, size, until?}}`:
  *     `reserved`: a pending upload holding its declared size until `until` (= the record's expiresAt);
- *     `counted`:  the file was counted into files/bytes (with `size`, the stored size) and its record
- *                 has not yet been confirmed ready. It is the idempotency token of markReady.
+ *     `counted`:  the file was counted into files/bytes (with `size`, the stored size, and the
+ *                 `eTag` and event `sequencer` of the object counted) and its record has not yet been
+ *                 confirmed ready. It is the idempotency token of markReady.
+ *     `replacing`: a ready file's object was replaced (the upload policy stays valid for its window):
+ *                 files/bytes already moved by `files`/`bytes` (the new size minus the old; the whole
+ *                 file for a rejected replacement) for the new version (`eTag`, `sequencer`). The
+ *                 record write that moves the record to that version also stores the entry's `nonce`
+ *                 (`replacementToken`): only a record carrying it is the one this count was moved for.
+ *                 Without the nonce, a delivery that read the record before an identical replacement
+ *                 finished could move the count a second time and then find "its" version recorded.
  *
  * Exactly-once usage comes from the ledger entry of each file: every change of files/bytes/committed
  * happens in the same conditional write that moves that file's entry from one state to the next
  * (reserve: absent → reserved; claim: reserved → counted; release/prune: reserved → absent;
- * settle: counted → absent, keeping the count; undo: counted → absent, taking it back), so a retried or
- * concurrent step fails its condition instead of counting twice. Invariant: committed = bytes + the
- * sizes of all `reserved` entries; a file is counted in bytes iff its record is ready or its entry is
- * `counted`.
+ * settle: counted → absent, keeping the count; undo: counted → absent, taking it back; replace:
+ * absent → replacing, moving the count; settle: replacing → absent, keeping it; revert: replacing →
+ * absent, moving it back), so a retried or concurrent step fails its condition instead of counting
+ * twice. Invariant: committed = bytes + the sizes of all `reserved` entries; a file is counted in bytes
+ * iff its record is ready or its entry is `counted`, with its record's size, unless a `replacing` entry
+ * names a version the record does not describe yet: then with the record's size moved by the entry's.
  *
  * Dead records: a pending record whose `expiresAt` (epoch seconds) has passed is dead. DynamoDB's TTL
  * deletes it up to 48 h later and dynalite never does, so every read hides it, and its reservation stops
@@ -59,7 +70,10 @@ export interface DynamoMediaRepositoryOptions {
   maxExaminedPerList?: number;
 }
 
-type LedgerEntry = { state: "reserved"; size: number; until: number } | { state: "counted"; size: number };
+type LedgerEntry =
+  | { state: "reserved"; size: number; until: number }
+  | { state: "counted"; size: number; eTag?: string; sequencer?: string }
+  | { state: "replacing"; nonce: string; files: number; bytes: number; eTag?: string; sequencer?: string };
 
 interface UsageItem {
   files: number;
@@ -143,14 +157,14 @@ export function createDynamoMediaRepository(options: DynamoMediaRepositoryOption
   }
 
   /** reserved (declared) → counted (stored): the file enters files/bytes, its reservation leaves. */
-  function claim(userId: string, fileId: string, declared: number, stored: number): Promise<boolean> {
+  function claim(userId: string, fileId: string, declared: number, stored: number, version: ObjectVersion): Promise<boolean> {
     const x = new Expr();
     const entry = x.path(A.ledger, fileId);
     return conditionalUpdate(
       userId,
       keysFor.usage,
       x,
-      `SET ${entry} = ${x.value({ state: "counted", size: stored })} ` +
+      `SET ${entry} = ${x.value(definedOnly({ state: "counted", size: stored, eTag: version.eTag, sequencer: version.sequencer }))} ` +
         `ADD ${x.name(A.files)} ${x.value(1)}, ${x.name(A.bytes)} ${x.value(stored)}, ` +
         `${x.name(A.committed)} ${x.value(stored - declared)}, ${x.name(A.pendingUploads)} ${x.value(-1)}`,
       `${entry}.${x.name(A.state)} = ${x.value("reserved")} AND ${entry}.${x.name(A.size)} = ${x.value(declared)}`,
@@ -158,7 +172,7 @@ export function createDynamoMediaRepository(options: DynamoMediaRepositoryOption
   }
 
   /** counted → absent, the count kept: the record is confirmed ready. Exactly one caller gets true. */
-  function settle(userId: string, fileId: string): Promise<boolean> {
+  function settleCounted(userId: string, fileId: string): Promise<boolean> {
     const x = new Expr();
     const entry = x.path(A.ledger, fileId);
     return conditionalUpdate(userId, keysFor.usage, x, `REMOVE ${entry}`, `${entry}.${x.name(A.state)} = ${x.value("counted")}`);
@@ -178,11 +192,57 @@ export function createDynamoMediaRepository(options: DynamoMediaRepositoryOption
     );
   }
 
+  /** The condition that the `replacing` entry of the file is this one (same version, same nonce). */
+  function replacingIs(x: Expr, entry: string, version: ObjectVersion & { nonce: string }): string {
+    const parts = [`${entry}.${x.name(A.state)} = ${x.value("replacing")}`, `${entry}.${x.name("nonce")} = ${x.value(version.nonce)}`];
+    for (const attribute of ["eTag", "sequencer"] as const) {
+      const value = version[attribute];
+      parts.push(value === undefined ? `attribute_not_exists(${entry}.${x.name(attribute)})` : `${entry}.${x.name(attribute)} = ${x.value(value)}`);
+    }
+    return parts.join(" AND ");
+  }
+
+  /** replacing → absent, the moved count kept: the record describes the new version. */
+  function retireReplacing(userId: string, fileId: string, version: ObjectVersion & { nonce: string }): Promise<boolean> {
+    const x = new Expr();
+    const entry = x.path(A.ledger, fileId);
+    return conditionalUpdate(userId, keysFor.usage, x, `REMOVE ${entry}`, replacingIs(x, entry, version));
+  }
+
+  /** replacing → absent, the count moved back: the record never came to describe the new version. */
+  function revertReplacing(userId: string, fileId: string, entry: Extract<LedgerEntry, { state: "replacing" }>): Promise<boolean> {
+    const x = new Expr();
+    const path = x.path(A.ledger, fileId);
+    const bytes = x.value(-entry.bytes);
+    return conditionalUpdate(
+      userId,
+      keysFor.usage,
+      x,
+      `REMOVE ${path} ADD ${x.name(A.files)} ${x.value(-entry.files)}, ${x.name(A.bytes)} ${bytes}, ${x.name(A.committed)} ${bytes}`,
+      replacingIs(x, path, entry),
+    );
+  }
+
+  /**
+   * A `replacing` entry whose maker may be gone: kept when the record was written under it (its count is
+   * the record's), moved back otherwise. The record's own write decides, so every caller decides alike.
+   */
+  async function resolveReplacing(userId: string, fileId: string, entry: Extract<LedgerEntry, { state: "replacing" }>, token: string | undefined): Promise<boolean> {
+    return token === entry.nonce ? retireReplacing(userId, fileId, entry) : revertReplacing(userId, fileId, entry);
+  }
+
+  /** The record with the nonce of the replacement that last wrote it. */
+  async function readFile(userId: string, fileId: string): Promise<{ record: MediaRecord; token?: string } | undefined> {
+    const { Item } = await call(client.send(new GetCommand({ TableName: tableName, Key: fileKey(userId, fileId), ConsistentRead: true })));
+    if (!Item) return undefined;
+    return typeof Item.replacementToken === "string" ? { record: recordFromItem(Item), token: Item.replacementToken } : { record: recordFromItem(Item) };
+  }
+
   /**
    * After a record was deleted: gives back whatever it held. Only the caller whose delete returned the
    * record gets here, which is what prevents a double decrement for a settled ready file (the plain ADD).
    */
-  async function releaseRemoved(userId: string, old: MediaRecord): Promise<void> {
+  async function releaseRemoved(userId: string, old: MediaRecord, oldToken: string | undefined): Promise<void> {
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const entry = (await readUsage(userId))?.ledger[old.fileId];
       if (!entry) {
@@ -204,9 +264,13 @@ export function createDynamoMediaRepository(options: DynamoMediaRepositoryOption
       }
       // A reserved entry (pending record): release it and look again. A counted one (markReady got
       // half-way, or the ready record was never settled): take the count back; markReady's own
-      // clean-up races for the same entry and exactly one of the two wins.
+      // clean-up races for the same entry and exactly one of the two wins. A replacing one: if the
+      // deleted record was written under it, the moved count is its count (keep it); otherwise move
+      // it back; either way the next turn gives back what the record held.
       if (entry.state === "reserved") await release(userId, old.fileId, entry.size);
-      else if (await uncount(userId, old.fileId, entry.size)) return;
+      else if (entry.state === "counted") {
+        if (await uncount(userId, old.fileId, entry.size)) return;
+      } else await resolveReplacing(userId, old.fileId, entry, oldToken);
     }
     throw new TooManyRequestsError("The file was deleted but its usage could not be updated; try again.");
   }
@@ -373,17 +437,25 @@ export function createDynamoMediaRepository(options: DynamoMediaRepositoryOption
     },
 
     async markReady(userId, fileId, facts) {
-      let counted: number | undefined;
+      let counted: { size: number; version: ObjectVersion } | undefined;
       for (let attempt = 0; attempt < maxAttempts && counted === undefined; attempt++) {
         const entry = (await readUsage(userId))?.ledger[fileId];
         // No entry: released (record deleted or rejected), pruned (the record died unclaimed, its
         // bytes went to other uploads, so it must not become ready) or already settled (ready). In
         // none of these cases may this call count anything or touch the record.
         if (!entry) return "unchanged";
-        // Counted: an earlier delivery counted it and died before (or while) confirming the record.
-        if (entry.state === "counted") counted = entry.size;
+        // Replacing: the record is ready and its object was replaced since; nothing to do here.
+        if (entry.state === "replacing") return "unchanged";
+        // Counted: an earlier delivery counted it and died before (or while) confirming the record. It
+        // may have counted another object than this call's (the policy allows more than one POST to the
+        // key): the record takes the size, eTag and sequencer that were counted, so that usage and
+        // record agree and the record names an object that was inspected after the event it names; the
+        // caller sees the eTag differ from its own object's and treats its object as a replacement.
+        if (entry.state === "counted") {
+          counted = { size: entry.size, version: entry.eTag !== undefined ? { eTag: entry.eTag, sequencer: entry.sequencer } : { eTag: facts.eTag, sequencer: facts.sequencer } };
+        }
         // Step 1: the reservation is the idempotency token; claiming it counts the file once.
-        else if (await claim(userId, fileId, entry.size, facts.size)) counted = facts.size;
+        else if (await claim(userId, fileId, entry.size, facts.size, facts)) counted = { size: facts.size, version: { eTag: facts.eTag, sequencer: facts.sequencer } };
       }
       if (counted === undefined) throw new TooManyRequestsError("The file could not be indexed because of concurrent changes.");
 
@@ -391,11 +463,13 @@ export function createDynamoMediaRepository(options: DynamoMediaRepositoryOption
       const x = new Expr();
       const set = [
         `${x.name(A.status)} = ${x.value("ready")}`,
-        `${x.name(A.size)} = ${x.value(counted)}`,
+        `${x.name(A.size)} = ${x.value(counted.size)}`,
         `${x.name("metadata")} = ${x.value(definedOnly(facts.metadata))}`,
       ];
       if (facts.thumbnailKey !== undefined) set.push(`${x.name("thumbnailKey")} = ${x.value(facts.thumbnailKey)}`);
-      if (facts.sequencer !== undefined) set.push(`${x.name("sequencer")} = ${x.value(facts.sequencer)}`);
+      if (counted.version.sequencer !== undefined) set.push(`${x.name("sequencer")} = ${x.value(counted.version.sequencer)}`);
+      if (counted.version.eTag !== undefined) set.push(`${x.name("eTag")} = ${x.value(counted.version.eTag)}`);
+      if (facts.declaredSize !== undefined) set.push(`${x.name("declaredSize")} = ${x.value(facts.declaredSize)}`);
       const updated = await transition(userId, fileId, x, set);
 
       // Step 3: retire the token. If step 2 changed nothing, the record is either ready already (a
@@ -408,11 +482,11 @@ export function createDynamoMediaRepository(options: DynamoMediaRepositoryOption
         // (A failed read throws: guessing "gone" here could take back a legitimate count.)
         const current = await repository.get(userId, fileId);
         if (current?.status !== "ready") {
-          await uncount(userId, fileId, counted);
+          await uncount(userId, fileId, counted.size);
           return "unchanged";
         }
       }
-      return (await settle(userId, fileId)) ? "updated" : "unchanged";
+      return (await settleCounted(userId, fileId)) ? "updated" : "unchanged";
     },
 
     async markRejected(userId, fileId, reason) {
@@ -422,13 +496,120 @@ export function createDynamoMediaRepository(options: DynamoMediaRepositoryOption
         // No entry: nothing is held (released earlier, pruned, or settled); the record decides below.
         if (!entry) released = true;
         // Counted: markReady is under way for this file and wins; a rejection would strand the count.
-        else if (entry.state === "counted") return "unchanged";
+        // Replacing: the record is ready (and a replacement of it under way), not pending.
+        else if (entry.state !== "reserved") return "unchanged";
         else released = await release(userId, fileId, entry.size);
       }
       if (!released) throw new TooManyRequestsError("The file could not be updated because of concurrent changes.");
       const x = new Expr();
       const changed = await transition(userId, fileId, x, [`${x.name(A.status)} = ${x.value("rejected")}`, `${x.name("rejectionReason")} = ${x.value(reason)}`]);
       return changed ? "updated" : "unchanged";
+    },
+
+    async startReplacement(userId, fileId, from, to, outcome) {
+      const files = outcome.status === "ready" ? 0 : -1;
+      const bytes = outcome.status === "ready" ? outcome.size - from.size : -from.size;
+      for (let attempt = 0; attempt < maxAttempts; attempt++) {
+        const usage = await readUsage(userId);
+        if (!usage) {
+          await createUsageItem(userId);
+          continue;
+        }
+        const entry = usage.ledger[fileId];
+        if (!entry) {
+          const x = new Expr();
+          const path = x.path(A.ledger, fileId);
+          const moved = x.value(bytes);
+          const started = await conditionalUpdate(
+            userId,
+            keysFor.usage,
+            x,
+            `SET ${path} = ${x.value(definedOnly({ state: "replacing", nonce: randomUUID(), files, bytes, eTag: to.eTag, sequencer: to.sequencer }))} ` +
+              `ADD ${x.name(A.files)} ${x.value(files)}, ${x.name(A.bytes)} ${moved}, ${x.name(A.committed)} ${moved}`,
+            `attribute_not_exists(${path})`,
+          );
+          if (started) return "started";
+          continue;
+        }
+        // This replacement's own token: a twin delivery, or a redelivery after a crash. It keeps the
+        // amounts it was written with (the same object, so the same outcome).
+        if (entry.state === "replacing" && sameVersion(entry, to)) return "started";
+        // A first upload's token whose record write already landed (the caller read the record as
+        // ready), its process dead before retiring it: retire it and go on.
+        if (entry.state === "counted") await settleCounted(userId, fileId);
+        // The token of the replacement that produced `from`, never retired: resolve it by the record.
+        else if (entry.state === "replacing" && sameVersion(entry, from)) {
+          const file = await readFile(userId, fileId);
+          if (!file) return "busy"; // deleted meanwhile: remove() resolves the token
+          await resolveReplacing(userId, fileId, entry, file.token);
+        }
+        // Another replacement of the same file is under way (or a reservation, which a ready file
+        // never has): one at a time, so the record and the count follow one history.
+        else return "busy";
+      }
+      throw new TooManyRequestsError("The file could not be updated because of concurrent changes.");
+    },
+
+    async finishReplacement(userId, fileId, from, to, outcome) {
+      // No token for `to`: a twin finished (or a delete resolved it); nothing of this call's to write.
+      const entry = (await readUsage(userId))?.ledger[fileId];
+      if (entry?.state !== "replacing" || !sameVersion(entry, to)) return "unchanged";
+      const x = new Expr();
+      const set = [
+        `${x.name(A.status)} = ${x.value(outcome.status)}`,
+        `${x.name(A.size)} = ${x.value(outcome.size)}`,
+        `${x.name("metadata")} = ${x.value(outcome.status === "ready" ? definedOnly(outcome.metadata) : {})}`,
+      ];
+      const remove: string[] = [];
+      for (const attribute of ["eTag", "sequencer"] as const) {
+        const value = to[attribute];
+        if (value === undefined) remove.push(x.name(attribute));
+        else set.push(`${x.name(attribute)} = ${x.value(value)}`);
+      }
+      if (outcome.status === "ready" && outcome.thumbnailKey !== undefined) set.push(`${x.name("thumbnailKey")} = ${x.value(outcome.thumbnailKey)}`);
+      else remove.push(x.name("thumbnailKey"));
+      if (outcome.status === "rejected") set.push(`${x.name("rejectionReason")} = ${x.value(outcome.reason)}`);
+      else remove.push(x.name("rejectionReason"));
+      set.push(`${x.name("replacementToken")} = ${x.value(entry.nonce)}`);
+      // Keyed on the version the record describes: a write for a stale view of it fails.
+      const condition = [`attribute_exists(${x.name(TABLE.partitionKey)})`, `${x.name(A.status)} = ${x.value("ready")}`];
+      for (const attribute of ["eTag", "sequencer"] as const) {
+        const value = from[attribute];
+        condition.push(value === undefined ? `attribute_not_exists(${x.name(attribute)})` : `${x.name(attribute)} = ${x.value(value)}`);
+      }
+      const written = await conditionalUpdate(userId, keysFor.file(fileId), x, `SET ${set.join(", ")} REMOVE ${remove.join(", ")}`, condition.join(" AND "));
+      if (!written) {
+        // (A failed read throws: guessing here could move a legitimate count.)
+        const file = await readFile(userId, fileId);
+        if (file?.token !== entry.nonce) {
+          // Not written under this token: gone (deleted meanwhile; remove() races for the same token
+          // and exactly one of the two moves the count back), already moved to `to` by an earlier
+          // replacement whose count this token would double, or changed otherwise: move it back.
+          await revertReplacing(userId, fileId, entry);
+          if (file && !describes(file.record, to)) throw new TooManyRequestsError("The file changed while its replacement was being recorded; try again.");
+          return "unchanged";
+        }
+      }
+      return (await retireReplacing(userId, fileId, entry)) ? "updated" : "unchanged";
+    },
+
+    async settle(userId, fileId, version) {
+      const entry = (await readUsage(userId))?.ledger[fileId];
+      if (!entry || entry.state === "reserved") return "unchanged";
+      const file = await readFile(userId, fileId);
+      if (!file || file.record.status === "pending" || !describes(file.record, version)) return "unchanged";
+      if (entry.state === "counted") {
+        if (file.record.status !== "ready" || (entry.eTag !== undefined && entry.eTag !== version.eTag)) return "unchanged";
+        return (await settleCounted(userId, fileId)) ? "updated" : "unchanged";
+      }
+      if (!sameVersion(entry, version)) return "unchanged";
+      // Retired when the record was written under it; a token the record was not written under moved
+      // the count a second time (a delivery with a stale view) and is moved back.
+      if (file.token !== entry.nonce) {
+        await revertReplacing(userId, fileId, entry);
+        return "unchanged";
+      }
+      return (await retireReplacing(userId, fileId, entry)) ? "updated" : "unchanged";
     },
 
     async update(userId, fileId, patch) {
@@ -485,7 +666,8 @@ export function createDynamoMediaRepository(options: DynamoMediaRepositoryOption
       );
       if (!result?.Attributes) return undefined;
       const old = recordFromItem(result.Attributes);
-      await releaseRemoved(userId, old);
+      const oldToken = result.Attributes.replacementToken;
+      await releaseRemoved(userId, old, typeof oldToken === "string" ? oldToken : undefined);
       // A dead pending record is cleaned up like any other, but to callers it was never there.
       return isDead(old, clock.now()) ? undefined : old;
     },
@@ -555,10 +737,12 @@ export function createDynamoMediaMaintenance(options: Pick<DynamoMediaRepository
         const raw = await readUsageItem(userId);
         const usage = raw ? usageFromItem(raw) : undefined;
         const ready = new Set<string>();
+        const tokens = new Map<string, unknown>();
         let files = 0;
         let bytes = 0;
         for (const item of await fileItems(userId)) {
           const record = recordFromItem(item);
+          tokens.set(record.fileId, item.replacementToken);
           if (record.status !== "ready") continue;
           ready.add(record.fileId);
           files += 1;
@@ -570,6 +754,13 @@ export function createDynamoMediaMaintenance(options: Pick<DynamoMediaRepository
           if (entry.state === "reserved") {
             reserved += entry.size;
             pendingUploads += 1;
+          } else if (entry.state === "replacing") {
+            // The count was moved for a replacement: the record carries the entry's nonce once it
+            // describes the new version (its size then holds the move); until then, the move is the entry's.
+            if (tokens.get(fileId) !== entry.nonce) {
+              files += entry.files;
+              bytes += entry.bytes;
+            }
           } else if (!ready.has(fileId)) {
             files += 1;
             bytes += entry.size;
@@ -639,6 +830,16 @@ export function createDynamoMediaMaintenance(options: Pick<DynamoMediaRepository
   };
 }
 
+/** Whether two versions are the same: same eTag and same sequencer, an absent one matching only an absent one. */
+function sameVersion(a: ObjectVersion, b: ObjectVersion): boolean {
+  return a.eTag === b.eTag && a.sequencer === b.sequencer;
+}
+
+/** Whether the record describes `version` (set by markReady or finishReplacement). */
+function describes(record: MediaRecord, version: ObjectVersion): boolean {
+  return sameVersion({ eTag: record.eTag, sequencer: record.sequencer }, version);
+}
+
 /** A pending record whose upload window (plus grace) has passed: treated as absent everywhere. */
 function isDead(record: MediaRecord, now: number): boolean {
   return record.status === "pending" && record.expiresAt !== undefined && record.expiresAt * 1000 < now;
@@ -666,6 +867,8 @@ function toItem(record: MediaRecord): Item {
     rejectionReason: record.rejectionReason,
     [A.expiresAt]: record.expiresAt,
     sequencer: record.sequencer,
+    eTag: record.eTag,
+    declaredSize: record.declaredSize,
   });
 }
 
@@ -690,6 +893,8 @@ const RECORD_ATTRIBUTES = [
   "rejectionReason",
   A.expiresAt,
   "sequencer",
+  "eTag",
+  "declaredSize",
 ] as const satisfies readonly (keyof MediaRecord)[];
 type UnlistedRecordAttribute = Exclude<keyof MediaRecord, (typeof RECORD_ATTRIBUTES)[number]>;
 const everyRecordAttributeListed: [UnlistedRecordAttribute] extends [never] ? true : UnlistedRecordAttribute = true;
@@ -714,16 +919,21 @@ function recordFromItem(item: Item): MediaRecord {
   if (typeof item.rejectionReason === "string") record.rejectionReason = item.rejectionReason;
   if (typeof item[A.expiresAt] === "number") record.expiresAt = item[A.expiresAt];
   if (typeof item.sequencer === "string") record.sequencer = item.sequencer;
+  if (typeof item.eTag === "string") record.eTag = item.eTag;
+  if (typeof item.declaredSize === "number") record.declaredSize = item.declaredSize;
   return record;
 }
 
 function usageFromItem(item: Item): UsageItem {
   const ledger: Record<string, LedgerEntry> = {};
   for (const [fileId, raw] of Object.entries((item.ledger ?? {}) as Record<string, Item>)) {
+    const version = definedOnly({ eTag: typeof raw.eTag === "string" ? raw.eTag : undefined, sequencer: typeof raw.sequencer === "string" ? raw.sequencer : undefined });
     ledger[fileId] =
       raw.state === "counted"
-        ? { state: "counted", size: Number(raw.size) }
-        : { state: "reserved", size: Number(raw.size), until: Number(raw.until) };
+        ? { state: "counted", size: Number(raw.size), ...version }
+        : raw.state === "replacing"
+          ? { state: "replacing", nonce: String(raw.nonce), files: Number(raw.files), bytes: Number(raw.bytes), ...version }
+          : { state: "reserved", size: Number(raw.size), until: Number(raw.until) };
   }
   return {
     files: Number(item.files ?? 0),

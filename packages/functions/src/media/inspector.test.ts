@@ -65,12 +65,40 @@ describe("images", () => {
     }
   });
 
-  it("describes a HEIC (HEVC) from its container but makes no thumbnail: the prebuilt libvips has no HEVC decoder", async () => {
+  it("describes a HEIC (HEVC) from its container and makes its thumbnail with libheif (the prebuilt libvips has no HEVC decoder)", async () => {
     const result = ok(await inspect(fixture("still.heic"), "image/heic"));
     expect(result.metadata).toEqual({ format: "heic", width: 96, height: 64 });
-    expect(result.thumbnail).toBeUndefined();
+    expect(result.thumbnail?.contentType).toBe("image/webp");
+    const thumb = await sharp(result.thumbnail!.bytes).metadata();
+    expect(thumb).toMatchObject({ format: "webp", width: 96, height: 64 });
+    expect(thumb.exif).toBeUndefined();
+    // The same picture as libheif's own command-line decoder made of it (make-fixtures.sh), within what
+    // WebP's lossy coding changes: ffmpeg's test pattern, not a blank, shifted or garbled frame.
+    const decoded = await sharp(result.thumbnail!.bytes).removeAlpha().raw().toBuffer();
+    const reference = await sharp(fixture("still.heic.png")).removeAlpha().raw().toBuffer();
+    expect(decoded.length).toBe(reference.length);
+    let difference = 0;
+    for (let i = 0; i < decoded.length; i++) difference += Math.abs(decoded[i]! - reference[i]!);
+    // (Measured: about 8 per channel value after WebP at quality 80; the mirrored picture is about 220 away.)
+    expect(difference / decoded.length).toBeLessThan(20);
+    const stats = await sharp(fixture("still.heic.png")).stats();
+    expect(stats.channels.every((c) => c.stdev > 20)).toBe(true);
     // HEIF is the same container: either name is accepted.
     expect(ok(await inspect(fixture("still.heic"), "image/heif")).metadata.width).toBe(96);
+  });
+
+  it("describes a HEIC larger than the decoding bound without a thumbnail", async () => {
+    const { MAX_HEIC_DECODE_PIXELS } = await import("./image");
+    const bigger = withHeicSize(fixture("still.heic"), 10_000, 6_000);
+    expect(10_000 * 6_000).toBeGreaterThan(MAX_HEIC_DECODE_PIXELS);
+    const result = ok(await inspect(bigger, "image/heic"));
+    expect(result.metadata).toMatchObject({ format: "heic", width: 10_000, height: 6_000 });
+    expect(result.thumbnail).toBeUndefined();
+  });
+
+  it("refuses a HEIC whose coded picture is cut short", async () => {
+    const heic = fixture("still.heic");
+    expect(refused(await inspect(heic.subarray(0, heic.length - 300), "image/heic"))).toBe("The image is damaged or incomplete and could not be read.");
   });
 
   it("refuses corrupt images: a JPEG cut short, a PNG whose body is garbage", async () => {
@@ -184,3 +212,14 @@ describe("failures that are not the file's", () => {
     await expect(inspector.inspect(input)).rejects.toThrow("connection reset");
   });
 });
+
+/** The HEIC with the size its `ispe` box declares changed: what the container says, not what is coded. */
+function withHeicSize(heic: Buffer, width: number, height: number): Buffer {
+  const copy = Buffer.from(heic);
+  const at = copy.indexOf("ispe");
+  if (at < 0) throw new Error("fixture has no ispe box");
+  // ispe: 4-byte type, 4-byte version+flags, then width and height as 32-bit big-endian.
+  copy.writeUInt32BE(width, at + 8);
+  copy.writeUInt32BE(height, at + 12);
+  return copy;
+}

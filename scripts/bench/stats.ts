@@ -85,3 +85,20 @@ export function sampleRss(pid: number, intervalMs = 20): { stop(): Promise<{ pea
 }
 
 export const MiB = 1024 * 1024;
+
+/**
+ * CPU time (user + system, ms) a Linux process has used so far, all its threads included, from
+ * /proc/<pid>/stat; undefined where there is no /proc. On a shared machine, CPU per request is the
+ * figure that stays comparable between runs when the wall-clock rate does not.
+ */
+export async function readProcCpuMs(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces, hence the last ")"): utime is 14th, stime 15th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Linux reports these in clock ticks of USER_HZ, which is 100 on every mainstream architecture.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}

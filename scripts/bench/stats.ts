@@ -88,12 +88,13 @@ export const MiB = 1024 * 1024;
 
 /**
  * CPU time (user + system, ms) a Linux process has used so far, all its threads included, from
- * /proc/<pid>/stat; undefined where there is no /proc. On a shared machine, CPU per request is the
+ * /proc/<pid>/stat (or one thread's, from /proc/<pid>/task/<thread>/stat); undefined where there is no /proc. On a shared machine, CPU per request is the
  * figure that stays comparable between runs when the wall-clock rate does not.
  */
-export async function readProcCpuMs(pid: number): Promise<number | undefined> {
+export async function readProcCpuMs(pid: number, thread?: number): Promise<number | undefined> {
   try {
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    // /proc/<pid>/task/<pid> is the main thread alone (its thread id is the process id).
+    const stat = await readFile(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, "utf8");
     // Fields after the command name (which may hold spaces, hence the last ")"): utime is 14th, stime 15th.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     // Linux reports these in clock ticks of USER_HZ, which is 100 on every mainstream architecture.

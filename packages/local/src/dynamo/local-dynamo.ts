@@ -34,17 +34,28 @@ export async function startLocalDynamo({ dir, tableName, region, port = 0 }: { d
   worker.on("error", (error) => {
     throw error;
   });
+  const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
   const endpoint = `http://127.0.0.1:${listening}`;
   const client = new DynamoDBClient({ region, endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-  await ensureTable(client, tableName);
-  client.destroy();
+  try {
+    await ensureTable(client, tableName);
+  } catch (error) {
+    // A running thread would keep the process alive after the runtime gave up starting.
+    await worker.terminate();
+    throw error;
+  } finally {
+    client.destroy();
+  }
   let closing: Promise<void> | undefined;
   return {
     endpoint,
-    close: () =>
-      (closing ??= new Promise<void>((resolve) => {
-        worker.once("exit", () => resolve());
+    close: () => {
+      // Asks the thread to close the server and its LevelDB; a thread that is already gone just ends.
+      if (!closing) {
         worker.postMessage("close");
-      })),
+        closing = exited;
+      }
+      return closing;
+    },
   };
 }

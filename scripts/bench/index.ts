@@ -15,6 +15,7 @@ import { cleanUpAll } from "./cleanup";
  *   npm run bench -- --strict                  exit 1 when a target is missed (by default a miss is reported, not failed)
  *   npm run bench -- --json out.json           also write the results as JSON
  *   npm run bench -- --dir /some/disk          where the temporary data goes (default: the OS temp dir)
+ *   npm run bench -- --only presign --cpu-prof prof    each runtime process writes a V8 CPU profile into prof/
  *
  * Everything runs on 127.0.0.1, in temporary directories removed afterwards; each runtime is its own
  * process, stopped by its PID. Benchmarks run one after another, never overlapping.
@@ -28,6 +29,7 @@ const { values, positionals } = parseArgs({
     strict: { type: "boolean", default: false },
     json: { type: "string" },
     dir: { type: "string" },
+    "cpu-prof": { type: "string" },
     "size-mib": { type: "string" },
     files: { type: "string" },
     presigns: { type: "string" },
@@ -42,6 +44,7 @@ const num = (v: string | undefined) => {
 };
 for (const name of ["size-mib", "files", "presigns", "concurrency"] as const) num(values[name]);
 const parentDir = values.dir;
+if (values["cpu-prof"]) process.env.BENCH_CPU_PROF_DIR = values["cpu-prof"];
 
 const pipelineFile = new URL("./pipeline.ts", import.meta.url);
 const benchmarks: Record<string, () => Promise<BenchResult>> = {

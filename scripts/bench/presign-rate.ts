@@ -1,7 +1,8 @@
+import { cpus } from "node:os";
 import { runLoad } from "./http-load";
 import type { BenchResult } from "./report";
 import { startRuntime } from "./runtime-process";
-import { summarize } from "./stats";
+import { readProcCpuMs, summarize } from "./stats";
 import { makeUsers } from "./users";
 
 /**
@@ -48,8 +49,20 @@ export async function run(options: { count?: number; concurrency?: number; maxSe
     offset += alone.latencies.length + alone.errors;
     const single = summarize(alone.latencies);
 
+    const cpuBefore = { runtime: await readProcCpuMs(runtime.pid), main: await readProcCpuMs(runtime.pid, runtime.pid), client: process.cpuUsage() };
     const load = await runLoad({ baseUrl: runtime.url, concurrency, maxRequests: count, maxDurationMs: (options.maxSeconds ?? 60) * 1000, make: (i) => make(i + offset) });
+    const runtimeCpuMs = await readProcCpuMs(runtime.pid);
+    const mainCpuMs = await readProcCpuMs(runtime.pid, runtime.pid);
+    const clientCpu = process.cpuUsage(cpuBefore.client);
     const ok = load.statuses[201] ?? 0;
+    const answered = load.latencies.length;
+    const perRequest = (ms: number | undefined) => (ms === undefined || answered === 0 ? Number.NaN : ms / answered);
+    const runtimeCpuPerRequest = perRequest(runtimeCpuMs === undefined || cpuBefore.runtime === undefined ? undefined : runtimeCpuMs - cpuBefore.runtime);
+    const mainCpuPerRequest = perRequest(mainCpuMs === undefined || cpuBefore.main === undefined ? undefined : mainCpuMs - cpuBefore.main);
+    const clientCpuPerRequest = perRequest((clientCpu.user + clientCpu.system) / 1000);
+    // What the measured CPU costs allow on the machine's cores were nothing else running: every core
+    // busy with runtime and client, or the runtime's one event loop saturated, whichever comes first.
+    const ceiling = Math.min((1000 * cpus().length) / (runtimeCpuPerRequest + clientCpuPerRequest), 1000 / mainCpuPerRequest);
     const refused = Object.entries(load.statuses).filter(([s]) => s !== "201");
     const s = summarize(load.latencies);
     const rate = ok / (load.elapsedMs / 1000);
@@ -60,6 +73,10 @@ export async function run(options: { count?: number; concurrency?: number; maxSe
         { label: `latency p50 (${concurrency} in flight)`, value: s.p50, unit: "ms" },
         { label: `latency p99 (${concurrency} in flight)`, value: s.p99, unit: "ms", target: { op: "<", value: 20, text: "< 20 ms" } },
         { label: "non-201 answers + errors", value: load.latencies.length - ok + load.errors, unit: "", target: { op: "<", value: 1, text: "0" }, digits: 0 },
+        { label: "runtime CPU per presign (under load)", value: runtimeCpuPerRequest, unit: "ms" },
+        { label: "  of which its main thread", value: mainCpuPerRequest, unit: "ms" },
+        { label: "load generator CPU per presign", value: clientCpuPerRequest, unit: "ms" },
+        { label: `ceiling at these CPU costs (${cpus().length} idle cores)`, value: ceiling, unit: "req/s", digits: 0 },
         { label: "(one at a time) p50", value: single.p50, unit: "ms" },
         { label: "(one at a time) p99", value: single.p99, unit: "ms" },
       ],
@@ -67,8 +84,8 @@ export async function run(options: { count?: number; concurrency?: number; maxSe
         `POST /upload ×${load.latencies.length + load.errors} in ${(load.elapsedMs / 1000).toFixed(1)} s, ${concurrency} concurrent keep-alive connections, ${users} users rotated (≤ ${perUser} presigns each, under the 100-pending cap), authorizer cache warm (${warm.latencies.length} warm-up requests${warmFailures ? `, ${warmFailures} failed` : ""}); p90 ${s.p90.toFixed(1)} ms, max ${s.max.toFixed(1)} ms.`,
         ...(refused.length ? [`non-201 statuses: ${refused.map(([st, c]) => `${st}×${c}`).join(", ")}`] : []),
         ...(load.firstError ? [`first network error: ${load.firstError}`] : []),
-        `one at a time (${alone.latencies.length} requests, ${alone.statuses[201] ?? 0} answered 201): the service time of one presign without queueing; under load, latency ≈ in-flight / throughput.`,
-        "client and runtime share the machine's 2 cores: the load generator's own CPU counts against the server.",
+        `one at a time (${alone.latencies.length} requests, ${alone.statuses[201] ?? 0} answered 201): the service time of one presign without queueing; under load, latency ≈ in-flight / throughput (Little's law), so with ${concurrency} in flight a p99 under 20 ms needs well over ${Math.round((concurrency / 20) * 1000)}/s.`,
+        "client and runtime share the machine's cores: the load generator's own CPU counts against the server. CPU per presign (all threads of each process, from /proc) stays comparable when other work on the machine makes the rate vary; 2 cores ÷ (runtime + client CPU per presign) bounds the rate this machine could reach, and so does 1 core ÷ the main thread's share (one event loop serves the gateway and the handlers).",
       ],
     };
   } finally {

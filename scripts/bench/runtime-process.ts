@@ -24,7 +24,9 @@ export interface RuntimeProcess {
  */
 export async function startRuntime(env: Record<string, string>, options: { parentDir?: string; timeoutMs?: number; nodeArgs?: string[] } = {}): Promise<RuntimeProcess> {
   const dataDir = await mkdtemp(join(options.parentDir ?? tmpdir(), "bench-data-"));
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", join(repoRoot, "scripts/bench/runtime-child.ts")], {
+  // `npm run bench -- --cpu-prof DIR` (index.ts sets this): each runtime writes a V8 CPU profile there when it stops.
+  const profile = process.env.BENCH_CPU_PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF_DIR)}`] : [];
+  const child = spawn(process.execPath, [...profile, ...(options.nodeArgs ?? []), "--import", "tsx", join(repoRoot, "scripts/bench/runtime-child.ts")], {
     cwd: repoRoot,
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -85,3 +85,21 @@ export function sampleRss(pid: number, intervalMs = 20): { stop(): Promise<{ pea
 }
 
 export const MiB = 1024 * 1024;
+
+/**
+ * CPU time (user + system, ms) a Linux process has used so far, all its threads included, from
+ * /proc/<pid>/stat (or one thread's, from /proc/<pid>/task/<thread>/stat); undefined where there is no /proc. On a shared machine, CPU per request is the
+ * figure that stays comparable between runs when the wall-clock rate does not.
+ */
+export async function readProcCpuMs(pid: number, thread?: number): Promise<number | undefined> {
+  try {
+    // /proc/<pid>/task/<pid> is the main thread alone (its thread id is the process id).
+    const stat = await readFile(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces, hence the last ")"): utime is 14th, stime 15th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Linux reports these in clock ticks of USER_HZ, which is 100 on every mainstream architecture.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}

@@ -138,6 +138,23 @@ describe("createPending and get", () => {
     expect((await repo.usage(userId, T0)).reservedBytes).toBe(10);
   });
 
+  it("reserves and writes with two conditional writes and no read once the user has a usage item", async () => {
+    const userId = randomUUID();
+    await repoFor().createPending(pendingRecord(userId, { size: 10 }), GiB, T0);
+    const sent: string[] = [];
+    const counting = {
+      send(command: { constructor: { name: string } }) {
+        sent.push(command.constructor.name);
+        return db.client.send(command as never);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const record = pendingRecord(userId, { size: 20 });
+    await repoFor({ client: counting }).createPending(record, GiB, T0);
+    expect(sent).toEqual(["UpdateCommand", "PutCommand"]);
+    expect(await repoFor().get(userId, record.fileId)).toEqual(record);
+    expect((await repoFor().usage(userId, T0)).reservedBytes).toBe(30);
+  });
+
   it("reports zeros for a user with nothing", async () => {
     expect(await repoFor().usage(randomUUID(), T0)).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
   });
@@ -237,6 +254,25 @@ describe("quota", () => {
     // Its reservation was pruned to make room: it must not be counted on top of the new one.
     expect(await repo.markReady(userId, stale.fileId, { size: 1000, metadata: {} })).toBe("unchanged");
     expect(await repo.usage(userId, later)).toEqual({ files: 0, bytes: 0, reservedBytes: 1000 });
+  });
+
+  it("keeps an expired reservation's bytes committed until it is pruned, so claiming it late never over-commits", async () => {
+    const clock = fixedClock(T0);
+    const repo = repoFor({ clock });
+    const userId = randomUUID();
+    const stale = pendingRecord(userId, { size: 300, expiresAt: Math.floor(T0 / 1000) + 60 });
+    await repo.createPending(stale, 1000, T0);
+    const later = T0 + 61_000;
+    clock.at = later;
+    // Fits next to the expired reservation, so nothing needs pruning yet.
+    await repo.createPending(pendingRecord(userId, { size: 500, at: later }), 1000, later);
+    expect(await repo.usage(userId, later)).toEqual({ files: 0, bytes: 0, reservedBytes: 500 });
+    // Its late delivery finds the bytes still held and counts them once.
+    expect(await repo.markReady(userId, stale.fileId, { size: 300, metadata: {} })).toBe("updated");
+    expect(await repo.usage(userId, later)).toEqual({ files: 1, bytes: 300, reservedBytes: 500 });
+    const over = await rejection(repo.createPending(pendingRecord(userId, { size: 201, at: later }), 1000, later));
+    expect((over as QuotaExceededError).details).toEqual({ remainingBytes: 200, quotaBytes: 1000 });
+    expect(await rawItem(userId, keysFor.usage)).toMatchObject({ committed: 800, bytes: 300, pendingUploads: 1 });
   });
 
   it("prunes many expired reservations at once (more than one expression's worth)", async () => {

@@ -54,7 +54,9 @@ import { TABLE, keysFor } from "@media/core/table";
  *
  * Dead records: a pending record whose `expiresAt` (epoch seconds) has passed is dead. DynamoDB's TTL
  * deletes it up to 48 h later and dynalite never does, so every read hides it, and its reservation stops
- * counting and is pruned by the next presign. Calls whose port signature has no `now` (get, update,
+ * counting (in `usage`) and is pruned by the next presign that finds the quota or the pending cap in its
+ * way. Until then its bytes stay in `committed`, so a late markReady may still claim it without
+ * over-committing; once pruned, it never can. Calls whose port signature has no `now` (get, update,
  * remove) use the clock given here.
  */
 export interface DynamoMediaRepositoryOptions {
@@ -140,6 +142,22 @@ export function createDynamoMediaRepository(options: DynamoMediaRepositoryOption
       client.send(
         new PutCommand({ TableName: tableName, Item: item, ConditionExpression: "attribute_not_exists(#pk)", ExpressionAttributeNames: { "#pk": TABLE.partitionKey } }),
       ),
+    );
+  }
+
+  /** absent → reserved, holding the declared bytes; false when the upload does not fit (or the entry exists). */
+  function reserve(userId: string, fileId: string, size: number, until: number, quotaBytes: number): Promise<boolean> {
+    const x = new Expr();
+    const entry = x.path(A.ledger, fileId);
+    return conditionalUpdate(
+      userId,
+      keysFor.usage,
+      x,
+      `SET ${entry} = ${x.value({ state: "reserved", size, until })} ` +
+        `ADD ${x.name(A.committed)} ${x.value(size)}, ${x.name(A.pendingUploads)} ${x.value(1)}`,
+      // The quota check itself: evaluated atomically by DynamoDB against the current item. On a
+      // missing usage item `committed` is absent and the comparison is false, so nothing is created.
+      `${x.name(A.committed)} <= ${x.value(quotaBytes - size)} AND ${x.name(A.pendingUploads)} < ${x.value(maxPending)} AND attribute_not_exists(${entry})`,
     );
   }
 
@@ -310,7 +328,14 @@ export function createDynamoMediaRepository(options: DynamoMediaRepositoryOption
         throw new Error("createPending needs a pending record with expiresAt.");
       }
       const { userId, fileId, size } = record;
-      let reserved = false;
+      const until = record.expiresAt;
+      // First without reading: the conditional write decides alone whether the upload fits, so the
+      // usual presign costs two writes (this and the record). Only when its condition fails (no usage
+      // item yet, quota or cap reached, expired reservations still weighing, duplicate fileId) does the
+      // loop below read the item to find out why, prune, and try again or answer precisely. Expired
+      // entries left in the ledger meanwhile still hold their bytes in `committed`, so claiming one
+      // later over-commits nothing; the pending cap bounds how many there can be.
+      let reserved = await reserve(userId, fileId, size, until, quotaBytes);
       for (let attempt = 0; attempt < maxAttempts && !reserved; attempt++) {
         const usage = await readUsage(userId);
         if (!usage) {
@@ -333,17 +358,7 @@ export function createDynamoMediaRepository(options: DynamoMediaRepositoryOption
         if (usage.pendingUploads >= maxPending) {
           throw new TooManyRequestsError(`At most ${maxPending} uploads may be pending at once; finish or wait for some before starting more.`);
         }
-        const x = new Expr();
-        const entry = x.path(A.ledger, fileId);
-        reserved = await conditionalUpdate(
-          userId,
-          keysFor.usage,
-          x,
-          `SET ${entry} = ${x.value({ state: "reserved", size, until: record.expiresAt })} ` +
-            `ADD ${x.name(A.committed)} ${x.value(size)}, ${x.name(A.pendingUploads)} ${x.value(1)}`,
-          // The quota check itself: evaluated atomically by DynamoDB against the current item.
-          `${x.name(A.committed)} <= ${x.value(quotaBytes - size)} AND ${x.name(A.pendingUploads)} < ${x.value(maxPending)} AND attribute_not_exists(${entry})`,
-        );
+        reserved = await reserve(userId, fileId, size, until, quotaBytes);
         // On a failed condition another upload took the room (or expired entries appeared): read again.
       }
       if (!reserved) throw new TooManyRequestsError("Too many concurrent uploads; try again shortly.");

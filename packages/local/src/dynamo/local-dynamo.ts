@@ -1,31 +1,61 @@
 import { mkdir } from "node:fs/promises";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { Worker } from "node:worker_threads";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import dynalite from "dynalite";
 import { ensureTable } from "@media/functions/adapters/dynamo-table";
 
 /**
  * DynamoDB on disk through dynalite (a faithful implementation of the DynamoDB API on LevelDB),
  * with the table created from the same definition as the Storage stack's.
+ *
+ * dynalite is single-threaded JavaScript (expression parsing, validation, LevelDB calls): on the
+ * runtime's own event loop it took about a third of the CPU of every presign, in turn with the gateway
+ * and the handlers. In a worker thread of its own it runs on another core, as a real DynamoDB
+ * endpoint runs elsewhere; the handlers reach it over HTTP either way.
  */
 export async function startLocalDynamo({ dir, tableName, region, port = 0 }: { dir?: string; tableName: string; region: string; port?: number }) {
   if (dir) await mkdir(dir, { recursive: true });
-  const server = dir ? dynalite({ path: dir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) : dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve());
+  const options = { ...(dir ? { path: dir } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 };
+  const worker = new Worker(new URL("./dynalite-worker.mjs", import.meta.url), { workerData: { options, port } });
+  const listening = await new Promise<number>((resolve, reject) => {
+    const onExit = (code: number) => reject(new Error(`the local DynamoDB thread exited (${code}) before listening`));
+    worker.once("error", reject);
+    worker.once("exit", onExit);
+    worker.once("message", (message: { port?: number; error?: string }) => {
+      worker.off("error", reject);
+      worker.off("exit", onExit);
+      if (message.port !== undefined) resolve(message.port);
+      else reject(new Error(`the local DynamoDB could not start: ${message.error}`));
+    });
+  }).catch(async (error: unknown) => {
+    await worker.terminate();
+    throw error;
   });
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // A failure of the table's thread later is a failure of the runtime, as it was when dynalite ran inline.
+  worker.on("error", (error) => {
+    throw error;
+  });
+  const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+  const endpoint = `http://127.0.0.1:${listening}`;
   const client = new DynamoDBClient({ region, endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-  await ensureTable(client, tableName);
-  client.destroy();
+  try {
+    await ensureTable(client, tableName);
+  } catch (error) {
+    // A running thread would keep the process alive after the runtime gave up starting.
+    await worker.terminate();
+    throw error;
+  } finally {
+    client.destroy();
+  }
+  let closing: Promise<void> | undefined;
   return {
     endpoint,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
-      }),
+    close: () => {
+      // Asks the thread to close the server and its LevelDB; a thread that is already gone just ends.
+      if (!closing) {
+        worker.postMessage("close");
+        closing = exited;
+      }
+      return closing;
+    },
   };
 }

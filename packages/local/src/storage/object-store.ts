@@ -6,6 +6,7 @@ import type { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ChecksumAlgorithm } from "./checksums";
 import { Md5Meter } from "./md5-meter";
+import { WritebackPacer } from "./writeback";
 import { S3Errors } from "./s3-errors";
 
 /**
@@ -159,8 +160,11 @@ export class ObjectStore {
     let committed = false;
     const meter = new Md5Meter();
     try {
-      // `flush`: the file is fsynced before it is closed, and pipeline resolves only after the close.
-      await pipeline([body, ...(options.transforms ?? []), meter, createWriteStream(tempPath, { flags: "wx", flush: true, highWaterMark: 1024 * 1024 })]);
+      const file = await open(tempPath, "wx");
+      // `flush`: the file is fsynced before it is closed, and pipeline resolves only after the close
+      // (which also closes `file`, once any early flush of the pacer has finished).
+      const writer = createWriteStream(tempPath, { fd: file, flush: true, highWaterMark: 1024 * 1024 });
+      await pipeline([body, ...(options.transforms ?? []), meter, new WritebackPacer(file), writer]);
       const written = { size: meter.size, md5Hex: await meter.digestHex() };
       await options.beforeCommit?.(written);
 

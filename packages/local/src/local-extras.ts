@@ -21,6 +21,8 @@ export interface ExtrasOptions {
   dynamo: DynamoDBClient;
   table: string;
   s3Endpoint: string;
+  /** The storage's liveness probe (a signed HeadBucket: a real request, which logs no refusal). */
+  storageAlive: (timeoutMs: number) => Promise<void>;
   cognitoEndpoint: string;
   /** What `GET /_local/metrics` serves: the handlers' metrics in Prometheus text format. */
   metrics: { contentType: string; render(): Promise<string> };
@@ -42,7 +44,7 @@ export function localExtras(options: ExtrasOptions) {
         const out = await options.dynamo.send(new ListTablesCommand({}));
         if (!out.TableNames?.includes(options.table)) throw new Error("table missing");
       }),
-      check("storage", () => fetch(options.s3Endpoint, { signal: AbortSignal.timeout(2000) })),
+      check("storage", () => options.storageAlive(2000)),
       check("accounts", () => fetch(options.cognitoEndpoint, { method: "POST", signal: AbortSignal.timeout(2000) })),
     ]);
     if (Object.values(parts).every((p) => p === "up")) return false; // let the real /health handler answer

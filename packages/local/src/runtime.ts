@@ -158,7 +158,7 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
     const authorizer = (await import("@media/functions/authorizer")) as {
       handler: (e: APIGatewayRequestAuthorizerEventV2, c: Context) => Promise<{ isAuthorized: boolean; context?: Record<string, unknown> }>;
     };
-    const extras = localExtras({ outbox: cognito.outbox, topic, authorize: authorizer.handler, dynamo: new DynamoDBClient({ region: LOCAL.region, endpoint: dynamo.endpoint }), table: LOCAL.table, s3Endpoint: s3.endpoint, cognitoEndpoint: cognito.endpoint, metrics });
+    const extras = localExtras({ outbox: cognito.outbox, topic, authorize: authorizer.handler, dynamo: new DynamoDBClient({ region: LOCAL.region, endpoint: dynamo.endpoint }), table: LOCAL.table, s3Endpoint: s3.endpoint, storageAlive: s3.alive, cognitoEndpoint: cognito.endpoint, metrics });
     const gateway = await startGateway({
       routes: ROUTES,
       loadHandler: async (name) => {

@@ -2,9 +2,11 @@ import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
-import { Transform, type Readable, type TransformCallback } from "node:stream";
+import type { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ChecksumAlgorithm } from "./checksums";
+import { Md5Meter } from "./md5-meter";
+import { WritebackPacer } from "./writeback";
 import { S3Errors } from "./s3-errors";
 
 /**
@@ -12,7 +14,7 @@ import { S3Errors } from "./s3-errors";
  * - an object's files are named by the SHA-256 of its key, never by the key, so no key (`../x`, `/etc`,
  *   `a\0b`) can name a path outside the bucket's directory;
  * - an upload streams into a temp file in the object's own directory (same filesystem, so rename is
- *   atomic), with MD5 and size computed on the way; nothing is visible until it is complete;
+ *   atomic), with MD5 and size computed on the way (md5-meter.ts); nothing is visible until it is complete;
  * - the metadata sidecar is the commit record: bytes are fsynced and renamed to a version-named data
  *   file no reader knows of yet, then the sidecar naming that file is written to a temp, fsynced and
  *   renamed over `<hash>.json`, and the directory is fsynced. A reader that finds a sidecar therefore
@@ -156,11 +158,14 @@ export class ObjectStore {
     await this.ensureDir(dir);
     const tempPath = join(dir, `${TEMP_PREFIX}${randomBytes(12).toString("hex")}`);
     let committed = false;
+    const meter = new Md5Meter();
     try {
-      const meter = new Md5Meter();
-      // `flush`: the file is fsynced before it is closed, and pipeline resolves only after the close.
-      await pipeline([body, ...(options.transforms ?? []), meter, createWriteStream(tempPath, { flags: "wx", flush: true, highWaterMark: 1024 * 1024 })]);
-      const written = { size: meter.size, md5Hex: meter.digestHex() };
+      const file = await open(tempPath, "wx");
+      // `flush`: the file is fsynced before it is closed, and pipeline resolves only after the close
+      // (which also closes `file`, once any early flush of the pacer has finished).
+      const writer = createWriteStream(tempPath, { fd: file, flush: true, highWaterMark: 1024 * 1024 });
+      await pipeline([body, ...(options.transforms ?? []), meter, new WritebackPacer(file), writer]);
+      const written = { size: meter.size, md5Hex: await meter.digestHex() };
       await options.beforeCommit?.(written);
 
       const stored = await this.withKeyLock(`${bucket}/${hash}`, async () => {
@@ -188,6 +193,7 @@ export class ObjectStore {
       });
       return stored;
     } catch (error) {
+      meter.discard();
       if (!committed) await unlinkQuietly(tempPath);
       throw error;
     }
@@ -297,19 +303,6 @@ export class ObjectStore {
     } finally {
       if (this.locks.get(id) === settled) this.locks.delete(id);
     }
-  }
-}
-
-class Md5Meter extends Transform {
-  size = 0;
-  private readonly md5 = createHash("md5");
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.size += chunk.length;
-    this.md5.update(chunk);
-    callback(null, chunk);
-  }
-  digestHex(): string {
-    return this.md5.digest("hex");
   }
 }
 

@@ -32,6 +32,7 @@ import { log as defaultLog } from "@media/functions/log";
 import { deleteObjects, getBucketLocation, headBucket, listObjects } from "./bucket-handlers";
 import { corsResponseHeaders, preflight, type CorsRule } from "./cors";
 import { deleteObject, getObject, putObject } from "./object-handlers";
+import { storageLiveness } from "./liveness";
 import { isValidBucketName, ObjectStore } from "./object-store";
 import { postObject } from "./post-object";
 import {
@@ -70,6 +71,8 @@ export interface LocalS3 {
   endpoint: string;
   port: number;
   store: ObjectStore;
+  /** Resolves when the server answers a signed HeadBucket for every bucket (liveness.ts); throws otherwise. */
+  alive(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -141,10 +144,13 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     });
   });
   const port = (server.address() as AddressInfo).port;
+  const endpoint = `http://${host}:${port}`;
+  const [credentials] = Array.isArray(options.credentials) ? options.credentials : [options.credentials];
   return {
-    endpoint: `http://${host}:${port}`,
+    endpoint,
     port,
     store,
+    alive: storageLiveness({ endpoint, region: options.region, credentials: credentials!, buckets: [...buckets.keys()] }),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,13 +1,12 @@
-import { spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoredObject } from "@media/core/ports";
 import { apiClient } from "../../packages/local/test/helpers/api-client";
 import { startLocalProcess, type LocalProcess } from "../../packages/local/test/helpers/local-process";
 import { pngFixture, wavFixture } from "../../packages/local/test/helpers/media-fixtures";
+import { runScript } from "./run-script";
 import { openLocalRecovery } from "./local-recovery";
 
 /**
@@ -15,17 +14,8 @@ import { openLocalRecovery } from "./local-recovery";
  * one is purged; everything of theirs is gone (account, link, objects, records, usage) and nothing of
  * the other's changed.
  */
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
-function purge(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "scripts/purge-user.ts"), ...args], {
-    cwd: root,
-    encoding: "utf8",
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-    timeout: 120_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const purge = (...args: string[]) => runScript("purge-user", args);
 
 let dataDir: string;
 let runtime: LocalProcess | undefined;

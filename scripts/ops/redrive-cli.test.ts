@@ -1,25 +1,14 @@
-import { spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startLocalProcess } from "../../packages/local/test/helpers/local-process";
+import { runScript } from "./run-script";
 import { openLocalQueues } from "./local-data";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const key = "users/0f8fad5b-d9cb-469f-a165-70867728950e/01J0000000000000000000000A";
 
-/** `npm run redrive -- …` as an operator runs it (stdout and stderr are pipes here, so plain lines). */
-function redrive(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "scripts/redrive.ts"), ...args], {
-    cwd: root,
-    encoding: "utf8",
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const redrive = (...args: string[]) => runScript("redrive", args, { timeoutMs: 60_000 });
 
 describe("npm run redrive (local)", () => {
   let dataDir: string;

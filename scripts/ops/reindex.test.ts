@@ -1,8 +1,6 @@
-import { spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +11,7 @@ import { LOCAL } from "@media/local/runtime";
 import { apiClient } from "../../packages/local/test/helpers/api-client";
 import { startLocalProcess, type LocalProcess } from "../../packages/local/test/helpers/local-process";
 import { pngFixture, wavFixture } from "../../packages/local/test/helpers/media-fixtures";
+import { runScript } from "./run-script";
 import { openLocalRecovery } from "./local-recovery";
 
 /**
@@ -20,17 +19,8 @@ import { openLocalRecovery } from "./local-recovery";
  * runtime, the table lost (its directory deleted), the table rebuilt from the bucket, and the rebuilt
  * records and usage compared with what the runtime answered before, field by field.
  */
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
-function reindex(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "scripts/reindex.ts"), ...args], {
-    cwd: root,
-    encoding: "utf8",
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-    timeout: 120_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const reindex = (...args: string[]) => runScript("reindex", args);
 
 let dataDir: string;
 let runtime: LocalProcess | undefined;

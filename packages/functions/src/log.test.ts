@@ -1,31 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { captureStdio } from "../test/helpers/captured-stdio";
 import { addToLogScope, log, redact, useLogOutput, withLogScope, type LogEntry } from "./log";
 
-/**
- * What the Powertools Logger actually writes to stdout/stderr, captured at the stream: the real
- * formatter, the real JSON serialisation, nothing stubbed between the call and the bytes.
- */
-let written: string[] = [];
-beforeEach(() => {
-  written = [];
-  for (const stream of [process.stdout, process.stderr]) {
-    vi.spyOn(stream, "write").mockImplementation((chunk: string | Uint8Array) => {
-      written.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
-      return true;
-    });
-  }
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  useLogOutput(undefined);
-});
+/** What the Powertools Logger actually writes to stdout/stderr, captured at the stream. */
+const output = captureStdio();
+afterEach(() => useLogOutput(undefined));
 
-const lines = () =>
-  written
-    .join("")
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+const lines = () => output.jsonLines();
 
 // Secrets of every kind the service handles, each distinctive enough to be found in any output.
 const JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbm4iLCJ0b2tlbl91c2UiOiJhY2Nlc3MifQ.c2lnbmF0dXJlLW9mLWFubnMtdG9rZW4";
@@ -57,7 +38,7 @@ describe("log", () => {
         tried: [`token ${JWT}`, `code=${CODE}&email=a`],
       });
     });
-    const out = written.join("");
+    const out = output.text();
     expect(lines().length).toBe(4);
     for (const secret of SECRETS) expect(out, secret).not.toContain(secret);
     // What is not secret stays readable.
@@ -104,7 +85,7 @@ describe("log", () => {
     const entries: LogEntry[] = [];
     useLogOutput((e) => entries.push(e));
     log.info(`token ${JWT}`, { password: PASSWORD });
-    expect(written).toEqual([]);
+    expect(output.text()).toBe("");
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ level: "INFO", message: "token [jwt]", password: "[redacted]" });
   });

@@ -18,6 +18,7 @@ import type { UserRecords } from "@media/core/purge";
 import { QuotaExceededError } from "@media/core/quota";
 import type { UsageReconciler, UsageRecount } from "@media/core/reindex";
 import { TABLE, keysFor } from "@media/core/table";
+import { call, queryPrefix, type Item } from "./dynamo-calls";
 
 /**
  * The MediaRepository on DynamoDB, without transactions (dynalite, the local DynamoDB, has none).
@@ -85,7 +86,6 @@ interface UsageItem {
   ledger: Record<string, LedgerEntry>;
 }
 
-type Item = Record<string, NativeAttributeValue>;
 
 const A = {
   files: "files",
@@ -724,26 +724,8 @@ export function createDynamoMediaMaintenance(options: Pick<DynamoMediaRepository
     return Item;
   }
 
-  async function fileItems(userId: string): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const out = await call(
-        client.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
-            ExpressionAttributeNames: { "#pk": TABLE.partitionKey, "#sk": TABLE.sortKey },
-            ExpressionAttributeValues: { ":pk": keysFor.userPartition(userId), ":prefix": FILE_SK_LOW },
-            ConsistentRead: true,
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        ),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
+  function fileItems(userId: string): Promise<Item[]> {
+    return queryPrefix(client, tableName, keysFor.userPartition(userId), FILE_SK_LOW);
   }
 
   return {
@@ -999,8 +981,6 @@ class Expr {
   }
 }
 
-const THROTTLING = new Set(["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"]);
-
 function errorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
 }
@@ -1009,15 +989,6 @@ function isConditionFailed(error: unknown): boolean {
   return errorName(error) === "ConditionalCheckFailedException";
 }
 
-/** Throttling (after the SDK's own retries) becomes a 429; anything else propagates as it is. */
-async function call<T>(operation: Promise<T>): Promise<T> {
-  try {
-    return await operation;
-  } catch (error) {
-    if (THROTTLING.has(errorName(error) ?? "")) throw new TooManyRequestsError("The database is busy; try again shortly.", { cause: error });
-    throw error;
-  }
-}
 
 /** Like call(), with a failed condition answered as undefined: the caller's "someone else got there". */
 async function conditional<T>(operation: Promise<T>): Promise<T | undefined> {

@@ -1,8 +1,8 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type NativeAttributeValue } from "@aws-sdk/lib-dynamodb";
-import { TooManyRequestsError } from "@media/core/errors";
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { ShareRecord, ShareRepository } from "@media/core/ports";
 import type { UserShares } from "@media/core/purge";
 import { TABLE, keysFor } from "@media/core/table";
+import { call, queryPrefix, type Item } from "./dynamo-calls";
 
 /**
  * The ShareRepository on the one table, with no index and no transactions (dynalite has none). A link
@@ -19,8 +19,6 @@ export interface DynamoShareRepositoryOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
 }
-
-type Item = Record<string, NativeAttributeValue>;
 
 const A = {
   shareId: "shareId",
@@ -58,25 +56,7 @@ export function createDynamoShareRepository({ client, tableName }: DynamoShareRe
 
   /** Every owner item of a file, expired ones included, oldest first. */
   async function ownerItems(userId: string, fileId: string): Promise<ShareRecord[]> {
-    const shares: ShareRecord[] = [];
-    let start: Item | undefined;
-    do {
-      const out = await call(
-        client.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
-            ExpressionAttributeNames: { "#pk": TABLE.partitionKey, "#sk": TABLE.sortKey },
-            ExpressionAttributeValues: { ":pk": keysFor.userPartition(userId), ":prefix": keysFor.fileShares(fileId) },
-            ConsistentRead: true,
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        ),
-      );
-      for (const item of out.Items ?? []) shares.push(shareFromItem(item));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return shares;
+    return (await queryPrefix(client, tableName, keysFor.userPartition(userId), keysFor.fileShares(fileId))).map(shareFromItem);
   }
 
   async function revokeOne(share: ShareRecord): Promise<void> {
@@ -127,25 +107,7 @@ const USER_SHARES_PREFIX = keysFor.fileShares("").slice(0, -1);
  */
 export function createDynamoUserShares({ client, tableName }: DynamoShareRepositoryOptions): UserShares {
   async function all(userId: string): Promise<ShareRecord[]> {
-    const shares: ShareRecord[] = [];
-    let start: Item | undefined;
-    do {
-      const out = await call(
-        client.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
-            ExpressionAttributeNames: { "#pk": TABLE.partitionKey, "#sk": TABLE.sortKey },
-            ExpressionAttributeValues: { ":pk": keysFor.userPartition(userId), ":prefix": USER_SHARES_PREFIX },
-            ConsistentRead: true,
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        ),
-      );
-      for (const item of out.Items ?? []) shares.push(shareFromItem(item));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return shares;
+    return (await queryPrefix(client, tableName, keysFor.userPartition(userId), USER_SHARES_PREFIX)).map(shareFromItem);
   }
   const remove = (key: Item) => call(client.send(new DeleteCommand({ TableName: tableName, Key: key })));
   return {
@@ -185,16 +147,4 @@ function shareFromItem(item: Item): ShareRecord {
     createdAt: Number(item[A.createdAt]),
     expiresAt: Number(item[A.expiresAtMs]),
   };
-}
-
-const THROTTLING = new Set(["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"]);
-
-/** Throttling (after the SDK's own retries) becomes a 429, as in the media repository; anything else propagates. */
-async function call<T>(operation: Promise<T>): Promise<T> {
-  try {
-    return await operation;
-  } catch (error) {
-    if (error instanceof Error && THROTTLING.has(error.name)) throw new TooManyRequestsError("The database is busy; try again shortly.", { cause: error });
-    throw error;
-  }
 }

@@ -1,29 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
+import { captureStdio } from "../../test/helpers/captured-stdio";
 import { createEmfMetrics } from "./emf-metrics";
 
 /** The EMF documents Powertools prints, taken from stdout as CloudWatch Logs would receive them. */
-let written: string[] = [];
-beforeEach(() => {
-  written = [];
-  for (const stream of [process.stdout, process.stderr]) {
-    vi.spyOn(stream, "write").mockImplementation((chunk: string | Uint8Array) => {
-      written.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
-      return true;
-    });
-  }
-});
-afterEach(() => vi.restoreAllMocks());
+const output = captureStdio();
 
 interface Emf {
   _aws: { Timestamp: number; CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }> };
   [key: string]: unknown;
 }
-const documents = () =>
-  written
-    .join("")
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as Emf);
+const documents = () => output.jsonLines<Emf>();
 
 describe("EMF metrics", () => {
   it("prints one embedded-metric-format document per flush, with namespace, dimensions, units and values", () => {
@@ -36,7 +22,7 @@ describe("EMF metrics", () => {
     metrics.bytes("BytesStored", 766);
     metrics.seconds("IndexLatency", 1.5);
     metrics.seconds("IndexLatency", 0.25);
-    expect(written).toEqual([]); // nothing until the invocation ends
+    expect(output.text()).toBe(""); // nothing until the invocation ends
     metrics.flush();
 
     const [doc, ...rest] = documents();
@@ -64,7 +50,7 @@ describe("EMF metrics", () => {
   it("starts each invocation afresh and prints nothing, not even a warning, when nothing was recorded", () => {
     const metrics = createEmfMetrics({ stage: "prod" });
     metrics.flush();
-    expect(written).toEqual([]);
+    expect(output.text()).toBe("");
     metrics.count("UploadsPresigned");
     metrics.flush();
     metrics.count("UploadsPresigned");

@@ -1,0 +1,26 @@
+import { spawnSync } from "node:child_process";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository's root, where `npm run` starts the operational scripts. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+export interface ScriptRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `scripts/<name>.ts` as `npm run <name> -- …` does (tsx, from the root), for the tests: stdout and
+ * stderr are pipes here, so the progress bar is plain lines.
+ */
+export function runScript(name: string, args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): ScriptRun {
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(REPO_ROOT, "scripts", `${name}.ts`), ...args], {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...options.env },
+    timeout: options.timeoutMs ?? 120_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}

@@ -26,6 +26,10 @@ import { wavHeader } from "../../packages/local/test/helpers/media-fixtures";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE ??= "1";
+// The handler's per-record log lines and EMF documents would bury the report (a thousand of each); the
+// work of building them is not what this measures. Set before the handler is imported below.
+process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
+process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
 
 interface Figure {
   label: string;

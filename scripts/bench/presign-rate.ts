@@ -76,6 +76,7 @@ export async function run(
     const lowOk = low.statuses[201] ?? 0;
     const lowRate = lowOk / (low.elapsedMs / 1000);
     const lowFailures = low.latencies.length - lowOk + low.errors;
+    const lowRefused = Object.entries(low.statuses).filter(([st]) => st !== "201");
     const ok = load.statuses[201] ?? 0;
     const answered = load.latencies.length;
     const perRequest = (ms: number | undefined) => (ms === undefined || answered === 0 ? Number.NaN : ms / answered);
@@ -113,9 +114,10 @@ export async function run(
         `${lowConcurrency} in flight: POST /upload ×${low.latencies.length + low.errors} in ${(low.elapsedMs / 1000).toFixed(1)} s right after, over the same users; p90 ${lowSummary.p90.toFixed(1)} ms, max ${lowSummary.max.toFixed(1)} ms.`,
         ...(refused.length ? [`non-201 statuses: ${refused.map(([st, c]) => `${st}×${c}`).join(", ")}`] : []),
         ...(load.firstError ? [`first network error: ${load.firstError}`] : []),
+        ...(lowRefused.length ? [`non-201 statuses (${lowConcurrency} in flight): ${lowRefused.map(([st, c]) => `${st}×${c}`).join(", ")}`] : []),
         ...(low.firstError ? [`first network error (${lowConcurrency} in flight): ${low.firstError}`] : []),
         `one at a time (${alone.latencies.length} requests, ${alone.statuses[201] ?? 0} answered 201): the service time of one presign without queueing; under load, latency ≈ in-flight / throughput (Little's law), so with ${concurrency} in flight a p99 under 20 ms needs well over ${Math.round((concurrency / 20) * 1000)}/s.`,
-        "client and runtime share the machine's cores: the load generator's own CPU counts against the server. CPU per presign (all threads of each process, from /proc) stays comparable when other work on the machine makes the rate vary; 2 cores ÷ (runtime + client CPU per presign) bounds the rate this machine could reach, and so does 1 core ÷ the main thread's share (one event loop serves the gateway and the handlers).",
+        "client and runtime share the machine's cores: the load generator's own CPU counts against the server. CPU per presign (all threads of each process, from /proc) stays comparable when other work on the machine makes the rate vary; 2 cores ÷ (runtime + client CPU per presign) bounds the rate this machine could reach, and so does 1 core ÷ the main thread's share (one event loop serves the gateway and the handlers). The runtime's other threads: the local DynamoDB's worker (dynalite, taken as the busiest thread but the main one) and the rest (V8's GC and compiler helpers, libuv's pool, LevelDB's compaction).",
       ],
     };
   } finally {

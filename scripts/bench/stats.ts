@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 
 /** Percentile by nearest rank (p in 0..100) of unsorted samples; NaN when there are none. */
 export function percentile(samples: readonly number[], p: number): number {
@@ -102,4 +102,20 @@ export async function readProcCpuMs(pid: number, thread?: number): Promise<numbe
   } catch {
     return undefined;
   }
+}
+
+/** CPU time (ms) of every thread of a process, by thread id, from /proc/<pid>/task; empty where /proc is missing. */
+export async function readThreadCpuMs(pid: number): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  let tids: string[];
+  try {
+    tids = await readdir(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    const ms = await readProcCpuMs(pid, Number(tid));
+    if (ms !== undefined) out.set(Number(tid), ms);
+  }
+  return out;
 }

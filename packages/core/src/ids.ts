@@ -1,7 +1,24 @@
 import { monotonicFactory } from "ulid";
 
+/**
+ * ulid's own generator asks the system for one random byte per character: 16 getRandomValues calls for
+ * every new millisecond, a visible share of a presign's CPU under load. This one draws the same bytes
+ * (scaled the same way, byte / 256) from a pool that one getRandomValues call refills every 64 ids.
+ */
+const POOL_BYTES = 16 * 64;
+const pool = new Uint8Array(POOL_BYTES);
+let used = POOL_BYTES;
+
+function pooledRandom(): number {
+  if (used === POOL_BYTES) {
+    globalThis.crypto.getRandomValues(pool);
+    used = 0;
+  }
+  return pool[used++]! / 256;
+}
+
 // Monotonic so that two uploads in the same millisecond still sort in the order they were made.
-const next = monotonicFactory();
+const next = monotonicFactory(pooledRandom);
 
 export function newFileId(now: number = Date.now()): string {
   return next(now);

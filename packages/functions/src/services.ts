@@ -39,11 +39,13 @@ export function buildServices(cfg: FunctionsConfig): Services {
   const dynamo = DynamoDBDocumentClient.from(traced(new DynamoDBClient({ region: cfg.region })), {
     marshallOptions: { removeUndefinedValues: true },
   });
+  // The writes of every presign: a plain client may cache its resolved middleware, the document client may not.
+  const dynamoWriter = traced(new DynamoDBClient({ region: cfg.region, cacheMiddleware: true }));
   const s3 = traced(new S3Client(s3ClientOptions(cfg.region, cfg.s3ForcePathStyle)));
   const sns = traced(new SNSClient({ region: cfg.region }));
   const cognito = traced(new CognitoIdentityProviderClient({ region: cfg.region }));
 
-  const repo = createDynamoMediaRepository({ client: dynamo, tableName: cfg.tableName });
+  const repo = createDynamoMediaRepository({ client: dynamo, writer: dynamoWriter, tableName: cfg.tableName });
   const storage = createS3ObjectStorage({ client: s3, bucket: cfg.bucketName });
   const shares = createDynamoShareRepository({ client: dynamo, tableName: cfg.tableName });
   const events = createSnsEventPublisher({ client: sns, topicArn: cfg.topicArn });

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, TooManyRequestsError } from "@media/core/errors";
 import type { MediaKind } from "@media/core/media-types";
 import type { MediaRecord } from "@media/core/media-record";
@@ -30,8 +31,12 @@ function fixedClock(at = T0): Clock & { at: number } {
   return clock;
 }
 
+/**
+ * As the functions build it (services.ts), with a plain writer client for the conditional writes; a test
+ * that brings its own client (to count calls or simulate a crash) gets every call through that client.
+ */
 function repoFor(options: Partial<DynamoMediaRepositoryOptions> = {}): MediaRepository {
-  return createDynamoMediaRepository({ client: db.client, tableName: db.tableName, clock: fixedClock(), ...options });
+  return createDynamoMediaRepository({ client: db.client, writer: options.client ? undefined : db.writer, tableName: db.tableName, clock: fixedClock(), ...options });
 }
 
 function pendingRecord(userId: string, overrides: Partial<MediaRecord> & { at?: number } = {}): MediaRecord {
@@ -153,6 +158,34 @@ describe("createPending and get", () => {
     expect(sent).toEqual(["UpdateCommand", "PutCommand"]);
     expect(await repoFor().get(userId, record.fileId)).toEqual(record);
     expect((await repoFor().usage(userId, T0)).reservedBytes).toBe(30);
+  });
+
+  it("sends those two writes through the writer client when it has one, marshalled as the document client does", async () => {
+    // Built as services.ts builds it: a document client that drops undefined values, used before.
+    const base = new DynamoDBClient({ endpoint: db.endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    const document = DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
+    try {
+      const userId = randomUUID();
+      const asInServices = (client: DynamoDBDocumentClient, writer: DynamoDBClient) => createDynamoMediaRepository({ client, writer, tableName: db.tableName, clock: fixedClock() });
+      await asInServices(document, db.writer).createPending(pendingRecord(userId, { size: 10 }), GiB, T0);
+      const sent: string[] = [];
+      const spy = <C extends { send(command: never): Promise<unknown> }>(real: C, name: string) =>
+        ({
+          config: (real as unknown as { config: unknown }).config,
+          send(command: { constructor: { name: string } }) {
+            sent.push(`${name} ${command.constructor.name}`);
+            return real.send(command as never);
+          },
+        }) as unknown as C;
+      const record = { ...pendingRecord(userId, { size: 20 }), description: undefined };
+      await asInServices(spy(document, "document"), spy(db.writer, "writer")).createPending(record, GiB, T0);
+      expect(sent).toEqual(["writer UpdateItemCommand", "writer PutItemCommand"]);
+      expect(await repoFor().get(userId, record.fileId)).toEqual(record);
+      expect((await repoFor().usage(userId, T0)).reservedBytes).toBe(30);
+    } finally {
+      document.destroy();
+      base.destroy();
+    }
   });
 
   it("reports zeros for a user with nothing", async () => {

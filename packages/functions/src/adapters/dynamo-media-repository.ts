@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { PutItemCommand, UpdateItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   BatchWriteCommand,
   DeleteCommand,
@@ -8,8 +9,11 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
   type NativeAttributeValue,
+  type PutCommandInput,
   type QueryCommandInput,
+  type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
+import { marshall } from "@aws-sdk/util-dynamodb";
 import { ConflictError, TooManyRequestsError } from "@media/core/errors";
 import type { MediaMetadata, MediaRecord, MediaStatus } from "@media/core/media-record";
 import type { MediaKind } from "@media/core/media-types";
@@ -62,6 +66,13 @@ import { call, queryPrefix, type Item } from "./dynamo-calls";
  */
 export interface DynamoMediaRepositoryOptions {
   client: DynamoDBDocumentClient;
+  /**
+   * A plain client built with `cacheMiddleware: true`, for the writes every presign makes (the ledger's
+   * conditional updates and the pending record): its middleware stack is resolved once per command type
+   * instead of at every call, which the document client refuses to do. Their values are marshalled with
+   * the document client's own options. Without it, they go through `client`.
+   */
+  writer?: DynamoDBClient;
   tableName: string;
   /** Decides which pending records are dead in get, update and remove. Defaults to the system clock. */
   clock?: Clock;
@@ -107,7 +118,21 @@ const FILE_SK_HIGH = keysFor.file("~");
 const PRUNE_BATCH = 50;
 
 export function createDynamoMediaRepository(options: DynamoMediaRepositoryOptions): MediaRepository {
-  const { client, tableName } = options;
+  const { client, tableName, writer } = options;
+  // A copy: the document client sets convertTopLevelContainer on its own options object as it works, and
+  // the writer's attribute maps must stay maps of attributes.
+  const marshallOptions = writer ? { ...client.config.translateConfig?.marshallOptions, convertTopLevelContainer: false } : undefined;
+  const marshalled = (values: Record<string, NativeAttributeValue> | undefined) => (values ? marshall(values, marshallOptions) : undefined);
+
+  function sendUpdate(input: UpdateCommandInput): Promise<unknown> {
+    if (!writer) return client.send(new UpdateCommand(input));
+    return writer.send(new UpdateItemCommand({ ...input, Key: marshalled(input.Key), ExpressionAttributeValues: marshalled(input.ExpressionAttributeValues) }));
+  }
+
+  function sendPut(input: PutCommandInput): Promise<unknown> {
+    if (!writer) return client.send(new PutCommand(input));
+    return writer.send(new PutItemCommand({ ...input, Item: marshalled(input.Item), ExpressionAttributeValues: marshalled(input.ExpressionAttributeValues) }));
+  }
   const clock = options.clock ?? { now: () => Date.now() };
   const maxPending = options.maxPendingUploads ?? 100;
   const maxAttempts = options.maxAttempts ?? 10;
@@ -131,7 +156,7 @@ export function createDynamoMediaRepository(options: DynamoMediaRepositoryOption
   async function conditionalUpdate(userId: string, sk: string, x: Expr, update: string, condition: string): Promise<boolean> {
     const key = { [TABLE.partitionKey]: keysFor.userPartition(userId), [TABLE.sortKey]: sk };
     const result = await conditional(
-      client.send(new UpdateCommand({ TableName: tableName, Key: key, UpdateExpression: update, ConditionExpression: condition, ...x.params() })),
+      sendUpdate({ TableName: tableName, Key: key, UpdateExpression: update, ConditionExpression: condition, ...x.params() }),
     );
     return result !== undefined;
   }
@@ -365,14 +390,12 @@ export function createDynamoMediaRepository(options: DynamoMediaRepositoryOption
 
       try {
         await call(
-          client.send(
-            new PutCommand({
-              TableName: tableName,
-              Item: toItem(record),
-              ConditionExpression: "attribute_not_exists(#pk)",
-              ExpressionAttributeNames: { "#pk": TABLE.partitionKey },
-            }),
-          ),
+          sendPut({
+            TableName: tableName,
+            Item: toItem(record),
+            ConditionExpression: "attribute_not_exists(#pk)",
+            ExpressionAttributeNames: { "#pk": TABLE.partitionKey },
+          }),
         );
       } catch (error) {
         // Nothing may be left behind: give the reservation back (if even that fails, it expires).

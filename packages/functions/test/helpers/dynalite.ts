@@ -24,6 +24,8 @@ export interface LocalDynamo {
   client: DynamoDBDocumentClient;
   /** The low-level client under `client`, for table operations. */
   baseClient: DynamoDBClient;
+  /** A plain client of its own with `cacheMiddleware: true`, as the functions give the media repository for its writes. */
+  writer: DynamoDBClient;
   tableName: string;
   stop(): Promise<void>;
 }
@@ -49,6 +51,12 @@ export async function startDynalite(options: StartDynaliteOptions = {}): Promise
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   });
   const client = DynamoDBDocumentClient.from(baseClient);
+  const writer = new DynamoDBClient({
+    endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    cacheMiddleware: true,
+  });
 
   let stopped = false;
   const stop = async () => {
@@ -56,6 +64,7 @@ export async function startDynalite(options: StartDynaliteOptions = {}): Promise
     stopped = true;
     client.destroy();
     baseClient.destroy();
+    writer.destroy();
     // dynalite's close also closes its LevelDB store.
     await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     if (tempDir) await rm(tempDir, { recursive: true, force: true });
@@ -67,5 +76,5 @@ export async function startDynalite(options: StartDynaliteOptions = {}): Promise
     await stop();
     throw error;
   }
-  return { endpoint, client, baseClient, tableName, stop };
+  return { endpoint, client, baseClient, writer, tableName, stop };
 }

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoredObject } from "@media/core/ports";
 import { apiClient } from "../../packages/local/test/helpers/api-client";
-import { startLocalProcess, type LocalProcess } from "../../packages/local/test/helpers/local-process";
 import { pngFixture, wavFixture } from "../../packages/local/test/helpers/media-fixtures";
 import { runScript } from "./run-script";
+import { RuntimeUnderTest } from "./runtime-under-test";
 import { openLocalRecovery } from "./local-recovery";
 
 /**
@@ -18,19 +18,15 @@ import { openLocalRecovery } from "./local-recovery";
 const purge = (...args: string[]) => runScript("purge-user", args);
 
 let dataDir: string;
-let runtime: LocalProcess | undefined;
+const runtime = new RuntimeUnderTest(() => dataDir);
 let api: ReturnType<typeof apiClient>;
 const alice = { email: `alice-${Date.now()}@example.com`, password: "Alice-pass-1!", token: "", userId: "" };
 const bob = { email: `bob-${Date.now()}@example.com`, password: "Bob-pass-12!", token: "", userId: "" };
 
 async function start() {
-  runtime = await startLocalProcess({ DATA_DIR: dataDir });
-  api = apiClient(runtime.url);
+  api = await runtime.start();
 }
-async function stop() {
-  await runtime?.stop();
-  runtime = undefined;
-}
+const stop = () => runtime.stop();
 async function upload(token: string, fileName: string, bytes: Buffer, contentType: string): Promise<string> {
   const presign = await api.call("POST", "/upload", { token, json: { fileName, contentType, size: bytes.length } });
   expect(presign.status).toBe(201);
@@ -131,7 +127,7 @@ describe("npm run purge-user (local)", () => {
   it("refuses what is not a sub, and exits 3 while the runtime runs", async () => {
     expect(purge("../../etc", "--data-dir", dataDir).code).toBe(2);
     expect(purge("--data-dir", dataDir).code).toBe(2);
-    if (!runtime) await start();
+    if (!runtime.running) await start();
     const r = purge(bob.userId, "--data-dir", dataDir);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/local runtime is running on .*Stop it/s);

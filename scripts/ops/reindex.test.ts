@@ -9,9 +9,9 @@ import { newFileId } from "@media/core/ids";
 import { keysFor, TABLE } from "@media/core/table";
 import { LOCAL } from "@media/local/runtime";
 import { apiClient } from "../../packages/local/test/helpers/api-client";
-import { startLocalProcess, type LocalProcess } from "../../packages/local/test/helpers/local-process";
 import { pngFixture, wavFixture } from "../../packages/local/test/helpers/media-fixtures";
 import { runScript } from "./run-script";
+import { RuntimeUnderTest } from "./runtime-under-test";
 import { openLocalRecovery } from "./local-recovery";
 
 /**
@@ -23,18 +23,14 @@ import { openLocalRecovery } from "./local-recovery";
 const reindex = (...args: string[]) => runScript("reindex", args);
 
 let dataDir: string;
-let runtime: LocalProcess | undefined;
+const runtime = new RuntimeUnderTest(() => dataDir);
 let api: ReturnType<typeof apiClient>;
 const users: Record<"alice" | "bob" | "carol", { token: string; userId: string; email: string; password: string }> = {} as never;
 
 async function start() {
-  runtime = await startLocalProcess({ DATA_DIR: dataDir });
-  api = apiClient(runtime.url);
+  api = await runtime.start();
 }
-async function stop() {
-  await runtime?.stop();
-  runtime = undefined;
-}
+const stop = () => runtime.stop();
 async function login(who: keyof typeof users) {
   const u = users[who];
   const res = await api.call("POST", "/login", { json: { email: u.email, password: u.password } });
@@ -186,7 +182,7 @@ describe("npm run reindex (local)", () => {
   }, 120_000);
 
   it("exits 3 while the runtime runs on the data directory", async () => {
-    if (!runtime) await start();
+    if (!runtime.running) await start();
     const r = reindex("--data-dir", dataDir);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/local runtime is running on .*Stop it/s);

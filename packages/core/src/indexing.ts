@@ -86,7 +86,7 @@ export async function indexObject(deps: IndexDeps, record: S3EventRecord): Promi
     case "ready":
       return indexReplacement(deps, existing, key, sequencer);
     case "rejected":
-      return discardAfterRejection(deps, key);
+      return discardAfterRejection(deps, key, owner.userId, owner.fileId);
   }
 }
 
@@ -197,13 +197,17 @@ async function indexReplacement(deps: IndexDeps, existing: MediaRecord, key: str
   if (eTag) to.eTag = eTag;
 
   if (!verdict.ok) {
-    // The object and its predecessor's thumbnail go before anything else: nothing may serve it.
-    await deps.storage.remove(existing.thumbnailKey ? [key, existing.thumbnailKey] : [key]);
+    // The record is rejected before the object and its predecessor's thumbnail go: removed first, a
+    // delivery that died before the record write would leave, on redelivery, a ready record over no
+    // object (skipped as gone) with its bytes still counted. Once rejected, nothing serves the object,
+    // and a redelivery after a crash before the removal finds the record rejected and removes it.
     const outcome: Replacement = { status: "rejected", size: head.size, reason: verdict.reason };
     if ((await deps.repo.startReplacement(userId, fileId, { ...from, size: existing.size }, to, outcome)) === "busy") {
       throw new ConcurrentChangeError(`another replacement of ${key} is under way`);
     }
-    if ((await deps.repo.finishReplacement(userId, fileId, from, to, outcome)) === "updated") {
+    const changed = await deps.repo.finishReplacement(userId, fileId, from, to, outcome);
+    await deps.storage.remove(existing.thumbnailKey ? [key, existing.thumbnailKey] : [key]);
+    if (changed === "updated") {
       await deps.events.publish(eventOf("media.rejected", { ...existing, metadata: {} }, key, head.size, now(deps), verdict.reason));
     }
     return { outcome: "rejected", fileId, reason: verdict.reason };
@@ -249,8 +253,9 @@ async function restoreThumbnail(deps: IndexDeps, record: MediaRecord, key: strin
  * approved (other uploads may have taken that room since); the owner starts a new upload instead, which
  * costs one request. Removing is idempotent, so duplicate and stale deliveries change nothing.
  */
-async function discardAfterRejection(deps: IndexDeps, key: string): Promise<IndexOutcome> {
-  await deps.storage.remove([key]);
+async function discardAfterRejection(deps: IndexDeps, key: string, userId: string, fileId: string): Promise<IndexOutcome> {
+  // The thumbnail too: a rejected replacement that died after its record write left its predecessor's.
+  await deps.storage.remove([key, thumbnailKey(userId, fileId)]);
   return { outcome: "skipped", reason: "file was rejected; an object stored at its key afterwards was removed" };
 }
 

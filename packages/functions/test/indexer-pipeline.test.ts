@@ -313,6 +313,34 @@ describe("a second POST with the same, still valid policy", () => {
     expect(await usage(userId)).toEqual(before);
   });
 
+  it("rejects an HTML page POSTed over a ready PNG even when the first delivery dies part-way (redelivered by SQS)", async () => {
+    const crash = () => Promise.reject(Object.assign(new Error("Task timed out"), { name: "TimeoutError" }));
+    // Where the Lambda dies: before its first write for the replacement, or after the record write and
+    // before the removal of the object and thumbnail.
+    const crashPoints = [
+      { name: "at startReplacement", arm: () => vi.spyOn(deps.repo, "startReplacement").mockImplementationOnce(crash) },
+      { name: "at the removal", arm: () => vi.spyOn(deps.storage, "remove").mockImplementationOnce(crash) },
+    ];
+    for (const point of crashPoints) {
+      const userId = randomUUID();
+      const up = await uploadReusable(userId, await png(300, 200), "image/png", 100_000);
+      expect(await deliver(up.event)).toEqual({ batchItemFailures: [] });
+      const replaced = await up.again(html);
+
+      const spy = point.arm();
+      expect((await deliver(replaced)).batchItemFailures, point.name).toHaveLength(1);
+      spy.mockRestore();
+      expect(await deliver(replaced), point.name).toEqual({ batchItemFailures: [] });
+
+      const got = (await file(userId, up.fileId)).body;
+      expect(got.status, point.name).toBe("rejected");
+      expect(got.fileUrl ?? got.thumbnailUrl, point.name).toBeUndefined();
+      expect(await exists(up.key), point.name).toBe(false);
+      expect(await exists(thumbnailKey(userId, up.fileId)), point.name).toBe(false);
+      expect(await usage(userId), point.name).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
+    }
+  });
+
   it("describes another valid PNG POSTed over a ready one: new dimensions and thumbnail, usage moved by the difference", async () => {
     const userId = randomUUID();
     const small = await png(300, 200);

@@ -109,12 +109,19 @@ async function indexFirst(deps: IndexDeps, existing: MediaRecord, key: string, s
   const verdict = await examine(deps.storage, deps.inspector, key, head, existing.contentType, existing.size);
   if (verdict === "gone") return GONE;
   if (!verdict.ok) {
-    const outcome = await reject(deps, existing, key, head.size, verdict.reason);
-    // Another delivery may have made the record ready meanwhile with another object at this key (the
-    // one this call just removed, or an older one): this object is then its replacement.
+    // The record first, then the object: another delivery may have made the record ready meanwhile
+    // with another object at this key (an older one), and this object is then its replacement, which
+    // must still find it there; removed first, the record would stay ready over no object, counted.
+    // (A delivery dying after the record write leaves a rejected record, whose redelivery removes it.)
+    const changed = await deps.repo.markRejected(userId, fileId, verdict.reason);
     const current = await deps.repo.get(userId, fileId);
     if (current?.status === "ready" && !sameETag(current.eTag, eTag)) return indexReplacement(deps, current, key, sequencer);
-    return outcome;
+    // Still pending: another delivery is making it ready (its usage token is taken). Look again once
+    // the record says what it is; the object stays until then, served by nothing.
+    if (current?.status === "pending") throw new ConcurrentChangeError(`the record of ${key} is changing under another delivery`);
+    await deps.storage.remove([key]);
+    if (changed === "updated") await deps.events.publish(eventOf("media.rejected", existing, key, head.size, now(deps), verdict.reason));
+    return { outcome: "rejected", fileId, reason: verdict.reason };
   }
   const { inspection } = verdict;
 
@@ -279,16 +286,6 @@ async function examine(storage: ObjectStorage, inspector: MediaInspector, key: s
     if (error instanceof ObjectGoneError) return "gone";
     throw error;
   }
-}
-
-/** Rejected: the object goes (it is not what it claims to be, so nobody may fetch it), then the record. */
-async function reject(deps: IndexDeps, existing: MediaRecord, key: string, size: number, reason: string): Promise<IndexOutcome> {
-  await deps.storage.remove([key]);
-  const changed = await deps.repo.markRejected(existing.userId, existing.fileId, reason);
-  if (changed === "updated") {
-    await deps.events.publish(eventOf("media.rejected", existing, key, size, now(deps), reason));
-  }
-  return { outcome: "rejected", fileId: existing.fileId, reason };
 }
 
 /**

@@ -473,3 +473,50 @@ describe("a second POST while the first object is being indexed", () => {
     expect(eventsFor(fileId)).toEqual(["media.ready"]);
   });
 });
+
+describe("a second POST, rejected, while the first object is being made ready", () => {
+  it("ends rejected with nothing counted, not ready over a removed object", async () => {
+    const userId = randomUUID();
+    const presign = await call("upload", { method: "POST", path: "/upload", userId, body: { fileName: "f.png", contentType: "image/png", size: 100_000 } });
+    const { fileId, key } = presign.body as { fileId: string; key: string };
+    const post = async (body: Buffer) => {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(presign.body.upload.fields as Record<string, string>)) form.append(k, v);
+      form.append("file", new Blob([new Uint8Array(body)], { type: "image/png" }), "f.png");
+      expect((await fetch(presign.body.upload.url, { method: "POST", body: form })).status).toBeLessThan(300);
+      return aws.s3Events.splice(0).find((r) => decodeURIComponent(r.s3.object.key) === key)!;
+    };
+    const first = await post(await png(300, 200));
+
+    // The first delivery has read the PNG; the HTML page is POSTed and its delivery reads the record while
+    // still pending, then inspects the page only after the first delivery has made the record ready.
+    let firstDone!: () => void;
+    const firstIndexed = new Promise<void>((resolve) => (firstDone = resolve));
+    let second: Promise<unknown> | undefined;
+    let secondEvent: S3EventRecord | undefined;
+    const inspect = deps.inspector.inspect.bind(deps.inspector);
+    const spy = vi.spyOn(deps.inspector, "inspect").mockImplementation(async (input) => {
+      if (!second) {
+        const result = await inspect(input);
+        secondEvent = await post(html);
+        second = deliver(secondEvent, secondEvent);
+        return result;
+      }
+      await firstIndexed;
+      return inspect(input);
+    });
+    expect(await deliver(first)).toEqual({ batchItemFailures: [] });
+    firstDone();
+    const failed = ((await second) as { batchItemFailures: unknown[] }).batchItemFailures;
+    spy.mockRestore();
+    // What SQS redelivers, if anything, is handled once the first delivery is done.
+    if (failed.length > 0) expect(await deliver(secondEvent!)).toEqual({ batchItemFailures: [] });
+
+    const got = (await file(userId, fileId)).body;
+    expect(got.status).toBe("rejected");
+    expect(got.fileUrl ?? got.thumbnailUrl).toBeUndefined();
+    expect(await exists(key)).toBe(false);
+    expect(await exists(thumbnailKey(userId, fileId))).toBe(false);
+    expect(await usage(userId)).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
+  });
+});

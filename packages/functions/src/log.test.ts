@@ -51,6 +51,20 @@ describe("log", () => {
     expect(JSON.stringify(failed)).toContain('\\"email\\":\\"a@b.c\\"');
   });
 
+  it("redacts the names Cognito's API gives passwords and codes, and passwords holding a quote", () => {
+    const quoted = 'Ann-"quoted"-pass-7';
+    log.info("cognito", { confirmationCode: CODE, ProposedPassword: PASSWORD, errorCode: "CodeMismatchException" });
+    log.error("cognito call failed", {
+      error: new Error(`body {"ClientId":"c1","Username":"ann","ConfirmationCode":"${CODE}","Password":"${PASSWORD}","PreviousPassword":"${PASSWORD}","ProposedPassword":"${PASSWORD}"}`),
+    });
+    log.warn(`body {"password":${JSON.stringify(quoted)}}`);
+    const out = output.text();
+    for (const secret of [CODE, PASSWORD, "quoted", "pass-7"]) expect(out, secret).not.toContain(secret);
+    // Not secret: stays readable.
+    expect(lines()[0]).toMatchObject({ errorCode: "CodeMismatchException" });
+    expect(out).toContain('\\"Username\\":\\"ann\\"');
+  });
+
   it("writes JSON lines in Powertools' layout, warnings and errors to stderr", () => {
     log.info("one", { n: 1 });
     log.error("two");

@@ -15,7 +15,8 @@ import type { LogAttributes, UnformattedAttributes } from "@aws-lambda-powertool
 type Level = "debug" | "info" | "warn" | "error";
 export type LogFields = Record<string, unknown>;
 
-const SECRET_KEY = /pass(word)?|token|secret|authorization|cookie|^code$|signature|credential|policy/i;
+// `code` alone or as Cognito names it (ConfirmationCode), not every key ending in it (errorCode, s3Code).
+const SECRET_KEY = /pass(word)?|token|secret|authorization|cookie|^code$|confirmationCode|verificationCode|signature|credential|policy/i;
 
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 6) return "[depth]";
@@ -44,7 +45,9 @@ export function redactString(s: string): string {
     .replace(/(X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature)=[^&\s"]+/gi, "$1=[redacted]")
     .replace(/\beyJ[\w-]+\.[\w-]+\.[\w-]+/g, "[jwt]")
     .replace(/\b(Bearer|Basic)\s+[^\s",}]+/gi, "$1 [redacted]")
-    .replace(/("?\b(?:password|newPassword|code|refreshToken|accessToken|idToken|token)"?\s*[:=]\s*)("[^"]*"|[^&\s,}]+)/gi, "$1[redacted]");
+    // Cognito's request bodies name them Password, ProposedPassword, PreviousPassword, ConfirmationCode;
+    // a quoted value may hold escaped quotes.
+    .replace(/("?\b(?:[a-z]*password|confirmationCode|verificationCode|code|refreshToken|accessToken|idToken|token)"?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|[^&\s,}]+)/gi, "$1[redacted]");
 }
 
 /** What a log line holds once formatted and redacted: the Powertools keys plus the line's fields. */

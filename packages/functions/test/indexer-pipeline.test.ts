@@ -520,3 +520,43 @@ describe("a second POST, rejected, while the first object is being made ready", 
     expect(await usage(userId)).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
   });
 });
+
+describe("npm run reindex", () => {
+  it.each(["expired", "was deleted by TTL"])("rebuilds an upload whose event was lost, after its pending record %s", async (fate) => {
+    const { DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
+    const { DeleteCommand, DynamoDBDocumentClient, UpdateCommand } = await import("@aws-sdk/lib-dynamodb");
+    const { keysFor, TABLE } = await import("@media/core/table");
+    const { reindex } = await import("@media/core/reindex");
+    const { createDynamoMediaMaintenance } = await import("../src/adapters/dynamo-media-repository");
+    const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+    const tableName = process.env.TABLE_NAME!;
+
+    const userId = randomUUID();
+    const bytes = await png(40, 30);
+    const up = await upload(userId, bytes, "image/png", "late.png");
+    // The event never arrives; the upload window and its grace pass; DynamoDB's TTL may then delete the
+    // item (within 48 h), leaving the expired reservation in the ledger until a presign needs its room.
+    const Key = { [TABLE.partitionKey]: keysFor.userPartition(userId), [TABLE.sortKey]: keysFor.file(up.fileId) };
+    const past = Math.floor(Date.now() / 1000) - 60;
+    await client.send(new UpdateCommand({ TableName: tableName, Key, UpdateExpression: "SET #e = :past", ExpressionAttributeNames: { "#e": TABLE.timeToLiveAttribute }, ExpressionAttributeValues: { ":past": past } }));
+    await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { [TABLE.partitionKey]: keysFor.userPartition(userId), [TABLE.sortKey]: keysFor.usage },
+        UpdateExpression: "SET #l.#f.#u = :past",
+        ExpressionAttributeNames: { "#l": "ledger", "#f": up.fileId, "#u": "until" },
+        ExpressionAttributeValues: { ":past": past },
+      }),
+    );
+    if (fate === "was deleted by TTL") await client.send(new DeleteCommand({ TableName: tableName, Key }));
+    expect((await file(userId, up.fileId)).status).toBe(404);
+
+    const summary = await reindex(
+      { ...deps, events: { publish: async () => undefined }, usage: createDynamoMediaMaintenance({ client, tableName }) },
+      { dryRun: false, userId },
+    );
+    expect(summary).toMatchObject({ objects: 1, failed: 0, rebuiltReady: 1 });
+    expect((await file(userId, up.fileId)).body).toMatchObject({ status: "ready", fileName: "late.png", size: bytes.length });
+    expect(await usage(userId)).toEqual({ files: 1, bytes: bytes.length, reservedBytes: 0 });
+  });
+});

@@ -367,7 +367,10 @@ export function createDynamoMediaRepository(options: DynamoMediaRepositoryOption
           await createUsageItem(userId);
           continue;
         }
-        if (usage.ledger[fileId]) throw new ConflictError("This upload already exists.", { code: "UploadExists" });
+        // An expired reservation of this very fileId is a dead upload's (reindex writes the record of an
+        // object whose event was lost again, under its own fileId): pruned below like any other.
+        const own = usage.ledger[fileId];
+        if (own && !(own.state === "reserved" && own.until * 1000 < now)) throw new ConflictError("This upload already exists.", { code: "UploadExists" });
         const expired = Object.entries(usage.ledger).filter(
           (e): e is [string, Extract<LedgerEntry, { state: "reserved" }>] => e[1].state === "reserved" && e[1].until * 1000 < now,
         );
@@ -393,8 +396,10 @@ export function createDynamoMediaRepository(options: DynamoMediaRepositoryOption
           sendPut({
             TableName: tableName,
             Item: toItem(record),
-            ConditionExpression: "attribute_not_exists(#pk)",
-            ExpressionAttributeNames: { "#pk": TABLE.partitionKey },
+            // A dead pending record (not yet deleted by TTL) is no record: see the expired reservation above.
+            ConditionExpression: "attribute_not_exists(#pk) OR (#status = :pending AND #expiresAt < :now)",
+            ExpressionAttributeNames: { "#pk": TABLE.partitionKey, "#status": A.status, "#expiresAt": A.expiresAt },
+            ExpressionAttributeValues: { ":pending": "pending", ":now": now / 1000 },
           }),
         );
       } catch (error) {

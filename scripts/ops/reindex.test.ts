@@ -166,7 +166,7 @@ describe("npm run reindex (local)", () => {
     await stop();
     const local = await openLocalRecovery(dataDir);
     try {
-      // As a crash between a delete and its usage write would leave it (see the repository's known gap).
+      // As a write around the repository (a hand edit, an older version's bug) would leave it.
       await corruptUsage(local.endpoints.dynamodb, users.bob.userId);
     } finally {
       await local.close();

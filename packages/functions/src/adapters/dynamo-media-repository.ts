@@ -46,16 +46,23 @@ import { call, queryPrefix, type Item } from "./dynamo-calls";
  *                 (`replacementToken`): only a record carrying it is the one this count was moved for.
  *                 Without the nonce, a delivery that read the record before an identical replacement
  *                 finished could move the count a second time and then find "its" version recorded.
+ *     `removing`: the file is being deleted (see remove). Not `moved` yet: a delete announced itself and
+ *                 the file still counts as before; it keeps other steps off the file while the delete
+ *                 reads what it holds. `moved`: what the file held has left files/bytes/committed (and
+ *                 its reservation pendingUploads), whether or not its record is still there; the record
+ *                 is deleted next, then the entry.
  *
  * Exactly-once usage comes from the ledger entry of each file: every change of files/bytes/committed
  * happens in the same conditional write that moves that file's entry from one state to the next
  * (reserve: absent → reserved; claim: reserved → counted; release/prune: reserved → absent;
  * settle: counted → absent, keeping the count; undo: counted → absent, taking it back; replace:
  * absent → replacing, moving the count; settle: replacing → absent, keeping it; revert: replacing →
- * absent, moving it back), so a retried or concurrent step fails its condition instead of counting
- * twice. Invariant: committed = bytes + the sizes of all `reserved` entries; a file is counted in bytes
- * iff its record is ready or its entry is `counted`, with its record's size, unless a `replacing` entry
- * names a version the record does not describe yet: then with the record's size moved by the entry's.
+ * absent, moving it back; delete: absent → removing → moved, or reserved/counted/replacing → moved,
+ * giving the file back; clear: moved → absent once the record is gone), so a retried or concurrent
+ * step fails its condition instead of counting twice. Invariant: committed = bytes + the sizes of all
+ * `reserved` entries; a file is counted in bytes iff its record is ready or its entry is `counted`, with
+ * its record's size, unless a `replacing` entry names a version the record does not describe yet: then
+ * with the record's size moved by the entry's; and never while its entry is a moved `removing`.
  *
  * Dead records: a pending record whose `expiresAt` (epoch seconds) has passed is dead. DynamoDB's TTL
  * deletes it up to 48 h later and dynalite never does, so every read hides it, and its reservation stops
@@ -87,7 +94,9 @@ export interface DynamoMediaRepositoryOptions {
 type LedgerEntry =
   | { state: "reserved"; size: number; until: number }
   | { state: "counted"; size: number; eTag?: string; sequencer?: string }
-  | { state: "replacing"; nonce: string; files: number; bytes: number; eTag?: string; sequencer?: string };
+  | { state: "replacing"; nonce: string; files: number; bytes: number; eTag?: string; sequencer?: string }
+  | RemovingEntry;
+type RemovingEntry = { state: "removing"; nonce: string; moved: boolean; files?: number; bytes?: number };
 
 interface UsageItem {
   files: number;
@@ -282,40 +291,65 @@ export function createDynamoMediaRepository(options: DynamoMediaRepositoryOption
   }
 
   /**
-   * After a record was deleted: gives back whatever it held. Only the caller whose delete returned the
-   * record gets here, which is what prevents a double decrement for a settled ready file (the plain ADD).
+   * The first step of a delete (see remove): the file's entry becomes `removing`, moved, and files/bytes/
+   * committed/pendingUploads give back what the file held, in one write conditioned on the entry being the
+   * one whose count was computed (`prior`, or this delete's own announcement). `file` was read after
+   * `prior`: under a reserved, counted or replacing entry what the file holds follows from the entry and
+   * the record alike whichever writes land meanwhile (the invariant); under an announcement nothing
+   * counted can change. Returns the entry written; undefined when the entry changed meanwhile.
    */
-  async function releaseRemoved(userId: string, old: MediaRecord, oldToken: string | undefined): Promise<void> {
-    for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const entry = (await readUsage(userId))?.ledger[old.fileId];
-      if (!entry) {
-        if (old.status === "ready") {
-          const x = new Expr();
-          const minus = x.value(-old.size);
-          await call(
-            client.send(
-              new UpdateCommand({
-                TableName: tableName,
-                Key: usageKey(userId),
-                UpdateExpression: `ADD ${x.name(A.files)} ${x.value(-1)}, ${x.name(A.bytes)} ${minus}, ${x.name(A.committed)} ${minus}`,
-                ...x.params(),
-              }),
-            ),
-          );
-        }
-        return;
-      }
-      // A reserved entry (pending record): release it and look again. A counted one (markReady got
-      // half-way, or the ready record was never settled): take the count back; markReady's own
-      // clean-up races for the same entry and exactly one of the two wins. A replacing one: if the
-      // deleted record was written under it, the moved count is its count (keep it); otherwise move
-      // it back; either way the next turn gives back what the record held.
-      if (entry.state === "reserved") await release(userId, old.fileId, entry.size);
-      else if (entry.state === "counted") {
-        if (await uncount(userId, old.fileId, entry.size)) return;
-      } else await resolveReplacing(userId, old.fileId, entry, oldToken);
+  async function moveOut(userId: string, fileId: string, prior: LedgerEntry | undefined, file: { record: MediaRecord; token?: string }): Promise<RemovingEntry | undefined> {
+    let files = 0;
+    let bytes = 0;
+    let reservedBytes = 0;
+    if (prior?.state === "reserved") reservedBytes = prior.size;
+    else if (prior?.state === "counted") [files, bytes] = [1, prior.size];
+    else {
+      if (file.record.status === "ready") [files, bytes] = [1, file.record.size];
+      if (prior?.state === "replacing" && file.token !== prior.nonce) [files, bytes] = [files + prior.files, bytes + prior.bytes];
     }
-    throw new TooManyRequestsError("The file was deleted but its usage could not be updated; try again.");
+    const x = new Expr();
+    const path = x.path(A.ledger, fileId);
+    const condition =
+      prior === undefined
+        ? `attribute_not_exists(${path})`
+        : prior.state === "replacing"
+          ? replacingIs(x, path, prior)
+          : prior.state === "removing"
+            ? `${path}.${x.name(A.state)} = ${x.value("removing")} AND ${path}.${x.name("nonce")} = ${x.value(prior.nonce)} AND ${path}.${x.name("moved")} = ${x.value(false)}`
+            : `${path}.${x.name(A.state)} = ${x.value(prior.state)} AND ${path}.${x.name(A.size)} = ${x.value(prior.size)}`;
+    const moved: RemovingEntry = { state: "removing", nonce: randomUUID(), moved: true, files, bytes };
+    const written = await conditionalUpdate(
+      userId,
+      keysFor.usage,
+      x,
+      `SET ${path} = ${x.value(moved)} ` +
+        `ADD ${x.name(A.files)} ${x.value(-files)}, ${x.name(A.bytes)} ${x.value(-bytes)}, ` +
+        `${x.name(A.committed)} ${x.value(-bytes - reservedBytes)}, ${x.name(A.pendingUploads)} ${x.value(prior?.state === "reserved" ? -1 : 0)}`,
+      condition,
+    );
+    return written ? moved : undefined;
+  }
+
+  /** absent → removing, not moved: a delete announces itself before it reads what the file holds. */
+  async function announceRemoval(userId: string, fileId: string): Promise<RemovingEntry | undefined> {
+    const x = new Expr();
+    const path = x.path(A.ledger, fileId);
+    const announced: RemovingEntry = { state: "removing", nonce: randomUUID(), moved: false };
+    return (await conditionalUpdate(userId, keysFor.usage, x, `SET ${path} = ${x.value(announced)}`, `attribute_not_exists(${path})`)) ? announced : undefined;
+  }
+
+  /** removing → absent: the record is gone (and, for a moved entry, what it held was given back). */
+  function clearRemoval(userId: string, fileId: string, entry: RemovingEntry): Promise<boolean> {
+    const x = new Expr();
+    const path = x.path(A.ledger, fileId);
+    return conditionalUpdate(
+      userId,
+      keysFor.usage,
+      x,
+      `REMOVE ${path}`,
+      `${path}.${x.name(A.state)} = ${x.value("removing")} AND ${path}.${x.name("nonce")} = ${x.value(entry.nonce)} AND ${path}.${x.name("moved")} = ${x.value(entry.moved)}`,
+    );
   }
 
   async function pruneReservations(userId: string, expired: [string, { size: number }][]): Promise<void> {
@@ -488,7 +522,8 @@ export function createDynamoMediaRepository(options: DynamoMediaRepositoryOption
         // none of these cases may this call count anything or touch the record.
         if (!entry) return "unchanged";
         // Replacing: the record is ready and its object was replaced since; nothing to do here.
-        if (entry.state === "replacing") return "unchanged";
+        // Removing: the file is being deleted and no longer counts; it must not be counted again.
+        if (entry.state === "replacing" || entry.state === "removing") return "unchanged";
         // Counted: an earlier delivery counted it and died before (or while) confirming the record. It
         // may have counted another object than this call's (the policy allows more than one POST to the
         // key): the record takes the size, eTag and sequencer that were counted, so that usage and
@@ -638,7 +673,7 @@ export function createDynamoMediaRepository(options: DynamoMediaRepositoryOption
 
     async settle(userId, fileId, version) {
       const entry = (await readUsage(userId))?.ledger[fileId];
-      if (!entry || entry.state === "reserved") return "unchanged";
+      if (!entry || entry.state === "reserved" || entry.state === "removing") return "unchanged";
       const file = await readFile(userId, fileId);
       if (!file || file.record.status === "pending" || !describes(file.record, version)) return "unchanged";
       if (entry.state === "counted") {
@@ -691,28 +726,58 @@ export function createDynamoMediaRepository(options: DynamoMediaRepositoryOption
     },
 
     async remove(userId, fileId) {
-      // The condition makes exactly one caller the deleter: only it receives the old record and
-      // adjusts usage, so concurrent or repeated deletes never decrement twice. Known gap: a crash
-      // between this delete and the usage write leaves a ready file's bytes counted (a pending file's
-      // reservation just expires). Closing it without transactions would need per-file tombstones
-      // kept in the usage item for as long as a retry may come; a recount repairs it instead.
-      const result = await conditional(
-        client.send(
-          new DeleteCommand({
-            TableName: tableName,
-            Key: fileKey(userId, fileId),
-            ConditionExpression: "attribute_exists(#pk)",
-            ExpressionAttributeNames: { "#pk": TABLE.partitionKey },
-            ReturnValues: "ALL_OLD",
-          }),
-        ),
-      );
-      if (!result?.Attributes) return undefined;
-      const old = recordFromItem(result.Attributes);
-      const oldToken = result.Attributes.replacementToken;
-      await releaseRemoved(userId, old, typeof oldToken === "string" ? oldToken : undefined);
-      // A dead pending record is cleaned up like any other, but to callers it was never there.
-      return isDead(old, clock.now()) ? undefined : old;
+      // Usage first, then the record, so that no moment shows the record gone and its count still in
+      // usage (a recount then would take the file off a second time): (1) the file's entry becomes
+      // `removing` and usage gives back what the file held, in one write; (2) the record is deleted;
+      // (3) the entry is cleared. Every step is conditional and any caller may take any step, so a
+      // repeated delete finishes one that died half-way, and concurrent ones give back once. Without an
+      // entry, a delete first announces itself (an entry not yet moved) and only then reads what the
+      // record holds: the announcement is what proves that no earlier delete gave the file back already
+      // (the record outlives every entry a delete writes), and it keeps replacements from starting.
+      // What this call knows of the usage item: read, or just written by itself (which saves a read).
+      let known: { usage: boolean; entry: LedgerEntry | undefined } | undefined;
+      for (let attempt = 0; attempt < maxAttempts; attempt++) {
+        if (!known) {
+          const usage = await readUsage(userId);
+          known = { usage: usage !== undefined, entry: usage?.ledger[fileId] };
+        }
+        const { entry } = known;
+        if (entry?.state === "removing" && entry.moved) {
+          // (The condition makes exactly one caller the deleter: only it receives the record.)
+          const result = await conditional(
+            client.send(
+              new DeleteCommand({
+                TableName: tableName,
+                Key: fileKey(userId, fileId),
+                ConditionExpression: "attribute_exists(#pk)",
+                ExpressionAttributeNames: { "#pk": TABLE.partitionKey },
+                ReturnValues: "ALL_OLD",
+              }),
+            ),
+          );
+          await clearRemoval(userId, fileId, entry);
+          if (!result?.Attributes) return undefined;
+          const old = recordFromItem(result.Attributes);
+          // A dead pending record is cleaned up like any other, but to callers it was never there.
+          return isDead(old, clock.now()) ? undefined : old;
+        }
+        const file = await readFile(userId, fileId);
+        if (!file) {
+          // Gone: deleted by a delete that has given it back (or never there). An announcement made
+          // after that is void; any other entry is resolved by the step that wrote it.
+          if (entry?.state === "removing") await clearRemoval(userId, fileId, entry);
+          return undefined;
+        }
+        if (!known.usage) {
+          // No usage item, so nothing counted (only records written around the repository get here).
+          await conditional(client.send(new DeleteCommand({ TableName: tableName, Key: fileKey(userId, fileId), ConditionExpression: "attribute_exists(#pk)", ExpressionAttributeNames: { "#pk": TABLE.partitionKey } })));
+          return isDead(file.record, clock.now()) ? undefined : file.record;
+        }
+        // The next turn goes on from the entry written, or reads it again: changed by someone else.
+        const written = entry === undefined ? await announceRemoval(userId, fileId) : await moveOut(userId, fileId, entry, file);
+        known = written ? { usage: true, entry: written } : undefined;
+      }
+      throw new TooManyRequestsError("The file could not be deleted because of concurrent changes; try again.");
     },
 
     async usage(userId, now): Promise<Usage> {
@@ -736,8 +801,10 @@ export function createDynamoMediaRepository(options: DynamoMediaRepositoryOption
  * `pendingUploads` from the ledger's reservations, keeping the invariant of the repository. The usage
  * item is read before the records and written only if its counters are still what was read, so a live
  * upload or delete meanwhile (every one of which changes a counter, except settle, which changes
- * nothing counted) makes it read again rather than write a stale total. The one gap: a record deleted
- * whose usage write has not happened yet (the repository's known crash gap) is what this repairs.
+ * nothing counted) makes it read again rather than write a stale total. A delete gives the file back
+ * before it deletes the record, so no moment shows a record gone whose count is still in usage: a file
+ * whose entry is a moved `removing` is not counted whether or not its record is still there, and a
+ * `replacing` entry whose record is gone moves nothing (the record holds nothing any more).
  *
  * removeUserRecords deletes every file record and the usage item of the user (share links are the share
  * repository's), in batches of 25.
@@ -768,6 +835,10 @@ export function createDynamoMediaMaintenance(options: Pick<DynamoMediaRepository
         for (const item of await fileItems(userId)) {
           const record = recordFromItem(item);
           tokens.set(record.fileId, item.replacementToken);
+          // A delete under way has given back what the file held already, whether or not its record
+          // is still there (the delete's first write); an announced one has not yet.
+          const entry = usage?.ledger[record.fileId];
+          if (entry?.state === "removing" && entry.moved) continue;
           if (record.status !== "ready") continue;
           ready.add(record.fileId);
           files += 1;
@@ -779,10 +850,13 @@ export function createDynamoMediaMaintenance(options: Pick<DynamoMediaRepository
           if (entry.state === "reserved") {
             reserved += entry.size;
             pendingUploads += 1;
+          } else if (entry.state === "removing") {
+            // Not counted once moved; before, the record counts as it is (above), or, gone, nothing.
           } else if (entry.state === "replacing") {
             // The count was moved for a replacement: the record carries the entry's nonce once it
             // describes the new version (its size then holds the move); until then, the move is the entry's.
-            if (tokens.get(fileId) !== entry.nonce) {
+            // A record gone meanwhile holds nothing: its delete gave the file back, moved or not.
+            if (tokens.has(fileId) && tokens.get(fileId) !== entry.nonce) {
               files += entry.files;
               bytes += entry.bytes;
             }
@@ -958,7 +1032,9 @@ function usageFromItem(item: Item): UsageItem {
         ? { state: "counted", size: Number(raw.size), ...version }
         : raw.state === "replacing"
           ? { state: "replacing", nonce: String(raw.nonce), files: Number(raw.files), bytes: Number(raw.bytes), ...version }
-          : { state: "reserved", size: Number(raw.size), until: Number(raw.until) };
+          : raw.state === "removing"
+            ? { state: "removing", nonce: String(raw.nonce), moved: raw.moved === true, ...definedOnly({ files: typeof raw.files === "number" ? raw.files : undefined, bytes: typeof raw.bytes === "number" ? raw.bytes : undefined }) }
+            : { state: "reserved", size: Number(raw.size), until: Number(raw.until) };
   }
   return {
     files: Number(item.files ?? 0),

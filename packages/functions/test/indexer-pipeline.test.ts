@@ -37,18 +37,31 @@ async function call(name: string, options: Parameters<typeof apiEvent>[0]) {
   return { status: res.statusCode!, body: res.body ? JSON.parse(res.body) : undefined };
 }
 
+/**
+ * Presigns an upload of `declared` bytes; `post` sends bytes with the policy's fields (as often as a test
+ * likes: the policy stays valid) and returns the S3 event record that POST produced (not yet delivered).
+ */
+async function presignPost(userId: string, contentType: string, declared: number, fileName = "f") {
+  const presign = await call("upload", { method: "POST", path: "/upload", userId, body: { fileName, contentType, size: declared } });
+  expect(presign.status, JSON.stringify(presign.body)).toBe(201);
+  const key = presign.body.key as string;
+  const post = async (bytes: Buffer) => {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(presign.body.upload.fields as Record<string, string>)) form.append(k, v);
+    form.append("file", new Blob([new Uint8Array(bytes)], { type: contentType }), fileName);
+    const res = await fetch(presign.body.upload.url, { method: "POST", body: form });
+    expect(res.status).toBeLessThan(300);
+    const event = aws.s3Events.splice(0).find((r) => decodeURIComponent(r.s3.object.key) === key);
+    expect(event).toBeDefined();
+    return event!;
+  };
+  return { fileId: presign.body.fileId as string, key, post };
+}
+
 /** Uploads through a presigned POST and returns the S3 event record it produced (not yet delivered). */
 async function upload(userId: string, bytes: Buffer, contentType: string, fileName = "f") {
-  const presign = await call("upload", { method: "POST", path: "/upload", userId, body: { fileName, contentType, size: bytes.length } });
-  expect(presign.status, JSON.stringify(presign.body)).toBe(201);
-  const form = new FormData();
-  for (const [k, v] of Object.entries(presign.body.upload.fields as Record<string, string>)) form.append(k, v);
-  form.append("file", new Blob([new Uint8Array(bytes)], { type: contentType }), fileName);
-  const res = await fetch(presign.body.upload.url, { method: "POST", body: form });
-  expect(res.status).toBeLessThan(300);
-  const event = aws.s3Events.splice(0).find((r) => decodeURIComponent(r.s3.object.key) === presign.body.key);
-  expect(event).toBeDefined();
-  return { fileId: presign.body.fileId as string, key: presign.body.key as string, event: event! };
+  const { fileId, key, post } = await presignPost(userId, contentType, bytes.length, fileName);
+  return { fileId, key, event: await post(bytes) };
 }
 
 const deliver = (...records: S3EventRecord[]) => indexer(sqsEvent(records.map((r) => sqsRecord({ Records: [r] }))));
@@ -89,7 +102,7 @@ describe("each allowed type", () => {
       ["tone.webm", fixture("tone.webm"), "audio/webm", { format: "webm", codec: "OPUS" }, false],
       ["tone.wav", wav(0.5, 16000, 2), "audio/wav", { format: "wav", durationSeconds: 0.5, sampleRate: 16000, channels: 2, codec: "PCM" }, false],
     ];
-    const uploads = [];
+    const uploads: Awaited<ReturnType<typeof upload>>[] = [];
     for (const [name, bytes, type] of cases) uploads.push(await upload(userId, bytes, type, name));
     // One batch, as SQS would hand them over.
     expect(await deliver(...uploads.map((u) => u.event))).toEqual({ batchItemFailures: [] });
@@ -130,7 +143,7 @@ describe("disguises and damage", () => {
       ["cut.jpg", jpeg.subarray(0, Math.floor(jpeg.length / 2)), "image/jpeg", "The image is damaged or incomplete and could not be read."],
       ["video.webm", fixture("video.webm"), "audio/webm", "The file holds video, not only audio."],
     ];
-    const uploads = [];
+    const uploads: Awaited<ReturnType<typeof upload>>[] = [];
     for (const [name, bytes, type] of cases) uploads.push(await upload(userId, bytes, type, name));
     // Every event twice, the duplicates first: S3 delivers at least once and in no particular order.
     const events = uploads.map((u) => u.event);
@@ -163,7 +176,7 @@ describe("exactly once", () => {
       expect(eventsFor(fileId)).toEqual(["media.ready"]);
       expect((await file(userId, fileId)).body.status).toBe("ready");
     }
-    expect(await usage(userId)).toEqual({ files: 2, bytes: a.event.s3.object.size + b.event.s3.object.size, reservedBytes: 0 });
+    expect(await usage(userId)).toEqual({ files: 2, bytes: a.event.s3.object.size! + b.event.s3.object.size!, reservedBytes: 0 });
     expect((await derivedKeys(userId)).sort()).toEqual([thumbnailKey(userId, a.fileId), thumbnailKey(userId, b.fileId)].sort());
   });
 
@@ -263,20 +276,8 @@ describe("failures", () => {
 describe("a second POST with the same, still valid policy", () => {
   /** Presigns for `declared` bytes and POSTs `bytes`; `again` POSTs other bytes with the same policy fields. */
   async function uploadReusable(userId: string, bytes: Buffer, contentType: string, declared: number) {
-    const presign = await call("upload", { method: "POST", path: "/upload", userId, body: { fileName: "f.png", contentType, size: declared } });
-    expect(presign.status, JSON.stringify(presign.body)).toBe(201);
-    const key = presign.body.key as string;
-    const post = async (body: Buffer) => {
-      const form = new FormData();
-      for (const [k, v] of Object.entries(presign.body.upload.fields as Record<string, string>)) form.append(k, v);
-      form.append("file", new Blob([new Uint8Array(body)], { type: contentType }), "f.png");
-      const res = await fetch(presign.body.upload.url, { method: "POST", body: form });
-      expect(res.status).toBeLessThan(300);
-      const event = aws.s3Events.splice(0).find((r) => decodeURIComponent(r.s3.object.key) === key);
-      expect(event).toBeDefined();
-      return event!;
-    };
-    return { fileId: presign.body.fileId as string, key, event: await post(bytes), again: post };
+    const { fileId, key, post } = await presignPost(userId, contentType, declared, "f.png");
+    return { fileId, key, event: await post(bytes), again: post };
   }
 
   async function thumbnailSize(userId: string, fileId: string) {
@@ -439,15 +440,7 @@ async function sequential<T>(steps: Array<() => Promise<T>>): Promise<T[]> {
 describe("a second POST while the first object is being indexed", () => {
   it("describes the object that is at the key in the end, with its own thumbnail, counted once", async () => {
     const userId = randomUUID();
-    const presign = await call("upload", { method: "POST", path: "/upload", userId, body: { fileName: "f.png", contentType: "image/png", size: 100_000 } });
-    const { fileId, key } = presign.body as { fileId: string; key: string };
-    const post = async (body: Buffer) => {
-      const form = new FormData();
-      for (const [k, v] of Object.entries(presign.body.upload.fields as Record<string, string>)) form.append(k, v);
-      form.append("file", new Blob([new Uint8Array(body)], { type: "image/png" }), "f.png");
-      expect((await fetch(presign.body.upload.url, { method: "POST", body: form })).status).toBeLessThan(300);
-      return aws.s3Events.splice(0).find((r) => decodeURIComponent(r.s3.object.key) === key)!;
-    };
+    const { fileId, post } = await presignPost(userId, "image/png", 100_000, "f.png");
     const first = await post(await png(300, 200));
     const second = await solid(200, 400, "#a33").png().toBuffer();
     let secondEvent: S3EventRecord | undefined;
@@ -477,15 +470,7 @@ describe("a second POST while the first object is being indexed", () => {
 describe("a second POST, rejected, while the first object is being made ready", () => {
   it("ends rejected with nothing counted, not ready over a removed object", async () => {
     const userId = randomUUID();
-    const presign = await call("upload", { method: "POST", path: "/upload", userId, body: { fileName: "f.png", contentType: "image/png", size: 100_000 } });
-    const { fileId, key } = presign.body as { fileId: string; key: string };
-    const post = async (body: Buffer) => {
-      const form = new FormData();
-      for (const [k, v] of Object.entries(presign.body.upload.fields as Record<string, string>)) form.append(k, v);
-      form.append("file", new Blob([new Uint8Array(body)], { type: "image/png" }), "f.png");
-      expect((await fetch(presign.body.upload.url, { method: "POST", body: form })).status).toBeLessThan(300);
-      return aws.s3Events.splice(0).find((r) => decodeURIComponent(r.s3.object.key) === key)!;
-    };
+    const { fileId, key, post } = await presignPost(userId, "image/png", 100_000, "f.png");
     const first = await post(await png(300, 200));
 
     // The first delivery has read the PNG; the HTML page is POSTed and its delivery reads the record while

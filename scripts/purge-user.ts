@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import type { PurgeSummary } from "@media/core/purge";
 import { createProgress } from "./ops/progress";
-import { BACKEND_OPTIONS, BACKEND_USAGE, resolveBackend, UsageError } from "./ops/recovery-cli";
+import { BACKEND_OPTIONS, BACKEND_USAGE, openRecovery, UsageError } from "./ops/recovery-cli";
 
 const USAGE = `npm run purge-user -- <sub> [options]
 
@@ -52,19 +52,12 @@ const say = (line: string) => (process.stdout.isTTY ? progress.log(line) : proce
 let result: PurgeSummary;
 let closeBackend: () => Promise<void> = async () => undefined;
 try {
-  const backend = await resolveBackend(values, { userPool: true });
-  let services;
+  const opened = await openRecovery(values, { userPool: true });
+  closeBackend = opened.close;
+  const { backend, services } = opened;
   if (backend.kind === "local") {
-    if (backend.note) process.stderr.write(`${backend.note}\n`);
-    const { openLocalRecovery } = await import("./ops/local-recovery");
-    const local = await openLocalRecovery(backend.dataDir, { cognito: true });
-    services = local.services;
-    closeBackend = local.close;
     process.stderr.write(`${dryRun ? "Looking for" : "Purging"} user ${userId} in the local runtime's data in ${backend.dataDir}\n`);
   } else {
-    const { buildRecoveryServices } = await import("@media/functions/recovery-services");
-    services = buildRecoveryServices(backend.resources);
-    closeBackend = async () => services!.close();
     const r = backend.resources;
     process.stderr.write(`${dryRun ? "Looking for" : "Purging"} user ${userId} in pool ${r.userPoolId}, table ${r.tableName}, bucket ${r.bucketName} (${r.region})\n`);
   }
@@ -78,7 +71,7 @@ try {
   progress.done();
   await closeBackend().catch(() => undefined);
   if (error instanceof UsageError) fail(`${error.message}\n\n${USAGE}`, 2);
-  if (error instanceof RuntimeRunningError) fail(error.message.replace("the re-driven messages are indexed as it starts", "the user is gone from it"), 3);
+  if (error instanceof RuntimeRunningError) fail(error.advice("the user is gone from it"), 3);
   fail(`purge-user failed: ${error instanceof Error ? error.message : String(error)}`, 1);
 }
 await closeBackend();

@@ -115,7 +115,7 @@ try {
   }
 } catch (error) {
   progress.done();
-  if (error instanceof RuntimeRunningError) fail(error.message, 3);
+  if (error instanceof RuntimeRunningError) fail(error.advice("the re-driven messages are indexed as it starts"), 3);
   fail(`redrive failed: ${error instanceof Error ? error.message : String(error)}`, 1);
 }
 

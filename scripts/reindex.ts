@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import type { ReindexSummary } from "@media/core/reindex";
 import { createProgress } from "./ops/progress";
-import { BACKEND_OPTIONS, BACKEND_USAGE, resolveBackend, UsageError } from "./ops/recovery-cli";
+import { BACKEND_OPTIONS, BACKEND_USAGE, openRecovery, UsageError } from "./ops/recovery-cli";
 
 const USAGE = `npm run reindex -- [options]
 
@@ -55,19 +55,12 @@ const say = (line: string) => (process.stdout.isTTY ? progress.log(line) : proce
 let summary: ReindexSummary;
 let closeBackend: () => Promise<void> = async () => undefined;
 try {
-  const backend = await resolveBackend(values, { userPool: false });
-  let services;
+  const opened = await openRecovery(values, { userPool: false });
+  closeBackend = opened.close;
+  const { backend, services } = opened;
   if (backend.kind === "local") {
-    if (backend.note) process.stderr.write(`${backend.note}\n`);
-    const { openLocalRecovery } = await import("./ops/local-recovery");
-    const local = await openLocalRecovery(backend.dataDir);
-    services = local.services;
-    closeBackend = local.close;
     process.stderr.write(`${dryRun ? "Checking" : "Reindexing"} the local runtime's data in ${backend.dataDir}\n`);
   } else {
-    const { buildRecoveryServices } = await import("@media/functions/recovery-services");
-    services = buildRecoveryServices(backend.resources);
-    closeBackend = async () => services!.close();
     process.stderr.write(`${dryRun ? "Checking" : "Reindexing"} table ${backend.resources.tableName} from bucket ${backend.resources.bucketName} (${backend.resources.region})\n`);
   }
   summary = await reindex(services.reindexDeps(), {
@@ -89,7 +82,7 @@ try {
   progress.done();
   await closeBackend().catch(() => undefined);
   if (error instanceof UsageError) fail(`${error.message}\n\n${USAGE}`, 2);
-  if (error instanceof RuntimeRunningError) fail(error.message.replace("the re-driven messages are indexed as it starts", "it serves the rebuilt records"), 3);
+  if (error instanceof RuntimeRunningError) fail(error.advice("it serves the rebuilt records"), 3);
   fail(`reindex failed: ${error instanceof Error ? error.message : String(error)}`, 1);
 }
 await closeBackend();

@@ -59,10 +59,15 @@ export class RuntimeRunningError extends Error {
   constructor(dataDir: string) {
     super(
       `The local runtime is running on ${dataDir} (its database is locked by another process). ` +
-        "Its queues read their files only when it starts, so changes made now would not be seen and could race with it. " +
-        "Stop it (Ctrl-C in its terminal), run this again, then start it: the re-driven messages are indexed as it starts.",
+        "It reads its data only when it starts, so changes made now would not be seen and could race with it. " +
+        "Stop it (Ctrl-C in its terminal), run this again, then start it",
     );
     this.name = "RuntimeRunningError";
+  }
+
+  /** The message, ended with what the script's work means to the runtime once it starts again. */
+  advice(onRestart: string): string {
+    return `${this.message}: ${onRestart}.`;
   }
 }
 

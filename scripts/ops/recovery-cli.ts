@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import type { RecoveryResources } from "@media/functions/recovery-services";
+import type { RecoveryResources, RecoveryServices } from "@media/functions/recovery-services";
 import { resolveDataDir } from "./local-data";
 
 /**
@@ -85,6 +85,30 @@ export async function resolveBackend(flags: BackendFlags, needs: { userPool: boo
       ...(process.env.S3_FORCE_PATH_STYLE === "true" ? { s3ForcePathStyle: true } : {}),
     },
   };
+}
+
+/** A backend opened for a recovery script: its services, and how to close them. */
+export interface OpenedRecovery {
+  backend: Backend;
+  services: RecoveryServices;
+  close(): Promise<void>;
+}
+
+/**
+ * Resolves the backend from the flags and opens its services: the local runtime's data (refused while the
+ * runtime holds it), or the deployed stage's resources. Loaded on demand: both pull in the AWS SDK.
+ */
+export async function openRecovery(flags: BackendFlags, needs: { userPool: boolean }): Promise<OpenedRecovery> {
+  const backend = await resolveBackend(flags, needs);
+  if (backend.kind === "local") {
+    if (backend.note) process.stderr.write(`${backend.note}\n`);
+    const { openLocalRecovery } = await import("./local-recovery");
+    const local = await openLocalRecovery(backend.dataDir, { cognito: needs.userPool });
+    return { backend, services: local.services, close: local.close };
+  }
+  const { buildRecoveryServices } = await import("@media/functions/recovery-services");
+  const services = buildRecoveryServices(backend.resources);
+  return { backend, services, close: async () => services.close() };
 }
 
 /**

@@ -7,22 +7,22 @@ export type MediaKind = "image" | "audio";
  * can serve inline safely. Aliases map the names browsers and tools really send to one canonical type,
  * so that the presigned policy binds exactly what the client will send.
  */
-const CANONICAL: Record<string, MediaKind> = {
-  "image/jpeg": "image",
-  "image/png": "image",
-  "image/gif": "image",
-  "image/webp": "image",
-  "image/avif": "image",
-  "image/heic": "image",
-  "image/heif": "image",
-  "audio/mpeg": "audio",
-  "audio/mp4": "audio",
-  "audio/aac": "audio",
-  "audio/ogg": "audio",
-  "audio/opus": "audio",
-  "audio/wav": "audio",
-  "audio/flac": "audio",
-  "audio/webm": "audio",
+const CANONICAL: Record<string, { kind: MediaKind; extension: string }> = {
+  "image/jpeg": { kind: "image", extension: "jpg" },
+  "image/png": { kind: "image", extension: "png" },
+  "image/gif": { kind: "image", extension: "gif" },
+  "image/webp": { kind: "image", extension: "webp" },
+  "image/avif": { kind: "image", extension: "avif" },
+  "image/heic": { kind: "image", extension: "heic" },
+  "image/heif": { kind: "image", extension: "heif" },
+  "audio/mpeg": { kind: "audio", extension: "mp3" },
+  "audio/mp4": { kind: "audio", extension: "m4a" },
+  "audio/aac": { kind: "audio", extension: "aac" },
+  "audio/ogg": { kind: "audio", extension: "ogg" },
+  "audio/opus": { kind: "audio", extension: "opus" },
+  "audio/wav": { kind: "audio", extension: "wav" },
+  "audio/flac": { kind: "audio", extension: "flac" },
+  "audio/webm": { kind: "audio", extension: "webm" },
 };
 
 const ALIASES: Record<string, string> = {
@@ -53,7 +53,12 @@ export function normalizeContentType(raw: string): string {
 }
 
 export function mediaKindOf(contentType: string): MediaKind | undefined {
-  return CANONICAL[contentType];
+  return CANONICAL[contentType]?.kind;
+}
+
+/** The usual file extension of an allowed (canonical) type, without the dot; undefined for any other. */
+export function fileExtensionOf(contentType: string): string | undefined {
+  return CANONICAL[contentType]?.extension;
 }
 
 /** Normalises and checks against the allowlist; the result is what the upload policy binds. */

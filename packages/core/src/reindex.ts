@@ -5,7 +5,7 @@ import { encodeEventKey, ORIGINALS_PREFIX, parseOriginalKey } from "./keys";
 import { indexObject, type IndexDeps, type IndexOutcome, type S3EventRecord } from "./indexing";
 import { PENDING_GRACE_SECONDS } from "./limits";
 import type { MediaRecord } from "./media-record";
-import { acceptContentType } from "./media-types";
+import { acceptContentType, fileExtensionOf } from "./media-types";
 import type { StoredObject } from "./ports";
 
 /**
@@ -245,27 +245,9 @@ function storedName(raw: string | undefined): string | undefined {
   }
 }
 
-const EXTENSIONS: Record<string, string> = {
-  "image/jpeg": "jpg",
-  "image/png": "png",
-  "image/gif": "gif",
-  "image/webp": "webp",
-  "image/avif": "avif",
-  "image/heic": "heic",
-  "image/heif": "heif",
-  "audio/mpeg": "mp3",
-  "audio/mp4": "m4a",
-  "audio/aac": "aac",
-  "audio/ogg": "ogg",
-  "audio/opus": "opus",
-  "audio/wav": "wav",
-  "audio/flac": "flac",
-  "audio/webm": "webm",
-};
-
 /** The name of a file whose object does not carry its name (uploaded before it was stored): `{fileId}.{ext}`. */
 export function fallbackFileName(fileId: string, contentType: string): string {
-  const ext = EXTENSIONS[contentType];
+  const ext = fileExtensionOf(contentType);
   return ext ? `${fileId}.${ext}` : fileId;
 }
 

@@ -1,9 +1,13 @@
-// The local DynamoDB's own thread (see local-dynamo.ts). Plain JavaScript because it runs in a worker
-// thread, where neither tsx's nor vitest's TypeScript loader is guaranteed to be installed.
+// The local DynamoDB's own thread (see local-dynamo.ts). This entry is plain JavaScript because it runs in a
+// worker thread, where neither tsx's nor vitest's TypeScript loader is guaranteed to be installed; it
+// installs tsx's loader itself, then loads the TypeScript of the transactional dynalite.
 import { parentPort, workerData } from "node:worker_threads";
-import dynalite from "dynalite";
+import { register } from "tsx/esm/api";
 
-const server = dynalite(workerData.options);
+register();
+const { createLocalDynalite } = await import("./transactional-dynalite.ts");
+
+const server = createLocalDynalite(workerData.options);
 server.once("error", (error) => parentPort.postMessage({ error: String(error?.stack ?? error) }));
 server.listen(workerData.port, "127.0.0.1", () => parentPort.postMessage({ port: server.address().port }));
 parentPort.on("message", (message) => {

@@ -4,8 +4,9 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ensureTable } from "@media/functions/adapters/dynamo-table";
 
 /**
- * DynamoDB on disk through dynalite (a faithful implementation of the DynamoDB API on LevelDB),
- * with the table created from the same definition as the Storage stack's.
+ * DynamoDB on disk through dynalite (a faithful implementation of the DynamoDB API on LevelDB) with
+ * transactions added (transactional-dynalite.ts), with the table created from the same definition as the
+ * Storage stack's.
  *
  * dynalite is single-threaded JavaScript (expression parsing, validation, LevelDB calls): on the
  * runtime's own event loop it took about a third of the CPU of every presign, in turn with the gateway
@@ -14,7 +15,7 @@ import { ensureTable } from "@media/functions/adapters/dynamo-table";
  */
 export async function startLocalDynamo({ dir, tableName, region, port = 0 }: { dir?: string; tableName: string; region: string; port?: number }) {
   if (dir) await mkdir(dir, { recursive: true });
-  const options = { ...(dir ? { path: dir } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 };
+  const options = dir ? { path: dir } : {};
   const worker = new Worker(new URL("./dynalite-worker.mjs", import.meta.url), { workerData: { options, port } });
   const listening = await new Promise<number>((resolve, reject) => {
     const onExit = (code: number) => reject(new Error(`the local DynamoDB thread exited (${code}) before listening`));

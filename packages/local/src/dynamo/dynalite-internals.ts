@@ -43,7 +43,7 @@ export interface LevelBatchOperation {
 /** The main LevelDB of a store, with the promise API of abstract-level underneath dynalite's callback wrappers. */
 export interface LevelDb {
   batch(operations: LevelBatchOperation[], callback: Callback<void>): void;
-  keys(options: { gte: string; lt: string }): AsyncIterable<string>;
+  iterator(options: { gte: string; lt: string }): AsyncIterable<[string, unknown]>;
   get(key: string, cb: Callback<unknown>): void;
 }
 
@@ -71,6 +71,7 @@ interface DbModule {
   createKey(item: Item, table: TableDescription): string;
   validateKey(key: Item, table: TableDescription): DynaliteError | undefined;
   validateItem(item: Item, table: TableDescription): DynaliteError | undefined;
+  validateKeyPaths(nestedPaths: unknown, table: TableDescription): DynaliteError | undefined;
   validateUpdates(attributeUpdates: unknown, updates: unknown, table: TableDescription): DynaliteError | undefined;
   validationError(message: string): DynaliteError;
   checkConditional(data: Record<string, unknown>, existing: Item | undefined): DynaliteError | null | undefined;

@@ -18,10 +18,10 @@ export function cancellation(reasons: CancellationReason[]): DynaliteError {
 
 /**
  * `ConsumedCapacity` of a transaction, per table, when asked for: DynamoDB charges a transactional action
- * twice the units of the plain one (it reads and writes each item in two phases), counted on the larger
- * of the item's images before and after.
+ * twice the units of the plain one (it prepares and commits each item), counted for a write on the
+ * larger of the item's images before and after, for a read on the item read.
  */
-export function consumedWriteCapacity(
+export function consumedCapacity(
   returnConsumedCapacity: unknown,
   actions: { tableName: string; before: Item | undefined; after: Item | undefined }[],
   isRead = false,

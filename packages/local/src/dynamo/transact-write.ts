@@ -10,8 +10,9 @@ import {
 } from "./dynalite-internals";
 import { lockItems, type ItemRef } from "./item-locks";
 import { stageAction } from "./staged-store";
-import { duplicateItemError, WRITE_KINDS, type WriteKind } from "./transact-request";
-import { cancellation, consumedWriteCapacity, type CancellationReason } from "./transact-responses";
+import { WRITE_KINDS, type WriteKind } from "./transact-request";
+import { resolveTargets, type TargetSpec } from "./transact-targets";
+import { cancellation, consumedCapacity, type CancellationReason } from "./transact-responses";
 
 /** The points at which a transaction's application can be observed (and, in tests, interrupted). */
 export type ApplyStep = "locked" | "evaluated" | "written";
@@ -36,12 +37,13 @@ export interface TransactWriteContext {
  * one record of its write-ahead log before applying it (synced to disk here). That log is the
  * transaction's redo journal: LevelDB replays it when the directory is opened again, and a record cut
  * short by a crash is dropped whole, so after any crash either every write of a transaction is there or
- * none is. `extraWrites` joins other records (the idempotency token) to the same batch.
+ * none is. `extraWrites`, asked for once every condition held, joins other records (the client token) to
+ * the same batch.
  */
 export async function transactWrite(
   context: TransactWriteContext,
   data: Record<string, unknown>,
-  extraWrites: readonly LevelBatchOperation[] = [],
+  extraWrites: () => LevelBatchOperation[] = () => [],
 ): Promise<Record<string, unknown>> {
   const { store, onApplyStep } = context;
   const actions = await resolveActions(store, data.TransactItems as Record<string, Record<string, unknown>>[]);
@@ -55,41 +57,31 @@ export async function transactWrite(
     const reasons = outcomes.map((outcome) => outcome.reason);
     if (reasons.some((reason) => reason.Code !== "None")) throw cancellation(reasons);
     await onApplyStep?.("evaluated");
-    await writeBatch(store, [...outcomes.flatMap((outcome) => outcome.writes), ...extraWrites]);
+    await writeBatch(store, [...outcomes.flatMap((outcome) => outcome.writes), ...extraWrites()]);
     await onApplyStep?.("written");
-    return consumedWriteCapacity(data.ReturnConsumedCapacity, actions.map((action, i) => ({ tableName: action.table.TableName, ...outcomes[i]!.items })));
+    return consumedCapacity(data.ReturnConsumedCapacity, actions.map((action, i) => ({ tableName: action.table.TableName, ...outcomes[i]!.items })));
   } finally {
     release();
   }
 }
 
-/** Finds each action's table and item, with the key checks and the one-action-per-item rule. */
-async function resolveActions(store: DynaliteStore, entries: Record<string, Record<string, unknown>>[]): Promise<WriteAction[]> {
-  const tables = new Map<string, TableDescription>();
-  const seen = new Set<string>();
-  const actions: WriteAction[] = [];
-  for (const entry of entries) {
+function resolveActions(store: DynaliteStore, entries: Record<string, Record<string, unknown>>[]): Promise<WriteAction[]> {
+  const actions = entries.map((entry) => {
     const kind = WRITE_KINDS.find((candidate) => entry[candidate] !== undefined)!;
-    const params = entry[kind]!;
-    const tableName = params.TableName as string;
-    let table = tables.get(tableName);
-    if (!table) {
-      table = await promised<TableDescription>((cb) => store.getTable(tableName, cb));
-      tables.set(tableName, table);
-    }
+    return { kind, params: entry[kind]! };
+  });
+  const specs = actions.map(({ kind, params }): TargetSpec => {
     const item = (kind === "Put" ? params.Item : params.Key) as Item;
-    const invalid =
-      kind === "Put"
-        ? dynaliteDb.validateItem(item, table)
-        : dynaliteDb.validateKey(item, table) || (kind === "Update" ? dynaliteDb.validateUpdates(undefined, params._updates, table) : undefined);
-    if (invalid) throw invalid;
-    const ref = { tableName, key: dynaliteDb.createKey(item, table) };
-    const id = `${tableName}\u0000${ref.key}`;
-    if (seen.has(id)) throw duplicateItemError();
-    seen.add(id);
-    actions.push({ kind, params, table, ref });
-  }
-  return actions;
+    return {
+      tableName: params.TableName as string,
+      item,
+      validate: (table) =>
+        kind === "Put"
+          ? dynaliteDb.validateItem(item, table)
+          : dynaliteDb.validateKey(item, table) || (kind === "Update" ? dynaliteDb.validateUpdates(undefined, params._updates, table) : undefined),
+    };
+  });
+  return resolveTargets(store, specs).then((targets) => targets.map((target, i) => ({ ...actions[i]!, ...target })));
 }
 
 interface Outcome {

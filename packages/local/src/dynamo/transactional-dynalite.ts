@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { crc32, createDynaliteWithStore, isDynaliteError } from "./dynalite-internals";
-import { transactWriteValidation, validateRequest } from "./transact-request";
+import { clientTokens, fingerprintOf } from "./client-tokens";
+import { transactGet } from "./transact-get";
+import { transactGetValidation, transactWriteValidation, validateRequest } from "./transact-request";
 import { transactWrite, type OnApplyStep } from "./transact-write";
 
 /**
@@ -20,6 +22,8 @@ export interface LocalDynaliteOptions {
   path?: string;
   /** Observes (in tests: interrupts) each step of applying a transaction. */
   onApplyStep?: OnApplyStep;
+  /** The clock of client-token expiry (tests move it past the 10 minutes). */
+  now?: () => number;
 }
 
 const TARGET_PREFIX = "DynamoDB_20120810.";
@@ -30,8 +34,26 @@ type Operation = (data: unknown) => Promise<Record<string, unknown>>;
 export function createLocalDynalite(options: LocalDynaliteOptions = {}): Server {
   // Tables become ACTIVE at once: nothing local waits for them, as the stacks' tables exist before any call.
   const { server, store } = createDynaliteWithStore({ ...(options.path ? { path: options.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const context = { store, onApplyStep: options.onApplyStep };
+  const tokens = clientTokens(store, options.now);
   const operations: Record<string, Operation> = {
-    TransactWriteItems: (body) => transactWrite({ store, onApplyStep: options.onApplyStep }, validateRequest(body, transactWriteValidation, store)),
+    TransactWriteItems: async (body) => {
+      const fingerprint = fingerprintOf(body as Record<string, unknown>);
+      const data = validateRequest(body, transactWriteValidation, store);
+      const token = data.ClientRequestToken as string | undefined;
+      if (token === undefined) return transactWrite(context, data);
+      return tokens.exclusive(token, async () => {
+        // DynamoDB answers a repeat without the capacity a write would have used: nothing is written.
+        if ((await tokens.check(token, fingerprint)) === "applied") return {};
+        try {
+          return await transactWrite(context, data, () => tokens.record(token, fingerprint));
+        } catch (error) {
+          tokens.unrecord(token);
+          throw error;
+        }
+      });
+    },
+    TransactGetItems: async (body) => transactGet(store, validateRequest(body, transactGetValidation, store)),
   };
   const [dynaliteHandler] = server.listeners("request") as ((req: IncomingMessage, res: ServerResponse) => void)[];
   if (!dynaliteHandler) throw new Error("dynalite's server has no request handler: its internals changed");

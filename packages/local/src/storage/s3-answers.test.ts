@@ -1,0 +1,102 @@
+import { Readable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { S3, startTestS3, TEST_BUCKET, type S3ClientType, type TestS3 } from "./test-support";
+
+/**
+ * Where the local storage used to answer differently from S3 (issue 21, "S3's own answers"), each
+ * checked with the real S3Client: keys, CreateBucket, listing parameters, Content-Encoding lists.
+ */
+let t: TestS3;
+let client: S3ClientType;
+
+beforeAll(async () => {
+  t = await startTestS3();
+  client = t.client();
+});
+afterAll(async () => {
+  await t.stop();
+});
+
+describe("keys", () => {
+  it("stores and serves keys with `.` and `..` segments as ordinary keys", async () => {
+    const keys = ["users/k/../x", "users/k/./y", "users/k/.."];
+    for (const key of keys) await client.send(new S3.PutObjectCommand({ Bucket: TEST_BUCKET, Key: key, Body: key }));
+    for (const key of keys) {
+      const get = await client.send(new S3.GetObjectCommand({ Bucket: TEST_BUCKET, Key: key }));
+      expect(await get.Body!.transformToString()).toBe(key);
+    }
+    const listed = await client.send(new S3.ListObjectsV2Command({ Bucket: TEST_BUCKET, Prefix: "users/k/" }));
+    expect(listed.Contents?.map((c) => c.Key)).toEqual(["users/k/..", "users/k/../x", "users/k/./y"]);
+    expect((await t.files()).every((f) => f.startsWith("buckets/"))).toBe(true);
+  });
+
+  it("answers 400 InvalidURI for a key with U+008A, whatever the operation", async () => {
+    const key = "users/k/line\u008abreak";
+    const invalid = { name: "InvalidURI", $metadata: { httpStatusCode: 400 } };
+    await expect(client.send(new S3.PutObjectCommand({ Bucket: TEST_BUCKET, Key: key, Body: "x" }))).rejects.toMatchObject(invalid);
+    await expect(client.send(new S3.GetObjectCommand({ Bucket: TEST_BUCKET, Key: key }))).rejects.toMatchObject(invalid);
+    await expect(client.send(new S3.DeleteObjectCommand({ Bucket: TEST_BUCKET, Key: key }))).rejects.toMatchObject(invalid);
+  });
+});
+
+describe("buckets", () => {
+  it("answers CreateBucket with 501 NotImplemented, for a new name as for a configured one", async () => {
+    for (const bucket of ["brand-new-bucket", TEST_BUCKET]) {
+      await expect(client.send(new S3.CreateBucketCommand({ Bucket: bucket }))).rejects.toMatchObject({ name: "NotImplemented", $metadata: { httpStatusCode: 501 } });
+    }
+    await expect(client.send(new S3.DeleteBucketCommand({ Bucket: "brand-new-bucket" }))).rejects.toMatchObject({ name: "NoSuchBucket" });
+  });
+});
+
+describe("listing", () => {
+  const prefix = "users/list-answers/";
+  beforeAll(async () => {
+    for (const name of ["a", "b", "c"]) await client.send(new S3.PutObjectCommand({ Bucket: TEST_BUCKET, Key: `${prefix}${name}`, Body: name }));
+  });
+
+  it("max-keys=0 lists nothing and is not truncated (v1 and v2)", async () => {
+    const v2 = await client.send(new S3.ListObjectsV2Command({ Bucket: TEST_BUCKET, Prefix: prefix, MaxKeys: 0 }));
+    expect({ truncated: v2.IsTruncated, count: v2.KeyCount, contents: v2.Contents, token: v2.NextContinuationToken }).toEqual({
+      truncated: false,
+      count: 0,
+      contents: undefined,
+      token: undefined,
+    });
+    const v1 = await client.send(new S3.ListObjectsCommand({ Bucket: TEST_BUCKET, Prefix: prefix, MaxKeys: 0 }));
+    expect({ truncated: v1.IsTruncated, contents: v1.Contents }).toEqual({ truncated: false, contents: undefined });
+  });
+
+  it("reads an empty continuation token as none and echoes it", async () => {
+    const response = await client.send(new S3.ListObjectsV2Command({ Bucket: TEST_BUCKET, Prefix: prefix, ContinuationToken: "" }));
+    expect(response.ContinuationToken).toBe("");
+    expect(response.Contents?.map((c) => c.Key)).toEqual([`${prefix}a`, `${prefix}b`, `${prefix}c`]);
+    expect(response.IsTruncated).toBe(false);
+  });
+
+  it("names each object's owner with fetch-owner=true, not without it; v1 always names it", async () => {
+    const withOwner = await client.send(new S3.ListObjectsV2Command({ Bucket: TEST_BUCKET, Prefix: prefix, FetchOwner: true }));
+    const owners = withOwner.Contents?.map((c) => c.Owner?.ID) ?? [];
+    expect(owners).toHaveLength(3);
+    for (const id of owners) expect(id).toMatch(/^[0-9a-f]{64}$/);
+    expect(new Set(owners).size).toBe(1);
+    const without = await client.send(new S3.ListObjectsV2Command({ Bucket: TEST_BUCKET, Prefix: prefix }));
+    expect(without.Contents?.every((c) => c.Owner === undefined)).toBe(true);
+    const v1 = await client.send(new S3.ListObjectsCommand({ Bucket: TEST_BUCKET, Prefix: prefix }));
+    expect(v1.Contents?.map((c) => c.Owner?.ID)).toEqual(owners);
+  });
+});
+
+describe("Content-Encoding", () => {
+  for (const mode of ["WHEN_REQUIRED", "default"] as const) {
+    it(`keeps a list's own spacing, without aws-chunked (${mode} checksums)`, async () => {
+      const sdk = t.client(mode);
+      const key = `users/encoding/${mode}`;
+      // A stream body: the default client sends it aws-chunked, adding aws-chunked to the list.
+      await sdk.send(
+        new S3.PutObjectCommand({ Bucket: TEST_BUCKET, Key: key, Body: Readable.from([Buffer.from("zz")]), ContentLength: 2, ContentEncoding: "gzip, br" }),
+      );
+      const head = await sdk.send(new S3.HeadObjectCommand({ Bucket: TEST_BUCKET, Key: key }));
+      expect(head.ContentEncoding).toBe("gzip, br");
+    });
+  }
+});

@@ -1,5 +1,6 @@
 import { pipeline } from "node:stream/promises";
 import { checksumHeader, type ChecksumAlgorithm } from "./checksums";
+import { checkUserMetadataSize, headerBytes, metadataHeaderValue } from "./header-text";
 import { checkObjectKey, type ObjectAttributes, type StoredObject } from "./object-store";
 import { prepareBody, type BodyHeaders } from "./payload";
 import { contentRange, evaluatePreconditions, parseRange } from "./range";
@@ -48,7 +49,10 @@ export async function getObject(ctx: RequestContext, deps: ServerDeps): Promise<
     const headers: Record<string, string | number> = { ...objectHeaders(object), ...validators, "Accept-Ranges": "bytes" };
     for (const [param, header] of RESPONSE_OVERRIDES) {
       const value = ctx.param(param);
-      if (value !== undefined) headers[header] = value;
+      if (value === undefined) continue;
+      const bytes = headerBytes(value);
+      if (bytes === undefined) throw S3Errors.invalidArgument("A response header override may not hold control characters.", param, value);
+      headers[header] = bytes;
     }
     let start = 0;
     let end = object.size - 1;
@@ -127,13 +131,21 @@ export async function deleteObject(ctx: RequestContext, deps: ServerDeps): Promi
 }
 
 function objectHeaders(object: StoredObject): Record<string, string> {
-  const headers: Record<string, string> = { "Content-Type": object.contentType };
-  if (object.cacheControl !== undefined) headers["Cache-Control"] = object.cacheControl;
-  if (object.contentDisposition !== undefined) headers["Content-Disposition"] = object.contentDisposition;
-  if (object.contentEncoding !== undefined) headers["Content-Encoding"] = object.contentEncoding;
-  if (object.contentLanguage !== undefined) headers["Content-Language"] = object.contentLanguage;
-  if (object.expires !== undefined) headers.Expires = object.expires;
-  for (const [name, value] of Object.entries(object.userMetadata)) headers[`x-amz-meta-${name}`] = value;
+  const stored: Record<string, string | undefined> = {
+    "Content-Type": object.contentType,
+    "Cache-Control": object.cacheControl,
+    "Content-Disposition": object.contentDisposition,
+    "Content-Encoding": object.contentEncoding,
+    "Content-Language": object.contentLanguage,
+    Expires: object.expires,
+  };
+  const headers: Record<string, string> = {};
+  // Stored values were checked to be sendable when written; a value that is not (an older object) is left out.
+  for (const [name, value] of Object.entries(stored)) {
+    const bytes = value === undefined ? undefined : headerBytes(value);
+    if (bytes !== undefined) headers[name] = bytes;
+  }
+  for (const [name, value] of Object.entries(object.userMetadata)) headers[`x-amz-meta-${name}`] = metadataHeaderValue(value);
   return headers;
 }
 
@@ -149,5 +161,6 @@ function attributesFromHeaders(ctx: BodyHeaders, contentEncoding: string | undef
     expires: ctx.header("expires"),
   };
   for (const [name, value] of Object.entries(optional)) if (value !== undefined) Object.assign(attributes, { [name]: value });
+  checkUserMetadataSize(userMetadata);
   return attributes;
 }

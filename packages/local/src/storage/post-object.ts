@@ -1,5 +1,6 @@
 import { Readable, Transform, type TransformCallback } from "node:stream";
 import busboy from "busboy";
+import { checkUserMetadataSize, headerBytes } from "./header-text";
 import { checkObjectKey, type ObjectAttributes, type StoredObject } from "./object-store";
 import { checkPostPolicy, decodePostPolicy, substituteFilename, successStatus, type LengthRange } from "./post-policy";
 import { discardRestOfBody, isClientAbort, notify, send, sendXml, type RequestContext, type ServerDeps } from "./request-context";
@@ -208,15 +209,22 @@ async function authorize(ctx: RequestContext, deps: ServerDeps, fields: Map<stri
 function attributesFrom(fields: Map<string, string>): ObjectAttributes {
   const userMetadata: Record<string, string> = {};
   for (const [name, value] of fields) if (name.startsWith("x-amz-meta-")) userMetadata[name.slice("x-amz-meta-".length)] = value;
-  const attributes: ObjectAttributes = { contentType: fields.get("content-type") ?? "binary/octet-stream", userMetadata };
+  const attributes: ObjectAttributes = { contentType: "binary/octet-stream", userMetadata };
   const optional = {
+    contentType: fields.get("content-type"),
     cacheControl: fields.get("cache-control"),
     contentDisposition: fields.get("content-disposition"),
     contentEncoding: fields.get("content-encoding"),
     contentLanguage: fields.get("content-language"),
     expires: fields.get("expires"),
   };
-  for (const [name, value] of Object.entries(optional)) if (value !== undefined) Object.assign(attributes, { [name]: value });
+  for (const [name, value] of Object.entries(optional)) {
+    if (value === undefined) continue;
+    // A form field can hold what no header can (a line break); refused here, since it is answered as a header.
+    if (headerBytes(value) === undefined) throw S3Errors.invalidArgument("Form fields sent back as headers may not hold control characters.", name, value);
+    Object.assign(attributes, { [name]: value });
+  }
+  checkUserMetadataSize(userMetadata);
   return attributes;
 }
 

@@ -1,10 +1,12 @@
+import { get } from "node:http";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { S3, startTestS3, TEST_BUCKET, type S3ClientType, type TestS3 } from "./test-support";
+import { createPresignedPost, getSignedUrl, postForm, S3, sendSigned, startTestS3, TEST_BUCKET, type S3ClientType, type TestS3 } from "./test-support";
 
 /**
  * Where the local storage used to answer differently from S3 (issue 21, "S3's own answers"), each
- * checked with the real S3Client: keys, CreateBucket, listing parameters, Content-Encoding lists.
+ * checked with the real S3Client: keys, CreateBucket, listing parameters, Content-Encoding lists,
+ * UTF-8 metadata.
  */
 let t: TestS3;
 let client: S3ClientType;
@@ -99,4 +101,53 @@ describe("Content-Encoding", () => {
       expect(head.ContentEncoding).toBe("gzip, br");
     });
   }
+});
+
+describe("UTF-8 metadata", () => {
+  const rfc2047 = (text: string) => `=?UTF-8?B?${Buffer.from(text, "utf8").toString("base64")}?=`;
+
+  it("accepts a signature over UTF-8 x-amz-meta-* bytes, stores the text and answers it RFC 2047-encoded", async () => {
+    const key = "users/meta/utf8";
+    const name = "café ☕ 日本.png";
+    const put = await sendSigned(t.s3.endpoint, { method: "PUT", path: `/${TEST_BUCKET}/${key}`, headers: { "x-amz-meta-file-name": name, "x-amz-meta-plain": "ascii" }, body: Buffer.from("x") });
+    expect(put.status).toBe(200);
+    expect((await t.s3.store.head(TEST_BUCKET, key))?.userMetadata).toEqual({ "file-name": name, plain: "ascii" });
+    const head = await client.send(new S3.HeadObjectCommand({ Bucket: TEST_BUCKET, Key: key }));
+    expect(head.Metadata).toEqual({ "file-name": rfc2047(name), plain: "ascii" });
+  });
+
+  it("accepts the real S3Client's PutObject with UTF-8 metadata (it sends the value's UTF-8 bytes)", async () => {
+    const key = "users/meta/latin1";
+    await client.send(new S3.PutObjectCommand({ Bucket: TEST_BUCKET, Key: key, Body: "x", Metadata: { name: "café" } }));
+    expect((await t.s3.store.head(TEST_BUCKET, key))?.userMetadata).toEqual({ name: "café" });
+  });
+
+  it("answers a POST form's UTF-8 and multi-line metadata the same way", async () => {
+    const key = "users/meta/posted";
+    // FormData sends line breaks as CRLF, so the policy binds that form.
+    const fields = { "x-amz-meta-note": "Zoë\r\nline two" };
+    const post = await createPresignedPost(client, { Bucket: TEST_BUCKET, Key: key, Fields: fields, Conditions: [["content-length-range", 1, 10]], Expires: 900 });
+    expect((await postForm(post.url, post.fields, new Blob(["abc"]))).status).toBe(204);
+    const head = await client.send(new S3.HeadObjectCommand({ Bucket: TEST_BUCKET, Key: key }));
+    expect(head.Metadata).toEqual({ note: rfc2047("Zoë\r\nline two") });
+  });
+
+  it("refuses metadata over 2 KB with MetadataTooLarge", async () => {
+    const put = new S3.PutObjectCommand({ Bucket: TEST_BUCKET, Key: "users/meta/large", Body: "x", Metadata: { big: "é".repeat(1100) } });
+    await expect(client.send(put)).rejects.toMatchObject({ name: "MetadataTooLarge", $metadata: { httpStatusCode: 400 } });
+    expect(await t.s3.store.head(TEST_BUCKET, "users/meta/large")).toBeUndefined();
+  });
+
+  it("sends a UTF-8 response-content-disposition back as its UTF-8 bytes", async () => {
+    await client.send(new S3.PutObjectCommand({ Bucket: TEST_BUCKET, Key: "users/meta/dl", Body: "x" }));
+    const disposition = 'attachment; filename="résumé.pdf"';
+    const url = await getSignedUrl(client, new S3.GetObjectCommand({ Bucket: TEST_BUCKET, Key: "users/meta/dl", ResponseContentDisposition: disposition }), { expiresIn: 60 });
+    const raw = await new Promise<string | undefined>((resolve, reject) => {
+      get(url, (res) => {
+        res.resume();
+        resolve(res.headers["content-disposition"]);
+      }).on("error", reject);
+    });
+    expect(Buffer.from(raw ?? "", "latin1").toString("utf8")).toBe(disposition);
+  });
 });

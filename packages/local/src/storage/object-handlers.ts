@@ -3,6 +3,7 @@ import { checksumHeader, type ChecksumAlgorithm } from "./checksums";
 import { checkUserMetadataSize, headerBytes, metadataHeaderValue } from "./header-text";
 import { checkObjectKey, type ObjectAttributes, type StoredObject } from "./object-store";
 import { prepareBody, type BodyHeaders } from "./payload";
+import { checkAtCommit, checkWriteCondition, parseWriteCondition } from "./write-conditions";
 import { contentRange, evaluatePreconditions, parseRange } from "./range";
 import { isClientAbort, notify, requestBody, send, type RequestContext, type ServerDeps } from "./request-context";
 import { S3Error, S3Errors } from "./s3-errors";
@@ -92,6 +93,8 @@ export async function putObject(ctx: RequestContext, deps: ServerDeps): Promise<
   if (ctx.header("x-amz-copy-source") !== undefined) throw S3Errors.notImplemented("CopyObject is not supported by the local storage.");
   if (ctx.hasParam("uploadId") || ctx.hasParam("partNumber")) throw S3Errors.notImplemented("Multipart uploads are not supported by the local storage.");
   checkObjectKey(key);
+  const condition = parseWriteCondition((name) => ctx.header(name));
+  if (condition) checkWriteCondition(condition, key, await deps.store.head(bucket, key));
   // Checksums in a presigned URL's query (x-amz-checksum-crc32=AAAAAA== from SDKs since 3.729) are not
   // read as headers: S3 ignores them (localstack#12169, aws-sdk-go-v2#2610), only real headers count.
   const body = prepareBody(ctx, ctx.auth?.payloadHash ?? "UNSIGNED-PAYLOAD");
@@ -106,6 +109,7 @@ export async function putObject(ctx: RequestContext, deps: ServerDeps): Promise<
         const checksums = body.verify(written);
         if (Object.keys(checksums).length > 0) attributes.checksums = checksums;
       },
+      ...(condition ? { atCommit: (current: StoredObject | undefined) => checkAtCommit(condition, key, current) } : {}),
       now: deps.now,
     });
   } catch (error) {

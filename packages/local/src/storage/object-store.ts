@@ -108,6 +108,12 @@ export interface WriteOptions {
    * discards the upload.
    */
   beforeCommit?: (written: { size: number; md5Hex: string }) => void | Promise<void>;
+  /**
+   * Runs under the key's lock with the object about to be replaced (undefined: none), just before the
+   * switch; throwing here discards the upload. Conditional writes decide here, where no other write can
+   * slip in between the check and the commit.
+   */
+  atCommit?: (current: StoredObject | undefined) => void;
   now?: () => Date;
 }
 
@@ -179,6 +185,7 @@ export class ObjectStore {
 
       const stored = await this.withKeyLock(`${bucket}/${hash}`, async () => {
         const previous = await this.readSidecar(bucket, key);
+        options.atCommit?.(previous && toStoredObject(previous));
         const dataFile = `${hash}.${randomBytes(8).toString("hex")}.data`;
         await rename(tempPath, join(dir, dataFile));
         committed = true;

@@ -1,12 +1,15 @@
-import { get } from "node:http";
+import { get, request } from "node:http";
 import { Readable } from "node:stream";
+import { Hash } from "@smithy/hash-node";
+import { HttpRequest } from "@smithy/protocol-http";
+import { SignatureV4 } from "@smithy/signature-v4";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPresignedPost, getSignedUrl, postForm, S3, sendSigned, startTestS3, TEST_BUCKET, type S3ClientType, type TestS3 } from "./test-support";
+import { createPresignedPost, errorCode, getSignedUrl, postForm, S3, sendSigned, startTestS3, TEST_BUCKET, TEST_CREDENTIALS, TEST_REGION, type S3ClientType, type TestS3 } from "./test-support";
 
 /**
  * Where the local storage used to answer differently from S3 (issue 21, "S3's own answers"), each
  * checked with the real S3Client: keys, CreateBucket, listing parameters, Content-Encoding lists,
- * UTF-8 metadata.
+ * UTF-8 metadata, conditional writes.
  */
 let t: TestS3;
 let client: S3ClientType;
@@ -151,3 +154,72 @@ describe("UTF-8 metadata", () => {
     expect(Buffer.from(raw ?? "", "latin1").toString("utf8")).toBe(disposition);
   });
 });
+
+describe("conditional writes", () => {
+  const put = (key: string, body: string, condition: { IfNoneMatch?: string; IfMatch?: string }) =>
+    client.send(new S3.PutObjectCommand({ Bucket: TEST_BUCKET, Key: key, Body: body, ...condition }));
+  const content = async (key: string) => (await client.send(new S3.GetObjectCommand({ Bucket: TEST_BUCKET, Key: key }))).Body!.transformToString();
+
+  it("If-None-Match: * creates once, then 412 PreconditionFailed and the object is kept", async () => {
+    const key = "users/cond/create-once";
+    await put(key, "first", { IfNoneMatch: "*" });
+    await expect(put(key, "second", { IfNoneMatch: "*" })).rejects.toMatchObject({ name: "PreconditionFailed", $metadata: { httpStatusCode: 412 } });
+    expect(await content(key)).toBe("first");
+    expect(t.events.filter((e) => e.s3.object.key === encodeURIComponent(key).replace(/%2F/g, "/"))).toHaveLength(1);
+  });
+
+  it("If-Match writes over the named ETag only: 412 for another, 404 NoSuchKey when there is no object", async () => {
+    const key = "users/cond/swap";
+    const first = await put(key, "one", {});
+    const second = await put(key, "two", { IfMatch: first.ETag! });
+    await expect(put(key, "three", { IfMatch: first.ETag! })).rejects.toMatchObject({ name: "PreconditionFailed", $metadata: { httpStatusCode: 412 } });
+    expect(await content(key)).toBe("two");
+    await put(key, "four", { IfMatch: second.ETag!.replace(/"/g, "") });
+    expect(await content(key)).toBe("four");
+    await expect(put("users/cond/missing", "x", { IfMatch: first.ETag! })).rejects.toMatchObject({ name: "NoSuchKey", $metadata: { httpStatusCode: 404 } });
+  });
+
+  it("If-None-Match with an ETag is not something S3 does on a write: 501", async () => {
+    await expect(put("users/cond/etag", "x", { IfNoneMatch: '"abc"' })).rejects.toMatchObject({ name: "NotImplemented", $metadata: { httpStatusCode: 501 } });
+  });
+
+  it("a condition that held at the start but lost to a write landing during the upload: 409 ConditionalRequestConflict", async () => {
+    const key = "users/cond/race";
+    const path = `/${TEST_BUCKET}/${key}`;
+    // The slow upload: headers and half its body, then it waits for the other write to land.
+    const slow = await sendSignedHeadersOnly(path, { "if-none-match": "*" }, 8);
+    slow.req.write(Buffer.alloc(4));
+    await until(async () => (await t.files()).some((f) => f.includes(".tmp-")));
+    await put(key, "fast", { IfNoneMatch: "*" });
+    slow.req.end(Buffer.alloc(4));
+    const answer = await slow.response;
+    expect({ status: answer.status, code: errorCode(answer.text) }).toEqual({ status: 409, code: "ConditionalRequestConflict" });
+    expect(await content(key)).toBe("fast");
+    expect((await t.files()).some((f) => f.includes(".tmp-"))).toBe(false);
+  });
+});
+
+/** A signed PUT whose body the test writes itself, to hold an upload open between two steps. */
+async function sendSignedHeadersOnly(path: string, headers: Record<string, string>, length: number) {
+  const url = new URL(t.s3.endpoint);
+  const signer = new SignatureV4({ credentials: TEST_CREDENTIALS, region: TEST_REGION, service: "s3", sha256: Hash.bind(null, "sha256"), uriEscapePath: false });
+  const signed = await signer.sign(
+    new HttpRequest({ method: "PUT", protocol: "http:", hostname: url.hostname, port: Number(url.port), path, headers: { host: url.host, "content-length": String(length), "x-amz-content-sha256": "UNSIGNED-PAYLOAD", ...headers } }),
+    { signingDate: new Date() },
+  );
+  const req = request({ host: url.hostname, port: url.port, path, method: "PUT", headers: signed.headers });
+  const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+    req.on("response", (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+    });
+    req.on("error", reject);
+  });
+  return { req, response };
+}
+
+/** Resolves once `check` holds: the upload's temp file on disk is the one sign that its first check passed. */
+async function until(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 10));
+}

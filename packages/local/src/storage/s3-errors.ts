@@ -104,6 +104,8 @@ export const S3Errors = {
     }),
   notImplemented: (what = "A header you provided implies functionality that is not implemented") =>
     new S3Error(501, "NotImplemented", what),
+  headerNotImplemented: (header: string) =>
+    new S3Error(501, "NotImplemented", "A header you provided implies functionality that is not implemented", { details: { Header: header } }),
   malformedPost: (message = "The body of your POST request is not well-formed multipart/form-data.") =>
     new S3Error(400, "MalformedPOSTRequest", message),
   maxPostPreDataLengthExceeded: () =>

@@ -1,6 +1,7 @@
 import { pipeline } from "node:stream/promises";
 import { checksumHeader, type ChecksumAlgorithm } from "./checksums";
 import { checkUserMetadataSize, headerBytes, metadataHeaderValue } from "./header-text";
+import { checkNoSseC, checkObjectOptions } from "./object-options";
 import { checkObjectKey, type ObjectAttributes, type StoredObject } from "./object-store";
 import { prepareBody, type BodyHeaders } from "./payload";
 import { checkAtCommit, checkWriteCondition, parseWriteCondition } from "./write-conditions";
@@ -25,6 +26,7 @@ export async function getObject(ctx: RequestContext, deps: ServerDeps): Promise<
   const bucket = ctx.bucket!.name;
   const key = ctx.key!;
   checkObjectKey(key);
+  checkNoSseC((name) => ctx.header(name));
   if (ctx.hasParam("partNumber")) throw S3Errors.notImplemented("partNumber is not supported by the local storage.");
 
   const opened = head ? undefined : await deps.store.openForRead(bucket, key);
@@ -93,6 +95,7 @@ export async function putObject(ctx: RequestContext, deps: ServerDeps): Promise<
   if (ctx.header("x-amz-copy-source") !== undefined) throw S3Errors.notImplemented("CopyObject is not supported by the local storage.");
   if (ctx.hasParam("uploadId") || ctx.hasParam("partNumber")) throw S3Errors.notImplemented("Multipart uploads are not supported by the local storage.");
   checkObjectKey(key);
+  checkObjectOptions((name) => ctx.header(name), "x-amz-acl");
   const condition = parseWriteCondition((name) => ctx.header(name));
   if (condition) checkWriteCondition(condition, key, await deps.store.head(bucket, key));
   // Checksums in a presigned URL's query (x-amz-checksum-crc32=AAAAAA== from SDKs since 3.729) are not

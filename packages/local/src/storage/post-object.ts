@@ -1,7 +1,9 @@
 import { Readable, Transform, type TransformCallback } from "node:stream";
 import busboy from "busboy";
 import { checkUserMetadataSize, headerBytes } from "./header-text";
+import { checkObjectOptions } from "./object-options";
 import { checkObjectKey, type ObjectAttributes, type StoredObject } from "./object-store";
+import { formChecksum } from "./post-checksum";
 import { checkPostPolicy, decodePostPolicy, substituteFilename, successStatus, type LengthRange } from "./post-policy";
 import { discardRestOfBody, isClientAbort, notify, send, sendXml, type RequestContext, type ServerDeps } from "./request-context";
 import { S3Error, S3Errors } from "./s3-errors";
@@ -31,14 +33,17 @@ export async function postObject(ctx: RequestContext, deps: ServerDeps): Promise
     const accepted = await authorize(ctx, deps, fields, filename);
 
     const limiter = new LengthLimiter(accepted.range);
+    const checksum = formChecksum(fields);
+    const attributes = attributesFrom(fields);
     let stored: StoredObject;
     try {
       stored = await deps.store.write(bucket.name, accepted.key, file, {
-        transforms: [limiter],
-        attributes: attributesFrom(fields),
+        transforms: checksum ? [limiter, checksum.tap] : [limiter],
+        attributes,
         beforeCommit: async () => {
           // The file part ended; the object exists only if the rest of the body is well-formed too.
           await form.bodyDone;
+          if (checksum) attributes.checksums = checksum.verify();
         },
         now: deps.now,
       });
@@ -202,6 +207,7 @@ async function authorize(ctx: RequestContext, deps: ServerDeps, fields: Map<stri
   checked.set("key", finalKey);
   const range = checkPostPolicy(policy, { bucket: ctx.bucket!.name, fields: checked, now: deps.now() });
   checkObjectKey(finalKey);
+  checkObjectOptions((name) => fields.get(name), "acl");
   return { key: finalKey, range };
 }
 

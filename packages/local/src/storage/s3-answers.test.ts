@@ -9,7 +9,7 @@ import { createPresignedPost, errorCode, getSignedUrl, postForm, S3, sendSigned,
 /**
  * Where the local storage used to answer differently from S3 (issue 21, "S3's own answers"), each
  * checked with the real S3Client: keys, CreateBucket, listing parameters, Content-Encoding lists,
- * UTF-8 metadata, conditional writes.
+ * UTF-8 metadata, conditional writes, ACLs and SSE-C.
  */
 let t: TestS3;
 let client: S3ClientType;
@@ -196,6 +196,37 @@ describe("conditional writes", () => {
     expect({ status: answer.status, code: errorCode(answer.text) }).toEqual({ status: 409, code: "ConditionalRequestConflict" });
     expect(await content(key)).toBe("fast");
     expect((await t.files()).some((f) => f.includes(".tmp-"))).toBe(false);
+  });
+});
+
+describe("ACLs and SSE-C", () => {
+  it("refuses any ACL but bucket-owner-full-control on PutObject with AccessControlListNotSupported", async () => {
+    const key = "users/acl/object";
+    for (const ACL of ["public-read", "private"] as const) {
+      await expect(client.send(new S3.PutObjectCommand({ Bucket: TEST_BUCKET, Key: key, Body: "x", ACL }))).rejects.toMatchObject({
+        name: "AccessControlListNotSupported",
+        $metadata: { httpStatusCode: 400 },
+      });
+    }
+    const grant = await sendSigned(t.s3.endpoint, { method: "PUT", path: `/${TEST_BUCKET}/${key}`, headers: { "x-amz-grant-read": 'uri="http://acs.amazonaws.com/groups/global/AllUsers"' }, body: Buffer.from("x") });
+    expect({ status: grant.status, code: errorCode(grant.text) }).toEqual({ status: 400, code: "AccessControlListNotSupported" });
+    expect(await t.s3.store.head(TEST_BUCKET, key)).toBeUndefined();
+    await client.send(new S3.PutObjectCommand({ Bucket: TEST_BUCKET, Key: key, Body: "x", ACL: "bucket-owner-full-control" }));
+  });
+
+  it("refuses SSE-C over plain HTTP on writes and reads, as S3 does", async () => {
+    const key = "users/acl/ssec";
+    const sseC = {
+      "x-amz-server-side-encryption-customer-algorithm": "AES256",
+      "x-amz-server-side-encryption-customer-key": Buffer.alloc(32, 7).toString("base64"),
+      "x-amz-server-side-encryption-customer-key-md5": "bm90IGNoZWNrZWQgaGVyZQ==",
+    };
+    for (const method of ["PUT", "GET", "HEAD"]) {
+      const answer = await sendSigned(t.s3.endpoint, { method, path: `/${TEST_BUCKET}/${key}`, headers: sseC, ...(method === "PUT" ? { body: Buffer.from("x") } : {}) });
+      expect(answer.status).toBe(400);
+      if (method !== "HEAD") expect(errorCode(answer.text)).toBe("InvalidRequest");
+    }
+    expect(await t.s3.store.head(TEST_BUCKET, key)).toBeUndefined();
   });
 });
 

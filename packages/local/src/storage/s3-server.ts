@@ -110,6 +110,8 @@ const UNSUPPORTED_SUBRESOURCES = [
   "uploadPart",
 ];
 
+const BUCKETS_FROM_CONFIGURATION = "Creating or deleting buckets is not supported by the local storage; buckets come from the configuration.";
+
 export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const buckets = new Map<string, BucketConfig>();
   for (const bucket of options.buckets) {
@@ -187,7 +189,12 @@ async function route(ctx: RequestContext, deps: ServerDeps): Promise<void> {
     throw ctx.method === "GET" ? S3Errors.notImplemented("ListBuckets is not supported by the local storage.") : S3Errors.methodNotAllowed(ctx.method, "SERVICE", "GET");
   }
   const bucket = ctx.bucket;
-  if (!bucket) throw S3Errors.noSuchBucket(ctx.bucketName);
+  if (!bucket) {
+    // A PUT on a bucket that does not exist is CreateBucket: not something this storage does (501, as for
+    // the configured buckets), rather than a NoSuchBucket that would read as a typo in the name.
+    if (ctx.method === "PUT" && ctx.key === undefined && ctx.query.length === 0) throw S3Errors.notImplemented(BUCKETS_FROM_CONFIGURATION);
+    throw S3Errors.noSuchBucket(ctx.bucketName);
+  }
 
   if (ctx.method === "OPTIONS") {
     ctx.corsHeaders = preflight(bucket.cors, {
@@ -238,7 +245,7 @@ async function routeBucket(ctx: RequestContext, deps: ServerDeps): Promise<void>
       return postObject(ctx, deps);
     case "PUT":
     case "DELETE":
-      throw S3Errors.notImplemented("Creating or deleting buckets is not supported by the local storage; buckets come from the configuration.");
+      throw S3Errors.notImplemented(BUCKETS_FROM_CONFIGURATION);
     default:
       throw S3Errors.methodNotAllowed(ctx.method, "BUCKET", "GET, HEAD, POST");
   }

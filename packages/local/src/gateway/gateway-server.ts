@@ -6,6 +6,7 @@ import { apiEvent, authorizerEvent, requestFacts, type GatewayIdentity } from ".
 import { AuthorizerCache, type AuthorizerDecision } from "./authorizer-cache";
 import { lambdaContext } from "./lambda-context";
 import { createRouteMatcher } from "./route-matcher";
+import { guardHosts, servedHosts, type ServedHosts } from "../host-guard";
 
 export type RouteHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
 export type AuthorizerHandler = (event: APIGatewayRequestAuthorizerEventV2, context: Context) => Promise<AuthorizerDecision>;
@@ -24,6 +25,8 @@ export interface GatewayOptions {
   after?: Fallback;
   port: number;
   host?: string;
+  /** The host names it answers for (host-guard.ts); by default loopback and `host`. */
+  hosts?: ServedHosts;
   onError?: (error: unknown, routeKey: string) => void;
 }
 
@@ -48,13 +51,15 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
     return h;
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      options.onError?.(error, "(gateway)");
-      if (!res.headersSent) send(res, 500, { message: "Internal Server Error" });
-      else res.destroy();
-    });
-  });
+  const server = createServer(
+    guardHosts(options.hosts ?? servedHosts({ host: options.host }), (req, res) => {
+      handle(req, res).catch((error: unknown) => {
+        options.onError?.(error, "(gateway)");
+        if (!res.headersSent) send(res, 500, { message: "Internal Server Error" });
+        else res.destroy();
+      });
+    }),
+  );
   server.keepAliveTimeout = 65_000;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

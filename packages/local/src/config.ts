@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import { DEFAULT_LIMITS } from "@media/core/limits";
+import { servedHosts, type ServedHosts } from "./host-guard";
 
 /** The local runtime's settings, from the environment, each failing with its name when malformed. */
 const Schema = z.object({
@@ -20,6 +21,8 @@ const Schema = z.object({
 export interface LocalConfig {
   port: number;
   host: string;
+  /** The host names every local endpoint answers for: loopback, HOST and WEB_ORIGIN's (host-guard.ts). */
+  servedHosts: ServedHosts;
   dataDir: string;
   maxFileBytes: number;
   quotaBytes: number;
@@ -39,6 +42,7 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
   const config: LocalConfig = {
     port: e.PORT,
     host: e.HOST,
+    servedHosts: servedHosts({ host: e.HOST, webOrigin: e.WEB_ORIGIN }),
     // npm runs a workspace's script inside the workspace folder; INIT_CWD is where the user typed `npm start`.
     dataDir: resolve(env.INIT_CWD ?? process.cwd(), e.DATA_DIR),
     maxFileBytes: e.MAX_FILE_BYTES,

@@ -76,15 +76,16 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
       log.info("media event", { type: e.type, fileId: e.fileId, userId: e.userId });
     });
     for (const url of parseWebhookList(config.webhooks)) topic.subscribe(webhookSubscriber(url));
-    const sns = await startLocalSns({ topics: [topic] });
+    const sns = await startLocalSns({ topics: [topic], hosts: config.servedHosts });
     stops.push(sns.close);
 
-    const dynamo = await startLocalDynamo({ dir: join(config.dataDir, "dynamodb"), tableName: LOCAL.table, region: LOCAL.region });
+    const dynamo = await startLocalDynamo({ dir: join(config.dataDir, "dynamodb"), tableName: LOCAL.table, region: LOCAL.region, hosts: config.servedHosts });
     stops.push(dynamo.close);
 
     const cognito = await startLocalCognito({
       dataDir: join(config.dataDir, "cognito"),
       region: LOCAL.region,
+      hosts: config.servedHosts,
       userPoolId: LOCAL.userPoolId,
       clientId: LOCAL.clientId,
       // As the Auth stack's pool: email is the sign-in name; the API resolves a username to it (ListUsers).
@@ -106,6 +107,7 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
     const webOrigins = [config.webOrigin, `http://localhost:${port}`, `http://127.0.0.1:${port}`].filter((o): o is string => !!o);
     const s3 = await startLocalS3({
       dataDir: join(config.dataDir, "s3"),
+      hosts: config.servedHosts,
       region: LOCAL.region,
       credentials: { accessKeyId: secrets.accessKeyId, secretAccessKey: secrets.secretAccessKey },
       buckets: [
@@ -173,6 +175,7 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
       after: extras.after,
       port,
       host: config.host,
+      hosts: config.servedHosts,
       onError: (error, routeKey) => log.error("handler failed", { routeKey, error }),
     });
     stops.push(gateway.close);

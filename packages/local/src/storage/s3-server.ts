@@ -48,12 +48,15 @@ import {
 import type { NotificationConfig, S3EventRecord } from "./s3-events";
 import { S3Error, S3Errors } from "./s3-errors";
 import { SigV4Verifier, type S3Credentials } from "./sigv4";
+import { guardHosts, servedHosts, type ServedHosts } from "../host-guard";
 
 export interface LocalS3Options {
   dataDir: string;
   /** 0 or absent: a free port. */
   port?: number;
   host?: string;
+  /** The host names it answers for (host-guard.ts); by default loopback and `host`. */
+  hosts?: ServedHosts;
   region: string;
   credentials: S3Credentials | S3Credentials[];
   buckets: Array<{ name: string; cors?: CorsRule[]; notifications?: NotificationConfig[] }>;
@@ -129,9 +132,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     now: options.now ?? (() => new Date()),
   };
 
-  const server = createServer((req, res) => {
-    void handle(req, res, deps);
-  });
+  const server = createServer(guardHosts(options.hosts ?? servedHosts({ host: options.host }), (req, res) => void handle(req, res, deps)));
   // Large uploads may take longer than Node's default 5-minute request timeout.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;

@@ -99,8 +99,11 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
       let decision = cache.get(identity);
       if (!decision) {
         try {
-          decision = await options.authorizer(authorizerEvent(facts, found, options.identity, identity), lambdaContext("authorizer", facts.requestId));
+          const answer: unknown = await options.authorizer(authorizerEvent(facts, found, options.identity, identity), lambdaContext("authorizer", facts.requestId));
+          decision = simpleResponse(answer);
         } catch (error) {
+          // As API Gateway: an authorizer that fails (or answers something other than a simple
+          // response) is the API's fault, a 500, never a denial; and nothing is cached.
           options.onError?.(error, "authorizer");
           send(res, 500, { message: "Internal Server Error" });
           return;
@@ -142,6 +145,14 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
         server.closeAllConnections();
       }),
   };
+}
+
+/** A simple response as API Gateway accepts it: `isAuthorized` a boolean, `context` an object if present. */
+function simpleResponse(answer: unknown): AuthorizerDecision {
+  const a = answer as Partial<AuthorizerDecision> | null | undefined;
+  const validContext = a?.context === undefined || (typeof a.context === "object" && a.context !== null && !Array.isArray(a.context));
+  if (typeof a?.isAuthorized !== "boolean" || !validContext) throw new Error("The authorizer's answer is not a simple response");
+  return a.context === undefined ? { isAuthorized: a.isAuthorized } : { isAuthorized: a.isAuthorized, context: a.context };
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer | "too-large"> {

@@ -1,7 +1,12 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult, Context } from "aws-lambda";
-import { createAccessTokenVerifier, isTokenRefusal, type AccessTokenVerifier } from "./access-token";
+import { sessionAlive, type SessionCutoffs } from "@media/core/sessions";
+import { createAccessTokenVerifier, isTokenRefusal, type AccessTokenClaims, type AccessTokenVerifier } from "./access-token";
+import { createDynamoSessionCutoffs } from "./adapters/dynamo-session-cutoffs";
 import { parseAuthorizerConfig } from "./config";
 import { log } from "./log";
+import { traced } from "./tracing";
 
 export interface AuthorizerResultContext {
   userId: string;
@@ -12,6 +17,8 @@ export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<Autho
 
 export interface AuthorizerDeps {
   verifier: AccessTokenVerifier;
+  /** When each user's sessions last ended (logout, password reset): older sign-ins are refused. */
+  cutoffs: SessionCutoffs;
 }
 
 const DENY: AuthorizerResult = { isAuthorized: false, context: {} };
@@ -21,6 +28,11 @@ const DENY: AuthorizerResult = { isAuthorized: false, context: {} };
  * Only a bad token is refused. Anything else (a missing or malformed setting, the JWKS unreachable)
  * throws: the invocation fails, API Gateway answers 500 and the function's error alarm fires, where a
  * refusal would tell every user their token is bad and page nobody.
+ *
+ * Logout and password reset end sessions at once: the user's cut is read on every request (one
+ * consistent GetItem), and API Gateway's own cache of answers is off (stacks/Api.ts), since it is keyed
+ * by the Authorization header and cannot be told that a token died. The price is one authorizer
+ * invocation and one read per request, where a cache would leave a logged-out token working for its TTL.
  */
 export function createAuthorizer(deps: () => Promise<AuthorizerDeps>) {
   return async (event: APIGatewayRequestAuthorizerEventV2, context?: Context): Promise<AuthorizerResult> => {
@@ -35,9 +47,9 @@ export function createAuthorizer(deps: () => Promise<AuthorizerDeps>) {
     const header = event.headers?.authorization ?? event.headers?.Authorization ?? event.identitySource?.[0] ?? "";
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) return DENY;
+    let claims: AccessTokenClaims;
     try {
-      const claims = await ready.verifier.verify(match[1]!);
-      return { isAuthorized: true, context: { userId: claims.sub } };
+      claims = await ready.verifier.verify(match[1]!);
     } catch (error) {
       if (!isTokenRefusal(error)) {
         log.error("token verification failed", { ...scope, error });
@@ -47,6 +59,12 @@ export function createAuthorizer(deps: () => Promise<AuthorizerDeps>) {
       log.info("token refused", { ...scope, reason: error instanceof Error ? error.name : "unknown" });
       return DENY;
     }
+    // A failed read is the authorizer's failure (500), never a refusal.
+    if (!sessionAlive(claims.authTime, await ready.cutoffs.cutoff(claims.sub))) {
+      log.info("token refused", { ...scope, reason: "SessionEnded", sub: claims.sub });
+      return DENY;
+    }
+    return { isAuthorized: true, context: { userId: claims.sub } };
   };
 }
 
@@ -57,7 +75,8 @@ export function createAuthorizer(deps: () => Promise<AuthorizerDeps>) {
  */
 async function coldStart(): Promise<AuthorizerDeps> {
   const cfg = parseAuthorizerConfig(process.env);
-  return { verifier: await createAccessTokenVerifier(cfg) };
+  const dynamo = DynamoDBDocumentClient.from(traced(new DynamoDBClient({ region: cfg.region })));
+  return { verifier: await createAccessTokenVerifier(cfg), cutoffs: createDynamoSessionCutoffs({ client: dynamo, tableName: cfg.tableName }) };
 }
 
 let starting: Promise<AuthorizerDeps> | undefined;

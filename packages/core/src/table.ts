@@ -9,6 +9,8 @@
  *     the owner's item:  pk `USER#{sub}`, sk `SHARE#{fileId}#{shareId}` (a file's links by one Query);
  *     the public lookup: pk `SHARE#{sha256(token)}`, sk `SHARE` (what `GET /s/{token}` reads);
  *   both expire by TTL. The token itself is never stored.
+ * - when a user's sessions last ended (logout, password reset): pk `SESSIONS#{sub}`, sk `SESSIONS`, read
+ *   by the authorizer on every request (sessions.ts)
  * fileIds are ULIDs, so descending sort keys list newest first.
  */
 export const TABLE = {
@@ -29,4 +31,6 @@ export const keysFor = {
   fileShares: (fileId: string) => `SHARE#${fileId}#`,
   shareLookupPartition: (tokenHash: string) => `SHARE#${tokenHash}`,
   shareLookup: "SHARE",
+  sessionsPartition: (userId: string) => `SESSIONS#${userId}`,
+  sessions: "SESSIONS",
 } as const;

@@ -135,13 +135,31 @@ describe("auth routes", () => {
     expect(badName).toMatchObject({ status: 400, body: { error: { details: { fields: [{ field: "username" }] } } } });
   });
 
-  it("logout revokes the refresh token", async () => {
+  it("logout signs out everywhere: refresh tokens revoked, and every access token refused by the authorizer at once", async () => {
     const u = await newUser("erin@example.com");
+    const other = await call("login", { method: "POST", path: "/login", body: { email: "erin@example.com", password } });
+    const bystander = await newUser("erin-neighbour@example.com");
     const out = await call("logout", { method: "POST", path: "/logout", userId: u.userId, headers: { authorization: `Bearer ${u.token}` }, body: { refreshToken: u.refreshToken } });
     expect(out.status).toBe(204);
+    for (const refreshToken of [u.refreshToken, other.body.refreshToken]) {
+      expect((await call("refresh", { method: "POST", path: "/refresh", body: { refreshToken } })).status).toBe(401);
+    }
+    for (const token of [u.token, other.body.token]) expect(await authorize(token)).toEqual({ isAuthorized: false, context: {} });
+    expect(await authorize(bystander.token)).toEqual({ isAuthorized: true, context: { userId: bystander.userId } });
+  });
+
+  it("a password reset signs out everywhere: refresh tokens revoked, access tokens refused at once", async () => {
+    const u = await newUser("reset-everywhere@example.com");
+    expect((await call("forgot-password", { method: "POST", path: "/forgot-password", body: { email: "reset-everywhere@example.com" } })).status).toBe(202);
+    const code = aws.outbox.messages("reset-everywhere@example.com").at(-1)!.code;
+    const reset = await call("reset-password", { method: "POST", path: "/reset-password", body: { email: "reset-everywhere@example.com", code, password: "N3w-password!" } });
+    expect(reset.status).toBe(200);
     expect((await call("refresh", { method: "POST", path: "/refresh", body: { refreshToken: u.refreshToken } })).status).toBe(401);
+    expect(await authorize(u.token)).toEqual({ isAuthorized: false, context: {} });
   });
 });
+
+const authorize = (token: string) => authorizer(authorizerEvent(`Bearer ${token}`), context("authorizer"), () => undefined);
 
 describe("authorizer", () => {
   it("accepts access tokens only", async () => {

@@ -13,7 +13,8 @@ const Schema = z.object({
   SNS_WEBHOOKS: z.string().optional(),
   /** Where the web app is served from; the bucket's CORS rules allow it. */
   WEB_ORIGIN: z.string().url().optional(),
-  AUTHORIZER_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
+  /** API Gateway's cache of authorizer answers: off, as the Api stack sets it (logout must hold at once). */
+  AUTHORIZER_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(0),
   /** Lambda's batching window for the index queue (the stack uses 5 s; locally 0 answers sooner). */
   INDEX_BATCH_WINDOW_SECONDS: z.coerce.number().min(0).max(300).default(0),
 });

@@ -218,6 +218,14 @@ describe("createCognitoAccounts against the local Cognito pool", () => {
       expect(await failure(accounts.refresh(tokens.refreshToken!))).toMatchObject({ status: 401 });
     });
 
+    it("signOutEverywhere revokes every refresh token of the user, by the user's id", async () => {
+      const { email, userId } = await confirmedAccount();
+      const one = await accounts.login(email, PASSWORD);
+      const two = await accounts.login(email, PASSWORD);
+      await accounts.signOutEverywhere(userId);
+      for (const t of [one, two]) expect(await failure(accounts.refresh(t.refreshToken!))).toMatchObject({ status: 401 });
+    });
+
     it("logout with an invalid access token is 401", async () => {
       const { email } = await confirmedAccount();
       const tokens = await accounts.login(email, PASSWORD);
@@ -239,12 +247,12 @@ describe("createCognitoAccounts against the local Cognito pool", () => {
     });
 
     it("resets with the code: wrong code 400 InvalidCode, weak password 400 WeakPassword, expired 400 ExpiredCode", async () => {
-      const { email } = await confirmedAccount();
+      const { email, userId } = await confirmedAccount();
       await accounts.forgotPassword(email);
       const code = pool.lastCode(email);
       expect(await failure(accounts.resetPassword(email, wrongCode(code), "New-Password-2"))).toMatchObject({ status: 400, code: "InvalidCode" });
       expect(await failure(accounts.resetPassword(email, code, "weakweak"))).toMatchObject({ status: 400, code: "WeakPassword" });
-      await accounts.resetPassword(email, code, "New-Password-2");
+      expect(await accounts.resetPassword(email, code, "New-Password-2")).toEqual({ userId });
       await accounts.login(email, "New-Password-2");
       expect(await failure(accounts.login(email, PASSWORD))).toMatchObject({ status: 401, code: "InvalidCredentials" });
 

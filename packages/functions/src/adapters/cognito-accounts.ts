@@ -1,6 +1,7 @@
 import {
   AdminDeleteUserCommand,
   AdminGetUserCommand,
+  AdminUserGlobalSignOutCommand,
   ConfirmForgotPasswordCommand,
   ConfirmSignUpCommand,
   ForgotPasswordCommand,
@@ -189,6 +190,26 @@ export function createCognitoAccounts({
           throw new ValidationError(INVALID_CODE_MESSAGE, { code: "InvalidCode", cause: error });
         }
         throw toAppError(error);
+      }
+      // Whose account it was: the public API answers nothing, so ask as an admin (AdminGetUser takes the
+      // email as the username in this pool). The password is already changed, so any failure here is ours.
+      try {
+        const user = await client.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: email }));
+        const userId = user.UserAttributes?.find((a) => a.Name === "sub")?.Value;
+        if (!userId) throw new Error("AdminGetUser answered without a sub");
+        return { userId };
+      } catch (error) {
+        throw new InternalError(undefined, { cause: error });
+      }
+    },
+
+    async signOutEverywhere(userId) {
+      try {
+        // The sub is the username of an account in a pool whose sign-in name is the email.
+        await client.send(new AdminUserGlobalSignOutCommand({ UserPoolId: userPoolId, Username: userId }));
+      } catch (error) {
+        // Nobody's doing but ours (a missing grant, the pool unreachable): never a client error.
+        throw new InternalError(undefined, { cause: error });
       }
     },
 

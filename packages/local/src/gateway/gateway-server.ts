@@ -123,8 +123,10 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
             AUTHORIZER_TIMEOUT_MS,
           );
           if (outcome === "timeout") throw new Error(`the authorizer did not answer within ${AUTHORIZER_TIMEOUT_MS} ms`);
-          decision = outcome.value;
+          decision = simpleResponse(outcome.value);
         } catch (error) {
+          // As API Gateway: an authorizer that fails (or answers something other than a simple
+          // response) is the API's fault, a 500, never a denial; and nothing is cached.
           options.onError?.(error, "authorizer");
           return answer(res, A.internalError);
         }
@@ -163,4 +165,12 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
         server.closeAllConnections();
       }),
   };
+}
+
+/** A simple response as API Gateway accepts it: `isAuthorized` a boolean, `context` an object if present. */
+function simpleResponse(answer: unknown): AuthorizerDecision {
+  const a = answer as Partial<AuthorizerDecision> | null | undefined;
+  const validContext = a?.context === undefined || (typeof a.context === "object" && a.context !== null && !Array.isArray(a.context));
+  if (typeof a?.isAuthorized !== "boolean" || !validContext) throw new Error("The authorizer's answer is not a simple response");
+  return a.context === undefined ? { isAuthorized: a.isAuthorized } : { isAuthorized: a.isAuthorized, context: a.context };
 }

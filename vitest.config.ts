@@ -3,10 +3,15 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["packages/*/src/**/*.test.ts", "packages/*/src/**/*.test.tsx", "packages/*/test/**/*.test.ts", "stacks/**/*.test.ts", "test/**/*.test.ts", "scripts/**/*.test.ts"],
-    // Stack synthesis and local servers are slow to start on 2 cores; the limits guard against hangs, not speed.
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Stack synthesis and local servers are slow to start on 2 cores, slower still while other work holds
+    // them (a runtime that starts in 2 s idle took 20 s at a load average of 24); the limits guard
+    // against hangs, not speed.
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
     pool: "forks",
+    // expect.poll waits for what a test cannot subscribe to (a page's text); its default of 1 s fails on
+    // a busy machine. Like the limits above, a guard against hangs.
+    expect: { poll: { timeout: 30_000 } },
     // The SDK warns once per process that its 2027 releases will need Node 22; Lambda runs 22 already.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
   },

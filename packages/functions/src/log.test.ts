@@ -78,7 +78,8 @@ describe("log", () => {
   });
 
   it("keeps each invocation's fields to its own lines when invocations overlap", async () => {
-    const tick = () => new Promise((r) => setTimeout(r, 5));
+    // A turn of the event loop, so that the two invocations interleave.
+    const tick = () => new Promise((r) => setImmediate(r));
     const invocation = (requestId: string, fileId: string) =>
       withLogScope({ requestId }, async () => {
         await tick();

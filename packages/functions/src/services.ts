@@ -38,6 +38,15 @@ export interface Services {
 }
 
 const systemClock: Clock = { now: () => Date.now() };
+let clock: Clock = systemClock;
+
+/**
+ * The clock the services are built with, for tests that move time (a share link's expiry) instead of
+ * waiting for it; called before the first handler runs. Lambda and the local runtime keep the system's.
+ */
+export function useClock(next: Clock): void {
+  clock = next;
+}
 
 export function buildServices(cfg: FunctionsConfig): Services {
   const dynamo = DynamoDBDocumentClient.from(traced(new DynamoDBClient({ region: cfg.region })), {
@@ -53,7 +62,6 @@ export function buildServices(cfg: FunctionsConfig): Services {
   const storage = createS3ObjectStorage({ client: s3, bucket: cfg.bucketName });
   const shares = createDynamoShareRepository({ client: dynamo, tableName: cfg.tableName });
   const events = createSnsEventPublisher({ client: sns, topicArn: cfg.topicArn });
-  const clock = systemClock;
   const accounts = createCognitoAccounts({ client: cognito, clientId: cfg.userPoolClientId, userPoolId: cfg.userPoolId });
   return {
     config: cfg,

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { APIGatewayProxyStructuredResultV2, Handler } from "aws-lambda";
 import { apiEvent, authorizerEvent, context, s3EventRecord, sqsEvent, sqsRecord } from "./helpers/events";
+import { testClock } from "./helpers/clock";
 import { startLocalAws, TEST_ENV, type LocalAws } from "./helpers/local-aws";
 import { pngFixture, wavFixture } from "../../local/test/helpers/media-fixtures";
 
@@ -14,6 +15,7 @@ const h: Record<string, ApiHandler> = {};
 let authorizer: Handler;
 let indexer: typeof import("../src/indexer").handler;
 let services: typeof import("../src/services").services;
+const clock = testClock();
 
 beforeAll(async () => {
   aws = await startLocalAws({ maxFileBytes: 1000, quotaBytes: 2500 });
@@ -22,7 +24,10 @@ beforeAll(async () => {
   }
   authorizer = (await import("../src/authorizer")).handler as Handler;
   indexer = (await import("../src/indexer")).handler;
-  services = (await import("../src/services")).services;
+  const composition = await import("../src/services");
+  services = composition.services;
+  // Installed before the first handler runs, so every service reads it (see each test's resets).
+  composition.useClock(clock);
 });
 afterAll(async () => {
   await aws?.stop();
@@ -329,7 +334,7 @@ describe("indexer and library", () => {
 });
 
 describe("share links", () => {
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  afterEach(() => clock.reset());
   const share = (userId: string, fileId: string, body?: unknown, headers?: Record<string, string>) =>
     call("share-file", { method: "POST", path: `/files/${fileId}/share`, routePath: "/files/{fileId}/share", pathParameters: { fileId }, userId, ...(body === undefined ? {} : { body }), ...(headers ? { headers } : {}) });
   const shares = (userId: string, fileId: string) =>
@@ -392,7 +397,7 @@ describe("share links", () => {
     const { fileId } = await readyFile(u.userId, "q.png");
     const made = await share(u.userId, fileId, { expiresInSeconds: 1 });
     expect((await open(made.body.url)).status).toBe(302);
-    await sleep(1100);
+    clock.advance(1001);
     const expired = await open(made.body.url);
     const unknown = await open(`https://api.example.com/s/${"A".repeat(22)}`);
     const malformed = await open("https://api.example.com/s/not-a-token");

@@ -1,7 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,16 +41,15 @@ beforeAll(async () => {
   await mkdir(artifacts, { recursive: true });
   dataDir = await mkdtemp(join(tmpdir(), "media-web-journey-"));
   filesDir = await mkdtemp(join(tmpdir(), "media-web-files-"));
-  // A fixed free port rather than PORT=0: storage's CORS rules name the web app's origin from the
-  // configured port (http://127.0.0.1:PORT), so the page must be served from exactly that port.
-  local = await startLocalProcess({ DATA_DIR: dataDir, PORT: String(await freePort()) });
+  // On a port of its own choosing: storage's CORS rules name the web app's origin from the port it took.
+  local = await startLocalProcess({ DATA_DIR: dataDir });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     // playwright-core gives every launch a fresh, empty profile (its own --user-data-dir) and deletes it on close.
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", "--autoplay-policy=no-user-gesture-required"],
   });
-}, 120_000);
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -60,30 +58,20 @@ afterAll(async () => {
   if (filesDir) await rm(filesDir, { recursive: true, force: true });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
 /** A screenshot of the whole page, or of the viewport when a modal dialog is open (its backdrop covers only that). */
 async function shot(page: Page, name: string, fullPage = true) {
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage, animations: "disabled" });
 }
 
+/**
+ * The newest code in the outbox for `email`, of more than `after` messages. Called once the app showed
+ * the page that follows the request (its answer came), by which time the code is in the outbox.
+ */
 async function latestCode(email: string, after = 0): Promise<string> {
-  for (let i = 0; i < 50; i++) {
-    const res = await fetch(`${local!.url}/_local/outbox?to=${encodeURIComponent(email)}`);
-    const { messages } = (await res.json()) as { messages: Array<{ code: string }> };
-    if (messages.length > after) return messages.at(-1)!.code;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no code for ${email} in the outbox`);
+  const res = await fetch(`${local!.url}/_local/outbox?to=${encodeURIComponent(email)}`);
+  const { messages } = (await res.json()) as { messages: Array<{ code: string }> };
+  if (messages.length <= after) throw new Error(`no new code for ${email} in the outbox`);
+  return messages.at(-1)!.code;
 }
 
 describe("web app journey (headless Chromium)", () => {
@@ -108,7 +96,7 @@ describe("web app journey (headless Chromium)", () => {
     await context.close();
     expect(pageErrors).toEqual([]);
     expect(consoleErrors.filter((m) => /Content Security Policy|Refused to/i.test(m))).toEqual([]);
-  }, 120_000);
+  });
 
   it("loads the next page as the library scrolls (infinite scroll over the paginated API)", async () => {
     // 35 files put there through the API directly, as another device would; the app shows 30 a page.
@@ -137,7 +125,7 @@ describe("web app journey (headless Chromium)", () => {
     await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header belongs at the top of a full-page shot
     await shot(page, "15-scrolled");
     await context.close();
-  }, 90_000);
+  });
 });
 
 async function journey(page: Page, email: string, password: string) {
@@ -204,8 +192,10 @@ async function journey(page: Page, email: string, password: string) {
     const audio = page.locator('.audio-row[data-status="ready"] audio');
     await audio.waitFor();
     const played = await audio.evaluate(async (el: HTMLAudioElement) => {
+      // Playing: the position has moved at least once.
+      const moved = new Promise((r) => el.addEventListener("timeupdate", r, { once: true }));
       await el.play();
-      await new Promise((r) => setTimeout(r, 400));
+      await moved;
       const afterPlay = { readyState: el.readyState, duration: el.duration, currentTime: el.currentTime };
       el.pause();
       await new Promise<void>((res, rej) => {

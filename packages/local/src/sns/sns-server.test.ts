@@ -49,26 +49,30 @@ describe("local SNS", () => {
 
   it("delivers to webhooks with SNS's envelope and headers, retrying a failing endpoint", async () => {
     let calls = 0;
-    const got = new Promise<{ headers: Record<string, unknown>; body: string }>((resolve) => {
-      const server = createServer((req, res) => {
-        calls++;
-        let body = "";
-        req.on("data", (c) => (body += c));
-        req.on("end", () => {
-          if (calls === 1) {
-            res.writeHead(503).end();
-            return;
-          }
-          res.writeHead(200).end();
-          server.close();
-          resolve({ headers: req.headers, body });
+    let got!: Promise<{ headers: Record<string, unknown>; body: string }>;
+    // The endpoint listens before it is subscribed, and is subscribed before anything is published.
+    await new Promise<void>((listening) => {
+      got = new Promise((resolve) => {
+        const server = createServer((req, res) => {
+          calls++;
+          let body = "";
+          req.on("data", (c) => (body += c));
+          req.on("end", () => {
+            if (calls === 1) {
+              res.writeHead(503).end();
+              return;
+            }
+            res.writeHead(200).end();
+            server.close();
+            resolve({ headers: req.headers, body });
+          });
+        }).listen(0, "127.0.0.1", () => {
+          const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+          topic.subscribe(webhookSubscriber(url, { baseDelayMs: 5 }));
+          listening();
         });
-      }).listen(0, "127.0.0.1", () => {
-        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-        topic.subscribe(webhookSubscriber(url, { baseDelayMs: 5 }));
       });
     });
-    await new Promise((r) => setTimeout(r, 20));
     await createSnsEventPublisher({ client, topicArn: arn }).publish(event);
     const { headers, body } = await got;
     expect(calls).toBe(2);

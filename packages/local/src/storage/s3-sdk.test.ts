@@ -6,7 +6,7 @@ import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { encodeEventKey } from "@media/core/keys";
-import { errorCode, OTHER_BUCKET, S3, startTestS3, TEST_BUCKET, TEST_CREDENTIALS, TEST_ORIGIN, TEST_REGION, type TestS3 } from "./test-support";
+import { errorCode, OTHER_BUCKET, S3, startTestS3, until, TEST_BUCKET, TEST_CREDENTIALS, TEST_ORIGIN, TEST_REGION, type TestS3 } from "./test-support";
 
 /**
  * The calls the S3 adapter makes with the real S3Client (header SigV4), once with
@@ -185,20 +185,23 @@ describe("header authentication refusals", () => {
       new HttpRequest({ method: "PUT", protocol: "http:", hostname: url.hostname, port: Number(url.port), path, headers: { host: url.host, "content-length": String(size), "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } }),
       { signingDate: new Date() },
     );
+    const loggedBefore = t.logged.length;
     let tempSeen = false;
     await new Promise<void>((resolve) => {
       const req = request({ host: url.hostname, port: url.port, path, method: "PUT", headers: signed.headers });
       req.on("error", () => resolve());
       req.write(randomBytes(size / 2), () => {
-        void waitUntil(async () => (await t.files()).some((f) => f.includes(".tmp-"))).then((seen) => {
-          tempSeen = seen;
+        void until(async () => (await t.files()).some((f) => f.includes(".tmp-"))).then(() => {
+          tempSeen = true;
           req.destroy();
           resolve();
         });
       });
     });
     expect(tempSeen).toBe(true);
-    expect(await waitUntil(async () => (await t.files()).every((f) => !f.includes(".tmp-")))).toBe(true);
+    // The refusal is logged once the PUT gave up, after its temp file was removed.
+    await t.waitForLog((l) => l.fields.method === "PUT" && l.fields.s3Code === "IncompleteBody", loggedBefore);
+    expect((await t.files()).some((f) => f.includes(".tmp-"))).toBe(false);
     expect(await t.s3.store.head(TEST_BUCKET, "users/x/cut-put")).toBeUndefined();
   });
 
@@ -278,13 +281,4 @@ async function signedRaw(method: string, path: string, body: Buffer, payloadHash
     req.on("error", reject);
     req.end(body);
   });
-}
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 3000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return false;
 }

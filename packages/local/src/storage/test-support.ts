@@ -42,8 +42,19 @@ export const TEST_CORS: CorsRule[] = [
   },
 ];
 
+/** A line the storage logged: what a test waits for when the storage's work has no other visible end. */
+export interface LoggedLine {
+  level: "info" | "warn" | "error";
+  message: string;
+  fields: Record<string, unknown>;
+}
+
 export interface TestS3 {
   s3: LocalS3;
+  /** Every line the storage logged, oldest first. */
+  logged: LoggedLine[];
+  /** The first line from `logged[from]` on that `matches`, already logged or as soon as it is. */
+  waitForLog(matches: (line: LoggedLine) => boolean, from?: number): Promise<LoggedLine>;
   dataDir: string;
   events: S3EventRecord[];
   clock: { offsetMs: number };
@@ -58,7 +69,23 @@ export async function startTestS3(options: { onEvent?: (record: S3EventRecord) =
   const dataDir = await mkdtemp(join(tmpdir(), "local-s3-"));
   const events: S3EventRecord[] = [];
   const clock = { offsetMs: 0 };
-  const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const logged: LoggedLine[] = [];
+  const waiting = new Set<() => void>();
+  const record = (level: LoggedLine["level"]) => (message: string, fields: Record<string, unknown> = {}) => {
+    logged.push({ level, message, fields });
+    for (const check of waiting) check();
+  };
+  const waitForLog = (matches: (line: LoggedLine) => boolean, from = 0) =>
+    new Promise<LoggedLine>((resolve) => {
+      const check = () => {
+        const found = logged.slice(from).find(matches);
+        if (!found) return;
+        waiting.delete(check);
+        resolve(found);
+      };
+      waiting.add(check);
+      check();
+    });
   const s3 = await startLocalS3({
     dataDir,
     region: TEST_REGION,
@@ -71,12 +98,14 @@ export async function startTestS3(options: { onEvent?: (record: S3EventRecord) =
       events.push(record);
       await options.onEvent?.(record);
     },
-    log: quiet,
+    log: { info: record("info"), warn: record("warn"), error: record("error") },
     now: () => new Date(Date.now() + clock.offsetMs),
   });
   const clients: S3ClientType[] = [];
   return {
     s3,
+    logged,
+    waitForLog,
     dataDir,
     events,
     clock,
@@ -103,6 +132,15 @@ export async function startTestS3(options: { onEvent?: (record: S3EventRecord) =
   };
 }
 
+/**
+ * Resolves once `check` holds, looking every 25 ms: for state that changes without any event to wait
+ * for (files on disk). No deadline of its own: the test's timeout is the only one, so a slow machine
+ * makes the test slower, not red.
+ */
+export async function until(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((r) => setTimeout(r, 25));
+}
+
 async function listFiles(root: string, dir = ""): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(join(root, dir), { withFileTypes: true })) {
@@ -112,6 +150,15 @@ async function listFiles(root: string, dir = ""): Promise<string[]> {
   }
   return out.sort();
 }
+
+/**
+ * For uploads from a test: a connection that is not reused. The servers close a keep-alive connection
+ * after 5 idle seconds and fetch stops reusing it a little earlier, but a test process kept busy (a big
+ * buffer filled synchronously, a loaded machine) may send on it just as the server closes it: the POST
+ * then fails with ECONNRESET (seen with 20 MB uploads at a load average of 24). A non-idempotent request
+ * is not retried, so it gets a fresh connection instead.
+ */
+export const FRESH_CONNECTION = { connection: "close" } as const;
 
 /** A browser-style upload: every field of the presigned POST, then the file as the last part. */
 export async function postForm(
@@ -123,7 +170,8 @@ export async function postForm(
   const form = new FormData();
   for (const [name, value] of Object.entries(fields)) form.append(name, value);
   if (file) form.append("file", file, init.filename ?? "upload.bin");
-  return fetch(url, { method: "POST", body: form, headers: init.headers ?? {}, redirect: init.redirect ?? "follow" });
+  // A connection of its own (see FRESH_CONNECTION).
+  return fetch(url, { method: "POST", body: form, headers: { ...FRESH_CONNECTION, ...init.headers }, redirect: init.redirect ?? "follow" });
 }
 
 /** The Code of an S3 XML error body. */

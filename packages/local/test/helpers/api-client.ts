@@ -7,6 +7,14 @@ export interface ApiResponse<T = any> {
   headers: Headers;
 }
 
+/** The `data` of an event on `/_local/events`: a media event as SNS carries it. */
+export interface MediaEventData {
+  type: "media.ready" | "media.rejected" | "media.deleted";
+  fileId: string;
+  userId: string;
+  [field: string]: unknown;
+}
+
 export function apiClient(baseUrl: string) {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async function call<T = any>(method: string, path: string, options: { token?: string; json?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
@@ -48,19 +56,69 @@ export function apiClient(baseUrl: string) {
     const form = new FormData();
     for (const [k, v] of Object.entries(upload.fields)) form.append(k, v);
     form.append("file", new Blob([new Uint8Array(bytes)], { type: contentType }), fileName);
-    const res = await fetch(upload.url, { method: "POST", body: form });
+    // A connection of its own: storage/test-support.ts (FRESH_CONNECTION) says why.
+    const res = await fetch(upload.url, { method: "POST", body: form, headers: { connection: "close" } });
     return { status: res.status, text: await res.text() };
   }
 
-  async function waitForStatus(token: string, fileId: string, wanted: string[] = ["ready", "rejected"], timeoutMs = 20_000) {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const res = await call("GET", `/files/${fileId}`, { token });
-      if (res.status === 200 && wanted.includes(res.body.status)) return res.body;
-      if (Date.now() > until) throw new Error(`file ${fileId} still ${JSON.stringify(res.body)}`);
-      await new Promise((r) => setTimeout(r, 100));
+  /**
+   * The file once its status is one of `wanted`. Listens to the runtime's live stream of the owner's
+   * media events (`/_local/events`, what the web app listens to) before reading the file, then reads it
+   * again on each event for it: each event is published after the indexer's work on the file is done,
+   * so nothing is polled. Tests give no `timeoutMs` (their own timeout applies); the benchmarks bound it.
+   */
+  async function waitForStatus(token: string, fileId: string, wanted: string[] = ["ready", "rejected"], timeoutMs?: number) {
+    const live = await liveEvents(token);
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => live.close(new Error(`file ${fileId} not ${wanted.join(" or ")} after ${timeoutMs} ms`)), timeoutMs);
+    try {
+      for (;;) {
+        const res = await call("GET", `/files/${fileId}`, { token });
+        if (res.status === 200 && wanted.includes(res.body.status)) return res.body;
+        await live.next((e) => e.fileId === fileId);
+      }
+    } finally {
+      clearTimeout(timer);
+      live.close();
     }
   }
 
-  return { call, signUpAndLogin, uploadTo, waitForStatus };
+  /** The caller's media events as the runtime streams them (server-sent events), from the moment this resolves. */
+  async function liveEvents(token: string) {
+    const abort = new AbortController();
+    const res = await fetch(`${baseUrl}/_local/events?access_token=${encodeURIComponent(token)}`, { signal: abort.signal });
+    if (res.status !== 200 || !res.body) throw new Error(`/_local/events answered ${res.status}`);
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffered = "";
+    const events: MediaEventData[] = [];
+    /** Reads until a whole message (blank-line terminated) is buffered; comments (": connected") included. */
+    const readMessage = async (): Promise<string> => {
+      for (;;) {
+        const end = buffered.indexOf("\n\n");
+        if (end >= 0) {
+          const message = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          return message;
+        }
+        const { value, done } = await reader.read();
+        if (done) throw new Error("the runtime closed its event stream");
+        buffered += value;
+      }
+    };
+    // Subscribed once the stream's first comment arrived: events from then on are delivered.
+    await readMessage();
+    return {
+      async next(matches: (e: MediaEventData) => boolean): Promise<MediaEventData> {
+        for (;;) {
+          const seen = events.findIndex(matches);
+          if (seen >= 0) return events.splice(seen, 1)[0]!;
+          const data = (await readMessage()).split("\n").find((l) => l.startsWith("data: "));
+          if (data) events.push(JSON.parse(data.slice("data: ".length)) as MediaEventData);
+        }
+      },
+      /** Ends the stream; a `next` waiting meanwhile rejects with `reason`. */
+      close: (reason?: Error) => abort.abort(reason),
+    };
+  }
+
+  return { call, signUpAndLogin, uploadTo, waitForStatus, liveEvents };
 }

@@ -38,20 +38,12 @@ export function createLocalDynalite(options: LocalDynaliteOptions = {}): Server 
   const tokens = clientTokens(store, options.now);
   const operations: Record<string, Operation> = {
     TransactWriteItems: async (body) => {
-      const fingerprint = fingerprintOf(body as Record<string, unknown>);
+      const request = body as Record<string, unknown> | null;
+      // Fingerprinted as sent: validation rewrites the request (parsed expressions, unknown fields dropped).
+      const fingerprint = request?.ClientRequestToken === undefined ? undefined : fingerprintOf(request);
       const data = validateRequest(body, transactWriteValidation, store);
-      const token = data.ClientRequestToken as string | undefined;
-      if (token === undefined) return transactWrite(context, data);
-      return tokens.exclusive(token, async () => {
-        // DynamoDB answers a repeat without the capacity a write would have used: nothing is written.
-        if ((await tokens.check(token, fingerprint)) === "applied") return {};
-        try {
-          return await transactWrite(context, data, () => tokens.record(token, fingerprint));
-        } catch (error) {
-          tokens.unrecord(token);
-          throw error;
-        }
-      });
+      if (fingerprint === undefined) return transactWrite(context, data);
+      return tokens.once(data.ClientRequestToken as string, fingerprint, (record) => transactWrite(context, data, record));
     },
     TransactGetItems: async (body) => transactGet(store, validateRequest(body, transactGetValidation, store)),
   };

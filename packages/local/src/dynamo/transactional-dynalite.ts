@@ -10,8 +10,8 @@ import { transactWrite, type OnApplyStep } from "./transact-write";
  * The local DynamoDB: dynalite, plus TransactWriteItems and TransactGetItems.
  *
  * Why here and not a package: dynalite has no transactions (dynalite#98, #151); the pull request that
- * would add them (mhart/dynalite#143) was never merged, and the npm packages around dynalite
- * (jest-dynalite, serverless-dynalite, …) only start it. DynamoDB Local needs Java. So the two operations
+ * would add them (mhart/dynalite#143) is not in any release up to dynalite 4.0.0, and the npm packages
+ * around dynalite (jest-dynalite, serverless-dynalite, …) only start it. DynamoDB Local needs Java. So the two operations
  * are written beside dynalite, on its own store, locks, validation and single-item actions
  * (dynalite-internals.ts), and every other operation still goes to dynalite unchanged.
  *

@@ -10,7 +10,7 @@ import type { DynaliteError, DynaliteStore, LevelBatchOperation } from "./dynali
  * is known exactly when the transaction was applied, and a client that retries after losing the answer
  * never applies it twice. Only applied transactions are recorded: a cancelled one changed nothing, so a
  * retry with its token is evaluated again. Records live under their own key prefix beside dynalite's
- * tables, and expired ones are deleted by later commits (and when the store opens).
+ * tables; expired ones are deleted by the next commit of a token.
  */
 export const TOKEN_LIFETIME_MS = 10 * 60 * 1000;
 const PREFIX = "txn-token~";
@@ -21,14 +21,13 @@ interface TokenRecord {
 }
 
 export interface ClientTokens {
-  /** Runs `work` with no other request of the same token in flight. */
-  exclusive<T>(token: string, work: () => Promise<T>): Promise<T>;
-  /** `applied` when the token's transaction already ran; throws on a different request; else `new`. */
-  check(token: string, fingerprint: string): Promise<"applied" | "new">;
-  /** The batch operations that record the token, and delete records that have expired. */
-  record(token: string, fingerprint: string): LevelBatchOperation[];
-  /** Forgets what `record` handed out when its batch was not written. */
-  unrecord(token: string): void;
+  /**
+   * Runs `write` once for a token: a repeat of an applied request answers `{}` without running it (with no
+   * ConsumedCapacity, where DynamoDB reports the read units of checking the items again), another request
+   * under the same token is IdempotentParameterMismatchException. Requests of one token run one at a time.
+   * `write` calls `record` for the batch operations that record the token, once its conditions held.
+   */
+  once(token: string, fingerprint: string, write: (record: () => LevelBatchOperation[]) => Promise<Record<string, unknown>>): Promise<Record<string, unknown>>;
 }
 
 /** What identifies a request apart from its token: its actions, as sent (key order aside). */
@@ -43,51 +42,54 @@ export function fingerprintOf(request: { TransactItems?: unknown; ReturnItemColl
 
 export function clientTokens(store: DynaliteStore, now: () => number = Date.now): ClientTokens {
   // Every unexpired token, oldest first (a Map keeps insertion order): loaded once from the store.
-  let known: Promise<Map<string, TokenRecord>> | undefined;
-  const load = () => (known ??= loadTokens(store));
+  let loading: Promise<Map<string, TokenRecord>> | undefined;
   const inFlight = new Map<string, Promise<unknown>>();
-  let loaded: Map<string, TokenRecord> | undefined;
+
+  const exclusive = <T>(token: string, work: () => Promise<T>): Promise<T> => {
+    const current = (inFlight.get(token) ?? Promise.resolve()).then(work, work);
+    const settled = current.then(
+      () => undefined,
+      () => undefined,
+    );
+    inFlight.set(token, settled);
+    void settled.then(() => {
+      if (inFlight.get(token) === settled) inFlight.delete(token);
+    });
+    return current;
+  };
+
+  /** The operations that record `token` now, and delete the records that have expired. */
+  const record = (tokens: Map<string, TokenRecord>, token: string, fingerprint: string): LevelBatchOperation[] => {
+    const at = now();
+    const operations: LevelBatchOperation[] = [];
+    for (const [old, { completedAt }] of tokens) {
+      if (at - completedAt < TOKEN_LIFETIME_MS) break;
+      operations.push({ type: "del", key: PREFIX + old });
+      tokens.delete(old);
+    }
+    tokens.delete(token);
+    tokens.set(token, { fingerprint, completedAt: at });
+    operations.push({ type: "put", key: PREFIX + token, value: tokens.get(token) });
+    return operations;
+  };
 
   return {
-    async exclusive(token, work) {
-      loaded = await load();
-      const previous = inFlight.get(token) ?? Promise.resolve();
-      const current = previous.then(work, work);
-      const settled = current.then(
-        () => undefined,
-        () => undefined,
-      );
-      inFlight.set(token, settled);
-      void settled.then(() => {
-        if (inFlight.get(token) === settled) inFlight.delete(token);
-      });
-      return current;
-    },
-    async check(token, fingerprint) {
-      const tokens = await load();
-      const seen = tokens.get(token);
-      if (!seen || now() - seen.completedAt >= TOKEN_LIFETIME_MS) return "new";
-      if (seen.fingerprint !== fingerprint) throw mismatch();
-      return "applied";
-    },
-    record(token, fingerprint) {
-      const tokens = loaded!;
-      const at = now();
-      const operations: LevelBatchOperation[] = [];
-      for (const [old, { completedAt }] of tokens) {
-        if (at - completedAt < TOKEN_LIFETIME_MS) break;
-        operations.push({ type: "del", key: PREFIX + old });
-        tokens.delete(old);
-      }
-      const record: TokenRecord = { fingerprint, completedAt: at };
-      tokens.delete(token);
-      tokens.set(token, record);
-      operations.push({ type: "put", key: PREFIX + token, value: record });
-      return operations;
-    },
-    unrecord(token) {
-      loaded?.delete(token);
-    },
+    once: (token, fingerprint, write) =>
+      exclusive(token, async () => {
+        const tokens = await (loading ??= loadTokens(store));
+        const seen = tokens.get(token);
+        if (seen && now() - seen.completedAt < TOKEN_LIFETIME_MS) {
+          if (seen.fingerprint !== fingerprint) throw mismatch();
+          return {};
+        }
+        try {
+          return await write(() => record(tokens, token, fingerprint));
+        } catch (error) {
+          // Not applied (cancelled, or the batch failed): the token stays unused.
+          tokens.delete(token);
+          throw error;
+        }
+      }),
   };
 }
 

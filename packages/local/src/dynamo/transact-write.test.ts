@@ -167,6 +167,21 @@ describe("TransactWriteItems on the local DynamoDB", () => {
     expect(await validationMessage(client.send(new TransactWriteItemsCommand({ TransactItems: [{ Update: badKey }] })))).toBe(singleKey);
   });
 
+  it("answers a missing table as ResourceNotFoundException, and reports two write units per action when asked", async () => {
+    const pk = freshPartition();
+    const missing = await client
+      .send(new TransactWriteItemsCommand({ TransactItems: [{ Put: { TableName: "no-such-table", Item: counter(pk, "A", 1) } }] }))
+      .catch((caught: Error) => caught);
+    expect(missing).toMatchObject({ name: "ResourceNotFoundException" });
+    const { ConsumedCapacity } = await client.send(
+      new TransactWriteItemsCommand({
+        ReturnConsumedCapacity: "TOTAL",
+        TransactItems: [{ Put: { TableName, Item: counter(pk, "A", 1) } }, { Delete: { TableName, Key: key(pk, "B") } }],
+      }),
+    );
+    expect(ConsumedCapacity).toEqual([{ TableName, CapacityUnits: 4, WriteCapacityUnits: 4 }]);
+  });
+
   it("takes lib-dynamodb's TransactWriteCommand with plain values", async () => {
     const pk = freshPartition();
     const documents = DynamoDBDocumentClient.from(client);

@@ -10,8 +10,8 @@ import { transactWrite, type OnApplyStep } from "./transact-write";
  * The local DynamoDB: dynalite, plus TransactWriteItems and TransactGetItems.
  *
  * Why here and not a package: dynalite has no transactions (dynalite#98, #151); the pull request that
- * would add them (mhart/dynalite#143) was never merged, and the npm packages around dynalite
- * (jest-dynalite, serverless-dynalite, …) only start it. DynamoDB Local needs Java. So the two operations
+ * would add them (mhart/dynalite#143) is not in any release up to dynalite 4.0.0, and the npm packages
+ * around dynalite (jest-dynalite, serverless-dynalite, …) only start it. DynamoDB Local needs Java. So the two operations
  * are written beside dynalite, on its own store, locks, validation and single-item actions
  * (dynalite-internals.ts), and every other operation still goes to dynalite unchanged.
  *
@@ -38,20 +38,12 @@ export function createLocalDynalite(options: LocalDynaliteOptions = {}): Server 
   const tokens = clientTokens(store, options.now);
   const operations: Record<string, Operation> = {
     TransactWriteItems: async (body) => {
-      const fingerprint = fingerprintOf(body as Record<string, unknown>);
+      const request = body as Record<string, unknown> | null;
+      // Fingerprinted as sent: validation rewrites the request (parsed expressions, unknown fields dropped).
+      const fingerprint = request?.ClientRequestToken === undefined ? undefined : fingerprintOf(request);
       const data = validateRequest(body, transactWriteValidation, store);
-      const token = data.ClientRequestToken as string | undefined;
-      if (token === undefined) return transactWrite(context, data);
-      return tokens.exclusive(token, async () => {
-        // DynamoDB answers a repeat without the capacity a write would have used: nothing is written.
-        if ((await tokens.check(token, fingerprint)) === "applied") return {};
-        try {
-          return await transactWrite(context, data, () => tokens.record(token, fingerprint));
-        } catch (error) {
-          tokens.unrecord(token);
-          throw error;
-        }
-      });
+      if (fingerprint === undefined) return transactWrite(context, data);
+      return tokens.once(data.ClientRequestToken as string, fingerprint, (record) => transactWrite(context, data, record));
     },
     TransactGetItems: async (body) => transactGet(store, validateRequest(body, transactGetValidation, store)),
   };

@@ -29,7 +29,10 @@ export const INDEXER_ACCESS: Access = {
  * the indexer loads by name only when a HEIC arrives, so it costs other files nothing at cold start.
  */
 export const INDEXER_NATIVE_MODULES = ["sharp", "heic-decode"];
-/** Memory: a decoded 100 MP frame (sharp's pixel limit) is 300-400 MB; thumbnails are made four at a time. */
+/**
+ * Memory: the originals of the images indexed at once (100 MiB each at most, four at a time) plus the
+ * decoding budget they share (DECODE_MEMORY_BYTES, 512 MiB, packages/functions/src/media/decode-budget.ts).
+ */
 export const INDEXER_MEMORY_MB = 1536;
 
 export function Indexer({ stack, app }: StackContext) {

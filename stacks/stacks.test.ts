@@ -471,6 +471,8 @@ describe("Indexer stack", () => {
     expect(p.FunctionResponseTypes).toEqual(["ReportBatchItemFailures"]);
     expect(p.BatchSize).toBe(10);
     expect(p.MaximumBatchingWindowInSeconds).toBeGreaterThan(0);
+    // The local runtime runs as many batches at once (INDEXER_SETTINGS, read by both).
+    expect(p.ScalingConfig).toEqual({ MaximumConcurrency: 5 });
     expect(JSON.stringify(p.EventSourceArn)).toMatch(/Storage:ExportsOutputFnGetAttUploadEventsQueue\w+Arn/);
   });
 });

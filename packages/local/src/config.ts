@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { INDEXER_SETTINGS } from "@media/core/indexer-settings";
 import { DEFAULT_LIMITS } from "@media/core/limits";
 import { servedHosts, type ServedHosts } from "./host-guard";
 
@@ -17,6 +18,8 @@ const Schema = z.object({
   AUTHORIZER_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(0),
   /** Lambda's batching window for the index queue (the stack uses 5 s; locally 0 answers sooner). */
   INDEX_BATCH_WINDOW_SECONDS: z.coerce.number().min(0).max(300).default(0),
+  /** Indexer invocations at once (the stack's event source maximum concurrency by default). */
+  INDEX_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(INDEXER_SETTINGS.maxConcurrency),
 });
 
 export interface LocalConfig {
@@ -31,6 +34,7 @@ export interface LocalConfig {
   webOrigin?: string;
   authorizerCacheSeconds: number;
   indexBatchWindowSeconds: number;
+  indexConcurrency: number;
 }
 
 export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
@@ -50,6 +54,7 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
     quotaBytes: e.QUOTA_BYTES,
     authorizerCacheSeconds: e.AUTHORIZER_CACHE_SECONDS,
     indexBatchWindowSeconds: e.INDEX_BATCH_WINDOW_SECONDS,
+    indexConcurrency: e.INDEX_CONCURRENCY,
   };
   if (e.SNS_WEBHOOKS) config.webhooks = e.SNS_WEBHOOKS;
   if (e.WEB_ORIGIN) config.webOrigin = e.WEB_ORIGIN;

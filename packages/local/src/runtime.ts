@@ -4,6 +4,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2, Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { INDEXER_SETTINGS } from "@media/core/indexer-settings";
 import { ORIGINALS_PREFIX } from "@media/core/keys";
 import { ROUTES } from "@media/core/routes";
 import { startLocalDynamo } from "./dynamo/local-dynamo";
@@ -149,9 +150,13 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
     const indexer = (await import("@media/functions/indexer")) as { handler: (e: SQSEvent, c: Context) => Promise<SQSBatchResponse> };
     const consumer = startSqsConsumer({
       queue,
-      handler: (event) => indexer.handler(event, lambdaContext("indexer", randomUUID())),
+      // Each invocation with the function's timeout, as many at once as the stack's event source allows.
+      handler: (event, timeoutMs) => indexer.handler(event, lambdaContext("indexer", randomUUID(), timeoutMs)),
       queueArn: `arn:aws:sqs:${LOCAL.region}:${LOCAL.accountId}:${LOCAL.queueName}`,
       region: LOCAL.region,
+      batchSize: INDEXER_SETTINGS.batchSize,
+      concurrency: config.indexConcurrency,
+      timeoutMs: INDEXER_SETTINGS.timeoutSeconds * 1000,
       batchingWindowMs: config.indexBatchWindowSeconds * 1000,
       onError: (error) => log.error("indexer invocation failed", { error }),
     });

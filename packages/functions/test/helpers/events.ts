@@ -119,7 +119,9 @@ export function sqsEvent(records: SQSRecord[]): SQSEvent {
   return { Records: records };
 }
 
-export function context(name = "test"): Context {
+/** A Lambda context whose invocation ends `timeoutMs` from now, as getRemainingTimeInMillis tells. */
+export function context(name = "test", timeoutMs = 30_000): Context {
+  const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: true,
     functionName: name,
@@ -129,7 +131,7 @@ export function context(name = "test"): Context {
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${name}`,
     logStreamName: "test",
-    getRemainingTimeInMillis: () => 30_000,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,

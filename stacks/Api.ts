@@ -34,12 +34,14 @@ export const THROTTLE = { burst: 200, rate: 100 } as const;
  */
 export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   "api/health": { config: false },
-  "api/signup": { config: true, userPool: ["cognito-idp:ListUsers"] },
-  "api/confirm": { config: true },
-  "api/resend-code": { config: true },
+  // The routes that mail or check a code count it first, per account and per client (one conditional
+  // UpdateItem per limit, dynamo-rate-limiter.ts).
+  "api/signup": { config: true, table: ["dynamodb:UpdateItem"], userPool: ["cognito-idp:ListUsers"] },
+  "api/confirm": { config: true, table: ["dynamodb:UpdateItem"] },
+  "api/resend-code": { config: true, table: ["dynamodb:UpdateItem"] },
   "api/login": { config: true, userPool: ["cognito-idp:ListUsers"] },
   "api/refresh": { config: true },
-  "api/forgot-password": { config: true },
+  "api/forgot-password": { config: true, table: ["dynamodb:UpdateItem"] },
   "api/reset-password": { config: true, table: ["dynamodb:UpdateItem"], userPool: ["cognito-idp:AdminGetUser", "cognito-idp:AdminUserGlobalSignOut"] },
   "api/logout": { config: true, table: ["dynamodb:UpdateItem"] },
   // The usage item (read, created once, reservation added by a conditional update) and the pending

@@ -40,13 +40,14 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   // The user's session cut (logout, password reset), read on every request.
   authorizer: ["dynamodb:GetItem"],
   "api/health": NO_IAM,
-  // Public Cognito API calls, and ListUsers (a username's account) on the pool only.
-  "api/signup": ["cognito-idp:ListUsers"],
-  "api/confirm": NO_IAM,
-  "api/resend-code": NO_IAM,
+  // Public Cognito API calls, and ListUsers (a username's account) on the pool only. The routes that
+  // mail or check a code count it first (UpdateItem on the limits' counters).
+  "api/signup": ["cognito-idp:ListUsers", "dynamodb:UpdateItem"],
+  "api/confirm": ["dynamodb:UpdateItem"],
+  "api/resend-code": ["dynamodb:UpdateItem"],
   "api/login": ["cognito-idp:ListUsers"],
   "api/refresh": NO_IAM,
-  "api/forgot-password": NO_IAM,
+  "api/forgot-password": ["dynamodb:UpdateItem"],
   // The reset finds its account and signs it out everywhere; both write the user's session cut.
   "api/reset-password": ["cognito-idp:AdminGetUser", "cognito-idp:AdminUserGlobalSignOut", "dynamodb:UpdateItem"],
   "api/logout": ["dynamodb:UpdateItem"],

@@ -11,6 +11,8 @@
  *   both expire by TTL. The token itself is never stored.
  * - when a user's sessions last ended (logout, password reset): pk `SESSIONS#{sub}`, sk `SESSIONS`, read
  *   by the authorizer on every request (sessions.ts)
+ * - a rate limit's counter for one window: pk `LIMIT#{name}#{hashed subject}`, sk `WINDOW#{start}`,
+ *   expiring by TTL when the window ends (code-limits.ts)
  * fileIds are ULIDs, so descending sort keys list newest first.
  */
 export const TABLE = {
@@ -33,4 +35,6 @@ export const keysFor = {
   shareLookup: "SHARE",
   sessionsPartition: (userId: string) => `SESSIONS#${userId}`,
   sessions: "SESSIONS",
+  rateLimitPartition: (name: string, subject: string) => `LIMIT#${name}#${subject}`,
+  rateLimitWindow: (startSeconds: number) => `WINDOW#${startSeconds}`,
 } as const;

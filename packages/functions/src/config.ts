@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CODE_LIMITS, codeLimits, type CodeLimits } from "@media/core/code-limits";
 import { DEFAULT_LIMITS, type Limits } from "@media/core/limits";
 
 /**
@@ -20,6 +21,9 @@ const Schema = z.object({
   QUOTA_BYTES: positiveInt.default(DEFAULT_LIMITS.quotaBytes),
   UPLOAD_EXPIRES_SECONDS: positiveInt.max(15 * 60).default(DEFAULT_LIMITS.uploadExpiresSeconds),
   URL_EXPIRES_SECONDS: positiveInt.max(7 * 24 * 3600).default(DEFAULT_LIMITS.urlExpiresSeconds),
+  /** Code emails and code checks one client address may ask for in an hour (code-limits.ts). */
+  CODE_EMAILS_PER_CLIENT_PER_HOUR: positiveInt.default(CODE_LIMITS.emailsPerClient.limit),
+  CODE_CHECKS_PER_CLIENT_PER_HOUR: positiveInt.default(CODE_LIMITS.checksPerClient.limit),
   /** Path-style S3 URLs: needed by S3-compatible endpoints that have no per-bucket host names. */
   S3_FORCE_PATH_STYLE: z.enum(["true", "false"]).default("false"),
   /**
@@ -55,6 +59,7 @@ export type FunctionsConfig = {
   userPoolClientId: string;
   cursorSecret: string;
   limits: Limits;
+  codeLimits: CodeLimits;
   s3ForcePathStyle: boolean;
   jwks?: Jwks;
 };
@@ -85,6 +90,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): FunctionsConfig {
       uploadExpiresSeconds: e.UPLOAD_EXPIRES_SECONDS,
       urlExpiresSeconds: e.URL_EXPIRES_SECONDS,
     },
+    codeLimits: codeLimits({ emails: e.CODE_EMAILS_PER_CLIENT_PER_HOUR, checks: e.CODE_CHECKS_PER_CLIENT_PER_HOUR }),
     s3ForcePathStyle: e.S3_FORCE_PATH_STYLE === "true",
   };
   if (e.JWKS_JSON) config.jwks = e.JWKS_JSON;

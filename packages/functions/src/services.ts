@@ -4,6 +4,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { Accounts } from "@media/core/accounts";
+import type { CodeLimitDeps } from "@media/core/code-limits";
 import type { IndexDeps } from "@media/core/indexing";
 import type { LibraryDeps } from "@media/core/library";
 import type { Clock } from "@media/core/ports";
@@ -12,6 +13,7 @@ import type { SharingDeps } from "@media/core/sharing";
 import type { UploadDeps } from "@media/core/upload";
 import { createCognitoAccounts } from "./adapters/cognito-accounts";
 import { createDynamoMediaRepository } from "./adapters/dynamo-media-repository";
+import { createDynamoRateLimiter } from "./adapters/dynamo-rate-limiter";
 import { createDynamoSessionCutoffs } from "./adapters/dynamo-session-cutoffs";
 import { createDynamoShareRepository } from "./adapters/dynamo-share-repository";
 import { createS3ObjectStorage, s3ClientOptions } from "./adapters/s3-object-storage";
@@ -35,6 +37,8 @@ export interface Services {
   sharing: SharingDeps;
   /** Logout and password reset, which end every session of the user. */
   sessions: SessionDeps;
+  /** The limits on sending and checking emailed codes, per account and per client. */
+  codeLimits: CodeLimitDeps;
 }
 
 const systemClock: Clock = { now: () => Date.now() };
@@ -71,6 +75,7 @@ export function buildServices(cfg: FunctionsConfig): Services {
     indexing: { repo, storage, events, clock },
     sharing: { repo, shares, storage, clock, limits: cfg.limits },
     sessions: { accounts, cutoffs: createDynamoSessionCutoffs({ client: dynamo, tableName: cfg.tableName }), clock },
+    codeLimits: { limiter: createDynamoRateLimiter({ client: dynamo, tableName: cfg.tableName }), clock, limits: cfg.codeLimits },
   };
 }
 

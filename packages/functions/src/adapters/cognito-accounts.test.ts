@@ -97,6 +97,10 @@ describe("createCognitoAccounts against the local Cognito pool", () => {
       const code = pool.lastCode(email);
       for (let i = 0; i < 5; i++) await failure(accounts.confirm(email, wrongCode(code)));
       expect(await failure(accounts.confirm(email, code))).toMatchObject({ name: "TooManyRequestsError", status: 429, code: "TooManyRequests" });
+      // A new code does not buy new guesses; the answer says when to come back.
+      await accounts.resendCode(email);
+      const limited = await failure(accounts.confirm(email, pool.lastCode(email)));
+      expect(toErrorResponse(limited)).toMatchObject({ status: 429, headers: { "retry-after": "900" } });
     });
 
     it("refuses a username another account holds, confirmed or not: 409 UsernameTaken, nothing created", async () => {
@@ -304,6 +308,7 @@ describe("createCognitoAccounts against the local Cognito pool", () => {
       const meta = { $metadata: {}, message: "x" };
       for (const error of [new TooManyRequestsException(meta), new LimitExceededException(meta), new TooManyFailedAttemptsException(meta)]) {
         expect(toAppError(error)).toMatchObject({ status: 429, code: "TooManyRequests" });
+        expect(toErrorResponse(toAppError(error)).headers?.["retry-after"]).toMatch(/^[1-9]\d*$/);
       }
       const fault = toAppError(new InternalErrorException(meta));
       expect(fault).toBeInstanceOf(InternalError);

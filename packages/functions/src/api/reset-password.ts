@@ -1,9 +1,12 @@
 import { ResetPasswordInput } from "@media/core/accounts";
+import { beforeCheckingCode } from "@media/core/code-limits";
 import { resetPassword } from "@media/core/sessions";
-import { jsonBody, route } from "../http";
+import { clientIp, jsonBody, route } from "../http";
 import { services } from "../services";
 
 export const handler = route(async (event) => {
-  await resetPassword(services().sessions, jsonBody(event, ResetPasswordInput));
+  const input = jsonBody(event, ResetPasswordInput);
+  await beforeCheckingCode(services().codeLimits, { email: input.email, clientIp: clientIp(event) });
+  await resetPassword(services().sessions, input);
   return { status: 200, body: { message: "Password changed; every session was signed out. You can log in with the new password." } };
 });

@@ -17,6 +17,8 @@ export function apiEvent(options: {
   rawBody?: string;
   headers?: Record<string, string>;
   userId?: string;
+  /** The client's address as API Gateway reports it (a documentation address by default). */
+  sourceIp?: string;
 }): HttpEvent {
   const now = Date.now();
   const headers: Record<string, string> = { host: "api.example.com", "user-agent": "vitest", ...options.headers };
@@ -37,7 +39,7 @@ export function apiEvent(options: {
       apiId: "api1234567",
       domainName: "api.example.com",
       domainPrefix: "api",
-      http: { method: options.method, path: options.path, protocol: "HTTP/1.1", sourceIp: "203.0.113.9", userAgent: "vitest" },
+      http: { method: options.method, path: options.path, protocol: "HTTP/1.1", sourceIp: options.sourceIp ?? "203.0.113.9", userAgent: "vitest" },
       requestId: randomUUID(),
       routeKey,
       stage: "$default",

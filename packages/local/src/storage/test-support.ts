@@ -10,7 +10,9 @@ import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { CorsRule } from "./cors";
 import type { S3EventRecord } from "./s3-events";
+import type { Logger } from "./request-context";
 import { startLocalS3, type LocalS3 } from "./s3-server";
+import type { ServerLimits } from "./server-limits";
 
 /**
  * A local S3 for tests: a temporary data directory, a clock the test can move, the real SDK pieces
@@ -54,7 +56,9 @@ export interface TestS3 {
   stop(): Promise<void>;
 }
 
-export async function startTestS3(options: { onEvent?: (record: S3EventRecord) => Promise<void> | void } = {}): Promise<TestS3> {
+export async function startTestS3(
+  options: { onEvent?: (record: S3EventRecord) => Promise<void> | void; limits?: Partial<ServerLimits>; log?: Logger } = {},
+): Promise<TestS3> {
   const dataDir = await mkdtemp(join(tmpdir(), "local-s3-"));
   const events: S3EventRecord[] = [];
   const clock = { offsetMs: 0 };
@@ -71,7 +75,8 @@ export async function startTestS3(options: { onEvent?: (record: S3EventRecord) =
       events.push(record);
       await options.onEvent?.(record);
     },
-    log: quiet,
+    log: options.log ?? quiet,
+    ...(options.limits ? { limits: options.limits } : {}),
     now: () => new Date(Date.now() + clock.offsetMs),
   });
   const clients: S3ClientType[] = [];
@@ -191,4 +196,9 @@ export function sendRaw(url: URL, init: { method: string; path: string; headers:
     req.on("error", reject);
     req.end(init.body);
   });
+}
+
+/** Resolves once `check` holds, for state only the disk shows (a temp file created or swept). */
+export async function until(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 10));
 }

@@ -97,6 +97,9 @@ export const S3Errors = {
     new S3Error(400, "RequestTimeout", "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed."),
   requestHeaderSectionTooLarge: (max: number) =>
     new S3Error(400, "RequestHeaderSectionTooLarge", "Your request header section exceeds the maximum allowed size.", { details: { MaxSizeAllowed: max } }),
+  badRequest: () => new S3Error(400, "BadRequest", "An error occurred when parsing the HTTP request."),
+  expectationFailed: (expectation: string) =>
+    new S3Error(417, "ExpectationFailed", "The only expectation the server supports is 100-continue.", { details: { Expect: expectation } }),
   methodNotAllowed: (method: string, resourceType: "OBJECT" | "BUCKET" | "SERVICE", allow: string) =>
     new S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.", {
       details: { Method: method, ResourceType: resourceType },

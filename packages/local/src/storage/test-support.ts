@@ -10,7 +10,9 @@ import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { CorsRule } from "./cors";
 import type { S3EventRecord } from "./s3-events";
+import type { Logger } from "./request-context";
 import { startLocalS3, type LocalS3 } from "./s3-server";
+import type { ServerLimits } from "./server-limits";
 
 /**
  * A local S3 for tests: a temporary data directory, a clock the test can move, the real SDK pieces
@@ -65,7 +67,9 @@ export interface TestS3 {
   stop(): Promise<void>;
 }
 
-export async function startTestS3(options: { onEvent?: (record: S3EventRecord) => Promise<void> | void } = {}): Promise<TestS3> {
+export async function startTestS3(
+  options: { onEvent?: (record: S3EventRecord) => Promise<void> | void; limits?: Partial<ServerLimits>; log?: Logger } = {},
+): Promise<TestS3> {
   const dataDir = await mkdtemp(join(tmpdir(), "local-s3-"));
   const events: S3EventRecord[] = [];
   const clock = { offsetMs: 0 };
@@ -73,6 +77,7 @@ export async function startTestS3(options: { onEvent?: (record: S3EventRecord) =
   const waiting = new Set<() => void>();
   const record = (level: LoggedLine["level"]) => (message: string, fields: Record<string, unknown> = {}) => {
     logged.push({ level, message, fields });
+    options.log?.[level](message, fields);
     for (const check of waiting) check();
   };
   const waitForLog = (matches: (line: LoggedLine) => boolean, from = 0) =>
@@ -99,6 +104,7 @@ export async function startTestS3(options: { onEvent?: (record: S3EventRecord) =
       await options.onEvent?.(record);
     },
     log: { info: record("info"), warn: record("warn"), error: record("error") },
+    ...(options.limits ? { limits: options.limits } : {}),
     now: () => new Date(Date.now() + clock.offsetMs),
   });
   const clients: S3ClientType[] = [];
@@ -239,4 +245,9 @@ export function sendRaw(url: URL, init: { method: string; path: string; headers:
     req.on("error", reject);
     req.end(init.body);
   });
+}
+
+/** Resolves once `check` holds, for state only the disk shows (a temp file created or swept). */
+export async function until(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 10));
 }

@@ -246,8 +246,3 @@ export function sendRaw(url: URL, init: { method: string; path: string; headers:
     req.end(init.body);
   });
 }
-
-/** Resolves once `check` holds, for state only the disk shows (a temp file created or swept). */
-export async function until(check: () => Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 10));
-}

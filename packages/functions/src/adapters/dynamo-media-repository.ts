@@ -3,6 +3,7 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Clock, MediaRepository } from "@media/core/ports";
 import type { RepositoryContext } from "./dynamo-media/context";
 import { fileTransitions } from "./dynamo-media/file-transitions";
+import { migrateLegacy, type MigrationReport } from "./dynamo-media/legacy-migration";
 import { mediaMaintenance, type MediaMaintenance } from "./dynamo-media/maintenance";
 import { releaseExpired } from "./dynamo-media/pending-reservations";
 import { recordQueries } from "./dynamo-media/record-queries";
@@ -62,6 +63,13 @@ export function createDynamoMediaRepository(options: DynamoMediaRepositoryOption
   };
 }
 
-export function createDynamoMediaMaintenance(options: Pick<DynamoMediaRepositoryOptions, "client" | "writer" | "tableName" | "maxAttempts" | "clock">): MediaMaintenance {
-  return mediaMaintenance(contextOf(options));
+export type DynamoMediaMaintenance = MediaMaintenance & {
+  /** `npm run migrate`: converts the items of the version before transactions (legacy-migration.ts). */
+  migrateLegacy(options: { dryRun: boolean; onUser?: (userId: string) => void }): Promise<MigrationReport>;
+};
+
+export function createDynamoMediaMaintenance(options: Pick<DynamoMediaRepositoryOptions, "client" | "writer" | "tableName" | "maxAttempts" | "clock">): DynamoMediaMaintenance {
+  const ctx = contextOf(options);
+  const maintenance = mediaMaintenance(ctx);
+  return { ...maintenance, migrateLegacy: (migration) => migrateLegacy(ctx, maintenance, migration) };
 }

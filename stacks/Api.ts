@@ -44,12 +44,15 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   "api/forgot-password": { config: true, table: ["dynamodb:UpdateItem"] },
   "api/reset-password": { config: true, table: ["dynamodb:UpdateItem"], userPool: ["cognito-idp:AdminGetUser", "cognito-idp:AdminUserGlobalSignOut"] },
   "api/logout": { config: true, table: ["dynamodb:UpdateItem"] },
-  // The usage item (read, created once, reservation added by a conditional update) and the pending
-  // record; the presigned POST is signed with this role, so the role itself must hold s3:PutObject.
+  // One transaction: the pending record and its marker put, the usage item's reservation added by a
+  // conditional update (a transaction needs each action's own permission). When it does not fit: a Query
+  // of the user's expired markers, released by transactions that delete them with their records.
+  // The presigned POST is signed with this role, so the role itself must hold s3:PutObject.
   "api/upload": {
     config: true,
     limits: true,
-    table: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+    table: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+    query: "table",
     objects: { "s3:PutObject": [UPLOAD_PREFIX] },
   },
   // Listing and the views sign GET URLs for originals and thumbnails (same rule: the signer holds GetObject).

@@ -12,13 +12,13 @@ export const INDEXER_BATCH_SIZE = INDEXER_SETTINGS.batchSize;
 /**
  * The indexer reads an upload (HeadObject and ranged GETs are authorized by s3:GetObject), deletes what
  * it rejects, writes thumbnails under derived/ (and deletes one whose record went away meanwhile), moves
- * the record from pending to ready or rejected and settles the usage item (reads and conditional
- * updates), and announces the outcome on SNS. Reading the queue is granted by the event source itself,
+ * the record from pending to ready or rejected with the usage item and deletes its pending marker (one
+ * transaction: reads, conditional updates, a delete), and announces the outcome on SNS. Reading the queue is granted by the event source itself,
  * on this queue only. It never writes under users/, the prefix that notifies the queue.
  */
 export const INDEXER_ACCESS: Access = {
   config: true,
-  table: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+  table: ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
   objects: { "s3:GetObject": [UPLOAD_PREFIX], "s3:PutObject": [DERIVED_PREFIX], "s3:DeleteObject": [UPLOAD_PREFIX, DERIVED_PREFIX] },
   publish: true,
 };

@@ -51,7 +51,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   // The reset finds its account and signs it out everywhere; both write the user's session cut.
   "api/reset-password": ["cognito-idp:AdminGetUser", "cognito-idp:AdminUserGlobalSignOut", "dynamodb:UpdateItem"],
   "api/logout": ["dynamodb:UpdateItem"],
-  "api/upload": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "s3:PutObject"],
+  "api/upload": ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "s3:PutObject"],
   "api/retrieve": ["dynamodb:Query", "s3:GetObject"],
   "api/get-file": ["dynamodb:GetItem", "s3:GetObject"],
   "api/download-file": ["dynamodb:GetItem", "s3:GetObject"],
@@ -63,7 +63,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   "api/list-shares": ["dynamodb:GetItem", "dynamodb:Query"],
   "api/revoke-share": ["dynamodb:DeleteItem", "dynamodb:GetItem"],
   "api/open-share": ["dynamodb:GetItem", "s3:GetObject"],
-  indexer: ["dynamodb:GetItem", "dynamodb:UpdateItem", "s3:DeleteObject", "s3:GetObject", "s3:PutObject", "sns:Publish", ...SQS_CONSUME],
+  indexer: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "s3:DeleteObject", "s3:GetObject", "s3:PutObject", "sns:Publish", ...SQS_CONSUME],
 };
 
 const SECRET_ENV = [

@@ -28,6 +28,7 @@ function fakes(options: { object?: Buffer; inspection?: Inspection; markReady?: 
       get: async () => (gets++ === 0 ? pending : options.afterReady),
       markReady: async () => options.markReady ?? "updated",
       markRejected: async () => "updated",
+      settle: async () => "updated",
     },
     storage,
     events: { publish: async (e: MediaEvent) => void calls.events.push(e) },
@@ -72,7 +73,7 @@ describe("indexObject", () => {
 
   it("rejects an empty object and one larger than declared without inspecting it", async () => {
     for (const [object, reason] of [[Buffer.alloc(0), "The file is empty."], [Buffer.alloc(101), "The stored file (101 bytes) is larger than the 100 bytes declared."]] as const) {
-      const { deps, calls } = fakes({ object });
+      const { deps, calls } = fakes({ object, afterReady: { ...pending, status: "rejected", rejectionReason: reason, announcement: "media.rejected" } });
       deps.inspector.inspect = async () => {
         throw new Error("must not inspect");
       };
@@ -80,6 +81,15 @@ describe("indexObject", () => {
       expect(calls.removed).toEqual([key]);
       expect(calls.events.map((e) => [e.type, e.reason])).toEqual([["media.rejected", reason]]);
     }
+  });
+});
+
+describe("indexObject with no live record", () => {
+  it("removes the object of a file that was deleted, cancelled or released before its upload arrived", async () => {
+    const { deps, calls } = fakes({ object: Buffer.alloc(100) });
+    deps.repo.get = async () => undefined;
+    expect(await indexObject(deps, event)).toMatchObject({ outcome: "skipped" });
+    expect(calls).toEqual({ put: [], removed: [key], events: [] });
   });
 });
 
@@ -124,5 +134,17 @@ describe("deleteFile", () => {
     } as unknown as LibraryDeps;
     await deleteFile(deps, userId, fileId);
     expect(removed).toEqual([key, thumbnailKey(userId, fileId)]);
+  });
+
+  it("cancels a pending file: its object is removed again after the record, in case the upload landed in between", async () => {
+    const removed: string[] = [];
+    const deps = {
+      repo: { remove: async () => pending },
+      storage: { remove: async (keys: string[]) => void removed.push(...keys), removePrefix: async () => undefined },
+      events: { publish: async () => undefined },
+      clock: { now: () => 0 },
+    } as unknown as LibraryDeps;
+    await deleteFile(deps, userId, fileId);
+    expect(removed).toEqual([key, key]);
   });
 });

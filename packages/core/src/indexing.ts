@@ -78,7 +78,13 @@ export async function indexObject(deps: IndexDeps, record: S3EventRecord): Promi
   const owner = parseOriginalKey(key);
   if (!owner) return { outcome: "skipped", reason: "not an original's key" };
   const existing = await deps.repo.get(owner.userId, owner.fileId);
-  if (!existing) return { outcome: "skipped", reason: "no record (deleted or never announced)" };
+  if (!existing) {
+    // No live record: the file was deleted, its pending upload cancelled, or its window passed and its
+    // reservation was released. An object that arrives now was never counted and never will be: it is
+    // removed, or it would be storage nobody pays for and nobody sees.
+    await deps.storage.remove([key]);
+    return { outcome: "skipped", reason: "no record (deleted, cancelled or expired): object removed" };
+  }
   const sequencer = record.s3.object.sequencer;
   switch (existing.status) {
     case "pending":
@@ -86,7 +92,7 @@ export async function indexObject(deps: IndexDeps, record: S3EventRecord): Promi
     case "ready":
       return indexReplacement(deps, existing, key, sequencer);
     case "rejected":
-      return discardAfterRejection(deps, key, owner.userId, owner.fileId);
+      return discardAfterRejection(deps, existing, key);
   }
 }
 
@@ -113,14 +119,17 @@ async function indexFirst(deps: IndexDeps, existing: MediaRecord, key: string, s
     // with another object at this key (an older one), and this object is then its replacement, which
     // must still find it there; removed first, the record would stay ready over no object, counted.
     // (A delivery dying after the record write leaves a rejected record, whose redelivery removes it.)
-    const changed = await deps.repo.markRejected(userId, fileId, verdict.reason);
+    await deps.repo.markRejected(userId, fileId, verdict.reason);
     const current = await deps.repo.get(userId, fileId);
     if (current?.status === "ready" && !sameETag(current.eTag, eTag)) return indexReplacement(deps, current, key, sequencer);
-    // Still pending: another delivery is making it ready (its usage token is taken). Look again once
-    // the record says what it is; the object stays until then, served by nothing.
+    // Still pending: changed between its read and its write more often than the repository retries.
+    // Look again later; the object stays until then, served by nothing.
     if (current?.status === "pending") throw new ConcurrentChangeError(`the record of ${key} is changing under another delivery`);
     await deps.storage.remove([key]);
-    if (changed === "updated") await deps.events.publish(eventOf("media.rejected", existing, key, head.size, now(deps), verdict.reason));
+    // The one delivery that claims the announcement makes it (a twin that rejected it too does not).
+    if (current?.status === "rejected" && (await deps.repo.settle(userId, fileId)) === "updated") {
+      await deps.events.publish(eventOf("media.rejected", existing, key, head.size, now(deps), verdict.reason));
+    }
     return { outcome: "rejected", fileId, reason: verdict.reason };
   }
   const { inspection } = verdict;
@@ -138,7 +147,7 @@ async function indexFirst(deps: IndexDeps, existing: MediaRecord, key: string, s
   if (eTag) facts.eTag = eTag;
   const changed = await deps.repo.markReady(userId, fileId, facts);
   const current = await deps.repo.get(userId, fileId);
-  if (changed === "updated") {
+  if (changed === "updated" && (await deps.repo.settle(userId, fileId, { eTag, sequencer })) === "updated") {
     const described = current?.status === "ready" ? current : { ...existing, metadata: inspection.metadata, size: head.size };
     await deps.events.publish(eventOf("media.ready", described, key, described.size, now(deps)));
   }
@@ -154,8 +163,8 @@ async function indexFirst(deps: IndexDeps, existing: MediaRecord, key: string, s
     // record went away while we worked (deleted, or expired): then our thumbnail is a stray, and the
     // owner's delete, which ran before we wrote it, will not come back for it.
     if (thumbKey && current?.status !== "ready") await deps.storage.remove([thumbKey]);
-    // Still pending: another delivery is rejecting another object at this key (the reservation is
-    // released, the record not yet rejected). Look again later, when the record says what it is.
+    // Still pending: changed between its read and its write more often than the repository retries.
+    // Look again later, when the record says what it is.
     if (current?.status === "pending") throw new ConcurrentChangeError(`the record of ${key} is changing under another delivery`);
     return { outcome: "skipped", reason: "already indexed or gone" };
   }
@@ -188,11 +197,13 @@ async function indexReplacement(deps: IndexDeps, existing: MediaRecord, key: str
   if (order === 0 && !sameETag(eTag, existing.eTag)) return { outcome: "skipped", reason: "repeated event: a later object has its own event" };
   if (sameETag(eTag, existing.eTag)) {
     // The object the record describes. A repeated delivery may be the redelivery of a run that died
-    // after writing the record and before retiring its usage token: finish that, and announce what the
-    // dead run could not.
-    if ((await deps.repo.settle(userId, fileId, from)) === "updated") {
-      const current = (await deps.repo.get(userId, fileId)) ?? existing;
-      await deps.events.publish(eventOf(current.status === "rejected" ? "media.rejected" : "media.ready", current, key, current.size, now(deps), current.rejectionReason));
+    // after its transition's write and before announcing it (the record still owes the event): finish
+    // what the dead run could not, its thumbnail (a replacement writes it after the record) and its event.
+    if (existing.announcement) {
+      if (existing.thumbnailKey) await restoreThumbnail(deps, existing, key);
+      if ((await deps.repo.settle(userId, fileId, from)) === "updated") {
+        await deps.events.publish(eventOf(existing.announcement, existing, key, existing.size, now(deps), existing.rejectionReason));
+      }
     }
     return { outcome: "skipped", reason: "object already described" };
   }
@@ -209,12 +220,10 @@ async function indexReplacement(deps: IndexDeps, existing: MediaRecord, key: str
     // object (skipped as gone) with its bytes still counted. Once rejected, nothing serves the object,
     // and a redelivery after a crash before the removal finds the record rejected and removes it.
     const outcome: Replacement = { status: "rejected", size: head.size, reason: verdict.reason };
-    if ((await deps.repo.startReplacement(userId, fileId, { ...from, size: existing.size }, to, outcome)) === "busy") {
-      throw new ConcurrentChangeError(`another replacement of ${key} is under way`);
-    }
-    const changed = await deps.repo.finishReplacement(userId, fileId, from, to, outcome);
+    const changed = await replaceOrWait(deps, existing, to, outcome, key);
+    if (changed === "unchanged") return { outcome: "skipped", reason: "already indexed or gone" };
     await deps.storage.remove(existing.thumbnailKey ? [key, existing.thumbnailKey] : [key]);
-    if (changed === "updated") {
+    if ((await deps.repo.settle(userId, fileId, to)) === "updated") {
       await deps.events.publish(eventOf("media.rejected", { ...existing, metadata: {} }, key, head.size, now(deps), verdict.reason));
     }
     return { outcome: "rejected", fileId, reason: verdict.reason };
@@ -223,22 +232,32 @@ async function indexReplacement(deps: IndexDeps, existing: MediaRecord, key: str
   const { inspection } = verdict;
   const outcome: Replacement = { status: "ready", size: head.size, metadata: inspection.metadata };
   if (inspection.thumbnail) outcome.thumbnailKey = thumbnailKey(userId, fileId);
-  // Only the holder of the replacement's token writes the thumbnail, so a concurrent replacement by
-  // another object cannot leave its picture behind this one's record.
-  if ((await deps.repo.startReplacement(userId, fileId, { ...from, size: existing.size }, to, outcome)) === "busy") {
-    throw new ConcurrentChangeError(`another replacement of ${key} is under way`);
-  }
-  if (inspection.thumbnail && outcome.thumbnailKey) await deps.storage.put(outcome.thumbnailKey, inspection.thumbnail.bytes, inspection.thumbnail.contentType);
-  const changed = await deps.repo.finishReplacement(userId, fileId, from, to, outcome);
-  if (changed === "unchanged") {
-    // Deleted meanwhile: the owner's delete swept derived/ before this thumbnail was written.
-    if (outcome.thumbnailKey && !(await deps.repo.get(userId, fileId))) await deps.storage.remove([outcome.thumbnailKey]);
-    return { outcome: "skipped", reason: "already indexed or gone" };
+  if ((await replaceOrWait(deps, existing, to, outcome, key)) === "unchanged") return { outcome: "skipped", reason: "already indexed or gone" };
+  // Only the delivery whose write replaced the record writes the thumbnail, and the next replacement
+  // waits until this one is announced (the record owes its event until then), so no other object's
+  // picture can land behind this record. A crash before this point is finished by the redelivery.
+  if (inspection.thumbnail && outcome.thumbnailKey) {
+    await deps.storage.put(outcome.thumbnailKey, inspection.thumbnail.bytes, inspection.thumbnail.contentType);
+    // Deleted meanwhile: the owner's delete may have swept derived/ before this thumbnail was written.
+    if (!(await deps.repo.get(userId, fileId))) {
+      await deps.storage.remove([outcome.thumbnailKey]);
+      return { outcome: "skipped", reason: "already indexed or gone" };
+    }
   }
   // The new object has no picture: the predecessor's thumbnail would show something else.
   if (!outcome.thumbnailKey && existing.thumbnailKey) await deps.storage.remove([existing.thumbnailKey]);
-  await deps.events.publish(eventOf("media.ready", { ...existing, metadata: inspection.metadata }, key, head.size, now(deps)));
+  if ((await deps.repo.settle(userId, fileId, to)) === "updated") {
+    await deps.events.publish(eventOf("media.ready", { ...existing, metadata: inspection.metadata }, key, head.size, now(deps)));
+  }
   return { outcome: "ready", fileId, thumbnail: outcome.thumbnailKey !== undefined };
+}
+
+/** The replaced transition; a record still owing its last event, or changed since it was read, is retried later. */
+async function replaceOrWait(deps: IndexDeps, existing: MediaRecord, to: ObjectVersion, outcome: Replacement, key: string): Promise<"updated" | "unchanged"> {
+  const from = { eTag: existing.eTag, sequencer: existing.sequencer, size: existing.size };
+  const changed = await deps.repo.replace(existing.userId, existing.fileId, from, to, outcome);
+  if (changed === "busy") throw new ConcurrentChangeError(`another change of ${key} is under way`);
+  return changed;
 }
 
 /**
@@ -260,9 +279,14 @@ async function restoreThumbnail(deps: IndexDeps, record: MediaRecord, key: strin
  * approved (other uploads may have taken that room since); the owner starts a new upload instead, which
  * costs one request. Removing is idempotent, so duplicate and stale deliveries change nothing.
  */
-async function discardAfterRejection(deps: IndexDeps, key: string, userId: string, fileId: string): Promise<IndexOutcome> {
+async function discardAfterRejection(deps: IndexDeps, existing: MediaRecord, key: string): Promise<IndexOutcome> {
+  const { userId, fileId } = existing;
   // The thumbnail too: a rejected replacement that died after its record write left its predecessor's.
   await deps.storage.remove([key, thumbnailKey(userId, fileId)]);
+  // A delivery that died after its rejection's write owes the owner the event.
+  if (existing.announcement === "media.rejected" && (await deps.repo.settle(userId, fileId)) === "updated") {
+    await deps.events.publish(eventOf("media.rejected", existing, key, existing.size, now(deps), existing.rejectionReason));
+  }
   return { outcome: "skipped", reason: "file was rejected; an object stored at its key afterwards was removed" };
 }
 

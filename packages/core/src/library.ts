@@ -98,7 +98,10 @@ export async function updateFile(deps: LibraryDeps, userId: string, fileId: stri
   return viewOf(deps, updated);
 }
 
-/** Deletes the object, its derived files and its record. Deleting what is already gone succeeds. */
+/**
+ * Deletes the object, its derived files and its record (the `deleted` transition; on a pending file,
+ * `cancelled`: its reservation is given back). Deleting what is already gone succeeds.
+ */
 export async function deleteFile(deps: LibraryDeps, userId: string, fileId: string): Promise<void> {
   assertFileId(fileId);
   const key = originalKey(userId, fileId);
@@ -109,7 +112,10 @@ export async function deleteFile(deps: LibraryDeps, userId: string, fileId: stri
   const removed = await deps.repo.remove(userId, fileId);
   // The indexer may have written the thumbnail after the sweep above and made the record ready before
   // it was removed here: that thumbnail is named by the removed record. (An indexer that gets there after
-  // the removal finds no record and removes its own thumbnail, see indexing.ts.)
+  // the removal finds no record and removes its own thumbnail, see indexing.ts.) A pending file's
+  // upload may have landed between the first removal and the record's: its object goes too (one that
+  // lands later finds no record, and the indexer removes it).
+  if (removed?.status === "pending") await deps.storage.remove([key]);
   if (removed?.thumbnailKey) await deps.storage.remove([removed.thumbnailKey]);
   if (removed) {
     const event: MediaEvent = {

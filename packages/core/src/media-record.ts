@@ -55,6 +55,13 @@ export interface MediaRecord {
   eTag?: string;
   /** The size the upload declared (its policy's upper bound), kept once `size` holds the stored size. */
   declaredSize?: number;
+  /**
+   * The event the file's last transition owes its subscribers, written in the same transaction as the
+   * transition and cleared by the one delivery that announces it (the repository's `settle`): a
+   * delivery that dies in between leaves it for the redelivery, and a replacement waits until it is
+   * gone, so record, thumbnail and events follow one history.
+   */
+  announcement?: "media.ready" | "media.rejected";
 }
 
 /** The `File` of the HTTP contract. */

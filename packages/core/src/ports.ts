@@ -11,7 +11,10 @@ import type { MediaKind } from "./media-types";
 export interface Usage {
   files: number;
   bytes: number;
-  /** Bytes held by pending uploads that have not expired. */
+  /**
+   * Bytes held by pending uploads, counted until they are made ready, rejected, cancelled or released
+   * (abandoned ones are released by the next presign that needs their room, or by the sweep).
+   */
   reservedBytes: number;
 }
 
@@ -33,6 +36,7 @@ export interface ListPage {
   lastFileId?: string;
 }
 
+/** "updated" for the one call whose write made the change; "unchanged" for repeats, twins and files gone. */
 export type ReadyResult = "updated" | "unchanged";
 
 /** One stored version of an original: its eTag (unquoted) and the sequencer of the S3 event that announced it. */
@@ -46,50 +50,49 @@ export type Replacement =
   | { status: "ready"; size: number; metadata: MediaMetadata; thumbnailKey?: string }
   | { status: "rejected"; size: number; reason: string };
 
+/**
+ * The file records and their owner's usage. Every change of a file's state is one transition of the
+ * lifecycle (file-lifecycle.ts), written with the usage it moves in one atomic step, so a repeated or
+ * concurrent call changes nothing twice.
+ */
 export interface MediaRepository {
   /**
-   * Writes a pending record and reserves its declared size against the quota in one atomic step;
-   * throws QuotaExceededError (with what is left) and writes nothing when it would not fit.
+   * absent → pending: writes the record and reserves its declared size in one atomic step, if it fits
+   * (stored + reserved + size ≤ quota); throws QuotaExceededError (with what is left) and writes nothing
+   * when it does not, after giving back the reservations of the user's abandoned uploads.
    */
   createPending(record: MediaRecord, quotaBytes: number, now: number): Promise<void>;
   get(userId: string, fileId: string): Promise<MediaRecord | undefined>;
   list(userId: string, query: ListQuery, now: number): Promise<ListPage>;
   /**
-   * pending → ready and the usage counted, once; a repeat returns "unchanged". When another delivery
-   * already counted a different object at the key (the policy allows more than one POST), the record
-   * takes that object's size, eTag and sequencer, so record and usage agree: the caller reads the
-   * record back and, if its eTag is not its own object's, handles its object as a replacement.
+   * pending → ready, its reservation becoming stored bytes, once; the record then owes `media.ready`
+   * (see settle). "unchanged" when the record is not pending (another delivery made it ready or
+   * rejected it, possibly with another object at the key: the caller reads it back) or is gone.
    */
   markReady(
     userId: string,
     fileId: string,
     facts: { size: number; metadata: MediaMetadata; thumbnailKey?: string; sequencer?: string; eTag?: string; declaredSize?: number },
   ): Promise<ReadyResult>;
-  /** pending → rejected and the reservation released, once. */
+  /** pending → rejected, its reservation released, once; the record then owes `media.rejected`. */
   markRejected(userId: string, fileId: string, reason: string): Promise<ReadyResult>;
   /**
-   * First half of replacing a ready file's object (`from`, the version the record describes, with the
-   * size it counts) by `to`: moves the usage by the difference (a rejected replacement gives the file's
-   * count back) in one conditional write that also leaves a token naming `to`, so concurrent and
-   * repeated deliveries move it once. "busy" while another replacement of the file is under way (the
-   * caller retries later). Writes nothing to the record: the caller stores derived files, then calls
-   * finishReplacement.
+   * ready (describing `from`, of `from.size` bytes) → ready or rejected describing `to`, usage moved by
+   * the difference, once. "busy" while the record still owes the announcement of its last transition or
+   * describes another version than `from` (the caller retries later, from a fresh read); "unchanged"
+   * when a twin delivery did it or the file is gone.
    */
-  startReplacement(userId: string, fileId: string, from: ObjectVersion & { size: number }, to: ObjectVersion, outcome: Replacement): Promise<"started" | "busy">;
+  replace(userId: string, fileId: string, from: ObjectVersion & { size: number }, to: ObjectVersion, outcome: Replacement): Promise<ReadyResult | "busy">;
   /**
-   * Second half: the record moves from `from` to `to` (conditioned on still describing `from`) and the
-   * token is retired. "updated" for exactly one caller; "unchanged" for the others and when the record
-   * is gone (the usage moved by startReplacement is then taken back).
+   * Claims the announcement the record owes (describing `version`, when given): "updated" for exactly
+   * one caller, who then publishes it; "unchanged" when nothing is owed.
    */
-  finishReplacement(userId: string, fileId: string, from: ObjectVersion, to: ObjectVersion, outcome: Replacement): Promise<ReadyResult>;
-  /**
-   * Finishes a change whose record write landed but whose usage token was never retired (the process
-   * died in between): "updated" when this call retired it, so the caller announces what the dead one
-   * could not. "unchanged" when there was nothing to finish for the record describing `version`.
-   */
-  settle(userId: string, fileId: string, version: ObjectVersion): Promise<ReadyResult>;
+  settle(userId: string, fileId: string, version?: ObjectVersion): Promise<ReadyResult>;
   update(userId: string, fileId: string, patch: { fileName?: string; description?: string | null; tags?: string[] | null }): Promise<MediaRecord | undefined>;
-  /** Removes the record and its usage; returns what was removed, or undefined when there was nothing. */
+  /**
+   * Removes the record and gives back what it held (a pending file's reservation: a cancel), once;
+   * returns what was removed, or undefined when there was nothing (or only an expired pending record).
+   */
   remove(userId: string, fileId: string): Promise<MediaRecord | undefined>;
   usage(userId: string, now: number): Promise<Usage>;
 }

@@ -4,7 +4,10 @@
  *
  * Items:
  * - a file:  pk `USER#{sub}`, sk `FILE#{fileId}`; gsi1pk `USER#{sub}#{kind}`, gsi1sk `FILE#{fileId}`
- * - usage:   pk `USER#{sub}`, sk `USAGE`
+ * - usage:   pk `USER#{sub}`, sk `USAGE` (counters only: files, bytes, committed, pendingUploads, rev)
+ * - a pending upload's reservation marker: pk `USER#{sub}`, sk `PENDING#{until}#{fileId}` (`until` in
+ *   epoch seconds, zero-padded), written and deleted in the same transactions as the pending record, so
+ *   that the expired reservations of a user are one key-range Query away, without reading their files;
  * - a share link, twice (no transactions, no extra index):
  *     the owner's item:  pk `USER#{sub}`, sk `SHARE#{fileId}#{shareId}` (a file's links by one Query);
  *     the public lookup: pk `SHARE#{sha256(token)}`, sk `SHARE` (what `GET /s/{token}` reads);
@@ -19,7 +22,11 @@ export const TABLE = {
   partitionKey: "pk",
   sortKey: "sk",
   byKindIndex: { name: "byKind", partitionKey: "gsi1pk", sortKey: "gsi1sk" },
-  /** Epoch seconds; set on pending records so an upload that never arrives disappears. */
+  /**
+   * Epoch seconds; DynamoDB deletes an item some time after it passes. Set on share links only: a
+   * pending record holds a reservation, so it must not vanish without giving it back (it keeps its
+   * expiry in `pendingUntil`, and is released by a transaction instead).
+   */
   timeToLiveAttribute: "expiresAt",
 } as const;
 
@@ -28,6 +35,10 @@ export const keysFor = {
   file: (fileId: string) => `FILE#${fileId}`,
   kindPartition: (userId: string, kind: string) => `USER#${userId}#${kind}`,
   usage: "USAGE",
+  pendingUpload: (untilSeconds: number, fileId: string) => `PENDING#${String(untilSeconds).padStart(12, "0")}#${fileId}`,
+  /** Every marker sorts between these; markers of uploads that expired before `untilSeconds` sort below the second. */
+  pendingUploads: "PENDING#",
+  pendingUploadsBefore: (untilSeconds: number) => `PENDING#${String(untilSeconds).padStart(12, "0")}`,
   share: (fileId: string, shareId: string) => `SHARE#${fileId}#${shareId}`,
   /** Every share sort key of one file starts with this (fileIds are fixed-length ULIDs). */
   fileShares: (fileId: string) => `SHARE#${fileId}#`,

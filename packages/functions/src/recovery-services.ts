@@ -7,7 +7,7 @@ import type { PurgeDeps } from "@media/core/purge";
 import type { ReindexDeps } from "@media/core/reindex";
 import type { MediaEvent } from "@media/core/media-event";
 import { createCognitoUserAdmin } from "./adapters/cognito-accounts";
-import { createDynamoMediaMaintenance, createDynamoMediaRepository } from "./adapters/dynamo-media-repository";
+import { createDynamoMediaMaintenance, createDynamoMediaRepository, type DynamoMediaMaintenance } from "./adapters/dynamo-media-repository";
 import { createDynamoUserShares } from "./adapters/dynamo-share-repository";
 import { createS3ObjectStorage, s3ClientOptions } from "./adapters/s3-object-storage";
 import { createMediaInspector } from "./media/inspector";
@@ -35,6 +35,8 @@ export interface RecoveryServices {
   /** The indexing as the indexer runs it, with its real inspector; media events are only recorded (see reindex.ts). */
   reindexDeps(): ReindexDeps & { announced: MediaEvent[] };
   purgeDeps(): PurgeDeps;
+  /** The table's maintenance: `npm run migrate` (migrateLegacy) and the sweep of expired uploads. */
+  maintenance: DynamoMediaMaintenance;
   close(): void;
 }
 
@@ -53,6 +55,7 @@ export function buildRecoveryServices(r: RecoveryResources): RecoveryServices {
   return {
     storage,
     repo,
+    maintenance,
     reindexDeps() {
       const announced: MediaEvent[] = [];
       const events: EventPublisher = { publish: async (event) => void announced.push(event) };

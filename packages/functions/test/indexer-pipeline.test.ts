@@ -235,6 +235,26 @@ describe("exactly once", () => {
   });
 });
 
+describe("cancelled: DELETE on a pending file", () => {
+  it("gives its reservation back at once, and removes its object when the upload arrives afterwards", async () => {
+    const userId = randomUUID();
+    const bytes = await png(60, 40);
+    const { fileId, key, post } = await presignPost(userId, "image/png", bytes.length, "late.png");
+    expect(await usage(userId)).toEqual({ files: 0, bytes: 0, reservedBytes: bytes.length });
+    expect((await call("delete-file", { method: "DELETE", path: `/files/${fileId}`, pathParameters: { fileId }, userId })).status).toBe(204);
+    expect(await usage(userId)).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
+    // The client had the policy and sends the file anyway (S3 accepts it: the policy is still valid).
+    const late = await post(bytes);
+    expect(await exists(key)).toBe(true);
+    expect(await deliver(late, late)).toEqual({ batchItemFailures: [] });
+    expect(await exists(key)).toBe(false);
+    expect((await file(userId, fileId)).status).toBe(404);
+    expect(await usage(userId)).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
+    expect(await derivedKeys(userId)).toEqual([]);
+    expect(eventsFor(fileId)).toEqual(["media.deleted"]);
+  });
+});
+
 describe("failures", () => {
   it("fails only the message whose dependency failed in a batch of ten; a bad file among them is rejected, not retried", async () => {
     const userId = randomUUID();
@@ -316,11 +336,12 @@ describe("a second POST with the same, still valid policy", () => {
 
   it("rejects an HTML page POSTed over a ready PNG even when the first delivery dies part-way (redelivered by SQS)", async () => {
     const crash = () => Promise.reject(Object.assign(new Error("Task timed out"), { name: "TimeoutError" }));
-    // Where the Lambda dies: before its first write for the replacement, or after the record write and
-    // before the removal of the object and thumbnail.
+    // Where the Lambda dies: before its transition's write, after it and before the removal of the object
+    // and thumbnail, or after the removal and before the announcement is claimed.
     const crashPoints = [
-      { name: "at startReplacement", arm: () => vi.spyOn(deps.repo, "startReplacement").mockImplementationOnce(crash) },
+      { name: "at the replacement's write", arm: () => vi.spyOn(deps.repo, "replace").mockImplementationOnce(crash) },
       { name: "at the removal", arm: () => vi.spyOn(deps.storage, "remove").mockImplementationOnce(crash) },
+      { name: "at the announcement", arm: () => vi.spyOn(deps.repo, "settle").mockImplementationOnce(crash) },
     ];
     for (const point of crashPoints) {
       const userId = randomUUID();
@@ -339,6 +360,8 @@ describe("a second POST with the same, still valid policy", () => {
       expect(await exists(up.key), point.name).toBe(false);
       expect(await exists(thumbnailKey(userId, up.fileId)), point.name).toBe(false);
       expect(await usage(userId), point.name).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
+      // Announced once, by the redelivery when the first delivery died before it could.
+      expect(eventsFor(up.fileId), point.name).toEqual(["media.ready", "media.rejected"]);
     }
   });
 
@@ -507,33 +530,27 @@ describe("a second POST, rejected, while the first object is being made ready", 
 });
 
 describe("npm run reindex", () => {
-  it.each(["expired", "was deleted by TTL"])("rebuilds an upload whose event was lost, after its pending record %s", async (fate) => {
+  it.each(["expired", "was released"])("rebuilds an upload whose event was lost, after its pending record %s", async (fate) => {
     const { DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
-    const { DeleteCommand, DynamoDBDocumentClient, UpdateCommand } = await import("@aws-sdk/lib-dynamodb");
+    const { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } = await import("@aws-sdk/lib-dynamodb");
     const { keysFor, TABLE } = await import("@media/core/table");
     const { reindex } = await import("@media/core/reindex");
-    const { createDynamoMediaMaintenance } = await import("../src/adapters/dynamo-media-repository");
+    const { createDynamoMediaMaintenance, createDynamoMediaRepository } = await import("../src/adapters/dynamo-media-repository");
     const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
     const tableName = process.env.TABLE_NAME!;
 
     const userId = randomUUID();
     const bytes = await png(40, 30);
     const up = await upload(userId, bytes, "image/png", "late.png");
-    // The event never arrives; the upload window and its grace pass; DynamoDB's TTL may then delete the
-    // item (within 48 h), leaving the expired reservation in the ledger until a presign needs its room.
-    const Key = { [TABLE.partitionKey]: keysFor.userPartition(userId), [TABLE.sortKey]: keysFor.file(up.fileId) };
+    // The event never arrives and the upload window and its grace pass (its record and marker moved into
+    // the past, as time would); then a presign that needs the room, or the sweep, may release it.
+    const pk = keysFor.userPartition(userId);
+    const until = (await deps.repo.get(userId, up.fileId))!.expiresAt!;
     const past = Math.floor(Date.now() / 1000) - 60;
-    await client.send(new UpdateCommand({ TableName: tableName, Key, UpdateExpression: "SET #e = :past", ExpressionAttributeNames: { "#e": TABLE.timeToLiveAttribute }, ExpressionAttributeValues: { ":past": past } }));
-    await client.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: { [TABLE.partitionKey]: keysFor.userPartition(userId), [TABLE.sortKey]: keysFor.usage },
-        UpdateExpression: "SET #l.#f.#u = :past",
-        ExpressionAttributeNames: { "#l": "ledger", "#f": up.fileId, "#u": "until" },
-        ExpressionAttributeValues: { ":past": past },
-      }),
-    );
-    if (fate === "was deleted by TTL") await client.send(new DeleteCommand({ TableName: tableName, Key }));
+    await client.send(new UpdateCommand({ TableName: tableName, Key: { [TABLE.partitionKey]: pk, [TABLE.sortKey]: keysFor.file(up.fileId) }, UpdateExpression: "SET pendingUntil = :past", ExpressionAttributeValues: { ":past": past } }));
+    await client.send(new DeleteCommand({ TableName: tableName, Key: { [TABLE.partitionKey]: pk, [TABLE.sortKey]: keysFor.pendingUpload(until, up.fileId) } }));
+    await client.send(new PutCommand({ TableName: tableName, Item: { [TABLE.partitionKey]: pk, [TABLE.sortKey]: keysFor.pendingUpload(past, up.fileId), userId, fileId: up.fileId, pendingUntil: past, size: bytes.length } }));
+    if (fate === "was released") expect(await createDynamoMediaRepository({ client, tableName }).releaseExpired(userId, Date.now())).toBe(1);
     expect((await file(userId, up.fileId)).status).toBe(404);
 
     const summary = await reindex(

@@ -8,8 +8,14 @@ import { WebHosting } from "./Web";
 
 /** The name of the Lambda authorizer in the Api construct; routes with `auth: true` use it. */
 export const AUTHORIZER = "Bearer";
-/** How long API Gateway reuses an authorizer answer for the same Authorization header. */
-export const AUTHORIZER_CACHE_SECONDS = 300;
+/**
+ * How long API Gateway reuses an authorizer answer for the same Authorization header: never. Its cache
+ * cannot be told that a token died, so with a TTL a token would outlive logout or a password reset by
+ * up to that long. The authorizer stays cheap instead (an offline JWT check and one GetItem of the
+ * user's session cut, packages/functions/src/authorizer.ts); the price is an authorizer invocation per
+ * request.
+ */
+export const AUTHORIZER_CACHE_SECONDS = 0;
 export const THROTTLE = { burst: 200, rate: 100 } as const;
 
 /**
@@ -21,19 +27,23 @@ export const THROTTLE = { burst: 200, rate: 100 } as const;
  * The auth routes call Cognito's public API (SignUp, ConfirmSignUp, ResendConfirmationCode, InitiateAuth,
  * ForgotPassword, ConfirmForgotPassword, and with the caller's own tokens RevokeToken and GlobalSignOut):
  * Cognito authorizes those by the client id or the token, so they need no IAM permission at all. The
- * exception is ListUsers, an admin call, which sign-up (is the username taken?) and login (which account
- * has this username?) make on this pool only.
+ * exceptions are admin calls on this pool only: ListUsers, which sign-up (is the username taken?) and
+ * login (which account has this username?) make, and AdminGetUser and AdminUserGlobalSignOut, with which
+ * a password reset finds the account and signs it out everywhere. Logout and reset then write the
+ * user's session cut (one UpdateItem, dynamo-session-cutoffs.ts).
  */
 export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   "api/health": { config: false },
-  "api/signup": { config: true, userPool: ["cognito-idp:ListUsers"] },
-  "api/confirm": { config: true },
-  "api/resend-code": { config: true },
+  // The routes that mail or check a code count it first, per account and per client (one conditional
+  // UpdateItem per limit, dynamo-rate-limiter.ts).
+  "api/signup": { config: true, table: ["dynamodb:UpdateItem"], userPool: ["cognito-idp:ListUsers"] },
+  "api/confirm": { config: true, table: ["dynamodb:UpdateItem"] },
+  "api/resend-code": { config: true, table: ["dynamodb:UpdateItem"] },
   "api/login": { config: true, userPool: ["cognito-idp:ListUsers"] },
   "api/refresh": { config: true },
-  "api/forgot-password": { config: true },
-  "api/reset-password": { config: true },
-  "api/logout": { config: true },
+  "api/forgot-password": { config: true, table: ["dynamodb:UpdateItem"] },
+  "api/reset-password": { config: true, table: ["dynamodb:UpdateItem"], userPool: ["cognito-idp:AdminGetUser", "cognito-idp:AdminUserGlobalSignOut"] },
+  "api/logout": { config: true, table: ["dynamodb:UpdateItem"] },
   // The usage item (read, created once, reservation added by a conditional update) and the pending
   // record; the presigned POST is signed with this role, so the role itself must hold s3:PutObject.
   "api/upload": {
@@ -73,8 +83,11 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   "api/open-share": { config: true, table: ["dynamodb:GetItem"], objects: { "s3:GetObject": [UPLOAD_PREFIX] } },
 };
 
-/** The authorizer verifies tokens against the pool's public JWKS (fetched over HTTPS): no AWS calls. */
-export const AUTHORIZER_ACCESS: Access = { config: true };
+/**
+ * The authorizer verifies tokens against the pool's public JWKS (fetched over HTTPS, no IAM), then reads
+ * the user's session cut.
+ */
+export const AUTHORIZER_ACCESS: Access = { config: true, table: ["dynamodb:GetItem"] };
 
 /** The HTTP API: one route per ROUTES entry, the Lambda authorizer on exactly the `auth: true` ones. */
 export function Api({ stack, app }: StackContext) {

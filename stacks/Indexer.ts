@@ -1,12 +1,13 @@
 import { Duration } from "aws-cdk-lib";
 import { use, type StackContext } from "sst/constructs";
+import { INDEXER_SETTINGS } from "@media/core/indexer-settings";
 import { Auth } from "./Auth";
 import { type Access, configValues, environmentFor, FUNCTION_DEFAULTS, mediaFunction, statementsFor } from "./lambda";
 import { NATIVE_MODULES_CONTEXT, type NativeModulesMode, withNativeModules } from "./native-modules";
 import { stageSettings } from "./settings";
 import { DERIVED_PREFIX, INDEXER_BATCH_WINDOW_SECONDS, INDEXER_TIMEOUT_SECONDS, Storage, UPLOAD_PREFIX } from "./Storage";
 
-export const INDEXER_BATCH_SIZE = 10;
+export const INDEXER_BATCH_SIZE = INDEXER_SETTINGS.batchSize;
 
 /**
  * The indexer reads an upload (HeadObject and ranged GETs are authorized by s3:GetObject), deletes what
@@ -28,7 +29,10 @@ export const INDEXER_ACCESS: Access = {
  * the indexer loads by name only when a HEIC arrives, so it costs other files nothing at cold start.
  */
 export const INDEXER_NATIVE_MODULES = ["sharp", "heic-decode"];
-/** Memory: a decoded 100 MP frame (sharp's pixel limit) is 300-400 MB; thumbnails are made four at a time. */
+/**
+ * Memory: the originals of the images indexed at once (100 MiB each at most, four at a time) plus the
+ * decoding budget they share (DECODE_MEMORY_BYTES, 512 MiB, packages/functions/src/media/decode-budget.ts).
+ */
 export const INDEXER_MEMORY_MB = 1536;
 
 export function Indexer({ stack, app }: StackContext) {
@@ -63,6 +67,7 @@ export function Indexer({ stack, app }: StackContext) {
       eventSource: {
         batchSize: INDEXER_BATCH_SIZE,
         maxBatchingWindow: Duration.seconds(INDEXER_BATCH_WINDOW_SECONDS),
+        maxConcurrency: INDEXER_SETTINGS.maxConcurrency,
         // The handler answers with the failed message ids only; the others are deleted, not retried.
         reportBatchItemFailures: true,
       },

@@ -3,6 +3,7 @@ import { BlockPublicAccess, BucketEncryption, ObjectOwnership } from "aws-cdk-li
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Queue as SqsQueue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Bucket, Queue, Table, Topic, use, type StackContext } from "sst/constructs";
+import { INDEXER_SETTINGS } from "@media/core/indexer-settings";
 import { TABLE } from "@media/core/table";
 import { stageSettings } from "./settings";
 import { WebHosting } from "./Web";
@@ -13,8 +14,8 @@ export const UPLOAD_PREFIX = "users/";
 export const DERIVED_PREFIX = "derived/";
 
 /** The indexer's Lambda timeout and batching window, which the queue's visibility timeout is derived from. */
-export const INDEXER_TIMEOUT_SECONDS = 60;
-export const INDEXER_BATCH_WINDOW_SECONDS = 5;
+export const INDEXER_TIMEOUT_SECONDS = INDEXER_SETTINGS.timeoutSeconds;
+export const INDEXER_BATCH_WINDOW_SECONDS = INDEXER_SETTINGS.batchWindowSeconds;
 /**
  * AWS's rule for SQS event sources: visibility timeout at least six times the function timeout (plus the
  * batching window), so that a batch retried by Lambda's poller is not handed out again meanwhile.

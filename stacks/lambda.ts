@@ -56,14 +56,14 @@ export interface Access {
   listDerived?: boolean;
   /** sns:Publish on the media-events topic. */
   publish?: boolean;
-  /** IAM-authorised Cognito actions, on the user pool only (ListUsers: a username to its account). */
+  /** IAM-authorised Cognito actions, on the user pool only (see ROUTE_ACCESS in Api.ts for why each). */
   userPool?: UserPoolAction[];
 }
 
 export type DynamoItemAction = "dynamodb:GetItem" | "dynamodb:PutItem" | "dynamodb:UpdateItem" | "dynamodb:DeleteItem";
 export type ObjectAction = "s3:GetObject" | "s3:PutObject" | "s3:DeleteObject";
 export type Prefix = typeof UPLOAD_PREFIX | typeof DERIVED_PREFIX;
-export type UserPoolAction = "cognito-idp:ListUsers";
+export type UserPoolAction = "cognito-idp:ListUsers" | "cognito-idp:AdminGetUser" | "cognito-idp:AdminUserGlobalSignOut";
 
 export interface AccessTargets {
   tableArn: string;

@@ -37,17 +37,20 @@ const NO_IAM: string[] = [];
 
 /** The contract: every action each function's role may perform (besides writing its own logs). */
 const EXPECTED_ACTIONS: Record<string, string[]> = {
-  authorizer: NO_IAM,
+  // The user's session cut (logout, password reset), read on every request.
+  authorizer: ["dynamodb:GetItem"],
   "api/health": NO_IAM,
-  // Public Cognito API calls, and ListUsers (a username's account) on the pool only.
-  "api/signup": ["cognito-idp:ListUsers"],
-  "api/confirm": NO_IAM,
-  "api/resend-code": NO_IAM,
+  // Public Cognito API calls, and ListUsers (a username's account) on the pool only. The routes that
+  // mail or check a code count it first (UpdateItem on the limits' counters).
+  "api/signup": ["cognito-idp:ListUsers", "dynamodb:UpdateItem"],
+  "api/confirm": ["dynamodb:UpdateItem"],
+  "api/resend-code": ["dynamodb:UpdateItem"],
   "api/login": ["cognito-idp:ListUsers"],
   "api/refresh": NO_IAM,
-  "api/forgot-password": NO_IAM,
-  "api/reset-password": NO_IAM,
-  "api/logout": NO_IAM,
+  "api/forgot-password": ["dynamodb:UpdateItem"],
+  // The reset finds its account and signs it out everywhere; both write the user's session cut.
+  "api/reset-password": ["cognito-idp:AdminGetUser", "cognito-idp:AdminUserGlobalSignOut", "dynamodb:UpdateItem"],
+  "api/logout": ["dynamodb:UpdateItem"],
   "api/upload": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "s3:PutObject"],
   "api/retrieve": ["dynamodb:Query", "s3:GetObject"],
   "api/get-file": ["dynamodb:GetItem", "s3:GetObject"],
@@ -395,7 +398,7 @@ describe("Api stack", () => {
     });
   });
 
-  it("has one cached Lambda authorizer: payload 2.0, simple responses, the Authorization header", () => {
+  it("has one Lambda authorizer, uncached so logout holds at once: payload 2.0, simple responses, the Authorization header", () => {
     const [, authorizer] = only(t.Api, "AWS::ApiGatewayV2::Authorizer");
     const p = authorizer.Properties;
     expect(p.AuthorizerType).toBe("REQUEST");
@@ -403,7 +406,7 @@ describe("Api stack", () => {
     expect(p.EnableSimpleResponses).toBe(true);
     expect(p.IdentitySource).toEqual(["$request.header.Authorization"]);
     expect(p.AuthorizerResultTtlInSeconds).toBe(AUTHORIZER_CACHE_SECONDS);
-    expect(p.AuthorizerResultTtlInSeconds).toBeGreaterThan(0);
+    expect(p.AuthorizerResultTtlInSeconds).toBe(0);
     expect(JSON.stringify(p.AuthorizerUri)).toContain(`"${fn("authorizer").logicalId}","Arn"`);
   });
 
@@ -469,6 +472,8 @@ describe("Indexer stack", () => {
     expect(p.FunctionResponseTypes).toEqual(["ReportBatchItemFailures"]);
     expect(p.BatchSize).toBe(10);
     expect(p.MaximumBatchingWindowInSeconds).toBeGreaterThan(0);
+    // The local runtime runs as many batches at once (INDEXER_SETTINGS, read by both).
+    expect(p.ScalingConfig).toEqual({ MaximumConcurrency: 5 });
     expect(JSON.stringify(p.EventSourceArn)).toMatch(/Storage:ExportsOutputFnGetAttUploadEventsQueue\w+Arn/);
   });
 });
@@ -598,21 +603,22 @@ describe("functions", () => {
     expect(objectResources("api/open-share", "s3:GetObject")).toEqual(["/users/*"]);
   });
 
-  it("let sign-up and login call ListUsers on the user pool alone", () => {
-    for (const module of ["api/signup", "api/login"]) {
-      const f = fn(module);
-      const statements = roleStatements(t.Api, f.roleId).filter((s) => actionsOf(s).includes("cognito-idp:ListUsers"));
-      expect(statements, module).toHaveLength(1);
-      expect(actionsOf(statements[0]!), module).toEqual(["cognito-idp:ListUsers"]);
+  it("let only sign-up, login (ListUsers) and the password reset (AdminGetUser, AdminUserGlobalSignOut) call Cognito, on the user pool alone", () => {
+    for (const f of ourFunctions()) {
+      const wanted = EXPECTED_ACTIONS[f.module]!.filter((a) => a.startsWith("cognito-idp:"));
+      const statements = roleStatements(t[f.stack], f.roleId).filter((s) => actionsOf(s).some((a) => a.startsWith("cognito-idp:")));
+      if (wanted.length === 0) {
+        expect(statements, f.module).toEqual([]);
+        continue;
+      }
+      expect(statements, f.module).toHaveLength(1);
+      expect([...actionsOf(statements[0]!)].sort(), f.module).toEqual(wanted);
       const resources = resourcesOf(statements[0]!);
-      expect(resources, module).toHaveLength(1);
+      expect(resources, f.module).toHaveLength(1);
       // The Auth stack's pool, exported to this stack: its ARN, not a wildcard or another pool.
-      expect(JSON.stringify(resources[0]), module).toMatch(/"Fn::ImportValue":"[\w-]*Auth:ExportsOutputFnGetAttUsersUserPool\w+Arn\w*"/);
+      expect(JSON.stringify(resources[0]), f.module).toMatch(/"Fn::ImportValue":"[\w-]*Auth:ExportsOutputFnGetAttUsersUserPool\w+Arn\w*"/);
     }
-    for (const f of ourFunctions().filter((x) => !["api/signup", "api/login"].includes(x.module))) {
-      const actions = roleStatements(t[f.stack], f.roleId).flatMap(actionsOf);
-      expect(actions.filter((a) => a.startsWith("cognito-idp:")), f.module).toEqual([]);
-    }
+    expect(["api/signup", "api/login", "api/reset-password"].every((m) => EXPECTED_ACTIONS[m]!.some((a) => a.startsWith("cognito-idp:")))).toBe(true);
   });
 
   it("route the public share link to its own function without the authorizer", () => {

@@ -51,11 +51,14 @@ export interface Accounts {
   login(usernameOrEmail: string, password: string): Promise<Tokens>;
   refresh(refreshToken: string): Promise<Tokens>;
   forgotPassword(email: string): Promise<void>;
-  resetPassword(email: string, code: string, password: string): Promise<void>;
+  /** Sets the new password; answers whose account it was (its sub). */
+  resetPassword(email: string, code: string, password: string): Promise<{ userId: string }>;
   /** The signed-in user's email, read with their access token (access tokens carry no email claim). */
   profile(accessToken: string): Promise<{ email: string }>;
   /** Revokes the refresh token and signs out every session of the access token's user. */
   logout(accessToken: string, refreshToken: string): Promise<void>;
+  /** Revokes every refresh token of the user (an admin sign-out, for when the user's tokens are not at hand). */
+  signOutEverywhere(userId: string): Promise<void>;
 }
 
 /** The login answer of the HTTP contract; `token` is the access token, kept for the original README's clients. */

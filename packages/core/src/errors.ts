@@ -79,8 +79,11 @@ export class UnsupportedMediaTypeError extends AppError {
 export class TooManyRequestsError extends AppError {
   readonly status = 429;
   readonly code = "TooManyRequests";
-  constructor(message = "Too many requests, try again shortly.", options?: { cause?: unknown }) {
+  /** When to try again, sent as `Retry-After`; 1 s for a busy moment when the limit says no more. */
+  readonly retryAfterSeconds: number;
+  constructor(message = "Too many requests, try again shortly.", options?: { cause?: unknown; retryAfterSeconds?: number }) {
     super(message, options);
+    this.retryAfterSeconds = Math.max(1, Math.ceil(options?.retryAfterSeconds ?? 1));
   }
 }
 
@@ -97,11 +100,15 @@ export interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
 }
 
-/** What a client sees for any thrown value: AppErrors as they are, everything else as a bare 500. */
-export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
+/**
+ * What a client sees for any thrown value: AppErrors as they are, everything else as a bare 500. A 429
+ * says when to come back (`Retry-After`, in seconds).
+ */
+export function toErrorResponse(error: unknown): { status: number; body: ErrorBody; headers?: Record<string, string> } {
   if (error instanceof AppError && error.status < 500) {
     const body: ErrorBody = { error: { code: error.code, message: error.message } };
     if (error.details) body.error.details = error.details;
+    if (error instanceof TooManyRequestsError) return { status: error.status, body, headers: { "retry-after": String(error.retryAfterSeconds) } };
     return { status: error.status, body };
   }
   const status = error instanceof AppError ? error.status : 500;

@@ -9,6 +9,10 @@
  *     the owner's item:  pk `USER#{sub}`, sk `SHARE#{fileId}#{shareId}` (a file's links by one Query);
  *     the public lookup: pk `SHARE#{sha256(token)}`, sk `SHARE` (what `GET /s/{token}` reads);
  *   both expire by TTL. The token itself is never stored.
+ * - when a user's sessions last ended (logout, password reset): pk `SESSIONS#{sub}`, sk `SESSIONS`, read
+ *   by the authorizer on every request (sessions.ts)
+ * - a rate limit's counter for one window: pk `LIMIT#{name}#{hashed subject}`, sk `WINDOW#{start}`,
+ *   expiring by TTL when the window ends (code-limits.ts)
  * fileIds are ULIDs, so descending sort keys list newest first.
  */
 export const TABLE = {
@@ -29,4 +33,8 @@ export const keysFor = {
   fileShares: (fileId: string) => `SHARE#${fileId}#`,
   shareLookupPartition: (tokenHash: string) => `SHARE#${tokenHash}`,
   shareLookup: "SHARE",
+  sessionsPartition: (userId: string) => `SESSIONS#${userId}`,
+  sessions: "SESSIONS",
+  rateLimitPartition: (name: string, subject: string) => `LIMIT#${name}#${subject}`,
+  rateLimitWindow: (startSeconds: number) => `WINDOW#${startSeconds}`,
 } as const;

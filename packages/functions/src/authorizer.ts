@@ -1,60 +1,93 @@
-import { CognitoJwtVerifier } from "aws-jwt-verify";
-import type { JwksCache } from "aws-jwt-verify/jwk";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult, Context } from "aws-lambda";
-import { config } from "./config";
+import { sessionAlive, type SessionCutoffs } from "@media/core/sessions";
+import { createAccessTokenVerifier, isTokenRefusal, type AccessTokenClaims, type AccessTokenVerifier } from "./access-token";
+import { createDynamoSessionCutoffs } from "./adapters/dynamo-session-cutoffs";
+import { parseAuthorizerConfig } from "./config";
 import { log } from "./log";
+import { traced } from "./tracing";
 
 export interface AuthorizerResultContext {
   userId: string;
   [key: string]: string;
 }
 
-function createVerifier() {
-  const cfg = config();
-  // Access tokens only, for our app client only: an id token or another client's token is refused.
-  return CognitoJwtVerifier.create({ userPoolId: cfg.userPoolId, tokenUse: "access", clientId: cfg.userPoolClientId });
-}
-type Verifier = ReturnType<typeof createVerifier>;
+export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerResultContext | Record<string, never>>;
 
-async function loadVerifier(): Promise<Verifier> {
-  const verifier = createVerifier();
-  const jwksJson = config().jwksJson;
-  // The Cognito verifier derives the JWKS URL from the issuer; where that host is not reachable (the
-  // local runtime) the keys are handed over instead. The issuer is checked either way.
-  if (jwksJson) verifier.cacheJwks(JSON.parse(jwksJson) as Parameters<JwksCache["addJwks"]>[1]);
-  else await verifier.hydrate();
-  return verifier;
+export interface AuthorizerDeps {
+  verifier: AccessTokenVerifier;
+  /** When each user's sessions last ended (logout, password reset): older sign-ins are refused. */
+  cutoffs: SessionCutoffs;
 }
 
-let pending: Promise<Verifier> | undefined;
-function verifier(): Promise<Verifier> {
-  pending ??= loadVerifier().catch((error: unknown) => {
-    pending = undefined;
+const DENY: AuthorizerResult = { isAuthorized: false, context: {} };
+
+/**
+ * HTTP API Lambda authorizer, payload 2.0 with simple responses: the routes get the caller's `sub`.
+ * Only a bad token is refused. Anything else (a missing or malformed setting, the JWKS unreachable)
+ * throws: the invocation fails, API Gateway answers 500 and the function's error alarm fires, where a
+ * refusal would tell every user their token is bad and page nobody.
+ *
+ * Logout and password reset end sessions at once: the user's cut is read on every request (one
+ * consistent GetItem), and API Gateway's own cache of answers is off (stacks/Api.ts), since it is keyed
+ * by the Authorization header and cannot be told that a token died. The price is one authorizer
+ * invocation and one read per request, where a cache would leave a logged-out token working for its TTL.
+ */
+export function createAuthorizer(deps: () => Promise<AuthorizerDeps>) {
+  return async (event: APIGatewayRequestAuthorizerEventV2, context?: Context): Promise<AuthorizerResult> => {
+    const scope = { requestId: event.requestContext?.requestId, awsRequestId: context?.awsRequestId };
+    let ready: AuthorizerDeps;
+    try {
+      ready = await deps();
+    } catch (error) {
+      log.error("authorizer cannot start", { ...scope, error });
+      throw error;
+    }
+    const header = event.headers?.authorization ?? event.headers?.Authorization ?? event.identitySource?.[0] ?? "";
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) return DENY;
+    let claims: AccessTokenClaims;
+    try {
+      claims = await ready.verifier.verify(match[1]!);
+    } catch (error) {
+      if (!isTokenRefusal(error)) {
+        log.error("token verification failed", { ...scope, error });
+        throw error;
+      }
+      // An invalid token is the caller's problem: log the reason, never the token.
+      log.info("token refused", { ...scope, reason: error instanceof Error ? error.name : "unknown" });
+      return DENY;
+    }
+    // A failed read is the authorizer's failure (500), never a refusal.
+    if (!sessionAlive(claims.authTime, await ready.cutoffs.cutoff(claims.sub))) {
+      log.info("token refused", { ...scope, reason: "SessionEnded", sub: claims.sub });
+      return DENY;
+    }
+    return { isAuthorized: true, context: { userId: claims.sub } };
+  };
+}
+
+/**
+ * The configuration is parsed and the keys loaded at cold start. A configuration error stays (every
+ * invocation fails with it until the function is fixed); a failed JWKS fetch is retried by the next
+ * invocation.
+ */
+async function coldStart(): Promise<AuthorizerDeps> {
+  const cfg = parseAuthorizerConfig(process.env);
+  const dynamo = DynamoDBDocumentClient.from(traced(new DynamoDBClient({ region: cfg.region })));
+  return { verifier: await createAccessTokenVerifier(cfg), cutoffs: createDynamoSessionCutoffs({ client: dynamo, tableName: cfg.tableName }) };
+}
+
+let starting: Promise<AuthorizerDeps> | undefined;
+function deps(): Promise<AuthorizerDeps> {
+  starting ??= coldStart().catch((error: unknown) => {
+    starting = undefined;
     throw error;
   });
-  return pending;
+  return starting;
 }
-// Fetch the JWKS during initialisation rather than on the first request (about a second on a cold start).
-verifier().catch(() => undefined);
+// Start during initialisation; a failure here is reported by the invocation that needs it.
+deps().catch(() => undefined);
 
-/** HTTP API Lambda authorizer, payload 2.0 with simple responses: the routes get the caller's `sub`. */
-export async function handler(
-  event: APIGatewayRequestAuthorizerEventV2,
-  context?: Context,
-): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerResultContext | Record<string, never>>> {
-  const header = event.headers?.authorization ?? event.headers?.Authorization ?? event.identitySource?.[0] ?? "";
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!match) return { isAuthorized: false, context: {} };
-  try {
-    const payload = await (await verifier()).verify(match[1]!);
-    return { isAuthorized: true, context: { userId: payload.sub } };
-  } catch (error) {
-    // An invalid token is the caller's problem: log the reason, never the token.
-    log.info("token refused", {
-      requestId: event.requestContext?.requestId,
-      awsRequestId: context?.awsRequestId,
-      reason: error instanceof Error ? error.name : "unknown",
-    });
-    return { isAuthorized: false, context: {} };
-  }
-}
+export const handler = createAuthorizer(deps);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CODE_LIMITS, codeLimits, type CodeLimits } from "@media/core/code-limits";
 import { DEFAULT_LIMITS, type Limits } from "@media/core/limits";
 
 /**
@@ -20,14 +21,34 @@ const Schema = z.object({
   QUOTA_BYTES: positiveInt.default(DEFAULT_LIMITS.quotaBytes),
   UPLOAD_EXPIRES_SECONDS: positiveInt.max(15 * 60).default(DEFAULT_LIMITS.uploadExpiresSeconds),
   URL_EXPIRES_SECONDS: positiveInt.max(7 * 24 * 3600).default(DEFAULT_LIMITS.urlExpiresSeconds),
+  /** Code emails and code checks one client address may ask for in an hour (code-limits.ts). */
+  CODE_EMAILS_PER_CLIENT_PER_HOUR: positiveInt.default(CODE_LIMITS.emailsPerClient.limit),
+  CODE_CHECKS_PER_CLIENT_PER_HOUR: positiveInt.default(CODE_LIMITS.checksPerClient.limit),
   /** Path-style S3 URLs: needed by S3-compatible endpoints that have no per-bucket host names. */
   S3_FORCE_PATH_STYLE: z.enum(["true", "false"]).default("false"),
   /**
    * The user pool's JWKS as JSON, when the verifier must not fetch it (the local runtime, whose keys are
    * not on Cognito's host). On AWS it is absent and the keys are fetched at cold start.
    */
-  JWKS_JSON: z.string().optional(),
+  JWKS_JSON: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        const jwks = JSON.parse(text) as unknown;
+        if (typeof jwks === "object" && jwks !== null && Array.isArray((jwks as { keys?: unknown }).keys)) return jwks as Jwks;
+      } catch {
+        // Reported below with the variable's name.
+      }
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "must be a JSON Web Key Set ({\"keys\": [...]})" });
+      return z.NEVER;
+    })
+    .optional(),
 });
+
+/** A JSON Web Key Set as the verifier caches it; aws-jwt-verify checks each key itself. */
+export interface Jwks {
+  keys: Array<Record<string, unknown>>;
+}
 
 export type FunctionsConfig = {
   region: string;
@@ -38,17 +59,22 @@ export type FunctionsConfig = {
   userPoolClientId: string;
   cursorSecret: string;
   limits: Limits;
+  codeLimits: CodeLimits;
   s3ForcePathStyle: boolean;
-  jwksJson?: string;
+  jwks?: Jwks;
 };
 
-export function parseConfig(env: NodeJS.ProcessEnv): FunctionsConfig {
-  const result = Schema.safeParse(env);
+function parsed<S extends z.ZodTypeAny>(schema: S, env: NodeJS.ProcessEnv, what: string): z.output<S> {
+  const result = schema.safeParse(env);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    throw new Error(`Invalid function configuration: ${problems}`);
+    throw new Error(`Invalid ${what} configuration: ${problems}`);
   }
-  const e = result.data;
+  return result.data;
+}
+
+export function parseConfig(env: NodeJS.ProcessEnv): FunctionsConfig {
+  const e = parsed(Schema, env, "function");
   if (e.MAX_FILE_BYTES > e.QUOTA_BYTES) throw new Error("Invalid function configuration: MAX_FILE_BYTES is larger than QUOTA_BYTES");
   const config: FunctionsConfig = {
     region: e.AWS_REGION,
@@ -64,9 +90,32 @@ export function parseConfig(env: NodeJS.ProcessEnv): FunctionsConfig {
       uploadExpiresSeconds: e.UPLOAD_EXPIRES_SECONDS,
       urlExpiresSeconds: e.URL_EXPIRES_SECONDS,
     },
+    codeLimits: codeLimits({ emails: e.CODE_EMAILS_PER_CLIENT_PER_HOUR, checks: e.CODE_CHECKS_PER_CLIENT_PER_HOUR }),
     s3ForcePathStyle: e.S3_FORCE_PATH_STYLE === "true",
   };
-  if (e.JWKS_JSON) config.jwksJson = e.JWKS_JSON;
+  if (e.JWKS_JSON) config.jwks = e.JWKS_JSON;
+  return config;
+}
+
+/**
+ * What the authorizer reads: the user pool and app client its tokens must come from, the table that
+ * holds each user's sessions-valid-after time, and locally the pool's keys. Narrower than the API's
+ * config, so a setting only the routes use cannot break authorization.
+ */
+export interface AuthorizerConfig {
+  region: string;
+  tableName: string;
+  userPoolId: string;
+  userPoolClientId: string;
+  jwks?: Jwks;
+}
+
+const AuthorizerSchema = Schema.pick({ AWS_REGION: true, TABLE_NAME: true, USER_POOL_ID: true, USER_POOL_CLIENT_ID: true, JWKS_JSON: true });
+
+export function parseAuthorizerConfig(env: NodeJS.ProcessEnv): AuthorizerConfig {
+  const e = parsed(AuthorizerSchema, env, "authorizer");
+  const config: AuthorizerConfig = { region: e.AWS_REGION, tableName: e.TABLE_NAME, userPoolId: e.USER_POOL_ID, userPoolClientId: e.USER_POOL_CLIENT_ID };
+  if (e.JWKS_JSON) config.jwks = e.JWKS_JSON;
   return config;
 }
 

@@ -43,10 +43,10 @@ export function route(fn: (event: HttpEvent, context: Context) => Promise<Reply>
         log.info("request handled", { status: reply.status, durationMs: durationMs() });
         return render(reply);
       } catch (error) {
-        const { status, body } = toErrorResponse(error);
+        const { status, body, headers } = toErrorResponse(error);
         if (status >= 500) log.error("request failed", { status, durationMs: durationMs(), error });
         else log.info("request refused", { status, errorCode: body.error.code, durationMs: durationMs() });
-        return render({ status, body });
+        return render(headers ? { status, body, headers } : { status, body });
       } finally {
         metrics().flush();
       }
@@ -109,6 +109,11 @@ export function caller(event: HttpEvent): AuthorizerContext {
   const ctx = event.requestContext.authorizer?.lambda;
   if (!ctx?.userId) throw new UnauthorizedError();
   return ctx.email ? { userId: ctx.userId, email: ctx.email } : { userId: ctx.userId };
+}
+
+/** The client's address as API Gateway saw the connection (not a header the client could set). */
+export function clientIp(event: HttpEvent): string {
+  return event.requestContext.http.sourceIp;
 }
 
 export function header(event: HttpEvent, name: string): string | undefined {

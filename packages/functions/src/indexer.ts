@@ -10,6 +10,12 @@ import { metrics } from "./metrics";
  * few at a time fill the gaps; more would only make the image decodes compete for the CPU and memory.
  */
 export const INDEXER_CONCURRENCY = 4;
+/**
+ * Time kept back from the end of the invocation to answer with the failed message ids and flush the
+ * metrics. A record still being indexed then is reported as failed on its own (SQS retries it): had the
+ * invocation run out of time instead, Lambda would fail, and retry, the whole batch.
+ */
+export const RESPONSE_RESERVE_MS = 3_000;
 
 /**
  * The SQS-triggered indexer. Each message is handled on its own; only the ones that failed are
@@ -21,14 +27,16 @@ export const INDEXER_CONCURRENCY = 4;
 export async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
   return withLogScope({ awsRequestId: context?.awsRequestId }, async () => {
     try {
-      return await indexBatch(event);
+      // Without a context (a direct call) there is no invocation deadline to keep.
+      const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - RESPONSE_RESERVE_MS : Number.POSITIVE_INFINITY;
+      return await indexBatch(event, deadline);
     } finally {
       metrics().flush();
     }
   });
 }
 
-async function indexBatch(event: SQSEvent): Promise<SQSBatchResponse> {
+async function indexBatch(event: SQSEvent, deadline: number): Promise<SQSBatchResponse> {
   const failed = new Set<string>();
   let next = 0;
   const worker = async () => {
@@ -36,7 +44,9 @@ async function indexBatch(event: SQSEvent): Promise<SQSBatchResponse> {
       const record = event.Records[next++]!;
       await withLogScope({ messageId: record.messageId }, async () => {
         try {
-          await processMessage(record);
+          // Past the deadline a message is not started at all: it would only run on, unseen, in the background.
+          if (Date.now() >= deadline) throw new OutOfTimeError();
+          await beforeDeadline(processMessage(record), deadline);
         } catch (error) {
           log.error("index message failed", { receiveCount: record.attributes?.ApproximateReceiveCount, error });
           failed.add(record.messageId);
@@ -46,6 +56,37 @@ async function indexBatch(event: SQSEvent): Promise<SQSBatchResponse> {
   };
   await Promise.all(Array.from({ length: Math.min(INDEXER_CONCURRENCY, event.Records.length) }, worker));
   return { batchItemFailures: event.Records.filter((r) => failed.has(r.messageId)).map((r) => ({ itemIdentifier: r.messageId })) };
+}
+
+export class OutOfTimeError extends Error {
+  override readonly name = "OutOfTimeError";
+  constructor() {
+    super("the invocation's time ran out before this message was indexed; SQS will deliver it again");
+  }
+}
+
+/**
+ * The work's outcome, or OutOfTimeError at the deadline. The work itself cannot be stopped from here and
+ * goes on in the background (on Lambda, frozen with the invocation); indexing is idempotent, so its
+ * redelivery finds whatever it got done.
+ */
+async function beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
+  if (deadline === Number.POSITIVE_INFINITY) return work;
+  let timer: NodeJS.Timeout | undefined;
+  let late = false;
+  const lateness = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      late = true;
+      reject(new OutOfTimeError());
+    }, Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([work, lateness]);
+  } finally {
+    clearTimeout(timer);
+    // The message was reported as out of time; what became of the work is only worth a line.
+    if (late) work.catch((error: unknown) => log.warn("message failed after its time ran out", { error }));
+  }
 }
 
 async function processMessage(message: SQSRecord): Promise<void> {

@@ -4,13 +4,17 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { Accounts } from "@media/core/accounts";
+import type { CodeLimitDeps } from "@media/core/code-limits";
 import type { IndexDeps } from "@media/core/indexing";
 import type { LibraryDeps } from "@media/core/library";
 import type { Clock } from "@media/core/ports";
+import type { SessionDeps } from "@media/core/sessions";
 import type { SharingDeps } from "@media/core/sharing";
 import type { UploadDeps } from "@media/core/upload";
 import { createCognitoAccounts } from "./adapters/cognito-accounts";
 import { createDynamoMediaRepository } from "./adapters/dynamo-media-repository";
+import { createDynamoRateLimiter } from "./adapters/dynamo-rate-limiter";
+import { createDynamoSessionCutoffs } from "./adapters/dynamo-session-cutoffs";
 import { createDynamoShareRepository } from "./adapters/dynamo-share-repository";
 import { createS3ObjectStorage, s3ClientOptions } from "./adapters/s3-object-storage";
 import { createSnsEventPublisher } from "./adapters/sns-event-publisher";
@@ -31,6 +35,10 @@ export interface Services {
   /** All the indexer needs but its media inspector, which only the indexer loads (see indexer-services.ts). */
   indexing: Omit<IndexDeps, "inspector">;
   sharing: SharingDeps;
+  /** Logout and password reset, which end every session of the user. */
+  sessions: SessionDeps;
+  /** The limits on sending and checking emailed codes, per account and per client. */
+  codeLimits: CodeLimitDeps;
 }
 
 const systemClock: Clock = { now: () => Date.now() };
@@ -58,13 +66,16 @@ export function buildServices(cfg: FunctionsConfig): Services {
   const storage = createS3ObjectStorage({ client: s3, bucket: cfg.bucketName });
   const shares = createDynamoShareRepository({ client: dynamo, tableName: cfg.tableName });
   const events = createSnsEventPublisher({ client: sns, topicArn: cfg.topicArn });
+  const accounts = createCognitoAccounts({ client: cognito, clientId: cfg.userPoolClientId, userPoolId: cfg.userPoolId });
   return {
     config: cfg,
-    accounts: createCognitoAccounts({ client: cognito, clientId: cfg.userPoolClientId, userPoolId: cfg.userPoolId }),
+    accounts,
     upload: { repo, storage, clock, limits: cfg.limits },
     library: { repo, storage, events, clock, limits: cfg.limits, cursorSecret: cfg.cursorSecret, shares },
     indexing: { repo, storage, events, clock },
     sharing: { repo, shares, storage, clock, limits: cfg.limits },
+    sessions: { accounts, cutoffs: createDynamoSessionCutoffs({ client: dynamo, tableName: cfg.tableName }), clock },
+    codeLimits: { limiter: createDynamoRateLimiter({ client: dynamo, tableName: cfg.tableName }), clock, limits: cfg.codeLimits },
   };
 }
 

@@ -39,11 +39,15 @@ async function call(name: string, options: Parameters<typeof apiEvent>[0]) {
 }
 
 const password = "Str0ng-enough!";
+let clients = 0;
+/** A client address of its own per user, so the users of this file do not share one address's limits. */
+const newClientIp = () => `198.51.100.${++clients}`;
 async function newUser(email: string) {
-  const signup = await call("signup", { method: "POST", path: "/signup", body: { email, password } });
+  const sourceIp = newClientIp();
+  const signup = await call("signup", { method: "POST", path: "/signup", body: { email, password }, sourceIp });
   expect(signup.status).toBe(201);
   const code = aws.outbox.messages(email).at(-1)!.code;
-  expect((await call("confirm", { method: "POST", path: "/confirm", body: { email, code } })).status).toBe(200);
+  expect((await call("confirm", { method: "POST", path: "/confirm", body: { email, code }, sourceIp })).status).toBe(200);
   const login = await call("login", { method: "POST", path: "/login", body: { email, password } });
   expect(login.status).toBe(200);
   const auth = await authorizer(authorizerEvent(`Bearer ${login.body.token}`), context("authorizer"), () => undefined);
@@ -140,13 +144,88 @@ describe("auth routes", () => {
     expect(badName).toMatchObject({ status: 400, body: { error: { details: { fields: [{ field: "username" }] } } } });
   });
 
-  it("logout revokes the refresh token", async () => {
+  it("logout signs out everywhere: refresh tokens revoked, and every access token refused by the authorizer at once", async () => {
     const u = await newUser("erin@example.com");
+    const other = await call("login", { method: "POST", path: "/login", body: { email: "erin@example.com", password } });
+    const bystander = await newUser("erin-neighbour@example.com");
     const out = await call("logout", { method: "POST", path: "/logout", userId: u.userId, headers: { authorization: `Bearer ${u.token}` }, body: { refreshToken: u.refreshToken } });
     expect(out.status).toBe(204);
+    for (const refreshToken of [u.refreshToken, other.body.refreshToken]) {
+      expect((await call("refresh", { method: "POST", path: "/refresh", body: { refreshToken } })).status).toBe(401);
+    }
+    for (const token of [u.token, other.body.token]) expect(await authorize(token)).toEqual({ isAuthorized: false, context: {} });
+    expect(await authorize(bystander.token)).toEqual({ isAuthorized: true, context: { userId: bystander.userId } });
+  });
+
+  it("a password reset signs out everywhere: refresh tokens revoked, access tokens refused at once", async () => {
+    const u = await newUser("reset-everywhere@example.com");
+    expect((await call("forgot-password", { method: "POST", path: "/forgot-password", body: { email: "reset-everywhere@example.com" } })).status).toBe(202);
+    const code = aws.outbox.messages("reset-everywhere@example.com").at(-1)!.code;
+    const reset = await call("reset-password", { method: "POST", path: "/reset-password", body: { email: "reset-everywhere@example.com", code, password: "N3w-password!" } });
+    expect(reset.status).toBe(200);
     expect((await call("refresh", { method: "POST", path: "/refresh", body: { refreshToken: u.refreshToken } })).status).toBe(401);
+    expect(await authorize(u.token)).toEqual({ isAuthorized: false, context: {} });
   });
 });
+
+describe("limits on emailed codes", () => {
+  const limited = (res: { status: number; headers: Record<string, unknown>; body: { error: { code: string } } }) => {
+    expect(res.status).toBe(429);
+    expect(res.body.error.code).toBe("TooManyRequests");
+    const wait = Number(res.headers["retry-after"]);
+    expect(wait).toBeGreaterThanOrEqual(1);
+    expect(wait).toBeLessThanOrEqual(3600);
+  };
+
+  it("mails an account at most 5 codes an hour, and answers the sixth 429 with Retry-After, whether or not the account exists", async () => {
+    const email = "codes-cap@example.com";
+    const ghost = "codes-cap-ghost@example.com";
+    const sourceIp = newClientIp();
+    expect((await call("signup", { method: "POST", path: "/signup", body: { email, password }, sourceIp })).status).toBe(201);
+    for (let i = 0; i < 4; i++) expect((await call("resend-code", { method: "POST", path: "/resend-code", body: { email }, sourceIp })).status).toBe(202);
+    limited(await call("resend-code", { method: "POST", path: "/resend-code", body: { email }, sourceIp }));
+    limited(await call("forgot-password", { method: "POST", path: "/forgot-password", body: { email }, sourceIp: newClientIp() }));
+    expect(aws.outbox.messages(email)).toHaveLength(5);
+    // An address with no account is counted alike, so the 429 tells nothing about which one exists.
+    for (let i = 0; i < 5; i++) expect((await call("forgot-password", { method: "POST", path: "/forgot-password", body: { email: ghost }, sourceIp })).status).toBe(202);
+    limited(await call("forgot-password", { method: "POST", path: "/forgot-password", body: { email: ghost }, sourceIp }));
+  });
+
+  it("lets one client address ask for at most 30 code emails an hour, whatever the addresses", async () => {
+    const sourceIp = newClientIp();
+    for (let i = 0; i < 30; i++) {
+      expect((await call("forgot-password", { method: "POST", path: "/forgot-password", body: { email: `flood${i}@example.com` }, sourceIp })).status).toBe(202);
+    }
+    limited(await call("signup", { method: "POST", path: "/signup", body: { email: "flood-victim@example.com", password }, sourceIp }));
+    expect(aws.outbox.messages("flood-victim@example.com")).toEqual([]);
+    // Another client is not held back by it.
+    expect((await call("signup", { method: "POST", path: "/signup", body: { email: "flood-victim@example.com", password }, sourceIp: newClientIp() })).status).toBe(201);
+  });
+
+  it("checks at most 10 codes an hour per account, right or wrong, across every code it was sent", async () => {
+    const email = "codes-walk@example.com";
+    for (let i = 0; i < 10; i++) {
+      const res = await call("reset-password", { method: "POST", path: "/reset-password", body: { email, code: String(100000 + i), password: "N3w-password!" }, sourceIp: newClientIp() });
+      expect(res.status).toBe(400);
+    }
+    limited(await call("reset-password", { method: "POST", path: "/reset-password", body: { email, code: "123456", password: "N3w-password!" }, sourceIp: newClientIp() }));
+    limited(await call("confirm", { method: "POST", path: "/confirm", body: { email, code: "123456" }, sourceIp: newClientIp() }));
+  });
+
+  it("answers Cognito's own attempt limit as 429 with Retry-After: a new code does not buy new guesses", async () => {
+    const email = "codes-cognito@example.com";
+    const sourceIp = newClientIp();
+    expect((await call("signup", { method: "POST", path: "/signup", body: { email, password }, sourceIp })).status).toBe(201);
+    const code = aws.outbox.messages(email).at(-1)!.code;
+    const wrong = code === "000000" ? "111111" : "000000";
+    for (let i = 0; i < 5; i++) expect((await call("confirm", { method: "POST", path: "/confirm", body: { email, code: wrong }, sourceIp })).status).toBe(400);
+    expect((await call("resend-code", { method: "POST", path: "/resend-code", body: { email }, sourceIp })).status).toBe(202);
+    const fresh = aws.outbox.messages(email).at(-1)!.code;
+    limited(await call("confirm", { method: "POST", path: "/confirm", body: { email, code: fresh }, sourceIp }));
+  });
+});
+
+const authorize = (token: string) => authorizer(authorizerEvent(`Bearer ${token}`), context("authorizer"), () => undefined);
 
 describe("authorizer", () => {
   it("accepts access tokens only", async () => {

@@ -545,3 +545,34 @@ describe("npm run reindex", () => {
     expect(await usage(userId)).toEqual({ files: 1, bytes: bytes.length, reservedBytes: 0 });
   });
 });
+
+describe("a record over its time budget", () => {
+  it("fails alone, before the invocation's time is up: the rest of its batch is indexed and only its message is retried", async () => {
+    const { RESPONSE_RESERVE_MS } = await import("../src/indexer");
+    const userId = randomUUID();
+    const slowBytes = await png(30, 20);
+    const slow = await upload(userId, slowBytes, "image/png", "slow.png");
+    const quick = await upload(userId, await png(40, 30), "image/png", "quick.png");
+
+    // The slow file's inspection does not end before the invocation's deadline: it waits for the test.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const inspect = deps.inspector.inspect.bind(deps.inspector);
+    const spy = vi.spyOn(deps.inspector, "inspect").mockImplementation(async (input) => {
+      if (input.size === slowBytes.length) await held;
+      return inspect(input);
+    });
+    const records = [slow, quick].map((u) => sqsRecord({ Records: [u.event] }));
+    const response = await indexer(sqsEvent(records), context("indexer", RESPONSE_RESERVE_MS + 5_000));
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: records[0]!.messageId }] });
+    expect((await file(userId, quick.fileId)).body.status).toBe("ready");
+    expect((await file(userId, slow.fileId)).body.status).toBe("pending");
+
+    // SQS delivers it again; now it is indexed, and counted once.
+    release();
+    spy.mockRestore();
+    expect(await deliver(slow.event)).toEqual({ batchItemFailures: [] });
+    expect((await file(userId, slow.fileId)).body.status).toBe("ready");
+    expect(eventsFor(slow.fileId)).toEqual(["media.ready"]);
+  });
+});

@@ -1,6 +1,8 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { INDEXER_SETTINGS } from "@media/core/indexer-settings";
 import { DEFAULT_LIMITS } from "@media/core/limits";
+import { servedHosts, type ServedHosts } from "./host-guard";
 
 /** The local runtime's settings, from the environment, each failing with its name when malformed. */
 const Schema = z.object({
@@ -12,14 +14,19 @@ const Schema = z.object({
   SNS_WEBHOOKS: z.string().optional(),
   /** Where the web app is served from; the bucket's CORS rules allow it. */
   WEB_ORIGIN: z.string().url().optional(),
-  AUTHORIZER_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
+  /** API Gateway's cache of authorizer answers: off, as the Api stack sets it (logout must hold at once). */
+  AUTHORIZER_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(0),
   /** Lambda's batching window for the index queue (the stack uses 5 s; locally 0 answers sooner). */
   INDEX_BATCH_WINDOW_SECONDS: z.coerce.number().min(0).max(300).default(0),
+  /** Indexer invocations at once (the stack's event source maximum concurrency by default). */
+  INDEX_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(INDEXER_SETTINGS.maxConcurrency),
 });
 
 export interface LocalConfig {
   port: number;
   host: string;
+  /** The host names every local endpoint answers for: loopback, HOST and WEB_ORIGIN's (host-guard.ts). */
+  servedHosts: ServedHosts;
   dataDir: string;
   maxFileBytes: number;
   quotaBytes: number;
@@ -27,6 +34,7 @@ export interface LocalConfig {
   webOrigin?: string;
   authorizerCacheSeconds: number;
   indexBatchWindowSeconds: number;
+  indexConcurrency: number;
 }
 
 export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
@@ -39,12 +47,14 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
   const config: LocalConfig = {
     port: e.PORT,
     host: e.HOST,
+    servedHosts: servedHosts({ host: e.HOST, webOrigin: e.WEB_ORIGIN }),
     // npm runs a workspace's script inside the workspace folder; INIT_CWD is where the user typed `npm start`.
     dataDir: resolve(env.INIT_CWD ?? process.cwd(), e.DATA_DIR),
     maxFileBytes: e.MAX_FILE_BYTES,
     quotaBytes: e.QUOTA_BYTES,
     authorizerCacheSeconds: e.AUTHORIZER_CACHE_SECONDS,
     indexBatchWindowSeconds: e.INDEX_BATCH_WINDOW_SECONDS,
+    indexConcurrency: e.INDEX_CONCURRENCY,
   };
   if (e.SNS_WEBHOOKS) config.webhooks = e.SNS_WEBHOOKS;
   if (e.WEB_ORIGIN) config.webOrigin = e.WEB_ORIGIN;

@@ -4,6 +4,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2, Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { INDEXER_SETTINGS } from "@media/core/indexer-settings";
 import { ORIGINALS_PREFIX } from "@media/core/keys";
 import { ROUTES } from "@media/core/routes";
 import { startLocalDynamo } from "./dynamo/local-dynamo";
@@ -76,15 +77,16 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
       log.info("media event", { type: e.type, fileId: e.fileId, userId: e.userId });
     });
     for (const url of parseWebhookList(config.webhooks)) topic.subscribe(webhookSubscriber(url));
-    const sns = await startLocalSns({ topics: [topic] });
+    const sns = await startLocalSns({ topics: [topic], hosts: config.servedHosts });
     stops.push(sns.close);
 
-    const dynamo = await startLocalDynamo({ dir: join(config.dataDir, "dynamodb"), tableName: LOCAL.table, region: LOCAL.region });
+    const dynamo = await startLocalDynamo({ dir: join(config.dataDir, "dynamodb"), tableName: LOCAL.table, region: LOCAL.region, hosts: config.servedHosts });
     stops.push(dynamo.close);
 
     const cognito = await startLocalCognito({
       dataDir: join(config.dataDir, "cognito"),
       region: LOCAL.region,
+      hosts: config.servedHosts,
       userPoolId: LOCAL.userPoolId,
       clientId: LOCAL.clientId,
       // As the Auth stack's pool: email is the sign-in name; the API resolves a username to it (ListUsers).
@@ -106,6 +108,7 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
     const webOrigins = [config.webOrigin, `http://localhost:${port}`, `http://127.0.0.1:${port}`].filter((o): o is string => !!o);
     const s3 = await startLocalS3({
       dataDir: join(config.dataDir, "s3"),
+      hosts: config.servedHosts,
       region: LOCAL.region,
       credentials: { accessKeyId: secrets.accessKeyId, secretAccessKey: secrets.secretAccessKey },
       buckets: [
@@ -147,9 +150,13 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
     const indexer = (await import("@media/functions/indexer")) as { handler: (e: SQSEvent, c: Context) => Promise<SQSBatchResponse> };
     const consumer = startSqsConsumer({
       queue,
-      handler: (event) => indexer.handler(event, lambdaContext("indexer", randomUUID())),
+      // Each invocation with the function's timeout, as many at once as the stack's event source allows.
+      handler: (event, timeoutMs) => indexer.handler(event, lambdaContext("indexer", randomUUID(), timeoutMs)),
       queueArn: `arn:aws:sqs:${LOCAL.region}:${LOCAL.accountId}:${LOCAL.queueName}`,
       region: LOCAL.region,
+      batchSize: INDEXER_SETTINGS.batchSize,
+      concurrency: config.indexConcurrency,
+      timeoutMs: INDEXER_SETTINGS.timeoutSeconds * 1000,
       batchingWindowMs: config.indexBatchWindowSeconds * 1000,
       onError: (error) => log.error("indexer invocation failed", { error }),
     });
@@ -173,6 +180,7 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
       after: extras.after,
       port,
       host: config.host,
+      hosts: config.servedHosts,
       onError: (error, routeKey) => log.error("handler failed", { routeKey, error }),
     });
     stops.push(gateway.close);

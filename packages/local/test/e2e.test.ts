@@ -176,6 +176,29 @@ describe("local runtime, end to end", () => {
     delete uploaded["sunset.png"];
   });
 
+  it("ends every session at once on logout and on a password reset: old tokens get 403 from the next request", async () => {
+    const carol = { email: `carol-${Date.now()}@example.com`, password: "Carol-pass-1!" };
+    const first = await api.signUpAndLogin(carol.email, carol.password);
+    const second = (await api.call("POST", "/login", { json: carol })).body;
+    expect((await api.call("GET", "/me", { token: first.token })).status).toBe(200);
+    expect((await api.call("GET", "/me", { token: second.token })).status).toBe(200);
+    expect((await api.call("POST", "/logout", { token: first.token, json: { refreshToken: first.refreshToken } })).status).toBe(204);
+    for (const token of [first.token, second.token]) expect((await api.call("GET", "/me", { token })).status).toBe(403);
+    expect((await api.call("POST", "/refresh", { json: { refreshToken: second.refreshToken } })).status).toBe(401);
+    // Alice's session is hers: untouched.
+    expect((await api.call("GET", "/me", { token: aliceToken })).status).toBe(200);
+
+    // Someone else signed in with the password (the reset is the owner taking the account back).
+    const intruder = (await api.call("POST", "/login", { json: carol })).body;
+    expect((await api.call("POST", "/forgot-password", { json: { email: carol.email } })).status).toBe(202);
+    const code = (await api.call("GET", `/_local/outbox?to=${encodeURIComponent(carol.email)}`)).body.messages.at(-1).code;
+    const reset = await api.call("POST", "/reset-password", { json: { email: carol.email, code, password: "Carol-new-pass-2!" } });
+    expect(reset.status).toBe(200);
+    // Signed in before the reset, whether in an earlier second or the same one: refused (sessions.ts).
+    expect((await api.call("GET", "/me", { token: intruder.token })).status).toBe(403);
+    expect((await api.call("POST", "/refresh", { json: { refreshToken: intruder.refreshToken } })).status).toBe(401);
+  });
+
   it("keeps everything across a restart", async () => {
     const before = await api.call("GET", "/retrieve", { token: aliceToken });
     expect(await local.stop()).toBe(0);

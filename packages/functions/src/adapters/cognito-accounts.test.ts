@@ -97,6 +97,10 @@ describe("createCognitoAccounts against the local Cognito pool", () => {
       const code = pool.lastCode(email);
       for (let i = 0; i < 5; i++) await failure(accounts.confirm(email, wrongCode(code)));
       expect(await failure(accounts.confirm(email, code))).toMatchObject({ name: "TooManyRequestsError", status: 429, code: "TooManyRequests" });
+      // A new code does not buy new guesses; the answer says when to come back.
+      await accounts.resendCode(email);
+      const limited = await failure(accounts.confirm(email, pool.lastCode(email)));
+      expect(toErrorResponse(limited)).toMatchObject({ status: 429, headers: { "retry-after": "900" } });
     });
 
     it("refuses a username another account holds, confirmed or not: 409 UsernameTaken, nothing created", async () => {
@@ -218,6 +222,14 @@ describe("createCognitoAccounts against the local Cognito pool", () => {
       expect(await failure(accounts.refresh(tokens.refreshToken!))).toMatchObject({ status: 401 });
     });
 
+    it("signOutEverywhere revokes every refresh token of the user, by the user's id", async () => {
+      const { email, userId } = await confirmedAccount();
+      const one = await accounts.login(email, PASSWORD);
+      const two = await accounts.login(email, PASSWORD);
+      await accounts.signOutEverywhere(userId);
+      for (const t of [one, two]) expect(await failure(accounts.refresh(t.refreshToken!))).toMatchObject({ status: 401 });
+    });
+
     it("logout with an invalid access token is 401", async () => {
       const { email } = await confirmedAccount();
       const tokens = await accounts.login(email, PASSWORD);
@@ -239,12 +251,12 @@ describe("createCognitoAccounts against the local Cognito pool", () => {
     });
 
     it("resets with the code: wrong code 400 InvalidCode, weak password 400 WeakPassword, expired 400 ExpiredCode", async () => {
-      const { email } = await confirmedAccount();
+      const { email, userId } = await confirmedAccount();
       await accounts.forgotPassword(email);
       const code = pool.lastCode(email);
       expect(await failure(accounts.resetPassword(email, wrongCode(code), "New-Password-2"))).toMatchObject({ status: 400, code: "InvalidCode" });
       expect(await failure(accounts.resetPassword(email, code, "weakweak"))).toMatchObject({ status: 400, code: "WeakPassword" });
-      await accounts.resetPassword(email, code, "New-Password-2");
+      expect(await accounts.resetPassword(email, code, "New-Password-2")).toEqual({ userId });
       await accounts.login(email, "New-Password-2");
       expect(await failure(accounts.login(email, PASSWORD))).toMatchObject({ status: 401, code: "InvalidCredentials" });
 
@@ -296,6 +308,7 @@ describe("createCognitoAccounts against the local Cognito pool", () => {
       const meta = { $metadata: {}, message: "x" };
       for (const error of [new TooManyRequestsException(meta), new LimitExceededException(meta), new TooManyFailedAttemptsException(meta)]) {
         expect(toAppError(error)).toMatchObject({ status: 429, code: "TooManyRequests" });
+        expect(toErrorResponse(toAppError(error)).headers?.["retry-after"]).toMatch(/^[1-9]\d*$/);
       }
       const fault = toAppError(new InternalErrorException(meta));
       expect(fault).toBeInstanceOf(InternalError);

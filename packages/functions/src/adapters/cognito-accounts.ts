@@ -1,6 +1,7 @@
 import {
   AdminDeleteUserCommand,
   AdminGetUserCommand,
+  AdminUserGlobalSignOutCommand,
   ConfirmForgotPasswordCommand,
   ConfirmSignUpCommand,
   ForgotPasswordCommand,
@@ -190,6 +191,26 @@ export function createCognitoAccounts({
         }
         throw toAppError(error);
       }
+      // Whose account it was: the public API answers nothing, so ask as an admin (AdminGetUser takes the
+      // email as the username in this pool). The password is already changed, so any failure here is ours.
+      try {
+        const user = await client.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: email }));
+        const userId = user.UserAttributes?.find((a) => a.Name === "sub")?.Value;
+        if (!userId) throw new Error("AdminGetUser answered without a sub");
+        return { userId };
+      } catch (error) {
+        throw new InternalError(undefined, { cause: error });
+      }
+    },
+
+    async signOutEverywhere(userId) {
+      try {
+        // The sub is the username of an account in a pool whose sign-in name is the email.
+        await client.send(new AdminUserGlobalSignOutCommand({ UserPoolId: userPoolId, Username: userId }));
+      } catch (error) {
+        // Nobody's doing but ours (a missing grant, the pool unreachable): never a client error.
+        throw new InternalError(undefined, { cause: error });
+      }
     },
 
     async logout(accessToken, refreshToken) {
@@ -224,6 +245,13 @@ export function createCognitoAccounts({
 }
 
 const INVALID_CREDENTIALS_MESSAGE = "Incorrect email, username or password.";
+/**
+ * `Retry-After` for Cognito's refusals, which never say how long they last: hints from what Cognito
+ * documents. A request rate quota clears within the second; a sign-in lockout starts at a second and
+ * doubles up to about 15 minutes; the per-user limits on codes (wrong codes, code emails) count over an
+ * hour, so a quarter of it is a fair first wait.
+ */
+const RETRY_AFTER = { throttled: 1, signInLockout: 60, attemptLimit: 900 } as const;
 const INVALID_CODE_MESSAGE = "The code is not valid. Check it, or ask for a new one.";
 /**
  * Accounts by their sub, for the operator's `npm run purge-user` (IAM-authorised admin calls,
@@ -308,7 +336,9 @@ export function toAppError(error: unknown): AppError {
       return new ValidationError("The code has expired. Ask for a new one.", { code: "ExpiredCode", cause });
     case "NotAuthorizedException":
       // Cognito's lockout after repeated wrong passwords comes as NotAuthorizedException too.
-      if (/attempts exceeded/i.test(messageOf(error))) return new TooManyRequestsError("Too many failed attempts. Wait a while before trying again.", { cause });
+      if (/attempts exceeded/i.test(messageOf(error))) {
+        return new TooManyRequestsError("Too many failed attempts. Wait a while before trying again.", { cause, retryAfterSeconds: RETRY_AFTER.signInLockout });
+      }
       return new UnauthorizedError(INVALID_CREDENTIALS_MESSAGE, { code: "InvalidCredentials", cause });
     case "UserNotFoundException":
       // Identical to a wrong password, so nobody can find out which emails have accounts.
@@ -318,9 +348,10 @@ export function toAppError(error: unknown): AppError {
     case "PasswordResetRequiredException":
       return new ForbiddenError("This account's password must be reset before logging in.", { code: "PasswordResetRequired", cause });
     case "TooManyRequestsException":
+      return new TooManyRequestsError("Too many requests. Try again shortly.", { cause, retryAfterSeconds: RETRY_AFTER.throttled });
     case "LimitExceededException":
     case "TooManyFailedAttemptsException":
-      return new TooManyRequestsError("Too many attempts. Wait a while before trying again.", { cause });
+      return new TooManyRequestsError("Too many attempts. Wait a while before trying again.", { cause, retryAfterSeconds: RETRY_AFTER.attemptLimit });
     case "InvalidParameterException":
       return new ValidationError("The request was not accepted: check the email, username, code and password.", { code: "InvalidParameter", cause });
     default:

@@ -1,9 +1,11 @@
 import { ConfirmInput } from "@media/core/accounts";
-import { jsonBody, route } from "../http";
+import { beforeCheckingCode } from "@media/core/code-limits";
+import { clientIp, jsonBody, route } from "../http";
 import { services } from "../services";
 
 export const handler = route(async (event) => {
   const { email, code } = jsonBody(event, ConfirmInput);
+  await beforeCheckingCode(services().codeLimits, { email, clientIp: clientIp(event) });
   await services().accounts.confirm(email, code);
   return { status: 200, body: { message: "Account confirmed. You can log in now." } };
 });

@@ -1,10 +1,11 @@
 import { LogoutInput } from "@media/core/accounts";
+import { logout } from "@media/core/sessions";
 import { bearerToken, caller, jsonBody, route } from "../http";
 import { services } from "../services";
 
 export const handler = route(async (event) => {
-  caller(event);
+  const { userId } = caller(event);
   const { refreshToken } = jsonBody(event, LogoutInput);
-  await services().accounts.logout(bearerToken(event), refreshToken);
+  await logout(services().sessions, { userId, accessToken: bearerToken(event), refreshToken });
   return { status: 204 };
 });

@@ -1,9 +1,11 @@
 import { ResendCodeInput } from "@media/core/accounts";
-import { jsonBody, route } from "../http";
+import { beforeSendingCode } from "@media/core/code-limits";
+import { clientIp, jsonBody, route } from "../http";
 import { services } from "../services";
 
 export const handler = route(async (event) => {
   const { email } = jsonBody(event, ResendCodeInput);
+  await beforeSendingCode(services().codeLimits, { email, clientIp: clientIp(event) });
   await services().accounts.resendCode(email);
   return { status: 202, body: { message: "If the account exists and is unconfirmed, a new code is on its way." } };
 });

@@ -1,9 +1,12 @@
 import { ResetPasswordInput } from "@media/core/accounts";
-import { jsonBody, route } from "../http";
+import { beforeCheckingCode } from "@media/core/code-limits";
+import { resetPassword } from "@media/core/sessions";
+import { clientIp, jsonBody, route } from "../http";
 import { services } from "../services";
 
 export const handler = route(async (event) => {
-  const { email, code, password } = jsonBody(event, ResetPasswordInput);
-  await services().accounts.resetPassword(email, code, password);
-  return { status: 200, body: { message: "Password changed. You can log in with the new password." } };
+  const input = jsonBody(event, ResetPasswordInput);
+  await beforeCheckingCode(services().codeLimits, { email: input.email, clientIp: clientIp(event) });
+  await resetPassword(services().sessions, input);
+  return { status: 200, body: { message: "Password changed; every session was signed out. You can log in with the new password." } };
 });

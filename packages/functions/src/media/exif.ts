@@ -26,10 +26,16 @@ const SHORT = 3;
 const LONG = 4;
 const MAX_ENTRIES = 512;
 const MAX_TEXT = 64;
+/**
+ * The part of an EXIF block that is read: a JPEG's EXIF segment cannot be larger, so every camera's
+ * facts are within it; a PNG or HEIF may carry a larger block, whose offsets past this point are not
+ * followed (the work and the memory of this parser stay the same whatever the block's size).
+ */
+export const MAX_EXIF_BYTES = 64 * 1024;
 
 export function readExif(block: Buffer | undefined): ExifFacts {
   if (!block || block.length < 8) return {};
-  const tiff = block.subarray(0, 6).toString("latin1") === "Exif\0\0" ? block.subarray(6) : block;
+  const tiff = (block.subarray(0, 6).toString("latin1") === "Exif\0\0" ? block.subarray(6) : block).subarray(0, MAX_EXIF_BYTES);
   try {
     return parseTiff(tiff);
   } catch {

@@ -1,6 +1,8 @@
 import sharp, { type Metadata, type SharpOptions } from "sharp";
 import type { MediaMetadata } from "@media/core/media-record";
 import type { Thumbnail } from "@media/core/ports";
+import { log } from "../log";
+import { decodeCost, withDecodeMemory } from "./decode-budget";
 import { readExif } from "./exif";
 
 /** Longest side of a thumbnail, in pixels. */
@@ -21,6 +23,12 @@ export const MAX_IMAGE_PIXELS = 100_000_000;
  * without a thumbnail.
  */
 export const MAX_HEIC_DECODE_PIXELS = 25_000_000;
+
+/**
+ * Wall-clock seconds sharp may spend on one thumbnail (sharp's own timeout, which stops libvips); a
+ * picture that takes longer is described without one. (A 12 MP AVIF took 9.5 s here on a loaded machine.)
+ */
+export const THUMBNAIL_SECONDS = 20;
 
 // Every file is seen once: libvips' operation cache would only hold on to memory between files.
 sharp.cache(false);
@@ -67,28 +75,49 @@ export async function describeImage(bytes: Buffer, format: string): Promise<Imag
     const decode = await heicDecoder();
     if (!decode) return { ok: true, metadata };
     try {
-      return { ok: true, metadata, thumbnail: await heicThumbnailOf(decode, bytes) };
+      return described(metadata, await withDecodeMemory(decodeCost(info), () => heicThumbnailOf(decode, bytes)), info);
     } catch (error) {
       return { ok: false, reason: refusal(error) };
     }
   }
 
   try {
-    return { ok: true, metadata, thumbnail: await thumbnailOf(bytes) };
+    return described(metadata, await thumbnailOf(bytes, info), info);
   } catch (error) {
+    if (overTime(error)) return described(metadata, undefined, info, "time");
     return { ok: false, reason: refusal(error) };
   }
 }
 
-/** A WebP of at most 320 px a side, turned upright, first frame only, with no metadata (so no GPS). */
-export async function thumbnailOf(bytes: Buffer | Uint8Array): Promise<Thumbnail> {
-  const webp = await sharp(bytes, INPUT)
-    .autoOrient()
-    .resize(THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE, { fit: "inside", withoutEnlargement: true })
-    // sharp writes no metadata unless asked (keepMetadata/withExif): EXIF, GPS, XMP and comments stay behind.
-    .webp({ quality: 80 })
-    .toBuffer();
-  return { bytes: webp, contentType: "image/webp" };
+/** The description, with the thumbnail if there is one; without, the reason is logged (not the file's fault). */
+function described(metadata: MediaMetadata, thumbnail: Thumbnail | undefined, info: Metadata, over: "memory" | "time" = "memory"): ImageDescription {
+  if (thumbnail) return { ok: true, metadata, thumbnail };
+  log.warn("picture over its decoding budget, described without a thumbnail", { budget: over, format: info.format, width: info.width, height: info.height, estimatedBytes: decodeCost(info) });
+  return { ok: true, metadata };
+}
+
+/**
+ * A WebP of at most 320 px a side, turned upright, first frame only, with no metadata (so no GPS);
+ * undefined when decoding the picture would take more memory than the decoding budget has in all.
+ * Throws sharp's errors, a timeout after THUMBNAIL_SECONDS among them (see overTime).
+ */
+export async function thumbnailOf(bytes: Buffer | Uint8Array, known?: Metadata): Promise<Thumbnail | undefined> {
+  const info = known ?? (await sharp(bytes, INPUT).metadata());
+  return withDecodeMemory(decodeCost(info), async () => {
+    const webp = await sharp(bytes, INPUT)
+      .timeout({ seconds: THUMBNAIL_SECONDS })
+      .autoOrient()
+      .resize(THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE, { fit: "inside", withoutEnlargement: true })
+      // sharp writes no metadata unless asked (keepMetadata/withExif): EXIF, GPS, XMP and comments stay behind.
+      .webp({ quality: 80 })
+      .toBuffer();
+    return { bytes: webp, contentType: "image/webp" };
+  });
+}
+
+/** sharp's answer when its timeout stopped the work: "timeout: 42% complete". */
+export function overTime(error: unknown): boolean {
+  return error instanceof Error && /timeout: \d+% complete/.test(error.message);
 }
 
 type HeicDecode = typeof import("heic-decode").default;

@@ -170,6 +170,21 @@ describe("audio", () => {
     expect(refused(await inspect(id3, "audio/mpeg"))).toMatch(/^The file's content is/);
   });
 
+  it("counts the frames of an ADTS stream behind an ID3 tag from after the tag", async () => {
+    const title = Buffer.concat([Buffer.from([3]), Buffer.from("Tagged", "utf8")]);
+    const frame = Buffer.alloc(10);
+    frame.write("TIT2", 0, "latin1");
+    frame.writeUInt32BE(title.length, 4);
+    const padding = Buffer.alloc(300_000); // padding after the frames, as taggers leave room to grow
+    const size = frame.length + title.length + padding.length;
+    const synchsafe = Buffer.from([(size >> 21) & 0x7f, (size >> 14) & 0x7f, (size >> 7) & 0x7f, size & 0x7f]);
+    const tagged = Buffer.concat([Buffer.from("ID3\x03\x00\x00", "latin1"), synchsafe, frame, title, padding, fixture("tone.aac")]);
+    const result = ok(await inspect(tagged, "audio/aac"));
+    expect(result.metadata).toMatchObject({ format: "aac", sampleRate: 22050, channels: 1, codec: "AAC", title: "Tagged" });
+    expect(result.metadata.durationSeconds).toBeGreaterThan(0.9);
+    expect(result.metadata.durationSeconds).toBeLessThan(1.2);
+  });
+
   it("keeps a file whose cover picture is broken, without a thumbnail", async () => {
     const mp3 = fixture("tone.mp3");
     // Corrupt the JPEG inside the ID3 APIC frame (after its SOI marker), leaving the audio intact.

@@ -20,7 +20,6 @@ export function createMediaInspector(): MediaInspector {
   return {
     async inspect(input: InspectInput): Promise<Inspection> {
       const blob = rangeBlob(input.size, input.read, { head: input.head });
-      const readFailure = () => blob.failure;
       let sniffed: Awaited<ReturnType<typeof sniff>>;
       try {
         sniffed = await sniff(blob.asBlob());
@@ -51,7 +50,7 @@ export function createMediaInspector(): MediaInspector {
         }
         return describeImage(await readAll(await input.open(), input.size), format);
       }
-      return describeAudio(blob.asBlob(), format, { audioOnly: sniffed.audioOnly ?? false, readFailure, open: input.open });
+      return describeAudio(blob, format, { contentType, audioOnly: sniffed.audioOnly ?? false, open: input.open });
     },
   };
 }

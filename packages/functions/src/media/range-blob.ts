@@ -1,3 +1,5 @@
+import type { Meter } from "./budget";
+
 /**
  * A read-only, Blob-shaped view of a stored object that fetches only the byte ranges a parser asks for.
  *
@@ -34,6 +36,13 @@ export interface RangeBlob {
   readonly failure: unknown;
   /** Viewed as a Blob, for the parsers' Blob entry points (which use size, type and slice only). */
   asBlob(): Blob;
+  /**
+   * The same bytes (and cache) as a Blob whose reads are charged to `meter`: a read past its budget is
+   * refused before anything is fetched. `type` overrides the Blob's type (a parser's format hint).
+   */
+  metered(meter: Meter, type?: string): Blob;
+  /** The bytes from `offset` on, as a Blob of their own (the same cache), charged to `meter`. */
+  from(offset: number, meter: Meter, type?: string): Blob;
 }
 
 export function rangeBlob(size: number, read: ReadRange, options: RangeBlobOptions = {}): RangeBlob {
@@ -83,6 +92,33 @@ export function rangeBlob(size: number, read: ReadRange, options: RangeBlobOptio
     return joined.subarray(offset, offset + (end - start));
   }
 
+  /** A Blob-shaped window [offset, size) over these bytes, its reads charged to `meter` when given. */
+  function window(offset: number, meter: Meter | undefined, type: string): Blob {
+    const length = size - offset;
+    const view = {
+      size: length,
+      type,
+      slice(start = 0, end = length) {
+        const from = clamp(start < 0 ? length + start : start, length);
+        const to = Math.max(from, clamp(end < 0 ? length + end : end, length));
+        return {
+          size: to - from,
+          async arrayBuffer() {
+            meter?.charge(to - from);
+            const b = await bytes(offset + from, offset + to);
+            // A large read was fetched for this call alone: its own ArrayBuffer is handed over, not copied
+            // (a cover picture would otherwise be in memory twice). Anything else gets a fresh copy, since
+            // a Buffer may be a cached block or a view into a larger pool, which a parser must not touch.
+            if (b.length > blockSize && b.byteOffset === 0 && b.length === b.buffer.byteLength) return b.buffer as ArrayBuffer;
+            return b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer;
+          },
+        };
+      },
+    };
+    return view as unknown as Blob;
+  }
+
+  const plain = window(0, undefined, options.type ?? "");
   const blob: RangeBlob = {
     size,
     type: options.type ?? "",
@@ -90,25 +126,19 @@ export function rangeBlob(size: number, read: ReadRange, options: RangeBlobOptio
     get failure() {
       return failure;
     },
-    slice(start = 0, end = size) {
-      const from = clamp(start < 0 ? size + start : start, size);
-      const to = Math.max(from, clamp(end < 0 ? size + end : end, size));
-      return {
-        size: to - from,
-        async arrayBuffer() {
-          const b = await bytes(from, to);
-          // A fresh ArrayBuffer holding exactly these bytes (a Buffer may be a view into a larger pool).
-          return b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer;
-        },
-      };
-    },
-    asBlob() {
-      return blob as unknown as Blob;
-    },
+    slice: (start, end) => plain.slice(start, end) as unknown as ReturnType<RangeBlob["slice"]>,
+    asBlob: () => plain,
+    metered: (meter, type) => window(0, meter, type ?? options.type ?? ""),
+    from: (offset, meter, type) => window(clamp(offset, size), meter, type ?? options.type ?? ""),
   };
   return blob;
 }
 
 function clamp(n: number, size: number): number {
   return Math.min(Math.max(0, Math.floor(n)), size);
+}
+
+/** `length` bytes of a Blob from `start` (fewer at its end), for the few structures we walk ourselves. */
+export async function readBytes(blob: Blob, start: number, length: number): Promise<Buffer> {
+  return Buffer.from(await blob.slice(start, start + length).arrayBuffer());
 }

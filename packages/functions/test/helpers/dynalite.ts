@@ -2,15 +2,10 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { mkdtemp, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureTable } from "@media/functions/adapters/dynamo-table";
-
-// dynalite ships no types; this is the one call we make.
-type Dynalite = (options: { path?: string; createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
-const dynalite = createRequire(import.meta.url)("dynalite") as Dynalite;
+import { createLocalDynalite } from "@media/local/dynamo/transactional-dynalite";
 
 export interface StartDynaliteOptions {
   /** Keep the data on disk: `true` for a fresh temp dir (removed on stop), or a directory to use (kept). */
@@ -31,14 +26,14 @@ export interface LocalDynamo {
 }
 
 /**
- * A real DynamoDB API (dynalite) on 127.0.0.1 and a free port, with the service's table created from the
+ * A real DynamoDB API (dynalite, with transactions: the local runtime's own) on 127.0.0.1 and a free port, with the service's table created from the
  * same definition the local runtime uses. Each call is independent: start one per test file.
  */
 export async function startDynalite(options: StartDynaliteOptions = {}): Promise<LocalDynamo> {
   const tableName = options.tableName ?? "media-test";
   const tempDir = options.onDisk === true ? await mkdtemp(join(tmpdir(), "dynalite-")) : undefined;
   const path = typeof options.onDisk === "string" ? options.onDisk : tempDir;
-  const server = dynalite({ ...(path ? { path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server = createLocalDynalite(path ? { path } : {});
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());

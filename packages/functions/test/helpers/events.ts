@@ -17,6 +17,8 @@ export function apiEvent(options: {
   rawBody?: string;
   headers?: Record<string, string>;
   userId?: string;
+  /** The client's address as API Gateway reports it (a documentation address by default). */
+  sourceIp?: string;
 }): HttpEvent {
   const now = Date.now();
   const headers: Record<string, string> = { host: "api.example.com", "user-agent": "vitest", ...options.headers };
@@ -37,7 +39,7 @@ export function apiEvent(options: {
       apiId: "api1234567",
       domainName: "api.example.com",
       domainPrefix: "api",
-      http: { method: options.method, path: options.path, protocol: "HTTP/1.1", sourceIp: "203.0.113.9", userAgent: "vitest" },
+      http: { method: options.method, path: options.path, protocol: "HTTP/1.1", sourceIp: options.sourceIp ?? "203.0.113.9", userAgent: "vitest" },
       requestId: randomUUID(),
       routeKey,
       stage: "$default",
@@ -119,7 +121,9 @@ export function sqsEvent(records: SQSRecord[]): SQSEvent {
   return { Records: records };
 }
 
-export function context(name = "test"): Context {
+/** A Lambda context whose invocation ends `timeoutMs` from now, as getRemainingTimeInMillis tells. */
+export function context(name = "test", timeoutMs = 30_000): Context {
+  const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: true,
     functionName: name,
@@ -129,7 +133,7 @@ export function context(name = "test"): Context {
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${name}`,
     logStreamName: "test",
-    getRemainingTimeInMillis: () => 30_000,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,

@@ -117,7 +117,7 @@ describe("local Cognito, driven by the real SDK client", () => {
       await confirm(email);
     });
 
-    it("locks a code after 5 wrong attempts, even against the right one, until a new code is sent", async () => {
+    it("locks the account's codes after 5 wrong attempts, even against the right one, and a new code does not unlock them", async () => {
       const email = newEmail();
       await signUp(email);
       const code = pool.lastCode(email);
@@ -128,6 +128,9 @@ describe("local Cognito, driven by the real SDK client", () => {
       expect(resent.CodeDeliveryDetails?.DeliveryMedium).toBe("EMAIL");
       const fresh = pool.lastCode(email);
       expect(pool.cognito.outbox.messages(email)).toHaveLength(2);
+      await expect(confirm(email, fresh)).rejects.toMatchObject({ name: "LimitExceededException" });
+      // The budget is per hour: once the failures are an hour old, the code in hand works.
+      pool.clock.advance(HOUR);
       await confirm(email, fresh);
     });
 

@@ -9,6 +9,7 @@ import { loadOrCreateSigningKey, type Jwks } from "./signing-key";
 import { cognitoIssuer } from "./tokens";
 import { UserPool } from "./user-pool";
 import { UserPoolStore } from "./user-pool-store";
+import { guardHosts, servedHosts, type ServedHosts } from "../host-guard";
 
 export interface LocalCognitoOptions {
   /** Where the pool's state (`cognito.json`) and signing key live; created when missing. */
@@ -21,6 +22,8 @@ export interface LocalCognitoOptions {
   /** 0 or omitted: a free port. */
   port?: number;
   host?: string;
+  /** The host names it answers for (host-guard.ts); by default loopback and `host`. */
+  hosts?: ServedHosts;
   /**
    * Whether `preferred_username` also signs in as an alias (default true). AWS cannot do this in a pool
    * whose username is the email (see UserPoolDeps), so the runtime and the handler tests turn it off and
@@ -101,13 +104,13 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
     signer: { issuer, clientId, kid: key.kid, privateKey: key.privateKey, publicKey: key.publicKey },
   });
 
-  const server = createServer((req, res) => {
+  const server = createServer(guardHosts(options.hosts ?? servedHosts({ host: options.host }), (req, res) => {
     handle(req, res).catch((error: unknown) => {
       process.stderr.write(`local cognito: ${error instanceof Error ? error.message : String(error)}\n`);
       if (!res.headersSent) sendError(res, new CognitoError("InternalErrorException", "Internal error", 500));
       else res.destroy();
     });
-  });
+  }));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0];

@@ -158,6 +158,9 @@ export const OPERATIONS: Record<string, Operation> = {
 
   AdminGetUser: (pool, r) => pool.adminGetUser({ userPoolId: text(r, "UserPoolId", "userPoolId"), username: text(r, "Username", "username") }),
 
+  AdminUserGlobalSignOut: (pool, r) =>
+    pool.adminUserGlobalSignOut({ userPoolId: text(r, "UserPoolId", "userPoolId"), username: text(r, "Username", "username") }),
+
   AdminDeleteUser: (pool, r) => pool.adminDeleteUser({ userPoolId: text(r, "UserPoolId", "userPoolId"), username: text(r, "Username", "username") }),
 
   ListUsers: (pool, r) => {
@@ -175,4 +178,4 @@ export const OPERATIONS: Record<string, Operation> = {
 };
 
 /** Operations that AWS authorises with IAM (SigV4); the others are public and carry no signature. */
-export const SIGNED_OPERATIONS = new Set(["AdminGetUser", "AdminDeleteUser", "ListUsers"]);
+export const SIGNED_OPERATIONS = new Set(["AdminGetUser", "AdminDeleteUser", "AdminUserGlobalSignOut", "ListUsers"]);

@@ -1,12 +1,12 @@
 import { join } from "node:path";
 import { readJsonFile, writeFileAtomic } from "./atomic-file";
+import type { CodeBudget } from "./code-budget";
 import type { OutboxMessage } from "./outbox";
 
 /** A code sent by email: to confirm the sign-up or to reset the password. */
 export interface PendingCode {
   code: string;
   expiresAt: number;
-  failedAttempts: number;
 }
 
 export type UserStatus = "UNCONFIRMED" | "CONFIRMED";
@@ -27,6 +27,8 @@ export interface StoredUser {
   updatedAt: number;
   confirmation?: PendingCode;
   reset?: PendingCode;
+  /** The account's code emails and wrong codes of the last hour (absent until the first code). */
+  codes?: CodeBudget;
 }
 
 /**

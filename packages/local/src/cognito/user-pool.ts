@@ -14,6 +14,7 @@ import {
   UserNotFound,
   UsernameExists,
 } from "./cognito-errors";
+import { allows, CODE_EMAILS, CODE_FAILURES, emptyBudget, record } from "./code-budget";
 import { comparePosition, decodePaginationToken, encodePaginationToken, matchesFilter, parseUserFilter } from "./list-users";
 import type { LocalOutbox, OutboxMessage } from "./outbox";
 import { burnPasswordCheck, checkPasswordPolicy, hashPassword, verifyPassword } from "./password";
@@ -23,8 +24,6 @@ import type { PendingCode, StoredSession, StoredUser, UserPoolStore } from "./us
 /** How long codes live: Cognito's 24 hours for sign-up confirmation and 1 hour for password reset. */
 export const CONFIRMATION_CODE_MS = 24 * 3600_000;
 export const RESET_CODE_MS = 3600_000;
-/** Wrong codes accepted before the code is locked (LimitExceededException until a new code is sent). */
-export const MAX_CODE_ATTEMPTS = 5;
 /**
  * Cognito's sign-in lockout: after 5 failed attempts each further failure locks the name for a time that
  * starts at 1 second and doubles, up to about 15 minutes, answered "Password attempts exceeded".
@@ -134,10 +133,14 @@ export class UserPool {
     return byAlias?.status === "CONFIRMED" ? byAlias : undefined;
   }
 
+  /** Emails a new code, within the account's hourly cap on code emails (code-budget.ts). */
   private sendCode(user: StoredUser, purpose: "confirmation" | "reset"): CodeDeliveryDetails {
     const now = this.deps.now();
+    const budget = (user.codes ??= emptyBudget());
+    if (!allows(budget.sent, CODE_EMAILS, now)) throw LimitExceeded();
+    budget.sent = record(budget.sent, CODE_EMAILS, now);
     const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
-    const pending: PendingCode = { code, expiresAt: now + (purpose === "confirmation" ? CONFIRMATION_CODE_MS : RESET_CODE_MS), failedAttempts: 0 };
+    const pending: PendingCode = { code, expiresAt: now + (purpose === "confirmation" ? CONFIRMATION_CODE_MS : RESET_CODE_MS) };
     if (purpose === "confirmation") user.confirmation = pending;
     else user.reset = pending;
     const subject = purpose === "confirmation" ? "Your verification code" : "Your password reset code";
@@ -146,18 +149,23 @@ export class UserPool {
     return deliveryTo(user.email);
   }
 
-  /** Checks a code, counting failures on it; a locked code refuses even the right value. */
-  private checkCode(pending: PendingCode | undefined, given: string): void {
-    if (!pending) throw CodeMismatch();
-    if (pending.failedAttempts >= MAX_CODE_ATTEMPTS) throw LimitExceeded();
+  /**
+   * Checks a code against the account's budget of wrong codes, which a new code does not restore: once
+   * spent, even the right code is refused until the oldest failure leaves the window.
+   */
+  private checkCode(user: StoredUser, pending: PendingCode | undefined, given: string): void {
+    const now = this.deps.now();
+    const budget = (user.codes ??= emptyBudget());
+    if (!allows(budget.failed, CODE_FAILURES, now)) throw LimitExceeded();
     const a = Buffer.from(given);
-    const b = Buffer.from(pending.code);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) {
-      pending.failedAttempts += 1;
+    const b = Buffer.from(pending?.code ?? "");
+    if (!pending || a.length !== b.length || !timingSafeEqual(a, b)) {
+      budget.failed = record(budget.failed, CODE_FAILURES, now);
       this.changed();
       throw CodeMismatch();
     }
-    if (this.deps.now() >= pending.expiresAt) throw ExpiredCode();
+    if (now >= pending.expiresAt) throw ExpiredCode();
+    budget.failed = [];
   }
 
   signUp(input: { clientId: string; username: string; password: string; attributes: AttributeType[] }) {
@@ -209,7 +217,7 @@ export class UserPool {
       // PreventUserExistenceErrors: an unknown user gets the answer of a wrong code.
       if (!user) throw CodeMismatch();
       if (user.status === "CONFIRMED") throw NotAuthorized("User cannot be confirmed. Current status is CONFIRMED");
-      this.checkCode(user.confirmation, input.code);
+      this.checkCode(user, user.confirmation, input.code);
       user.status = "CONFIRMED";
       user.emailVerified = true;
       user.updatedAt = this.deps.now();
@@ -297,7 +305,7 @@ export class UserPool {
       checkPasswordPolicy(input.password);
       const user = this.findUser(input.username);
       if (!user) throw CodeMismatch();
-      this.checkCode(user.reset, input.code);
+      this.checkCode(user, user.reset, input.code);
       user.passwordHash = await hashPassword(input.password);
       user.updatedAt = this.deps.now();
       delete user.reset;
@@ -324,14 +332,29 @@ export class UserPool {
     });
   }
 
+  /** Revokes every session of the user: refresh tokens, and access tokens for this pool's own API. */
+  private signOutEverywhere(sub: string): void {
+    const now = this.deps.now();
+    for (const session of this.store.sessionsOf(sub)) {
+      if (session.revokedAt === undefined) session.revokedAt = now;
+    }
+    this.changed();
+  }
+
   globalSignOut(input: { accessToken: string }) {
     return this.exclusive(async () => {
       const claims = await this.liveAccessToken(input.accessToken);
-      const now = this.deps.now();
-      for (const session of this.store.sessionsOf(claims.sub)) {
-        if (session.revokedAt === undefined) session.revokedAt = now;
-      }
-      this.changed();
+      this.signOutEverywhere(claims.sub);
+      return {};
+    });
+  }
+
+  adminUserGlobalSignOut(input: { userPoolId: string; username: string }) {
+    return this.exclusive(async () => {
+      this.checkPool(input.userPoolId);
+      const user = this.findUser(input.username);
+      if (!user) throw UserNotFound();
+      this.signOutEverywhere(user.sub);
       return {};
     });
   }

@@ -2,29 +2,37 @@ import { mkdir } from "node:fs/promises";
 import { Worker } from "node:worker_threads";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ensureTable } from "@media/functions/adapters/dynamo-table";
+import { MISDIRECTED, servedHostValues, servedHosts, type ServedHosts } from "../host-guard";
 
 /**
- * DynamoDB on disk through dynalite (a faithful implementation of the DynamoDB API on LevelDB),
- * with the table created from the same definition as the Storage stack's.
+ * DynamoDB on disk through dynalite (a faithful implementation of the DynamoDB API on LevelDB) with
+ * transactions added (transactional-dynalite.ts), with the table created from the same definition as the
+ * Storage stack's.
  *
  * dynalite is single-threaded JavaScript (expression parsing, validation, LevelDB calls): on the
  * runtime's own event loop it took about a third of the CPU of every presign, in turn with the gateway
  * and the handlers. In a worker thread of its own it runs on another core, as a real DynamoDB
  * endpoint runs elsewhere; the handlers reach it over HTTP either way.
  */
-export async function startLocalDynamo({ dir, tableName, region, port = 0 }: { dir?: string; tableName: string; region: string; port?: number }) {
+/** `hosts`: the host names it answers for (host-guard.ts); by default loopback. */
+export async function startLocalDynamo({ dir, tableName, region, port = 0, hosts = servedHosts({}) }: { dir?: string; tableName: string; region: string; port?: number; hosts?: ServedHosts }) {
   if (dir) await mkdir(dir, { recursive: true });
-  const options = { ...(dir ? { path: dir } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 };
+  const options = dir ? { path: dir } : {};
   const worker = new Worker(new URL("./dynalite-worker.mjs", import.meta.url), { workerData: { options, port } });
   const listening = await new Promise<number>((resolve, reject) => {
     const onExit = (code: number) => reject(new Error(`the local DynamoDB thread exited (${code}) before listening`));
     worker.once("error", reject);
     worker.once("exit", onExit);
     worker.once("message", (message: { port?: number; error?: string }) => {
-      worker.off("error", reject);
-      worker.off("exit", onExit);
-      if (message.port !== undefined) resolve(message.port);
-      else reject(new Error(`the local DynamoDB could not start: ${message.error}`));
+      if (message.port === undefined) return reject(new Error(`the local DynamoDB could not start: ${message.error}`));
+      const bound = message.port;
+      // The thread answers nothing until it knows which hosts it serves on that port.
+      worker.once("message", () => {
+        worker.off("error", reject);
+        worker.off("exit", onExit);
+        resolve(bound);
+      });
+      worker.postMessage({ guard: { served: [...servedHostValues(hosts, bound)], refusal: MISDIRECTED } });
     });
   }).catch(async (error: unknown) => {
     await worker.terminate();

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2 } from "aws-lambda";
+import type { RequestTarget } from "./request-target";
 import type { RouteMatch } from "./route-matcher";
 
 export interface GatewayIdentity {
@@ -23,7 +24,7 @@ export interface RequestFacts {
 }
 
 /** Headers as API Gateway v2 passes them: lower-cased names, repeated values joined by commas, cookies apart. */
-export function requestFacts(req: IncomingMessage, url: URL): RequestFacts {
+export function requestFacts(req: IncomingMessage, target: RequestTarget): RequestFacts {
   const headers: Record<string, string> = {};
   let cookies: string[] | undefined;
   for (const [name, value] of Object.entries(req.headers)) {
@@ -35,7 +36,7 @@ export function requestFacts(req: IncomingMessage, url: URL): RequestFacts {
     headers[name] = Array.isArray(value) ? value.join(",") : value;
   }
   let queryStringParameters: Record<string, string> | undefined;
-  for (const [k, v] of url.searchParams) {
+  for (const [k, v] of target.searchParams) {
     queryStringParameters ??= {};
     queryStringParameters[k] = queryStringParameters[k] === undefined ? v : `${queryStringParameters[k]},${v}`;
   }
@@ -48,8 +49,8 @@ export function requestFacts(req: IncomingMessage, url: URL): RequestFacts {
   if (req.socket.localPort !== undefined) headers["x-forwarded-port"] = String(req.socket.localPort);
   return {
     method: req.method ?? "GET",
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
+    rawPath: target.path,
+    rawQueryString: target.rawQueryString,
     headers,
     cookies,
     queryStringParameters,

@@ -2,9 +2,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2, Context } from "aws-lambda";
 import type { RouteDefinition } from "@media/core/routes";
+import { guardHosts, servedHosts, type ServedHosts } from "../host-guard";
 import { apiEvent, authorizerEvent, requestFacts, type GatewayIdentity } from "./api-event";
 import { AuthorizerCache, type AuthorizerDecision } from "./authorizer-cache";
+import { within } from "./deadline";
+import { API_GATEWAY_LIMITS, type GatewayLimits } from "./gateway-limits";
+import { answer, answerClientError, GATEWAY_ANSWERS as A, writeResult } from "./gateway-responses";
 import { lambdaContext } from "./lambda-context";
+import { readBody } from "./request-body";
+import { parseRequestTarget } from "./request-target";
 import { createRouteMatcher } from "./route-matcher";
 
 export type RouteHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
@@ -24,18 +30,24 @@ export interface GatewayOptions {
   after?: Fallback;
   port: number;
   host?: string;
+  /** The host names it answers for (host-guard.ts); by default loopback and `host`. */
+  hosts?: ServedHosts;
+  /** API Gateway's by default; tests shorten the timeouts. */
+  limits?: Partial<GatewayLimits>;
   onError?: (error: unknown, routeKey: string) => void;
 }
 
-// API Gateway's own limit on a request payload.
-const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+// API Gateway gives a Lambda authorizer 10 s; past it the request fails as with any authorizer error.
+const AUTHORIZER_TIMEOUT_MS = 10_000;
 
 /**
  * The local API Gateway (HTTP API): routes from the shared route table, REQUEST authorizer with simple
- * responses cached by the Authorization header, payload 2.0 events, and API Gateway's own answers
- * (`{"message": "Unauthorized"}` 401 without a token, 403 on a denial, 404 for no route).
+ * responses cached by the Authorization header, payload 2.0 events, API Gateway's limits and its own
+ * answers (`{"message": "Unauthorized"}` 401 without a token, 403 on a denial, 404 for no route,
+ * 400 for a path that cannot be decoded, 413 past 10 MB, 503 past the integration timeout).
  */
 export async function startGateway(options: GatewayOptions): Promise<{ url: string; port: number; server: Server; cache: AuthorizerCache; close(): Promise<void> }> {
+  const limits: GatewayLimits = { ...API_GATEWAY_LIMITS, ...options.limits };
   const match = createRouteMatcher(options.routes);
   const cache = new AuthorizerCache(options.authorizerCacheSeconds * 1000);
   const handlers = new Map<string, Promise<RouteHandler>>();
@@ -48,17 +60,29 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
     return h;
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      options.onError?.(error, "(gateway)");
-      if (!res.headersSent) send(res, 500, { message: "Internal Server Error" });
-      else res.destroy();
-    });
-  });
-  server.keepAliveTimeout = 65_000;
+  const server = createServer(
+    {
+      maxHeaderSize: limits.maxHeaderBytes,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs),
+      // Node enforces the two timeouts above on this beat (30 s by default, too coarse for short limits).
+      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4))),
+    },
+    guardHosts(options.hosts ?? servedHosts({ host: options.host }), (req, res) => {
+      handle(req, res).catch((error: unknown) => {
+        options.onError?.(error, "(gateway)");
+        if (!res.headersSent) answer(res, A.internalError);
+        else res.destroy();
+      });
+    }),
+  );
+  server.keepAliveTimeout = limits.idleTimeoutMs;
+  server.on("clientError", answerClientError);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://gateway.local");
+    const target = parseRequestTarget(req.url);
+    if (!target) return answer(res, A.badRequest);
+    const { url } = target;
     const origin = req.headers.origin;
     const allowedOrigin = origin && (options.corsOrigins.includes(origin) || options.corsOrigins.includes("*")) ? origin : undefined;
     if (allowedOrigin) {
@@ -76,54 +100,53 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
     }
     if (options.before && (await options.before(req, res, url))) return;
     const method = req.method ?? "GET";
-    const found = match(method, url.pathname);
+    const found = match(method, target.path);
     if (!found) {
       if (options.after && (await options.after(req, res, url))) return;
-      send(res, 404, { message: "Not Found" });
-      return;
+      return answer(res, A.notFound);
     }
-    const body = await readBody(req);
-    if (body === "too-large") {
-      send(res, 413, { message: "Request Entity Too Large" });
-      return;
-    }
-    const facts = requestFacts(req, url);
+    const body = await readBody(req, limits.maxPayloadBytes);
+    // The rest of an oversized body is never read: the connection closes after the answer.
+    if (body === "too-large") return answer(res, A.payloadTooLarge, { connection: "close" });
+    if (body === "aborted") return void res.destroy();
+    const facts = requestFacts(req, target);
     let authorizerContext: Record<string, unknown> | undefined;
     if (found.route.auth) {
       const identity = facts.headers.authorization;
       // A missing identity source never reaches the authorizer: API Gateway answers 401 itself.
-      if (!identity) {
-        send(res, 401, { message: "Unauthorized" });
-        return;
-      }
+      if (!identity) return answer(res, A.unauthorized);
       let decision = cache.get(identity);
       if (!decision) {
         try {
-          decision = await options.authorizer(authorizerEvent(facts, found, options.identity, identity), lambdaContext("authorizer", facts.requestId));
+          const outcome = await within(
+            options.authorizer(authorizerEvent(facts, found, options.identity, identity), lambdaContext("authorizer", facts.requestId, AUTHORIZER_TIMEOUT_MS)),
+            AUTHORIZER_TIMEOUT_MS,
+          );
+          if (outcome === "timeout") throw new Error(`the authorizer did not answer within ${AUTHORIZER_TIMEOUT_MS} ms`);
+          decision = simpleResponse(outcome.value);
         } catch (error) {
+          // As API Gateway: an authorizer that fails (or answers something other than a simple
+          // response) is the API's fault, a 500, never a denial; and nothing is cached.
           options.onError?.(error, "authorizer");
-          send(res, 500, { message: "Internal Server Error" });
-          return;
+          return answer(res, A.internalError);
         }
         cache.set(identity, decision);
       }
-      if (!decision.isAuthorized) {
-        send(res, 403, { message: "Forbidden" });
-        return;
-      }
+      if (!decision.isAuthorized) return answer(res, A.forbidden);
       authorizerContext = decision.context ?? {};
     }
     const event = apiEvent(facts, found, body, options.identity, authorizerContext);
-    let result: unknown;
+    let outcome: { value: unknown } | "timeout";
     try {
       const handler = await handlerFor(found.route.handler);
-      result = await handler(event, lambdaContext(found.route.handler.replace(/\W/g, "-"), facts.requestId));
+      const context = lambdaContext(found.route.handler.replace(/\W/g, "-"), facts.requestId, limits.integrationTimeoutMs);
+      outcome = await within(handler(event, context), limits.integrationTimeoutMs);
     } catch (error) {
       options.onError?.(error, found.routeKey);
-      send(res, 500, { message: "Internal Server Error" });
-      return;
+      return answer(res, A.internalError);
     }
-    writeResult(res, result, facts.requestId);
+    if (outcome === "timeout") return answer(res, A.serviceUnavailable);
+    writeResult(res, outcome.value, facts.requestId);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -144,43 +167,10 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
   };
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | "too-large"> {
-  const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > MAX_PAYLOAD_BYTES) {
-    req.resume();
-    return "too-large";
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_PAYLOAD_BYTES) return "too-large";
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
-}
-
-/** Payload 2.0 response mapping: a structured result as given, anything else as a 200 JSON body. */
-function writeResult(res: ServerResponse, result: unknown, requestId: string): void {
-  res.setHeader("apigw-requestid", requestId);
-  const structured = result && typeof result === "object" && "statusCode" in result;
-  if (!structured) {
-    const text = typeof result === "string" ? result : JSON.stringify(result ?? null);
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end(text);
-    return;
-  }
-  const r = result as { statusCode: number; headers?: Record<string, string | number | boolean>; body?: string; isBase64Encoded?: boolean; cookies?: string[] };
-  for (const [k, v] of Object.entries(r.headers ?? {})) res.setHeader(k, String(v));
-  if (r.cookies?.length) res.setHeader("set-cookie", r.cookies);
-  const body = r.body === undefined ? undefined : r.isBase64Encoded ? Buffer.from(r.body, "base64") : Buffer.from(r.body, "utf8");
-  if (body) res.setHeader("content-length", body.length);
-  res.writeHead(r.statusCode);
-  res.end(body);
+/** A simple response as API Gateway accepts it: `isAuthorized` a boolean, `context` an object if present. */
+function simpleResponse(answer: unknown): AuthorizerDecision {
+  const a = answer as Partial<AuthorizerDecision> | null | undefined;
+  const validContext = a?.context === undefined || (typeof a.context === "object" && a.context !== null && !Array.isArray(a.context));
+  if (typeof a?.isAuthorized !== "boolean" || !validContext) throw new Error("The authorizer's answer is not a simple response");
+  return a.context === undefined ? { isAuthorized: a.isAuthorized } : { isAuthorized: a.isAuthorized, context: a.context };
 }

@@ -126,4 +126,43 @@ describe("SQS consumer", () => {
     // The window is a lower bound, so this holds however busy the machine is.
     expect(times[0]).toBeGreaterThanOrEqual(290);
   });
+
+  it("runs batches at once up to its concurrency: a batch that never answers holds up only itself, and fails at its timeout", async () => {
+    const { queue } = await openPair();
+    const attempts = new Map<string, number>();
+    const done: string[] = [];
+    let retry!: () => void;
+    const retried = new Promise<void>((resolve) => (retry = resolve));
+    const timeouts: number[] = [];
+    const timedOut: Array<{ message: string; handledBefore: string[] }> = [];
+    await queue.send("slow");
+    for (let i = 0; i < 5; i++) await queue.send(`quick-${i}`);
+    const consumer = startSqsConsumer({
+      queue,
+      queueArn: "arn:aws:sqs:us-east-1:000000000000:q",
+      region: "us-east-1",
+      batchSize: 1,
+      concurrency: 2,
+      timeoutMs: 1_000,
+      retryDelayMs: () => 5,
+      // What had been handled when the slow one's invocation timed out.
+      onError: (error) => timedOut.push({ message: (error as Error).message, handledBefore: [...done] }),
+      handler: async (event, timeoutMs) => {
+        timeouts.push(timeoutMs);
+        const body = event.Records[0]!.body;
+        attempts.set(body, (attempts.get(body) ?? 0) + 1);
+        // The slow file's first invocation answers only once it is being retried: that is, once the
+        // consumer has stopped waiting for it at its timeout.
+        if (body === "slow" && attempts.get(body) === 1) await retried;
+        if (body === "slow" && attempts.get(body) === 2) retry();
+        done.push(body);
+      },
+    });
+    await consumer.idle();
+    await consumer.stop();
+    // The others were handled beside the slow one, before its timeout, not after it.
+    expect(timedOut).toEqual([{ message: "the handler ran past its 1 s timeout; its batch will be retried", handledBefore: expect.arrayContaining(["quick-0", "quick-1", "quick-2", "quick-3", "quick-4"]) }]);
+    expect(attempts.get("slow")).toBe(2);
+    expect(new Set(timeouts)).toEqual(new Set([1_000]));
+  });
 });

@@ -1,7 +1,8 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import type { DurableQueue, StoredMessage } from "./durable-queue";
 
-export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | void>;
+/** One invocation of the function, which Lambda would stop after `timeoutMs`. */
+export type SqsHandler = (event: SQSEvent, timeoutMs: number) => Promise<SQSBatchResponse | void>;
 
 export interface ConsumerOptions {
   queue: DurableQueue;
@@ -9,6 +10,13 @@ export interface ConsumerOptions {
   queueArn: string;
   region: string;
   batchSize?: number;
+  /** Invocations running at once, as the event source's maximum concurrency allows on AWS. */
+  concurrency?: number;
+  /**
+   * The function's timeout: an invocation that has not answered by then counts as failed, all its batch
+   * retried, as when Lambda stops a function (here its work cannot be stopped, only no longer waited for).
+   */
+  timeoutMs?: number;
   /**
    * Lambda's MaximumBatchingWindowInSeconds: a partial batch waits until its oldest message is this old
    * (or the batch is full) before the handler is invoked.
@@ -25,16 +33,20 @@ export const defaultRetryDelay = (receiveCount: number) => Math.min(60_000, 1000
 /**
  * Plays Lambda's SQS event source mapping: receives batches, invokes the handler with records in SQS's
  * own shape, deletes the messages that succeeded and honours `batchItemFailures` (ReportBatchItemFailures).
- * A handler that throws fails the whole batch, as on AWS.
+ * A handler that throws or runs past its timeout fails the whole batch, as on AWS. Up to `concurrency`
+ * batches are handled at once, each in its own invocation, so a slow file holds up only its own batch.
  */
 export function startSqsConsumer(options: ConsumerOptions): { stop(): Promise<void>; idle(): Promise<void> } {
   const { queue, handler } = options;
   const batchSize = options.batchSize ?? 10;
+  const concurrency = options.concurrency ?? 1;
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const retryDelay = options.retryDelayMs ?? defaultRetryDelay;
   const windowMs = options.batchingWindowMs ?? 0;
   let stopped = false;
   let wake: (() => void) | undefined;
   let idleWaiters: Array<() => void> = [];
+  const running = new Set<Promise<void>>();
   const unsubscribe = queue.onMessage(() => wake?.());
 
   /** How long to hold a partial batch back, or 0 to deliver now. */
@@ -45,41 +57,63 @@ export function startSqsConsumer(options: ConsumerOptions): { stop(): Promise<vo
     return Math.max(0, Math.min(...visible) + windowMs - now);
   }
 
-  async function runOnce(): Promise<boolean | number> {
+  /** Starts an invocation if there is a batch to hand over: true if one started, a delay to wait, or false. */
+  async function startOne(): Promise<boolean | number> {
     const hold = batchingDelay(Date.now());
     if (hold > 0) return hold;
     const batch = await queue.receive(batchSize);
     if (batch.length === 0) return false;
+    const invocation = invoke(batch).finally(() => {
+      running.delete(invocation);
+      wake?.(); // a slot is free, and failed messages may be visible again
+    });
+    running.add(invocation);
+    return true;
+  }
+
+  async function invoke(batch: StoredMessage[]): Promise<void> {
     const event: SQSEvent = { Records: batch.map((m) => toRecord(m, options)) };
     let failed: Set<string>;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<"timed out">((resolve) => (timer = setTimeout(() => resolve("timed out"), timeoutMs)));
     try {
-      const response = await handler(event);
+      const response = await Promise.race([handler(event, timeoutMs), timedOut]);
+      if (response === "timed out") throw new Error(`the handler ran past its ${timeoutMs / 1000} s timeout; its batch will be retried`);
       failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (error) {
       options.onError?.(error);
       failed = new Set(batch.map((m) => m.messageId));
+    } finally {
+      clearTimeout(timer);
     }
     for (const message of batch) {
-      if (failed.has(message.messageId)) await queue.changeVisibility(message.receiptHandle!, retryDelay(message.receiveCount) / 1000);
-      else await queue.delete(message.receiptHandle!);
+      try {
+        if (failed.has(message.messageId)) await queue.changeVisibility(message.receiptHandle!, retryDelay(message.receiveCount) / 1000);
+        else await queue.delete(message.receiptHandle!);
+      } catch (error) {
+        options.onError?.(error);
+      }
     }
-    return true;
   }
 
   const loop = (async () => {
     while (!stopped) {
       let worked: boolean | number = false;
-      try {
-        worked = await runOnce();
-      } catch (error) {
-        options.onError?.(error);
+      if (running.size < concurrency) {
+        try {
+          worked = await startOne();
+        } catch (error) {
+          options.onError?.(error);
+        }
+        if (worked === true) continue;
       }
-      if (worked === true) continue;
-      const next = typeof worked === "number" ? Date.now() + worked : queue.nextVisibleAt();
-      if (next === undefined) {
+      if (queue.size === 0) {
         for (const w of idleWaiters) w();
         idleWaiters = [];
       }
+      // All slots busy: the next invocation to end wakes the loop. Otherwise the batching window, the
+      // next message to become visible, or a new message does.
+      const next = running.size >= concurrency ? undefined : typeof worked === "number" ? Date.now() + worked : queue.nextVisibleAt();
       const wait = next === undefined ? 60_000 : Math.max(5, next - Date.now());
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, wait);
@@ -90,6 +124,8 @@ export function startSqsConsumer(options: ConsumerOptions): { stop(): Promise<vo
       });
       wake = undefined;
     }
+    // Invocations under way end (each within its timeout) before the queue is let go.
+    await Promise.allSettled([...running]);
   })();
 
   return {

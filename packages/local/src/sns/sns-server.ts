@@ -2,14 +2,16 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { LocalTopic, SnsNotification } from "./topic";
+import { guardHosts, servedHosts, type ServedHosts } from "../host-guard";
 
 /**
  * The SNS API's Publish action over the AWS query protocol, the one the SDK's SNS client speaks, so
  * the functions' SNS adapter runs unchanged. Only the topics given exist.
  */
-export async function startLocalSns({ topics, port = 0 }: { topics: LocalTopic[]; port?: number }): Promise<{ endpoint: string; close(): Promise<void> }> {
+/** `hosts`: the host names it answers for (host-guard.ts); by default loopback. */
+export async function startLocalSns({ topics, port = 0, hosts = servedHosts({}) }: { topics: LocalTopic[]; port?: number; hosts?: ServedHosts }): Promise<{ endpoint: string; close(): Promise<void> }> {
   const byArn = new Map(topics.map((t) => [t.arn, t]));
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer(guardHosts(hosts, (req, res) => {
     void handle(req).then(
       ({ status, xml }) => {
         res.writeHead(status, { "content-type": "text/xml", "x-amzn-requestid": randomUUID() });
@@ -20,7 +22,7 @@ export async function startLocalSns({ topics, port = 0 }: { topics: LocalTopic[]
         res.end(errorXml("InternalError", "Internal error"));
       },
     );
-  });
+  }));
 
   async function handle(req: IncomingMessage): Promise<{ status: number; xml: string }> {
     if (req.method !== "POST") return { status: 400, xml: errorXml("InvalidAction", "Only POST is supported.") };

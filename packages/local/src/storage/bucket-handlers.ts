@@ -13,6 +13,13 @@ import { parseDeleteRequest, S3_XMLNS, xmlElement } from "./s3-xml";
 
 const MAX_DELETE_BODY_BYTES = 2 * 1024 * 1024;
 
+/**
+ * The owner S3 names in listings: the account's canonical user id (64 hex digits). Locally one account
+ * owns every bucket and object, so one stable id stands for it.
+ */
+const LOCAL_OWNER_ID = createHash("sha256").update("media-storage local account").digest("hex");
+const LOCAL_OWNER_XML = `<Owner>${xmlElement("ID", LOCAL_OWNER_ID)}${xmlElement("DisplayName", "local")}</Owner>`;
+
 export function headBucket(ctx: RequestContext, deps: ServerDeps): void {
   send(ctx, 200, { "x-amz-bucket-region": deps.region });
 }
@@ -41,8 +48,11 @@ export async function listObjects(ctx: RequestContext, deps: ServerDeps): Promis
   const continuationToken = v2 ? ctx.param("continuation-token") : undefined;
   const startAfter = v2 ? ctx.param("start-after") : undefined;
   const marker = v2 ? undefined : ctx.param("marker");
+  // V1 always names each object's owner; V2 only when asked with fetch-owner=true.
+  const withOwner = !v2 || ctx.param("fetch-owner") === "true";
   let after = marker ?? startAfter;
-  if (continuationToken !== undefined) {
+  // S3 reads an empty continuation token as none (and echoes it back empty).
+  if (continuationToken !== undefined && continuationToken !== "") {
     after = decodeToken(continuationToken);
     if (after === undefined) throw S3Errors.invalidArgument("The continuation token provided is incorrect", "continuation-token", continuationToken);
   }
@@ -65,7 +75,8 @@ export async function listObjects(ctx: RequestContext, deps: ServerDeps): Promis
       }
     }
     if (contents.length + commonPrefixes.length >= maxKeys) {
-      truncated = true;
+      // max-keys=0 asks for nothing, and S3 then says the listing is not truncated.
+      truncated = maxKeys > 0;
       break;
     }
     if (isPrefix) commonPrefixes.push(item);
@@ -96,7 +107,7 @@ export async function listObjects(ctx: RequestContext, deps: ServerDeps): Promis
         object.checksums ?? {},
       )
         .map((a) => xmlElement("ChecksumAlgorithm", a))
-        .join("")}${xmlElement("Size", object.size)}${xmlElement("StorageClass", "STANDARD")}</Contents>`,
+        .join("")}${xmlElement("Size", object.size)}${withOwner ? LOCAL_OWNER_XML : ""}${xmlElement("StorageClass", "STANDARD")}</Contents>`,
     );
   }
   for (const commonPrefix of commonPrefixes) parts.push(`<CommonPrefixes>${xmlElement("Prefix", encode(commonPrefix))}</CommonPrefixes>`);

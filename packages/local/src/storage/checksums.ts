@@ -1,4 +1,5 @@
 import { createHash, type Hash } from "node:crypto";
+import { Transform, type TransformCallback } from "node:stream";
 import { crc32 } from "node:zlib";
 
 /**
@@ -122,5 +123,24 @@ class Crc64Nvme implements Checksum {
     out.writeUInt32BE((this.hi ^ 0xffffffff) >>> 0, 0);
     out.writeUInt32BE((this.lo ^ 0xffffffff) >>> 0, 4);
     return out.toString("base64");
+  }
+}
+
+/** A pass-through stream that computes one checksum of what flows through it. */
+export class ChecksumTap extends Transform {
+  private readonly checksum: Checksum;
+  private result: string | undefined;
+  constructor(readonly algorithm: ChecksumAlgorithm) {
+    super();
+    this.checksum = createChecksum(algorithm);
+  }
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.checksum.update(chunk);
+    callback(null, chunk);
+  }
+  /** The checksum of every byte that passed, base64. */
+  value(): string {
+    this.result ??= this.checksum.digest();
+    return this.result;
   }
 }

@@ -1,7 +1,10 @@
 import { pipeline } from "node:stream/promises";
 import { checksumHeader, type ChecksumAlgorithm } from "./checksums";
+import { checkUserMetadataSize, headerBytes, metadataHeaderValue } from "./header-text";
+import { checkNoSseC, checkObjectOptions } from "./object-options";
 import { checkObjectKey, type ObjectAttributes, type StoredObject } from "./object-store";
 import { prepareBody, type BodyHeaders } from "./payload";
+import { checkAtCommit, checkWriteCondition, parseWriteCondition } from "./write-conditions";
 import { contentRange, evaluatePreconditions, parseRange } from "./range";
 import { isClientAbort, notify, requestBody, send, type RequestContext, type ServerDeps } from "./request-context";
 import { S3Error, S3Errors } from "./s3-errors";
@@ -23,6 +26,7 @@ export async function getObject(ctx: RequestContext, deps: ServerDeps): Promise<
   const bucket = ctx.bucket!.name;
   const key = ctx.key!;
   checkObjectKey(key);
+  checkNoSseC((name) => ctx.header(name));
   if (ctx.hasParam("partNumber")) throw S3Errors.notImplemented("partNumber is not supported by the local storage.");
 
   const opened = head ? undefined : await deps.store.openForRead(bucket, key);
@@ -48,7 +52,10 @@ export async function getObject(ctx: RequestContext, deps: ServerDeps): Promise<
     const headers: Record<string, string | number> = { ...objectHeaders(object), ...validators, "Accept-Ranges": "bytes" };
     for (const [param, header] of RESPONSE_OVERRIDES) {
       const value = ctx.param(param);
-      if (value !== undefined) headers[header] = value;
+      if (value === undefined) continue;
+      const bytes = headerBytes(value);
+      if (bytes === undefined) throw S3Errors.invalidArgument("A response header override may not hold control characters.", param, value);
+      headers[header] = bytes;
     }
     let start = 0;
     let end = object.size - 1;
@@ -88,6 +95,9 @@ export async function putObject(ctx: RequestContext, deps: ServerDeps): Promise<
   if (ctx.header("x-amz-copy-source") !== undefined) throw S3Errors.notImplemented("CopyObject is not supported by the local storage.");
   if (ctx.hasParam("uploadId") || ctx.hasParam("partNumber")) throw S3Errors.notImplemented("Multipart uploads are not supported by the local storage.");
   checkObjectKey(key);
+  checkObjectOptions((name) => ctx.header(name), "x-amz-acl");
+  const condition = parseWriteCondition((name) => ctx.header(name));
+  if (condition) checkWriteCondition(condition, key, await deps.store.head(bucket, key));
   // Checksums in a presigned URL's query (x-amz-checksum-crc32=AAAAAA== from SDKs since 3.729) are not
   // read as headers: S3 ignores them (localstack#12169, aws-sdk-go-v2#2610), only real headers count.
   const body = prepareBody(ctx, ctx.auth?.payloadHash ?? "UNSIGNED-PAYLOAD");
@@ -102,6 +112,7 @@ export async function putObject(ctx: RequestContext, deps: ServerDeps): Promise<
         const checksums = body.verify(written);
         if (Object.keys(checksums).length > 0) attributes.checksums = checksums;
       },
+      ...(condition ? { atCommit: (current: StoredObject | undefined) => checkAtCommit(condition, key, current) } : {}),
       now: deps.now,
     });
   } catch (error) {
@@ -127,13 +138,21 @@ export async function deleteObject(ctx: RequestContext, deps: ServerDeps): Promi
 }
 
 function objectHeaders(object: StoredObject): Record<string, string> {
-  const headers: Record<string, string> = { "Content-Type": object.contentType };
-  if (object.cacheControl !== undefined) headers["Cache-Control"] = object.cacheControl;
-  if (object.contentDisposition !== undefined) headers["Content-Disposition"] = object.contentDisposition;
-  if (object.contentEncoding !== undefined) headers["Content-Encoding"] = object.contentEncoding;
-  if (object.contentLanguage !== undefined) headers["Content-Language"] = object.contentLanguage;
-  if (object.expires !== undefined) headers.Expires = object.expires;
-  for (const [name, value] of Object.entries(object.userMetadata)) headers[`x-amz-meta-${name}`] = value;
+  const stored: Record<string, string | undefined> = {
+    "Content-Type": object.contentType,
+    "Cache-Control": object.cacheControl,
+    "Content-Disposition": object.contentDisposition,
+    "Content-Encoding": object.contentEncoding,
+    "Content-Language": object.contentLanguage,
+    Expires: object.expires,
+  };
+  const headers: Record<string, string> = {};
+  // Stored values were checked to be sendable when written; a value that is not (an older object) is left out.
+  for (const [name, value] of Object.entries(stored)) {
+    const bytes = value === undefined ? undefined : headerBytes(value);
+    if (bytes !== undefined) headers[name] = bytes;
+  }
+  for (const [name, value] of Object.entries(object.userMetadata)) headers[`x-amz-meta-${name}`] = metadataHeaderValue(value);
   return headers;
 }
 
@@ -149,5 +168,6 @@ function attributesFromHeaders(ctx: BodyHeaders, contentEncoding: string | undef
     expires: ctx.header("expires"),
   };
   for (const [name, value] of Object.entries(optional)) if (value !== undefined) Object.assign(attributes, { [name]: value });
+  checkUserMetadataSize(userMetadata);
   return attributes;
 }

@@ -11,8 +11,8 @@ import { S3Errors } from "./s3-errors";
 
 /**
  * Objects on disk, safe by construction:
- * - an object's files are named by the SHA-256 of its key, never by the key, so no key (`../x`, `/etc`,
- *   `a\0b`) can name a path outside the bucket's directory;
+ * - an object's files are named by the SHA-256 of its key, never by the key, so no key (`../x`, `/etc`)
+ *   can name a path outside the bucket's directory;
  * - an upload streams into a temp file in the object's own directory (same filesystem, so rename is
  *   atomic), with MD5 and size computed on the way (md5-meter.ts); nothing is visible until it is complete;
  * - the metadata sidecar is the commit record: bytes are fsynced and renamed to a version-named data
@@ -64,14 +64,23 @@ export function isValidBucketName(name: string): boolean {
   return BUCKET_NAME.test(name) && !name.includes("..");
 }
 
-/** Refuses keys S3 refuses (empty, over 1024 bytes) and, locally, path-like `.`/`..` segments and NUL. */
+/**
+ * C1 control characters (U+0080–U+009F). S3 answers 400 InvalidURI for a key holding U+008A; the rest of
+ * the block is refused the same way (assumed, not observed one by one).
+ */
+const C1_CONTROL = /[\u0080-\u009f]/;
+
+/**
+ * Refuses keys S3 refuses: empty, over 1024 bytes, C1 control characters; and, locally only, NUL.
+ * `.` and `..` segments are ordinary key text to S3 (`a/../b` is its own object); files are named by
+ * the key's hash, so such a key cannot reach outside the bucket's directory.
+ */
 export function checkObjectKey(key: string): void {
   if (key.length === 0) throw S3Errors.invalidArgument("User key must have a length greater than 0.", "key", "");
   const bytes = Buffer.byteLength(key, "utf8");
   if (bytes > 1024) throw S3Errors.keyTooLong(bytes);
-  if (key.includes("\u0000") || key.split("/").some((segment) => segment === "." || segment === "..")) {
-    throw S3Errors.invalidArgument("Object keys with '.' or '..' segments or NUL characters are refused.", "key", key);
-  }
+  if (C1_CONTROL.test(key)) throw S3Errors.invalidUri();
+  if (key.includes("\u0000")) throw S3Errors.invalidArgument("Object keys with NUL characters are refused.", "key", key);
 }
 
 /** Sequencers: fixed-width upper-case hex, strictly increasing per key, also across restarts (time-based). */
@@ -99,6 +108,12 @@ export interface WriteOptions {
    * discards the upload.
    */
   beforeCommit?: (written: { size: number; md5Hex: string }) => void | Promise<void>;
+  /**
+   * Runs under the key's lock with the object about to be replaced (undefined: none), just before the
+   * switch; throwing here discards the upload. Conditional writes decide here, where no other write can
+   * slip in between the check and the commit.
+   */
+  atCommit?: (current: StoredObject | undefined) => void;
   now?: () => Date;
 }
 
@@ -170,6 +185,7 @@ export class ObjectStore {
 
       const stored = await this.withKeyLock(`${bucket}/${hash}`, async () => {
         const previous = await this.readSidecar(bucket, key);
+        options.atCommit?.(previous && toStoredObject(previous));
         const dataFile = `${hash}.${randomBytes(8).toString("hex")}.data`;
         await rename(tempPath, join(dir, dataFile));
         committed = true;

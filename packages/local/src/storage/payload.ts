@@ -41,7 +41,13 @@ export function prepareBody(request: BodyHeaders, payloadHash: string): Prepared
     .map((e) => e.trim())
     .filter((e) => e !== "");
   const chunked = encodings.some((e) => e.toLowerCase() === "aws-chunked") || payloadHash === "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
-  const contentEncoding = encodings.filter((e) => e.toLowerCase() !== "aws-chunked").join(",") || undefined;
+  // What is stored is the client's list without aws-chunked, its own spacing kept ("gzip, br" stays so).
+  const contentEncoding =
+    (request.header("content-encoding") ?? "")
+      .split(",")
+      .filter((e) => e.trim().toLowerCase() !== "aws-chunked")
+      .join(",")
+      .trim() || undefined;
 
   const lengthHeader = chunked ? request.header("x-amz-decoded-content-length") : request.header("content-length");
   if (lengthHeader === undefined || !/^\d+$/.test(lengthHeader)) throw S3Errors.missingContentLength();

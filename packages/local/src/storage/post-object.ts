@@ -1,6 +1,9 @@
 import { Readable, Transform, type TransformCallback } from "node:stream";
 import busboy from "busboy";
+import { checkUserMetadataSize, headerBytes } from "./header-text";
+import { checkObjectOptions } from "./object-options";
 import { checkObjectKey, type ObjectAttributes, type StoredObject } from "./object-store";
+import { formChecksum } from "./post-checksum";
 import { checkPostPolicy, decodePostPolicy, substituteFilename, successStatus, type LengthRange } from "./post-policy";
 import { discardRestOfBody, isClientAbort, notify, send, sendXml, type RequestContext, type ServerDeps } from "./request-context";
 import { S3Error, S3Errors } from "./s3-errors";
@@ -30,14 +33,17 @@ export async function postObject(ctx: RequestContext, deps: ServerDeps): Promise
     const accepted = await authorize(ctx, deps, fields, filename);
 
     const limiter = new LengthLimiter(accepted.range);
+    const checksum = formChecksum(fields);
+    const attributes = attributesFrom(fields);
     let stored: StoredObject;
     try {
       stored = await deps.store.write(bucket.name, accepted.key, file, {
-        transforms: [limiter],
-        attributes: attributesFrom(fields),
+        transforms: checksum ? [limiter, checksum.tap] : [limiter],
+        attributes,
         beforeCommit: async () => {
           // The file part ended; the object exists only if the rest of the body is well-formed too.
           await form.bodyDone;
+          if (checksum) attributes.checksums = checksum.verify();
         },
         now: deps.now,
       });
@@ -201,6 +207,7 @@ async function authorize(ctx: RequestContext, deps: ServerDeps, fields: Map<stri
   checked.set("key", finalKey);
   const range = checkPostPolicy(policy, { bucket: ctx.bucket!.name, fields: checked, now: deps.now() });
   checkObjectKey(finalKey);
+  checkObjectOptions((name) => fields.get(name), "acl");
   return { key: finalKey, range };
 }
 
@@ -208,15 +215,22 @@ async function authorize(ctx: RequestContext, deps: ServerDeps, fields: Map<stri
 function attributesFrom(fields: Map<string, string>): ObjectAttributes {
   const userMetadata: Record<string, string> = {};
   for (const [name, value] of fields) if (name.startsWith("x-amz-meta-")) userMetadata[name.slice("x-amz-meta-".length)] = value;
-  const attributes: ObjectAttributes = { contentType: fields.get("content-type") ?? "binary/octet-stream", userMetadata };
+  const attributes: ObjectAttributes = { contentType: "binary/octet-stream", userMetadata };
   const optional = {
+    contentType: fields.get("content-type"),
     cacheControl: fields.get("cache-control"),
     contentDisposition: fields.get("content-disposition"),
     contentEncoding: fields.get("content-encoding"),
     contentLanguage: fields.get("content-language"),
     expires: fields.get("expires"),
   };
-  for (const [name, value] of Object.entries(optional)) if (value !== undefined) Object.assign(attributes, { [name]: value });
+  for (const [name, value] of Object.entries(optional)) {
+    if (value === undefined) continue;
+    // A form field can hold what no header can (a line break); refused here, since it is answered as a header.
+    if (headerBytes(value) === undefined) throw S3Errors.invalidArgument("Form fields sent back as headers may not hold control characters.", name, value);
+    Object.assign(attributes, { [name]: value });
+  }
+  checkUserMetadataSize(userMetadata);
   return attributes;
 }
 

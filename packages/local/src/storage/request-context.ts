@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { PassThrough, type Readable } from "node:stream";
 import type { CorsRule } from "./cors";
+import { headerText } from "./header-text";
 import type { ObjectStore } from "./object-store";
 import { buildEventRecord, matchingNotification, type NotificationConfig, type S3EventName, type S3EventRecord } from "./s3-events";
 import { renderS3Error, S3Error, S3Errors } from "./s3-errors";
@@ -65,7 +66,7 @@ export function createContext(req: IncomingMessage, res: ServerResponse, deps: S
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!.toLowerCase();
     const values = headerValues.get(name) ?? [];
-    values.push(req.rawHeaders[i + 1]!.trim());
+    values.push(headerText(req.rawHeaders[i + 1]!).trim());
     headerValues.set(name, values);
   }
 

@@ -86,6 +86,20 @@ export const S3Errors = {
     new S3Error(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold", {
       details: { Condition: condition },
     }),
+  conditionalRequestConflict: () =>
+    new S3Error(409, "ConditionalRequestConflict", "A conflicting operation occurred. If using PutObject you can retry the request."),
+  metadataTooLarge: (size: number, max: number) =>
+    new S3Error(400, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size", { details: { Size: size, MaxSizeAllowed: max } }),
+  accessControlListNotSupported: () => new S3Error(400, "AccessControlListNotSupported", "The bucket does not allow ACLs"),
+  insecureSseC: () =>
+    new S3Error(400, "InvalidRequest", "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection."),
+  requestTimeout: () =>
+    new S3Error(400, "RequestTimeout", "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed."),
+  requestHeaderSectionTooLarge: (max: number) =>
+    new S3Error(400, "RequestHeaderSectionTooLarge", "Your request header section exceeds the maximum allowed size.", { details: { MaxSizeAllowed: max } }),
+  badRequest: () => new S3Error(400, "BadRequest", "An error occurred when parsing the HTTP request."),
+  expectationFailed: (expectation: string) =>
+    new S3Error(417, "ExpectationFailed", "The only expectation the server supports is 100-continue.", { details: { Expect: expectation } }),
   methodNotAllowed: (method: string, resourceType: "OBJECT" | "BUCKET" | "SERVICE", allow: string) =>
     new S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.", {
       details: { Method: method, ResourceType: resourceType },
@@ -93,6 +107,8 @@ export const S3Errors = {
     }),
   notImplemented: (what = "A header you provided implies functionality that is not implemented") =>
     new S3Error(501, "NotImplemented", what),
+  headerNotImplemented: (header: string) =>
+    new S3Error(501, "NotImplemented", "A header you provided implies functionality that is not implemented", { details: { Header: header } }),
   malformedPost: (message = "The body of your POST request is not well-formed multipart/form-data.") =>
     new S3Error(400, "MalformedPOSTRequest", message),
   maxPostPreDataLengthExceeded: () =>

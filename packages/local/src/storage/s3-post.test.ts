@@ -131,6 +131,25 @@ describe("presigned POST upload", () => {
     expect((await t.s3.store.head(TEST_BUCKET, key))?.contentType).toBe("image/jpeg");
   });
 
+  it("stores a key with `..` segments under that exact key, as S3 does, inside the data directory", async () => {
+    const key = `${USER}/../../../etc/passwd`;
+    const post = await createPresignedPost(client, { Bucket: TEST_BUCKET, Key: key, Conditions: [["content-length-range", 1, 10]], Expires: 900 });
+    const response = await postForm(post.url, post.fields, blob(bytes(10)));
+    expect(response.status).toBe(204);
+    expect((await t.s3.store.head(TEST_BUCKET, key))?.size).toBe(10);
+    expect((await t.files()).every((f) => f.startsWith("buckets/"))).toBe(true);
+    await client.send(new S3.DeleteObjectCommand({ Bucket: TEST_BUCKET, Key: key }));
+  });
+
+  it("verifies and keeps a matching x-amz-checksum-sha256; accepts the bucket owner's full-control ACL", async () => {
+    const key = nextKey();
+    const content = bytes(64);
+    const sha256 = createHash("sha256").update(content).digest("base64");
+    const post = await presign(key, "image/png", 64, { fields: { "x-amz-checksum-sha256": sha256, "x-amz-checksum-algorithm": "SHA256", acl: "bucket-owner-full-control" } });
+    expect((await postForm(post.url, post.fields, blob(content, "image/png"))).status).toBe(204);
+    expect((await t.s3.store.head(TEST_BUCKET, key))?.checksums).toEqual({ SHA256: sha256 });
+  });
+
   it("substitutes ${filename} into the key", async () => {
     const post = await createPresignedPost(client, {
       Bucket: TEST_BUCKET,
@@ -319,11 +338,46 @@ describe("presigned POST refusals: S3's status and code, and nothing stored", ()
     await expectRefused(response, 400, "InvalidArgument", key, /exactly one file/);
   });
 
-  it("a key trying to climb out of the bucket", async () => {
-    const key = `${USER}/../../../etc/passwd`;
+  it("a key with a C1 control character (400 InvalidURI, as S3 answers)", async () => {
+    const key = `${USER}/a\u008ab`;
     const post = await createPresignedPost(client, { Bucket: TEST_BUCKET, Key: key, Conditions: [["content-length-range", 1, 10]], Expires: 900 });
     const response = await postForm(post.url, post.fields, blob(bytes(10)));
-    await expectRefused(response, 400, "InvalidArgument", key);
+    await expectRefused(response, 400, "InvalidURI", key);
+  });
+
+  it("a file whose SHA-256 or CRC32 differs from the form's x-amz-checksum-* field (BadDigest)", async () => {
+    const content = bytes(64);
+    for (const [field, wrong] of [
+      ["x-amz-checksum-sha256", createHash("sha256").update("something else").digest("base64")],
+      ["x-amz-checksum-crc32", "AAAAAA=="],
+    ] as const) {
+      const key = nextKey();
+      const post = await presign(key, "image/png", 64, { fields: { [field]: wrong } });
+      await expectRefused(await postForm(post.url, post.fields, blob(content, "image/png")), 400, "BadDigest", key);
+    }
+  });
+
+  it("two checksum fields, or an x-amz-checksum-algorithm naming none of them (InvalidRequest)", async () => {
+    const sha256 = createHash("sha256").update("x").digest("base64");
+    const forms: Array<Record<string, string>> = [{ "x-amz-checksum-sha256": sha256, "x-amz-checksum-crc32": "AAAAAA==" }, { "x-amz-checksum-algorithm": "SHA256" }];
+    for (const fields of forms) {
+      const key = nextKey();
+      const post = await presign(key, "image/png", 1, { fields });
+      await expectRefused(await postForm(post.url, post.fields, blob(Buffer.from("x"), "image/png")), 400, "InvalidRequest", key);
+    }
+  });
+
+  it("an ACL other than the bucket owner's full control (AccessControlListNotSupported)", async () => {
+    const key = nextKey();
+    const post = await presign(key, "image/png", 10, { fields: { acl: "public-read" } });
+    await expectRefused(await postForm(post.url, post.fields, blob(bytes(10), "image/png")), 400, "AccessControlListNotSupported", key);
+  });
+
+  it("SSE-C over plain HTTP (InvalidRequest)", async () => {
+    const key = nextKey();
+    const fields = { "x-amz-server-side-encryption-customer-algorithm": "AES256", "x-amz-server-side-encryption-customer-key": Buffer.alloc(32, 1).toString("base64") };
+    const post = await presign(key, "image/png", 10, { fields });
+    await expectRefused(await postForm(post.url, post.fields, blob(bytes(10), "image/png")), 400, "InvalidRequest", key, /secure connection/);
   });
 
   it("a body that is not multipart/form-data", async () => {

@@ -32,6 +32,7 @@ import { log as defaultLog } from "@media/functions/log";
 import { deleteObjects, getBucketLocation, headBucket, listObjects } from "./bucket-handlers";
 import { corsResponseHeaders, preflight, type CorsRule } from "./cors";
 import { deleteObject, getObject, putObject } from "./object-handlers";
+import { continueWhenRead, refuseBeforeContinue } from "./expect-continue";
 import { storageLiveness } from "./liveness";
 import { isValidBucketName, ObjectStore } from "./object-store";
 import { postObject } from "./post-object";
@@ -47,13 +48,17 @@ import {
 } from "./request-context";
 import type { NotificationConfig, S3EventRecord } from "./s3-events";
 import { S3Error, S3Errors } from "./s3-errors";
+import { applyServerLimits, DEFAULT_SERVER_LIMITS, watchIdle, serverOptions, type ServerLimits } from "./server-limits";
 import { SigV4Verifier, type S3Credentials } from "./sigv4";
+import { guardHosts, servedHosts, type ServedHosts } from "../host-guard";
 
 export interface LocalS3Options {
   dataDir: string;
   /** 0 or absent: a free port. */
   port?: number;
   host?: string;
+  /** The host names it answers for (host-guard.ts); by default loopback and `host`. */
+  hosts?: ServedHosts;
   region: string;
   credentials: S3Credentials | S3Credentials[];
   buckets: Array<{ name: string; cors?: CorsRule[]; notifications?: NotificationConfig[] }>;
@@ -65,6 +70,8 @@ export interface LocalS3Options {
   log?: Logger;
   /** The clock for expiry, skew and timestamps (tests move it). */
   now?: () => Date;
+  /** Timeouts and connection limits (server-limits.ts); S3's by default, short ones in tests. */
+  limits?: Partial<ServerLimits>;
 }
 
 export interface LocalS3 {
@@ -110,6 +117,8 @@ const UNSUPPORTED_SUBRESOURCES = [
   "uploadPart",
 ];
 
+const BUCKETS_FROM_CONFIGURATION = "Creating or deleting buckets is not supported by the local storage; buckets come from the configuration.";
+
 export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const buckets = new Map<string, BucketConfig>();
   for (const bucket of options.buckets) {
@@ -127,13 +136,19 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     now: options.now ?? (() => new Date()),
   };
 
-  const server = createServer((req, res) => {
-    void handle(req, res, deps);
-  });
-  // Large uploads may take longer than Node's default 5-minute request timeout.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
-  server.keepAliveTimeout = 5_000;
+  const limits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
+  const hosts = options.hosts ?? servedHosts({ host: options.host });
+  const server = createServer(serverOptions(limits), guardHosts(hosts, (req, res) => void handle(req, res, deps)));
+  server.on(
+    "checkContinue",
+    guardHosts(hosts, (req: IncomingMessage, res: ServerResponse) => {
+      continueWhenRead(req, res);
+      void handle(req, res, deps);
+    }),
+  );
+  // Any other expectation is refused in route(), in S3's XML rather than Node's bare 417.
+  server.on("checkExpectation", guardHosts(hosts, (req: IncomingMessage, res: ServerResponse) => void handle(req, res, deps)));
+  applyServerLimits(server, limits);
 
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
@@ -161,6 +176,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
 
 async function handle(req: IncomingMessage, res: ServerResponse, deps: ServerDeps): Promise<void> {
   const ctx = createContext(req, res, deps);
+  watchIdle(req, res, (error) => sendError(ctx, error));
   try {
     await route(ctx, deps);
   } catch (error) {
@@ -171,8 +187,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: ServerDep
     } else {
       deps.log.error("s3 request failed", { error, method: ctx.method, bucket: ctx.bucketName, requestId: ctx.requestId });
     }
-    // Whatever was not read of the body is dropped: a refused request never reaches the disk.
-    discardRestOfBody(req);
+    // Whatever was not read of the body is dropped: a refused request never reaches the disk. A client
+    // still waiting for 100 Continue never sends it: the connection closes after the answer instead.
+    if (!refuseBeforeContinue(req, res)) discardRestOfBody(req);
     if (res.headersSent) {
       res.destroy();
       return;
@@ -183,11 +200,18 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: ServerDep
 
 async function route(ctx: RequestContext, deps: ServerDeps): Promise<void> {
   if (ctx.invalid) throw ctx.invalid;
+  const expectation = ctx.header("expect");
+  if (expectation !== undefined && expectation.toLowerCase() !== "100-continue") throw S3Errors.expectationFailed(expectation);
   if (ctx.bucketName === undefined) {
     throw ctx.method === "GET" ? S3Errors.notImplemented("ListBuckets is not supported by the local storage.") : S3Errors.methodNotAllowed(ctx.method, "SERVICE", "GET");
   }
   const bucket = ctx.bucket;
-  if (!bucket) throw S3Errors.noSuchBucket(ctx.bucketName);
+  if (!bucket) {
+    // A PUT on a bucket that does not exist is CreateBucket: not something this storage does (501, as for
+    // the configured buckets), rather than a NoSuchBucket that would read as a typo in the name.
+    if (ctx.method === "PUT" && ctx.key === undefined && ctx.query.length === 0) throw S3Errors.notImplemented(BUCKETS_FROM_CONFIGURATION);
+    throw S3Errors.noSuchBucket(ctx.bucketName);
+  }
 
   if (ctx.method === "OPTIONS") {
     ctx.corsHeaders = preflight(bucket.cors, {
@@ -238,7 +262,7 @@ async function routeBucket(ctx: RequestContext, deps: ServerDeps): Promise<void>
       return postObject(ctx, deps);
     case "PUT":
     case "DELETE":
-      throw S3Errors.notImplemented("Creating or deleting buckets is not supported by the local storage; buckets come from the configuration.");
+      throw S3Errors.notImplemented(BUCKETS_FROM_CONFIGURATION);
     default:
       throw S3Errors.methodNotAllowed(ctx.method, "BUCKET", "GET, HEAD, POST");
   }

@@ -1,12 +1,18 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { request, type IncomingHttpHeaders } from "node:http";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { Hash } from "@smithy/hash-node";
+import { HttpRequest } from "@smithy/protocol-http";
+import { SignatureV4 } from "@smithy/signature-v4";
 import type { CorsRule } from "./cors";
 import type { S3EventRecord } from "./s3-events";
+import type { Logger } from "./request-context";
 import { startLocalS3, type LocalS3 } from "./s3-server";
+import type { ServerLimits } from "./server-limits";
 
 /**
  * A local S3 for tests: a temporary data directory, a clock the test can move, the real SDK pieces
@@ -61,7 +67,9 @@ export interface TestS3 {
   stop(): Promise<void>;
 }
 
-export async function startTestS3(options: { onEvent?: (record: S3EventRecord) => Promise<void> | void } = {}): Promise<TestS3> {
+export async function startTestS3(
+  options: { onEvent?: (record: S3EventRecord) => Promise<void> | void; limits?: Partial<ServerLimits>; log?: Logger } = {},
+): Promise<TestS3> {
   const dataDir = await mkdtemp(join(tmpdir(), "local-s3-"));
   const events: S3EventRecord[] = [];
   const clock = { offsetMs: 0 };
@@ -69,6 +77,7 @@ export async function startTestS3(options: { onEvent?: (record: S3EventRecord) =
   const waiting = new Set<() => void>();
   const record = (level: LoggedLine["level"]) => (message: string, fields: Record<string, unknown> = {}) => {
     logged.push({ level, message, fields });
+    options.log?.[level](message, fields);
     for (const check of waiting) check();
   };
   const waitForLog = (matches: (line: LoggedLine) => boolean, from = 0) =>
@@ -95,6 +104,7 @@ export async function startTestS3(options: { onEvent?: (record: S3EventRecord) =
       await options.onEvent?.(record);
     },
     log: { info: record("info"), warn: record("warn"), error: record("error") },
+    ...(options.limits ? { limits: options.limits } : {}),
     now: () => new Date(Date.now() + clock.offsetMs),
   });
   const clients: S3ClientType[] = [];
@@ -183,4 +193,56 @@ export function errorMessage(xml: string): string | undefined {
     .replace(/&lt;/g, "<")
     .replace(/&gt;/g, ">")
     .replace(/&amp;/g, "&");
+}
+
+export interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+/**
+ * A request signed by hand with the SDK's signer and sent with node:http, every header value written as
+ * its UTF-8 bytes (as boto3 and curl send them; Node's own client would refuse or latin1-encode them).
+ * `path` is sent exactly as given, query included.
+ */
+export async function sendSigned(
+  endpoint: string,
+  init: { method: string; path: string; headers?: Record<string, string>; body?: Buffer; payloadHash?: string; signingDate?: Date },
+): Promise<RawResponse> {
+  const url = new URL(endpoint);
+  const body = init.body ?? Buffer.alloc(0);
+  const q = init.path.indexOf("?");
+  const query: Record<string, string> = {};
+  if (q !== -1) for (const [name, value] of new URLSearchParams(init.path.slice(q + 1))) query[name] = value;
+  const signer = new SignatureV4({ credentials: TEST_CREDENTIALS, region: TEST_REGION, service: "s3", sha256: Hash.bind(null, "sha256"), uriEscapePath: false });
+  const signed = await signer.sign(
+    new HttpRequest({
+      method: init.method,
+      protocol: "http:",
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: q === -1 ? init.path : init.path.slice(0, q),
+      query,
+      headers: { host: url.host, "content-length": String(body.length), "x-amz-content-sha256": init.payloadHash ?? "UNSIGNED-PAYLOAD", ...init.headers },
+    }),
+    { signingDate: init.signingDate ?? new Date() },
+  );
+  const wire: Record<string, string> = {};
+  for (const [name, value] of Object.entries(signed.headers)) wire[name] = Buffer.from(value, "utf8").toString("latin1");
+  return sendRaw(url, { method: init.method, path: init.path, headers: wire, body });
+}
+
+/** One request with node:http, nothing added but what node:http adds; the whole answer collected. */
+export function sendRaw(url: URL, init: { method: string; path: string; headers: Record<string, string>; body?: Buffer }): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path: init.path, method: init.method, headers: init.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(init.body);
+  });
 }

@@ -4,8 +4,8 @@ import type { TokenAnswer } from "../api/types";
 
 /**
  * Where the tokens live, and why:
- * - the access token only in memory: it is a bearer JWT that stays valid until it expires even after
- *   logout (verified offline), so it should never be written anywhere a later script could read it;
+ * - the access token only in memory: it is a bearer JWT, good for anyone who holds it until it expires or
+ *   the account signs out everywhere, so it should never be written anywhere a later script could read it;
  * - the refresh token in sessionStorage, not localStorage: a reload of this tab keeps the person signed
  *   in, but the token is gone when the tab closes and is never shared with other tabs, so a long-lived
  *   credential does not sit on disk for weeks. (A cookie set by the API would be better still, but the

@@ -1,0 +1,55 @@
+import type { Accounts } from "./accounts";
+import type { Clock } from "./ports";
+
+/**
+ * Ending every session of a user: at logout, and when the password is reset.
+ *
+ * Cognito revokes the refresh tokens (GlobalSignOut, AdminUserGlobalSignOut), but its access tokens
+ * are JWTs checked offline (aws-jwt-verify#151): they would stay valid for their hour. So each user
+ * has a "sessions end" time of their own, and the authorizer refuses every access token whose sign-in
+ * (`auth_time`, which refreshed tokens keep) is not after it.
+ *
+ * Tokens count time in whole seconds, the cut in milliseconds: a token signed in during the second of
+ * the cut may come from before it, so it is refused. The price is that someone who signs in again
+ * within that same second must sign in once more; the alternative would keep a token from just before
+ * the cut alive for its hour.
+ */
+export interface SessionCutoffs {
+  /** When the user's sessions last ended (epoch ms), or undefined if they never did. */
+  cutoff(userId: string): Promise<number | undefined>;
+  /** Ends every session signed in up to `at` (epoch ms); an earlier time never replaces a later one. */
+  endSessions(userId: string, at: number): Promise<void>;
+}
+
+/** Whether a session signed in at `authTimeSeconds` outlives the user's cut (if any). */
+export function sessionAlive(authTimeSeconds: number, cutoffMs: number | undefined): boolean {
+  return cutoffMs === undefined || authTimeSeconds * 1000 > cutoffMs;
+}
+
+export interface SessionDeps {
+  accounts: Accounts;
+  cutoffs: SessionCutoffs;
+  clock: Clock;
+}
+
+/**
+ * Logout signs the user out everywhere. Cognito first: once the cut is written the authorizer refuses
+ * this very token, so if Cognito failed after it the client could not call logout again, and the
+ * refresh tokens would live on. The other way round a failure leaves a retry that works.
+ */
+export async function logout(deps: SessionDeps, input: { userId: string; accessToken: string; refreshToken: string }): Promise<void> {
+  await deps.accounts.logout(input.accessToken, input.refreshToken);
+  await deps.cutoffs.endSessions(input.userId, deps.clock.now());
+}
+
+/**
+ * A reset proves the code's owner holds the mailbox; whoever held the old password is signed out, on
+ * every device, refresh tokens and access tokens alike. The cut is taken once the new password is set:
+ * every sign-in before it used the old password.
+ */
+export async function resetPassword(deps: SessionDeps, input: { email: string; code: string; password: string }): Promise<void> {
+  const { userId } = await deps.accounts.resetPassword(input.email, input.code, input.password);
+  const at = deps.clock.now();
+  await deps.accounts.signOutEverywhere(userId);
+  await deps.cutoffs.endSessions(userId, at);
+}

@@ -1,0 +1,68 @@
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { SessionCutoffs } from "@media/core/sessions";
+import { TABLE, keysFor } from "@media/core/table";
+import { call } from "./dynamo-calls";
+
+/**
+ * Each user's "sessions end" time (sessions.ts) as one small item of its own (see TABLE), so neither
+ * the media records nor their repository know about it. It has no TTL: one item per user who ever
+ * logged out, and a cut that vanished would bring old tokens back.
+ *
+ * Reads are strongly consistent: the authorizer reads it on every request and a logout must hold for
+ * the very next one. Concurrent reads for one user share one call (a client sending many requests at
+ * once, on the local runtime's single process); nothing is kept once it answers, so a request sees the
+ * cut as it was at most one read (a few milliseconds) before it arrived, never a cached one.
+ */
+const CUTOFF = "cutoffMs";
+
+export function createDynamoSessionCutoffs({ client, tableName }: { client: DynamoDBDocumentClient; tableName: string }): SessionCutoffs {
+  const key = (userId: string) => ({ [TABLE.partitionKey]: keysFor.sessionsPartition(userId), [TABLE.sortKey]: keysFor.sessions });
+  const reading = new Map<string, Promise<number | undefined>>();
+
+  async function read(userId: string): Promise<number | undefined> {
+    const out = await call(
+      client.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: key(userId),
+          ConsistentRead: true,
+          ProjectionExpression: "#c",
+          ExpressionAttributeNames: { "#c": CUTOFF },
+        }),
+      ),
+    );
+    const value = out.Item?.[CUTOFF] as unknown;
+    return typeof value === "number" ? value : undefined;
+  }
+
+  return {
+    cutoff(userId) {
+      let pending = reading.get(userId);
+      if (!pending) {
+        pending = read(userId).finally(() => reading.delete(userId));
+        reading.set(userId, pending);
+      }
+      return pending;
+    },
+
+    async endSessions(userId, at) {
+      try {
+        await call(
+          client.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: key(userId),
+              UpdateExpression: "SET #c = :at",
+              // Two ends racing: the later one stands, whichever is written last.
+              ConditionExpression: "attribute_not_exists(#c) OR #c < :at",
+              ExpressionAttributeNames: { "#c": CUTOFF },
+              ExpressionAttributeValues: { ":at": at },
+            }),
+          ),
+        );
+      } catch (error) {
+        if (!(error instanceof Error && error.name === "ConditionalCheckFailedException")) throw error;
+      }
+    },
+  };
+}

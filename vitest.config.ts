@@ -9,6 +9,8 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 180_000,
     pool: "forks",
+    // Output of the code under test is shown only for failing tests (test/support/quiet-output.ts).
+    setupFiles: ["test/support/quiet-output.ts"],
     // expect.poll waits for what a test cannot subscribe to (a page's text); its default of 1 s fails on
     // a busy machine. Like the limits above, a guard against hangs.
     expect: { poll: { timeout: 30_000 } },

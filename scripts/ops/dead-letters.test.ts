@@ -5,7 +5,8 @@ import type { SQSEvent } from "aws-lambda";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { encodeEventKey } from "@media/core/keys";
 import { startSqsConsumer } from "@media/local/queue/sqs-consumer";
-import { startLocalProcess } from "../../packages/local/test/helpers/local-process";
+import { startLocalDynamo } from "@media/local/dynamo/local-dynamo";
+import { LOCAL } from "@media/local/runtime";
 import { describeBody, redriveLocal } from "./dead-letters";
 import { localPaths, openLocalQueues, RuntimeRunningError } from "./local-data";
 
@@ -109,12 +110,14 @@ describe("redriveLocal", () => {
   it("refuses while the runtime is running on the data directory, and works once it stopped", async () => {
     await deadLetterThree();
     const before = await snapshot(dataDir);
-    const runtime = await startLocalProcess({ DATA_DIR: dataDir });
+    // What the runtime holds while it runs (redrive-cli.test.ts checks it against a running runtime's
+    // lock from another process): its local DynamoDB, open on the directory's database.
+    const held = await startLocalDynamo({ dir: localPaths(dataDir).dynamodb, tableName: LOCAL.table, region: LOCAL.region });
     try {
       await expect(redriveLocal({ dataDir, dryRun: false })).rejects.toBeInstanceOf(RuntimeRunningError);
       expect(await snapshot(dataDir)).toEqual(before);
     } finally {
-      await runtime.stop();
+      await held.close();
     }
     expect((await redriveLocal({ dataDir, dryRun: false })).redriven).toBe(3);
   });

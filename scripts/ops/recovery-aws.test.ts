@@ -1,8 +1,6 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import type { APIGatewayProxyStructuredResultV2, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IndexDeps } from "@media/core/indexing";
@@ -10,14 +8,17 @@ import { createCognitoUserAdmin } from "@media/functions/adapters/cognito-accoun
 import { apiEvent, context, sqsEvent, sqsRecord } from "../../packages/functions/test/helpers/events";
 import { startLocalAws, TEST_ENV, type LocalAws } from "../../packages/functions/test/helpers/local-aws";
 import { pngFixture, wavFixture } from "../../packages/local/test/helpers/media-fixtures";
+import { purgeUserCli } from "./purge-user-cli";
+import { reindexCli } from "./reindex-cli";
+import { runInProcess } from "./run-script";
 
 /**
- * The AWS variants of `npm run reindex` and `npm run purge-user`: resource names from an SST outputs
+ * The AWS variants of `npm run reindex` and `npm run purge-user` (their main functions, in this process;
+ * reindex.test.ts and purge-user.test.ts run each script once as its own process): resource names from an SST outputs
  * file, the AWS SDK clients built as for AWS, and the endpoints redirected to local servers through the
  * SDK's own AWS_ENDPOINT_URL_<SERVICE> variables (never real AWS). The data is made by the real
  * handlers: sign-up, upload through presigned POSTs, the indexer on S3's own event records.
  */
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 type Handler = (e: ReturnType<typeof apiEvent>, c: ReturnType<typeof context>) => Promise<APIGatewayProxyStructuredResultV2>;
 let aws: LocalAws;
 let dir: string;
@@ -26,14 +27,9 @@ let deps: IndexDeps;
 let indexer: (e: SQSEvent) => Promise<SQSBatchResponse>;
 const handlers: Record<string, Handler> = {};
 
-/** Runs the script as its own process; asynchronously, since the local endpoints answer from this process's event loop. */
-function run(script: "reindex" | "purge-user", ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  // process.env carries the local endpoints and credentials that startLocalAws set.
-  return new Promise((done) => {
-    execFile(process.execPath, ["--import", "tsx", join(root, `scripts/${script}.ts`), ...args], { cwd: root, env: process.env, timeout: 120_000 }, (error, stdout, stderr) => {
-      done({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr });
-    });
-  });
+/** Runs the script's main function in this process, whose environment carries the local endpoints and credentials startLocalAws set. */
+function run(script: "reindex" | "purge-user", ...args: string[]) {
+  return runInProcess(script === "reindex" ? reindexCli : purgeUserCli, args);
 }
 async function call(name: string, options: Parameters<typeof apiEvent>[0]) {
   const res = await handlers[name]!(apiEvent(options), context(name));

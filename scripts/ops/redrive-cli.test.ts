@@ -2,13 +2,16 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startLocalProcess } from "../../packages/local/test/helpers/local-process";
-import { runScript } from "./run-script";
-import { openLocalQueues } from "./local-data";
+import { startLocalDynamo } from "@media/local/dynamo/local-dynamo";
+import { LOCAL } from "@media/local/runtime";
+import { localPaths, openLocalQueues } from "./local-data";
+import { redriveCli } from "./redrive-cli";
+import { runInProcess, runScript } from "./run-script";
 
 const key = "users/0f8fad5b-d9cb-469f-a165-70867728950e/01J0000000000000000000000A";
 
-const redrive = (...args: string[]) => runScript("redrive", args, { timeoutMs: 60_000 });
+/** The script's main function in this process; the one run as a process of its own is the refusal below. */
+const redrive = (...args: string[]) => runInProcess(redriveCli, args);
 
 describe("npm run redrive (local)", () => {
   let dataDir: string;
@@ -26,36 +29,37 @@ describe("npm run redrive (local)", () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it("lists with --dry-run, re-drives, then finds nothing", () => {
-    const dry = redrive("--data-dir", dataDir, "--dry-run");
+  it("lists with --dry-run, re-drives, then finds nothing", async () => {
+    const dry = await redrive("--data-dir", dataDir, "--dry-run");
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(new RegExp(`receives=5 +sent=\\S+ +${key}`));
     expect(dry.stderr).toContain("1 message(s) in the dead-letter queue; nothing changed (dry run).");
 
-    const run = redrive("--local", "--data-dir", dataDir);
+    const run = await redrive("--local", "--data-dir", dataDir);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(key);
     expect(run.stderr).toContain("redrive: 1 re-driven.");
 
-    const again = redrive("--data-dir", dataDir);
+    const again = await redrive("--data-dir", dataDir);
     expect(again.code).toBe(0);
     expect(again.stdout).toBe("");
     expect(again.stderr).toContain("the dead-letter queue is empty; nothing to do.");
   });
 
-  it("exits 3 with an explanation while the runtime runs on the directory", async () => {
-    const runtime = await startLocalProcess({ DATA_DIR: dataDir });
+  it("exits 3 with an explanation while the runtime runs on the directory (run as `npm run redrive` runs it)", async () => {
+    // What the runtime holds while it runs: its local DynamoDB, open on the directory's database.
+    const held = await startLocalDynamo({ dir: localPaths(dataDir).dynamodb, tableName: LOCAL.table, region: LOCAL.region });
     try {
-      const r = redrive("--data-dir", dataDir);
-      expect(r.code).toBe(3);
+      const r = runScript("redrive", ["--data-dir", dataDir]);
+      expect(r.code, r.stderr).toBe(3);
       expect(r.stderr).toMatch(/local runtime is running on .*Stop it/s);
     } finally {
-      await runtime.stop();
+      await held.close();
     }
   });
 
-  it("refuses mixed or incomplete backends", () => {
-    expect(redrive("--local", "--queue-url", "https://sqs.eu-west-1.amazonaws.com/1/q").code).toBe(2);
-    expect(redrive("--aws", "--queue-url", "https://sqs.eu-west-1.amazonaws.com/1/q").code).toBe(2);
+  it("refuses mixed or incomplete backends", async () => {
+    expect((await redrive("--local", "--queue-url", "https://sqs.eu-west-1.amazonaws.com/1/q")).code).toBe(2);
+    expect((await redrive("--aws", "--queue-url", "https://sqs.eu-west-1.amazonaws.com/1/q")).code).toBe(2);
   });
 });

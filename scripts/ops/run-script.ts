@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { exitCodeOf, type CliMain } from "./cli";
 
 /** The repository's root, where `npm run` starts the operational scripts. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -23,4 +24,16 @@ export function runScript(name: string, args: string[], options: { timeoutMs?: n
     timeout: options.timeoutMs ?? 120_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Runs a script's main function (scripts/ops/*-cli.ts) in this process, with its output kept as
+ * runScript keeps a child's (pipes, not a terminal): what a test needs of most runs, without starting
+ * a process and loading the SDK again for each.
+ */
+export async function runInProcess(main: CliMain, args: string[]): Promise<ScriptRun> {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const code = await exitCodeOf(() => main(args, { stdout: { write: (c: string) => stdout.push(c) }, stderr: { write: (c: string) => stderr.push(c) } }));
+  return { code, stdout: stdout.join(""), stderr: stderr.join("") };
 }

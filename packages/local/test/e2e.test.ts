@@ -35,7 +35,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (process.env.E2E_SHOW_OUTPUT) console.log(local?.output());
   await local?.stop();
   await rm(dataDir, { recursive: true, force: true });
 });

@@ -35,6 +35,8 @@ export async function startLocalProcess(env: Record<string, string>, timeoutMs =
   const listeners = new Set<() => void>();
   const onOutput = (c: Buffer) => {
     out += c.toString();
+    // Passed on to this process's stdout, where the test setup keeps it for the report of a failing test.
+    process.stdout.write(c);
     for (const listener of listeners) listener();
   };
   child.stdout!.on("data", onOutput);

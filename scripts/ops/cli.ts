@@ -1,0 +1,46 @@
+/**
+ * How the recovery scripts (`npm run reindex`, `purge-user`, `redrive`) meet the outside world: each is
+ * a function of its arguments and two output streams that answers its exit code. Run as a script, the
+ * streams are the process's and the code ends the process; a test calls the same function in its own
+ * process and reads what it wrote, so only one run per script needs a process of its own.
+ */
+export interface CliStream {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+export interface CliIo {
+  stdout: CliStream;
+  stderr: CliStream;
+}
+
+export type CliMain = (argv: string[], io: CliIo) => Promise<number>;
+
+/** Ends a run with its exit code from wherever the script finds it cannot go on (see `fail`). */
+export class CliExit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+    this.name = "CliExit";
+  }
+}
+
+/** Writes `message` to stderr and ends the run with `code`. */
+export function fail(io: CliIo, message: string, code: number): never {
+  io.stderr.write(`${message}\n`);
+  throw new CliExit(code);
+}
+
+/** Runs `main` on the process's arguments and streams, and exits with its code. */
+export async function runAsScript(main: CliMain): Promise<never> {
+  process.exit(await exitCodeOf(() => main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr })));
+}
+
+export async function exitCodeOf(run: () => Promise<number>): Promise<number> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof CliExit) return error.code;
+    throw error;
+  }
+}

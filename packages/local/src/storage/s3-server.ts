@@ -21,10 +21,12 @@
  * @smithy/signature-v4 (the SDK's signer) computes the signatures we compare against, node:crypto hashes.
  *
  * Path-style requests only (`http://127.0.0.1:PORT/<bucket>/<key>`, the SDK's `forcePathStyle: true`).
- * Supported: browser POST uploads (policy + SigV4), GetObject/HeadObject (ranges, conditionals,
- * response-* overrides, header or presigned-URL auth), PutObject (plain, hashed, aws-chunked with
- * checksum trailers), DeleteObject, DeleteObjects, ListObjects(V2), HeadBucket, GetBucketLocation,
- * CORS. Anything else S3 offers answers 501 NotImplemented rather than pretending.
+ * Supported: browser POST uploads (policy + SigV4, flexible checksum fields), GetObject/HeadObject
+ * (ranges, conditionals, response-* overrides, header or presigned-URL auth), PutObject (plain, hashed,
+ * aws-chunked with checksum trailers, If-None-Match/If-Match), DeleteObject, DeleteObjects,
+ * ListObjects(V2), HeadBucket, GetBucketLocation, CORS, `Expect: 100-continue`. Refused as S3 refuses
+ * them on this bucket over plain HTTP: ACLs (object-options.ts) and SSE-C. Anything else S3 offers answers
+ * 501 NotImplemented rather than pretending. Timeouts and connection limits: server-limits.ts.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";

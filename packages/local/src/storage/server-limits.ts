@@ -65,8 +65,8 @@ const answeredBytes = new WeakMap<Socket, number>();
 /**
  * A request in flight whose connection went idle. An upload stalled mid-body is answered RequestTimeout
  * and its connection closed (the handler then sees the body cut short and stores nothing); a download
- * the client stopped reading is cut. A request whose body has all arrived is the server's own work
- * (a large file being committed) and is left to finish.
+ * the client stopped reading is cut. A request whose body has all arrived, or whose body the storage
+ * itself is holding back, is the server's own work (a large file being committed) and is left to go on.
  */
 export function watchIdle(req: IncomingMessage, res: ServerResponse, answer: (error: S3Error) => void): void {
   const socket = req.socket;
@@ -80,7 +80,9 @@ export function watchIdle(req: IncomingMessage, res: ServerResponse, answer: (er
       if (!res.writableFinished) res.destroy();
       return;
     }
-    if (req.complete) return;
+    // Body all in, or held back by the storage itself (a paused stream is backpressure from the disk):
+    // the server's own pace, not a stalled client.
+    if (req.complete || req.readableFlowing === false) return;
     res.setHeader("Connection", "close");
     // Destroying the request, not only its socket: Node detaches an answered request from its socket,
     // so a closing socket would no longer end the handler's body stream, and the upload would hang.

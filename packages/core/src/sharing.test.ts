@@ -9,6 +9,7 @@ import {
   MAX_SHARE_SECONDS,
   OpenShareQuery,
   SHARE_REDIRECT_SECONDS,
+  ShareUnavailableError,
   createShare,
   hashShareToken,
   isShareToken,
@@ -152,7 +153,11 @@ describe("createShare, openShare, listShares, revokeShare", () => {
     await openShare(w.deps, tokenOf(share.url), { download: false });
     expect(w.presigned.at(-1)!.expiresSeconds).toBe(1);
     w.clock.at = T0 + 90_000;
-    expect(await failure(openShare(w.deps, tokenOf(share.url), { download: false }))).toMatchObject({ status: 404, code: "NotFound" });
+    const expired = await failure(openShare(w.deps, tokenOf(share.url), { download: false }));
+    expect(expired).toMatchObject({ status: 404, code: "NotFound" });
+    // The same 404, which also says (for the share page) that this link was real and is past its time.
+    expect(expired).toBeInstanceOf(ShareUnavailableError);
+    expect((expired as ShareUnavailableError).reason).toBe("expired");
     expect(await listShares(w.deps, OWNER, f.fileId)).toEqual({ shares: [] });
   });
 
@@ -172,6 +177,7 @@ describe("createShare, openShare, listShares, revokeShare", () => {
     w.records.delete(`${OWNER}/${f.fileId}`);
     answers.push(await failure(openShare(w.deps, tokenOf(fileGone.url), { download: false })));
     for (const a of answers) expect({ status: a.status, code: a.code, message: a.message }).toEqual({ status: 404, code: "NotFound", message: answers[0]!.message });
+    for (const a of answers) expect((a as ShareUnavailableError).reason).toBe("unavailable");
     expect(w.presigned).toEqual([]);
   });
 

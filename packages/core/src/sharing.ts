@@ -18,7 +18,9 @@ import type { Clock, MediaRepository, ObjectStorage, ShareRecord, ShareRepositor
  * checks the expiry and that the file is still there and ready, and answers with a redirect to a
  * presigned GET that lives a few minutes: revoking or deleting stops new opens at once, and a redirect
  * already handed out outlives it by at most those few minutes. Guessing 128 bits is hopeless at any
- * rate, so unknown, expired and revoked tokens answer the same 404.
+ * rate, so unknown, expired and revoked tokens answer the same 404; the error also says whether the link
+ * is known and past its expiry, so a person holding it can be told that much (the share page). A
+ * revoked link, a deleted file and a token never issued leave the same nothing behind.
  */
 
 export const MAX_SHARE_SECONDS = 7 * 24 * 3600;
@@ -114,14 +116,25 @@ export async function revokeShare(deps: SharingDeps, userId: string, fileId: str
   await deps.shares.revoke(userId, fileId, shareId);
 }
 
+/** Why a share link does not open: past its expiry, or nothing to open (revoked, deleted, never issued). */
+export type ShareUnavailableReason = "expired" | "unavailable";
+
+/** The one 404 of a link that does not open, with the reason for a page to show (the JSON stays the same). */
+export class ShareUnavailableError extends NotFoundError {
+  constructor(readonly reason: ShareUnavailableReason) {
+    super("This link does not exist, has expired or was revoked.");
+  }
+}
+
 /** Where an opened link leads: a short-lived presigned GET of the original. Anything else is the one 404. */
 export async function openShare(deps: SharingDeps, token: string, query: OpenShareQuery): Promise<string> {
-  const gone = () => new NotFoundError("This link does not exist, has expired or was revoked.");
+  const gone = (reason: ShareUnavailableReason = "unavailable") => new ShareUnavailableError(reason);
   if (!isShareToken(token)) throw gone();
   const share = await deps.shares.findByTokenHash(hashShareToken(token));
   const now = deps.clock.now();
+  if (!share) throw gone();
   // TTL deletes expired items up to two days late: the expiry is checked here, to the millisecond.
-  if (!share || share.expiresAt <= now) throw gone();
+  if (share.expiresAt <= now) throw gone("expired");
   // A deleted file's links stop here even if their items were not cleaned up (deleteFile revokes
   // them, but a failure half-way must not leave a working link).
   const file = await deps.repo.get(share.userId, share.fileId);

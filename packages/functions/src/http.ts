@@ -18,6 +18,8 @@ export type HttpResult = APIGatewayProxyStructuredResultV2;
 export interface Reply {
   status: number;
   body?: unknown;
+  /** A whole HTML page instead of a JSON body (the share link's page for browsers). */
+  html?: string;
   headers?: Record<string, string>;
 }
 
@@ -56,6 +58,7 @@ export function route(fn: (event: HttpEvent, context: Context) => Promise<Reply>
 
 function render(reply: Reply): HttpResult {
   const headers: Record<string, string> = { "cache-control": "no-store", ...reply.headers };
+  if (reply.html !== undefined) return { statusCode: reply.status, headers: { "content-type": "text/html; charset=utf-8", ...headers }, body: reply.html };
   if (reply.body === undefined) return { statusCode: reply.status, headers };
   return {
     statusCode: reply.status,

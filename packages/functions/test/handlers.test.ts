@@ -467,6 +467,47 @@ describe("share links", () => {
     expect((await shares(u.userId, fileId)).body).toEqual({ shares: [] });
   });
 
+  it("a browser opening a link that does not open gets a page saying what happened; API clients keep the JSON", async () => {
+    const u = await newUser("page@example.com");
+    const { fileId } = await readyFile(u.userId, "p.png");
+    const browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    // The raw result: the page is not JSON, so not through `call`.
+    const openRaw = async (token: string, accept?: string) =>
+      (await h["open-share"]!(apiEvent({ method: "GET", path: `/s/${token}`, routePath: "/s/{token}", pathParameters: { token }, ...(accept ? { headers: { accept } } : {}) }), context("open-share"))) as {
+        statusCode: number;
+        headers?: Record<string, string>;
+        body?: string;
+      };
+    const tokenOf = (url: string) => new URL(url).pathname.split("/").at(-1)!;
+    const expiring = await share(u.userId, fileId, { expiresInSeconds: 1 });
+    const revoked = await share(u.userId, fileId);
+    await revoke(u.userId, fileId, revoked.body.shareId);
+    // Opens until its second is over (on a loaded machine that may be already): waited for by asking, not by a fixed sleep.
+    while ((await openRaw(tokenOf(expiring.body.url))).statusCode === 302) await new Promise((r) => setTimeout(r, 50));
+
+    const expiredPage = await openRaw(tokenOf(expiring.body.url), browser);
+    expect(expiredPage).toMatchObject({ statusCode: 404, headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" } });
+    expect(expiredPage.headers!["content-security-policy"]).toMatch(/^default-src 'none'/);
+    expect(expiredPage.body).toContain("This link has expired");
+    const hostile = `<script>alert(1)</script>"'&`;
+    for (const token of [tokenOf(revoked.body.url), "A".repeat(22), hostile]) {
+      const page = await openRaw(token, browser);
+      expect(page.statusCode).toBe(404);
+      expect(page.body).toContain("This link doesn't work");
+      expect(page.body).not.toContain("<script");
+      expect(page.body).not.toContain(token);
+    }
+    // curl, fetch and the SDKs send */* or nothing: the API's JSON, the same for every reason.
+    for (const accept of [undefined, "*/*", "application/json"]) {
+      for (const token of [tokenOf(expiring.body.url), tokenOf(revoked.body.url)]) {
+        const res = await openRaw(token, accept);
+        expect(res.statusCode).toBe(404);
+        expect(res.headers!["content-type"]).toBe("application/json; charset=utf-8");
+        expect(JSON.parse(res.body!)).toEqual({ error: { code: "NotFound", message: "This link does not exist, has expired or was revoked." } });
+      }
+    }
+  });
+
   it("a deleted file's links stop working, and their items go with it", async () => {
     const u = await newUser("rosa@example.com");
     const { fileId } = await readyFile(u.userId, "r.png");

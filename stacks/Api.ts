@@ -12,8 +12,8 @@ export const AUTHORIZER = "Bearer";
  * How long API Gateway reuses an authorizer answer for the same Authorization header: never. Its cache
  * cannot be told that a token died, so with a TTL a token would outlive logout or a password reset by
  * up to that long. The authorizer stays cheap instead (an offline JWT check and one GetItem of the
- * user's session cut, packages/functions/src/authorizer.ts); the price is an authorizer invocation per
- * request.
+ * user's session cut, packages/functions/src/authorizer.ts; a Cognito GetUser, which needs no IAM, only
+ * for a token signed in during the second of its cut); the price is an authorizer invocation per request.
  */
 export const AUTHORIZER_CACHE_SECONDS = 0;
 export const THROTTLE = { burst: 200, rate: 100 } as const;

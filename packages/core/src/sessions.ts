@@ -10,9 +10,11 @@ import type { Clock } from "./ports";
  * (`auth_time`, which refreshed tokens keep) is not after it.
  *
  * Tokens count time in whole seconds, the cut in milliseconds: a token signed in during the second of
- * the cut may come from before it, so it is refused. The price is that someone who signs in again
- * within that same second must sign in once more; the alternative would keep a token from just before
- * the cut alive for its hour.
+ * the cut may come from before it or after it. Refusing it would turn away whoever signs in again at
+ * once (a script, a quick hand); accepting it would keep a session from just before the cut alive for
+ * its hour. So that one second is settled by Cognito, which knows: the cut is written after Cognito
+ * signed the user out everywhere, and Cognito refuses (GetUser) the access tokens of every session it
+ * signed out, and only those. It costs a Cognito call for the few tokens signed in within that second.
  */
 export interface SessionCutoffs {
   /** When the user's sessions last ended (epoch ms), or undefined if they never did. */
@@ -21,9 +23,19 @@ export interface SessionCutoffs {
   endSessions(userId: string, at: number): Promise<void>;
 }
 
-/** Whether a session signed in at `authTimeSeconds` outlives the user's cut (if any). */
-export function sessionAlive(authTimeSeconds: number, cutoffMs: number | undefined): boolean {
-  return cutoffMs === undefined || authTimeSeconds * 1000 > cutoffMs;
+/** Asks Cognito whether an access token's session was signed out (GetUser refuses it). */
+export interface TokenRevocations {
+  /** For the token whose id is `jti`, once the user's cut is `cutoffMs` (an answer holds for that cut). */
+  isRevoked(accessToken: string, jti: string, cutoffMs: number): Promise<boolean>;
+}
+
+/**
+ * Whether a session signed in at `authTimeSeconds` outlives the user's cut (if any): "undecided" when it
+ * was signed in during the cut's own second.
+ */
+export function sessionState(authTimeSeconds: number, cutoffMs: number | undefined): "alive" | "ended" | "undecided" {
+  if (cutoffMs === undefined || authTimeSeconds * 1000 > cutoffMs) return "alive";
+  return authTimeSeconds === Math.floor(cutoffMs / 1000) ? "undecided" : "ended";
 }
 
 export interface SessionDeps {

@@ -17,6 +17,8 @@ export interface AccessTokenClaims {
   sub: string;
   /** When the user signed in (epoch seconds); refreshed tokens keep it. */
   authTime: number;
+  /** This token's own id. */
+  jti: string;
 }
 
 export interface AccessTokenVerifier {
@@ -41,7 +43,7 @@ export async function createAccessTokenVerifier(cfg: AuthorizerConfig, fetcher?:
   return {
     async verify(token) {
       const payload = await verifier.verify(token);
-      return { sub: payload.sub, authTime: payload.auth_time };
+      return { sub: payload.sub, authTime: payload.auth_time, jti: payload.jti };
     },
   };
 }

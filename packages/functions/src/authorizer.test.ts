@@ -1,12 +1,13 @@
 import { createServer } from "node:net";
-import { ConfirmSignUpCommand, InitiateAuthCommand, SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
+import { AdminUserGlobalSignOutCommand, ConfirmSignUpCommand, InitiateAuthCommand, SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { startTestPool, TEST_CLIENT_ID, TEST_POOL_ID, TEST_REGION, type TestPool } from "@media/local/cognito/test-support";
-import type { SessionCutoffs } from "@media/core/sessions";
+import type { SessionCutoffs, TokenRevocations } from "@media/core/sessions";
 import { startDynalite, type LocalDynamo } from "../test/helpers/dynalite";
 import { authorizerEvent, context } from "../test/helpers/events";
 import { createAccessTokenVerifier } from "./access-token";
+import { createCognitoTokenRevocations } from "./adapters/cognito-token-revocations";
 import { createDynamoSessionCutoffs } from "./adapters/dynamo-session-cutoffs";
 import { createAuthorizer, type AuthorizerDeps } from "./authorizer";
 import type { AuthorizerConfig, Jwks } from "./config";
@@ -20,6 +21,8 @@ import type { AuthorizerConfig, Jwks } from "./config";
 let pool: TestPool;
 let dynamo: LocalDynamo;
 let cutoffs: SessionCutoffs;
+let revocations: TokenRevocations;
+let cognitoCalls = 0;
 let cfg: AuthorizerConfig;
 let accessToken: string;
 let idToken: string;
@@ -29,6 +32,14 @@ beforeAll(async () => {
   pool = await startTestPool();
   dynamo = await startDynalite();
   cutoffs = createDynamoSessionCutoffs({ client: dynamo.client, tableName: dynamo.tableName });
+  pool.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === "GetUserCommand") cognitoCalls += 1;
+      return next(args);
+    },
+    { step: "initialize", name: "countGetUser" },
+  );
+  revocations = createCognitoTokenRevocations({ client: pool.client });
   const email = "authz@example.com";
   const password = "Authz-pass-123!";
   const signUp = await pool.client.send(new SignUpCommand({ ClientId: TEST_CLIENT_ID, Username: email, Password: password }));
@@ -59,7 +70,7 @@ async function closedPort(): Promise<number> {
 
 describe("the authorizer's decisions", () => {
   it("accepts the pool's access tokens and refuses every bad token", async () => {
-    const authorize = createAuthorizer(async () => ({ verifier: await createAccessTokenVerifier(cfg), cutoffs }));
+    const authorize = createAuthorizer(async () => ({ verifier: await createAccessTokenVerifier(cfg), cutoffs, revocations }));
     expect(await invoke(authorize, `Bearer ${accessToken}`)).toEqual({ isAuthorized: true, context: { userId: sub } });
     const deny = { isAuthorized: false, context: {} };
     expect(await invoke(authorize)).toEqual(deny);
@@ -90,7 +101,7 @@ describe("the authorizer's decisions", () => {
     let starting: Promise<AuthorizerDeps> | undefined;
     const authorize = createAuthorizer(() => {
       starting ??= createAccessTokenVerifier({ ...cfg, jwks: undefined }, unreachable).then(
-        (verifier) => ({ verifier, cutoffs }),
+        (verifier) => ({ verifier, cutoffs, revocations }),
         (error: unknown) => {
           starting = undefined;
           throw error;
@@ -115,7 +126,7 @@ describe("the authorizer's decisions", () => {
       },
     };
     const verifier = await createAccessTokenVerifier({ ...cfg, jwks: undefined }, flaky);
-    const authorize = createAuthorizer(async () => ({ verifier, cutoffs }));
+    const authorize = createAuthorizer(async () => ({ verifier, cutoffs, revocations }));
     reachable = false;
     // A kid not in the cached keys makes the verifier fetch the JWKS again, which now fails.
     const { privateKey } = await generateKeyPair("RS256");
@@ -142,30 +153,45 @@ describe("sessions that ended", () => {
   }
 
   it("refuses every token signed in up to the user's cut, from the next request on, and only that user's", async () => {
-    const authorize = createAuthorizer(async () => ({ verifier: await createAccessTokenVerifier(cfg), cutoffs }));
+    const authorize = createAuthorizer(async () => ({ verifier: await createAccessTokenVerifier(cfg), cutoffs, revocations }));
     const ann = await signedIn("ended-ann@example.com");
     const annToken = await ann.login();
     const allowed = { isAuthorized: true, context: { userId: ann.sub } };
+    const deny = { isAuthorized: false, context: {} };
     expect(await invoke(authorize, `Bearer ${annToken}`)).toEqual(allowed);
-    // A cut before the sign-in leaves it alone.
+    // A cut in a second before the sign-in leaves it alone.
     await cutoffs.endSessions(ann.sub, pool.clock.now - 5000);
     expect(await invoke(authorize, `Bearer ${annToken}`)).toEqual(allowed);
-    await cutoffs.endSessions(ann.sub, pool.clock.now);
-    expect(await invoke(authorize, `Bearer ${annToken}`)).toEqual({ isAuthorized: false, context: {} });
+    // As logout does it: Cognito signs the user out everywhere, then the cut is written.
+    await pool.client.send(new AdminUserGlobalSignOutCommand({ UserPoolId: TEST_POOL_ID, Username: ann.sub }));
+    const cut = pool.clock.now;
+    await cutoffs.endSessions(ann.sub, cut);
+    // Signed in during the cut's own second: Cognito says the session was signed out.
+    expect(await invoke(authorize, `Bearer ${annToken}`)).toEqual(deny);
     // Another user's tokens are untouched.
     expect(await invoke(authorize, `Bearer ${accessToken}`)).toEqual({ isAuthorized: true, context: { userId: sub } });
-    // A sign-in in a later second than the cut is a new session.
+    // Signed in again in that same second, after the sign-out: a live session, and Cognito is asked once.
+    const again = await ann.login();
+    const calls = cognitoCalls;
+    expect(await invoke(authorize, `Bearer ${again}`)).toEqual(allowed);
+    expect(await invoke(authorize, `Bearer ${again}`)).toEqual(allowed);
+    expect(cognitoCalls).toBe(calls + 1);
+    // A cut a second later ends it without asking Cognito; an earlier cut written late reopens nothing.
+    pool.clock.advance(1000);
+    await cutoffs.endSessions(ann.sub, cut + 1000);
+    await cutoffs.endSessions(ann.sub, cut - 60_000);
+    expect(await invoke(authorize, `Bearer ${again}`)).toEqual(deny);
+    expect(cognitoCalls).toBe(calls + 1);
+    // A sign-in in a later second than every cut is a new session.
     pool.clock.advance(1000);
     expect(await invoke(authorize, `Bearer ${await ann.login()}`)).toEqual(allowed);
-    // An earlier cut written late does not reopen anything.
-    await cutoffs.endSessions(ann.sub, pool.clock.now - 60_000);
-    expect(await invoke(authorize, `Bearer ${annToken}`)).toEqual({ isAuthorized: false, context: {} });
   });
 
   it("fails the invocation when the cut cannot be read", async () => {
     const authorize = createAuthorizer(async () => ({
       verifier: await createAccessTokenVerifier(cfg),
       cutoffs: createDynamoSessionCutoffs({ client: dynamo.client, tableName: "no-such-table" }),
+      revocations,
     }));
     await expect(invoke(authorize, `Bearer ${accessToken}`)).rejects.toMatchObject({ name: "ResourceNotFoundException" });
   });

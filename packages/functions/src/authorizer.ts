@@ -1,8 +1,10 @@
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult, Context } from "aws-lambda";
-import { sessionAlive, type SessionCutoffs } from "@media/core/sessions";
+import { sessionState, type SessionCutoffs, type TokenRevocations } from "@media/core/sessions";
 import { createAccessTokenVerifier, isTokenRefusal, type AccessTokenClaims, type AccessTokenVerifier } from "./access-token";
+import { createCognitoTokenRevocations } from "./adapters/cognito-token-revocations";
 import { createDynamoSessionCutoffs } from "./adapters/dynamo-session-cutoffs";
 import { parseAuthorizerConfig } from "./config";
 import { log } from "./log";
@@ -19,6 +21,8 @@ export interface AuthorizerDeps {
   verifier: AccessTokenVerifier;
   /** When each user's sessions last ended (logout, password reset): older sign-ins are refused. */
   cutoffs: SessionCutoffs;
+  /** Cognito's word on a token signed in during its cut's own second (sessions.ts). */
+  revocations: TokenRevocations;
 }
 
 const DENY: AuthorizerResult = { isAuthorized: false, context: {} };
@@ -30,7 +34,8 @@ const DENY: AuthorizerResult = { isAuthorized: false, context: {} };
  * refusal would tell every user their token is bad and page nobody.
  *
  * Logout and password reset end sessions at once: the user's cut is read on every request (one
- * consistent GetItem), and API Gateway's own cache of answers is off (stacks/Api.ts), since it is keyed
+ * consistent GetItem; Cognito is asked only about a token signed in during the second of the cut,
+ * sessions.ts), and API Gateway's own cache of answers is off (stacks/Api.ts), since it is keyed
  * by the Authorization header and cannot be told that a token died. The price is one authorizer
  * invocation and one read per request, where a cache would leave a logged-out token working for its TTL.
  */
@@ -59,8 +64,11 @@ export function createAuthorizer(deps: () => Promise<AuthorizerDeps>) {
       log.info("token refused", { ...scope, reason: error instanceof Error ? error.name : "unknown" });
       return DENY;
     }
-    // A failed read is the authorizer's failure (500), never a refusal.
-    if (!sessionAlive(claims.authTime, await ready.cutoffs.cutoff(claims.sub))) {
+    // A failed read (or Cognito call) is the authorizer's failure (500), never a refusal.
+    const cutoff = await ready.cutoffs.cutoff(claims.sub);
+    const state = sessionState(claims.authTime, cutoff);
+    const ended = state === "ended" || (state === "undecided" && (await ready.revocations.isRevoked(match[1]!, claims.jti, cutoff!)));
+    if (ended) {
       log.info("token refused", { ...scope, reason: "SessionEnded", sub: claims.sub });
       return DENY;
     }
@@ -76,7 +84,12 @@ export function createAuthorizer(deps: () => Promise<AuthorizerDeps>) {
 async function coldStart(): Promise<AuthorizerDeps> {
   const cfg = parseAuthorizerConfig(process.env);
   const dynamo = DynamoDBDocumentClient.from(traced(new DynamoDBClient({ region: cfg.region })));
-  return { verifier: await createAccessTokenVerifier(cfg), cutoffs: createDynamoSessionCutoffs({ client: dynamo, tableName: cfg.tableName }) };
+  const cognito = traced(new CognitoIdentityProviderClient({ region: cfg.region }));
+  return {
+    verifier: await createAccessTokenVerifier(cfg),
+    cutoffs: createDynamoSessionCutoffs({ client: dynamo, tableName: cfg.tableName }),
+    revocations: createCognitoTokenRevocations({ client: cognito }),
+  };
 }
 
 let starting: Promise<AuthorizerDeps> | undefined;

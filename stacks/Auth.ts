@@ -1,5 +1,5 @@
 import { Duration } from "aws-cdk-lib";
-import { AccountRecovery, Mfa, VerificationEmailStyle } from "aws-cdk-lib/aws-cognito";
+import { AccountRecovery, Mfa, UserPoolEmail, VerificationEmailStyle } from "aws-cdk-lib/aws-cognito";
 import { Cognito, type StackContext } from "sst/constructs";
 import { stageSettings } from "./settings";
 
@@ -38,6 +38,8 @@ export function Auth({ stack, app }: StackContext) {
         },
         accountRecovery: AccountRecovery.EMAIL_ONLY,
         mfa: Mfa.OFF,
+        // Cognito's own sender allows a handful of emails a day, and sign-up, resend and reset are public.
+        ...(settings.email ? { email: UserPoolEmail.withSES(settings.email) } : {}),
         deletionProtection: settings.isProd,
         removalPolicy: settings.dataRemovalPolicy,
       },

@@ -61,4 +61,23 @@ describe("stageSettings", () => {
     expect(() => stageSettings("prod", { WEB_ORIGIN: "https://media.example.com", WEB_CERTIFICATE_ARN: arn.replace("us-east-1", "eu-west-1") })).toThrow(/us-east-1/);
     expect(stageSettings("dev", {}).webCertificateArn).toBeUndefined();
   });
+
+  it("sends Cognito's emails through SES only when SES_FROM_EMAIL is set, and refuses half a configuration", () => {
+    expect(stageSettings("dev", {}).email).toBeUndefined();
+    expect(stageSettings("dev", { SES_FROM_EMAIL: "no-reply@media.example.com" }).email).toEqual({ fromEmail: "no-reply@media.example.com" });
+    expect(
+      stageSettings("dev", {
+        SES_FROM_EMAIL: "no-reply@media.example.com",
+        SES_FROM_NAME: "Media storage",
+        SES_IDENTITY: "media.example.com",
+        SES_REGION: "eu-west-1",
+      }).email,
+    ).toEqual({ fromEmail: "no-reply@media.example.com", fromName: "Media storage", sesVerifiedDomain: "media.example.com", sesRegion: "eu-west-1" });
+    // The address as its own identity is the default, not a domain.
+    expect(stageSettings("dev", { SES_FROM_EMAIL: "a@example.com", SES_IDENTITY: "a@example.com" }).email).toEqual({ fromEmail: "a@example.com" });
+    expect(() => stageSettings("dev", { SES_IDENTITY: "example.com" })).toThrow(/SES_IDENTITY need SES_FROM_EMAIL/);
+    expect(() => stageSettings("dev", { SES_FROM_EMAIL: "no-reply" })).toThrow(/SES_FROM_EMAIL/);
+    expect(() => stageSettings("dev", { SES_FROM_EMAIL: "a@example.com", SES_IDENTITY: "other.com" })).toThrow(/its domain \(example.com\)/);
+    expect(() => stageSettings("dev", { SES_FROM_EMAIL: "a@example.com", SES_REGION: "Ireland" })).toThrow(/SES_REGION/);
+  });
 });

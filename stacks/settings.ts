@@ -2,8 +2,11 @@ import { RemovalPolicy } from "aws-cdk-lib";
 import { DEFAULT_LIMITS } from "@media/core/limits";
 
 /**
- * What differs between stages, read once per synthesis from the deploying shell's environment
- * (`WEB_ORIGIN=https://media.example.com MAX_FILE_BYTES=… npx sst deploy --stage prod`) and the stage name.
+ * What differs between stages, read once per synthesis from the environment and the stage name. SST
+ * (sst/project.js, initProject) loads `.env`, `.env.local`, `.env.<stage>` and `.env.<stage>.local` from
+ * the project root into the environment before the stacks run, each file overriding the shell and the
+ * one before it: a stage's settings live in its `.env.<stage>` (see .env.example), so every deploy of it,
+ * from any shell or from CI, gets the same alarm email, domain and limits.
  * A bad value fails the synthesis with the variable's name instead of deploying something odd.
  */
 export interface StageSettings {
@@ -23,6 +26,21 @@ export interface StageSettings {
    * its CloudFront domain only.
    */
   webCertificateArn?: string;
+  /**
+   * SES_FROM_EMAIL (with SES_FROM_NAME, SES_IDENTITY, SES_REGION): Cognito sends its codes through SES from
+   * this address. Without it Cognito's own sender is used, which allows a handful of emails a day.
+   */
+  email?: SesEmail;
+}
+
+/** The arguments of Cognito's `UserPoolEmail.withSES`, from the stage's settings. */
+export interface SesEmail {
+  fromEmail: string;
+  fromName?: string;
+  /** The SES identity when it is the address's domain; absent, the address itself is the verified identity. */
+  sesVerifiedDomain?: string;
+  /** Where the identity is verified, when not the stage's region (Cognito then sends from there). */
+  sesRegion?: string;
 }
 
 export const PROD_STAGE = "prod";
@@ -55,9 +73,11 @@ export function stageSettings(stage: string, env: Env = process.env): StageSetti
   const alertsEmail = optional(env, "ALERTS_EMAIL");
   if (alertsEmail !== undefined) {
     // SNS accepts any string and the confirmation mail then goes nowhere: refuse the obvious typos here.
-    if (!/^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/.test(alertsEmail)) throw new Error(`ALERTS_EMAIL: "${alertsEmail}" is not an email address`);
+    if (!isEmail(alertsEmail)) throw new Error(`ALERTS_EMAIL: "${alertsEmail}" is not an email address`);
     settings.alertsEmail = alertsEmail;
   }
+  const email = sesEmail(env);
+  if (email !== undefined) settings.email = email;
   const certificateArn = optional(env, "WEB_CERTIFICATE_ARN");
   if (certificateArn !== undefined) {
     if (!/^arn:aws[\w-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/.test(certificateArn)) {
@@ -74,6 +94,38 @@ export function stageSettings(stage: string, env: Env = process.env): StageSetti
 /** The hosts of the web origins, which a site distribution with a certificate answers on. */
 export function webHosts(settings: StageSettings): string[] {
   return settings.webOrigins.map((origin) => new URL(origin).hostname);
+}
+
+function isEmail(value: string): boolean {
+  return /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/.test(value);
+}
+
+function sesEmail(env: Env): SesEmail | undefined {
+  const fromEmail = optional(env, "SES_FROM_EMAIL");
+  const others = ["SES_FROM_NAME", "SES_IDENTITY", "SES_REGION"].filter((name) => optional(env, name) !== undefined);
+  if (fromEmail === undefined) {
+    // A half-configured SES would silently keep Cognito's sender and its daily handful of emails.
+    if (others.length > 0) throw new Error(`${others.join(", ")} need SES_FROM_EMAIL (the address Cognito sends from)`);
+    return undefined;
+  }
+  if (!isEmail(fromEmail)) throw new Error(`SES_FROM_EMAIL: "${fromEmail}" is not an email address`);
+  const email: SesEmail = { fromEmail };
+  const fromName = optional(env, "SES_FROM_NAME");
+  if (fromName !== undefined) email.fromName = fromName;
+  const identity = optional(env, "SES_IDENTITY");
+  if (identity !== undefined && identity !== fromEmail) {
+    // Cognito sends as the identity's ARN: a domain identity covers only addresses of that domain.
+    if (identity !== fromEmail.split("@")[1]) {
+      throw new Error(`SES_IDENTITY: "${identity}" must be SES_FROM_EMAIL itself or its domain (${fromEmail.split("@")[1]})`);
+    }
+    email.sesVerifiedDomain = identity;
+  }
+  const sesRegion = optional(env, "SES_REGION");
+  if (sesRegion !== undefined) {
+    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(sesRegion)) throw new Error(`SES_REGION: "${sesRegion}" is not an AWS region`);
+    email.sesRegion = sesRegion;
+  }
+  return email;
 }
 
 function optional(env: Env, name: string): string | undefined {

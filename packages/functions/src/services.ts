@@ -10,7 +10,7 @@ import type { Clock } from "@media/core/ports";
 import type { SharingDeps } from "@media/core/sharing";
 import type { UploadDeps } from "@media/core/upload";
 import { createCognitoAccounts } from "./adapters/cognito-accounts";
-import { createDynamoMediaRepository } from "./adapters/dynamo-media-repository";
+import { createDynamoMediaMaintenance, createDynamoMediaRepository, type DynamoMediaMaintenance } from "./adapters/dynamo-media-repository";
 import { createDynamoShareRepository } from "./adapters/dynamo-share-repository";
 import { createS3ObjectStorage, s3ClientOptions } from "./adapters/s3-object-storage";
 import { createSnsEventPublisher } from "./adapters/sns-event-publisher";
@@ -31,6 +31,8 @@ export interface Services {
   /** All the indexer needs but its media inspector, which only the indexer loads (see indexer-services.ts). */
   indexing: Omit<IndexDeps, "inspector">;
   sharing: SharingDeps;
+  /** The sweep of expired uploads (sweep.ts). */
+  maintenance: DynamoMediaMaintenance;
 }
 
 const systemClock: Clock = { now: () => Date.now() };
@@ -57,6 +59,7 @@ export function buildServices(cfg: FunctionsConfig): Services {
     library: { repo, storage, events, clock, limits: cfg.limits, cursorSecret: cfg.cursorSecret, shares },
     indexing: { repo, storage, events, clock },
     sharing: { repo, shares, storage, clock, limits: cfg.limits },
+    maintenance: createDynamoMediaMaintenance({ client: dynamo, writer: dynamoWriter, tableName: cfg.tableName }),
   };
 }
 

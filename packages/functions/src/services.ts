@@ -12,7 +12,7 @@ import type { SessionDeps } from "@media/core/sessions";
 import type { SharingDeps } from "@media/core/sharing";
 import type { UploadDeps } from "@media/core/upload";
 import { createCognitoAccounts } from "./adapters/cognito-accounts";
-import { createDynamoMediaRepository } from "./adapters/dynamo-media-repository";
+import { createDynamoMediaMaintenance, createDynamoMediaRepository, type DynamoMediaMaintenance } from "./adapters/dynamo-media-repository";
 import { createDynamoRateLimiter } from "./adapters/dynamo-rate-limiter";
 import { createDynamoSessionCutoffs } from "./adapters/dynamo-session-cutoffs";
 import { createDynamoShareRepository } from "./adapters/dynamo-share-repository";
@@ -39,6 +39,8 @@ export interface Services {
   sessions: SessionDeps;
   /** The limits on sending and checking emailed codes, per account and per client. */
   codeLimits: CodeLimitDeps;
+  /** The sweep of expired uploads (sweep.ts). */
+  maintenance: DynamoMediaMaintenance;
 }
 
 const systemClock: Clock = { now: () => Date.now() };
@@ -76,6 +78,7 @@ export function buildServices(cfg: FunctionsConfig): Services {
     sharing: { repo, shares, storage, clock, limits: cfg.limits },
     sessions: { accounts, cutoffs: createDynamoSessionCutoffs({ client: dynamo, tableName: cfg.tableName }), clock },
     codeLimits: { limiter: createDynamoRateLimiter({ client: dynamo, tableName: cfg.tableName }), clock, limits: cfg.codeLimits },
+    maintenance: createDynamoMediaMaintenance({ client: dynamo, writer: dynamoWriter, tableName: cfg.tableName }),
   };
 }
 

@@ -325,7 +325,7 @@ describe("indexer and library", () => {
 
     const me = await call("me", { method: "GET", path: "/me", userId: owner.userId, headers: { authorization: `Bearer ${owner.token}` } });
     // The limits come with the usage, so a client can refuse a file before asking for an upload.
-    expect(me.body).toEqual({ userId: owner.userId, email: "ivy@example.com", usage: { files: 1, bytes: bytes.length, quotaBytes: 2500 }, limits: { maxFileBytes: 1000, quotaBytes: 2500 } });
+    expect(me.body).toEqual({ userId: owner.userId, email: "ivy@example.com", usage: { files: 1, bytes: bytes.length, reservedBytes: 0, quotaBytes: 2500 }, limits: { maxFileBytes: 1000, quotaBytes: 2500 } });
 
     const patched = await call("update-file", { method: "PATCH", path: `/files/${fileId}`, pathParameters: { fileId }, userId: owner.userId, body: { fileName: "renamed.wav", description: "d", tags: ["a", "a", "b"] } });
     expect(patched.body).toMatchObject({ fileName: "renamed.wav", description: "d", tags: ["a", "b"] });

@@ -529,11 +529,42 @@ describe("a second POST, rejected, while the first object is being made ready", 
   });
 });
 
+/** Moves a pending upload's record and marker into the past, as time would once its window and grace passed. */
+async function expireUpload(userId: string, fileId: string): Promise<void> {
+  const { DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
+  const { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } = await import("@aws-sdk/lib-dynamodb");
+  const { keysFor, TABLE } = await import("@media/core/table");
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  const TableName = process.env.TABLE_NAME!;
+  const pk = keysFor.userPartition(userId);
+  const fileKey = { [TABLE.partitionKey]: pk, [TABLE.sortKey]: keysFor.file(fileId) };
+  const { Item } = await client.send(new GetCommand({ TableName, Key: fileKey, ConsistentRead: true }));
+  const past = Math.floor(Date.now() / 1000) - 60;
+  await client.send(new UpdateCommand({ TableName, Key: fileKey, UpdateExpression: "SET pendingUntil = :past", ExpressionAttributeValues: { ":past": past } }));
+  await client.send(new DeleteCommand({ TableName, Key: { [TABLE.partitionKey]: pk, [TABLE.sortKey]: keysFor.pendingUpload(Number(Item!.pendingUntil), fileId) } }));
+  await client.send(new PutCommand({ TableName, Item: { [TABLE.partitionKey]: pk, [TABLE.sortKey]: keysFor.pendingUpload(past, fileId), userId, fileId, pendingUntil: past, size: Item!.size } }));
+  client.destroy();
+}
+
+describe("the sweep", () => {
+  it("releases the reservations of abandoned uploads and leaves live ones", async () => {
+    const userId = randomUUID();
+    const abandoned = await presignPost(userId, "image/png", 1234);
+    const live = await presignPost(userId, "image/png", 99);
+    await expireUpload(userId, abandoned.fileId);
+    expect(await usage(userId)).toEqual({ files: 0, bytes: 0, reservedBytes: 1234 + 99 });
+    const { handler } = await import("../src/sweep");
+    expect((await handler()).released).toBeGreaterThanOrEqual(1);
+    expect(await usage(userId)).toEqual({ files: 0, bytes: 0, reservedBytes: 99 });
+    expect((await file(userId, abandoned.fileId)).status).toBe(404);
+    expect((await file(userId, live.fileId)).body.status).toBe("pending");
+  });
+});
+
 describe("npm run reindex", () => {
   it.each(["expired", "was released"])("rebuilds an upload whose event was lost, after its pending record %s", async (fate) => {
     const { DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
-    const { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } = await import("@aws-sdk/lib-dynamodb");
-    const { keysFor, TABLE } = await import("@media/core/table");
+    const { DynamoDBDocumentClient } = await import("@aws-sdk/lib-dynamodb");
     const { reindex } = await import("@media/core/reindex");
     const { createDynamoMediaMaintenance, createDynamoMediaRepository } = await import("../src/adapters/dynamo-media-repository");
     const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
@@ -542,14 +573,9 @@ describe("npm run reindex", () => {
     const userId = randomUUID();
     const bytes = await png(40, 30);
     const up = await upload(userId, bytes, "image/png", "late.png");
-    // The event never arrives and the upload window and its grace pass (its record and marker moved into
-    // the past, as time would); then a presign that needs the room, or the sweep, may release it.
-    const pk = keysFor.userPartition(userId);
-    const until = (await deps.repo.get(userId, up.fileId))!.expiresAt!;
-    const past = Math.floor(Date.now() / 1000) - 60;
-    await client.send(new UpdateCommand({ TableName: tableName, Key: { [TABLE.partitionKey]: pk, [TABLE.sortKey]: keysFor.file(up.fileId) }, UpdateExpression: "SET pendingUntil = :past", ExpressionAttributeValues: { ":past": past } }));
-    await client.send(new DeleteCommand({ TableName: tableName, Key: { [TABLE.partitionKey]: pk, [TABLE.sortKey]: keysFor.pendingUpload(until, up.fileId) } }));
-    await client.send(new PutCommand({ TableName: tableName, Item: { [TABLE.partitionKey]: pk, [TABLE.sortKey]: keysFor.pendingUpload(past, up.fileId), userId, fileId: up.fileId, pendingUntil: past, size: bytes.length } }));
+    // The event never arrives and the upload window and its grace pass; then a presign that needs the
+    // room, or the sweep, may release it.
+    await expireUpload(userId, up.fileId);
     if (fate === "was released") expect(await createDynamoMediaRepository({ client, tableName }).releaseExpired(userId, Date.now())).toBe(1);
     expect((await file(userId, up.fileId)).status).toBe(404);
 

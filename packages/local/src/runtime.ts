@@ -162,6 +162,12 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
     });
     stops.push(consumer.stop);
 
+    // The sweep of expired uploads, on the schedule the Indexer stack gives it on AWS.
+    const sweep = (await import("@media/functions/sweep")) as typeof import("@media/functions/sweep");
+    const sweepTimer = setInterval(() => void sweep.handler().catch((error: unknown) => log.error("sweep failed", { error })), sweep.SWEEP_MINUTES * 60_000);
+    sweepTimer.unref();
+    stops.push(async () => clearInterval(sweepTimer));
+
     const authorizer = (await import("@media/functions/authorizer")) as {
       handler: (e: APIGatewayRequestAuthorizerEventV2, c: Context) => Promise<{ isAuthorized: boolean; context?: Record<string, unknown> }>;
     };

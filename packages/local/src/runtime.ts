@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -22,7 +21,6 @@ import type { LocalConfig } from "./config";
 import { useLogOutput } from "@media/functions/log";
 import { useMetrics } from "@media/functions/metrics";
 import { deliverLocalMail, terminalLogOutput } from "./console-log";
-import { lambdaContext } from "./gateway/lambda-context";
 import { createPrometheusMetrics } from "./prometheus-metrics";
 
 /**
@@ -151,7 +149,8 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
     const consumer = startSqsConsumer({
       queue,
       // Each invocation with the function's timeout, as many at once as the stack's event source allows.
-      handler: (event, timeoutMs) => indexer.handler(event, lambdaContext("indexer", randomUUID(), timeoutMs)),
+      handler: indexer.handler,
+      functionName: "indexer",
       queueArn: `arn:aws:sqs:${LOCAL.region}:${LOCAL.accountId}:${LOCAL.queueName}`,
       region: LOCAL.region,
       batchSize: INDEXER_SETTINGS.batchSize,

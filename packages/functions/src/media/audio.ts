@@ -3,7 +3,7 @@ import { parseBlob, parseStream, selectCover, type IAudioMetadata, type IOptions
 import type { MediaMetadata } from "@media/core/media-record";
 import type { Thumbnail } from "@media/core/ports";
 import { log } from "../log";
-import { budget, BudgetExceededError, Meter, type Budget } from "./budget";
+import { BudgetExceededError, Meter, type Budget } from "./budget";
 import { flacCover, type Picture } from "./flac-cover";
 import { id3v2PrefixLength } from "./id3-prefix";
 import { thumbnailOf } from "./image";
@@ -43,9 +43,9 @@ export const AUDIO_PARSE_SECONDS = 20;
  * refusal, as is a file whose headers are over budget.
  */
 export async function describeAudio(blob: RangeBlob, format: string, options: { contentType: string; audioOnly: boolean; open: () => Promise<Readable> }): Promise<AudioDescription> {
-  const deadline = budget(0, AUDIO_PARSE_SECONDS).deadline;
+  const deadline = Date.now() + AUDIO_PARSE_SECONDS * 1000;
   const headerBudget = { maxBytes: AUDIO_HEADER_MAX_BYTES, deadline };
-  const tagsBefore = await id3v2PrefixLength(blob.metered(new Meter({ maxBytes: 64 * 1024, deadline })));
+  const tagsBefore = await leadingTagBytes(blob, deadline);
   let tagsSkipped = false;
   let parsed = await parse(blob, new Meter(headerBudget), { skipCovers: true });
   if ("exceeded" in parsed && parsed.exceeded === "bytes" && tagsBefore > 0) {
@@ -93,6 +93,16 @@ export async function describeAudio(blob: RangeBlob, format: string, options: { 
     // A broken cover picture does not make the audio bad: the file is ready, just without a preview.
     log.warn("cover art could not be turned into a thumbnail", { format: cover.format, bytes: cover.data.length, error: error instanceof Error ? error.message : String(error) });
     return { ok: true, metadata };
+  }
+}
+
+/** The bytes of ID3v2 tags before the audio; 0 if even their headers are over budget (a parser then tells). */
+async function leadingTagBytes(blob: RangeBlob, deadline: number): Promise<number> {
+  try {
+    return await id3v2PrefixLength(blob.metered(new Meter({ maxBytes: 64 * 1024, deadline })));
+  } catch (error) {
+    if (error instanceof BudgetExceededError) return 0;
+    throw error;
   }
 }
 

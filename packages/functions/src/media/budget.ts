@@ -20,11 +20,6 @@ export class BudgetExceededError extends Error {
   }
 }
 
-/** A budget of `maxBytes`, due `seconds` from now. */
-export function budget(maxBytes: number, seconds: number, now = Date.now()): Budget {
-  return { maxBytes, deadline: now + seconds * 1000 };
-}
-
 /**
  * Counts what a parser is handed against its budget. `exceeded` stays set once a read was refused, since
  * some parsers swallow read errors and return what they had: the caller must still know.

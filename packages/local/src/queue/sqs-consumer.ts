@@ -1,13 +1,17 @@
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { randomUUID } from "node:crypto";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { lambdaContext } from "../gateway/lambda-context";
 import type { DurableQueue, StoredMessage } from "./durable-queue";
 
-/** One invocation of the function, which Lambda would stop after `timeoutMs`. */
-export type SqsHandler = (event: SQSEvent, timeoutMs: number) => Promise<SQSBatchResponse | void>;
+/** One invocation of the function, with a Lambda context whose remaining time counts down its timeout. */
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
 
 export interface ConsumerOptions {
   queue: DurableQueue;
   handler: SqsHandler;
   queueArn: string;
+  /** The consuming function's name, for its context. */
+  functionName?: string;
   region: string;
   batchSize?: number;
   /** Invocations running at once, as the event source's maximum concurrency allows on AWS. */
@@ -77,7 +81,7 @@ export function startSqsConsumer(options: ConsumerOptions): { stop(): Promise<vo
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<"timed out">((resolve) => (timer = setTimeout(() => resolve("timed out"), timeoutMs)));
     try {
-      const response = await Promise.race([handler(event, timeoutMs), timedOut]);
+      const response = await Promise.race([handler(event, lambdaContext(options.functionName ?? "indexer", randomUUID(), timeoutMs)), timedOut]);
       if (response === "timed out") throw new Error(`the handler ran past its ${timeoutMs / 1000} s timeout; its batch will be retried`);
       failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (error) {

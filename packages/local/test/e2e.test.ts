@@ -131,7 +131,7 @@ describe("local runtime, end to end", () => {
     const dup = await api.call("POST", "/signup", { json: alice });
     expect(dup.status).toBe(409);
     const me = await api.call("GET", "/me", { token: aliceToken });
-    expect(me.body.usage).toEqual({ files: 2, bytes: png.length + wav.length, quotaBytes: QUOTA_BYTES });
+    expect(me.body.usage).toEqual({ files: 2, bytes: png.length + wav.length, reservedBytes: 0, quotaBytes: QUOTA_BYTES });
   });
 
   it("lets storage refuse uploads that break the policy, leaving nothing behind", async () => {

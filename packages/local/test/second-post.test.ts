@@ -56,7 +56,7 @@ describe("a second POST with the same policy, through the local runtime", () => 
     expect(await curlPost(upload, pngPath, "image/png")).toBe(204);
     const ready = await api.waitForStatus(token, fileId);
     expect(ready).toMatchObject({ status: "ready", size: png.length, metadata: { format: "png", width: 64, height: 48 } });
-    expect((await api.call("GET", "/me", { token })).body.usage).toEqual({ files: 1, bytes: png.length, quotaBytes: QUOTA_BYTES });
+    expect((await api.call("GET", "/me", { token })).body.usage).toEqual({ files: 1, bytes: png.length, reservedBytes: 0, quotaBytes: QUOTA_BYTES });
     const share = await api.call("POST", `/files/${fileId}/share`, { token, json: { expiresInSeconds: 600 } });
     expect(share.status).toBe(201);
     expect((await fetch(ready.fileUrl)).status).toBe(200);
@@ -75,7 +75,7 @@ describe("a second POST with the same policy, through the local runtime", () => 
     expect((await fetch(ready.fileUrl)).status).toBe(404);
     expect((await fetch(ready.thumbnailUrl)).status).toBe(404);
     expect((await fetch(share.body.url, { redirect: "manual" })).status).toBe(404);
-    expect((await api.call("GET", "/me", { token })).body.usage).toEqual({ files: 0, bytes: 0, quotaBytes: QUOTA_BYTES });
+    expect((await api.call("GET", "/me", { token })).body.usage).toEqual({ files: 0, bytes: 0, reservedBytes: 0, quotaBytes: QUOTA_BYTES });
 
     // A third POST, a valid PNG this time, is removed too: the file stays rejected and counts nothing.
     expect(await curlPost(upload, pngPath, "image/png")).toBe(204);
@@ -83,6 +83,6 @@ describe("a second POST with the same policy, through the local runtime", () => 
     await local.waitForLine((l) => l.message === "indexed" && l.fileId === fileId && l.outcome === "skipped");
     expect((await fetch(ready.fileUrl)).status).toBe(404);
     expect((await api.call("GET", `/files/${fileId}`, { token })).body.status).toBe("rejected");
-    expect((await api.call("GET", "/me", { token })).body.usage).toEqual({ files: 0, bytes: 0, quotaBytes: QUOTA_BYTES });
+    expect((await api.call("GET", "/me", { token })).body.usage).toEqual({ files: 0, bytes: 0, reservedBytes: 0, quotaBytes: QUOTA_BYTES });
   });
 });

@@ -127,10 +127,13 @@ export function LibraryScreen({ services }: { services: Services }) {
           file={dialogFile}
           onClose={closeDialog}
           onConfirm={async () => {
+            const pending = dialogFile.status === "pending";
             await api.deleteFile(dialogFile.fileId);
+            // A pending file may still be on its way from this tab: stop sending it too.
+            if (pending) uploads.forget(dialogFile.fileId);
             library.remove(dialogFile.fileId);
             void usage.refresh();
-            announcer.say(`Deleted ${dialogFile.fileName}.`);
+            announcer.say(pending ? `Cancelled the upload of ${dialogFile.fileName}.` : `Deleted ${dialogFile.fileName}.`);
           }}
         />
       )}

@@ -72,6 +72,8 @@ interface Job {
   samples: Array<{ t: number; loaded: number }>;
   /** Added before the limits were known: not sent until they are and the file passes them. */
   awaitingLimits?: boolean;
+  /** Cancelled from the library: its record is deleted and its state already final. */
+  forgotten?: boolean;
 }
 
 const SPEED_WINDOW_MS = 3_000;
@@ -166,6 +168,18 @@ export class UploadQueue {
     if (k === "uploading") job.abort?.();
   }
 
+  /**
+   * The library cancelled this file's pending record (DELETE /files/{id}): stop sending or waiting for
+   * it. The record is gone already, so nothing more is released here.
+   */
+  forget(fileId: string): void {
+    const job = this.jobs.find((j) => j.item.fileId === fileId && !isFinished(j.item.state));
+    if (!job) return;
+    this.update(job, { kind: "cancelled" });
+    job.forgotten = true;
+    job.abort?.();
+  }
+
   /** Removes finished rows (ready, rejected, refused, failed, cancelled) from the list. */
   clearFinished(): void {
     this.jobs = this.jobs.filter((j) => !isFinished(j.item.state));
@@ -255,6 +269,7 @@ export class UploadQueue {
     }
     this.update(job, { kind: "processing" });
     this.next();
+    if (job.forgotten) return;
 
     job.abort = () => controller.abort();
     try {
@@ -291,7 +306,7 @@ export class UploadQueue {
   private abandon(job: Job, state: UploadState): void {
     this.update(job, state);
     const fileId = job.item.fileId;
-    if (fileId) void this.deps.discard(fileId).catch(() => undefined);
+    if (fileId && !job.forgotten) void this.deps.discard(fileId).catch(() => undefined);
   }
 
   private next(): void {
@@ -299,6 +314,7 @@ export class UploadQueue {
   }
 
   private update(job: Job, state: UploadState): void {
+    if (job.forgotten) return;
     job.item = { ...job.item, state };
     this.emit();
   }

@@ -14,7 +14,7 @@ class SilentEventSource {
 }
 
 const pendingFile: MediaFile = { fileId: "01PENDING", fileName: "interrupted.png", contentType: "image/png", size: 300, status: "pending", uploadedAt: "2030-01-01T00:00:00Z", metadata: {} };
-const me: Me = { userId: "u", email: "u@example.com", usage: { files: 1, bytes: 1000, quotaBytes: 4000 }, limits: { maxFileBytes: 2000, quotaBytes: 4000 } };
+const me: Me = { userId: "u", email: "u@example.com", usage: { files: 1, bytes: 1024, reservedBytes: 512, quotaBytes: 4096 }, limits: { maxFileBytes: 2048, quotaBytes: 4096 } };
 
 let calls: Array<{ method: string; path: string }>;
 let services: Services | undefined;
@@ -80,5 +80,14 @@ describe("<LibraryScreen>", () => {
     await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
     expect(screen.getByText("interrupted.png")).toBeTruthy();
     expect(calls.some((c) => c.method === "DELETE")).toBe(false);
+  });
+
+  it("counts the bytes reserved by pending uploads in the meter and in the space left for uploads", async () => {
+    render(<LibraryScreen services={signedIn()} />);
+    // 4 KB − 1 KB stored − 512 B reserved.
+    expect(await screen.findByText(/up to 2 KB each · 2\.5 KB free/)).toBeTruthy();
+    const meter = screen.getByRole("meter", { name: "Storage used" });
+    expect(meter.getAttribute("aria-valuenow")).toBe("1536");
+    expect(meter.getAttribute("aria-valuetext")).toBe("1 KB of 4 KB used, 512 B reserved for uploads");
   });
 });

@@ -33,8 +33,11 @@ export function createServices(baseUrl: string, options: { maxFileBytes?: number
     discard: (id) => api.deleteFile(id),
     limits: () => usage.limits(),
     limitsReady: () => usage.ready(),
+    usageSequence: () => usage.sequence(),
     onAccepted: (file) => {
       library.upsert(file);
+      // Its bytes are reserved now: the meter shows them.
+      void usage.refresh();
     },
     onSettled: (file) => {
       library.upsert(file);

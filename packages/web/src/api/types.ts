@@ -36,10 +36,21 @@ export interface FilePage {
   nextCursor: string | null;
 }
 
+export interface Usage {
+  files: number;
+  bytes: number;
+  reservedBytes?: number;
+  quotaBytes: number;
+}
+
 export interface Me {
   userId: string;
   email: string;
-  usage: { files: number; bytes: number; quotaBytes: number };
+  /**
+   * bytes: stored files; reservedBytes: declared sizes of pending uploads (absent from an older API).
+   * The quota holds both: what is left is quotaBytes − bytes − reservedBytes.
+   */
+  usage: Usage;
   /** Absent from an API older than the app: the per-file limit is then learned from a 413. */
   limits?: { maxFileBytes: number; quotaBytes: number };
 }

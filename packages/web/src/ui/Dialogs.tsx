@@ -123,17 +123,19 @@ export function EditDialog({ file, onSave, onClose }: { file: MediaFile; onSave:
   );
 }
 
+/** Confirms a delete, or for a pending file the cancel of its upload (same request, other words). */
 export function DeleteDialog({ file, onConfirm, onClose }: { file: MediaFile; onConfirm: () => Promise<void>; onClose: () => void }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const descId = useId();
+  const words = file.status === "pending" ? CANCEL_WORDS : DELETE_WORDS;
   return (
-    <Modal title={`Delete ${file.fileName}?`} onClose={onClose} describedBy={descId}>
-      <p id={descId}>The file is removed from your library and storage for good. This can't be undone.</p>
+    <Modal title={words.title(file.fileName)} onClose={onClose} describedBy={descId}>
+      <p id={descId}>{words.text}</p>
       <ErrorMessage error={error} />
       <div class="modal-actions">
         <button type="button" class="button" data-autofocus onClick={onClose}>
-          Keep it
+          {words.keep}
         </button>
         <button
           type="button"
@@ -151,9 +153,25 @@ export function DeleteDialog({ file, onConfirm, onClose }: { file: MediaFile; on
             }
           }}
         >
-          {busy ? "Deleting…" : "Delete"}
+          {busy ? words.busy : words.confirm}
         </button>
       </div>
     </Modal>
   );
 }
+
+const DELETE_WORDS = {
+  title: (name: string) => `Delete ${name}?`,
+  text: "The file is removed from your library and storage for good. This can't be undone.",
+  keep: "Keep it",
+  confirm: "Delete",
+  busy: "Deleting…",
+};
+
+const CANCEL_WORDS = {
+  title: (name: string) => `Cancel upload of ${name}?`,
+  text: "The file is removed from your library and the space reserved for it is given back. If its upload still arrives, it is discarded.",
+  keep: "Keep waiting",
+  confirm: "Cancel upload",
+  busy: "Cancelling…",
+};

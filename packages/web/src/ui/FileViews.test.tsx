@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { cleanup, render, screen } from "@testing-library/preact";
+import { cleanup, fireEvent, render, screen } from "@testing-library/preact";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { MediaFile } from "../api/types";
 import { AudioRow, ImageCard, type FileActions } from "./FileViews";
@@ -27,12 +27,25 @@ describe("file views", () => {
     expect(thumb.querySelector(".placeholder")?.textContent).toBe("PNG");
   });
 
-  it("shows a pending file as processing, with nothing to act on yet", () => {
-    render(<ImageCard file={image({ status: "pending", fileUrl: undefined, downloadUrl: undefined })} actions={actions()} />);
+  it("shows a pending file as processing, with only its upload to cancel", () => {
+    const a = actions();
+    const file = image({ status: "pending", fileUrl: undefined, downloadUrl: undefined });
+    render(<ImageCard file={file} actions={a} />);
     expect((screen.getByRole("button", { name: "cat.png (pending)" }) as HTMLButtonElement).disabled).toBe(true);
     expect(screen.getAllByText("Processing…").length).toBeGreaterThan(0);
     expect(screen.queryByRole("button", { name: /Delete/ })).toBeNull();
     expect(screen.queryByRole("button", { name: /Share/ })).toBeNull();
+    // A native button: Enter and Space press it; it asks for confirmation like Delete does.
+    const cancel = screen.getByRole("button", { name: "Cancel upload of cat.png" });
+    expect(cancel.tagName).toBe("BUTTON");
+    fireEvent.click(cancel);
+    expect(a.remove).toHaveBeenCalledWith(file);
+  });
+
+  it("offers the same cancel on a pending audio row", () => {
+    render(<AudioRow file={image({ fileName: "t.mp3", contentType: "audio/mpeg", status: "pending", fileUrl: undefined })} actions={actions()} />);
+    expect(screen.getByRole("button", { name: "Cancel upload of t.mp3" })).toBeTruthy();
+    expect(screen.queryByLabelText(/Play/)).toBeNull();
   });
 
   it("shows a rejected file with its reason, and lets it be deleted", () => {

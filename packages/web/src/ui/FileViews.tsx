@@ -9,6 +9,7 @@ export interface FileActions {
   edit(file: MediaFile): void;
   /** Make and manage the file's share links. */
   share(file: MediaFile): void;
+  /** Delete a stored file, or cancel a pending one (DELETE /files/{id} does both); asks first. */
   remove(file: MediaFile): void;
   download(file: MediaFile, event: MouseEvent): void;
   /** The file's URLs failed (they expire after 15 minutes): fetch it again. */
@@ -138,7 +139,12 @@ function Actions({ file, actions }: { file: MediaFile; actions: FileActions }) {
           </a>
         </>
       )}
-      {file.status !== "pending" && (
+      {file.status === "pending" ? (
+        // An upload interrupted (a reload, a closed tab) leaves a pending record: it can be cancelled.
+        <button type="button" class="icon-button danger" onClick={() => actions.remove(file)} aria-label={`Cancel upload of ${file.fileName}`} title="Cancel upload">
+          <Icon name="close" />
+        </button>
+      ) : (
         <button type="button" class="icon-button danger" onClick={() => actions.remove(file)} aria-label={`Delete ${file.fileName}`} title="Delete">
           <Icon name="trash" />
         </button>

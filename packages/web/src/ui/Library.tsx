@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import type { MediaFile } from "../api/types";
+import type { MediaFile, Usage } from "../api/types";
 import type { KindFilter, LibraryState } from "../library/library-store";
 import type { Services } from "../services";
 import { formatBytes } from "../format";
@@ -127,10 +127,13 @@ export function LibraryScreen({ services }: { services: Services }) {
           file={dialogFile}
           onClose={closeDialog}
           onConfirm={async () => {
+            const pending = dialogFile.status === "pending";
             await api.deleteFile(dialogFile.fileId);
+            // A pending file may still be on its way from this tab: stop sending it too.
+            if (pending) uploads.forget(dialogFile.fileId);
             library.remove(dialogFile.fileId);
             void usage.refresh();
-            announcer.say(`Deleted ${dialogFile.fileName}.`);
+            announcer.say(pending ? `Cancelled the upload of ${dialogFile.fileName}.` : `Deleted ${dialogFile.fileName}.`);
           }}
         />
       )}
@@ -278,14 +281,17 @@ function Skeleton({ type }: { type: KindFilter }) {
   );
 }
 
-export function UsageMeter({ usage }: { usage: { files: number; bytes: number; quotaBytes: number } | undefined }) {
+/** Stored bytes, and those reserved for uploads still pending, against the quota (GET /me). */
+export function UsageMeter({ usage }: { usage: Usage | undefined }) {
   if (!usage) return <div class="usage" aria-hidden="true" />;
-  const pct = usage.quotaBytes > 0 ? Math.min(100, (usage.bytes / usage.quotaBytes) * 100) : 0;
-  const text = `${formatBytes(usage.bytes)} of ${formatBytes(usage.quotaBytes)} used`;
+  const reserved = usage.reservedBytes ?? 0;
+  const taken = usage.bytes + reserved;
+  const pct = usage.quotaBytes > 0 ? Math.min(100, (taken / usage.quotaBytes) * 100) : 0;
+  const text = `${formatBytes(usage.bytes)} of ${formatBytes(usage.quotaBytes)} used${reserved > 0 ? `, ${formatBytes(reserved)} reserved for uploads` : ""}`;
   return (
     <div class="usage">
-      <div class="usage-bar" role="meter" aria-label="Storage used" aria-valuemin={0} aria-valuemax={usage.quotaBytes} aria-valuenow={usage.bytes} aria-valuetext={text}>
-        <span style={{ width: `${Math.max(pct, usage.bytes > 0 ? 1 : 0)}%` }} class={pct > 90 ? "full" : ""} />
+      <div class="usage-bar" role="meter" aria-label="Storage used" aria-valuemin={0} aria-valuemax={usage.quotaBytes} aria-valuenow={Math.min(taken, usage.quotaBytes)} aria-valuetext={text}>
+        <span style={{ width: `${Math.max(pct, taken > 0 ? 1 : 0)}%` }} class={pct > 90 ? "full" : ""} />
       </div>
       <p class="usage-text">
         {text} · {usage.files} {usage.files === 1 ? "file" : "files"}

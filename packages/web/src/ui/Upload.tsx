@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { formatBytes, formatRemaining, formatSpeed } from "../format";
 import { ACCEPTED_SUMMARY, PICKER_ACCEPT } from "../upload/media-accept";
 import { isFinished, type UploadItem, type UploadQueue } from "../upload/upload-queue";
+import type { Limits } from "../usage/usage-store";
 import { Icon } from "./icons";
 import { useStore } from "./hooks";
 
@@ -9,7 +10,7 @@ import { useStore } from "./hooks";
  * Drop files anywhere on the page or pick them; each gets a row with its own progress, speed and
  * cancel. Files that can't be accepted are refused here, with the reason, before anything is sent.
  */
-export function UploadArea({ queue, limits }: { queue: UploadQueue; limits: { remainingBytes?: number | undefined; maxFileBytes?: number | undefined } }) {
+export function UploadArea({ queue, limits }: { queue: UploadQueue; limits: Limits }) {
   const input = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
 

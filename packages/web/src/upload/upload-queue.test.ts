@@ -365,6 +365,25 @@ describe("upload queue: cancel and concurrency", () => {
     expect(h.queue.items.map((i) => i.name)).toEqual(["a.png"]);
   });
 
+  it("forgets a file the library cancelled: stops sending it and waiting for it, without a second DELETE", async () => {
+    const h = harness();
+    h.queue.add([png("a.png"), png("b.png")]);
+    const a = h.nextId();
+    const b = h.nextId();
+    h.presigns[0]!.d.resolve(presignAnswer(a));
+    h.presigns[1]!.d.resolve(presignAnswer(b));
+    await flush();
+    h.transfers[1]!.d.resolve();
+    await flush();
+    h.queue.forget(a);
+    h.queue.forget(b);
+    await flush();
+    expect(h.transfers[0]!.abort).toHaveBeenCalled();
+    expect(h.settles[0]!.signal.aborted).toBe(true);
+    expect(h.queue.items.map((i) => i.state.kind)).toEqual(["cancelled", "cancelled"]);
+    expect(h.deps.discard).not.toHaveBeenCalled();
+  });
+
   it("stops waiting for verdicts on sign-out without deleting stored files", async () => {
     const h = harness();
     h.queue.add([png("a.png"), png("b.png")]);

@@ -1,6 +1,7 @@
 import { AbortedError, AppError, describeError, errorFromThrown } from "../api/errors";
 import type { MediaFile, PresignAnswer } from "../api/types";
 import { formatBytes } from "../format";
+import type { Limits } from "../usage/usage-store";
 import { acceptFile, type MediaKind } from "./media-accept";
 
 /**
@@ -48,8 +49,10 @@ export interface UploadDeps {
   settle(fileId: string, signal: AbortSignal): Promise<MediaFile>;
   /** Releases the quota a cancelled or failed upload had reserved. */
   discard(fileId: string): Promise<void>;
-  /** What is known of the limits now: bytes left in the quota, the largest file accepted. */
-  limits(): { remainingBytes?: number | undefined; maxFileBytes?: number | undefined };
+  /** What is known of the limits now: bytes left in the quota (stored and reserved taken), the largest file accepted. */
+  limits(): Limits;
+  /** GET /me's request count now (UsageStore.sequence): tells which answers already count an accepted upload as reserved. */
+  usageSequence?(): number;
   /**
    * Settles once the limits are known, or could not be learned (GET /me failed). Files added before
    * then wait in the queue and are checked when it settles, so nothing is sent unchecked.
@@ -72,6 +75,10 @@ interface Job {
   samples: Array<{ t: number; loaded: number }>;
   /** Added before the limits were known: not sent until they are and the file passes them. */
   awaitingLimits?: boolean;
+  /** UsageStore.sequence() when the API accepted it (its bytes reserved there). */
+  reservedAt?: number | undefined;
+  /** Cancelled from the library: its record is deleted and its state already final. */
+  forgotten?: boolean;
 }
 
 const SPEED_WINDOW_MS = 3_000;
@@ -147,7 +154,7 @@ export class UploadQueue {
       return;
     }
     if (limits.remainingBytes === undefined) return;
-    const left = Math.max(0, limits.remainingBytes - this.bytesAhead(job));
+    const left = Math.max(0, limits.remainingBytes - this.bytesAhead(job, limits));
     if (size > left) {
       job.item = { ...job.item, state: { kind: "refused", reason: `Not enough space: this file is ${formatBytes(size)} and ${formatBytes(left)} is left. Delete some files to make room.` } };
     }
@@ -164,6 +171,18 @@ export class UploadQueue {
     // Aborting rejects the request or the transfer, which moves the job to cancelled and releases its
     // quota. Once stored, a file is no longer cancelled but deleted from the library, on purpose.
     if (k === "uploading") job.abort?.();
+  }
+
+  /**
+   * The library cancelled this file's pending record (DELETE /files/{id}): stop sending or waiting for
+   * it. The record is gone already, so nothing more is released here.
+   */
+  forget(fileId: string): void {
+    const job = this.jobs.find((j) => j.item.fileId === fileId && !isFinished(j.item.state));
+    if (!job) return;
+    this.update(job, { kind: "cancelled" });
+    job.forgotten = true;
+    job.abort?.();
   }
 
   /** Removes finished rows (ready, rejected, refused, failed, cancelled) from the list. */
@@ -189,15 +208,17 @@ export class UploadQueue {
   }
 
   /**
-   * GET /me counts stored bytes only: files still on their way before this one (reserved on the server,
-   * or not yet announced) are counted here so that neither a batch nor a second batch overbooks the quota.
+   * Files still on their way before this one are counted here so that neither a batch nor a second
+   * batch overbooks the quota, except those GET /me already counts: accepted before the request whose
+   * answer the limits come from, they are in its reservedBytes (or, once settled, its bytes).
    */
-  private bytesAhead(job: Job): number {
+  private bytesAhead(job: Job, limits: Limits): number {
     const moving = new Set(["queued", "uploading", "processing"]);
+    const counted = (j: Job) => limits.reservedAsOf !== undefined && j.reservedAt !== undefined && j.reservedAt < limits.reservedAsOf;
     let sum = 0;
     for (const j of this.jobs) {
       if (j === job) break;
-      if (moving.has(j.item.state.kind)) sum += j.item.size;
+      if (moving.has(j.item.state.kind) && !counted(j)) sum += j.item.size;
     }
     return sum;
   }
@@ -235,6 +256,7 @@ export class UploadQueue {
       } else this.update(job, failed(e));
       return this.next();
     }
+    job.reservedAt = this.deps.usageSequence?.();
     job.item = { ...job.item, fileId: presigned.fileId };
     this.emit();
     if (cancelled) return this.abandon(job, { kind: "cancelled" });
@@ -255,6 +277,7 @@ export class UploadQueue {
     }
     this.update(job, { kind: "processing" });
     this.next();
+    if (job.forgotten) return;
 
     job.abort = () => controller.abort();
     try {
@@ -291,7 +314,7 @@ export class UploadQueue {
   private abandon(job: Job, state: UploadState): void {
     this.update(job, state);
     const fileId = job.item.fileId;
-    if (fileId) void this.deps.discard(fileId).catch(() => undefined);
+    if (fileId && !job.forgotten) void this.deps.discard(fileId).catch(() => undefined);
   }
 
   private next(): void {
@@ -299,6 +322,7 @@ export class UploadQueue {
   }
 
   private update(job: Job, state: UploadState): void {
+    if (job.forgotten) return;
     job.item = { ...job.item, state };
     this.emit();
   }

@@ -1,5 +1,13 @@
 import type { Me } from "../api/types";
 
+export interface Limits {
+  /** Quota left for new uploads: quota − stored − reserved. */
+  remainingBytes?: number | undefined;
+  maxFileBytes?: number | undefined;
+  /** Present when the API reports reservedBytes: the number of the GET /me request they were counted by. */
+  reservedAsOf?: number;
+}
+
 /** The signed-in person's usage against their quota, and the largest file accepted (GET /me). */
 export class UsageStore {
   me: Me | undefined;
@@ -8,6 +16,9 @@ export class UsageStore {
   private maxFileBytes: number | undefined;
   private listeners = new Set<(me: Me | undefined) => void>();
   private inflight: Promise<void> | undefined;
+  /** GET /me requests started so far, and the number of the one that answered `me`. */
+  private requests = 0;
+  private meRequest = 0;
 
   constructor(
     private readonly fetchMe: () => Promise<Me>,
@@ -23,9 +34,12 @@ export class UsageStore {
   }
 
   refresh(): Promise<void> {
-    this.inflight ??= this.fetchMe()
+    if (this.inflight) return this.inflight;
+    const request = ++this.requests;
+    this.inflight = this.fetchMe()
       .then((me) => {
         this.me = me;
+        this.meRequest = request;
         this.error = undefined;
       })
       .catch((error: unknown) => {
@@ -48,14 +62,26 @@ export class UsageStore {
     this.maxFileBytes = bytes;
   }
 
-  limits(): { remainingBytes?: number | undefined; maxFileBytes?: number | undefined } {
+  /**
+   * A stamp for "now" on GET /me's clock: an upload the API accepted at stamp n is among the
+   * reservedBytes of every answer whose `reservedAsOf` is above n.
+   */
+  sequence(): number {
+    return this.requests;
+  }
+
+  /** Bytes left count stored and reserved bytes; `reservedAsOf` says which answer the reservations come from. */
+  limits(): Limits {
     const me = this.me;
     if (!me) return { remainingBytes: undefined, maxFileBytes: this.maxFileBytes };
     const quotaBytes = me.limits?.quotaBytes ?? me.usage.quotaBytes;
-    return {
-      remainingBytes: Math.max(0, quotaBytes - me.usage.bytes),
+    const reserved = me.usage.reservedBytes;
+    const limits: Limits = {
+      remainingBytes: Math.max(0, quotaBytes - me.usage.bytes - (reserved ?? 0)),
       maxFileBytes: me.limits?.maxFileBytes ?? this.maxFileBytes,
     };
+    if (reserved !== undefined) limits.reservedAsOf = this.meRequest;
+    return limits;
   }
 
   clear(): void {

@@ -1,0 +1,93 @@
+// @vitest-environment happy-dom
+import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/preact";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { FilePage, MediaFile, Me } from "../api/types";
+import { createServices, type Services } from "../services";
+import { LibraryScreen } from "./Library";
+
+/** An EventSource that never opens: the library falls back to what the API answers. */
+class SilentEventSource {
+  onopen: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  addEventListener(): void {}
+  close(): void {}
+}
+
+const pendingFile: MediaFile = { fileId: "01PENDING", fileName: "interrupted.png", contentType: "image/png", size: 300, status: "pending", uploadedAt: "2030-01-01T00:00:00Z", metadata: {} };
+const me: Me = { userId: "u", email: "u@example.com", usage: { files: 1, bytes: 1024, reservedBytes: 512, quotaBytes: 4096 }, limits: { maxFileBytes: 2048, quotaBytes: 4096 } };
+
+let calls: Array<{ method: string; path: string }>;
+let services: Services | undefined;
+
+/** The API as the web app's own client reaches it (global fetch), one answer per route. */
+function answer(method: string, path: string): Response {
+  const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+  if (method === "GET" && path === "/me") return json(me);
+  if (method === "GET" && path === "/retrieve") return json({ files: calls.some((c) => c.method === "DELETE") ? [] : [pendingFile], nextCursor: null } satisfies FilePage);
+  if (method === "DELETE" && path === `/files/${pendingFile.fileId}`) return new Response(null, { status: 204 });
+  return json({ error: { code: "NotFound", message: "no route" } }, 404);
+}
+
+beforeEach(() => {
+  calls = [];
+  vi.stubGlobal("EventSource", SilentEventSource);
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (input: string, init?: RequestInit) => {
+      const url = new URL(input);
+      const method = init?.method ?? "GET";
+      calls.push({ method, path: url.pathname });
+      return answer(method, url.pathname);
+    }),
+  );
+});
+
+afterEach(() => {
+  cleanup();
+  services?.live.stop();
+  services = undefined;
+  vi.unstubAllGlobals();
+});
+
+function signedIn(): Services {
+  services = createServices("http://api.test");
+  services.session.signIn({ message: "", token: "t", accessToken: "t", idToken: "i", expiresIn: 3600, tokenType: "Bearer" }, "u@example.com");
+  return services;
+}
+
+describe("<LibraryScreen>", () => {
+  it("cancels a file stuck processing: asks first, sends DELETE /files/{id}, and removes its card", async () => {
+    render(<LibraryScreen services={signedIn()} />);
+    const card = (await screen.findByText("interrupted.png")).closest("li")!;
+    expect(within(card).getAllByText("Processing…").length).toBeGreaterThan(0);
+
+    fireEvent.click(within(card).getByRole("button", { name: "Cancel upload of interrupted.png" }));
+    const dialog = await screen.findByRole("dialog", { name: "Cancel upload of interrupted.png?" });
+    // The same pattern as Delete: nothing is sent until the choice is confirmed.
+    expect(calls.some((c) => c.method === "DELETE")).toBe(false);
+    fireEvent.click(within(dialog).getByRole("button", { name: "Cancel upload" }));
+
+    await waitFor(() => expect(screen.queryByText("interrupted.png")).toBeNull());
+    expect(calls).toContainEqual({ method: "DELETE", path: "/files/01PENDING" });
+    expect(screen.queryByRole("dialog")).toBeNull();
+  });
+
+  it("keeps the card when the cancel is not confirmed", async () => {
+    render(<LibraryScreen services={signedIn()} />);
+    const card = (await screen.findByText("interrupted.png")).closest("li")!;
+    fireEvent.click(within(card).getByRole("button", { name: "Cancel upload of interrupted.png" }));
+    fireEvent.click(await screen.findByRole("button", { name: "Keep waiting" }));
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    expect(screen.getByText("interrupted.png")).toBeTruthy();
+    expect(calls.some((c) => c.method === "DELETE")).toBe(false);
+  });
+
+  it("counts the bytes reserved by pending uploads in the meter and in the space left for uploads", async () => {
+    render(<LibraryScreen services={signedIn()} />);
+    // 4 KB − 1 KB stored − 512 B reserved.
+    expect(await screen.findByText(/up to 2 KB each · 2\.5 KB free/)).toBeTruthy();
+    const meter = screen.getByRole("meter", { name: "Storage used" });
+    expect(meter.getAttribute("aria-valuenow")).toBe("1536");
+    expect(meter.getAttribute("aria-valuetext")).toBe("1 KB of 4 KB used, 512 B reserved for uploads");
+  });
+});

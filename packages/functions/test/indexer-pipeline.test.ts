@@ -7,7 +7,7 @@ import type { IndexDeps } from "@media/core/indexing";
 import { thumbnailKey } from "@media/core/keys";
 import type { S3EventRecord } from "@media/local/storage/s3-events";
 import { apiEvent, context, sqsEvent, sqsRecord } from "./helpers/events";
-import { startLocalAws, TEST_ENV, type LocalAws } from "./helpers/local-aws";
+import { asFunction, startLocalAws, TEST_ENV, type LocalAws } from "./helpers/local-aws";
 import { animated, avif, cameraJpeg, elfExecutable, fixture, html, png, solid, wav } from "./helpers/media";
 
 /**
@@ -23,8 +23,9 @@ const api: Record<string, ApiHandler> = {};
 
 beforeAll(async () => {
   aws = await startLocalAws({ maxFileBytes: 5_000_000, quotaBytes: 200_000_000 });
-  for (const name of ["upload", "get-file", "delete-file"]) api[name] = ((await import(`../src/api/${name}.ts`)) as { handler: ApiHandler }).handler;
-  indexer = (await import("../src/indexer")).handler;
+  // Each runs as its own function, holding its role's policy from the stacks.
+  for (const name of ["upload", "get-file", "delete-file"]) api[name] = asFunction(`api/${name}`, ((await import(`../src/api/${name}.ts`)) as { handler: ApiHandler }).handler);
+  indexer = asFunction("indexer", (await import("../src/indexer")).handler);
   deps = (await import("../src/indexer-services")).indexerDeps();
 });
 afterAll(async () => {
@@ -198,6 +199,26 @@ describe("exactly once", () => {
     expect(eventsFor(late.fileId)).toEqual(["media.ready", "media.deleted"]);
     expect(await usage(userId)).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
     expect(await derivedKeys(userId)).toEqual([]);
+  });
+
+  it("takes an object deleted while its event is handled as gone, not as a failure to retry, under the indexer's own policy", async () => {
+    // S3 answers a read of a missing key with 403 unless the reader may list the bucket: the indexer must
+    // be able to tell "deleted meanwhile" from "refused", or every such race retries into the DLQ.
+    const userId = randomUUID();
+    const raced = await upload(userId, await png(), "image/png");
+    const readRange = deps.storage.readRange.bind(deps.storage);
+    const spy = vi.spyOn(deps.storage, "readRange").mockImplementationOnce(async (key, start, end) => {
+      expect((await call("delete-file", { method: "DELETE", path: "/files/x", pathParameters: { fileId: raced.fileId }, userId })).status).toBe(204);
+      return readRange(key, start, end);
+    });
+    try {
+      expect(await deliver(raced.event)).toEqual({ batchItemFailures: [] });
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await file(userId, raced.fileId)).status).toBe(404);
+    expect(eventsFor(raced.fileId)).toEqual(["media.deleted"]);
+    expect(await usage(userId)).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
   });
 
   it("leaves no stray thumbnail when the owner deletes the file while it is being indexed", async () => {

@@ -2,6 +2,8 @@ import { mkdir } from "node:fs/promises";
 import { Worker } from "node:worker_threads";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ensureTable } from "@media/functions/adapters/dynamo-table";
+import type { LocalIam } from "../iam/local-iam";
+import { startDynamoFront } from "./dynamo-front";
 
 /**
  * DynamoDB on disk through dynalite (a faithful implementation of the DynamoDB API on LevelDB),
@@ -12,7 +14,20 @@ import { ensureTable } from "@media/functions/adapters/dynamo-table";
  * and the handlers. In a worker thread of its own it runs on another core, as a real DynamoDB
  * endpoint runs elsewhere; the handlers reach it over HTTP either way.
  */
-export async function startLocalDynamo({ dir, tableName, region, port = 0 }: { dir?: string; tableName: string; region: string; port?: number }) {
+export async function startLocalDynamo({
+  dir,
+  tableName,
+  region,
+  port = 0,
+  iam,
+}: {
+  dir?: string;
+  tableName: string;
+  region: string;
+  port?: number;
+  /** Callers are then authenticated and authorized as DynamoDB does (dynamo-front.ts) before dynalite sees a request. */
+  iam?: { iam: LocalIam; accountId: string };
+}) {
   if (dir) await mkdir(dir, { recursive: true });
   const options = { ...(dir ? { path: dir } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 };
   const worker = new Worker(new URL("./dynalite-worker.mjs", import.meta.url), { workerData: { options, port } });
@@ -47,15 +62,24 @@ export async function startLocalDynamo({ dir, tableName, region, port = 0 }: { d
     client.destroy();
   }
   let closing: Promise<void> | undefined;
+  const closeTable = () => {
+    // Asks the thread to close the server and its LevelDB; a thread that is already gone just ends.
+    if (!closing) {
+      worker.postMessage("close");
+      closing = exited;
+    }
+    return closing;
+  };
+  if (!iam) return { endpoint, close: closeTable };
+  const front = await startDynamoFront({ target: endpoint, iam: iam.iam, region, accountId: iam.accountId }).catch(async (error: unknown) => {
+    await closeTable();
+    throw error;
+  });
   return {
-    endpoint,
-    close: () => {
-      // Asks the thread to close the server and its LevelDB; a thread that is already gone just ends.
-      if (!closing) {
-        worker.postMessage("close");
-        closing = exited;
-      }
-      return closing;
+    endpoint: front.endpoint,
+    close: async () => {
+      await front.close();
+      await closeTable();
     },
   };
 }

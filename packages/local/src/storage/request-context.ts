@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { PassThrough, type Readable } from "node:stream";
+import type { LocalIam } from "../iam/local-iam";
 import type { CorsRule } from "./cors";
 import type { ObjectStore } from "./object-store";
 import { buildEventRecord, matchingNotification, type NotificationConfig, type S3EventName, type S3EventRecord } from "./s3-events";
@@ -26,6 +27,8 @@ export interface ServerDeps {
   region: string;
   store: ObjectStore;
   verifier: SigV4Verifier;
+  /** The signers' IAM policies (s3-authorization.ts); without one every valid signature may do anything. */
+  iam?: LocalIam;
   buckets: ReadonlyMap<string, BucketConfig>;
   onEvent: (record: S3EventRecord) => Promise<void> | void;
   log: Logger;

@@ -23,7 +23,9 @@ export const INDEXER_BATCH_SIZE = 10;
 export const INDEXER_ACCESS: Access = {
   config: true,
   seesMissingKeys: true,
-  table: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+  // PutItem: a usage item found missing when a replacement is described is created afresh (conditional,
+  // never over an existing one); UpdateItem alone could create items too, so this widens nothing.
+  table: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
   objects: { "s3:GetObject": [UPLOAD_PREFIX], "s3:PutObject": [DERIVED_PREFIX], "s3:DeleteObject": [UPLOAD_PREFIX, DERIVED_PREFIX] },
   publish: true,
 };

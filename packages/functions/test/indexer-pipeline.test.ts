@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
+import { DeleteItemCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type { IndexDeps } from "@media/core/indexing";
 import { thumbnailKey } from "@media/core/keys";
+import { keysFor, TABLE } from "@media/core/table";
 import type { S3EventRecord } from "@media/local/storage/s3-events";
 import { apiEvent, context, sqsEvent, sqsRecord } from "./helpers/events";
 import { asFunction, startLocalAws, TEST_ENV, type LocalAws } from "./helpers/local-aws";
@@ -380,6 +382,26 @@ describe("a second POST with the same, still valid policy", () => {
     expect(await usage(userId)).toEqual({ files: 1, bytes: large.length, reservedBytes: 0 });
     expect(eventsFor(up.fileId)).toEqual(["media.ready", "media.ready"]);
     expect(aws.events.filter((e) => e.fileId === up.fileId).at(-1)).toMatchObject({ size: large.length, metadata: { width: 200, height: 400 } });
+  });
+
+  it("recreates a lost usage item when it describes a replacement, as its own policy allows", async () => {
+    // The usage item can be lost (a table restored from an older backup, a hand-edited item): the indexer
+    // then writes a fresh one (PutItem), which its role must grant or the event fails until the DLQ.
+    const userId = randomUUID();
+    const small = await png(300, 200);
+    const large = await solid(200, 400, "#3a3").png({ compressionLevel: 0 }).toBuffer();
+    const up = await uploadReusable(userId, small, "image/png", large.length);
+    expect(await deliver(up.event)).toEqual({ batchItemFailures: [] });
+    const admin = new DynamoDBClient({ region: TEST_ENV.region, credentials: TEST_ENV.credentials });
+    try {
+      await admin.send(
+        new DeleteItemCommand({ TableName: process.env.TABLE_NAME!, Key: { [TABLE.partitionKey]: { S: keysFor.userPartition(userId) }, [TABLE.sortKey]: { S: keysFor.usage } } }),
+      );
+    } finally {
+      admin.destroy();
+    }
+    expect(await deliver(await up.again(large))).toEqual({ batchItemFailures: [] });
+    expect((await file(userId, up.fileId)).body).toMatchObject({ status: "ready", size: large.length });
   });
 
   it("ends in the same state whatever the order and repetition of the two objects' events", async () => {

@@ -20,10 +20,14 @@ export function useCredentialSource(next: (() => Credentials) | undefined): void
 
 /** The `credentials` option for a client: nothing on AWS (the default chain), the registered source locally. */
 export function clientCredentials(): { credentials?: () => Promise<Credentials> } {
-  const current = source;
-  if (!current) return {};
+  if (!source) return {};
+  const provide = async (): Promise<Credentials> => {
+    // Read at each call: a runtime started again in the same process registers its own source.
+    if (!source) throw new Error("the credential source was withdrawn while clients built with it are still in use");
+    return source();
+  };
   // `memoized` is the SDK's own mark for a provider that it must call as it is, on every request and
   // every presign; unmarked, the SDK caches the first answer and coalesces concurrent calls, so every
   // function would sign with whichever one's credentials were asked for first.
-  return { credentials: Object.assign(async () => current(), { memoized: true }) };
+  return { credentials: Object.assign(provide, { memoized: true }) };
 }

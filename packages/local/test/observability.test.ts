@@ -94,6 +94,9 @@ describe("observability of the local runtime", () => {
     rejectedId = disguised.body.fileId;
     expect((await api.uploadTo(disguised.body.upload, wav, "image/png", "fake.png")).status).toBeLessThan(300);
     expect(await api.waitForStatus(session.token, rejectedId)).toMatchObject({ status: "rejected" });
+    // The record turns rejected before the object is removed and the outcome announced, logged and
+    // counted: wait for the indexer's line, which comes last.
+    await local.waitForOutput(() => jsonLines().some((l) => l.message === "indexed" && l.fileId === rejectedId));
   }, 60_000);
 
   it("counts what happened: two presigned, one indexed with its bytes and latency, one rejected", async () => {

@@ -7,6 +7,8 @@ const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export interface LocalProcess {
   url: string;
   output: () => string;
+  /** Resolves once the output so far satisfies `done`, checked as each chunk arrives (the test's own timeout bounds it). */
+  waitForOutput(done: (output: string) => boolean): Promise<void>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -42,6 +44,17 @@ export async function startLocalProcess(env: Record<string, string>, timeoutMs =
   return {
     url,
     output: () => out,
+    waitForOutput: (done) =>
+      new Promise<void>((resolve) => {
+        if (done(out)) return resolve();
+        const check = () => {
+          if (!done(out)) return;
+          child.stdout!.off("data", check);
+          resolve();
+        };
+        // Registered after the collector above, so `out` already holds the chunk when this runs.
+        child.stdout!.on("data", check);
+      }),
     async stop(signal: NodeJS.Signals = "SIGTERM") {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;

@@ -15,9 +15,17 @@ export const INDEXER_BATCH_SIZE = INDEXER_SETTINGS.batchSize;
  * the record from pending to ready or rejected with the usage item and deletes its pending marker (one
  * transaction: reads, conditional updates, a delete), and announces the outcome on SNS. Reading the queue is granted by the event source itself,
  * on this queue only. It never writes under users/, the prefix that notifies the queue.
+ *
+ * It lists nothing, but holds s3:ListBucket so that a file deleted while its event is handled reads as
+ * missing (404) rather than forbidden (403), which S3 answers to a reader without it: the indexer then
+ * ends that event as "gone" instead of failing it until it lands in the dead-letter queue. Listing
+ * reveals no more than s3:GetObject on users/ already does.
  */
 export const INDEXER_ACCESS: Access = {
   config: true,
+  seesMissingKeys: true,
+  // DeleteItem: the pending marker, in the transition's transaction. A usage item is only ever updated
+  // (an update creates a missing one), so no PutItem.
   table: ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
   objects: { "s3:GetObject": [UPLOAD_PREFIX], "s3:PutObject": [DERIVED_PREFIX], "s3:DeleteObject": [UPLOAD_PREFIX, DERIVED_PREFIX] },
   publish: true,

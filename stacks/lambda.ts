@@ -54,6 +54,12 @@ export interface Access {
   objects?: Partial<Record<ObjectAction, Prefix[]>>;
   /** ListBucket, restricted by condition to keys under derived/ (deleting a file's thumbnails). */
   listDerived?: boolean;
+  /**
+   * ListBucket on the whole bucket, for a function that must tell an object deleted meanwhile from a
+   * refused read: S3 answers a HEAD or GET of a missing key with 404 only to a caller holding
+   * s3:ListBucket, and with 403 AccessDenied to anyone else.
+   */
+  seesMissingKeys?: boolean;
   /** sns:Publish on the media-events topic. */
   publish?: boolean;
   /** IAM-authorised Cognito actions, on the user pool only (see ROUTE_ACCESS in Api.ts for why each). */
@@ -143,6 +149,9 @@ export function statementsFor(access: Access, targets: AccessTargets): PolicySta
         conditions: { StringLike: { "s3:prefix": [`${DERIVED_PREFIX}*`] } },
       }),
     );
+  }
+  if (access.seesMissingKeys) {
+    statements.push(new PolicyStatement({ actions: ["s3:ListBucket"], resources: [targets.bucketArn] }));
   }
   if (access.publish) {
     statements.push(new PolicyStatement({ actions: ["sns:Publish"], resources: [targets.topicArn] }));

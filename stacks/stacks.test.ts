@@ -63,7 +63,8 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   "api/list-shares": ["dynamodb:GetItem", "dynamodb:Query"],
   "api/revoke-share": ["dynamodb:DeleteItem", "dynamodb:GetItem"],
   "api/open-share": ["dynamodb:GetItem", "s3:GetObject"],
-  indexer: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "s3:DeleteObject", "s3:GetObject", "s3:PutObject", "sns:Publish", ...SQS_CONSUME],
+  // ListBucket: a missing key then reads as 404, not 403 (S3's rule for readers that cannot list).
+  indexer: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject", "sns:Publish", ...SQS_CONSUME],
 };
 
 const SECRET_ENV = [

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { buildRecoveryServices, type RecoveryServices } from "@media/functions/recovery-services";
 import { startLocalCognito } from "@media/local/cognito/cognito-server";
 import { startLocalDynamo } from "@media/local/dynamo/local-dynamo";
+import { LocalIam } from "@media/local/iam/local-iam";
 import { loadLocalSecrets } from "@media/local/local-secrets";
 import { LOCAL } from "@media/local/runtime";
 import { startLocalS3 } from "@media/local/storage/s3-server";
@@ -49,7 +50,11 @@ export async function openLocalRecovery(dataDir: string, options: { cognito?: bo
     if (options.cognito) {
       // Started even where no pool exists yet (it is then created empty, as the runtime would): the
       // Cognito client must never be left without a local endpoint, or it would go to AWS.
-      const cognito = await startLocalCognito({ dataDir: join(dataDir, "cognito"), region: LOCAL.region, userPoolId: LOCAL.userPoolId, clientId: LOCAL.clientId, preferredUsernameSignIn: false });
+      const cognito = await startLocalCognito({
+        // The operator signs with the admin key, as the runtime's own scripts do.
+        iam: LocalIam.adminOnly(credentials, LOCAL.region, LOCAL.accountId),
+        dataDir: join(dataDir, "cognito"),
+        region: LOCAL.region, userPoolId: LOCAL.userPoolId, clientId: LOCAL.clientId, preferredUsernameSignIn: false });
       stops.push(cognito.close);
       cognitoEndpoint = cognito.endpoint;
     }

@@ -19,12 +19,14 @@ import { createDynamoShareRepository } from "./adapters/dynamo-share-repository"
 import { createS3ObjectStorage, s3ClientOptions } from "./adapters/s3-object-storage";
 import { createSnsEventPublisher } from "./adapters/sns-event-publisher";
 import { config, type FunctionsConfig } from "./config";
+import { clientCredentials } from "./credentials";
 import { traced } from "./tracing";
 
 /**
  * The composition root of the functions: adapters built once per cold start from the parsed config.
  * Endpoints are the SDK's business: on AWS the defaults, locally the standard `AWS_ENDPOINT_URL_<SERVICE>`
- * variables that the local runtime sets, so no code here knows where it runs. Every client is traced when
+ * variables that the local runtime sets, so no code here knows where it runs; so are credentials
+ * (credentials.ts: the default chain on AWS, the invoked function's own key locally). Every client is traced when
  * the stage turns X-Ray on (tracing.ts).
  */
 export interface Services {
@@ -55,14 +57,15 @@ export function useClock(next: Clock): void {
 }
 
 export function buildServices(cfg: FunctionsConfig): Services {
-  const dynamo = DynamoDBDocumentClient.from(traced(new DynamoDBClient({ region: cfg.region })), {
+  const credentials = clientCredentials();
+  const dynamo = DynamoDBDocumentClient.from(traced(new DynamoDBClient({ region: cfg.region, ...credentials })), {
     marshallOptions: { removeUndefinedValues: true },
   });
   // The writes of every presign: a plain client may cache its resolved middleware, the document client may not.
-  const dynamoWriter = traced(new DynamoDBClient({ region: cfg.region, cacheMiddleware: true }));
-  const s3 = traced(new S3Client(s3ClientOptions(cfg.region, cfg.s3ForcePathStyle)));
-  const sns = traced(new SNSClient({ region: cfg.region }));
-  const cognito = traced(new CognitoIdentityProviderClient({ region: cfg.region }));
+  const dynamoWriter = traced(new DynamoDBClient({ region: cfg.region, cacheMiddleware: true, ...credentials }));
+  const s3 = traced(new S3Client({ ...s3ClientOptions(cfg.region, cfg.s3ForcePathStyle), ...credentials }));
+  const sns = traced(new SNSClient({ region: cfg.region, ...credentials }));
+  const cognito = traced(new CognitoIdentityProviderClient({ region: cfg.region, ...credentials }));
 
   const repo = createDynamoMediaRepository({ client: dynamo, writer: dynamoWriter, tableName: cfg.tableName });
   const storage = createS3ObjectStorage({ client: s3, bucket: cfg.bucketName });

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import type { APIGatewayProxyStructuredResultV2, Handler } from "aws-lambda";
 import { apiEvent, authorizerEvent, context, s3EventRecord, sqsEvent, sqsRecord } from "./helpers/events";
 import { testClock } from "./helpers/clock";
-import { startLocalAws, TEST_ENV, type LocalAws } from "./helpers/local-aws";
+import { asFunction, startLocalAws, TEST_ENV, type LocalAws } from "./helpers/local-aws";
 import { pngFixture, wavFixture } from "../../local/test/helpers/media-fixtures";
 
 /**
@@ -20,10 +20,11 @@ const clock = testClock();
 beforeAll(async () => {
   aws = await startLocalAws({ maxFileBytes: 1000, quotaBytes: 2500 });
   for (const name of ["signup", "confirm", "resend-code", "login", "refresh", "forgot-password", "reset-password", "logout", "upload", "retrieve", "get-file", "download-file", "update-file", "delete-file", "me", "health", "share-file", "list-shares", "revoke-share", "open-share"]) {
-    h[name] = ((await import(`../src/api/${name}.ts`)) as { handler: ApiHandler }).handler;
+    h[name] = asFunction(`api/${name}`, ((await import(`../src/api/${name}.ts`)) as { handler: ApiHandler }).handler);
   }
-  authorizer = (await import("../src/authorizer")).handler as Handler;
-  indexer = (await import("../src/indexer")).handler;
+  // Each runs as its own function, holding its role's policy from the stacks.
+  authorizer = asFunction("authorizer", (await import("../src/authorizer")).handler as Handler);
+  indexer = asFunction("indexer", (await import("../src/indexer")).handler);
   const composition = await import("../src/services");
   services = composition.services;
   // Installed before the first handler runs, so every service reads it (see each test's resets).
@@ -336,7 +337,11 @@ describe("indexer and library", () => {
     expect((await call("delete-file", { method: "DELETE", path: `/files/${fileId}`, pathParameters: { fileId }, userId: owner.userId })).status).toBe(204);
     expect((await call("delete-file", { method: "DELETE", path: `/files/${fileId}`, pathParameters: { fileId }, userId: owner.userId })).status).toBe(204);
     expect(aws.events.filter((e) => e.fileId === fileId).map((e) => e.type)).toEqual(["media.ready", "media.deleted"]);
-    expect((await fetch(dl.headers.location as string)).status).toBe(404);
+    // S3's answer to a URL whose signer (download-file) lacks s3:ListBucket: 403, never 404 (nothing tells
+    // a holder of an old link whether the key still exists).
+    const gone = await fetch(dl.headers.location as string);
+    expect(gone.status).toBe(403);
+    expect(await gone.text()).toContain("<Code>AccessDenied</Code>");
     const after = await call("me", { method: "GET", path: "/me", userId: owner.userId, headers: { authorization: `Bearer ${owner.token}` } });
     expect(after.body).toMatchObject({ usage: { files: 0, bytes: 0, quotaBytes: 2500 }, limits: { maxFileBytes: 1000, quotaBytes: 2500 } });
     expect(key).toBe(`users/${owner.userId}/${fileId}`);

@@ -1,13 +1,15 @@
 import { randomUUID } from "node:crypto";
+import { DeleteItemCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type { IndexDeps } from "@media/core/indexing";
 import { thumbnailKey } from "@media/core/keys";
+import { keysFor, TABLE } from "@media/core/table";
 import type { S3EventRecord } from "@media/local/storage/s3-events";
 import { apiEvent, context, sqsEvent, sqsRecord } from "./helpers/events";
-import { startLocalAws, TEST_ENV, type LocalAws } from "./helpers/local-aws";
+import { asFunction, startLocalAws, TEST_ENV, type LocalAws } from "./helpers/local-aws";
 import { animated, avif, cameraJpeg, elfExecutable, fixture, html, png, solid, wav } from "./helpers/media";
 
 /**
@@ -23,8 +25,9 @@ const api: Record<string, ApiHandler> = {};
 
 beforeAll(async () => {
   aws = await startLocalAws({ maxFileBytes: 5_000_000, quotaBytes: 200_000_000 });
-  for (const name of ["upload", "get-file", "delete-file"]) api[name] = ((await import(`../src/api/${name}.ts`)) as { handler: ApiHandler }).handler;
-  indexer = (await import("../src/indexer")).handler;
+  // Each runs as its own function, holding its role's policy from the stacks.
+  for (const name of ["upload", "get-file", "delete-file"]) api[name] = asFunction(`api/${name}`, ((await import(`../src/api/${name}.ts`)) as { handler: ApiHandler }).handler);
+  indexer = asFunction("indexer", (await import("../src/indexer")).handler);
   deps = (await import("../src/indexer-services")).indexerDeps();
 });
 afterAll(async () => {
@@ -198,6 +201,26 @@ describe("exactly once", () => {
     expect(eventsFor(late.fileId)).toEqual(["media.ready", "media.deleted"]);
     expect(await usage(userId)).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
     expect(await derivedKeys(userId)).toEqual([]);
+  });
+
+  it("takes an object deleted while its event is handled as gone, not as a failure to retry, under the indexer's own policy", async () => {
+    // S3 answers a read of a missing key with 403 unless the reader may list the bucket: the indexer must
+    // be able to tell "deleted meanwhile" from "refused", or every such race retries into the DLQ.
+    const userId = randomUUID();
+    const raced = await upload(userId, await png(), "image/png");
+    const readRange = deps.storage.readRange.bind(deps.storage);
+    const spy = vi.spyOn(deps.storage, "readRange").mockImplementationOnce(async (key, start, end) => {
+      expect((await call("delete-file", { method: "DELETE", path: "/files/x", pathParameters: { fileId: raced.fileId }, userId })).status).toBe(204);
+      return readRange(key, start, end);
+    });
+    try {
+      expect(await deliver(raced.event)).toEqual({ batchItemFailures: [] });
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await file(userId, raced.fileId)).status).toBe(404);
+    expect(eventsFor(raced.fileId)).toEqual(["media.deleted"]);
+    expect(await usage(userId)).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
   });
 
   it("leaves no stray thumbnail when the owner deletes the file while it is being indexed", async () => {
@@ -382,6 +405,26 @@ describe("a second POST with the same, still valid policy", () => {
     expect(await usage(userId)).toEqual({ files: 1, bytes: large.length, reservedBytes: 0 });
     expect(eventsFor(up.fileId)).toEqual(["media.ready", "media.ready"]);
     expect(aws.events.filter((e) => e.fileId === up.fileId).at(-1)).toMatchObject({ size: large.length, metadata: { width: 200, height: 400 } });
+  });
+
+  it("recreates a lost usage item when it describes a replacement, as its own policy allows", async () => {
+    // The usage item can be lost (a table restored from an older backup, a hand-edited item): the indexer
+    // then writes a fresh one (PutItem), which its role must grant or the event fails until the DLQ.
+    const userId = randomUUID();
+    const small = await png(300, 200);
+    const large = await solid(200, 400, "#3a3").png({ compressionLevel: 0 }).toBuffer();
+    const up = await uploadReusable(userId, small, "image/png", large.length);
+    expect(await deliver(up.event)).toEqual({ batchItemFailures: [] });
+    const admin = new DynamoDBClient({ region: TEST_ENV.region, credentials: TEST_ENV.credentials });
+    try {
+      await admin.send(
+        new DeleteItemCommand({ TableName: process.env.TABLE_NAME!, Key: { [TABLE.partitionKey]: { S: keysFor.userPartition(userId) }, [TABLE.sortKey]: { S: keysFor.usage } } }),
+      );
+    } finally {
+      admin.destroy();
+    }
+    expect(await deliver(await up.again(large))).toEqual({ batchItemFailures: [] });
+    expect((await file(userId, up.fileId)).body).toMatchObject({ status: "ready", size: large.length });
   });
 
   it("ends in the same state whatever the order and repetition of the two objects' events", async () => {

@@ -22,6 +22,10 @@ import { useLogOutput } from "@media/functions/log";
 import { useMetrics } from "@media/functions/metrics";
 import { deliverLocalMail, terminalLogOutput } from "./console-log";
 import { createPrometheusMetrics } from "./prometheus-metrics";
+import { useCredentialSource } from "@media/functions/credentials";
+import { LocalIam, type LocalResources } from "./iam/local-iam";
+import { credentialSource, invokeAs } from "./iam/invocations";
+import { requireEventSourceGrants } from "./iam/event-source";
 
 /**
  * The one-machine runtime: plays AWS's part (storage, queue, table, user pool, topic, gateway) around
@@ -63,6 +67,10 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
   const metrics = createPrometheusMetrics();
   useMetrics(metrics);
   const secrets = await loadLocalSecrets(config.dataDir);
+  // Each function signs with its own key and holds its role's policy from the stacks; the runtime's own
+  // calls (table creation, /_local extras) and the operator's scripts use the admin key.
+  const iam = new LocalIam({ admin: { accessKeyId: secrets.accessKeyId, secretAccessKey: secrets.secretAccessKey }, resources: localResources() });
+  useCredentialSource(credentialSource(iam));
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => log.error("stop failed", { error }));
@@ -75,16 +83,23 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
       log.info("media event", { type: e.type, fileId: e.fileId, userId: e.userId });
     });
     for (const url of parseWebhookList(config.webhooks)) topic.subscribe(webhookSubscriber(url));
-    const sns = await startLocalSns({ topics: [topic], hosts: config.servedHosts });
+    const sns = await startLocalSns({ topics: [topic], iam, hosts: config.servedHosts });
     stops.push(sns.close);
 
-    const dynamo = await startLocalDynamo({ dir: join(config.dataDir, "dynamodb"), tableName: LOCAL.table, region: LOCAL.region, hosts: config.servedHosts });
+    const dynamo = await startLocalDynamo({
+      dir: join(config.dataDir, "dynamodb"),
+      tableName: LOCAL.table,
+      region: LOCAL.region,
+      hosts: config.servedHosts,
+      iam: { iam, accountId: LOCAL.accountId },
+    });
     stops.push(dynamo.close);
 
     const cognito = await startLocalCognito({
       dataDir: join(config.dataDir, "cognito"),
       region: LOCAL.region,
       hosts: config.servedHosts,
+      iam,
       userPoolId: LOCAL.userPoolId,
       clientId: LOCAL.clientId,
       // As the Auth stack's pool: email is the sign-in name; the API resolves a username to it (ListUsers).
@@ -109,6 +124,7 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
       hosts: config.servedHosts,
       region: LOCAL.region,
       credentials: { accessKeyId: secrets.accessKeyId, secretAccessKey: secrets.secretAccessKey },
+      iam,
       buckets: [
         {
           name: LOCAL.bucket,
@@ -146,12 +162,14 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
     delete process.env.AWS_SESSION_TOKEN;
 
     const indexer = (await import("@media/functions/indexer")) as { handler: (e: SQSEvent, c: Context) => Promise<SQSBatchResponse> };
+    const queueArn = `arn:aws:sqs:${LOCAL.region}:${LOCAL.accountId}:${LOCAL.queueName}`;
+    requireEventSourceGrants(iam, "indexer", queueArn);
     const consumer = startSqsConsumer({
       queue,
       // Each invocation with the function's timeout, as many at once as the stack's event source allows.
-      handler: indexer.handler,
+      handler: (event, context) => invokeAs("indexer", () => indexer.handler(event, context)),
       functionName: "indexer",
-      queueArn: `arn:aws:sqs:${LOCAL.region}:${LOCAL.accountId}:${LOCAL.queueName}`,
+      queueArn,
       region: LOCAL.region,
       batchSize: INDEXER_SETTINGS.batchSize,
       concurrency: config.indexConcurrency,
@@ -167,15 +185,16 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
     sweepTimer.unref();
     stops.push(async () => clearInterval(sweepTimer));
 
-    const authorizer = (await import("@media/functions/authorizer")) as {
+    const authorizerModule = (await import("@media/functions/authorizer")) as {
       handler: (e: APIGatewayRequestAuthorizerEventV2, c: Context) => Promise<{ isAuthorized: boolean; context?: Record<string, unknown> }>;
     };
+    const authorizer = { handler: (e: APIGatewayRequestAuthorizerEventV2, c: Context) => invokeAs("authorizer", () => authorizerModule.handler(e, c)) };
     const extras = localExtras({ outbox: cognito.outbox, topic, authorize: authorizer.handler, dynamo: new DynamoDBClient({ region: LOCAL.region, endpoint: dynamo.endpoint }), table: LOCAL.table, s3Endpoint: s3.endpoint, storageAlive: s3.alive, cognitoEndpoint: cognito.endpoint, metrics });
     const gateway = await startGateway({
       routes: ROUTES,
       loadHandler: async (name) => {
         const mod = (await import(`@media/functions/${name}`)) as { handler: (e: APIGatewayProxyEventV2, c: Context) => Promise<unknown> };
-        return mod.handler as RouteHandler;
+        return ((event, context) => invokeAs(name, () => mod.handler(event, context))) as RouteHandler;
       },
       authorizer: authorizer.handler,
       authorizerCacheSeconds: config.authorizerCacheSeconds,
@@ -203,6 +222,22 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
     await stopAll();
     throw error;
   }
+}
+
+/** The local resources that the synthesized policies' placeholders stand for. */
+function localResources(): LocalResources {
+  const { region, accountId } = LOCAL;
+  return {
+    region,
+    accountId,
+    arns: {
+      "AWS::S3::Bucket": `arn:aws:s3:::${LOCAL.bucket}`,
+      "AWS::DynamoDB::Table": `arn:aws:dynamodb:${region}:${accountId}:table/${LOCAL.table}`,
+      "AWS::SNS::Topic": `arn:aws:sns:${region}:${accountId}:${LOCAL.topicName}`,
+      "AWS::SQS::Queue": `arn:aws:sqs:${region}:${accountId}:${LOCAL.queueName}`,
+      "AWS::Cognito::UserPool": `arn:aws:cognito-idp:${region}:${accountId}:userpool/${LOCAL.userPoolId}`,
+    },
+  };
 }
 
 /** A port the OS says is free now (PORT=0): good enough for a local runtime, which then binds it. */

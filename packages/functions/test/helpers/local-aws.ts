@@ -5,6 +5,10 @@ import { S3Client } from "@aws-sdk/client-s3";
 import type { MediaEvent } from "@media/core/media-event";
 import { ORIGINALS_PREFIX } from "@media/core/keys";
 import { startLocalCognito } from "@media/local/cognito/cognito-server";
+import { startDynamoFront } from "@media/local/dynamo/dynamo-front";
+import { LocalIam, type FunctionPolicies } from "@media/local/iam/local-iam";
+import { credentialSource, invokeAs } from "@media/local/iam/invocations";
+import { useCredentialSource } from "../../src/credentials";
 import { startLocalSns } from "@media/local/sns/sns-server";
 import { LocalTopic } from "@media/local/sns/topic";
 import { startLocalS3 } from "@media/local/storage/s3-server";
@@ -15,12 +19,19 @@ import { startDynalite } from "./dynalite";
  * Every AWS service the handlers use, on 127.0.0.1, with the functions configured through the same
  * environment variables as on AWS. Handlers are imported after this has run (their config is read on
  * first use). One per test file: vitest runs each file in its own process.
+ *
+ * IAM is enforced as in the local runtime: a handler called inside `invokeAs("api/upload", …)`
+ * (@media/local/iam/invocations) signs with that function's key and may do what its role in the
+ * synthesized stacks allows (function-policies.json, or `policies` to take a grant away). Calls made
+ * outside an invocation (a test's own set-up through the adapters) and the `s3` client below sign with
+ * the admin key, TEST_ENV.credentials.
  */
 export const TEST_ENV = {
   region: "us-east-1",
   bucket: "media-test-bucket",
   userPoolId: "us-east-1_Handlers1",
   clientId: "handlertestclient000000000",
+  accountId: "000000000000",
   topicArn: "arn:aws:sns:us-east-1:000000000000:media-events",
   credentials: { accessKeyId: "AKIDLOCALTEST", secretAccessKey: "local-test-secret-key" },
 };
@@ -33,17 +44,39 @@ export interface LocalAws {
   stop(): Promise<void>;
 }
 
-export async function startLocalAws(limits: { maxFileBytes?: number; quotaBytes?: number } = {}): Promise<LocalAws> {
+export async function startLocalAws(
+  limits: { maxFileBytes?: number; quotaBytes?: number } = {},
+  options: { policies?: FunctionPolicies } = {},
+): Promise<LocalAws> {
   const dir = await mkdtemp(join(tmpdir(), "handlers-"));
+  const dynamoTable = "media-handlers";
+  const iam = new LocalIam({
+    admin: TEST_ENV.credentials,
+    resources: {
+      region: TEST_ENV.region,
+      accountId: TEST_ENV.accountId,
+      arns: {
+        "AWS::S3::Bucket": `arn:aws:s3:::${TEST_ENV.bucket}`,
+        "AWS::DynamoDB::Table": `arn:aws:dynamodb:${TEST_ENV.region}:${TEST_ENV.accountId}:table/${dynamoTable}`,
+        "AWS::SNS::Topic": TEST_ENV.topicArn,
+        "AWS::SQS::Queue": `arn:aws:sqs:${TEST_ENV.region}:${TEST_ENV.accountId}:media-index`,
+        "AWS::Cognito::UserPool": `arn:aws:cognito-idp:${TEST_ENV.region}:${TEST_ENV.accountId}:userpool/${TEST_ENV.userPoolId}`,
+      },
+    },
+    ...(options.policies ? { policies: options.policies } : {}),
+  });
+  useCredentialSource(credentialSource(iam, TEST_ENV.credentials));
   const events: MediaEvent[] = [];
   const s3Events: S3EventRecord[] = [];
   const topic = new LocalTopic(TEST_ENV.topicArn);
   topic.subscribe((n) => {
     events.push(JSON.parse(n.Message) as MediaEvent);
   });
-  const sns = await startLocalSns({ topics: [topic] });
-  const dynamo = await startDynalite({ tableName: "media-handlers" });
+  const sns = await startLocalSns({ topics: [topic], iam });
+  const dynamo = await startDynalite({ tableName: dynamoTable });
+  const dynamoFront = await startDynamoFront({ target: dynamo.endpoint, iam, region: TEST_ENV.region, accountId: TEST_ENV.accountId });
   const cognito = await startLocalCognito({
+    iam,
     dataDir: join(dir, "cognito"),
     region: TEST_ENV.region,
     userPoolId: TEST_ENV.userPoolId,
@@ -54,6 +87,7 @@ export async function startLocalAws(limits: { maxFileBytes?: number; quotaBytes?
     dataDir: join(dir, "s3"),
     region: TEST_ENV.region,
     credentials: TEST_ENV.credentials,
+    iam,
     buckets: [{ name: TEST_ENV.bucket, notifications: [{ prefix: ORIGINALS_PREFIX, events: ["s3:ObjectCreated:*"] }] }],
     onEvent: (record) => {
       s3Events.push(record);
@@ -65,7 +99,7 @@ export async function startLocalAws(limits: { maxFileBytes?: number; quotaBytes?
     AWS_ACCESS_KEY_ID: TEST_ENV.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: TEST_ENV.credentials.secretAccessKey,
     AWS_ENDPOINT_URL_S3: storage.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoFront.endpoint,
     AWS_ENDPOINT_URL_SNS: sns.endpoint,
     AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognito.endpoint,
     TABLE_NAME: dynamo.tableName,
@@ -89,9 +123,15 @@ export async function startLocalAws(limits: { maxFileBytes?: number; quotaBytes?
       s3.destroy();
       await storage.close();
       await cognito.close();
+      await dynamoFront.close();
       await dynamo.stop();
       await sns.close();
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A handler that runs as an invocation of `functionName`: its AWS calls sign with that function's key. */
+export function asFunction<F extends (...args: any[]) => any>(functionName: string, handler: F): F {
+  return ((...args: Parameters<F>) => invokeAs(functionName, () => handler(...args))) as F;
 }

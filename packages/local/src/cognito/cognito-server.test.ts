@@ -16,7 +16,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { TEST_CLIENT_ID, TEST_POOL_ID, startTestPool, type TestPool } from "./test-support";
+import { TEST_CLIENT_ID, TEST_POOL_ID, startTestPool, testIam, type TestPool } from "./test-support";
 
 const PASSWORD = "Correct-Horse-9";
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -655,7 +655,7 @@ describe("local Cognito state across a restart", () => {
 
   it("refuses to open a data directory that holds another pool", async () => {
     const { startLocalCognito } = await import("./cognito-server");
-    await expect(startLocalCognito({ dataDir: pool.dataDir, region: "us-east-1", userPoolId: "us-east-1_OtherPool", clientId: TEST_CLIENT_ID })).rejects.toThrow(
+    await expect(startLocalCognito({ iam: testIam(), dataDir: pool.dataDir, region: "us-east-1", userPoolId: "us-east-1_OtherPool", clientId: TEST_CLIENT_ID })).rejects.toThrow(
       /holds userPoolId us-east-1_LocalTest/,
     );
   });
@@ -666,15 +666,15 @@ describe("local Cognito state across a restart", () => {
     const { tmpdir } = await import("node:os");
     const dir = await mkdtemp(join(tmpdir(), "local-cognito-ids-"));
     try {
-      const first = await startLocalCognito({ dataDir: dir, region: "eu-west-2" });
+      const first = await startLocalCognito({ iam: testIam(), dataDir: dir, region: "eu-west-2" });
       expect(first.userPoolId).toMatch(/^eu-west-2_[A-Za-z0-9]{9}$/);
       expect(first.clientId).toMatch(/^[a-z0-9]{26}$/);
       await first.close();
-      const second = await startLocalCognito({ dataDir: dir, region: "eu-west-2" });
+      const second = await startLocalCognito({ iam: testIam(), dataDir: dir, region: "eu-west-2" });
       expect([second.userPoolId, second.clientId]).toEqual([first.userPoolId, first.clientId]);
       expect(second.jwks).toEqual(first.jwks);
       await second.close();
-      await expect(startLocalCognito({ dataDir: dir, region: "eu-west-2", userPoolId: "local_abc" })).rejects.toThrow(/must look like Cognito's/);
+      await expect(startLocalCognito({ iam: testIam(), dataDir: dir, region: "eu-west-2", userPoolId: "local_abc" })).rejects.toThrow(/must look like Cognito's/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

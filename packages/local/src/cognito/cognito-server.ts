@@ -2,6 +2,8 @@ import { randomInt, randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { LocalIam } from "../iam/local-iam";
+import { serviceVerifier, type SigV4FailureKind } from "../iam/sigv4-service";
 import { CognitoError } from "./cognito-errors";
 import { OPERATIONS, SIGNED_OPERATIONS } from "./operations";
 import { LocalOutbox, type Outbox, type OutboxMessage } from "./outbox";
@@ -30,6 +32,11 @@ export interface LocalCognitoOptions {
    * the API signs usernames in as it does on AWS: ListUsers finds the account, then its email signs in.
    */
   preferredUsernameSignIn?: boolean;
+  /**
+   * The keys and policies IAM-authorized operations (ListUsers, Admin*) are checked against: a valid
+   * SigV4 signature, then `cognito-idp:<Operation>` on this pool in the signer's policy.
+   */
+  iam: LocalIam;
   /** Called with every confirmation or reset code sent (the runtime prints it). */
   onCode?: (message: OutboxMessage) => void;
   /** Milliseconds since the epoch; tests move it to expire codes and tokens. */
@@ -50,6 +57,13 @@ export interface LocalCognito {
 }
 
 const TARGET_PREFIX = "AWSCognitoIdentityProviderService.";
+/** Cognito's answers (AWS JSON 1.1, HTTP 400) to a signed operation whose SigV4 fails, by what failed. */
+const SIGNATURE_FAILURES: Record<SigV4FailureKind, string> = {
+  missing: "MissingAuthenticationTokenException",
+  incomplete: "IncompleteSignatureException",
+  "unknown-key": "UnrecognizedClientException",
+  mismatch: "InvalidSignatureException",
+};
 const MAX_BODY_BYTES = 1 << 20;
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -104,6 +118,9 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
     signer: { issuer, clientId, kid: key.kid, privateKey: key.privateKey, publicKey: key.publicKey },
   });
 
+  const verify = serviceVerifier({ service: "cognito-idp", region, secretOf: (id) => options.iam.secretOf(id) });
+  const poolArn = `arn:aws:cognito-idp:${region}:${options.iam.accountId}:userpool/${userPoolId}`;
+
   const server = createServer(guardHosts(options.hosts ?? servedHosts({ host: options.host }), (req, res) => {
     handle(req, res).catch((error: unknown) => {
       process.stderr.write(`local cognito: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -130,9 +147,12 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
     if (contentType !== "application/x-amz-json-1.1") {
       return sendError(res, new CognitoError("SerializationException", "Expected Content-Type application/x-amz-json-1.1."));
     }
-    // IAM-authorised operations must be signed; the local pool does not check the signature itself.
-    if (SIGNED_OPERATIONS.has(name) && !String(req.headers.authorization ?? "").startsWith("AWS4-HMAC-SHA256 ")) {
-      return sendError(res, new CognitoError("MissingAuthenticationTokenException", "Missing Authentication Token", 400));
+    // IAM-authorized operations: a valid signature, then the signer's policy; the public ones are authorized by the client id or a token.
+    if (SIGNED_OPERATIONS.has(name)) {
+      const verified = await verify({ method: req.method, url: req.url ?? "/", rawHeaders: req.rawHeaders, body });
+      if (!verified.ok) return sendError(res, new CognitoError(SIGNATURE_FAILURES[verified.kind], verified.message, 400));
+      const decision = options.iam.authorize(verified.accessKeyId, { action: `cognito-idp:${name}`, resource: poolArn });
+      if (!decision.allowed) return sendError(res, new CognitoError("AccessDeniedException", decision.message, 400));
     }
     let request: unknown;
     try {

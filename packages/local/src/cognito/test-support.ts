@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { LocalIam } from "../iam/local-iam";
 import { startLocalCognito, type LocalCognito, type LocalCognitoOptions } from "./cognito-server";
 import type { OutboxMessage } from "./outbox";
 
@@ -26,12 +27,16 @@ export const TEST_REGION = "us-east-1";
 export const TEST_POOL_ID = "us-east-1_LocalTest";
 export const TEST_CLIENT_ID = "localtestclient0123456789a";
 
-export function sdkClient(endpoint: string): CognitoIdentityProviderClient {
+/** The admin key the test clients sign with, and the only key the test pools accept. */
+export const TEST_ADMIN = { accessKeyId: "LOCALTESTADMIN", secretAccessKey: "local-test-admin-secret" };
+export const testIam = () => LocalIam.adminOnly(TEST_ADMIN, TEST_REGION);
+
+export function sdkClient(endpoint: string, credentials = TEST_ADMIN): CognitoIdentityProviderClient {
   // One attempt: the SDK retries LimitExceededException as throttling, which only slows tests down.
   return new CognitoIdentityProviderClient({
     region: TEST_REGION,
     endpoint,
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    credentials,
     maxAttempts: 1,
   });
 }
@@ -48,6 +53,7 @@ export async function startTestPool(options: Pick<LocalCognitoOptions, "preferre
   const start = () =>
     startLocalCognito({
       ...options,
+      iam: testIam(),
       dataDir,
       region: TEST_REGION,
       userPoolId: TEST_POOL_ID,

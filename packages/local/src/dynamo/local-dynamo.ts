@@ -3,6 +3,8 @@ import { Worker } from "node:worker_threads";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ensureTable } from "@media/functions/adapters/dynamo-table";
 import { MISDIRECTED, servedHostValues, servedHosts, type ServedHosts } from "../host-guard";
+import type { LocalIam } from "../iam/local-iam";
+import { startDynamoFront } from "./dynamo-front";
 
 /**
  * DynamoDB on disk through dynalite (a faithful implementation of the DynamoDB API on LevelDB) with
@@ -15,7 +17,22 @@ import { MISDIRECTED, servedHostValues, servedHosts, type ServedHosts } from "..
  * endpoint runs elsewhere; the handlers reach it over HTTP either way.
  */
 /** `hosts`: the host names it answers for (host-guard.ts); by default loopback. */
-export async function startLocalDynamo({ dir, tableName, region, port = 0, hosts = servedHosts({}) }: { dir?: string; tableName: string; region: string; port?: number; hosts?: ServedHosts }) {
+export async function startLocalDynamo({
+  dir,
+  tableName,
+  region,
+  port = 0,
+  hosts = servedHosts({}),
+  iam,
+}: {
+  dir?: string;
+  tableName: string;
+  region: string;
+  port?: number;
+  hosts?: ServedHosts;
+  /** Callers are then authenticated and authorized as DynamoDB does (dynamo-front.ts) before dynalite sees a request. */
+  iam?: { iam: LocalIam; accountId: string };
+}) {
   if (dir) await mkdir(dir, { recursive: true });
   const options = dir ? { path: dir } : {};
   const worker = new Worker(new URL("./dynalite-worker.mjs", import.meta.url), { workerData: { options, port } });
@@ -55,15 +72,24 @@ export async function startLocalDynamo({ dir, tableName, region, port = 0, hosts
     client.destroy();
   }
   let closing: Promise<void> | undefined;
+  const closeTable = () => {
+    // Asks the thread to close the server and its LevelDB; a thread that is already gone just ends.
+    if (!closing) {
+      worker.postMessage("close");
+      closing = exited;
+    }
+    return closing;
+  };
+  if (!iam) return { endpoint, close: closeTable };
+  const front = await startDynamoFront({ target: endpoint, iam: iam.iam, region, accountId: iam.accountId, hosts }).catch(async (error: unknown) => {
+    await closeTable();
+    throw error;
+  });
   return {
-    endpoint,
-    close: () => {
-      // Asks the thread to close the server and its LevelDB; a thread that is already gone just ends.
-      if (!closing) {
-        worker.postMessage("close");
-        closing = exited;
-      }
-      return closing;
+    endpoint: front.endpoint,
+    close: async () => {
+      await front.close();
+      await closeTable();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { SNSClient } from "@aws-sdk/client-sns";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { LocalIam } from "../iam/local-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSnsEventPublisher } from "@media/functions/adapters/sns-event-publisher";
 import type { MediaEvent } from "@media/core/media-event";
@@ -12,10 +13,19 @@ const arn = "arn:aws:sns:us-east-1:000000000000:media-events";
 const topic = new LocalTopic(arn);
 let sns: Awaited<ReturnType<typeof startLocalSns>>;
 let client: SNSClient;
+const admin = { accessKeyId: "local", secretAccessKey: "local-secret" };
+// A publisher granted sns:Publish on the topic, and a function granted nothing.
+const iam = new LocalIam({
+  admin,
+  resources: { region: "us-east-1", accountId: "000000000000", arns: { "AWS::SNS::Topic": arn } },
+  policies: { publisher: [{ Effect: "Allow", Action: ["sns:Publish"], Resource: ["${AWS::SNS::Topic}"] }], bystander: [] },
+});
+const clientFor = (credentials: { accessKeyId: string; secretAccessKey: string }) =>
+  new SNSClient({ region: "us-east-1", endpoint: sns.endpoint, credentials, maxAttempts: 1 });
 
 beforeAll(async () => {
-  sns = await startLocalSns({ topics: [topic] });
-  client = new SNSClient({ region: "us-east-1", endpoint: sns.endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local-secret" } });
+  sns = await startLocalSns({ topics: [topic], iam });
+  client = clientFor(admin);
 });
 afterAll(async () => {
   client.destroy();
@@ -45,6 +55,43 @@ describe("local SNS", () => {
 
   it("refuses an unknown topic the way SNS does", async () => {
     await expect(createSnsEventPublisher({ client, topicArn: `${arn}-nope` }).publish(event)).rejects.toMatchObject({ name: "NotFoundException" });
+  });
+
+  it("publishes for a function whose policy allows sns:Publish on the topic, and refuses one whose policy does not, as SNS does", async () => {
+    const publisher = clientFor(iam.credentialsFor("publisher"));
+    const bystander = clientFor(iam.credentialsFor("bystander"));
+    try {
+      await expect(publisher.send(new PublishCommand({ TopicArn: arn, Message: "{}" }))).resolves.toMatchObject({ MessageId: expect.any(String) });
+      const denied = await bystander.send(new PublishCommand({ TopicArn: arn, Message: "{}" })).catch((e: unknown) => e);
+      expect(denied).toMatchObject({
+        name: "AuthorizationErrorException",
+        $metadata: { httpStatusCode: 403 },
+        message: `User: arn:aws:sts::000000000000:assumed-role/media-local-bystander/media-local-bystander is not authorized to perform: sns:Publish on resource: ${arn} because no identity-based policy allows the sns:Publish action`,
+      });
+    } finally {
+      publisher.destroy();
+      bystander.destroy();
+    }
+  });
+
+  it("checks the SigV4 signature: a wrong secret, an unknown key and a header that only looks signed are refused", async () => {
+    const wrongSecret = clientFor({ accessKeyId: admin.accessKeyId, secretAccessKey: "not-the-secret" });
+    const unknownKey = clientFor({ accessKeyId: "AKIDUNKNOWN", secretAccessKey: admin.secretAccessKey });
+    try {
+      const publish = (c: SNSClient) => c.send(new PublishCommand({ TopicArn: arn, Message: "{}" })).catch((e: unknown) => e);
+      expect(await publish(wrongSecret)).toMatchObject({ name: "SignatureDoesNotMatch", $metadata: { httpStatusCode: 403 } });
+      expect(await publish(unknownKey)).toMatchObject({ name: "InvalidClientTokenId", $metadata: { httpStatusCode: 403 } });
+    } finally {
+      wrongSecret.destroy();
+      unknownKey.destroy();
+    }
+    const forged = await fetch(sns.endpoint, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", authorization: "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/sns/aws4_request, SignedHeaders=host, Signature=00" },
+      body: new URLSearchParams({ Action: "Publish", TopicArn: arn, Message: "{}" }),
+    });
+    expect(forged.status).toBe(400);
+    expect(await forged.text()).toContain("<Code>IncompleteSignature</Code>");
   });
 
   it("delivers to webhooks with SNS's envelope and headers, retrying a failing endpoint", async () => {

@@ -6,6 +6,7 @@ import { algorithmOfHeader } from "./checksums";
 import { checkObjectKey, type StoredObject } from "./object-store";
 import { prepareBody } from "./payload";
 import { isClientAbort, notify, requestBody, send, sendXml, type RequestContext, type ServerDeps } from "./request-context";
+import { authorize } from "./s3-authorization";
 import { S3Error, S3Errors } from "./s3-errors";
 import { parseDeleteRequest, S3_XMLNS, xmlElement } from "./s3-xml";
 
@@ -148,6 +149,8 @@ export async function deleteObjects(ctx: RequestContext, deps: ServerDeps): Prom
   for (const key of request.keys) {
     try {
       checkObjectKey(key);
+      // Each key is authorized on its own, and a refused one is reported among the Errors.
+      authorize(ctx, deps.iam, "s3:DeleteObject", key);
       const removed = await deps.store.delete(ctx.bucket!.name, key);
       if (removed) await notify(ctx, deps, { name: "ObjectRemoved:Delete", key, sequencer: removed.sequencer });
       if (!request.quiet) results.push(`<Deleted>${xmlElement("Key", key)}</Deleted>`);

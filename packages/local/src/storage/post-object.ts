@@ -9,6 +9,7 @@ import { discardRestOfBody, isClientAbort, notify, send, sendXml, type RequestCo
 import { S3Error, S3Errors } from "./s3-errors";
 import { uriEscape } from "./sigv4";
 import { xmlElement } from "./s3-xml";
+import { authorize as authorizeAction } from "./s3-authorization";
 
 /**
  * Browser POST upload (POST Object), as S3 runs it: read the form fields up to the `file` part (fields
@@ -208,6 +209,8 @@ async function authorize(ctx: RequestContext, deps: ServerDeps, fields: Map<stri
   const range = checkPostPolicy(policy, { bucket: ctx.bucket!.name, fields: checked, now: deps.now() });
   checkObjectKey(finalKey);
   checkObjectOptions((name) => fields.get(name), "acl");
+  // The form carries the authority of whoever signed its policy: that signer must hold s3:PutObject.
+  authorizeAction(ctx, deps.iam, "s3:PutObject", finalKey);
   return { key: finalKey, range };
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { PassThrough, type Readable } from "node:stream";
+import type { LocalIam } from "../iam/local-iam";
 import type { CorsRule } from "./cors";
 import { headerText } from "./header-text";
 import type { ObjectStore } from "./object-store";
@@ -27,6 +28,8 @@ export interface ServerDeps {
   region: string;
   store: ObjectStore;
   verifier: SigV4Verifier;
+  /** The signers' IAM policies (s3-authorization.ts); without one every valid signature may do anything. */
+  iam?: LocalIam;
   buckets: ReadonlyMap<string, BucketConfig>;
   onEvent: (record: S3EventRecord) => Promise<void> | void;
   log: Logger;

@@ -53,6 +53,8 @@ import { S3Error, S3Errors } from "./s3-errors";
 import { applyServerLimits, DEFAULT_SERVER_LIMITS, watchIdle, serverOptions, type ServerLimits } from "./server-limits";
 import { SigV4Verifier, type S3Credentials } from "./sigv4";
 import { guardHosts, servedHosts, type ServedHosts } from "../host-guard";
+import type { LocalIam } from "../iam/local-iam";
+import { authorizeOperation, hideMissingKeys } from "./s3-authorization";
 
 export interface LocalS3Options {
   dataDir: string;
@@ -63,6 +65,11 @@ export interface LocalS3Options {
   hosts?: ServedHosts;
   region: string;
   credentials: S3Credentials | S3Credentials[];
+  /**
+   * Each signer's IAM policy, as AWS enforces it (its keys are accepted besides `credentials`); without
+   * it any valid signature may do anything, as the bucket owner's would.
+   */
+  iam?: LocalIam;
   buckets: Array<{ name: string; cors?: CorsRule[]; notifications?: NotificationConfig[] }>;
   /**
    * Receives each S3 event record after the object is durably in place (or gone), before the client is
@@ -131,7 +138,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const deps: ServerDeps = {
     region: options.region,
     store,
-    verifier: new SigV4Verifier({ region: options.region, credentials: options.credentials }),
+    verifier: new SigV4Verifier({ region: options.region, credentials: [[options.credentials].flat(), options.iam?.keys() ?? []].flat() }),
+    ...(options.iam ? { iam: options.iam } : {}),
     buckets,
     onEvent: options.onEvent ?? (() => undefined),
     log: options.log ?? defaultLog,
@@ -236,13 +244,14 @@ async function route(ctx: RequestContext, deps: ServerDeps): Promise<void> {
   if (!isFormPost) {
     ctx.auth = await deps.verifier.verifyRequest(ctx, deps.now());
     if (!ctx.auth) throw S3Errors.accessDenied();
+    authorizeOperation(ctx, deps.iam);
   }
 
   if (ctx.key === undefined) return routeBucket(ctx, deps);
   switch (ctx.method) {
     case "GET":
     case "HEAD":
-      return getObject(ctx, deps);
+      return hideMissingKeys(ctx, deps.iam, () => getObject(ctx, deps));
     case "PUT":
       return putObject(ctx, deps);
     case "DELETE":

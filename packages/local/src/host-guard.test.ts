@@ -10,6 +10,7 @@ import { servedHosts, servedHostValues } from "./host-guard";
 import { startLocalSns } from "./sns/sns-server";
 import { LocalTopic } from "./sns/topic";
 import { startLocalS3 } from "./storage/s3-server";
+import { testIam } from "./cognito/test-support";
 
 describe("the host names a local endpoint serves", () => {
   it("are loopback, HOST and WEB_ORIGIN's, each with the port listened on", () => {
@@ -77,11 +78,11 @@ beforeAll(async () => {
   stops.push(s3.close);
   endpoints.storage = { endpoint: s3.endpoint, method: "GET", path: "/media" };
 
-  const cognito = await startLocalCognito({ dataDir: join(dir, "cognito"), region: "us-east-1", hosts });
+  const cognito = await startLocalCognito({ iam: testIam(), dataDir: join(dir, "cognito"), region: "us-east-1", hosts });
   stops.push(cognito.close);
   endpoints.cognito = { endpoint: cognito.endpoint, method: "POST", headers: { "x-amz-target": "AWSCognitoIdentityProviderService.ListUsers", "content-type": "application/x-amz-json-1.1" }, body: "{}" };
 
-  const sns = await startLocalSns({ topics: [new LocalTopic("arn:aws:sns:us-east-1:000000000000:t")], hosts });
+  const sns = await startLocalSns({ topics: [new LocalTopic("arn:aws:sns:us-east-1:000000000000:t")], iam: testIam(), hosts });
   stops.push(sns.close);
   endpoints.sns = { endpoint: sns.endpoint, method: "POST", body: "Action=Publish" };
 

@@ -1,5 +1,6 @@
 import { Duration } from "aws-cdk-lib";
-import { use, type StackContext } from "sst/constructs";
+import { Cron, use, type StackContext } from "sst/constructs";
+import { SWEEP_MINUTES } from "@media/core/file-lifecycle";
 import { INDEXER_SETTINGS } from "@media/core/indexer-settings";
 import { Auth } from "./Auth";
 import { type Access, configValues, environmentFor, FUNCTION_DEFAULTS, mediaFunction, statementsFor } from "./lambda";
@@ -29,6 +30,15 @@ export const INDEXER_ACCESS: Access = {
   table: ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
   objects: { "s3:GetObject": [UPLOAD_PREFIX], "s3:PutObject": [DERIVED_PREFIX], "s3:DeleteObject": [UPLOAD_PREFIX, DERIVED_PREFIX] },
   publish: true,
+};
+
+/**
+ * The sweep finds expired pending markers with a Scan (it runs on a schedule, not per request) and
+ * releases each in a transaction that deletes the record and its marker and gives the usage back.
+ */
+export const SWEEP_ACCESS: Access = {
+  config: true,
+  table: ["dynamodb:Scan", "dynamodb:DeleteItem", "dynamodb:UpdateItem"],
 };
 
 /**
@@ -82,7 +92,20 @@ export function Indexer({ stack, app }: StackContext) {
     },
   });
 
-  return { indexer };
+  // The sweep of expired uploads (packages/functions/src/sweep.ts): not needed for correctness (a presign
+  // that would not fit releases its user's expired uploads itself), it keeps GET /me's reserved bytes exact.
+  const sweep = mediaFunction(stack, "Sweep", {
+    module: "sweep",
+    description: "media-storage sweep: releases the reservations of expired uploads",
+    environment: environmentFor(SWEEP_ACCESS, configValues(storage, auth), settings.limits),
+    permissions: statementsFor(SWEEP_ACCESS, { tableArn: storage.table.tableArn, bucketArn: storage.bucket.bucketArn, topicArn: storage.topic.topicArn }),
+    timeoutSeconds: 300,
+    memoryMB: 512,
+    logRemovalPolicy: settings.dataRemovalPolicy,
+  });
+  new Cron(stack, "SweepSchedule", { schedule: `rate(${SWEEP_MINUTES} minutes)`, job: sweep });
+
+  return { indexer, sweep };
 }
 
 function nativeModulesMode(value: unknown): NativeModulesMode {

@@ -70,7 +70,7 @@ export function Monitoring({ stack, app }: StackContext) {
   const settings = stageSettings(app.stage);
   const storage = use(Storage);
   const { api, authorizer, functions } = use(Api);
-  const { indexer } = use(Indexer);
+  const { indexer, sweep } = use(Indexer);
   const httpApi = api.cdk.httpApi;
   const indexQueue = storage.queue.cdk.queue;
 
@@ -210,7 +210,7 @@ export function Monitoring({ stack, app }: StackContext) {
     }),
   ];
 
-  const allFunctions: [string, Function][] = [["indexer", indexer], ["authorizer", authorizer], ...[...functions].map(([module, fn]): [string, Function] => [module.replace(/^api\//, ""), fn])];
+  const allFunctions: [string, Function][] = [["indexer", indexer], ["sweep", sweep], ["authorizer", authorizer], ...[...functions].map(([module, fn]): [string, Function] => [module.replace(/^api\//, ""), fn])];
   const perFunction = (metric: (fn: Function) => Metric) => allFunctions.map(([label, fn]) => metric(fn).with({ label }));
   const custom = (name: string, statistic: string, label = name) =>
     // The functions emit with dimensions service and stage (stacks/lambda.ts): the search keeps to this

@@ -66,7 +66,8 @@ export interface Access {
   userPool?: UserPoolAction[];
 }
 
-export type DynamoItemAction = "dynamodb:GetItem" | "dynamodb:PutItem" | "dynamodb:UpdateItem" | "dynamodb:DeleteItem";
+/** Item actions, and Scan (the sweep only), all on the table itself. */
+export type DynamoItemAction = "dynamodb:GetItem" | "dynamodb:PutItem" | "dynamodb:UpdateItem" | "dynamodb:DeleteItem" | "dynamodb:Scan";
 export type ObjectAction = "s3:GetObject" | "s3:PutObject" | "s3:DeleteObject";
 export type Prefix = typeof UPLOAD_PREFIX | typeof DERIVED_PREFIX;
 export type UserPoolAction = "cognito-idp:ListUsers" | "cognito-idp:AdminGetUser" | "cognito-idp:AdminUserGlobalSignOut";

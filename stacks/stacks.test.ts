@@ -39,6 +39,8 @@ const NO_IAM: string[] = [];
 const EXPECTED_ACTIONS: Record<string, string[]> = {
   // The user's session cut (logout, password reset), read on every request.
   authorizer: ["dynamodb:GetItem"],
+  // The scheduled sweep: a Scan of expired pending markers, each released by a transaction.
+  sweep: ["dynamodb:DeleteItem", "dynamodb:Scan", "dynamodb:UpdateItem"],
   "api/health": NO_IAM,
   // Public Cognito API calls, and ListUsers (a username's account) on the pool only. The routes that
   // mail or check a code count it first (UpdateItem on the limits' counters).
@@ -484,7 +486,7 @@ describe("Indexer stack", () => {
 describe("functions", () => {
   it("are exactly the authorizer, one per ROUTES handler and the indexer, each bundled from an existing module", () => {
     const modules = ourFunctions().map((f) => f.module).sort();
-    expect(modules).toEqual(["authorizer", "indexer", ...new Set(ROUTES.map((r) => r.handler))].sort());
+    expect(modules).toEqual(["authorizer", "indexer", "sweep", ...new Set(ROUTES.map((r) => r.handler))].sort());
     for (const f of ourFunctions()) {
       expect(fs.existsSync(path.join(REPO_ROOT, FUNCTIONS_SRC, `${f.module}.ts`)), f.module).toBe(true);
       // A bundle uploaded as an asset, not SST's inline placeholder.
@@ -1014,7 +1016,7 @@ describe("prod stage (synthesized without bundling)", () => {
         expect(onEverything.flatMap(actionsOf).sort(), module).toEqual(["xray:PutTelemetryRecords", "xray:PutTraceSegments"]);
       }
     }
-    expect(count).toBe(new Set(ROUTES.map((r) => r.handler)).size + 2); // the routes, the authorizer, the indexer
+    expect(count).toBe(new Set(ROUTES.map((r) => r.handler)).size + 3); // the routes, the authorizer, the indexer, the sweep
   });
 
   it("takes the web origin and the limits from the deploying environment", () => {

@@ -79,3 +79,6 @@ export function usageDelta(from: { state: FileState; size: number }, to: { state
 export function transitionsBetween(from: FileState, to: FileState): TransitionName[] {
   return (Object.keys(FILE_TRANSITIONS) as TransitionName[]).filter((name) => FILE_TRANSITIONS[name].from === from && FILE_TRANSITIONS[name].to === to);
 }
+
+/** How often the sweep releases expired uploads (a schedule in the Indexer stack, a timer locally). */
+export const SWEEP_MINUTES = 15;

@@ -8,7 +8,7 @@ import { services } from "./services";
  * AWS (a schedule in the Indexer stack) and on a timer in the local runtime. Safe to run twice at once:
  * each release is a transaction conditioned on the upload still being pending.
  */
-export const SWEEP_MINUTES = 15;
+export { SWEEP_MINUTES } from "@media/core/file-lifecycle";
 
 export async function handler(): Promise<{ released: number; users: number }> {
   const result = await services().maintenance.sweepExpired(Date.now());

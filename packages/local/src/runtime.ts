@@ -181,7 +181,7 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
 
     // The sweep of expired uploads, on the schedule the Indexer stack gives it on AWS.
     const sweep = (await import("@media/functions/sweep")) as typeof import("@media/functions/sweep");
-    const sweepTimer = setInterval(() => void sweep.handler().catch((error: unknown) => log.error("sweep failed", { error })), sweep.SWEEP_MINUTES * 60_000);
+    const sweepTimer = setInterval(() => void invokeAs("sweep", () => sweep.handler()).catch((error: unknown) => log.error("sweep failed", { error })), sweep.SWEEP_MINUTES * 60_000);
     sweepTimer.unref();
     stops.push(async () => clearInterval(sweepTimer));
 

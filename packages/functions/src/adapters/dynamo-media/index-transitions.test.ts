@@ -1,19 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { Replacement } from "@media/core/ports";
 import { keysFor } from "@media/core/table";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDynalite, type LocalDynamo } from "../../../test/helpers/dynalite";
-import { GiB, observedClient, partitionKeys, pendingRecord, rawItem, repoOn, T0 } from "../../../test/helpers/media-records";
+import { describe, expect, it } from "vitest";
+import { GiB, observedClient, partitionKeys, pendingRecord, rawItem, T0, localDynamoPerFile } from "../../../test/helpers/media-records";
 
 /** The indexer's transitions (core/file-lifecycle.ts): ready, rejected, replaced, replacementRejected, and their announcements. */
-let db: LocalDynamo;
-beforeAll(async () => {
-  db = await startDynalite();
-});
-afterAll(async () => {
-  await db?.stop();
-});
-const repoFor = (options: Parameters<typeof repoOn>[1] = {}) => repoOn(db, options);
+const { db, repoFor } = localDynamoPerFile();
 
 async function pendingFile(size = 500, quota = GiB) {
   const userId = randomUUID();
@@ -45,7 +37,7 @@ describe("ready: pending → ready", () => {
     const ready = await repoFor().get(userId, fileId);
     expect(ready).toMatchObject({ status: "ready", size: 90, declaredSize: 500, metadata: { durationSeconds: 3, codec: "mp3" }, thumbnailKey: "derived/t.webp", ...version, announcement: "media.ready" });
     expect(ready).not.toHaveProperty("expiresAt");
-    expect(await partitionKeys(db, userId)).not.toContain(keysFor.pendingUpload(record.expiresAt!, fileId));
+    expect(await partitionKeys(db(), userId)).not.toContain(keysFor.pendingUpload(record.expiresAt!, fileId));
     expect(await repoFor().settle(userId, fileId, { eTag: "other", sequencer: "00A1" })).toBe("unchanged");
     const settled = await Promise.all(Array.from({ length: 4 }, () => repoFor().settle(userId, fileId, version)));
     expect(settled.filter((r) => r === "updated")).toHaveLength(1);
@@ -54,7 +46,7 @@ describe("ready: pending → ready", () => {
 
   it("costs one GetItem and one TransactWriteItems of 6 WCU, and 1 WCU to settle", async () => {
     const { userId, fileId } = await pendingFile(500);
-    const observed = observedClient(db);
+    const observed = observedClient(db());
     const repo = repoFor({ client: observed.client });
     await repo.markReady(userId, fileId, { size: 400, metadata: { width: 1 }, eTag: "e1" });
     await repo.settle(userId, fileId, { eTag: "e1" });
@@ -69,7 +61,7 @@ describe("ready: pending → ready", () => {
     it(`counts once and announces at most once when the delivery dies after ${dieAfterWrites} of its writes (transition, settle)`, async () => {
       const { userId, fileId } = await pendingFile(500);
       const facts = { size: 450, metadata: {}, eTag: "e1", sequencer: "0A" };
-      const dying = repoFor({ client: observedClient(db, { dieAfterWrites }).client });
+      const dying = repoFor({ client: observedClient(db(), { dieAfterWrites }).client });
       await expect((async () => (await dying.markReady(userId, fileId, facts), await dying.settle(userId, fileId, facts)))()).rejects.toThrow("simulated crash");
       // The record and the usage agree at once, whatever point it died at.
       const record = await repoFor().get(userId, fileId);
@@ -88,7 +80,7 @@ describe("ready: pending → ready", () => {
     expect(await repoFor().markReady(userId, fileId, { size: 500, metadata: {} })).toBe("unchanged");
     expect(await repoFor().markReady(randomUUID(), fileId, { size: 500, metadata: {} })).toBe("unchanged");
     expect(await repoFor().usage(userId, T0)).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
-    expect(await partitionKeys(db, userId)).toEqual([keysFor.usage]);
+    expect(await partitionKeys(db(), userId)).toEqual([keysFor.usage]);
   });
 });
 
@@ -179,7 +171,7 @@ describe("replaced and replacementRejected: ready → ready | rejected", () => {
   for (const dieAfterWrites of [0, 1, 2]) {
     it(`moves the count once when the delivery dies after ${dieAfterWrites} of its writes (transition, settle)`, async () => {
       const { userId, fileId } = await readyFile(100);
-      const dying = repoFor({ client: observedClient(db, { dieAfterWrites }).client });
+      const dying = repoFor({ client: observedClient(db(), { dieAfterWrites }).client });
       await expect((async () => (await dying.replace(userId, fileId, from(100), to, bigger), await dying.settle(userId, fileId, to)))()).rejects.toThrow("simulated crash");
       const record = await repoFor().get(userId, fileId);
       expect(await repoFor().usage(userId, T0)).toEqual({ files: 1, bytes: record!.size, reservedBytes: 0 });
@@ -193,7 +185,7 @@ describe("replaced and replacementRejected: ready → ready | rejected", () => {
 
   it("costs one TransactWriteItems of 4 WCU (the record alone, 2 WCU, when the size is the same)", async () => {
     const { userId, fileId } = await readyFile(100);
-    const observed = observedClient(db);
+    const observed = observedClient(db());
     await repoFor({ client: observed.client }).replace(userId, fileId, from(100), to, bigger);
     await repoFor({ client: observed.client }).settle(userId, fileId, to);
     await repoFor({ client: observed.client }).replace(userId, fileId, { ...to, size: 180 }, { eTag: "e3", sequencer: "0C" }, { ...bigger, size: 180 });
@@ -202,6 +194,6 @@ describe("replaced and replacementRejected: ready → ready | rejected", () => {
       { name: "UpdateCommand", wcu: 1 },
       { name: "TransactWriteItemsCommand", wcu: 2 },
     ]);
-    expect(await rawItem(db, userId, keysFor.usage)).toMatchObject({ files: 1, bytes: 180, committed: 180 });
+    expect(await rawItem(db(), userId, keysFor.usage)).toMatchObject({ files: 1, bytes: 180, committed: 180 });
   });
 });

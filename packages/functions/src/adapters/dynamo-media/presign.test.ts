@@ -2,19 +2,11 @@ import { randomUUID } from "node:crypto";
 import { ConflictError, TooManyRequestsError } from "@media/core/errors";
 import { QuotaExceededError } from "@media/core/quota";
 import { keysFor } from "@media/core/table";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDynalite, type LocalDynamo } from "../../../test/helpers/dynalite";
-import { fixedClock, GiB, observedClient, partitionKeys, pendingRecord, rawItem, rejection, repoOn, T0 } from "../../../test/helpers/media-records";
+import { describe, expect, it } from "vitest";
+import { fixedClock, GiB, observedClient, partitionKeys, pendingRecord, rawItem, rejection, T0, localDynamoPerFile } from "../../../test/helpers/media-records";
 
 /** The `presign` and `released` transitions (core/file-lifecycle.ts): absent → pending → absent. */
-let db: LocalDynamo;
-beforeAll(async () => {
-  db = await startDynalite();
-});
-afterAll(async () => {
-  await db?.stop();
-});
-const repoFor = (options: Parameters<typeof repoOn>[1] = {}) => repoOn(db, options);
+const { db, repoFor } = localDynamoPerFile();
 
 describe("presign: absent → pending", () => {
   it("writes the record, its marker and the reservation together; the record reads back as written", async () => {
@@ -25,7 +17,7 @@ describe("presign: absent → pending", () => {
     expect(await repo.get(userId, record.fileId)).toEqual(record);
     expect(await repo.usage(userId, T0)).toEqual({ files: 0, bytes: 0, reservedBytes: 1234 });
     expect(await repo.get(randomUUID(), record.fileId)).toBeUndefined();
-    expect(await rawItem(db, userId, keysFor.file(record.fileId))).toMatchObject({
+    expect(await rawItem(db(), userId, keysFor.file(record.fileId))).toMatchObject({
       gsi1pk: `USER#${userId}#audio`,
       gsi1sk: `FILE#${record.fileId}`,
       fileNameLower: "song of songs.mp3",
@@ -33,15 +25,15 @@ describe("presign: absent → pending", () => {
       pendingUntil: record.expiresAt,
     });
     // Not the table's TTL attribute: DynamoDB must not delete a record that still holds a reservation.
-    expect(await rawItem(db, userId, keysFor.file(record.fileId))).not.toHaveProperty("expiresAt");
-    expect((await partitionKeys(db, userId)).sort()).toEqual([keysFor.file(record.fileId), keysFor.pendingUpload(record.expiresAt!, record.fileId), keysFor.usage].sort());
+    expect(await rawItem(db(), userId, keysFor.file(record.fileId))).not.toHaveProperty("expiresAt");
+    expect((await partitionKeys(db(), userId)).sort()).toEqual([keysFor.file(record.fileId), keysFor.pendingUpload(record.expiresAt!, record.fileId), keysFor.usage].sort());
   });
 
   it("costs one TransactWriteItems of 6 WCU and no read, with 0 or 120 uploads pending", async () => {
     const userId = randomUUID();
     const costs: Array<{ name: string; wcu: number }[]> = [];
     for (let i = 0; i <= 120; i++) {
-      const observed = observedClient(db);
+      const observed = observedClient(db());
       await repoFor({ client: observed.client }).createPending(pendingRecord(userId, { size: 10 }), GiB, T0);
       if (i === 0 || i === 120) costs.push(observed.sent);
     }
@@ -60,8 +52,8 @@ describe("presign: absent → pending", () => {
   it("leaves nothing at all when the process dies before its one write", async () => {
     const userId = randomUUID();
     const record = pendingRecord(userId, { size: 500 });
-    await expect(repoFor({ client: observedClient(db, { dieAfterWrites: 0 }).client }).createPending(record, 1000, T0)).rejects.toThrow("simulated crash");
-    expect(await partitionKeys(db, userId)).toEqual([]);
+    await expect(repoFor({ client: observedClient(db(), { dieAfterWrites: 0 }).client }).createPending(record, 1000, T0)).rejects.toThrow("simulated crash");
+    expect(await partitionKeys(db(), userId)).toEqual([]);
   });
 
   it("answers a duplicate fileId with a conflict and keeps the first reservation", async () => {
@@ -96,7 +88,7 @@ describe("presign: the quota condition", () => {
   it("refuses a first upload larger than the whole quota", async () => {
     const userId = randomUUID();
     expect(await rejection(repoFor().createPending(pendingRecord(userId, { size: 1001 }), 1000, T0))).toBeInstanceOf(QuotaExceededError);
-    expect(await partitionKeys(db, userId)).toEqual([]);
+    expect(await partitionKeys(db(), userId)).toEqual([]);
   });
 
   it("counts stored bytes and reservations together", async () => {
@@ -168,11 +160,11 @@ describe("released: expired pending → absent", () => {
     expect(await repo.usage(userId, later)).toEqual({ files: 0, bytes: 0, reservedBytes: 900 });
     // A presign that fits releases nothing.
     await repo.createPending(pendingRecord(userId, { size: 100, at: later }), 1000, later);
-    expect(await rawItem(db, userId, keysFor.file(stale.fileId))).toBeDefined();
+    expect(await rawItem(db(), userId, keysFor.file(stale.fileId))).toBeDefined();
     // One that does not fit releases the expired upload and fits.
     await repo.createPending(pendingRecord(userId, { size: 600, at: later }), 1000, later);
-    expect(await rawItem(db, userId, keysFor.file(stale.fileId))).toBeUndefined();
-    expect(await rawItem(db, userId, keysFor.pendingUpload(soon, stale.fileId))).toBeUndefined();
+    expect(await rawItem(db(), userId, keysFor.file(stale.fileId))).toBeUndefined();
+    expect(await rawItem(db(), userId, keysFor.pendingUpload(soon, stale.fileId))).toBeUndefined();
     expect(await repo.usage(userId, later)).toEqual({ files: 0, bytes: 0, reservedBytes: 1000 });
     // The released upload can no longer become ready; the live one still can.
     expect(await repo.markReady(userId, stale.fileId, { size: 600, metadata: {} })).toBe("unchanged");
@@ -202,7 +194,7 @@ describe("released: expired pending → absent", () => {
     expect(await repo.usage(userId, later)).toEqual({ files: 0, bytes: 0, reservedBytes: 700 });
     await repo.createPending(pendingRecord(userId, { size: 900, at: later }), 1000, later);
     expect(await repo.usage(userId, later)).toEqual({ files: 0, bytes: 0, reservedBytes: 1000 });
-    expect((await partitionKeys(db, userId)).filter((sk) => sk.startsWith("FILE#"))).toHaveLength(2);
+    expect((await partitionKeys(db(), userId)).filter((sk) => sk.startsWith("FILE#"))).toHaveLength(2);
   });
 
   it("releases an upload that becomes ready during the release exactly once: the record decides", async () => {

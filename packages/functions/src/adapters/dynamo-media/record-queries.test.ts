@@ -7,21 +7,14 @@ import type { ListQuery, MediaRepository } from "@media/core/ports";
 import { keysFor } from "@media/core/table";
 import { fileIdBound } from "@media/core/time-bounds";
 import { monotonicFactory } from "ulid";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDynalite, type LocalDynamo } from "../../../test/helpers/dynalite";
-import { fixedClock, GiB, nextFileId, pendingRecord, rawItem as rawItemOf, rejection, repoOn, T0 } from "../../../test/helpers/media-records";
+import { beforeAll, describe, expect, it } from "vitest";
+import { startDynalite } from "../../../test/helpers/dynalite";
+import { fixedClock, GiB, nextFileId, pendingRecord, rawItem as rawItemOf, rejection, T0, localDynamoPerFile } from "../../../test/helpers/media-records";
 import { createDynamoMediaRepository } from "../dynamo-media-repository";
 
 /** Reads and the edits that move no usage: update, list, get; and how errors of the database surface. */
-let db: LocalDynamo;
-beforeAll(async () => {
-  db = await startDynalite();
-});
-afterAll(async () => {
-  await db?.stop();
-});
-const repoFor = (options: Parameters<typeof repoOn>[1] = {}) => repoOn(db, options);
-const rawItem = (userId: string, sk: string) => rawItemOf(db, userId, sk);
+const { db, repoFor } = localDynamoPerFile();
+const rawItem = (userId: string, sk: string) => rawItemOf(db(), userId, sk);
 const HOUR = 3600;
 
 describe("update", () => {

@@ -1,18 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { keysFor } from "@media/core/table";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDynalite, type LocalDynamo } from "../../../test/helpers/dynalite";
-import { fixedClock, GiB, nextFileId, observedClient, partitionKeys, pendingRecord, repoOn, T0 } from "../../../test/helpers/media-records";
+import { describe, expect, it } from "vitest";
+import { fixedClock, GiB, nextFileId, observedClient, partitionKeys, pendingRecord, T0, localDynamoPerFile } from "../../../test/helpers/media-records";
 
 /** The transitions to `absent` a user takes: deleted (ready or rejected) and cancelled (pending). */
-let db: LocalDynamo;
-beforeAll(async () => {
-  db = await startDynalite();
-});
-afterAll(async () => {
-  await db?.stop();
-});
-const repoFor = (options: Parameters<typeof repoOn>[1] = {}) => repoOn(db, options);
+const { db, repoFor } = localDynamoPerFile();
 
 async function fileIn(userId: string, state: "pending" | "ready" | "rejected", size: number) {
   const record = pendingRecord(userId, { size });
@@ -31,7 +23,7 @@ describe("deleted: ready | rejected → absent", () => {
     expect(await repoFor().usage(userId, T0)).toEqual({ files: 1, bytes: 100, reservedBytes: 0 });
     expect(await repoFor().remove(userId, gone.fileId)).toBeUndefined();
     expect(await repoFor().usage(userId, T0)).toEqual({ files: 1, bytes: 100, reservedBytes: 0 });
-    expect((await partitionKeys(db, userId)).sort()).toEqual([keysFor.file(keep.fileId), keysFor.usage].sort());
+    expect((await partitionKeys(db(), userId)).sort()).toEqual([keysFor.file(keep.fileId), keysFor.usage].sort());
   });
 
   it("gives back once when the same file is deleted concurrently: one caller gets the record", async () => {
@@ -54,7 +46,7 @@ describe("deleted: ready | rejected → absent", () => {
     const userId = randomUUID();
     const ready = await fileIn(userId, "ready", 10);
     const pending = await fileIn(userId, "pending", 10);
-    const observed = observedClient(db);
+    const observed = observedClient(db());
     await repoFor({ client: observed.client }).remove(userId, ready.fileId);
     await repoFor({ client: observed.client }).remove(userId, pending.fileId);
     expect(observed.sent).toEqual([
@@ -68,7 +60,7 @@ describe("deleted: ready | rejected → absent", () => {
   it("changes nothing when the process dies before its one write; the repeated DELETE does it", async () => {
     const userId = randomUUID();
     const record = await fileIn(userId, "ready", 70);
-    await expect(repoFor({ client: observedClient(db, { dieAfterWrites: 0 }).client }).remove(userId, record.fileId)).rejects.toThrow("simulated crash");
+    await expect(repoFor({ client: observedClient(db(), { dieAfterWrites: 0 }).client }).remove(userId, record.fileId)).rejects.toThrow("simulated crash");
     expect(await repoFor().usage(userId, T0)).toEqual({ files: 1, bytes: 70, reservedBytes: 0 });
     expect(await repoFor().remove(userId, record.fileId)).toMatchObject({ fileId: record.fileId });
     expect(await repoFor().usage(userId, T0)).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
@@ -80,7 +72,7 @@ describe("cancelled: pending → absent", () => {
     const userId = randomUUID();
     const record = await fileIn(userId, "pending", 250);
     expect(await repoFor().remove(userId, record.fileId)).toMatchObject({ status: "pending" });
-    expect(await partitionKeys(db, userId)).toEqual([keysFor.usage]);
+    expect(await partitionKeys(db(), userId)).toEqual([keysFor.usage]);
     expect(await repoFor().usage(userId, T0)).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
     expect(await repoFor().markReady(userId, record.fileId, { size: 250, metadata: {} })).toBe("unchanged");
     expect(await repoFor().usage(userId, T0)).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
@@ -114,7 +106,7 @@ describe("cancelled: pending → absent", () => {
     await repo.createPending(expired, GiB, T0);
     clock.at = T0 + 5_000;
     expect(await repo.remove(userId, expired.fileId)).toBeUndefined();
-    expect(await partitionKeys(db, userId)).toEqual([keysFor.usage]);
+    expect(await partitionKeys(db(), userId)).toEqual([keysFor.usage]);
     expect(await repo.usage(userId, T0 + 5_000)).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
   });
 });

@@ -76,7 +76,7 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => log.error("stop failed", { error }));
   };
   try {
-    const topicArn = `arn:aws:sns:${LOCAL.region}:${LOCAL.accountId}:${LOCAL.topicName}`;
+    const topicArn = LOCAL_ARNS.topic;
     const topic = new LocalTopic(topicArn, (error) => log.error("event delivery failed", { error }));
     topic.subscribe((n) => {
       const e = JSON.parse(n.Message) as { type: string; fileId: string; userId: string };
@@ -162,7 +162,7 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
     delete process.env.AWS_SESSION_TOKEN;
 
     const indexer = (await import("@media/functions/indexer")) as { handler: (e: SQSEvent, c: Context) => Promise<SQSBatchResponse> };
-    const queueArn = `arn:aws:sqs:${LOCAL.region}:${LOCAL.accountId}:${LOCAL.queueName}`;
+    const queueArn = LOCAL_ARNS.queue;
     requireEventSourceGrants(iam, "indexer", queueArn);
     const consumer = startSqsConsumer({
       queue,
@@ -224,18 +224,26 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
   }
 }
 
+/** The ARNs of the local resources, as AWS would name them in this region and account. */
+const LOCAL_ARNS = {
+  bucket: `arn:aws:s3:::${LOCAL.bucket}`,
+  table: `arn:aws:dynamodb:${LOCAL.region}:${LOCAL.accountId}:table/${LOCAL.table}`,
+  topic: `arn:aws:sns:${LOCAL.region}:${LOCAL.accountId}:${LOCAL.topicName}`,
+  queue: `arn:aws:sqs:${LOCAL.region}:${LOCAL.accountId}:${LOCAL.queueName}`,
+  userPool: `arn:aws:cognito-idp:${LOCAL.region}:${LOCAL.accountId}:userpool/${LOCAL.userPoolId}`,
+};
+
 /** The local resources that the synthesized policies' placeholders stand for. */
 function localResources(): LocalResources {
-  const { region, accountId } = LOCAL;
   return {
-    region,
-    accountId,
+    region: LOCAL.region,
+    accountId: LOCAL.accountId,
     arns: {
-      "AWS::S3::Bucket": `arn:aws:s3:::${LOCAL.bucket}`,
-      "AWS::DynamoDB::Table": `arn:aws:dynamodb:${region}:${accountId}:table/${LOCAL.table}`,
-      "AWS::SNS::Topic": `arn:aws:sns:${region}:${accountId}:${LOCAL.topicName}`,
-      "AWS::SQS::Queue": `arn:aws:sqs:${region}:${accountId}:${LOCAL.queueName}`,
-      "AWS::Cognito::UserPool": `arn:aws:cognito-idp:${region}:${accountId}:userpool/${LOCAL.userPoolId}`,
+      "AWS::S3::Bucket": LOCAL_ARNS.bucket,
+      "AWS::DynamoDB::Table": LOCAL_ARNS.table,
+      "AWS::SNS::Topic": LOCAL_ARNS.topic,
+      "AWS::SQS::Queue": LOCAL_ARNS.queue,
+      "AWS::Cognito::UserPool": LOCAL_ARNS.userPool,
     },
   };
 }

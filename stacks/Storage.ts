@@ -6,7 +6,7 @@ import { Bucket, Queue, Table, Topic, use, type StackContext } from "sst/constru
 import { INDEXER_SETTINGS } from "@media/core/indexer-settings";
 import { TABLE } from "@media/core/table";
 import { stageSettings } from "./settings";
-import { WebHosting } from "./Web";
+import { ACCESS_LOG_PREFIX, WebHosting } from "./Web";
 
 /** Originals live under this prefix, and only objects created there notify the indexer. */
 export const UPLOAD_PREFIX = "users/";
@@ -79,6 +79,7 @@ export function Storage({ stack, app }: StackContext) {
         enforceSSL: true,
         minimumTLSVersion: 1.2,
         lifecycleRules: [{ id: "abort-incomplete-multipart-uploads", abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+        ...(web.accessLogs ? { serverAccessLogsBucket: web.accessLogs, serverAccessLogsPrefix: ACCESS_LOG_PREFIX.media } : {}),
         removalPolicy: settings.dataRemovalPolicy,
       },
     },

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { Duration, RemovalPolicy, type Stack } from "aws-cdk-lib";
 import { Certificate } from "aws-cdk-lib/aws-certificatemanager";
 import { Distribution, HttpVersion, PriceClass, ResponseHeadersPolicy, ViewerProtocolPolicy } from "aws-cdk-lib/aws-cloudfront";
 import { S3BucketOrigin } from "aws-cdk-lib/aws-cloudfront-origins";
@@ -7,7 +7,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from "aw
 import { StaticSite, use, type StackContext } from "sst/constructs";
 import { useProject } from "sst/project.js";
 import { Api } from "./Api";
-import { stageSettings, webHosts } from "./settings";
+import { stageSettings, webHosts, type StageSettings } from "./settings";
 
 /** The web app's package, relative to the project root (where SST runs). */
 export const WEB_PACKAGE = "packages/web";
@@ -28,8 +28,11 @@ export const WEB_PACKAGE = "packages/web";
 export function WebHosting({ stack, app }: StackContext) {
   const settings = stageSettings(app.stage);
 
+  const accessLogs = settings.isProd ? accessLogBucket(stack, settings) : undefined;
+
   // Only the built app lives here, which every deploy uploads again: nothing to keep when the stage goes.
   const bucket = new Bucket(stack, "Site", {
+    ...(accessLogs ? { serverAccessLogsBucket: accessLogs, serverAccessLogsPrefix: ACCESS_LOG_PREFIX.site } : {}),
     blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
     objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
     encryption: BucketEncryption.S3_MANAGED,
@@ -62,6 +65,7 @@ export function WebHosting({ stack, app }: StackContext) {
     })),
     httpVersion: HttpVersion.HTTP2_AND_3,
     priceClass: PriceClass.PRICE_CLASS_100,
+    ...(accessLogs ? { enableLogging: true, logBucket: accessLogs, logFilePrefix: ACCESS_LOG_PREFIX.cdn } : {}),
     ...domain,
   });
 
@@ -70,9 +74,34 @@ export function WebHosting({ stack, app }: StackContext) {
   return {
     bucket,
     distribution,
+    /** Prod only: where S3 and CloudFront write access logs (the media bucket's too, see Storage.ts). */
+    accessLogs,
     /** The origins the browser app is served from: CORS of the bucket and the API allow exactly these. */
     origins: [...settings.webOrigins, url],
   };
+}
+
+/** Where each source writes in the access-log bucket. */
+export const ACCESS_LOG_PREFIX = { site: "s3/site/", media: "s3/media/", cdn: "cloudfront/site/" } as const;
+/** How long access logs are kept: long enough to investigate an incident reported late, no longer. */
+export const ACCESS_LOG_RETENTION_DAYS = 90;
+
+/**
+ * The access logs of prod: who read or wrote which object of the media bucket (an audit trail the
+ * application logs cannot give, since bytes never pass through a function) and the web app's requests.
+ * CloudFront's standard logs are delivered with an ACL grant, so this bucket keeps ACLs enabled for the
+ * log delivery only (BUCKET_OWNER_PREFERRED: objects still belong to the account); it is kept when the
+ * stage is removed, like the data it describes.
+ */
+function accessLogBucket(stack: Stack, settings: StageSettings): Bucket {
+  return new Bucket(stack, "AccessLogs", {
+    blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+    objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
+    encryption: BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    lifecycleRules: [{ id: "expire-access-logs", expiration: Duration.days(ACCESS_LOG_RETENTION_DAYS) }],
+    removalPolicy: settings.dataRemovalPolicy,
+  });
 }
 
 /** The web app built against this stage's API and uploaded into the WebHosting bucket, cache invalidated. */

@@ -62,6 +62,8 @@ export interface SynthOptions {
    * "install": installed from the npm registry for the function's platform, as `sst deploy` does.
    */
   nativeModules?: NativeModulesMode;
+  /** Runs on the app once its stacks exist, before it synthesizes (cdk-nag's checks: stacks/nag.ts). */
+  beforeSynth?: (app: App) => void;
 }
 
 export interface Synthesized {
@@ -115,6 +117,7 @@ export async function synthesize(options: SynthOptions): Promise<Synthesized> {
 
     await sstConfig.stacks(app);
     await app.finish();
+    options.beforeSynth?.(app);
     const assembly = app.synth();
 
     const stacks = Object.fromEntries(

@@ -1,5 +1,5 @@
 import { Duration } from "aws-cdk-lib";
-import { AccountRecovery, Mfa, UserPoolEmail, VerificationEmailStyle } from "aws-cdk-lib/aws-cognito";
+import { AccountRecovery, Mfa, UserPool, UserPoolEmail, VerificationEmailStyle } from "aws-cdk-lib/aws-cognito";
 import { Cognito, type StackContext } from "sst/constructs";
 import { stageSettings } from "./settings";
 
@@ -17,7 +17,10 @@ export function Auth({ stack, app }: StackContext) {
     // Users get no AWS credentials: nothing in this app talks to AWS from the client but through presigned URLs.
     identityPoolFederation: false,
     cdk: {
-      userPool: {
+      // The retained pool of a removed prod stage (kept-resources.ts) keeps its own settings.
+      userPool: settings.kept.userPoolId
+        ? UserPool.fromUserPoolId(stack, "KeptUsers", settings.kept.userPoolId)
+        : {
         selfSignUpEnabled: true,
         signInCaseSensitive: false,
         autoVerify: { email: true },

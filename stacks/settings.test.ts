@@ -11,6 +11,7 @@ describe("stageSettings", () => {
       dataRemovalPolicy: RemovalPolicy.DESTROY,
       webOrigins: [DEV_WEB_ORIGIN],
       limits: { maxFileBytes: DEFAULT_LIMITS.maxFileBytes, quotaBytes: DEFAULT_LIMITS.quotaBytes },
+      kept: {},
     });
   });
 

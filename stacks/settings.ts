@@ -1,5 +1,6 @@
 import { RemovalPolicy } from "aws-cdk-lib";
 import { DEFAULT_LIMITS } from "@media/core/limits";
+import { keptResources, type KeptResources } from "./kept-resources";
 
 /**
  * What differs between stages, read once per synthesis from the environment and the stage name. SST
@@ -31,6 +32,8 @@ export interface StageSettings {
    * this address. Without it Cognito's own sender is used, which allows a handful of emails a day.
    */
   email?: SesEmail;
+  /** KEPT_*: the retained resources of a removed prod stage that this deploy re-attaches (kept-resources.ts). */
+  kept: KeptResources;
 }
 
 /** The arguments of Cognito's `UserPoolEmail.withSES`, from the stage's settings. */
@@ -69,6 +72,7 @@ export function stageSettings(stage: string, env: Env = process.env): StageSetti
     dataRemovalPolicy: isProd ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     webOrigins: webOrigins(env.WEB_ORIGIN, isProd),
     limits,
+    kept: keptResources(env, isProd),
   };
   const alertsEmail = optional(env, "ALERTS_EMAIL");
   if (alertsEmail !== undefined) {

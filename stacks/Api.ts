@@ -1,8 +1,10 @@
-import { Api as HttpApi, use, type ApiRouteProps, type Function, type StackContext } from "sst/constructs";
+import type { Stack } from "aws-cdk-lib";
+import { Certificate } from "aws-cdk-lib/aws-certificatemanager";
+import { Api as HttpApi, use, type ApiDomainProps, type ApiRouteProps, type Function, type StackContext } from "sst/constructs";
 import { ROUTES, routeKey } from "@media/core/routes";
 import { Auth } from "./Auth";
 import { type Access, configValues, environmentFor, mediaFunction, statementsFor } from "./lambda";
-import { stageSettings } from "./settings";
+import { certificateRegion, stageSettings, type StageSettings } from "./settings";
 import { DERIVED_PREFIX, Storage, UPLOAD_PREFIX } from "./Storage";
 import { WebHosting } from "./Web";
 
@@ -155,10 +157,27 @@ export function Api({ stack, app }: StackContext) {
       maxAge: "1 day",
     },
     routes,
+    ...(settings.apiDomain ? { customDomain: apiCustomDomain(stack, settings.apiDomain) } : {}),
   });
 
-  stack.addOutputs({ ApiUrl: api.url });
+  stack.addOutputs({ ApiUrl: api.customDomainUrl ?? api.url });
+  // The name API_DOMAIN's DNS record points at (a CNAME), when the API has its own domain.
+  const target = api.cdk.domainName?.regionalDomainName;
+  if (target) stack.addOutputs({ ApiDomainTarget: target });
   return { api, authorizer, functions };
+}
+
+/** API_DOMAIN on API Gateway's regional endpoint, with its certificate from the stage's region. */
+function apiCustomDomain(stack: Stack, domain: NonNullable<StageSettings["apiDomain"]>): ApiDomainProps {
+  if (certificateRegion(domain.certificateArn) !== stack.region) {
+    throw new Error(`API_CERTIFICATE_ARN must be in the stage's region (${stack.region}): API Gateway's regional endpoints use certificates from there`);
+  }
+  return {
+    domainName: domain.domainName,
+    // DNS is wherever the domain is hosted: the deploy prints ApiDomainTarget for its CNAME.
+    isExternalDomain: true,
+    cdk: { certificate: Certificate.fromCertificateArn(stack, "ApiCertificate", domain.certificateArn) },
+  };
 }
 
 /** `api/get-file` → `ApiGetFile`: construct ids stable across route reordering. */

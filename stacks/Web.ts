@@ -124,7 +124,7 @@ export function Web({ stack, app }: StackContext) {
     environment: {
       // A token until deploy time: SST builds with the placeholder "{{ VITE_API_URL }}" and its uploader
       // writes the real URL into the .js and .html files as they go into the bucket.
-      VITE_API_URL: api.url,
+      VITE_API_URL: api.customDomainUrl ?? api.url,
       // The per-file limit, so the app refuses an oversized file before sending anything.
       VITE_MAX_FILE_BYTES: String(settings.limits.maxFileBytes),
     },

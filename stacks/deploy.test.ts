@@ -82,5 +82,8 @@ describe(".env.example", () => {
     expect(settings.webOrigins).toEqual(["https://media.example.com"]);
     expect(settings.limits).toEqual({ maxFileBytes: 1073741824, quotaBytes: 10737418240, uploadExpiresSeconds: 900 });
     expect(settings.email).toEqual({ fromEmail: "no-reply@media.example.com", fromName: "Media storage", sesVerifiedDomain: "media.example.com" });
+    expect(settings.apiDomain?.domainName).toBe("api.media.example.com");
+    // The KEPT_* lines are commented out: a first deploy attaches nothing.
+    expect(settings.kept).toEqual({});
   });
 });

@@ -32,6 +32,12 @@ export interface StageSettings {
    * this address. Without it Cognito's own sender is used, which allows a handful of emails a day.
    */
   email?: SesEmail;
+  /**
+   * API_DOMAIN with API_CERTIFICATE_ARN: the API answers on this host (share links then carry it, since the
+   * functions build them from the host a request arrived at). The certificate is a regional one, in the
+   * stage's region, as API Gateway's regional endpoints require.
+   */
+  apiDomain?: { domainName: string; certificateArn: string };
   /** KEPT_*: the retained resources of a removed prod stage that this deploy re-attaches (kept-resources.ts). */
   kept: KeptResources;
 }
@@ -92,6 +98,8 @@ export function stageSettings(stage: string, env: Env = process.env): StageSetti
     if (settings.webOrigins.some((o) => !o.startsWith("https://"))) throw new Error("WEB_CERTIFICATE_ARN: every WEB_ORIGIN must then be https");
     settings.webCertificateArn = certificateArn;
   }
+  const apiDomain = apiDomainSetting(env);
+  if (apiDomain !== undefined) settings.apiDomain = apiDomain;
   return settings;
 }
 
@@ -130,6 +138,26 @@ function sesEmail(env: Env): SesEmail | undefined {
     email.sesRegion = sesRegion;
   }
   return email;
+}
+
+function apiDomainSetting(env: Env): StageSettings["apiDomain"] {
+  const domainName = optional(env, "API_DOMAIN");
+  const certificateArn = optional(env, "API_CERTIFICATE_ARN");
+  if (domainName === undefined && certificateArn === undefined) return undefined;
+  // API Gateway serves a custom domain only with a certificate, and a certificate alone names no host.
+  if (domainName === undefined || certificateArn === undefined) throw new Error("API_DOMAIN and API_CERTIFICATE_ARN go together");
+  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(domainName)) {
+    throw new Error(`API_DOMAIN: "${domainName}" is not a lower-case host name like api.media.example.com`);
+  }
+  if (!/^arn:aws[\w-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/.test(certificateArn)) {
+    throw new Error(`API_CERTIFICATE_ARN: "${certificateArn}" is not an ACM certificate ARN`);
+  }
+  return { domainName, certificateArn };
+}
+
+/** The region of an ACM certificate ARN. */
+export function certificateRegion(certificateArn: string): string {
+  return certificateArn.split(":")[3]!;
 }
 
 function optional(env: Env, name: string): string | undefined {

@@ -52,3 +52,25 @@ export function openApiResponseCheck(): ResponseCheck {
     }
   };
 }
+
+/**
+ * A fetch that checks every answer of the API at `apiUrl` against the document (storage and other
+ * hosts pass through unchecked), for clients under test.
+ */
+export function checkedFetch(apiUrl: string): typeof fetch {
+  const check = openApiResponseCheck();
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    const url = typeof input === "string" ? input : input instanceof URL ? input.toString() : input.url;
+    if (!url.startsWith(apiUrl) || response.headers.get("content-type")?.startsWith("text/event-stream")) return response;
+    const text = await response.clone().text();
+    let body: unknown = text === "" ? undefined : text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: checked as text, which only a route without a JSON answer accepts
+    }
+    check(init?.method ?? "GET", url, response.status, body);
+    return response;
+  };
+}

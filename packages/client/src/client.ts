@@ -147,7 +147,7 @@ export class MediaClient {
     const contentType = resolved.contentType;
     if (!contentType) throw new MediaApiError(400, "InvalidContentType", `Cannot tell the type of ${resolved.fileName}: give a contentType.`);
     let authorisation: PresignUploadResponse;
-    if (stillValid(options.resume, resolved.size, this.transport.now())) {
+    if (options.resume && stillValid(options.resume, resolved.size, this.transport.now())) {
       authorisation = options.resume;
     } else {
       authorisation = await this.transport.json<PresignUploadResponse>("POST", "/upload", {

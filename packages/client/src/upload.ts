@@ -61,8 +61,8 @@ export async function resolveSource(source: UploadSource, options: UploadOptions
 /** An authorisation is used again only with this much of its life left, so the bytes arrive in time. */
 const RESUME_MARGIN_MS = 60_000;
 
-export function stillValid(authorisation: PresignUploadResponse | undefined, size: number, now: number): authorisation is PresignUploadResponse {
-  return authorisation !== undefined && authorisation.maxBytes === size && Date.parse(authorisation.upload.expiresAt) - RESUME_MARGIN_MS > now;
+export function stillValid(authorisation: PresignUploadResponse, size: number, now: number): boolean {
+  return authorisation.maxBytes === size && Date.parse(authorisation.upload.expiresAt) - RESUME_MARGIN_MS > now;
 }
 
 /**

@@ -32,12 +32,18 @@ interface Outcome {
 export async function uploadCommand(client: MediaClient, args: string[], options: UploadCommandOptions): Promise<number> {
   const { files, missing } = await expandSources(args);
   const outcomes: Outcome[] = missing.map((path) => ({ path, fileName: path, status: "failed", reason: "no such file or folder" }));
-  const existing = new Set<string>();
-  if (options.skipExisting) for await (const f of client.files({ pageSize: 100 })) if (f.status === "ready") existing.add(`${f.fileName}\u0000${f.size}`);
+  // Rejected files count as there: the same bytes would be rejected again (--no-skip tries anyway).
+  const existing = new Map<string, string>();
+  if (options.skipExisting) {
+    for await (const f of client.files({ pageSize: 100 })) {
+      if (f.status !== "pending") existing.set(`${f.fileName}\u0000${f.size}`, f.status === "ready" ? "already uploaded" : `already uploaded and rejected: ${f.rejectionReason ?? "no reason given"}`);
+    }
+  }
   const journal = new Journal(await uploadJournal.read());
   const todo: LocalFile[] = [];
   for (const file of files) {
-    if (existing.has(`${file.name}\u0000${file.size}`)) outcomes.push({ path: file.path, fileName: file.name, status: "skipped", reason: "already uploaded" });
+    const already = existing.get(`${file.name}\u0000${file.size}`);
+    if (already) outcomes.push({ path: file.path, fileName: file.name, status: "skipped", reason: already });
     else if (!contentTypeForFileName(file.name)) outcomes.push({ path: file.path, fileName: file.name, status: "rejected", reason: "not an image or audio file name" });
     else todo.push(file);
   }

@@ -2,6 +2,9 @@ import type { TokensResponse } from "@media/core/contract/responses";
 import { errorOf, MediaApiError } from "./errors";
 import { needsRefresh, sessionFrom, type Session } from "./session";
 
+const MAX_BUSY_RETRIES = 3;
+const MAX_BUSY_WAIT_SECONDS = 10;
+
 export interface TransportOptions {
   /** The API's base URL, e.g. https://abc.execute-api.eu-west-1.amazonaws.com or http://127.0.0.1:3000. */
   apiUrl: string;
@@ -77,6 +80,15 @@ export class Transport {
       // API Gateway's own refusal: the token itself was not accepted. Renew once and try again.
       response = await send((await this.renew()).accessToken);
     }
+    // A busy moment (contention on the user's usage item, a burst): wait as told and try again, a few
+    // times. Limits counted per hour answer with a far longer Retry-After and reach the caller at once.
+    for (let attempt = 1; response.status === 429 && attempt <= MAX_BUSY_RETRIES; attempt++) {
+      const seconds = Number(response.headers.get("retry-after") ?? "1");
+      if (!(seconds <= MAX_BUSY_WAIT_SECONDS)) break;
+      await response.body?.cancel();
+      await pause(seconds * 1000, options.signal);
+      response = await send(auth ? await this.accessToken() : undefined);
+    }
     if (response.status >= 400) throw await errorOf(response);
     return response;
   }
@@ -107,4 +119,19 @@ export class Transport {
 async function hasOwnErrorCode(response: Response): Promise<boolean> {
   const body = (await response.json().catch(() => undefined)) as { error?: { code?: unknown } } | undefined;
   return typeof body?.error?.code === "string";
+}
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", aborted);
+      resolve();
+    }, ms);
+    const aborted = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", aborted, { once: true });
+  });
 }

@@ -11,6 +11,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { openApiDocument } from "@media/core/contract/openapi";
 import type { StackName } from "../stacks/synth";
 
 // SST's IoT client (unused here) still loads AWS SDK v2, which prints an end-of-support notice on import.
@@ -43,6 +44,10 @@ try {
     const resources = Object.keys((template.Resources ?? {}) as object).length;
     console.log(`${result.stacks[name].stackName}: ${resources} resources → ${path.relative(REPO_ROOT, file)}`);
   }
+  // The API's description, beside the templates that deploy it (also served at GET /openapi.json).
+  const openapiFile = path.join(outDir, "openapi.json");
+  await fs.writeFile(openapiFile, `${JSON.stringify(openApiDocument(), null, 2)}\n`);
+  console.log(`OpenAPI 3.1 → ${path.relative(REPO_ROOT, openapiFile)}`);
   console.log(`stage ${stage}: synthesized in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 } finally {
   await result.cleanup();

@@ -36,6 +36,8 @@ export const THROTTLE = { burst: 200, rate: 100 } as const;
  */
 export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   "api/health": { config: false },
+  // Generated from the route table in the function itself: no configuration, no resource.
+  "api/openapi": { config: false },
   // The routes that mail or check a code count it first, per account and per client (one conditional
   // UpdateItem per limit, dynamo-rate-limiter.ts).
   "api/signup": { config: true, table: ["dynamodb:UpdateItem"], userPool: ["cognito-idp:ListUsers"] },

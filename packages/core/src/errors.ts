@@ -1,10 +1,12 @@
+import type { ErrorCode } from "./error-codes";
+
 /**
  * The error catalogue. Every failure a client can cause has a class here with a stable `code` and an
  * HTTP status; anything else is an internal error whose details never reach the client.
  */
 export abstract class AppError extends Error {
   abstract readonly status: number;
-  abstract readonly code: string;
+  abstract readonly code: ErrorCode;
   /** Extra, client-safe facts (what is left of the quota, which field was wrong). */
   readonly details?: Record<string, unknown>;
 
@@ -17,8 +19,8 @@ export abstract class AppError extends Error {
 
 export class ValidationError extends AppError {
   readonly status = 400;
-  readonly code: string;
-  constructor(message: string, options?: { code?: string; cause?: unknown; details?: Record<string, unknown> }) {
+  readonly code: ErrorCode;
+  constructor(message: string, options?: { code?: ErrorCode; cause?: unknown; details?: Record<string, unknown> }) {
     super(message, options);
     this.code = options?.code ?? "ValidationError";
   }
@@ -26,8 +28,8 @@ export class ValidationError extends AppError {
 
 export class UnauthorizedError extends AppError {
   readonly status = 401;
-  readonly code: string;
-  constructor(message = "Authentication required.", options?: { code?: string; cause?: unknown }) {
+  readonly code: ErrorCode;
+  constructor(message = "Authentication required.", options?: { code?: ErrorCode; cause?: unknown }) {
     super(message, options);
     this.code = options?.code ?? "Unauthorized";
   }
@@ -35,8 +37,8 @@ export class UnauthorizedError extends AppError {
 
 export class ForbiddenError extends AppError {
   readonly status = 403;
-  readonly code: string;
-  constructor(message = "Forbidden.", options?: { code?: string; cause?: unknown }) {
+  readonly code: ErrorCode;
+  constructor(message = "Forbidden.", options?: { code?: ErrorCode; cause?: unknown }) {
     super(message, options);
     this.code = options?.code ?? "Forbidden";
   }
@@ -52,8 +54,8 @@ export class NotFoundError extends AppError {
 
 export class ConflictError extends AppError {
   readonly status = 409;
-  readonly code: string;
-  constructor(message: string, options?: { code?: string; cause?: unknown }) {
+  readonly code: ErrorCode;
+  constructor(message: string, options?: { code?: ErrorCode; cause?: unknown }) {
     super(message, options);
     this.code = options?.code ?? "Conflict";
   }
@@ -61,8 +63,8 @@ export class ConflictError extends AppError {
 
 export class PayloadTooLargeError extends AppError {
   readonly status = 413;
-  readonly code: string;
-  constructor(message: string, options?: { code?: string; cause?: unknown; details?: Record<string, unknown> }) {
+  readonly code: ErrorCode;
+  constructor(message: string, options?: { code?: ErrorCode; cause?: unknown; details?: Record<string, unknown> }) {
     super(message, options);
     this.code = options?.code ?? "PayloadTooLarge";
   }
@@ -97,7 +99,7 @@ export class InternalError extends AppError {
 }
 
 export interface ErrorBody {
-  error: { code: string; message: string; details?: Record<string, unknown> };
+  error: { code: ErrorCode; message: string; details?: Record<string, unknown> };
 }
 
 /**

@@ -98,3 +98,16 @@ export function declaredTypeFits(declared: string, detected: string): boolean {
   if (!mediaKindOf(real)) return false;
   return d === real || (ALSO_DECLARED_AS[real]?.includes(d) ?? false);
 }
+
+/** Extensions people give these files besides the canonical one. */
+const EXTENSION_ALIASES: Record<string, string> = { jpeg: "image/jpeg", jpe: "image/jpeg", mp4: "audio/mp4", oga: "audio/ogg", wave: "audio/wav" };
+
+/**
+ * The allowed type a file name's extension suggests (for clients that upload from disk, where no
+ * browser names the type); undefined when it suggests none. The server still checks the content.
+ */
+export function contentTypeForFileName(fileName: string): string | undefined {
+  const extension = /\.([A-Za-z0-9]+)$/.exec(fileName)?.[1]?.toLowerCase();
+  if (!extension) return undefined;
+  return EXTENSION_ALIASES[extension] ?? Object.entries(CANONICAL).find(([, v]) => v.extension === extension)?.[0];
+}

@@ -33,6 +33,8 @@ export const ROUTES: readonly RouteDefinition[] = [
   // A share link: public, the token in the path is the credential (sharing.ts).
   { method: "GET", path: "/s/{token}", handler: "api/open-share", auth: false },
   { method: "GET", path: "/me", handler: "api/me", auth: true },
+  // The OpenAPI description of this table (contract/openapi.ts): public, like the README.
+  { method: "GET", path: "/openapi.json", handler: "api/openapi", auth: false },
 ];
 
 export function routeKey(route: Pick<RouteDefinition, "method" | "path">): string {

@@ -45,6 +45,14 @@ describe("local runtime, end to end", () => {
     expect(res.status).toBe(200);
   });
 
+  it("serves its OpenAPI description, with itself as the server", async () => {
+    const res = await api.call("GET", "/openapi.json");
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toBe("3.1.0");
+    expect(res.body.servers).toEqual([{ url: local.url }]);
+    expect(Object.keys(res.body.paths)).toContain("/files/{fileId}");
+  });
+
   it("signs up, confirms from the outbox and logs in two users", async () => {
     aliceToken = (await api.signUpAndLogin(alice.email, alice.password)).token;
     bobToken = (await api.signUpAndLogin(bob.email, bob.password)).token;

@@ -1,4 +1,10 @@
-/** A small HTTP client for end-to-end tests: what a browser or curl user does, nothing more. */
+import { openApiResponseCheck } from "../../../../test/support/openapi-responses";
+
+/**
+ * A small HTTP client for end-to-end tests: what a browser or curl user does, nothing more. Every answer
+ * of an API route is checked against the OpenAPI document (a status it does not list or a body that
+ * does not match fails the test).
+ */
 // Bodies default to `any` on purpose: each test asserts on the shape it expects.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface ApiResponse<T = any> {
@@ -16,6 +22,7 @@ export interface MediaEventData {
 }
 
 export function apiClient(baseUrl: string) {
+  const checkResponse = openApiResponseCheck();
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async function call<T = any>(method: string, path: string, options: { token?: string; json?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
@@ -36,6 +43,7 @@ export function apiClient(baseUrl: string) {
     } catch {
       // not JSON: keep the text
     }
+    checkResponse(method, path, res.status, parsed);
     return { status: res.status, body: parsed as T, headers: res.headers };
   }
 

@@ -1,0 +1,126 @@
+import { Command, CommanderError, Option } from "commander";
+import { MediaClient } from "../client";
+import { MediaApiError, StorageError } from "../errors";
+import { credentials, type Stored } from "./credentials";
+import { CliError, EXIT } from "./exit-codes";
+import { fileCommands } from "./file-commands";
+import { readPassword } from "./password";
+import { uploadCommand } from "./upload-command";
+
+/**
+ * `media`: the API from a terminal or a script. The API is `--api-url`, else $MEDIA_API_URL, else the
+ * one logged in to last; the session is kept in the user's config directory (credentials.ts).
+ */
+const program = new Command("media")
+  .description("Upload, list, share and download your media files")
+  .addOption(new Option("--api-url <url>", "the API's base URL").env("MEDIA_API_URL"))
+  .showHelpAfterError()
+  .exitOverride();
+
+async function clientFor(requireSession: boolean): Promise<{ client: MediaClient; stored: Stored }> {
+  const stored = await credentials.read();
+  const apiUrl = program.opts<{ apiUrl?: string }>().apiUrl ?? stored.apiUrl;
+  if (!apiUrl) throw new CliError("No API: give --api-url or set MEDIA_API_URL.", EXIT.usage);
+  // A session belongs to the API that issued it.
+  const session = stored.apiUrl === apiUrl ? stored.session : undefined;
+  if (requireSession && !session) throw new CliError(`Not logged in to ${apiUrl}: run media login.`, EXIT.auth);
+  const client = new MediaClient({
+    apiUrl,
+    session,
+    onSession: (next) => credentials.write(next ? { ...stored, apiUrl, session: next } : { apiUrl }),
+  });
+  return { client, stored };
+}
+
+program
+  .command("signup <email>")
+  .description("create an account (a confirmation code is emailed)")
+  .option("--username <name>", "a name to sign in with besides the email")
+  .option("--password-stdin", "read the password from standard input")
+  .action(async (email: string, opts: { username?: string; passwordStdin?: boolean }) => {
+    const { client } = await clientFor(false);
+    const password = await readPassword(opts.passwordStdin === true);
+    const result = await client.signUp(opts.username ? { email, password, username: opts.username } : { email, password });
+    console.log(result.confirmed ? "Account created." : `Account created: confirm it with media confirm ${email} <code>.`);
+  });
+
+program
+  .command("confirm <email> <code>")
+  .description("confirm an account with the emailed code")
+  .action(async (email: string, code: string) => {
+    await (await clientFor(false)).client.confirm({ email, code });
+    console.log("Account confirmed.");
+  });
+
+program
+  .command("login <emailOrUsername>")
+  .description("sign in (password from $MEDIA_PASSWORD, --password-stdin, or asked for)")
+  .option("--password-stdin", "read the password from standard input")
+  .action(async (identifier: string, opts: { passwordStdin?: boolean }) => {
+    const { client } = await clientFor(false);
+    const password = await readPassword(opts.passwordStdin === true);
+    await client.login(identifier, password);
+    const stored = await credentials.read();
+    await credentials.write({ ...stored, email: identifier });
+    console.log(`Logged in to ${client.transport.apiUrl} as ${identifier}.`);
+  });
+
+program
+  .command("logout")
+  .description("end every session of the account and forget the credentials")
+  .action(async () => {
+    const { client } = await clientFor(true);
+    await client.logout();
+    await credentials.remove();
+    console.log("Logged out.");
+  });
+
+program
+  .command("upload <paths...>")
+  .description("upload files and folders (recursively)")
+  .option("-c, --concurrency <n>", "files at once", (v) => positiveInt(v, "--concurrency"), 4)
+  .option("--no-skip", "upload again files already there by name and size")
+  .option("--no-wait", "do not wait for the files to be checked and indexed")
+  .option("--json", "a JSON summary on standard output")
+  .action(async (paths: string[], opts: { concurrency: number; skip: boolean; wait: boolean; json?: boolean }) => {
+    const { client } = await clientFor(true);
+    process.exitCode = await uploadCommand(client, paths, { concurrency: opts.concurrency, skipExisting: opts.skip, wait: opts.wait, json: opts.json === true });
+  });
+
+fileCommands(program, () => clientFor(true).then((c) => c.client));
+
+export function positiveInt(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`${name} must be a positive whole number.`, EXIT.usage);
+  return n;
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = report(error);
+}
+
+function report(error: unknown): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  if (error instanceof CliError) {
+    console.error(`media: ${error.message}`);
+    return error.exitCode;
+  }
+  if (error instanceof MediaApiError) {
+    console.error(`media: ${error.message} (${error.code})`);
+    if (error.status === 401 || error.status === 403) return EXIT.auth;
+    return error.status >= 500 || error.status === 429 ? EXIT.unavailable : EXIT.refused;
+  }
+  if (error instanceof StorageError) {
+    console.error(`media: ${error.message}`);
+    return EXIT.unavailable;
+  }
+  // fetch's own failure: the API could not be reached.
+  if (error instanceof TypeError && error.message === "fetch failed") {
+    console.error(`media: cannot reach the API (${String((error as { cause?: unknown }).cause ?? error.message)})`);
+    return EXIT.unavailable;
+  }
+  console.error(error);
+  return EXIT.unavailable;
+}

@@ -1,0 +1,222 @@
+import type {
+  ApiFile,
+  CreatedShareResponse,
+  FileList,
+  MeResponse,
+  PresignUploadResponse,
+  ShareListResponse,
+  SignUpResponse,
+  TokensResponse,
+} from "@media/core/contract/responses";
+import { MediaApiError, UploadCancelledError } from "./errors";
+import { LiveEvents } from "./live";
+import type { Session } from "./session";
+import { Transport, type TransportOptions } from "./transport";
+import { resolveSource, sendBytes, stillValid, type UploadOptions, type UploadResult, type UploadSource } from "./upload";
+
+export type MediaClientOptions = TransportOptions;
+
+export interface ListFilter {
+  type?: "image" | "audio";
+  /** Words of the name, description or tags. */
+  q?: string;
+  /** ISO 8601 bounds of the upload time. */
+  from?: string;
+  to?: string;
+  /** Files fetched per request (1..100). */
+  pageSize?: number;
+}
+
+export interface FilePatch {
+  fileName?: string;
+  description?: string | null;
+  tags?: string[] | null;
+}
+
+/**
+ * The media storage API from a browser or Node 20+: fetch only, no AWS SDK. Errors are MediaApiErrors
+ * typed by the API's error codes; the session renews itself and is handed to `onSession` to keep.
+ */
+export class MediaClient {
+  readonly transport: Transport;
+
+  constructor(options: MediaClientOptions) {
+    this.transport = new Transport(options);
+  }
+
+  get session(): Session | undefined {
+    return this.transport.session;
+  }
+
+  // ---------- accounts ----------
+
+  signUp(input: { email: string; password: string; username?: string }): Promise<SignUpResponse> {
+    return this.transport.json("POST", "/signup", { auth: false, json: input });
+  }
+
+  async confirm(input: { email: string; code: string }): Promise<void> {
+    await this.transport.request("POST", "/confirm", { auth: false, json: input });
+  }
+
+  async resendCode(email: string): Promise<void> {
+    await this.transport.request("POST", "/resend-code", { auth: false, json: { email } });
+  }
+
+  /** Signs in by email (an `@` in it) or username; the session is kept and renewed from now on. */
+  async login(identifier: string, password: string): Promise<Session> {
+    const json = identifier.includes("@") ? { email: identifier, password } : { username: identifier, password };
+    return this.transport.adoptTokens(await this.transport.json<TokensResponse>("POST", "/login", { auth: false, json }));
+  }
+
+  /** Ends every session of the account (the refresh token revoked) and forgets this one. */
+  async logout(): Promise<void> {
+    const session = this.session;
+    if (session) await this.transport.request("POST", "/logout", { json: { refreshToken: session.refreshToken } });
+    await this.transport.setSession(undefined);
+  }
+
+  me(): Promise<MeResponse> {
+    return this.transport.json("GET", "/me");
+  }
+
+  // ---------- files ----------
+
+  /** Every file matching the filter, newest first, fetched a page at a time as the loop asks. */
+  async *files(filter: ListFilter = {}, signal?: AbortSignal): AsyncGenerator<ApiFile> {
+    let cursor: string | undefined;
+    do {
+      const query = { limit: filter.pageSize, type: filter.type, q: filter.q, from: filter.from, to: filter.to, cursor };
+      const page = await this.transport.json<FileList>("GET", "/retrieve", { query, signal });
+      yield* page.files;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+  }
+
+  getFile(fileId: string): Promise<ApiFile> {
+    return this.transport.json("GET", `/files/${encodeURIComponent(fileId)}`);
+  }
+
+  updateFile(fileId: string, patch: FilePatch): Promise<ApiFile> {
+    return this.transport.json("PATCH", `/files/${encodeURIComponent(fileId)}`, { json: patch });
+  }
+
+  rename(fileId: string, fileName: string): Promise<ApiFile> {
+    return this.updateFile(fileId, { fileName });
+  }
+
+  tag(fileId: string, tags: string[]): Promise<ApiFile> {
+    return this.updateFile(fileId, { tags });
+  }
+
+  /** Deletes a file, or cancels a pending upload; deleting what is gone succeeds. */
+  async deleteFile(fileId: string): Promise<void> {
+    await this.transport.request("DELETE", `/files/${encodeURIComponent(fileId)}`);
+  }
+
+  /** The file's bytes: the download route's redirect followed without sending our token to storage. */
+  async download(fileId: string, signal?: AbortSignal): Promise<Response> {
+    const redirect = await this.transport.request("GET", `/files/${encodeURIComponent(fileId)}/download`, { signal });
+    const location = redirect.headers.get("location");
+    if (!location) throw new MediaApiError(502, "InternalError", "The download answered without a location.");
+    const response = await this.transport.fetch(location, signal ? { signal } : {});
+    if (!response.ok) throw new MediaApiError(response.status, response.status === 404 ? "NotFound" : "InternalError", `Storage answered ${response.status}.`);
+    return response;
+  }
+
+  share(fileId: string, options: { expiresInSeconds?: number } = {}): Promise<CreatedShareResponse> {
+    return this.transport.json("POST", `/files/${encodeURIComponent(fileId)}/share`, { json: options });
+  }
+
+  shares(fileId: string): Promise<ShareListResponse> {
+    return this.transport.json("GET", `/files/${encodeURIComponent(fileId)}/shares`);
+  }
+
+  async revokeShare(fileId: string, shareId: string): Promise<void> {
+    await this.transport.request("DELETE", `/files/${encodeURIComponent(fileId)}/share/${encodeURIComponent(shareId)}`);
+  }
+
+  // ---------- uploads ----------
+
+  /**
+   * Uploads one file: asks the API for an authorisation (the size and type checked there first), then
+   * sends the bytes straight to storage with progress. Cancelled by `signal`, the pending file is
+   * deleted so its quota reservation comes back at once; a failed send keeps it for `resume`.
+   */
+  async upload(source: UploadSource, options: UploadOptions = {}): Promise<UploadResult> {
+    const resolved = await resolveSource(source, options);
+    const contentType = resolved.contentType;
+    if (!contentType) throw new MediaApiError(400, "InvalidContentType", `Cannot tell the type of ${resolved.fileName}: give a contentType.`);
+    let authorisation: PresignUploadResponse;
+    if (options.resume && stillValid(options.resume, resolved.size, this.transport.now())) {
+      authorisation = options.resume;
+    } else {
+      authorisation = await this.transport.json<PresignUploadResponse>("POST", "/upload", {
+        json: { fileName: resolved.fileName, contentType, size: resolved.size },
+        signal: options.signal,
+      });
+      await options.onAuthorised?.(authorisation);
+    }
+    try {
+      await sendBytes(this.transport, authorisation, resolved, contentType, options);
+    } catch (error) {
+      if (options.signal?.aborted) {
+        await this.deleteFile(authorisation.fileId).catch(() => undefined);
+        throw new UploadCancelledError(`The upload of ${resolved.fileName} was cancelled.`, { cause: error });
+      }
+      throw error;
+    }
+    return { fileId: authorisation.fileId, fileName: resolved.fileName, size: resolved.size, contentType };
+  }
+
+  /**
+   * The file once the indexer has decided (ready or rejected). Listens to the live event stream where
+   * the API offers one (the local runtime), else reads the file again with a growing pause.
+   */
+  async waitUntilReady(fileId: string, options: { signal?: AbortSignal } = {}): Promise<ApiFile> {
+    const live = await LiveEvents.open(this.transport);
+    // Counted from before the first read, so an event that lands between a read and the wait is not lost.
+    const news = new Signal();
+    const unsubscribe = live?.subscribe((event) => (event === undefined || event.fileId === fileId) && news.raise());
+    try {
+      for (let pause = 500; ; pause = Math.min(pause * 2, 5_000)) {
+        const seen = news.count;
+        const file = await this.getFile(fileId);
+        if (file.status !== "pending") return file;
+        await news.after(seen, live && !live.closed ? undefined : pause, options.signal);
+      }
+    } finally {
+      unsubscribe?.();
+      live?.close();
+    }
+  }
+}
+
+/** A counter of things that happened, and a wait for the next one (or a pause, or an abort). */
+class Signal {
+  count = 0;
+  #wake = new Set<() => void>();
+
+  raise(): void {
+    this.count++;
+    for (const wake of [...this.#wake]) wake();
+  }
+
+  after(seen: number, pauseMs: number | undefined, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      if (this.count > seen) return resolve();
+      const finish = (error?: unknown) => {
+        this.#wake.delete(wake);
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", aborted);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const wake = () => finish();
+      const aborted = () => finish(signal?.reason ?? new Error("aborted"));
+      this.#wake.add(wake);
+      signal?.addEventListener("abort", aborted, { once: true });
+      const timer = pauseMs === undefined ? undefined : setTimeout(wake, pauseMs);
+    });
+  }
+}

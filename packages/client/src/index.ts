@@ -1,0 +1,7 @@
+export { MediaClient, type FilePatch, type ListFilter, type MediaClientOptions } from "./client";
+export { MediaApiError, StorageError, UploadCancelledError } from "./errors";
+export type { MediaEvent } from "./live";
+export type { Session } from "./session";
+export type { UploadOptions, UploadProgress, UploadResult, UploadSource } from "./upload";
+export type { ApiFile, CreatedShareResponse, MeResponse, PresignUploadResponse } from "@media/core/contract/responses";
+export { ERROR_CODES, type ErrorCode } from "@media/core/error-codes";

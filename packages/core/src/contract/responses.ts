@@ -1,0 +1,134 @@
+import { z } from "zod";
+import type { Tokens } from "../accounts";
+import { ErrorCodeSchema } from "../error-codes";
+import type { UsageAndLimits } from "../library";
+import type { FileView, MediaMetadata } from "../media-record";
+import type { CreatedShare, ShareView } from "../sharing";
+import type { PresignUploadResult } from "../upload";
+
+/**
+ * What the API answers, as schemas: the OpenAPI document is generated from them, the end-to-end tests
+ * check every response against that document, and the client's types are inferred from them. Each is
+ * tied to the type the core function returns by `Same` below, so the schema cannot drift from the code.
+ */
+
+const isoTime = z.string().datetime({ offset: true });
+
+export const MediaMetadataSchema = z
+  .object({
+    width: z.number().int().optional(),
+    height: z.number().int().optional(),
+    format: z.string().optional(),
+    orientation: z.number().int().min(1).max(8).optional(),
+    takenAt: z.string().optional(),
+    cameraMake: z.string().optional(),
+    cameraModel: z.string().optional(),
+    durationSeconds: z.number().optional(),
+    bitrate: z.number().optional(),
+    sampleRate: z.number().optional(),
+    channels: z.number().int().optional(),
+    codec: z.string().optional(),
+    title: z.string().optional(),
+    artist: z.string().optional(),
+    album: z.string().optional(),
+  })
+  .describe("What the indexer learned from the content (never from what the client declared).");
+
+export const MediaStatusSchema = z.enum(["pending", "ready", "rejected"]);
+
+export const FileSchema = z.object({
+  fileId: z.string().describe("A ULID: sorts by upload time."),
+  fileName: z.string(),
+  contentType: z.string(),
+  size: z.number().int().nonnegative(),
+  status: MediaStatusSchema,
+  uploadedAt: isoTime,
+  fileUrl: z.string().url().optional().describe("Presigned GET that shows the file inline (ready files)."),
+  downloadUrl: z.string().url().optional().describe("Presigned GET that saves the file under its name (ready files)."),
+  thumbnailUrl: z.string().url().optional(),
+  metadata: MediaMetadataSchema,
+  description: z.string().optional(),
+  tags: z.array(z.string()).optional(),
+  rejectionReason: z.string().optional(),
+});
+
+export const FileListSchema = z.object({
+  files: z.array(FileSchema),
+  nextCursor: z.string().nullable().describe("Pass as `cursor` for the next page; null on the last one."),
+});
+
+export const PresignUploadResultSchema = z.object({
+  message: z.string(),
+  fileId: z.string(),
+  key: z.string(),
+  upload: z
+    .object({ url: z.string().url(), fields: z.record(z.string()), expiresAt: isoTime })
+    .describe("POST multipart/form-data to `url`: every field, then the file last, named `file`."),
+  maxBytes: z.number().int().positive(),
+});
+
+export const MessageSchema = z.object({ message: z.string() });
+
+export const SignUpResultSchema = z.object({ message: z.string(), userId: z.string(), confirmed: z.boolean() });
+
+export const TokensSchema = z.object({
+  message: z.string(),
+  token: z.string().describe("The access token (kept for older clients)."),
+  accessToken: z.string(),
+  idToken: z.string(),
+  refreshToken: z.string().optional().describe("Only from /login; /refresh keeps the one it was given."),
+  expiresIn: z.number().int().positive().describe("Seconds the access token lives."),
+  tokenType: z.literal("Bearer"),
+});
+
+export const UsageAndLimitsSchema = z.object({
+  usage: z.object({
+    files: z.number().int().nonnegative(),
+    bytes: z.number().int().nonnegative(),
+    reservedBytes: z.number().int().nonnegative(),
+    quotaBytes: z.number().int().nonnegative(),
+  }),
+  limits: z.object({ maxFileBytes: z.number().int().positive(), quotaBytes: z.number().int().positive() }),
+});
+
+export const MeSchema = UsageAndLimitsSchema.extend({ userId: z.string(), email: z.string() });
+
+export const CreatedShareSchema = z.object({ shareId: z.string(), url: z.string().url(), expiresAt: isoTime });
+export const ShareSchema = z.object({ shareId: z.string(), createdAt: isoTime, expiresAt: isoTime });
+export const ShareListSchema = z.object({ shares: z.array(ShareSchema) });
+
+export const HealthSchema = z.object({ status: z.literal("ok") });
+
+export const ErrorBodySchema = z.object({
+  error: z.object({
+    code: ErrorCodeSchema,
+    message: z.string(),
+    details: z.record(z.unknown()).optional(),
+  }),
+});
+
+/** API Gateway's own answer (no token: 401, the authorizer said no: 403, it failed: 500, no route: 404). */
+export const GatewayErrorSchema = z.object({ message: z.string() });
+
+export type ApiFile = z.infer<typeof FileSchema>;
+export type FileList = z.infer<typeof FileListSchema>;
+export type PresignUploadResponse = z.infer<typeof PresignUploadResultSchema>;
+export type TokensResponse = z.infer<typeof TokensSchema>;
+export type SignUpResponse = z.infer<typeof SignUpResultSchema>;
+export type MeResponse = z.infer<typeof MeSchema>;
+export type CreatedShareResponse = z.infer<typeof CreatedShareSchema>;
+export type ShareListResponse = z.infer<typeof ShareListSchema>;
+export type ErrorResponse = z.infer<typeof ErrorBodySchema>;
+
+/** Compiles only when A and B are the same type: ties each schema to what core returns. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const tied: [
+  Same<z.infer<typeof MediaMetadataSchema>, MediaMetadata>,
+  Same<ApiFile, FileView>,
+  Same<PresignUploadResponse, PresignUploadResult>,
+  Same<z.infer<typeof UsageAndLimitsSchema>, UsageAndLimits>,
+  Same<CreatedShareResponse, CreatedShare>,
+  Same<z.infer<typeof ShareSchema>, ShareView>,
+  Same<Pick<TokensResponse, "accessToken" | "idToken" | "refreshToken" | "expiresIn">, Tokens>,
+] = [true, true, true, true, true, true, true];
+void tied;

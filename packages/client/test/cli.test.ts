@@ -144,6 +144,9 @@ describe("media, the command-line tool", () => {
     watcher.close();
     first.kill();
     await first.done;
+    // Killed before the object was whole: the file is still waiting for its bytes.
+    const interrupted = JSON.parse((await run(["ls", "--json", "-q", "long take"])).stdout) as ApiFile[];
+    expect(interrupted.map((f) => [f.fileId, f.status])).toEqual([[entry.fileId, "pending"]]);
 
     const second = await run(["upload", big]);
     expect(second.code, second.stderr).toBe(0);

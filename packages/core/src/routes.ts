@@ -1,6 +1,8 @@
 /**
  * The one route table. The Api stack creates a route per entry, the local gateway serves the same
- * entries, and each names the handler module under packages/functions/src that serves it.
+ * entries, and each names the handler module under packages/functions/src that serves it. Each also
+ * needs its entry in contract/operations.ts (what it takes and answers): the OpenAPI document, and the
+ * tests that check responses against it, refuse a route without one.
  */
 export interface RouteDefinition {
   method: "GET" | "POST" | "PATCH" | "DELETE";

@@ -114,6 +114,8 @@ export interface WriteOptions {
    * slip in between the check and the commit.
    */
   atCommit?: (current: StoredObject | undefined) => void;
+  /** The ETag to record instead of the body's MD5 (a completed multipart upload's `md5-of-part-md5s-N`). */
+  etag?: string;
   now?: () => Date;
 }
 
@@ -173,14 +175,8 @@ export class ObjectStore {
     await this.ensureDir(dir);
     const tempPath = join(dir, `${TEMP_PREFIX}${randomBytes(12).toString("hex")}`);
     let committed = false;
-    const meter = new Md5Meter();
     try {
-      const file = await open(tempPath, "wx");
-      // `flush`: the file is fsynced before it is closed, and pipeline resolves only after the close
-      // (which also closes `file`, once any early flush of the pacer has finished).
-      const writer = createWriteStream(tempPath, { fd: file, flush: true, highWaterMark: 1024 * 1024 });
-      await pipeline([body, ...(options.transforms ?? []), meter, new WritebackPacer(file), writer]);
-      const written = { size: meter.size, md5Hex: await meter.digestHex() };
+      const written = await streamToFile(tempPath, body, options.transforms ?? []);
       await options.beforeCommit?.(written);
 
       const stored = await this.withKeyLock(`${bucket}/${hash}`, async () => {
@@ -193,7 +189,7 @@ export class ObjectStore {
           ...options.attributes,
           key,
           size: written.size,
-          etag: `"${written.md5Hex}"`,
+          etag: options.etag ?? `"${written.md5Hex}"`,
           lastModified: (options.now?.() ?? new Date()).toISOString(),
           sequencer: this.sequencer.next(previous?.sequencer),
           dataFile,
@@ -209,7 +205,6 @@ export class ObjectStore {
       });
       return stored;
     } catch (error) {
-      meter.discard();
       if (!committed) await unlinkQuietly(tempPath);
       throw error;
     }
@@ -322,6 +317,25 @@ export class ObjectStore {
   }
 }
 
+/**
+ * Streams `body` through `transforms` into a new file at `path` (which must not exist), fsynced before it
+ * is closed, with its size and MD5 computed on the way. On failure the caller removes the file.
+ */
+export async function streamToFile(path: string, body: Readable, transforms: Transform[]): Promise<{ size: number; md5Hex: string }> {
+  const meter = new Md5Meter();
+  try {
+    const file = await open(path, "wx");
+    // `flush`: the file is fsynced before it is closed, and pipeline resolves only after the close
+    // (which also closes `file`, once any early flush of the pacer has finished).
+    const writer = createWriteStream(path, { fd: file, flush: true, highWaterMark: 1024 * 1024 });
+    await pipeline([body, ...transforms, meter, new WritebackPacer(file), writer]);
+    return { size: meter.size, md5Hex: await meter.digestHex() };
+  } catch (error) {
+    meter.discard();
+    throw error;
+  }
+}
+
 function toStoredObject(sidecar: Sidecar): StoredObject {
   const { dataFile: _dataFile, lastModified, ...rest } = sidecar;
   return { ...rest, lastModified: new Date(lastModified) };
@@ -338,7 +352,7 @@ async function readJson(path: string): Promise<Sidecar | undefined> {
   }
 }
 
-async function writeFileDurably(dir: string, name: string, content: string): Promise<void> {
+export async function writeFileDurably(dir: string, name: string, content: string): Promise<void> {
   const temp = join(dir, `${TEMP_PREFIX}${randomBytes(12).toString("hex")}`);
   const handle = await open(temp, "wx");
   try {
@@ -359,7 +373,7 @@ async function writeFileDurably(dir: string, name: string, content: string): Pro
   await syncDir(dir);
 }
 
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   let handle: FileHandle | undefined;
   try {
     handle = await open(dir, "r");
@@ -371,7 +385,7 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-async function unlinkQuietly(path: string): Promise<void> {
+export async function unlinkQuietly(path: string): Promise<void> {
   try {
     await unlink(path);
   } catch (error) {
@@ -379,7 +393,7 @@ async function unlinkQuietly(path: string): Promise<void> {
   }
 }
 
-async function readdirQuietly(path: string): Promise<string[]> {
+export async function readdirQuietly(path: string): Promise<string[]> {
   try {
     return await readdir(path);
   } catch (error) {
@@ -388,7 +402,7 @@ async function readdirQuietly(path: string): Promise<string[]> {
   }
 }
 
-function isNotFound(error: unknown): boolean {
+export function isNotFound(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { code?: string }).code === "ENOENT";
 }
 

@@ -3,6 +3,7 @@ import { createReadStream } from "node:fs";
 import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable, type Transform } from "node:stream";
+import { S3_MULTIPART } from "@media/core/multipart";
 import type { ChecksumAlgorithm } from "./checksums";
 import {
   checkObjectKey,
@@ -30,8 +31,8 @@ import { S3Errors } from "./s3-errors";
  * sidecar (written durably), as the object store commits objects: a restart finds every acknowledged
  * part, and the startup sweep removes temp and unnamed data files.
  */
-export const MIN_PART_BYTES = 5 * 1024 * 1024;
-export const MAX_PART_NUMBER = 10_000;
+export const MIN_PART_BYTES = S3_MULTIPART.minPartBytes;
+export const MAX_PART_NUMBER = S3_MULTIPART.maxParts;
 
 const UPLOAD_ID = /^[A-Za-z0-9_-]{43}$/;
 const TEMP_PREFIX = ".tmp-";

@@ -32,7 +32,7 @@ describe("presigned PUT with signed length and checksum", () => {
     const key = "users/put/exact.png";
     const { url, headers } = await presignPut(key, body);
     const attempt = async (init: { body: Buffer; headers: Record<string, string> }) => {
-      const res = await fetch(url, { method: "PUT", body: init.body, headers: init.headers });
+      const res = await fetch(url, { method: "PUT", body: new Uint8Array(init.body), headers: init.headers });
       return [res.status, errorCode(await res.text())];
     };
     const other = randomBytes(4096);
@@ -49,7 +49,7 @@ describe("presigned PUT with signed length and checksum", () => {
     expect(await t.s3.store.head(TEST_BUCKET, key)).toBeUndefined();
     expect((await t.files()).filter((f) => f.includes(".tmp-"))).toEqual([]);
 
-    const ok = await fetch(url, { method: "PUT", body, headers });
+    const ok = await fetch(url, { method: "PUT", body: new Uint8Array(body), headers });
     expect(ok.status).toBe(200);
     const stored = await t.s3.store.head(TEST_BUCKET, key);
     expect(stored).toMatchObject({ size: body.length, contentType: "image/png", checksums: { SHA256: headers["x-amz-checksum-sha256"] } });

@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { Readable, type Transform } from "node:stream";
 import { S3_MULTIPART } from "@media/core/multipart";
 import type { ChecksumAlgorithm } from "./checksums";
+import { KeyedLock } from "./keyed-lock";
+import { partName, readPartFile, toPart, toUpload, type PartFile, type UploadFile } from "./multipart-files";
 import {
   checkObjectKey,
   isNotFound,
@@ -55,26 +57,9 @@ export interface UploadedPart {
   checksums?: Partial<Record<ChecksumAlgorithm, string>>;
 }
 
-interface UploadFile {
-  uploadId: string;
-  key: string;
-  initiated: string;
-  initiator: string;
-  attributes: ObjectAttributes;
-}
-
-interface PartFile {
-  partNumber: number;
-  size: number;
-  etag: string;
-  lastModified: string;
-  dataFile: string;
-  checksums?: Partial<Record<ChecksumAlgorithm, string>>;
-}
-
 export class MultipartStore {
   /** Serializes commits of one upload's parts, its completion and its abort. */
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly locks = new KeyedLock();
 
   private constructor(
     private readonly dataDir: string,
@@ -120,7 +105,7 @@ export class MultipartStore {
     try {
       const written = await streamToFile(temp, body, options.transforms);
       const checksums = options.verify(written);
-      return await this.withLock(uploadId, async () => {
+      return await this.locks.run(uploadId, async () => {
         // Aborted or completed while the part was streaming: its bytes go nowhere.
         await this.get(bucket, key, uploadId);
         const dataFile = `part-${partNumber}.${randomBytes(8).toString("hex")}.data`;
@@ -167,7 +152,7 @@ export class MultipartStore {
     requested: ReadonlyArray<{ partNumber: number; etag: string }>,
     now: () => Date,
   ): Promise<StoredObject> {
-    return this.withLock(uploadId, async () => {
+    return this.locks.run(uploadId, async () => {
       const upload = await this.get(bucket, key, uploadId);
       const stored = new Map((await this.partFiles(bucket, uploadId)).map((p) => [p.partNumber, p]));
       const chosen: PartFile[] = [];
@@ -196,7 +181,7 @@ export class MultipartStore {
 
   /** Removes the upload and its parts; NoSuchUpload when there is none. */
   async abort(bucket: string, key: string, uploadId: string): Promise<void> {
-    await this.withLock(uploadId, async () => {
+    await this.locks.run(uploadId, async () => {
       await this.get(bucket, key, uploadId);
       await rm(this.uploadDir(bucket, uploadId), { recursive: true, force: true });
     });
@@ -282,55 +267,12 @@ export class MultipartStore {
   private assertBucket(bucket: string): void {
     if (!this.objects.hasBucket(bucket)) throw S3Errors.noSuchBucket(bucket);
   }
-
-  private async withLock<T>(id: string, run: () => Promise<T>): Promise<T> {
-    const before = this.locks.get(id) ?? Promise.resolve();
-    const result = before.then(run, run);
-    const settled = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.locks.set(id, settled);
-    try {
-      return await result;
-    } finally {
-      if (this.locks.get(id) === settled) this.locks.delete(id);
-    }
-  }
 }
 
 async function* concatParts(paths: string[]): AsyncGenerator<Buffer> {
   for (const path of paths) {
     for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) yield chunk as Buffer;
   }
-}
-
-function partName(partNumber: number): string {
-  return `part-${partNumber}.json`;
-}
-
-async function readPartFile(path: string): Promise<PartFile | undefined> {
-  try {
-    const part = JSON.parse(await readFile(path, "utf8")) as PartFile;
-    return typeof part.dataFile === "string" && Number.isInteger(part.partNumber) ? part : undefined;
-  } catch (error) {
-    if (isNotFound(error) || error instanceof SyntaxError) return undefined;
-    throw error;
-  }
-}
-
-function toUpload(file: UploadFile): MultipartUpload {
-  return { uploadId: file.uploadId, key: file.key, initiated: new Date(file.initiated), initiator: file.initiator, attributes: file.attributes };
-}
-
-function toPart(file: PartFile): UploadedPart {
-  return {
-    partNumber: file.partNumber,
-    size: file.size,
-    etag: file.etag,
-    lastModified: new Date(file.lastModified),
-    ...(file.checksums ? { checksums: file.checksums } : {}),
-  };
 }
 
 function unquote(etag: string): string {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ChecksumAlgorithm } from "./checksums";
+import { KeyedLock } from "./keyed-lock";
 import { Md5Meter } from "./md5-meter";
 import { WritebackPacer } from "./writeback";
 import { S3Errors } from "./s3-errors";
@@ -120,7 +121,7 @@ export interface WriteOptions {
 }
 
 export class ObjectStore {
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly locks = new KeyedLock();
   private readonly createdDirs = new Set<string>();
   readonly sequencer = new SequencerClock();
 
@@ -179,7 +180,7 @@ export class ObjectStore {
       const written = await streamToFile(tempPath, body, options.transforms ?? []);
       await options.beforeCommit?.(written);
 
-      const stored = await this.withKeyLock(`${bucket}/${hash}`, async () => {
+      const stored = await this.locks.run(`${bucket}/${hash}`, async () => {
         const previous = await this.readSidecar(bucket, key);
         options.atCommit?.(previous && toStoredObject(previous));
         const dataFile = `${hash}.${randomBytes(8).toString("hex")}.data`;
@@ -215,7 +216,7 @@ export class ObjectStore {
     this.assertBucket(bucket);
     checkObjectKey(key);
     const { dir, hash } = this.paths(bucket, key);
-    return this.withKeyLock(`${bucket}/${hash}`, async () => {
+    return this.locks.run(`${bucket}/${hash}`, async () => {
       const sidecar = await this.readSidecar(bucket, key);
       if (!sidecar) return undefined;
       await unlinkQuietly(join(dir, `${hash}.json`));
@@ -301,20 +302,6 @@ export class ObjectStore {
     this.createdDirs.add(dir);
   }
 
-  private async withKeyLock<T>(id: string, run: () => Promise<T>): Promise<T> {
-    const before = this.locks.get(id) ?? Promise.resolve();
-    const result = before.then(run, run);
-    const settled = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.locks.set(id, settled);
-    try {
-      return await result;
-    } finally {
-      if (this.locks.get(id) === settled) this.locks.delete(id);
-    }
-  }
 }
 
 /**

@@ -51,13 +51,23 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   // One transaction: the pending record and its marker put, the usage item's reservation added by a
   // conditional update (a transaction needs each action's own permission). When it does not fit: a Query
   // of the user's expired markers, released by transactions that delete them with their records.
-  // The presigned POST is signed with this role, so the role itself must hold s3:PutObject.
+  // The presigned POST or PUT is signed with this role, so the role itself must hold s3:PutObject (which
+  // also creates a multipart upload); a multipart upload whose reservation did not fit is aborted.
   "api/upload": {
     config: true,
     limits: true,
     table: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
     query: "table",
-    objects: { "s3:PutObject": [UPLOAD_PREFIX] },
+    objects: { "s3:PutObject": [UPLOAD_PREFIX], "s3:AbortMultipartUpload": [UPLOAD_PREFIX] },
+  },
+  // Multipart uploads (core/multipart-upload.ts): the pending record read; part URLs signed (UploadPart is
+  // s3:PutObject), parts listed, the upload completed (s3:PutObject).
+  "api/sign-parts": { config: true, table: ["dynamodb:GetItem"], objects: { "s3:PutObject": [UPLOAD_PREFIX] } },
+  "api/list-parts": { config: true, table: ["dynamodb:GetItem"], objects: { "s3:ListMultipartUploadParts": [UPLOAD_PREFIX] } },
+  "api/complete-upload": {
+    config: true,
+    table: ["dynamodb:GetItem"],
+    objects: { "s3:PutObject": [UPLOAD_PREFIX], "s3:ListMultipartUploadParts": [UPLOAD_PREFIX] },
   },
   // Listing and the views sign GET URLs for originals and thumbnails (same rule: the signer holds GetObject).
   "api/retrieve": { config: true, query: true, objects: { "s3:GetObject": [UPLOAD_PREFIX, DERIVED_PREFIX] } },
@@ -74,7 +84,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
     config: true,
     table: ["dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"],
     query: "table",
-    objects: { "s3:DeleteObject": [UPLOAD_PREFIX, DERIVED_PREFIX] },
+    objects: { "s3:DeleteObject": [UPLOAD_PREFIX, DERIVED_PREFIX], "s3:AbortMultipartUpload": [UPLOAD_PREFIX] },
     listDerived: true,
     publish: true,
   },

@@ -38,7 +38,11 @@ export const INDEXER_ACCESS: Access = {
  */
 export const SWEEP_ACCESS: Access = {
   config: true,
-  table: ["dynamodb:Scan", "dynamodb:DeleteItem", "dynamodb:UpdateItem"],
+  // GetItem, ListBucketMultipartUploads and AbortMultipartUpload: unfinished multipart uploads that no live
+  // pending record names are aborted (core/multipart-upload.ts abortOrphanedUploads).
+  table: ["dynamodb:Scan", "dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:GetItem"],
+  listUploads: true,
+  objects: { "s3:AbortMultipartUpload": [UPLOAD_PREFIX] },
 };
 
 /**

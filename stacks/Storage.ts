@@ -7,6 +7,7 @@ import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Queue as SqsQueue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Bucket, Queue, Table, Topic, use, type BucketProps, type StackContext } from "sst/constructs";
 import { INDEXER_SETTINGS } from "@media/core/indexer-settings";
+import { ABORT_INCOMPLETE_MULTIPART_DAYS } from "@media/core/multipart";
 import { TABLE } from "@media/core/table";
 import { stageSettings } from "./settings";
 import { ACCESS_LOG_PREFIX, WebHosting } from "./Web";
@@ -28,11 +29,12 @@ export const QUEUE_VISIBILITY_SECONDS = 6 * INDEXER_TIMEOUT_SECONDS + INDEXER_BA
 export const MAX_RECEIVE_COUNT = 5;
 
 /**
- * Exactly what the web app needs of the media bucket: a multipart POST of the presigned form, and GET/HEAD
- * of presigned URLs (range requests for audio seeking). ETag must be exposed or browser uploaders hang at 100%.
+ * Exactly what the web app needs of the media bucket: a multipart POST of the presigned form, PUTs of
+ * presigned parts and files, and GET/HEAD of presigned URLs (range requests for audio seeking). ETag must be
+ * exposed or browser uploaders hang at 100% (and a multipart upload cannot be completed without each part's).
  */
 export const MEDIA_CORS = {
-  allowedMethods: ["POST", "GET", "HEAD"],
+  allowedMethods: ["POST", "PUT", "GET", "HEAD"],
   allowedHeaders: ["content-type", "content-md5", "content-disposition", "cache-control", "range", "x-requested-with", "x-amz-*"],
   exposedHeaders: ["ETag", "Content-Length", "Content-Range", "Content-Type", "Accept-Ranges", "Location", "x-amz-request-id"],
   maxAgeSeconds: 3600,
@@ -123,7 +125,8 @@ export function Storage({ stack, app }: StackContext) {
               encryption: BucketEncryption.S3_MANAGED,
               enforceSSL: true,
               minimumTLSVersion: 1.2,
-              lifecycleRules: [{ id: "abort-incomplete-multipart-uploads", abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+              // Later than any multipart reservation ends (core/multipart.ts); the sweep aborts released ones sooner.
+              lifecycleRules: [{ id: "abort-incomplete-multipart-uploads", abortIncompleteMultipartUploadAfter: Duration.days(ABORT_INCOMPLETE_MULTIPART_DAYS) }],
               ...(web.accessLogs ? { serverAccessLogsBucket: web.accessLogs, serverAccessLogsPrefix: ACCESS_LOG_PREFIX.media } : {}),
               removalPolicy: settings.dataRemovalPolicy,
             },

@@ -60,6 +60,8 @@ export interface Access {
    * s3:ListBucket, and with 403 AccessDenied to anyone else.
    */
   seesMissingKeys?: boolean;
+  /** s3:ListBucketMultipartUploads on the bucket (the sweep finds unfinished uploads no record names). */
+  listUploads?: boolean;
   /** sns:Publish on the media-events topic. */
   publish?: boolean;
   /** IAM-authorised Cognito actions, on the user pool only (see ROUTE_ACCESS in Api.ts for why each). */
@@ -68,7 +70,8 @@ export interface Access {
 
 /** Item actions, and Scan (the sweep only), all on the table itself. */
 export type DynamoItemAction = "dynamodb:GetItem" | "dynamodb:PutItem" | "dynamodb:UpdateItem" | "dynamodb:DeleteItem" | "dynamodb:Scan";
-export type ObjectAction = "s3:GetObject" | "s3:PutObject" | "s3:DeleteObject";
+/** s3:PutObject also covers CreateMultipartUpload, UploadPart and CompleteMultipartUpload. */
+export type ObjectAction = "s3:GetObject" | "s3:PutObject" | "s3:DeleteObject" | "s3:AbortMultipartUpload" | "s3:ListMultipartUploadParts";
 export type Prefix = typeof UPLOAD_PREFIX | typeof DERIVED_PREFIX;
 export type UserPoolAction = "cognito-idp:ListUsers" | "cognito-idp:AdminGetUser" | "cognito-idp:AdminUserGlobalSignOut";
 
@@ -153,6 +156,9 @@ export function statementsFor(access: Access, targets: AccessTargets): PolicySta
   }
   if (access.seesMissingKeys) {
     statements.push(new PolicyStatement({ actions: ["s3:ListBucket"], resources: [targets.bucketArn] }));
+  }
+  if (access.listUploads) {
+    statements.push(new PolicyStatement({ actions: ["s3:ListBucketMultipartUploads"], resources: [targets.bucketArn] }));
   }
   if (access.publish) {
     statements.push(new PolicyStatement({ actions: ["sns:Publish"], resources: [targets.topicArn] }));

@@ -4,6 +4,8 @@ import { Match, Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROUTES, routeKey } from "@media/core/routes";
 import { TABLE } from "@media/core/table";
+import { PENDING_GRACE_SECONDS } from "@media/core/limits";
+import { ABORT_INCOMPLETE_MULTIPART_DAYS, MULTIPART_WINDOW_SECONDS } from "@media/core/multipart";
 import { AUTHORIZER_CACHE_SECONDS, THROTTLE } from "./Api";
 import { INDEXER_NATIVE_MODULES } from "./Indexer";
 import { METRICS_NAMESPACE, SERVICE_NAME } from "./lambda";
@@ -39,8 +41,9 @@ const NO_IAM: string[] = [];
 const EXPECTED_ACTIONS: Record<string, string[]> = {
   // The user's session cut (logout, password reset), read on every request.
   authorizer: ["dynamodb:GetItem"],
-  // The scheduled sweep: a Scan of expired pending markers, each released by a transaction.
-  sweep: ["dynamodb:DeleteItem", "dynamodb:Scan", "dynamodb:UpdateItem"],
+  // The scheduled sweep: a Scan of expired pending markers, each released by a transaction; then the
+  // unfinished multipart uploads listed, each checked against its record and aborted when none names it.
+  sweep: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem", "s3:AbortMultipartUpload", "s3:ListBucketMultipartUploads"],
   "api/health": NO_IAM,
   "api/openapi": NO_IAM,
   // Public Cognito API calls, and ListUsers (a username's account) on the pool only. The routes that
@@ -54,12 +57,17 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   // The reset finds its account and signs it out everywhere; both write the user's session cut.
   "api/reset-password": ["cognito-idp:AdminGetUser", "cognito-idp:AdminUserGlobalSignOut", "dynamodb:UpdateItem"],
   "api/logout": ["dynamodb:UpdateItem"],
-  "api/upload": ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "s3:PutObject"],
+  // s3:PutObject also creates a multipart upload; one whose reservation did not fit is aborted.
+  "api/upload": ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "s3:AbortMultipartUpload", "s3:PutObject"],
+  // Multipart uploads: part URLs (UploadPart is s3:PutObject), the parts listed, the upload completed.
+  "api/sign-parts": ["dynamodb:GetItem", "s3:PutObject"],
+  "api/list-parts": ["dynamodb:GetItem", "s3:ListMultipartUploadParts"],
+  "api/complete-upload": ["dynamodb:GetItem", "s3:ListMultipartUploadParts", "s3:PutObject"],
   "api/retrieve": ["dynamodb:Query", "s3:GetObject"],
   "api/get-file": ["dynamodb:GetItem", "s3:GetObject"],
   "api/download-file": ["dynamodb:GetItem", "s3:GetObject"],
   "api/update-file": ["dynamodb:GetItem", "dynamodb:UpdateItem", "s3:GetObject"],
-  "api/delete-file": ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "s3:DeleteObject", "s3:ListBucket", "sns:Publish"],
+  "api/delete-file": ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "s3:AbortMultipartUpload", "s3:DeleteObject", "s3:ListBucket", "sns:Publish"],
   "api/me": ["dynamodb:GetItem"],
   // Share links sign nothing but the public redirect.
   "api/share-file": ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"],
@@ -243,7 +251,7 @@ describe("Auth stack", () => {
 // ---------- Storage ----------
 
 describe("Storage stack", () => {
-  it("has a private, encrypted bucket that aborts incomplete multipart uploads after a day", () => {
+  it("has a private, encrypted bucket that aborts incomplete multipart uploads once no reservation can still need them", () => {
     const [, bucket] = only(t.Storage, "AWS::S3::Bucket");
     const p = bucket.Properties;
     expect(p.PublicAccessBlockConfiguration).toEqual({
@@ -255,8 +263,10 @@ describe("Storage stack", () => {
     expect(p.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] });
     expect(p.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] });
     expect(p.LifecycleConfiguration.Rules).toContainEqual(
-      expect.objectContaining({ Status: "Enabled", AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+      expect.objectContaining({ Status: "Enabled", AbortIncompleteMultipartUpload: { DaysAfterInitiation: ABORT_INCOMPLETE_MULTIPART_DAYS } }),
     );
+    // Never while a multipart upload's reservation (its window and the pending grace) still lives.
+    expect(ABORT_INCOMPLETE_MULTIPART_DAYS * 86_400).toBeGreaterThan(MULTIPART_WINDOW_SECONDS + PENDING_GRACE_SECONDS);
   });
 
   it("refuses every request not made over TLS", () => {
@@ -272,14 +282,14 @@ describe("Storage stack", () => {
     });
   });
 
-  it("allows the web origin to POST uploads and GET/HEAD files, with explicit headers and ETag exposed", () => {
+  it("allows the web origin to POST uploads, PUT files and parts, and GET/HEAD files, with explicit headers and ETag exposed", () => {
     const [, bucket] = only(t.Storage, "AWS::S3::Bucket");
     const rules = bucket.Properties.CorsConfiguration.CorsRules as Json[];
     expect(rules).toHaveLength(1);
     const rule = rules[0]!;
     // The local web app's origin (non-prod default) and the deployed site's, imported from WebHosting.
     expect(rule.AllowedOrigins).toEqual([DEV_WEB_ORIGIN, siteOrigin()]);
-    expect([...rule.AllowedMethods].sort()).toEqual(["GET", "HEAD", "POST"]);
+    expect([...rule.AllowedMethods].sort()).toEqual(["GET", "HEAD", "POST", "PUT"]);
     expect(rule.ExposedHeaders).toContain("ETag");
     expect(rule.AllowedHeaders).toEqual(expect.arrayContaining(["content-type", "range"]));
     expect(rule.AllowedHeaders).not.toContain("*");

@@ -9,7 +9,7 @@ import { cleanUpAll } from "./cleanup";
  * `npm run bench`: every benchmark in one run, the figures side by side with their targets.
  *
  *   npm run bench                              all of them (1 GiB file, 10,000 files, 6,000 presigns)
- *   npm run bench -- --only presign,retrieve   some of them (storage, presign, retrieve, pipeline)
+ *   npm run bench -- --only presign,retrieve   some of them (storage, multipart, presign, retrieve, pipeline)
  *   npm run bench -- retrieve                  the same, named without --only
  *   npm run bench -- --size-mib 256 --files 2000 --presigns 2000    a quicker run
  *   npm run bench -- --strict                  exit 1 when a target is missed (by default a miss is reported, not failed)
@@ -49,6 +49,7 @@ if (values["cpu-prof"]) process.env.BENCH_CPU_PROF_DIR = values["cpu-prof"];
 const pipelineFile = new URL("./pipeline.ts", import.meta.url);
 const benchmarks: Record<string, () => Promise<BenchResult>> = {
   storage: async () => (await import("./storage-throughput")).run({ sizeMiB: num(values["size-mib"]), parentDir }),
+  multipart: async () => (await import("./multipart-upload")).run({ sizeMiB: num(values["size-mib"]), parentDir }),
   presign: async () => (await import("./presign-rate")).run({ count: num(values.presigns), concurrency: num(values.concurrency), parentDir }),
   retrieve: async () => (await import("./retrieve-latency")).run({ files: num(values.files), parentDir }),
   pipeline: async () => {

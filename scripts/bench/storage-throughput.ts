@@ -194,7 +194,7 @@ async function rawNodeHttp(src: string, dst: string, size: number): Promise<{ up
  * A valid WAV file of exactly `size` bytes: a 44-byte PCM header (16-bit stereo, 44.1 kHz) and random
  * samples, so the indexer accepts it as the audio it is declared as and the file can be downloaded.
  */
-async function writeWavFile(path: string, size: number): Promise<void> {
+export async function writeWavFile(path: string, size: number): Promise<void> {
   const handle = await open(path, "w");
   try {
     const header = wavHeader(size - 44, 44_100, 2);
@@ -241,7 +241,7 @@ function curl(args: string[], format = "%{http_code}"): Promise<string> {
 }
 
 /** multipart/form-data as a browser or `curl -F` sends it: every field (taken literally), then the file, streamed from disk. */
-async function curlPost(url: string, fields: Record<string, string>, file: string, filename: string, contentType: string): Promise<number> {
+export async function curlPost(url: string, fields: Record<string, string>, file: string, filename: string, contentType: string): Promise<number> {
   const form = Object.entries(fields).flatMap(([name, value]) => ["--form-string", `${name}=${value}`]);
   return Number(await curl([...form, "-F", `file=@${file};filename=${filename};type=${contentType}`, url]));
 }

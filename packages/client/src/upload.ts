@@ -1,4 +1,4 @@
-import type { PresignUploadResponse } from "@media/core/contract/responses";
+import type { PostUploadResponse, PresignUploadResponse } from "@media/core/contract/responses";
 import { contentTypeForFileName } from "@media/core/media-types";
 import { StorageError } from "./errors";
 import type { Transport } from "./transport";
@@ -62,7 +62,17 @@ export async function resolveSource(source: UploadSource, options: UploadOptions
 const RESUME_MARGIN_MS = 60_000;
 
 export function stillValid(authorisation: PresignUploadResponse, size: number, now: number): boolean {
-  return authorisation.maxBytes === size && Date.parse(authorisation.upload.expiresAt) - RESUME_MARGIN_MS > now;
+  return authorisation.maxBytes === size && Date.parse(expiryOf(authorisation)) - RESUME_MARGIN_MS > now;
+}
+
+function expiryOf(authorisation: PresignUploadResponse): string {
+  return "multipart" in authorisation ? authorisation.multipart.expiresAt : authorisation.upload.expiresAt;
+}
+
+/** How the authorisation says the bytes go: the keys of `SENDERS`. */
+function methodOf(authorisation: PresignUploadResponse): string {
+  if ("multipart" in authorisation) return "multipart";
+  return "method" in authorisation.upload ? authorisation.upload.method.toLowerCase() : "post";
 }
 
 /**
@@ -70,7 +80,7 @@ export function stillValid(authorisation: PresignUploadResponse, size: number, n
  * (PUT, multipart for large files) become further entries of `SENDERS`, chosen by what the API answered.
  */
 export async function sendBytes(transport: Transport, authorisation: PresignUploadResponse, source: ResolvedSource, contentType: string, options: UploadOptions): Promise<void> {
-  const method = (authorisation.upload as { method?: string }).method ?? "post";
+  const method = methodOf(authorisation);
   const sender = SENDERS[method];
   if (!sender) throw new StorageError(0, `This client cannot upload by "${method}"; update it.`);
   await sender(transport, authorisation, source, contentType, options);
@@ -79,7 +89,9 @@ export async function sendBytes(transport: Transport, authorisation: PresignUplo
 type Sender = (transport: Transport, authorisation: PresignUploadResponse, source: ResolvedSource, contentType: string, options: UploadOptions) => Promise<void>;
 
 const SENDERS: Record<string, Sender> = {
-  post: async (transport, { fileId, upload }, source, contentType, options) => {
+  post: async (transport, authorisation, source, contentType, options) => {
+    if (methodOf(authorisation) !== "post") throw new StorageError(0, "Not a POST authorisation.");
+    const { fileId, upload } = authorisation as PostUploadResponse;
     const progress = (loaded: number) => options.onProgress?.({ fileId, loaded, total: source.size });
     progress(0);
     // Browsers cannot stream a request body over HTTP/1.1; XHR is how they report upload progress.
@@ -99,7 +111,7 @@ const SENDERS: Record<string, Sender> = {
   },
 };
 
-function postWithXhr(upload: PresignUploadResponse["upload"], blob: Blob, fileName: string, contentType: string, progress: (loaded: number) => void, signal?: AbortSignal): Promise<void> {
+function postWithXhr(upload: PostUploadResponse["upload"], blob: Blob, fileName: string, contentType: string, progress: (loaded: number) => void, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const form = new FormData();
     for (const [k, v] of Object.entries(upload.fields)) form.append(k, v);

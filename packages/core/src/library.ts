@@ -7,12 +7,13 @@ import { derivedPrefix, originalKey } from "./keys";
 import type { Limits } from "./limits";
 import type { MediaEvent } from "./media-event";
 import { toFileView, type FileView, type MediaRecord } from "./media-record";
-import type { Clock, EventPublisher, ListQuery, MediaRepository, ObjectStorage, ShareRepository } from "./ports";
+import type { Clock, EventPublisher, ListQuery, MediaRepository, ObjectStorage, ShareRepository, UploadStorage } from "./ports";
 import { fileIdBound } from "./time-bounds";
 
 export interface LibraryDeps {
   repo: MediaRepository;
-  storage: ObjectStorage;
+  /** Deleting a pending multipart file aborts its upload. */
+  storage: ObjectStorage & Pick<UploadStorage, "abortMultipart">;
   events: EventPublisher;
   clock: Clock;
   limits: Limits;
@@ -116,6 +117,9 @@ export async function deleteFile(deps: LibraryDeps, userId: string, fileId: stri
   // upload may have landed between the first removal and the record's: its object goes too (one that
   // lands later finds no record, and the indexer removes it).
   if (removed?.status === "pending") await deps.storage.remove([key]);
+  // An unfinished multipart upload is given up with its file: its parts go, and a completion sent now
+  // finds no upload (one that won the race lands an object the indexer removes, its record being gone).
+  if (removed?.status === "pending" && removed.multipartUploadId !== undefined) await deps.storage.abortMultipart({ key, uploadId: removed.multipartUploadId });
   if (removed?.thumbnailKey) await deps.storage.remove([removed.thumbnailKey]);
   if (removed) {
     const event: MediaEvent = {

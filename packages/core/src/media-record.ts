@@ -62,6 +62,12 @@ export interface MediaRecord {
    * gone, so record, thumbnail and events follow one history.
    */
   announcement?: "media.ready" | "media.rejected";
+  /**
+   * A pending multipart upload's S3 upload ID and part size (multipart.ts): kept by the service, so a
+   * client names only its fileId and can never send parts to another upload.
+   */
+  multipartUploadId?: string;
+  partSize?: number;
 }
 
 /** The `File` of the HTTP contract. */

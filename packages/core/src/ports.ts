@@ -167,6 +167,47 @@ export interface ObjectStorage {
   list(input: { prefix: string; continuation?: string; limit?: number }): Promise<ObjectListPage>;
 }
 
+/** A presigned PUT: the client sends the file as the body, with exactly these headers (they are signed). */
+export interface PresignedPut {
+  url: string;
+  headers: Record<string, string>;
+}
+
+/** One part of a multipart upload as the storage holds it. */
+export interface StoredPart {
+  partNumber: number;
+  /** As the storage answered it, quotes included. */
+  eTag: string;
+  size: number;
+}
+
+/** An unfinished multipart upload in the bucket. */
+export interface UnfinishedUpload {
+  key: string;
+  uploadId: string;
+  /** Epoch milliseconds. */
+  initiated: number;
+}
+
+/**
+ * The uploads that are not one POST: a presigned PUT (mobile background transfers) and S3 multipart
+ * uploads. "gone" answers mean the upload was completed or aborted (S3's NoSuchUpload).
+ */
+export interface UploadStorage {
+  /** A PUT that binds the key, Content-Type, the exact Content-Length and the SHA-256 the client declared. */
+  presignPut(input: { key: string; contentType: string; size: number; checksumSha256: string; expiresSeconds: number; fileName?: string }): Promise<PresignedPut>;
+  /** Creates the multipart upload (key, type and the name metadata fixed here); returns its upload ID. */
+  createMultipart(input: { key: string; contentType: string; fileName?: string }): Promise<string>;
+  /** A presigned UploadPart URL binding the part's exact length. */
+  presignPart(input: { key: string; uploadId: string; partNumber: number; size: number; expiresSeconds: number }): Promise<string>;
+  listParts(input: { key: string; uploadId: string }): Promise<StoredPart[] | "gone">;
+  completeMultipart(input: { key: string; uploadId: string; parts: ReadonlyArray<{ partNumber: number; eTag: string }> }): Promise<"completed" | "gone">;
+  /** Removes the upload and its parts; nothing to do when it is already gone. */
+  abortMultipart(input: { key: string; uploadId: string }): Promise<void>;
+  /** Every unfinished upload under `prefix`. */
+  listUnfinished(prefix: string): Promise<UnfinishedUpload[]>;
+}
+
 /** The object being inspected disappeared meanwhile (deleted by its owner): nothing left to index. */
 export class ObjectGoneError extends Error {
   constructor(readonly key: string) {

@@ -29,6 +29,10 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: "GET", path: "/files/{fileId}/download", handler: "api/download-file", auth: true },
   { method: "PATCH", path: "/files/{fileId}", handler: "api/update-file", auth: true },
   { method: "DELETE", path: "/files/{fileId}", handler: "api/delete-file", auth: true },
+  // Multipart uploads (POST /upload with method "multipart"): part URLs, what arrived, completion.
+  { method: "POST", path: "/files/{fileId}/parts", handler: "api/sign-parts", auth: true },
+  { method: "GET", path: "/files/{fileId}/parts", handler: "api/list-parts", auth: true },
+  { method: "POST", path: "/files/{fileId}/complete", handler: "api/complete-upload", auth: true },
   { method: "POST", path: "/files/{fileId}/share", handler: "api/share-file", auth: true },
   { method: "GET", path: "/files/{fileId}/shares", handler: "api/list-shares", auth: true },
   { method: "DELETE", path: "/files/{fileId}/share/{shareId}", handler: "api/revoke-share", auth: true },

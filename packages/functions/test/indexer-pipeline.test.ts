@@ -26,7 +26,7 @@ const api: Record<string, ApiHandler> = {};
 beforeAll(async () => {
   aws = await startLocalAws({ maxFileBytes: 5_000_000, quotaBytes: 200_000_000 });
   // Each runs as its own function, holding its role's policy from the stacks.
-  for (const name of ["upload", "get-file", "delete-file"]) api[name] = asFunction(`api/${name}`, ((await import(`../src/api/${name}.ts`)) as { handler: ApiHandler }).handler);
+  for (const name of ["upload", "get-file", "delete-file", "list-parts"]) api[name] = asFunction(`api/${name}`, ((await import(`../src/api/${name}.ts`)) as { handler: ApiHandler }).handler);
   indexer = asFunction("indexer", (await import("../src/indexer")).handler);
   deps = (await import("../src/indexer-services")).indexerDeps();
 });
@@ -601,6 +601,17 @@ describe("the sweep", () => {
     expect(await usage(userId)).toEqual({ files: 0, bytes: 0, reservedBytes: 99 });
     expect((await file(userId, abandoned.fileId)).status).toBe(404);
     expect((await file(userId, live.fileId)).body.status).toBe("pending");
+  });
+
+  it("runs under its own role: lists the unfinished multipart uploads and leaves one younger than its record's write alone", async () => {
+    const userId = randomUUID();
+    const created = await call("upload", { method: "POST", path: "/upload", userId, body: { fileName: "a.wav", contentType: "audio/wav", size: 4_000_000, method: "multipart" } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const { handler } = await import("../src/sweep");
+    const result = await asFunction("sweep", handler)();
+    expect(result.abortedUploads).toBe(0);
+    const listed = await call("list-parts", { method: "GET", path: `/files/${created.body.fileId}/parts`, userId, pathParameters: { fileId: created.body.fileId } });
+    expect([listed.status, listed.body.parts]).toEqual([200, []]);
   });
 });
 

@@ -5,6 +5,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2, Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { INDEXER_SETTINGS } from "@media/core/indexer-settings";
 import { ORIGINALS_PREFIX } from "@media/core/keys";
+import { ABORT_INCOMPLETE_MULTIPART_DAYS } from "@media/core/multipart";
 import { ROUTES } from "@media/core/routes";
 import { startLocalDynamo } from "./dynamo/local-dynamo";
 import { startGateway, type RouteHandler } from "./gateway/gateway-server";
@@ -128,7 +129,7 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
       buckets: [
         {
           name: LOCAL.bucket,
-          cors: [{ AllowedOrigins: webOrigins, AllowedMethods: ["GET", "HEAD", "POST"], AllowedHeaders: ["*"], ExposeHeaders: ["ETag", "Content-Length", "Content-Range", "Accept-Ranges"], MaxAgeSeconds: 3000 }],
+          cors: [{ AllowedOrigins: webOrigins, AllowedMethods: ["GET", "HEAD", "POST", "PUT"], AllowedHeaders: ["*"], ExposeHeaders: ["ETag", "Content-Length", "Content-Range", "Accept-Ranges"], MaxAgeSeconds: 3000 }],
           notifications: [{ prefix: ORIGINALS_PREFIX, events: ["s3:ObjectCreated:*"] }],
         },
       ],
@@ -184,6 +185,15 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
     const sweepTimer = setInterval(() => void invokeAs("sweep", () => sweep.handler()).catch((error: unknown) => log.error("sweep failed", { error })), sweep.SWEEP_MINUTES * 60_000);
     sweepTimer.unref();
     stops.push(async () => clearInterval(sweepTimer));
+    // The bucket's lifecycle rule that aborts stale multipart uploads, once at start and then hourly.
+    const abortStale = () =>
+      void s3.multipart
+        .abortInitiatedBefore(LOCAL.bucket, new Date(Date.now() - ABORT_INCOMPLETE_MULTIPART_DAYS * 86_400_000))
+        .catch((error: unknown) => log.error("multipart lifecycle rule failed", { error }));
+    abortStale();
+    const lifecycleTimer = setInterval(abortStale, 60 * 60_000);
+    lifecycleTimer.unref();
+    stops.push(async () => clearInterval(lifecycleTimer));
 
     const authorizerModule = (await import("@media/functions/authorizer")) as {
       handler: (e: APIGatewayRequestAuthorizerEventV2, c: Context) => Promise<{ isAuthorized: boolean; context?: Record<string, unknown> }>;

@@ -2,6 +2,7 @@ import type { AnyZodObject, ZodTypeAny } from "zod";
 import { ConfirmInput, ForgotPasswordInput, LoginInput, LogoutInput, RefreshInput, ResendCodeInput, ResetPasswordInput, SignUpInput } from "../accounts";
 import { ListFilesInput, UpdateFileInput } from "../library";
 import { CreateShareInput, OpenShareQuery } from "../sharing";
+import { CompleteUploadInput, SignPartsInput } from "../multipart-upload";
 import { PresignUploadInput } from "../upload";
 import {
   CreatedShareSchema,
@@ -12,8 +13,10 @@ import {
   MessageSchema,
   PresignUploadResultSchema,
   ShareListSchema,
+  SignedPartsSchema,
   SignUpResultSchema,
   TokensSchema,
+  UploadedPartsSchema,
 } from "./responses";
 
 /**
@@ -59,11 +62,34 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   "POST /logout": { operationId: "logout", summary: "Revoke the refresh token and end every session", tag: "accounts", body: LogoutInput, success: { status: 204, description: "Signed out" }, errors: [401, 403] },
   "POST /upload": {
     operationId: "presignUpload",
-    summary: "Authorise one upload: a presigned POST policy for exactly this file",
+    summary: "Authorise one upload of exactly this file: a presigned POST policy, a presigned PUT, or a multipart upload",
     tag: "files",
     body: PresignUploadInput,
-    success: { status: 201, description: "POST the file to storage with the policy", schema: PresignUploadResultSchema },
+    success: { status: 201, description: "Send the file to storage as the answer says", schema: PresignUploadResultSchema },
     errors: [401, 403, 409, 413, 415],
+  },
+  "POST /files/{fileId}/parts": {
+    operationId: "signParts",
+    summary: "Presigned URLs for parts of a multipart upload, each bound to its exact length",
+    tag: "files",
+    body: SignPartsInput,
+    success: { status: 200, description: "A URL per part number", schema: SignedPartsSchema },
+    errors: [401, 403, 404, 409],
+  },
+  "GET /files/{fileId}/parts": {
+    operationId: "listParts",
+    summary: "The parts of a multipart upload that arrived, to resume it",
+    tag: "files",
+    success: { status: 200, description: "What arrived, and the upload's plan", schema: UploadedPartsSchema },
+    errors: [401, 403, 404, 409],
+  },
+  "POST /files/{fileId}/complete": {
+    operationId: "completeUpload",
+    summary: "Join the parts into the file; it is then indexed (pending until ready)",
+    tag: "files",
+    body: CompleteUploadInput,
+    success: { status: 200, description: "The file", schema: FileSchema },
+    errors: [401, 403, 404, 409, 413],
   },
   "GET /retrieve": { operationId: "listFiles", summary: "The caller's files, newest first, a page at a time", tag: "files", query: ListFilesInput, success: { status: 200, description: "A page", schema: FileListSchema }, errors: [401, 403] },
   "GET /files/{fileId}": { operationId: "getFile", summary: "One file", tag: "files", success: { status: 200, description: "The file", schema: FileSchema }, errors: [401, 403, 404] },

@@ -57,14 +57,40 @@ export const FileListSchema = z.object({
   nextCursor: z.string().nullable().describe("Pass as `cursor` for the next page; null on the last one."),
 });
 
-export const PresignUploadResultSchema = z.object({
+const UploadAnswerSchema = z.object({
   message: z.string(),
   fileId: z.string(),
   key: z.string(),
-  upload: z
-    .object({ url: z.string().url(), fields: z.record(z.string()), expiresAt: isoTime })
-    .describe("POST multipart/form-data to `url`: every field, then the file last, named `file`."),
   maxBytes: z.number().int().positive(),
+});
+
+export const PresignUploadResultSchema = z.union([
+  UploadAnswerSchema.extend({
+    upload: z
+      .object({ url: z.string().url(), fields: z.record(z.string()), expiresAt: isoTime })
+      .describe("POST multipart/form-data to `url`: every field, then the file last, named `file`."),
+  }),
+  UploadAnswerSchema.extend({
+    upload: z
+      .object({ method: z.literal("PUT"), url: z.string().url(), headers: z.record(z.string()), expiresAt: isoTime })
+      .describe("PUT the file as the body to `url` with exactly these headers (method: put)."),
+  }),
+  UploadAnswerSchema.extend({
+    multipart: z
+      .object({ uploadId: z.string(), partSize: z.number().int().positive(), partCount: z.number().int().positive(), expiresAt: isoTime })
+      .describe("Ask for part URLs (POST /files/{fileId}/parts), PUT each part, then complete (method: multipart)."),
+  }),
+]);
+
+export const SignedPartsSchema = z.object({
+  parts: z.array(z.object({ partNumber: z.number().int().positive(), url: z.string().url() })),
+  expiresAt: isoTime,
+});
+
+export const UploadedPartsSchema = z.object({
+  parts: z.array(z.object({ partNumber: z.number().int().positive(), eTag: z.string(), size: z.number().int().nonnegative() })),
+  partSize: z.number().int().positive(),
+  partCount: z.number().int().positive(),
 });
 
 export const MessageSchema = z.object({ message: z.string() });
@@ -113,6 +139,8 @@ export const GatewayErrorSchema = z.object({ message: z.string() });
 export type ApiFile = z.infer<typeof FileSchema>;
 export type FileList = z.infer<typeof FileListSchema>;
 export type PresignUploadResponse = z.infer<typeof PresignUploadResultSchema>;
+/** The answer to `method: "post"` (the default): a form POST policy. */
+export type PostUploadResponse = Extract<PresignUploadResponse, { upload: { fields: Record<string, string> } }>;
 export type TokensResponse = z.infer<typeof TokensSchema>;
 export type SignUpResponse = z.infer<typeof SignUpResultSchema>;
 export type MeResponse = z.infer<typeof MeSchema>;

@@ -2,8 +2,9 @@ import { Readable } from "node:stream";
 import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException, type GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 import { decodeMetadataValue, encodeMetadataValue, FILE_NAME_FIELD, FILE_NAME_METADATA } from "@media/core/object-metadata";
-import type { ObjectHead, ObjectListPage, ObjectStorage, PresignedPost } from "@media/core/ports";
+import type { ObjectHead, ObjectListPage, ObjectStorage, PresignedPost, UploadStorage } from "@media/core/ports";
 import { createGetObjectPresigner } from "./s3-get-presigner";
+import { createS3UploadStorage } from "./s3-upload-storage";
 
 /**
  * S3 client options for presigning. SDK v3 (3.729+) adds flexible checksums to presigned requests by
@@ -18,10 +19,11 @@ export function s3ClientOptions(region: string, forcePathStyle: boolean) {
   };
 }
 
-export function createS3ObjectStorage({ client, bucket }: { client: S3Client; bucket: string }): ObjectStorage {
+export function createS3ObjectStorage({ client, bucket }: { client: S3Client; bucket: string }): ObjectStorage & UploadStorage {
   // Built once: a listing page signs 100-150 GET URLs, see s3-get-presigner.ts.
   const presignGetObject = createGetObjectPresigner(client, bucket);
   return {
+    ...createS3UploadStorage({ client, bucket }),
     async presignPost({ key, contentType, maxBytes, expiresSeconds, fileName }): Promise<PresignedPost> {
       // createPresignedPost adds the bucket, the exact key and the x-amz-* conditions itself; we bind the
       // exact type and the size range, so S3 refuses any other object than the one announced.

@@ -10,6 +10,35 @@ import { authorize } from "./s3-authorization";
 import { S3Error, S3Errors } from "./s3-errors";
 import { parseDeleteRequest, S3_XMLNS, xmlElement } from "./s3-xml";
 
+/**
+ * A small XML request body (DeleteObjects, CompleteMultipartUpload), read whole under the same integrity
+ * rules as an object's body; one over `maxBytes` is MalformedXML, as S3 answers it.
+ */
+export async function readXmlBody(ctx: RequestContext, maxBytes: number): Promise<string> {
+  const body = prepareBody(ctx, ctx.auth?.payloadHash ?? "UNSIGNED-PAYLOAD");
+  if (body.declaredLength > maxBytes) throw S3Errors.malformedXml();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const collect = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      size += chunk.length;
+      if (size > maxBytes) return callback(S3Errors.malformedXml());
+      chunks.push(chunk);
+      callback();
+    },
+  });
+  try {
+    await pipeline([requestBody(ctx.req), ...body.transforms, collect]);
+  } catch (error) {
+    if (error instanceof S3Error) throw error;
+    if (isClientAbort(error)) throw S3Errors.incompleteBody();
+    throw error;
+  }
+  const xml = Buffer.concat(chunks);
+  body.verify({ size: xml.length, md5Hex: createHash("md5").update(xml).digest("hex") });
+  return xml.toString("utf8");
+}
+
 /** Bucket-level calls: ListObjects (v1 and v2), DeleteObjects, HeadBucket, GetBucketLocation. */
 
 const MAX_DELETE_BODY_BYTES = 2 * 1024 * 1024;
@@ -19,7 +48,7 @@ const MAX_DELETE_BODY_BYTES = 2 * 1024 * 1024;
  * owns every bucket and object, so one stable id stands for it.
  */
 const LOCAL_OWNER_ID = createHash("sha256").update("media-storage local account").digest("hex");
-const LOCAL_OWNER_XML = `<Owner>${xmlElement("ID", LOCAL_OWNER_ID)}${xmlElement("DisplayName", "local")}</Owner>`;
+export const LOCAL_OWNER_XML = `<Owner>${xmlElement("ID", LOCAL_OWNER_ID)}${xmlElement("DisplayName", "local")}</Owner>`;
 
 export function headBucket(ctx: RequestContext, deps: ServerDeps): void {
   send(ctx, 200, { "x-amz-bucket-region": deps.region });
@@ -119,30 +148,9 @@ export async function deleteObjects(ctx: RequestContext, deps: ServerDeps): Prom
   const hasChecksum =
     ctx.header("content-md5") !== undefined || ctx.headerNames().some((name) => algorithmOfHeader(name) !== undefined) || ctx.header("x-amz-trailer") !== undefined;
   if (!hasChecksum) throw S3Errors.invalidRequest("Missing required header for this request: Content-MD5");
-  const body = prepareBody(ctx, ctx.auth?.payloadHash ?? "UNSIGNED-PAYLOAD");
-  if (body.declaredLength > MAX_DELETE_BODY_BYTES) throw S3Errors.malformedXml();
+  const xml = await readXmlBody(ctx, MAX_DELETE_BODY_BYTES);
 
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const collect = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      size += chunk.length;
-      if (size > MAX_DELETE_BODY_BYTES) return callback(S3Errors.malformedXml());
-      chunks.push(chunk);
-      callback();
-    },
-  });
-  try {
-    await pipeline([requestBody(ctx.req), ...body.transforms, collect]);
-  } catch (error) {
-    if (error instanceof S3Error) throw error;
-    if (isClientAbort(error)) throw S3Errors.incompleteBody();
-    throw error;
-  }
-  const xml = Buffer.concat(chunks);
-  body.verify({ size: xml.length, md5Hex: createHash("md5").update(xml).digest("hex") });
-
-  const request = parseDeleteRequest(xml.toString("utf8"));
+  const request = parseDeleteRequest(xml);
   if (!request || request.keys.length === 0 || request.keys.length > 1000) throw S3Errors.malformedXml();
 
   const results: string[] = [];

@@ -93,7 +93,6 @@ export async function putObject(ctx: RequestContext, deps: ServerDeps): Promise<
   const bucket = ctx.bucket!.name;
   const key = ctx.key!;
   if (ctx.header("x-amz-copy-source") !== undefined) throw S3Errors.notImplemented("CopyObject is not supported by the local storage.");
-  if (ctx.hasParam("uploadId") || ctx.hasParam("partNumber")) throw S3Errors.notImplemented("Multipart uploads are not supported by the local storage.");
   checkObjectKey(key);
   checkObjectOptions((name) => ctx.header(name), "x-amz-acl");
   const condition = parseWriteCondition((name) => ctx.header(name));
@@ -156,7 +155,7 @@ function objectHeaders(object: StoredObject): Record<string, string> {
   return headers;
 }
 
-function attributesFromHeaders(ctx: BodyHeaders, contentEncoding: string | undefined): ObjectAttributes {
+export function attributesFromHeaders(ctx: BodyHeaders, contentEncoding: string | undefined): ObjectAttributes {
   const userMetadata: Record<string, string> = {};
   for (const name of ctx.headerNames()) if (name.startsWith("x-amz-meta-")) userMetadata[name.slice("x-amz-meta-".length)] = ctx.header(name) ?? "";
   const attributes: ObjectAttributes = { contentType: ctx.header("content-type") ?? "binary/octet-stream", userMetadata };

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ChecksumAlgorithm } from "./checksums";
+import { KeyedLock } from "./keyed-lock";
 import { Md5Meter } from "./md5-meter";
 import { WritebackPacer } from "./writeback";
 import { S3Errors } from "./s3-errors";
@@ -114,11 +115,13 @@ export interface WriteOptions {
    * slip in between the check and the commit.
    */
   atCommit?: (current: StoredObject | undefined) => void;
+  /** The ETag to record instead of the body's MD5 (a completed multipart upload's `md5-of-part-md5s-N`). */
+  etag?: string;
   now?: () => Date;
 }
 
 export class ObjectStore {
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly locks = new KeyedLock();
   private readonly createdDirs = new Set<string>();
   readonly sequencer = new SequencerClock();
 
@@ -173,17 +176,11 @@ export class ObjectStore {
     await this.ensureDir(dir);
     const tempPath = join(dir, `${TEMP_PREFIX}${randomBytes(12).toString("hex")}`);
     let committed = false;
-    const meter = new Md5Meter();
     try {
-      const file = await open(tempPath, "wx");
-      // `flush`: the file is fsynced before it is closed, and pipeline resolves only after the close
-      // (which also closes `file`, once any early flush of the pacer has finished).
-      const writer = createWriteStream(tempPath, { fd: file, flush: true, highWaterMark: 1024 * 1024 });
-      await pipeline([body, ...(options.transforms ?? []), meter, new WritebackPacer(file), writer]);
-      const written = { size: meter.size, md5Hex: await meter.digestHex() };
+      const written = await streamToFile(tempPath, body, options.transforms ?? []);
       await options.beforeCommit?.(written);
 
-      const stored = await this.withKeyLock(`${bucket}/${hash}`, async () => {
+      const stored = await this.locks.run(`${bucket}/${hash}`, async () => {
         const previous = await this.readSidecar(bucket, key);
         options.atCommit?.(previous && toStoredObject(previous));
         const dataFile = `${hash}.${randomBytes(8).toString("hex")}.data`;
@@ -193,7 +190,7 @@ export class ObjectStore {
           ...options.attributes,
           key,
           size: written.size,
-          etag: `"${written.md5Hex}"`,
+          etag: options.etag ?? `"${written.md5Hex}"`,
           lastModified: (options.now?.() ?? new Date()).toISOString(),
           sequencer: this.sequencer.next(previous?.sequencer),
           dataFile,
@@ -209,7 +206,6 @@ export class ObjectStore {
       });
       return stored;
     } catch (error) {
-      meter.discard();
       if (!committed) await unlinkQuietly(tempPath);
       throw error;
     }
@@ -220,7 +216,7 @@ export class ObjectStore {
     this.assertBucket(bucket);
     checkObjectKey(key);
     const { dir, hash } = this.paths(bucket, key);
-    return this.withKeyLock(`${bucket}/${hash}`, async () => {
+    return this.locks.run(`${bucket}/${hash}`, async () => {
       const sidecar = await this.readSidecar(bucket, key);
       if (!sidecar) return undefined;
       await unlinkQuietly(join(dir, `${hash}.json`));
@@ -306,19 +302,24 @@ export class ObjectStore {
     this.createdDirs.add(dir);
   }
 
-  private async withKeyLock<T>(id: string, run: () => Promise<T>): Promise<T> {
-    const before = this.locks.get(id) ?? Promise.resolve();
-    const result = before.then(run, run);
-    const settled = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.locks.set(id, settled);
-    try {
-      return await result;
-    } finally {
-      if (this.locks.get(id) === settled) this.locks.delete(id);
-    }
+}
+
+/**
+ * Streams `body` through `transforms` into a new file at `path` (which must not exist), fsynced before it
+ * is closed, with its size and MD5 computed on the way. On failure the caller removes the file.
+ */
+export async function streamToFile(path: string, body: Readable, transforms: Transform[]): Promise<{ size: number; md5Hex: string }> {
+  const meter = new Md5Meter();
+  try {
+    const file = await open(path, "wx");
+    // `flush`: the file is fsynced before it is closed, and pipeline resolves only after the close
+    // (which also closes `file`, once any early flush of the pacer has finished).
+    const writer = createWriteStream(path, { fd: file, flush: true, highWaterMark: 1024 * 1024 });
+    await pipeline([body, ...transforms, meter, new WritebackPacer(file), writer]);
+    return { size: meter.size, md5Hex: await meter.digestHex() };
+  } catch (error) {
+    meter.discard();
+    throw error;
   }
 }
 
@@ -338,7 +339,7 @@ async function readJson(path: string): Promise<Sidecar | undefined> {
   }
 }
 
-async function writeFileDurably(dir: string, name: string, content: string): Promise<void> {
+export async function writeFileDurably(dir: string, name: string, content: string): Promise<void> {
   const temp = join(dir, `${TEMP_PREFIX}${randomBytes(12).toString("hex")}`);
   const handle = await open(temp, "wx");
   try {
@@ -359,7 +360,7 @@ async function writeFileDurably(dir: string, name: string, content: string): Pro
   await syncDir(dir);
 }
 
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   let handle: FileHandle | undefined;
   try {
     handle = await open(dir, "r");
@@ -371,7 +372,7 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-async function unlinkQuietly(path: string): Promise<void> {
+export async function unlinkQuietly(path: string): Promise<void> {
   try {
     await unlink(path);
   } catch (error) {
@@ -379,7 +380,7 @@ async function unlinkQuietly(path: string): Promise<void> {
   }
 }
 
-async function readdirQuietly(path: string): Promise<string[]> {
+export async function readdirQuietly(path: string): Promise<string[]> {
   try {
     return await readdir(path);
   } catch (error) {
@@ -388,7 +389,7 @@ async function readdirQuietly(path: string): Promise<string[]> {
   }
 }
 
-function isNotFound(error: unknown): boolean {
+export function isNotFound(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { code?: string }).code === "ENOENT";
 }
 

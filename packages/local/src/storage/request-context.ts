@@ -4,6 +4,7 @@ import { PassThrough, type Readable } from "node:stream";
 import type { LocalIam } from "../iam/local-iam";
 import type { CorsRule } from "./cors";
 import { headerText } from "./header-text";
+import type { MultipartStore } from "./multipart-store";
 import type { ObjectStore } from "./object-store";
 import { buildEventRecord, matchingNotification, type NotificationConfig, type S3EventName, type S3EventRecord } from "./s3-events";
 import { renderS3Error, S3Error, S3Errors } from "./s3-errors";
@@ -27,6 +28,8 @@ export interface Logger {
 export interface ServerDeps {
   region: string;
   store: ObjectStore;
+  /** Unfinished multipart uploads and their parts. */
+  multipart: MultipartStore;
   verifier: SigV4Verifier;
   /** The signers' IAM policies (s3-authorization.ts); without one every valid signature may do anything. */
   iam?: LocalIam;

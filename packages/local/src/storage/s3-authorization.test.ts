@@ -23,6 +23,7 @@ const iam = new LocalIam({
       { Effect: "Allow", Action: ["s3:ListBucket"], Resource: ["${AWS::S3::Bucket}"], Condition: { StringLike: { "s3:prefix": ["derived/*"] } } },
     ],
     uploader: [{ Effect: "Allow", Action: ["s3:PutObject"], Resource: ["${AWS::S3::Bucket}/users/*"] }],
+    multipart: [{ Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"], Resource: ["${AWS::S3::Bucket}/users/*"] }],
   },
 });
 let dir: string;
@@ -95,5 +96,36 @@ describe("local storage under IAM", () => {
     expect(refused.status).toBe(403);
     expect(await refused.text()).toContain(denied("reader", "s3:PutObject", `arn:aws:s3:::${bucket}/users/u/other`));
     expect((await post("uploader", "derived/u/x")).status).toBe(403);
+  });
+
+  it("authorizes multipart calls as S3 does: s3:PutObject to create, send parts and complete; aborting and listing parts need their own actions", async () => {
+    const uploader = as("uploader");
+    const key = "users/u/multi";
+    const { UploadId } = await uploader.send(new S3.CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+    const { ETag } = await uploader.send(new S3.UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 1, Body: "p" }));
+    const objectArn = `arn:aws:s3:::${bucket}/${key}`;
+    expect(await fail(uploader.send(new S3.ListPartsCommand({ Bucket: bucket, Key: key, UploadId })))).toMatchObject({
+      name: "AccessDenied",
+      message: denied("uploader", "s3:ListMultipartUploadParts", objectArn),
+    });
+    expect(await fail(uploader.send(new S3.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId })))).toMatchObject({
+      name: "AccessDenied",
+      message: denied("uploader", "s3:AbortMultipartUpload", objectArn),
+    });
+    expect(await fail(uploader.send(new S3.ListMultipartUploadsCommand({ Bucket: bucket })))).toMatchObject({
+      message: denied("uploader", "s3:ListBucketMultipartUploads", `arn:aws:s3:::${bucket}`),
+    });
+    expect(await fail(as("reader").send(new S3.UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 2, Body: "q" })))).toMatchObject({
+      message: denied("reader", "s3:PutObject", objectArn),
+    });
+    expect(await fail(as("reader").send(new S3.CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] } })))).toMatchObject({
+      message: denied("reader", "s3:PutObject", objectArn),
+    });
+    expect(await fail(as("multipart").send(new S3.CreateMultipartUploadCommand({ Bucket: bucket, Key: "derived/u/x" })))).toMatchObject({ name: "AccessDenied" });
+
+    const multipart = as("multipart");
+    expect((await multipart.send(new S3.ListPartsCommand({ Bucket: bucket, Key: key, UploadId }))).Parts?.map((p) => p.ETag)).toEqual([ETag]);
+    await multipart.send(new S3.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId }));
+    expect(await s3.multipart.list(bucket)).toEqual([]);
   });
 });

@@ -25,12 +25,20 @@ export function authorize(ctx: RequestContext, iam: LocalIam | undefined, action
 
 /** The action each routed operation needs; DeleteObjects asks s3:DeleteObject per key (bucket-handlers.ts). */
 export function authorizeOperation(ctx: RequestContext, iam: LocalIam | undefined): void {
+  if (ctx.key !== undefined && ctx.hasParam("uploadId")) {
+    // S3 authorizes CreateMultipartUpload, UploadPart and CompleteMultipartUpload as s3:PutObject; listing
+    // the parts and aborting are actions of their own.
+    const action = { GET: "s3:ListMultipartUploadParts", PUT: "s3:PutObject", POST: "s3:PutObject", DELETE: "s3:AbortMultipartUpload" }[ctx.method];
+    if (action) authorize(ctx, iam, action, ctx.key);
+    return;
+  }
   if (ctx.key !== undefined) {
-    const action = { GET: "s3:GetObject", HEAD: "s3:GetObject", PUT: "s3:PutObject", DELETE: "s3:DeleteObject" }[ctx.method];
+    const action = { GET: "s3:GetObject", HEAD: "s3:GetObject", PUT: "s3:PutObject", POST: "s3:PutObject", DELETE: "s3:DeleteObject" }[ctx.method];
     if (action) authorize(ctx, iam, action, ctx.key);
     return;
   }
   if (ctx.method === "GET" && ctx.hasParam("location")) return authorize(ctx, iam, "s3:GetBucketLocation");
+  if (ctx.method === "GET" && ctx.hasParam("uploads")) return authorize(ctx, iam, "s3:ListBucketMultipartUploads");
   if (ctx.method === "GET") {
     const prefix = ctx.param("prefix");
     return authorize(ctx, iam, "s3:ListBucket", undefined, prefix === undefined ? undefined : { "s3:prefix": prefix });

@@ -122,6 +122,23 @@ export const S3Errors = {
     new S3Error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", {
       details: { ProposedSize: proposedSize, MaxSizeAllowed: max },
     }),
+  noSuchUpload: (uploadId: string) =>
+    new S3Error(404, "NoSuchUpload", "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.", {
+      details: { UploadId: uploadId },
+    }),
+  invalidPart: (partNumber: number, etag: string) =>
+    new S3Error(
+      400,
+      "InvalidPart",
+      "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
+      { details: { PartNumber: partNumber, ETag: etag } },
+    ),
+  invalidPartOrder: () =>
+    new S3Error(400, "InvalidPartOrder", "The list of parts was not in ascending order. Parts must be ordered by part number."),
+  partTooSmall: (proposedSize: number, min: number, partNumber: number, etag: string) =>
+    new S3Error(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size", {
+      details: { ProposedSize: proposedSize, MinSizeAllowed: min, PartNumber: partNumber, ETag: etag },
+    }),
   incompleteBody: (message = "The request body terminated unexpectedly") => new S3Error(400, "IncompleteBody", message),
   missingContentLength: () => new S3Error(411, "MissingContentLength", "You must provide the Content-Length HTTP header."),
   badDigest: (message = "The Content-MD5 you specified did not match what we received.") => new S3Error(400, "BadDigest", message),

@@ -5,7 +5,7 @@ import { encodeEventKey } from "@media/core/keys";
  * bucket notification configurations the stack declares: an event type filter (`s3:ObjectCreated:*`…)
  * and a key prefix/suffix filter. Keys are form-URL-encoded as S3 writes them (spaces as `+`).
  */
-export type S3EventName = "ObjectCreated:Put" | "ObjectCreated:Post" | "ObjectRemoved:Delete";
+export type S3EventName = "ObjectCreated:Put" | "ObjectCreated:Post" | "ObjectCreated:CompleteMultipartUpload" | "ObjectRemoved:Delete";
 
 export type NotificationEventType = "s3:ObjectCreated:*" | "s3:ObjectRemoved:*" | `s3:${S3EventName}`;
 

@@ -23,7 +23,8 @@
  * Path-style requests only (`http://127.0.0.1:PORT/<bucket>/<key>`, the SDK's `forcePathStyle: true`).
  * Supported: browser POST uploads (policy + SigV4, flexible checksum fields), GetObject/HeadObject
  * (ranges, conditionals, response-* overrides, header or presigned-URL auth), PutObject (plain, hashed,
- * aws-chunked with checksum trailers, If-None-Match/If-Match), DeleteObject, DeleteObjects,
+ * aws-chunked with checksum trailers, If-None-Match/If-Match), multipart uploads (multipart-store.ts),
+ * DeleteObject, DeleteObjects,
  * ListObjects(V2), HeadBucket, GetBucketLocation, CORS, `Expect: 100-continue`. Refused as S3 refuses
  * them on this bucket over plain HTTP: ACLs (object-options.ts) and SSE-C. Anything else S3 offers answers
  * 501 NotImplemented rather than pretending. Timeouts and connection limits: server-limits.ts.
@@ -38,6 +39,15 @@ import { continueWhenRead, refuseBeforeContinue } from "./expect-continue";
 import { storageLiveness } from "./liveness";
 import { isValidBucketName, ObjectStore } from "./object-store";
 import { postObject } from "./post-object";
+import {
+  abortMultipartUpload,
+  completeMultipartUpload,
+  createMultipartUpload,
+  listMultipartUploads,
+  listParts,
+  uploadPart,
+} from "./multipart-handlers";
+import { MultipartStore } from "./multipart-store";
 import {
   createContext,
   discardRestOfBody,
@@ -87,6 +97,8 @@ export interface LocalS3 {
   endpoint: string;
   port: number;
   store: ObjectStore;
+  /** Unfinished multipart uploads (the lifecycle rule's local counterpart calls `abortInitiatedBefore`). */
+  multipart: MultipartStore;
   /** Resolves when the server answers a signed HeadBucket for every bucket (liveness.ts); throws otherwise. */
   alive(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -96,8 +108,6 @@ export interface LocalS3 {
 const UNSUPPORTED_SUBRESOURCES = [
   "acl",
   "tagging",
-  "uploads",
-  "uploadId",
   "versioning",
   "versions",
   "cors",
@@ -135,9 +145,11 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     buckets.set(bucket.name, { name: bucket.name, cors: bucket.cors ?? [], notifications: bucket.notifications ?? [] });
   }
   const store = await ObjectStore.open(options.dataDir, [...buckets.keys()]);
+  const multipart = await MultipartStore.open(options.dataDir, [...buckets.keys()], store);
   const deps: ServerDeps = {
     region: options.region,
     store,
+    multipart,
     verifier: new SigV4Verifier({ region: options.region, credentials: [[options.credentials].flat(), options.iam?.keys() ?? []].flat() }),
     ...(options.iam ? { iam: options.iam } : {}),
     buckets,
@@ -175,6 +187,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     endpoint,
     port,
     store,
+    multipart,
     alive: storageLiveness({ endpoint, region: options.region, credentials: credentials!, buckets: [...buckets.keys()] }),
     close: () =>
       new Promise<void>((resolve) => {
@@ -248,13 +261,22 @@ async function route(ctx: RequestContext, deps: ServerDeps): Promise<void> {
   }
 
   if (ctx.key === undefined) return routeBucket(ctx, deps);
+  const multipartUpload = ctx.hasParam("uploadId");
   switch (ctx.method) {
     case "GET":
+      if (multipartUpload) return listParts(ctx, deps);
+      return hideMissingKeys(ctx, deps.iam, () => getObject(ctx, deps));
     case "HEAD":
       return hideMissingKeys(ctx, deps.iam, () => getObject(ctx, deps));
     case "PUT":
+      if (multipartUpload || ctx.hasParam("partNumber")) return uploadPart(ctx, deps);
       return putObject(ctx, deps);
+    case "POST":
+      if (ctx.hasParam("uploads")) return createMultipartUpload(ctx, deps);
+      if (multipartUpload) return completeMultipartUpload(ctx, deps);
+      throw S3Errors.methodNotAllowed(ctx.method, "OBJECT", "GET, HEAD, PUT, DELETE");
     case "DELETE":
+      if (multipartUpload) return abortMultipartUpload(ctx, deps);
       return deleteObject(ctx, deps);
     default:
       throw S3Errors.methodNotAllowed(ctx.method, "OBJECT", "GET, HEAD, PUT, DELETE");
@@ -265,6 +287,7 @@ async function routeBucket(ctx: RequestContext, deps: ServerDeps): Promise<void>
   switch (ctx.method) {
     case "GET":
       if (ctx.hasParam("location")) return getBucketLocation(ctx, deps);
+      if (ctx.hasParam("uploads")) return listMultipartUploads(ctx, deps);
       return listObjects(ctx, deps);
     case "HEAD":
       return headBucket(ctx, deps);

@@ -69,7 +69,7 @@ export function parseDeleteRequest(xml: string): DeleteRequest | undefined {
   return { quiet, keys };
 }
 
-function decodeXmlText(raw: string): string | undefined {
+export function decodeXmlText(raw: string): string | undefined {
   let out = "";
   let rest = raw;
   while (rest.length > 0) {

@@ -69,6 +69,8 @@ export function toItem(record: MediaRecord): Item {
     eTag: record.eTag,
     declaredSize: record.declaredSize,
     announcement: record.announcement,
+    multipartUploadId: record.multipartUploadId,
+    partSize: record.partSize,
   });
 }
 
@@ -96,6 +98,8 @@ const RECORD_FIELDS = [
   "eTag",
   "declaredSize",
   "announcement",
+  "multipartUploadId",
+  "partSize",
 ] as const satisfies readonly (keyof MediaRecord)[];
 type UnlistedField = Exclude<keyof MediaRecord, (typeof RECORD_FIELDS)[number]>;
 const everyFieldListed: [UnlistedField] extends [never] ? true : UnlistedField = true;
@@ -124,6 +128,8 @@ export function recordFromItem(item: Item): MediaRecord {
   if (typeof item.eTag === "string") record.eTag = item.eTag;
   if (typeof item.declaredSize === "number") record.declaredSize = item.declaredSize;
   if (item.announcement === "media.ready" || item.announcement === "media.rejected") record.announcement = item.announcement;
+  if (typeof item.multipartUploadId === "string") record.multipartUploadId = item.multipartUploadId;
+  if (typeof item.partSize === "number") record.partSize = item.partSize;
   return record;
 }
 

@@ -235,9 +235,11 @@ describe("list, record fidelity and page ends", () => {
       eTag: "9b2cf535f27731c974343645a3985328",
       declaredSize: 5000,
       announcement: "media.ready",
+      multipartUploadId: "VXBsb2FkIElEIG9mIGEgbXVsdGlwYXJ0IHVwbG9hZA",
+      partSize: 5 * 1024 * 1024,
     };
-    const { thumbnailKey, sequencer, eTag, declaredSize } = full;
-    await repo.createPending(base, GiB, T0);
+    const { thumbnailKey, sequencer, eTag, declaredSize, multipartUploadId, partSize } = full;
+    await repo.createPending({ ...base, multipartUploadId, partSize }, GiB, T0);
     expect(await repo.markReady(userId, full.fileId, { size: full.size, metadata: full.metadata, thumbnailKey, sequencer, eTag, declaredSize })).toBe("updated");
     await repo.update(userId, full.fileId, { description: full.description, tags: full.tags });
     const rejected = pendingRecord(userId, { at: T0 + 1000 });
@@ -247,7 +249,7 @@ describe("list, record fidelity and page ends", () => {
     await repo.createPending(alive, GiB, T0);
 
     const expected = await Promise.all([alive, rejected, full].map((r) => repo.get(userId, r.fileId)));
-    expect(expected[2]).toMatchObject({ thumbnailKey, sequencer, eTag, declaredSize, announcement: "media.ready", description: "front row", tags: ["live", "2025"], metadata: full.metadata, status: "ready" });
+    expect(expected[2]).toMatchObject({ thumbnailKey, sequencer, eTag, declaredSize, multipartUploadId, partSize, announcement: "media.ready", description: "front row", tags: ["live", "2025"], metadata: full.metadata, status: "ready" });
     expect(expected[1]).toMatchObject({ status: "rejected", rejectionReason: "not an image" });
     expect(expected[0]).toMatchObject({ status: "pending", expiresAt: alive.expiresAt });
     expect((await repo.list(userId, { limit: 10 }, T0)).records).toEqual(expected);

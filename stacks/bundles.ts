@@ -20,10 +20,18 @@ import { FUNCTIONS_SRC } from "./lambda";
 export interface FunctionBundle {
   /** Module under packages/functions/src, e.g. `api/upload`. */
   module: string;
-  /** Bytes of the bundle's one output file. */
+  /**
+   * Bytes a cold start loads: the entry file and the chunks it imports statically. Chunks reached only
+   * by `import()` (the SDK's other credential providers, the X-Ray tracer, the authorizer's Cognito
+   * client) load when first used, if ever.
+   */
   bytes: number;
+  /** Bytes of every file of the bundle. */
+  totalBytes: number;
+  /** The output files a cold start loads (paths as in the metafile). */
+  eager: string[];
   metafile: Metafile;
-  /** The bundle's text, when asked for (`write`: where it was written instead). */
+  /** The entry file, when the bundle was written to disk. */
   outfile?: string;
 }
 
@@ -42,8 +50,8 @@ export function moduleOf(handler: string): string {
   return handler.slice(FUNCTIONS_SRC.length + 1).replace(/\.handler$/, "");
 }
 
-/** esbuild's options for a function, as SST's deploy build sets them. */
-export function esbuildOptions(props: Pick<FunctionProps, "handler" | "nodejs">, root: string, outfile: string): BuildOptions {
+/** esbuild's options for a function, as SST's deploy build sets them; `target` is the entry's output file. */
+export function esbuildOptions(props: Pick<FunctionProps, "handler" | "nodejs">, root: string, target: string): BuildOptions {
   const nodejs = props.nodejs ?? {};
   if ((nodejs.format ?? "esm") !== "esm") throw new Error(`stacks/bundles.ts: ${props.handler} is not ESM; only SST's ESM build is mirrored here`);
   const parsed = path.parse(props.handler ?? "");
@@ -58,12 +66,15 @@ export function esbuildOptions(props: Pick<FunctionProps, "handler" | "nodejs">,
     keepNames: true,
     bundle: true,
     logLevel: "silent",
+    splitting: nodejs.splitting,
     metafile: true,
+    outExtension: nodejs.splitting ? { ".js": ".mjs" } : undefined,
     format: "esm",
     target: "esnext",
     mainFields: ["module", "main"],
     banner: { js: [...ESM_BANNER, nodejs.banner ?? ""].join("\n") },
-    outfile,
+    outfile: nodejs.splitting ? undefined : target,
+    outdir: nodejs.splitting ? path.dirname(target) : undefined,
     sourcemap: nodejs.sourcemap === false ? false : true,
     minify: nodejs.minify,
     absWorkingDir: root,
@@ -73,7 +84,7 @@ export function esbuildOptions(props: Pick<FunctionProps, "handler" | "nodejs">,
 
 /**
  * Bundles one function. `write: false` keeps it in memory (the test reads sizes and the metafile);
- * a directory writes it there as `<module>.mjs`, for a bench that imports it.
+ * a directory writes it there, for a bench that imports it.
  */
 export async function bundleFunction(
   props: Pick<FunctionProps, "handler" | "nodejs">,
@@ -81,27 +92,37 @@ export async function bundleFunction(
   write: false | { dir: string },
 ): Promise<FunctionBundle> {
   const module = moduleOf(props.handler ?? "");
-  const outfile = path.join(write ? write.dir : path.join(root, ".bundle-check"), `${module}.mjs`);
-  const options = esbuildOptions(props, root, outfile);
-  const result = await esbuild.build({ ...options, write: Boolean(write) });
+  const target = path.join(write ? write.dir : path.join(root, ".bundle-check"), `${module}.mjs`);
+  const result = await esbuild.build({ ...esbuildOptions(props, root, target), write: Boolean(write) });
   const metafile = result.metafile!;
-  const outputs = Object.entries(metafile.outputs).filter(([file]) => /\.m?js$/.test(file));
-  if (outputs.length !== 1) throw new Error(`stacks/bundles.ts: ${module} bundled into ${outputs.length} files`);
-  const bundle: FunctionBundle = { module, bytes: outputs[0]![1].bytes, metafile };
-  if (write) bundle.outfile = outfile;
+  const outputs = metafile.outputs;
+  const code = Object.keys(outputs).filter((file) => /\.m?js$/.test(file));
+  const entryFile = path.relative(root, target).split(path.sep).join("/");
+  if (!outputs[entryFile]) throw new Error(`stacks/bundles.ts: ${module} has no output ${entryFile} (outputs: ${code.join(", ")})`);
+  const eager = new Set<string>();
+  const visit = (file: string) => {
+    if (eager.has(file)) return;
+    eager.add(file);
+    for (const imported of outputs[file]!.imports) if (imported.kind === "import-statement" && outputs[imported.path]) visit(imported.path);
+  };
+  visit(entryFile);
+  const sum = (files: Iterable<string>) => [...files].reduce((n, f) => n + outputs[f]!.bytes, 0);
+  const bundle: FunctionBundle = { module, bytes: sum(eager), totalBytes: sum(code), eager: [...eager], metafile };
+  if (write) bundle.outfile = target;
   return bundle;
 }
 
-/** A bundle's inputs by npm package (`@aws-sdk/client-s3`), or by folder for our own sources. */
-export function packagesOf(metafile: Metafile): Map<string, { bytes: number; versions: Set<string> }> {
+/** The inputs of some of a bundle's output files (by default all), by npm package (`@aws-sdk/client-s3`), or by folder for our own sources. */
+export function packagesOf(metafile: Metafile, files: string[] = Object.keys(metafile.outputs)): Map<string, { bytes: number; versions: Set<string> }> {
   const out = new Map<string, { bytes: number; versions: Set<string> }>();
-  const [output] = Object.values(metafile.outputs).filter((o) => Object.keys(o.inputs).length > 0);
-  for (const [input, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
-    const { name, where } = packageOf(input);
-    const entry = out.get(name) ?? { bytes: 0, versions: new Set<string>() };
-    entry.bytes += bytesInOutput;
-    entry.versions.add(where);
-    out.set(name, entry);
+  for (const file of files) {
+    for (const [input, { bytesInOutput }] of Object.entries(metafile.outputs[file]?.inputs ?? {})) {
+      const { name, where } = packageOf(input);
+      const entry = out.get(name) ?? { bytes: 0, versions: new Set<string>() };
+      entry.bytes += bytesInOutput;
+      entry.versions.add(where);
+      out.set(name, entry);
+    }
   }
   return out;
 }

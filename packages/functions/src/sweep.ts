@@ -1,5 +1,5 @@
 import { log } from "./log";
-import { services } from "./services";
+import { maintenance } from "./roots/maintenance";
 
 /**
  * The scheduled sweep: releases the reservations of every upload whose window has passed (the lifecycle's
@@ -11,7 +11,7 @@ import { services } from "./services";
 export { SWEEP_MINUTES } from "@media/core/file-lifecycle";
 
 export async function handler(): Promise<{ released: number; users: number }> {
-  const result = await services().maintenance.sweepExpired(Date.now());
+  const result = await maintenance().sweepExpired(Date.now());
   log.info("expired uploads released", { ...result });
   return result;
 }

@@ -14,8 +14,8 @@ import { FUNCTIONS_SRC } from "./lambda";
  * The options are those of sst 2.49's node builder (sst/runtime/handlers/node.js) in deploy mode for an
  * ESM function: platform node, bundle, keepNames, the createRequire banner, `sharp` and `pg-native`
  * forced external, then the function's own `nodejs` settings (minify, sourcemap, esbuild overrides). The
- * esbuild is the one SST runs (the root node_modules' copy). stacks/stacks.test.ts checks that a bundle
- * built here is byte for byte the one SST put into the synthesized asset.
+ * esbuild is the one SST runs (the root node_modules' copy). stacks/stacks.test.ts checks that the files
+ * built here have the sizes of those SST put into the synthesized assets.
  */
 export interface FunctionBundle {
   /** Module under packages/functions/src, e.g. `api/upload`. */

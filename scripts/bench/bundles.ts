@@ -68,7 +68,7 @@ function beforeIssue20(props: Pick<FunctionProps, "handler" | "nodejs">, root: s
         stdin: {
           contents: `export { handler } from ${JSON.stringify(handlerModule)};\nexport { services as __everyClient } from "./services";\n`,
           resolveDir: src,
-          sourcefile: `${path.basename(handlerModule)}.ts`,
+          sourcefile: `before-issue-20-${path.basename(handlerModule)}.ts`,
           loader: "ts",
         },
       },

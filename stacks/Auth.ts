@@ -2,6 +2,7 @@ import { Duration } from "aws-cdk-lib";
 import { AccountRecovery, Mfa, UserPool, UserPoolEmail, VerificationEmailStyle } from "aws-cdk-lib/aws-cognito";
 import { Cognito, type StackContext } from "sst/constructs";
 import { stageSettings } from "./settings";
+import { PASSWORD_POLICY } from "@media/core/password-policy";
 
 /**
  * The user pool and the one app client the API signs users in with. Sign-up, confirmation, login and
@@ -31,14 +32,7 @@ export function Auth({ stack, app }: StackContext) {
           emailBody: "Your confirmation code is {####}",
         },
         standardAttributes: { email: { required: true, mutable: true } },
-        passwordPolicy: {
-          minLength: 8,
-          requireLowercase: true,
-          requireUppercase: true,
-          requireDigits: true,
-          requireSymbols: true,
-          tempPasswordValidity: Duration.days(3),
-        },
+        passwordPolicy: { ...PASSWORD_POLICY, tempPasswordValidity: Duration.days(3) },
         accountRecovery: AccountRecovery.EMAIL_ONLY,
         mfa: Mfa.OFF,
         // Cognito's own sender allows a handful of emails a day, and sign-up, resend and reset are public.

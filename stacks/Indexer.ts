@@ -4,7 +4,7 @@ import { SWEEP_MINUTES } from "@media/core/file-lifecycle";
 import { INDEXER_SETTINGS } from "@media/core/indexer-settings";
 import { Auth } from "./Auth";
 import { type Access, configValues, environmentFor, FUNCTION_DEFAULTS, mediaFunction, statementsFor } from "./lambda";
-import { NATIVE_MODULES_CONTEXT, type NativeModulesMode, withNativeModules } from "./native-modules";
+import { NATIVE_MODULES_CONTEXT, nativeModulesMode, withNativeModules } from "./native-modules";
 import { stageSettings } from "./settings";
 import { DERIVED_PREFIX, INDEXER_BATCH_WINDOW_SECONDS, INDEXER_TIMEOUT_SECONDS, Storage, UPLOAD_PREFIX } from "./Storage";
 
@@ -80,7 +80,7 @@ export function Indexer({ stack, app }: StackContext) {
     logRemovalPolicy: settings.dataRemovalPolicy,
     // sharp goes into the bundle's node_modules, installed for the function's architecture (arm64), not
     // for the machine running the deploy; see native-modules.ts for why not SST's own `install`.
-    bundle: withNativeModules(FUNCTION_DEFAULTS.nodejs, FUNCTION_DEFAULTS.architecture ?? "x86_64", INDEXER_NATIVE_MODULES, nativeModulesMode(app.node.tryGetContext(NATIVE_MODULES_CONTEXT))),
+    bundle: withNativeModules(FUNCTION_DEFAULTS.nodejs, FUNCTION_DEFAULTS.architecture ?? "x86_64", INDEXER_NATIVE_MODULES, nativeModulesMode(app.mode, app.node.tryGetContext(NATIVE_MODULES_CONTEXT))),
   });
 
   storage.queue.addConsumer(stack, {
@@ -110,10 +110,4 @@ export function Indexer({ stack, app }: StackContext) {
   new Cron(stack, "SweepSchedule", { schedule: `rate(${SWEEP_MINUTES} minutes)`, job: sweep });
 
   return { indexer, sweep };
-}
-
-function nativeModulesMode(value: unknown): NativeModulesMode {
-  if (value === undefined || value === "install") return "install";
-  if (value === "plan") return "plan";
-  throw new Error(`context ${NATIVE_MODULES_CONTEXT} must be "install" or "plan", not ${JSON.stringify(value)}`);
 }

@@ -19,21 +19,22 @@ import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import { use, type Function, type StackContext } from "sst/constructs";
 import { Api } from "./Api";
 import { Indexer } from "./Indexer";
+import type { BytesMetric, CountMetric, SecondsMetric } from "@media/core/metric-names";
 import { METRICS_NAMESPACE } from "./lambda";
 import { stageSettings } from "./settings";
 import { QUEUE_VISIBILITY_SECONDS, Storage } from "./Storage";
 
 /** The namespace of the functions' own EMF metrics (Powertools Metrics), as the functions are told it. */
 export const CUSTOM_NAMESPACE = METRICS_NAMESPACE;
-/** The custom metrics the dashboard shows, by the statistic that makes sense for each. */
+/** The custom metrics the dashboard sums (counts and bytes; core/metric-names.ts says which is which). */
 export const CUSTOM_METRICS = {
   UploadsPresigned: "Sum",
   FilesIndexed: "Sum",
   FilesRejected: "Sum",
   BytesStored: "Sum",
-} as const;
+} as const satisfies Record<CountMetric | BytesMetric, "Sum">;
 /** Seconds from the S3 event to the record being ready: a distribution, so percentiles. */
-export const INDEX_LATENCY_METRIC = "IndexLatency";
+export const INDEX_LATENCY_METRIC: SecondsMetric = "IndexLatency";
 
 /**
  * The thresholds, with why. Exported for the tests and the runbook (docs/operations.md) to agree with.

@@ -3,7 +3,10 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Stack as CdkStack, type RemovalPolicy } from "aws-cdk-lib";
 import type { Construct } from "constructs";
 import { Function, type FunctionProps, type Stack } from "sst/constructs";
+import { functionEnvironment } from "@media/core/function-env";
+import { METRICS_NAMESPACE, SERVICE_NAME } from "@media/core/metric-names";
 import { TABLE } from "@media/core/table";
+import { dedupeAwsSdk } from "./dedupe";
 import { PROD_STAGE, type StageSettings } from "./settings";
 import { DERIVED_PREFIX, UPLOAD_PREFIX } from "./Storage";
 
@@ -17,10 +20,14 @@ export function handlerOf(module: string): string {
 /**
  * Applied to every function of the app (sst.config.ts sets them as the app's defaults).
  * - nodejs22.x on arm64.
- * - One minified ESM file per handler. The AWS SDK v3 clients are bundled, not taken from the runtime:
+ * - Minified ESM per handler. The AWS SDK v3 clients are bundled, not taken from the runtime:
  *   the presigning code depends on SDK behaviour of a known version (checksum defaults, aws-sdk-js-v3#6994),
  *   the same version the tests and the local runtime run, and the runtime's copy changes under us.
- *   esbuild keeps only the modular clients a handler imports.
+ *   esbuild keeps only the modular clients a handler imports, each package once (dedupe.ts).
+ * - Code splitting: what is imported with `import()` goes into chunks of its own, loaded when first
+ *   used. A cold start then loads only what every request needs: not the SDK's other credential
+ *   providers (Lambda's come from the environment), the X-Ray tracer where tracing is off, or the
+ *   authorizer's Cognito client. stacks/bundles.test.ts holds each function to a budget of those bytes.
  * - No sourcemaps: they would be mostly the SDK's, and SST would upload them through its bootstrap bucket.
  * - No X-Ray by default: its write actions only accept a `*` resource, and every role here is otherwise
  *   scoped to named resources. A stage turns it on (`observabilityFor`), and then only that is on `*`.
@@ -33,7 +40,8 @@ export const FUNCTION_DEFAULTS: FunctionProps = {
     format: "esm",
     minify: true,
     sourcemap: false,
-    esbuild: { target: "node22", legalComments: "none" },
+    splitting: true,
+    esbuild: { target: "node22", legalComments: "none", plugins: [dedupeAwsSdk()] },
   },
 };
 
@@ -116,20 +124,21 @@ export function configValues(
  */
 export function environmentFor(access: Access, values: ConfigValues, limits: StageSettings["limits"]): Record<string, string> {
   if (!access.config) return {};
-  const env: Record<string, string> = {
-    TABLE_NAME: values.tableName,
-    BUCKET_NAME: values.bucketName,
-    TOPIC_ARN: values.topicArn,
-    USER_POOL_ID: values.userPoolId,
-    USER_POOL_CLIENT_ID: values.userPoolClientId,
-    CURSOR_SECRET: values.cursorSecret,
-  };
-  if (access.limits) {
-    env.MAX_FILE_BYTES = String(limits.maxFileBytes);
-    env.QUOTA_BYTES = String(limits.quotaBytes);
-    if (limits.uploadExpiresSeconds !== undefined) env.UPLOAD_EXPIRES_SECONDS = String(limits.uploadExpiresSeconds);
-  }
-  return env;
+  return functionEnvironment({
+    tableName: values.tableName,
+    bucketName: values.bucketName,
+    topicArn: values.topicArn,
+    userPoolId: values.userPoolId,
+    userPoolClientId: values.userPoolClientId,
+    cursorSecret: values.cursorSecret,
+    ...(access.limits
+      ? {
+          maxFileBytes: String(limits.maxFileBytes),
+          quotaBytes: String(limits.quotaBytes),
+          uploadExpiresSeconds: limits.uploadExpiresSeconds === undefined ? undefined : String(limits.uploadExpiresSeconds),
+        }
+      : {}),
+  });
 }
 
 export function statementsFor(access: Access, targets: AccessTargets): PolicyStatement[] {
@@ -170,13 +179,11 @@ export function statementsFor(access: Access, targets: AccessTargets): PolicySta
   return statements;
 }
 
-/** What the functions' logs and metrics are filed under (Powertools reads these from the environment). */
-export const SERVICE_NAME = "media-storage";
 /**
- * The CloudWatch namespace of the functions' EMF metrics, with dimensions `service` (SERVICE_NAME) and
- * `stage`: UploadsPresigned, FilesIndexed, FilesRejected (Count), BytesStored (Bytes), IndexLatency (Seconds).
+ * What the functions' logs and metrics are filed under (Powertools reads these from the environment): the
+ * CloudWatch namespace of their EMF metrics (core/metric-names.ts), with dimensions `service` and `stage`.
  */
-export const METRICS_NAMESPACE = "MediaStorage";
+export { METRICS_NAMESPACE, SERVICE_NAME };
 
 export interface Observability {
   /** X-Ray active tracing on every function, with the AWS SDK clients' calls as subsegments. */

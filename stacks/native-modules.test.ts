@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { installNativeModules, installedVersion, MANIFEST, nativeModulesPlan, withNativeModules } from "./native-modules";
+import { installNativeModules, installedVersion, MANIFEST, nativeModulesMode, nativeModulesPlan, withNativeModules } from "./native-modules";
 
 /**
  * The native-module install of the indexer's bundle. Offline, these check the plan (what npm will be
@@ -33,6 +33,33 @@ describe("native modules", () => {
       expect(await fs.readdir(out)).toEqual([MANIFEST]);
     } finally {
       await fs.rm(out, { recursive: true, force: true });
+    }
+  });
+
+  it("under sst dev installs nothing: the modules come from the project's node_modules, which SST links into the bundle", async () => {
+    expect(nativeModulesMode("dev", undefined)).toBe("linked");
+    expect(nativeModulesMode("dev", "install")).toBe("linked");
+    expect(nativeModulesMode("deploy", undefined)).toBe("install");
+    expect(nativeModulesMode("deploy", "plan")).toBe("plan");
+    expect(nativeModulesMode("remove", "install")).toBe("install");
+    expect(() => nativeModulesMode("deploy", "maybe")).toThrow(/must be "install" or "plan"/);
+
+    const project = await fs.mkdtemp(path.join(os.tmpdir(), "native-project-"));
+    const out = await fs.mkdtemp(path.join(os.tmpdir(), "native-linked-"));
+    try {
+      await fs.mkdir(path.join(project, "node_modules"));
+      await fs.symlink(path.join(project, "node_modules"), path.join(out, "node_modules"), "dir");
+      const manifest = await installNativeModules(out, nativeModulesPlan("arm_64", ["sharp"]), "linked");
+      expect(manifest).toMatchObject({ mode: "linked" });
+      expect(manifest.installed).toBeUndefined();
+      expect((await fs.readdir(out)).sort()).toEqual([MANIFEST, "node_modules"]);
+      expect(await fs.readdir(path.join(project, "node_modules"))).toEqual([]);
+      // An install through the link would put Lambda's binaries into the project: refused before npm runs.
+      await expect(installNativeModules(out, nativeModulesPlan("arm_64", ["sharp"]), "install")).rejects.toThrow(/links to the project's/);
+      expect(await fs.readdir(path.join(project, "node_modules"))).toEqual([]);
+    } finally {
+      await fs.rm(out, { recursive: true, force: true });
+      await fs.rm(project, { recursive: true, force: true });
     }
   });
 

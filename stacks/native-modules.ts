@@ -28,9 +28,14 @@ import type { FunctionProps } from "sst/constructs";
  *
  * Offline synthesis (stacks/synth.ts, used by the tests and `npm run synth`) cannot reach the registry:
  * there the hook writes the same manifest with the command it would run, and installs nothing.
+ *
+ * `sst dev` ("linked"): the function runs on the developer's machine, and SST links the bundle folder's
+ * node_modules to the project's own. The modules are already there, for this machine, and an install
+ * would fetch them from the registry on every rebuild and write Lambda's binaries through that link into
+ * the project's node_modules. So nothing is installed; the manifest says where they come from.
  */
 export const NATIVE_MODULES_CONTEXT = "media:nativeModules";
-export type NativeModulesMode = "install" | "plan";
+export type NativeModulesMode = "install" | "plan" | "linked";
 export const MANIFEST = "native-modules.json";
 
 export interface NativeModulesPlan {
@@ -47,7 +52,7 @@ export interface NativeModulesPlan {
 
 export interface NativeModulesManifest extends NativeModulesPlan {
   mode: NativeModulesMode;
-  /** name → installed version; absent in plan mode. */
+  /** name → installed version; absent in plan and linked modes. */
   installed?: Record<string, string>;
 }
 
@@ -116,6 +121,9 @@ const exec = promisify(execFile);
 export async function installNativeModules(out: string, plan: NativeModulesPlan, mode: NativeModulesMode): Promise<NativeModulesManifest> {
   const manifest: NativeModulesManifest = { mode, ...plan };
   if (mode === "install") {
+    // SST links node_modules here only when it builds for `sst dev`: installing would write through the link.
+    const linked = await fs.lstat(path.join(out, "node_modules")).then((s) => s.isSymbolicLink(), () => false);
+    if (linked) throw new Error("native modules: the bundle's node_modules links to the project's (sst dev); build with mode \"linked\"");
     // SST's own install left a package.json (and lock) for its empty dependency list: start clean.
     await fs.rm(path.join(out, "package-lock.json"), { force: true });
     await fs.writeFile(path.join(out, "package.json"), `${JSON.stringify({ private: true, dependencies: plan.packages }, null, 2)}\n`);
@@ -135,4 +143,15 @@ export async function installNativeModules(out: string, plan: NativeModulesPlan,
   }
   await fs.writeFile(path.join(out, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
+}
+
+/**
+ * The mode for an SST app: `sst dev` links (see above); a deploy installs unless the synthesis asked for
+ * a plan through the context (stacks/synth.ts, offline).
+ */
+export function nativeModulesMode(appMode: "deploy" | "dev" | "remove", context: unknown): NativeModulesMode {
+  if (appMode === "dev") return "linked";
+  if (context === undefined || context === "install") return "install";
+  if (context === "plan") return "plan";
+  throw new Error(`context ${NATIVE_MODULES_CONTEXT} must be "install" or "plan", not ${JSON.stringify(context)}`);
 }

@@ -31,7 +31,7 @@ let sub: string;
 beforeAll(async () => {
   pool = await startTestPool();
   dynamo = await startDynalite();
-  cutoffs = createDynamoSessionCutoffs({ client: dynamo.client, tableName: dynamo.tableName });
+  cutoffs = createDynamoSessionCutoffs({ client: dynamo.baseClient, tableName: dynamo.tableName });
   pool.client.middlewareStack.add(
     (next, context) => async (args) => {
       if (context.commandName === "GetUserCommand") cognitoCalls += 1;
@@ -190,7 +190,7 @@ describe("sessions that ended", () => {
   it("fails the invocation when the cut cannot be read", async () => {
     const authorize = createAuthorizer(async () => ({
       verifier: await createAccessTokenVerifier(cfg),
-      cutoffs: createDynamoSessionCutoffs({ client: dynamo.client, tableName: "no-such-table" }),
+      cutoffs: createDynamoSessionCutoffs({ client: dynamo.baseClient, tableName: "no-such-table" }),
       revocations,
     }));
     await expect(invoke(authorize, `Bearer ${accessToken}`)).rejects.toMatchObject({ name: "ResourceNotFoundException" });

@@ -1,14 +1,8 @@
-import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult, Context } from "aws-lambda";
 import { sessionState, type SessionCutoffs, type TokenRevocations } from "@media/core/sessions";
-import { createAccessTokenVerifier, isTokenRefusal, type AccessTokenClaims, type AccessTokenVerifier } from "./access-token";
-import { createCognitoTokenRevocations } from "./adapters/cognito-token-revocations";
-import { createDynamoSessionCutoffs } from "./adapters/dynamo-session-cutoffs";
-import { parseAuthorizerConfig } from "./config";
+import { isTokenRefusal, type AccessTokenClaims, type AccessTokenVerifier } from "./access-token";
 import { log } from "./log";
-import { traced } from "./tracing";
+import { buildAuthorizerDeps } from "./roots/authorizer";
 
 export interface AuthorizerResultContext {
   userId: string;
@@ -77,24 +71,12 @@ export function createAuthorizer(deps: () => Promise<AuthorizerDeps>) {
 }
 
 /**
- * The configuration is parsed and the keys loaded at cold start. A configuration error stays (every
- * invocation fails with it until the function is fixed); a failed JWKS fetch is retried by the next
- * invocation.
+ * A configuration error stays (every invocation fails with it until the function is fixed); a failed
+ * JWKS fetch is retried by the next invocation.
  */
-async function coldStart(): Promise<AuthorizerDeps> {
-  const cfg = parseAuthorizerConfig(process.env);
-  const dynamo = DynamoDBDocumentClient.from(traced(new DynamoDBClient({ region: cfg.region })));
-  const cognito = traced(new CognitoIdentityProviderClient({ region: cfg.region }));
-  return {
-    verifier: await createAccessTokenVerifier(cfg),
-    cutoffs: createDynamoSessionCutoffs({ client: dynamo, tableName: cfg.tableName }),
-    revocations: createCognitoTokenRevocations({ client: cognito }),
-  };
-}
-
 let starting: Promise<AuthorizerDeps> | undefined;
 function deps(): Promise<AuthorizerDeps> {
-  starting ??= coldStart().catch((error: unknown) => {
+  starting ??= buildAuthorizerDeps(process.env).catch((error: unknown) => {
     starting = undefined;
     throw error;
   });

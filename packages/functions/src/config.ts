@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CODE_LIMITS, codeLimits, type CodeLimits } from "@media/core/code-limits";
+import { FUNCTION_ENV as ENV } from "@media/core/function-env";
 import { DEFAULT_LIMITS, type Limits } from "@media/core/limits";
 
 /**
@@ -11,26 +12,26 @@ const positiveInt = z.coerce.number().int().positive();
 
 const Schema = z.object({
   AWS_REGION: z.string().min(1),
-  TABLE_NAME: z.string().min(1),
-  BUCKET_NAME: z.string().min(1),
-  TOPIC_ARN: z.string().min(1),
-  USER_POOL_ID: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/, "must be a Cognito user pool id like us-east-1_AbC123"),
-  USER_POOL_CLIENT_ID: z.string().min(1),
-  CURSOR_SECRET: z.string().min(16, "must be at least 16 characters"),
-  MAX_FILE_BYTES: positiveInt.default(DEFAULT_LIMITS.maxFileBytes),
-  QUOTA_BYTES: positiveInt.default(DEFAULT_LIMITS.quotaBytes),
-  UPLOAD_EXPIRES_SECONDS: positiveInt.max(15 * 60).default(DEFAULT_LIMITS.uploadExpiresSeconds),
-  URL_EXPIRES_SECONDS: positiveInt.max(7 * 24 * 3600).default(DEFAULT_LIMITS.urlExpiresSeconds),
+  [ENV.tableName]: z.string().min(1),
+  [ENV.bucketName]: z.string().min(1),
+  [ENV.topicArn]: z.string().min(1),
+  [ENV.userPoolId]: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/, "must be a Cognito user pool id like us-east-1_AbC123"),
+  [ENV.userPoolClientId]: z.string().min(1),
+  [ENV.cursorSecret]: z.string().min(16, "must be at least 16 characters"),
+  [ENV.maxFileBytes]: positiveInt.default(DEFAULT_LIMITS.maxFileBytes),
+  [ENV.quotaBytes]: positiveInt.default(DEFAULT_LIMITS.quotaBytes),
+  [ENV.uploadExpiresSeconds]: positiveInt.max(15 * 60).default(DEFAULT_LIMITS.uploadExpiresSeconds),
+  [ENV.urlExpiresSeconds]: positiveInt.max(7 * 24 * 3600).default(DEFAULT_LIMITS.urlExpiresSeconds),
   /** Code emails and code checks one client address may ask for in an hour (code-limits.ts). */
-  CODE_EMAILS_PER_CLIENT_PER_HOUR: positiveInt.default(CODE_LIMITS.emailsPerClient.limit),
-  CODE_CHECKS_PER_CLIENT_PER_HOUR: positiveInt.default(CODE_LIMITS.checksPerClient.limit),
+  [ENV.codeEmailsPerClientPerHour]: positiveInt.default(CODE_LIMITS.emailsPerClient.limit),
+  [ENV.codeChecksPerClientPerHour]: positiveInt.default(CODE_LIMITS.checksPerClient.limit),
   /** Path-style S3 URLs: needed by S3-compatible endpoints that have no per-bucket host names. */
-  S3_FORCE_PATH_STYLE: z.enum(["true", "false"]).default("false"),
+  [ENV.s3ForcePathStyle]: z.enum(["true", "false"]).default("false"),
   /**
    * The user pool's JWKS as JSON, when the verifier must not fetch it (the local runtime, whose keys are
    * not on Cognito's host). On AWS it is absent and the keys are fetched at cold start.
    */
-  JWKS_JSON: z
+  [ENV.jwks]: z
     .string()
     .transform((text, ctx) => {
       try {
@@ -75,25 +76,25 @@ function parsed<S extends z.ZodTypeAny>(schema: S, env: NodeJS.ProcessEnv, what:
 
 export function parseConfig(env: NodeJS.ProcessEnv): FunctionsConfig {
   const e = parsed(Schema, env, "function");
-  if (e.MAX_FILE_BYTES > e.QUOTA_BYTES) throw new Error("Invalid function configuration: MAX_FILE_BYTES is larger than QUOTA_BYTES");
+  if (e[ENV.maxFileBytes] > e[ENV.quotaBytes]) throw new Error(`Invalid function configuration: ${ENV.maxFileBytes} is larger than ${ENV.quotaBytes}`);
   const config: FunctionsConfig = {
     region: e.AWS_REGION,
-    tableName: e.TABLE_NAME,
-    bucketName: e.BUCKET_NAME,
-    topicArn: e.TOPIC_ARN,
-    userPoolId: e.USER_POOL_ID,
-    userPoolClientId: e.USER_POOL_CLIENT_ID,
-    cursorSecret: e.CURSOR_SECRET,
+    tableName: e[ENV.tableName],
+    bucketName: e[ENV.bucketName],
+    topicArn: e[ENV.topicArn],
+    userPoolId: e[ENV.userPoolId],
+    userPoolClientId: e[ENV.userPoolClientId],
+    cursorSecret: e[ENV.cursorSecret],
     limits: {
-      maxFileBytes: e.MAX_FILE_BYTES,
-      quotaBytes: e.QUOTA_BYTES,
-      uploadExpiresSeconds: e.UPLOAD_EXPIRES_SECONDS,
-      urlExpiresSeconds: e.URL_EXPIRES_SECONDS,
+      maxFileBytes: e[ENV.maxFileBytes],
+      quotaBytes: e[ENV.quotaBytes],
+      uploadExpiresSeconds: e[ENV.uploadExpiresSeconds],
+      urlExpiresSeconds: e[ENV.urlExpiresSeconds],
     },
-    codeLimits: codeLimits({ emails: e.CODE_EMAILS_PER_CLIENT_PER_HOUR, checks: e.CODE_CHECKS_PER_CLIENT_PER_HOUR }),
-    s3ForcePathStyle: e.S3_FORCE_PATH_STYLE === "true",
+    codeLimits: codeLimits({ emails: e[ENV.codeEmailsPerClientPerHour], checks: e[ENV.codeChecksPerClientPerHour] }),
+    s3ForcePathStyle: e[ENV.s3ForcePathStyle] === "true",
   };
-  if (e.JWKS_JSON) config.jwks = e.JWKS_JSON;
+  if (e[ENV.jwks]) config.jwks = e[ENV.jwks];
   return config;
 }
 
@@ -110,12 +111,12 @@ export interface AuthorizerConfig {
   jwks?: Jwks;
 }
 
-const AuthorizerSchema = Schema.pick({ AWS_REGION: true, TABLE_NAME: true, USER_POOL_ID: true, USER_POOL_CLIENT_ID: true, JWKS_JSON: true });
+const AuthorizerSchema = Schema.pick({ AWS_REGION: true, [ENV.tableName]: true, [ENV.userPoolId]: true, [ENV.userPoolClientId]: true, [ENV.jwks]: true });
 
 export function parseAuthorizerConfig(env: NodeJS.ProcessEnv): AuthorizerConfig {
   const e = parsed(AuthorizerSchema, env, "authorizer");
-  const config: AuthorizerConfig = { region: e.AWS_REGION, tableName: e.TABLE_NAME, userPoolId: e.USER_POOL_ID, userPoolClientId: e.USER_POOL_CLIENT_ID };
-  if (e.JWKS_JSON) config.jwks = e.JWKS_JSON;
+  const config: AuthorizerConfig = { region: e.AWS_REGION, tableName: e[ENV.tableName], userPoolId: e[ENV.userPoolId], userPoolClientId: e[ENV.userPoolClientId] };
+  if (e[ENV.jwks]) config.jwks = e[ENV.jwks];
   return config;
 }
 

@@ -1,16 +1,15 @@
 import type { IndexDeps } from "@media/core/indexing";
 import { createMediaInspector } from "./media/inspector";
-import { services } from "./services";
+import { indexingServices } from "./roots/indexing";
 
 /**
- * The indexer's dependencies: the shared adapters plus the media inspector. It lives apart from
- * services.ts so that only the indexer's bundle imports sharp (a native module installed into that bundle
- * for the Lambda's platform, see stacks/native-modules.ts), music-metadata and file-type; the API
- * functions, which share services.ts, stay free of them.
+ * The indexer's dependencies: its adapters (roots/indexing.ts) plus the media inspector, which only the
+ * indexer's bundle imports (sharp, a native module installed into that bundle for the Lambda's platform,
+ * see stacks/native-modules.ts; music-metadata and file-type).
  */
 let cached: IndexDeps | undefined;
 
 export function indexerDeps(): IndexDeps {
-  cached ??= { ...services().indexing, inspector: createMediaInspector() };
+  cached ??= { ...indexingServices(), inspector: createMediaInspector() };
   return cached;
 }

@@ -1,4 +1,7 @@
+import { METRIC_DEFINITIONS, METRIC_NAMES, type BytesMetric, type CountMetric, type MetricName, type SecondsMetric } from "@media/core/metric-names";
 import { createEmfMetrics } from "./adapters/emf-metrics";
+
+export type { BytesMetric, CountMetric, MetricName, SecondsMetric };
 
 /**
  * The service's business metrics, as a small port: the handlers say what happened, a runtime's
@@ -13,20 +16,8 @@ export interface Metrics {
   flush(): void;
 }
 
-export type CountMetric = "UploadsPresigned" | "FilesIndexed" | "FilesRejected";
-export type BytesMetric = "BytesStored";
-/** Seconds from the S3 event's time to the record being ready: how far indexing lags behind uploads. */
-export type SecondsMetric = "IndexLatency";
-export type MetricName = CountMetric | BytesMetric | SecondsMetric;
-
 /** Every metric with a line for whoever reads them (dashboards, /_local/metrics help texts). */
-export const METRICS: Record<MetricName, string> = {
-  UploadsPresigned: "Upload policies handed out by POST /upload",
-  FilesIndexed: "Uploads described and marked ready by the indexer",
-  FilesRejected: "Uploads the indexer refused (type, size or content not as declared)",
-  BytesStored: "Bytes of the uploads marked ready",
-  IndexLatency: "Seconds from the storage event to the record being ready",
-};
+export const METRICS = Object.fromEntries(METRIC_NAMES.map((name) => [name, METRIC_DEFINITIONS[name].help])) as Record<MetricName, string>;
 
 let installed: Metrics | undefined;
 

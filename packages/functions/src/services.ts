@@ -1,93 +1,37 @@
-import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { S3Client } from "@aws-sdk/client-s3";
-import { SNSClient } from "@aws-sdk/client-sns";
-import type { Accounts } from "@media/core/accounts";
-import type { CodeLimitDeps } from "@media/core/code-limits";
-import type { IndexDeps } from "@media/core/indexing";
-import type { LibraryDeps } from "@media/core/library";
-import type { Clock } from "@media/core/ports";
-import type { SessionDeps } from "@media/core/sessions";
-import type { SharingDeps } from "@media/core/sharing";
-import type { UploadDeps } from "@media/core/upload";
-import { createCognitoAccounts } from "./adapters/cognito-accounts";
-import { createDynamoMediaMaintenance, createDynamoMediaRepository, type DynamoMediaMaintenance } from "./adapters/dynamo-media-repository";
-import { createDynamoRateLimiter } from "./adapters/dynamo-rate-limiter";
-import { createDynamoSessionCutoffs } from "./adapters/dynamo-session-cutoffs";
-import { createDynamoShareRepository } from "./adapters/dynamo-share-repository";
-import { createS3ObjectStorage, s3ClientOptions } from "./adapters/s3-object-storage";
-import { createSnsEventPublisher } from "./adapters/sns-event-publisher";
-import { config, type FunctionsConfig } from "./config";
-import { clientCredentials } from "./credentials";
-import { traced } from "./tracing";
+import type { DynamoMediaMaintenance } from "./adapters/dynamo-media-repository";
+import { accountServices } from "./roots/account";
+import { authServices, type AuthServices } from "./roots/auth";
+import { indexingServices, type IndexingServices } from "./roots/indexing";
+import { libraryServices, type LibraryServices } from "./roots/library";
+import { maintenance } from "./roots/maintenance";
+
+export { useClock } from "./clock";
 
 /**
- * The composition root of the functions: adapters built once per cold start from the parsed config.
- * Endpoints are the SDK's business: on AWS the defaults, locally the standard `AWS_ENDPOINT_URL_<SERVICE>`
- * variables that the local runtime sets, so no code here knows where it runs; so are credentials
- * (credentials.ts: the default chain on AWS, the invoked function's own key locally). Every client is traced when
- * the stage turns X-Ray on (tracing.ts).
+ * Every family's services in one object, for tests and scripts that reach across families. No handler
+ * imports this: each imports its family's root under roots/ (auth, library, account, authorizer,
+ * indexing, maintenance), so its bundle holds only the AWS clients that family uses;
+ * stacks/bundles.test.ts fails a function whose bundle outgrows its budget or holds a client it must not.
+ * A new handler belongs on the root of its family (or a new one), not here.
  */
-export interface Services {
-  config: FunctionsConfig;
-  accounts: Accounts;
-  upload: UploadDeps;
-  library: LibraryDeps;
+export interface Services extends AuthServices, LibraryServices {
   /** All the indexer needs but its media inspector, which only the indexer loads (see indexer-services.ts). */
-  indexing: Omit<IndexDeps, "inspector">;
-  sharing: SharingDeps;
-  /** Logout and password reset, which end every session of the user. */
-  sessions: SessionDeps;
-  /** The limits on sending and checking emailed codes, per account and per client. */
-  codeLimits: CodeLimitDeps;
+  indexing: IndexingServices;
   /** The sweep of expired uploads (sweep.ts). */
   maintenance: DynamoMediaMaintenance;
-}
-
-const systemClock: Clock = { now: () => Date.now() };
-let clock: Clock = systemClock;
-
-/**
- * The clock the services are built with, for tests that move time (a share link's expiry) instead of
- * waiting for it; called before the first handler runs. Lambda and the local runtime keep the system's.
- */
-export function useClock(next: Clock): void {
-  clock = next;
-}
-
-export function buildServices(cfg: FunctionsConfig): Services {
-  const credentials = clientCredentials();
-  const dynamo = DynamoDBDocumentClient.from(traced(new DynamoDBClient({ region: cfg.region, ...credentials })), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  // The writes of every presign: a plain client may cache its resolved middleware, the document client may not.
-  const dynamoWriter = traced(new DynamoDBClient({ region: cfg.region, cacheMiddleware: true, ...credentials }));
-  const s3 = traced(new S3Client({ ...s3ClientOptions(cfg.region, cfg.s3ForcePathStyle), ...credentials }));
-  const sns = traced(new SNSClient({ region: cfg.region, ...credentials }));
-  const cognito = traced(new CognitoIdentityProviderClient({ region: cfg.region, ...credentials }));
-
-  const repo = createDynamoMediaRepository({ client: dynamo, writer: dynamoWriter, tableName: cfg.tableName });
-  const storage = createS3ObjectStorage({ client: s3, bucket: cfg.bucketName });
-  const shares = createDynamoShareRepository({ client: dynamo, tableName: cfg.tableName });
-  const events = createSnsEventPublisher({ client: sns, topicArn: cfg.topicArn });
-  const accounts = createCognitoAccounts({ client: cognito, clientId: cfg.userPoolClientId, userPoolId: cfg.userPoolId });
-  return {
-    config: cfg,
-    accounts,
-    upload: { repo, storage, clock, limits: cfg.limits },
-    library: { repo, storage, events, clock, limits: cfg.limits, cursorSecret: cfg.cursorSecret, shares },
-    indexing: { repo, storage, events, clock },
-    sharing: { repo, shares, storage, clock, limits: cfg.limits },
-    sessions: { accounts, cutoffs: createDynamoSessionCutoffs({ client: dynamo, tableName: cfg.tableName }), clock },
-    codeLimits: { limiter: createDynamoRateLimiter({ client: dynamo, tableName: cfg.tableName }), clock, limits: cfg.codeLimits },
-    maintenance: createDynamoMediaMaintenance({ client: dynamo, writer: dynamoWriter, tableName: cfg.tableName }),
-  };
 }
 
 let cached: Services | undefined;
 
 export function services(): Services {
-  cached ??= buildServices(config());
+  cached ??= {
+    ...authServices(),
+    ...libraryServices(),
+    indexing: indexingServices(),
+    maintenance: maintenance(),
+  };
   return cached;
 }
+
+/** `GET /me`'s services, for the same tests and scripts. */
+export { accountServices };

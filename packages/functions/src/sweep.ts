@@ -1,6 +1,6 @@
 import { abortOrphanedUploads } from "@media/core/multipart-upload";
 import { log } from "./log";
-import { services } from "./services";
+import { maintenance, uploadMaintenance } from "./roots/maintenance";
 
 /**
  * The scheduled sweep: releases the reservations of every upload whose window has passed (the lifecycle's
@@ -15,8 +15,8 @@ import { services } from "./services";
 export { SWEEP_MINUTES } from "@media/core/file-lifecycle";
 
 export async function handler(): Promise<{ released: number; users: number; abortedUploads: number }> {
-  const result = await services().maintenance.sweepExpired(Date.now());
-  const abortedUploads = await abortOrphanedUploads(services().upload);
+  const result = await maintenance().sweepExpired(Date.now());
+  const abortedUploads = await abortOrphanedUploads(uploadMaintenance());
   log.info("expired uploads released", { ...result, abortedUploads });
   return { ...result, abortedUploads };
 }

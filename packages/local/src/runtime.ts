@@ -27,6 +27,7 @@ import { useCredentialSource } from "@media/functions/credentials";
 import { LocalIam, type LocalResources } from "./iam/local-iam";
 import { credentialSource, invokeAs } from "./iam/invocations";
 import { requireEventSourceGrants } from "./iam/event-source";
+import { functionEnvironment } from "@media/core/function-env";
 
 /**
  * The one-machine runtime: plays AWS's part (storage, queue, table, user pool, topic, gateway) around
@@ -148,16 +149,18 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SNS: sns.endpoint,
       AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognito.endpoint,
-      TABLE_NAME: LOCAL.table,
-      BUCKET_NAME: LOCAL.bucket,
-      TOPIC_ARN: topicArn,
-      USER_POOL_ID: LOCAL.userPoolId,
-      USER_POOL_CLIENT_ID: LOCAL.clientId,
-      CURSOR_SECRET: secrets.cursorSecret,
-      MAX_FILE_BYTES: String(config.maxFileBytes),
-      QUOTA_BYTES: String(config.quotaBytes),
-      S3_FORCE_PATH_STYLE: "true",
-      JWKS_JSON: JSON.stringify(cognito.jwks),
+      ...functionEnvironment({
+        tableName: LOCAL.table,
+        bucketName: LOCAL.bucket,
+        topicArn,
+        userPoolId: LOCAL.userPoolId,
+        userPoolClientId: LOCAL.clientId,
+        cursorSecret: secrets.cursorSecret,
+        maxFileBytes: String(config.maxFileBytes),
+        quotaBytes: String(config.quotaBytes),
+        s3ForcePathStyle: "true",
+        jwks: JSON.stringify(cognito.jwks),
+      }),
     });
     delete process.env.AWS_PROFILE;
     delete process.env.AWS_SESSION_TOKEN;

@@ -69,7 +69,7 @@ describe("createCognitoAccounts against the local Cognito pool", () => {
     it("a weak password is 400 WeakPassword, stating the policy", async () => {
       const error = await failure(accounts.signUp({ email: newEmail(), password: "password" }));
       expect(error).toMatchObject({ name: "ValidationError", status: 400, code: "WeakPassword", message: PASSWORD_POLICY_MESSAGE });
-      expect(error.message).toMatch(/at least 8 characters/);
+      expect(error.message).toMatch(/At least 8 characters/);
     });
 
     it("malformed input Cognito refuses is 400 InvalidParameter", async () => {

@@ -17,6 +17,7 @@ import {
   type UserType,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { Username, type Accounts, type SignUpInput, type Tokens } from "@media/core/accounts";
+import { describePasswordPolicy } from "@media/core/password-policy";
 import type { UserAccounts } from "@media/core/purge";
 import {
   AppError,
@@ -283,8 +284,8 @@ export function createCognitoUserAdmin({ client, userPoolId }: { client: Cognito
   };
 }
 
-export const PASSWORD_POLICY_MESSAGE =
-  "The password must have at least 8 characters, with a lower-case letter, an upper-case letter, a digit and a symbol.";
+/** What a refused password is told: the pool's policy (core/password-policy.ts), which the Auth stack sets. */
+export const PASSWORD_POLICY_MESSAGE = `The password is too weak. ${describePasswordPolicy()}`;
 
 /** ForgotPassword answers that depend on the account's existence or state, which must not show. */
 const ACCOUNT_STATE_ERRORS = new Set(["UserNotFoundException", "InvalidParameterException", "NotAuthorizedException", "UserNotConfirmedException"]);

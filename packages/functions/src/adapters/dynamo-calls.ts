@@ -1,21 +1,11 @@
 import { QueryCommand, type DynamoDBDocumentClient, type NativeAttributeValue } from "@aws-sdk/lib-dynamodb";
-import { TooManyRequestsError } from "@media/core/errors";
 import { TABLE } from "@media/core/table";
+import { call } from "./dynamo-throttling";
+
+export { call };
 
 /** One item of the table, as the document client reads and writes it. */
 export type Item = Record<string, NativeAttributeValue>;
-
-const THROTTLING = new Set(["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"]);
-
-/** Throttling (after the SDK's own retries) becomes a 429; anything else propagates as it is. */
-export async function call<T>(operation: Promise<T>): Promise<T> {
-  try {
-    return await operation;
-  } catch (error) {
-    if (error instanceof Error && THROTTLING.has(error.name)) throw new TooManyRequestsError("The database is busy; try again shortly.", { cause: error });
-    throw error;
-  }
-}
 
 /**
  * Every item of one partition whose sort key starts with `prefix`, all pages, consistently read: the

@@ -1,7 +1,7 @@
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetItemCommand, UpdateItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SessionCutoffs } from "@media/core/sessions";
 import { TABLE, keysFor } from "@media/core/table";
-import { call } from "./dynamo-calls";
+import { call } from "./dynamo-throttling";
 
 /**
  * Each user's "sessions end" time (sessions.ts) as one small item of its own (see TABLE), so neither
@@ -12,17 +12,21 @@ import { call } from "./dynamo-calls";
  * the very next one. Concurrent reads for one user share one call (a client sending many requests at
  * once, on the local runtime's single process); nothing is kept once it answers, so a request sees the
  * cut as it was at most one read (a few milliseconds) before it arrived, never a cached one.
+ *
+ * It speaks DynamoDB's own attribute values through the plain client, not the document client: the
+ * authorizer and the auth routes need nothing else of DynamoDB, and lib-dynamodb would be most of what
+ * they load of it (see stacks/bundles.test.ts).
  */
 const CUTOFF = "cutoffMs";
 
-export function createDynamoSessionCutoffs({ client, tableName }: { client: DynamoDBDocumentClient; tableName: string }): SessionCutoffs {
-  const key = (userId: string) => ({ [TABLE.partitionKey]: keysFor.sessionsPartition(userId), [TABLE.sortKey]: keysFor.sessions });
+export function createDynamoSessionCutoffs({ client, tableName }: { client: DynamoDBClient; tableName: string }): SessionCutoffs {
+  const key = (userId: string) => ({ [TABLE.partitionKey]: { S: keysFor.sessionsPartition(userId) }, [TABLE.sortKey]: { S: keysFor.sessions } });
   const reading = new Map<string, Promise<number | undefined>>();
 
   async function read(userId: string): Promise<number | undefined> {
     const out = await call(
       client.send(
-        new GetCommand({
+        new GetItemCommand({
           TableName: tableName,
           Key: key(userId),
           ConsistentRead: true,
@@ -31,8 +35,8 @@ export function createDynamoSessionCutoffs({ client, tableName }: { client: Dyna
         }),
       ),
     );
-    const value = out.Item?.[CUTOFF] as unknown;
-    return typeof value === "number" ? value : undefined;
+    const value = out.Item?.[CUTOFF]?.N;
+    return value === undefined ? undefined : Number(value);
   }
 
   return {
@@ -49,14 +53,14 @@ export function createDynamoSessionCutoffs({ client, tableName }: { client: Dyna
       try {
         await call(
           client.send(
-            new UpdateCommand({
+            new UpdateItemCommand({
               TableName: tableName,
               Key: key(userId),
               UpdateExpression: "SET #c = :at",
               // Two ends racing: the later one stands, whichever is written last.
               ConditionExpression: "attribute_not_exists(#c) OR #c < :at",
               ExpressionAttributeNames: { "#c": CUTOFF },
-              ExpressionAttributeValues: { ":at": at },
+              ExpressionAttributeValues: { ":at": { N: String(at) } },
             }),
           ),
         );

@@ -1,8 +1,9 @@
 import { Metrics as PowertoolsMetrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { METRICS_NAMESPACE, SERVICE_NAME } from "@media/core/metric-names";
 import type { Metrics } from "../metrics";
 
 /** The namespace when the stack sets none (POWERTOOLS_METRICS_NAMESPACE). */
-export const DEFAULT_NAMESPACE = "MediaStorage";
+export const DEFAULT_NAMESPACE = METRICS_NAMESPACE;
 
 export interface EmfMetricsOptions {
   namespace?: string;
@@ -20,7 +21,7 @@ export function createEmfMetrics(options: EmfMetricsOptions = {}): Metrics {
   const stage = options.stage ?? process.env.STAGE;
   const emf = new PowertoolsMetrics({
     namespace: options.namespace ?? process.env.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_NAMESPACE,
-    serviceName: options.serviceName ?? process.env.POWERTOOLS_SERVICE_NAME ?? "media-storage",
+    serviceName: options.serviceName ?? process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
     ...(stage ? { defaultDimensions: { stage } } : {}),
   });
   return {

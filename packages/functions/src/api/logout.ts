@@ -1,11 +1,11 @@
 import { LogoutInput } from "@media/core/accounts";
 import { logout } from "@media/core/sessions";
 import { bearerToken, caller, jsonBody, route } from "../http";
-import { services } from "../services";
+import { authServices } from "../roots/auth";
 
 export const handler = route(async (event) => {
   const { userId } = caller(event);
   const { refreshToken } = jsonBody(event, LogoutInput);
-  await logout(services().sessions, { userId, accessToken: bearerToken(event), refreshToken });
+  await logout(authServices().sessions, { userId, accessToken: bearerToken(event), refreshToken });
   return { status: 204 };
 });

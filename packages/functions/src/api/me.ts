@@ -1,10 +1,10 @@
 import { usageOf } from "@media/core/library";
 import { bearerToken, caller, route } from "../http";
-import { services } from "../services";
+import { accountServices } from "../roots/account";
 
 export const handler = route(async (event) => {
   const { userId } = caller(event);
-  const { accounts, library } = services();
-  const [profile, { usage, limits }] = await Promise.all([accounts.profile(bearerToken(event)), usageOf(library, userId)]);
+  const { accounts, usage: deps } = accountServices();
+  const [profile, { usage, limits }] = await Promise.all([accounts.profile(bearerToken(event)), usageOf(deps, userId)]);
   return { status: 200, body: { userId, email: profile.email, usage, limits } };
 });

@@ -1,9 +1,9 @@
 import { RefreshInput, loginResponse } from "@media/core/accounts";
 import { jsonBody, route } from "../http";
-import { services } from "../services";
+import { authServices } from "../roots/auth";
 
 export const handler = route(async (event) => {
   const { refreshToken } = jsonBody(event, RefreshInput);
-  const { refreshToken: _none, ...tokens } = await services().accounts.refresh(refreshToken);
+  const { refreshToken: _none, ...tokens } = await authServices().accounts.refresh(refreshToken);
   return { status: 200, body: loginResponse(tokens, "Token refreshed.") };
 });

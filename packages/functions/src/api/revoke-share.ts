@@ -1,9 +1,9 @@
 import { revokeShare } from "@media/core/sharing";
 import { caller, pathParam, route } from "../http";
-import { services } from "../services";
+import { libraryServices } from "../roots/library";
 
 export const handler = route(async (event) => {
   const { userId } = caller(event);
-  await revokeShare(services().sharing, userId, pathParam(event, "fileId"), pathParam(event, "shareId"));
+  await revokeShare(libraryServices().sharing, userId, pathParam(event, "fileId"), pathParam(event, "shareId"));
   return { status: 204 };
 });

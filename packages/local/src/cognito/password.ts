@@ -1,23 +1,22 @@
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from "node:crypto";
+import { PASSWORD_POLICY } from "@media/core/password-policy";
 import { InvalidPassword } from "./cognito-errors";
 
 /**
- * The pool's password policy and how passwords are kept. The policy is the one the Auth stack sets
- * (Cognito's defaults): at least 8 characters with a lower-case letter, an upper-case letter, a digit and
- * a symbol. Cognito reports the first unmet rule, with these words.
+ * The pool's password policy (core/password-policy.ts, which the Auth stack sets on Cognito) and how
+ * passwords are kept. Cognito reports the first unmet rule, with these words.
  */
-export const PASSWORD_POLICY = { minimumLength: 8, requireLowercase: true, requireUppercase: true, requireNumbers: true, requireSymbols: true } as const;
 
 // Cognito's symbol set: ^ $ * . [ ] { } ( ) ? " ! @ # % & / \ , > < ' : ; | _ ~ ` = + - and the space.
 const SYMBOL = /[\^$*.[\]{}()?"!@#%&/\\,><':;|_~`=+\- ]/;
 
 export function checkPasswordPolicy(password: string): void {
   const broken = (rule: string) => InvalidPassword(`Password did not conform with policy: ${rule}`);
-  if ([...password].length < PASSWORD_POLICY.minimumLength) throw broken("Password not long enough");
-  if (!/[a-z]/.test(password)) throw broken("Password must have lowercase characters");
-  if (!/[A-Z]/.test(password)) throw broken("Password must have uppercase characters");
-  if (!/[0-9]/.test(password)) throw broken("Password must have numeric characters");
-  if (!SYMBOL.test(password)) throw broken("Password must have symbol characters");
+  if ([...password].length < PASSWORD_POLICY.minLength) throw broken("Password not long enough");
+  if (PASSWORD_POLICY.requireLowercase && !/[a-z]/.test(password)) throw broken("Password must have lowercase characters");
+  if (PASSWORD_POLICY.requireUppercase && !/[A-Z]/.test(password)) throw broken("Password must have uppercase characters");
+  if (PASSWORD_POLICY.requireDigits && !/[0-9]/.test(password)) throw broken("Password must have numeric characters");
+  if (PASSWORD_POLICY.requireSymbols && !SYMBOL.test(password)) throw broken("Password must have symbol characters");
 }
 
 // scrypt with a per-user salt; N=2^14, r=8, p=1 is node's default cost (16 MiB, tens of milliseconds).

@@ -1,5 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useId, useRef, useState } from "preact/hooks";
+import { describePasswordPolicy } from "@media/core/password-policy";
 import { AppError, fieldProblems } from "../api/errors";
 import type { Services } from "../services";
 import { ErrorMessage } from "./ErrorMessage";
@@ -18,7 +19,7 @@ interface AuthProps {
   setFlow: (f: AuthFlow) => void;
 }
 
-const PASSWORD_RULES = "At least 8 characters, with a lower-case and an upper-case letter, a digit and a symbol.";
+const PASSWORD_RULES = describePasswordPolicy();
 
 export function AuthScreen({ route, ...props }: AuthProps & { route: Route }) {
   switch (route) {

@@ -1,0 +1,41 @@
+import type { TokenRevocations } from "@media/core/sessions";
+import { createAccessTokenVerifier } from "../access-token";
+import { createDynamoSessionCutoffs } from "../adapters/dynamo-session-cutoffs";
+import type { AuthorizerDeps } from "../authorizer";
+import { parseAuthorizerConfig } from "../config";
+import { dynamoClient } from "./clients/dynamo";
+
+/**
+ * The composition root of the authorizer, which runs before every protected request: the token
+ * verifier and the read of the user's session cut, through the plain DynamoDB client. The configuration
+ * is parsed and the keys loaded at cold start.
+ *
+ * Cognito is asked only about a token signed in during its cut's own second (sessions.ts), so its
+ * client is imported at that first question, not at cold start: the bundle keeps it in a chunk of its
+ * own (code splitting, stacks/lambda.ts) that most instances never load.
+ */
+export async function buildAuthorizerDeps(env: NodeJS.ProcessEnv): Promise<AuthorizerDeps> {
+  const cfg = parseAuthorizerConfig(env);
+  return {
+    verifier: await createAccessTokenVerifier(cfg),
+    cutoffs: createDynamoSessionCutoffs({ client: dynamoClient(cfg.region), tableName: cfg.tableName }),
+    revocations: cognitoRevocationsOnDemand(cfg.region),
+  };
+}
+
+function cognitoRevocationsOnDemand(region: string): TokenRevocations {
+  let loading: Promise<TokenRevocations> | undefined;
+  const load = async (): Promise<TokenRevocations> => {
+    const [{ createCognitoTokenRevocations }, { cognitoClient }] = await Promise.all([import("../adapters/cognito-token-revocations"), import("./clients/cognito")]);
+    return createCognitoTokenRevocations({ client: cognitoClient(region) });
+  };
+  return {
+    async isRevoked(accessToken, jti, cutoffMs) {
+      loading ??= load().catch((error: unknown) => {
+        loading = undefined; // a failed load fails this request (500) and is tried again by the next
+        throw error;
+      });
+      return (await loading).isRevoked(accessToken, jti, cutoffMs);
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import type { MultipartDeps } from "@media/core/multipart-upload";
+import { createDynamoMediaMaintenance, createDynamoMediaRepository, type DynamoMediaMaintenance } from "../adapters/dynamo-media-repository";
+import { createS3ObjectStorage } from "../adapters/s3-object-storage";
+import { clock } from "../clock";
+import { config, type FunctionsConfig } from "../config";
+import { documentClients } from "./clients/dynamo-documents";
+import { s3Client } from "./clients/s3";
+
+/**
+ * The composition root of the scheduled sweep (sweep.ts): the table's maintenance, and the records and
+ * S3 calls that find and abort multipart uploads no pending record names any more. No SNS, no Cognito.
+ */
+export function buildMaintenance(cfg: FunctionsConfig): DynamoMediaMaintenance {
+  const { documents, writer } = documentClients(cfg.region);
+  return createDynamoMediaMaintenance({ client: documents, writer, tableName: cfg.tableName });
+}
+
+export function buildUploadMaintenance(cfg: FunctionsConfig): MultipartDeps {
+  const { documents, writer } = documentClients(cfg.region);
+  return {
+    repo: createDynamoMediaRepository({ client: documents, writer, tableName: cfg.tableName }),
+    storage: createS3ObjectStorage({ client: s3Client(cfg.region, cfg.s3ForcePathStyle), bucket: cfg.bucketName }),
+    clock: clock(),
+  };
+}
+
+let cached: DynamoMediaMaintenance | undefined;
+let cachedUploads: MultipartDeps | undefined;
+
+export function maintenance(): DynamoMediaMaintenance {
+  cached ??= buildMaintenance(config());
+  return cached;
+}
+
+export function uploadMaintenance(): MultipartDeps {
+  cachedUploads ??= buildUploadMaintenance(config());
+  return cachedUploads;
+}

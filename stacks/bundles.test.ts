@@ -1,0 +1,96 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { ROUTES } from "@media/core/routes";
+import { AGGREGATE, BUDGETS, NEVER_AT_COLD_START, type Family } from "./bundle-budgets";
+import { bundleFunction, functionsOfStacks, packagesOf, type FunctionBundle } from "./bundles";
+import { upgrades } from "./dedupe";
+import { REPO_ROOT } from "./synth";
+
+/**
+ * Every function of the stacks, bundled as `sst deploy` bundles it (stacks/bundles.ts), held to the
+ * budget of its family (stacks/bundle-budgets.ts), read from esbuild's metafile: deterministic, no
+ * timing. A failure names the function, its family and what it loads.
+ */
+let bundles: Array<FunctionBundle & { family: Family }>;
+
+const ROOTS = Object.keys(BUDGETS).filter((f) => f !== "none");
+const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
+
+beforeAll(async () => {
+  const functions = await functionsOfStacks();
+  bundles = [];
+  for (const props of functions) {
+    const bundle = await bundleFunction(props, REPO_ROOT, false);
+    const inputs = new Set(Object.values(bundle.metafile.outputs).flatMap((o) => Object.keys(o.inputs)));
+    const roots = ROOTS.filter((r) => inputs.has(`packages/functions/src/${r}.ts`));
+    expect(inputs.has(AGGREGATE), `${bundle.module} imports services.ts, the aggregate of every root: import its family's root under roots/ instead`).toBe(false);
+    expect(roots.length, `${bundle.module} holds ${roots.join(", ")}: one composition root per function`).toBeLessThanOrEqual(1);
+    bundles.push({ ...bundle, family: (roots[0] as Family | undefined) ?? "none" });
+  }
+  const table = bundles.map((b) => `${b.module.padEnd(20)} ${b.family.padEnd(18)} ${kb(b.bytes).padStart(7)} at cold start, ${kb(b.totalBytes).padStart(7)} in all`);
+  console.log(table.join("\n"));
+});
+
+describe("function bundles", () => {
+  it("are every function of the stacks: one per route handler, the authorizer, the indexer and the sweep", () => {
+    expect(bundles.map((b) => b.module).sort()).toEqual([...new Set(["authorizer", "indexer", "sweep", ...ROUTES.map((r) => r.handler)])].sort());
+  });
+
+  it("each family's routes on their own root: auth routes on roots/auth, the other authenticated routes on roots/library or roots/account", () => {
+    const family = (module: string) => bundles.find((b) => b.module === module)!.family;
+    for (const module of ["api/signup", "api/confirm", "api/resend-code", "api/login", "api/refresh", "api/forgot-password", "api/reset-password", "api/logout"]) {
+      expect(family(module), module).toBe("roots/auth");
+    }
+    for (const route of ROUTES.filter((r) => r.auth && r.handler !== "api/logout" && r.handler !== "api/me")) expect(family(route.handler), route.handler).toBe("roots/library");
+    expect(family("api/open-share")).toBe("roots/library");
+    expect(family("api/me")).toBe("roots/account");
+    expect(family("authorizer")).toBe("roots/authorizer");
+    expect(family("indexer")).toBe("roots/indexing");
+    expect(family("sweep")).toBe("roots/maintenance");
+    expect(family("api/health")).toBe("none");
+  });
+
+  it("stay within their family's budget of bytes loaded at cold start", () => {
+    const over = bundles.filter((b) => b.bytes > BUDGETS[b.family].maxBytes).map((b) => `${b.module} (${b.family}): ${kb(b.bytes)} > ${kb(BUDGETS[b.family].maxBytes)}`);
+    expect(over).toEqual([]);
+  });
+
+  it("hold no package their family must not load, and no tracer at cold start", () => {
+    const found: string[] = [];
+    for (const b of bundles) {
+      const all = packagesOf(b.metafile);
+      const eager = packagesOf(b.metafile, b.eager);
+      const budget = BUDGETS[b.family];
+      for (const name of budget.never) if (all.has(name)) found.push(`${b.module} (${b.family}) holds ${name}`);
+      for (const name of [...(budget.notAtColdStart ?? []), ...NEVER_AT_COLD_START]) if (eager.has(name)) found.push(`${b.module} (${b.family}) loads ${name} at cold start`);
+    }
+    expect(found).toEqual([]);
+  });
+
+  it("hold one copy of each AWS SDK package", () => {
+    const twice: string[] = [];
+    for (const b of bundles) {
+      for (const [name, { versions }] of packagesOf(b.metafile)) {
+        if (/^@(aws-sdk|smithy|aws-crypto)\//.test(name) && versions.size > 1) twice.push(`${b.module}: ${name} from ${[...versions].join(", ")}`);
+      }
+    }
+    expect(twice).toEqual([]);
+  });
+
+  it("the authorizer's Cognito client is there, in a chunk loaded on demand", () => {
+    const authorizer = bundles.find((b) => b.module === "authorizer")!;
+    expect(packagesOf(authorizer.metafile).has("@aws-sdk/client-cognito-identity-provider")).toBe(true);
+    expect(authorizer.totalBytes).toBeGreaterThan(authorizer.bytes);
+  });
+});
+
+describe("the dedupe's version rule (a caret range of the copy found)", () => {
+  it("takes the same or a later version of the same major, never an older or another major", () => {
+    expect(upgrades("3.1164.0", "3.1175.0")).toBe(true);
+    expect(upgrades("5.7.5", "5.7.5")).toBe(true);
+    expect(upgrades("3.1175.0", "3.1164.0")).toBe(false);
+    expect(upgrades("2.0.16", "5.7.5")).toBe(false);
+    expect(upgrades("0.4.1", "0.5.0")).toBe(false);
+    expect(upgrades("0.4.1", "0.4.3")).toBe(true);
+    expect(upgrades(undefined, "1.0.0")).toBe(false);
+  });
+});

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ROUTES } from "@media/core/routes";
-import { AGGREGATE, BUDGETS, NEVER_AT_COLD_START, type Family } from "./bundle-budgets";
+import { AGGREGATE, BUDGETS, budgetOf, NEVER_AT_COLD_START, type Family } from "./bundle-budgets";
 import { bundleFunction, functionsOfStacks, packagesOf, type FunctionBundle } from "./bundles";
 import { upgrades } from "./dedupe";
 import { REPO_ROOT } from "./synth";
@@ -50,7 +50,9 @@ describe("function bundles", () => {
   });
 
   it("stay within their family's budget of bytes loaded at cold start", () => {
-    const over = bundles.filter((b) => b.bytes > BUDGETS[b.family].maxBytes).map((b) => `${b.module} (${b.family}): ${kb(b.bytes)} > ${kb(BUDGETS[b.family].maxBytes)}`);
+    const over = bundles
+      .filter((b) => b.bytes > budgetOf(b.module, b.family).maxBytes)
+      .map((b) => `${b.module} (${b.family}): ${kb(b.bytes)} > ${kb(budgetOf(b.module, b.family).maxBytes)}`);
     expect(over).toEqual([]);
   });
 
@@ -59,7 +61,7 @@ describe("function bundles", () => {
     for (const b of bundles) {
       const all = packagesOf(b.metafile);
       const eager = packagesOf(b.metafile, b.eager);
-      const budget = BUDGETS[b.family];
+      const budget = budgetOf(b.module, b.family);
       for (const name of budget.never) if (all.has(name)) found.push(`${b.module} (${b.family}) holds ${name}`);
       for (const name of [...(budget.notAtColdStart ?? []), ...NEVER_AT_COLD_START]) if (eager.has(name)) found.push(`${b.module} (${b.family}) loads ${name} at cold start`);
     }

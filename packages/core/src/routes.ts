@@ -33,6 +33,15 @@ export const ROUTES: readonly RouteDefinition[] = [
   // A share link: public, the token in the path is the credential (sharing.ts).
   { method: "GET", path: "/s/{token}", handler: "api/open-share", auth: false },
   { method: "GET", path: "/me", handler: "api/me", auth: true },
+  // Account security and control (account-security.ts, account-deletion.ts, account-export.ts).
+  { method: "POST", path: "/login/mfa", handler: "api/login-mfa", auth: false },
+  { method: "POST", path: "/me/password", handler: "api/change-password", auth: true },
+  { method: "POST", path: "/me/logout-everywhere", handler: "api/logout-everywhere", auth: true },
+  { method: "DELETE", path: "/me", handler: "api/delete-account", auth: true },
+  { method: "GET", path: "/me/export", handler: "api/export-account", auth: true },
+  { method: "POST", path: "/me/mfa/totp", handler: "api/mfa-setup", auth: true },
+  { method: "POST", path: "/me/mfa/totp/verify", handler: "api/mfa-verify", auth: true },
+  { method: "DELETE", path: "/me/mfa", handler: "api/mfa-disable", auth: true },
 ];
 
 export function routeKey(route: Pick<RouteDefinition, "method" | "path">): string {

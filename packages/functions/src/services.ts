@@ -3,6 +3,9 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
+import type { AccountDeletionDeps } from "@media/core/account-deletion";
+import type { ExportDeps } from "@media/core/account-export";
+import type { SecurityDeps } from "@media/core/account-security";
 import type { Accounts } from "@media/core/accounts";
 import type { CodeLimitDeps } from "@media/core/code-limits";
 import type { IndexDeps } from "@media/core/indexing";
@@ -11,11 +14,13 @@ import type { Clock } from "@media/core/ports";
 import type { SessionDeps } from "@media/core/sessions";
 import type { SharingDeps } from "@media/core/sharing";
 import type { UploadDeps } from "@media/core/upload";
+import { createCognitoAccountSecurity } from "./adapters/cognito-account-security";
 import { createCognitoAccounts } from "./adapters/cognito-accounts";
 import { createDynamoMediaMaintenance, createDynamoMediaRepository, type DynamoMediaMaintenance } from "./adapters/dynamo-media-repository";
 import { createDynamoRateLimiter } from "./adapters/dynamo-rate-limiter";
-import { createDynamoSessionCutoffs } from "./adapters/dynamo-session-cutoffs";
-import { createDynamoShareRepository } from "./adapters/dynamo-share-repository";
+import { createDynamoSessionCutoffs, createDynamoUserSessions } from "./adapters/dynamo-session-cutoffs";
+import { createDynamoShareRepository, createDynamoUserShares } from "./adapters/dynamo-share-repository";
+import { createSnsAccountEvents } from "./adapters/sns-account-events";
 import { createS3ObjectStorage, s3ClientOptions } from "./adapters/s3-object-storage";
 import { createSnsEventPublisher } from "./adapters/sns-event-publisher";
 import { config, type FunctionsConfig } from "./config";
@@ -43,6 +48,12 @@ export interface Services {
   codeLimits: CodeLimitDeps;
   /** The sweep of expired uploads (sweep.ts). */
   maintenance: DynamoMediaMaintenance;
+  /** The signed-in user's own account: password, sessions, MFA (account-security.ts). */
+  security: SecurityDeps;
+  /** DELETE /me (account-deletion.ts). */
+  deletion: AccountDeletionDeps;
+  /** GET /me/export (account-export.ts). */
+  exports: ExportDeps;
 }
 
 const systemClock: Clock = { now: () => Date.now() };
@@ -72,6 +83,10 @@ export function buildServices(cfg: FunctionsConfig): Services {
   const shares = createDynamoShareRepository({ client: dynamo, tableName: cfg.tableName });
   const events = createSnsEventPublisher({ client: sns, topicArn: cfg.topicArn });
   const accounts = createCognitoAccounts({ client: cognito, clientId: cfg.userPoolClientId, userPoolId: cfg.userPoolId });
+  const cutoffs = createDynamoSessionCutoffs({ client: dynamo, tableName: cfg.tableName });
+  const codeLimits = { limiter: createDynamoRateLimiter({ client: dynamo, tableName: cfg.tableName }), clock, limits: cfg.codeLimits };
+  const maintenance = createDynamoMediaMaintenance({ client: dynamo, writer: dynamoWriter, tableName: cfg.tableName });
+  const security = createCognitoAccountSecurity({ client: cognito, clientId: cfg.userPoolClientId });
   return {
     config: cfg,
     accounts,
@@ -79,9 +94,26 @@ export function buildServices(cfg: FunctionsConfig): Services {
     library: { repo, storage, events, clock, limits: cfg.limits, cursorSecret: cfg.cursorSecret, shares },
     indexing: { repo, storage, events, clock },
     sharing: { repo, shares, storage, clock, limits: cfg.limits },
-    sessions: { accounts, cutoffs: createDynamoSessionCutoffs({ client: dynamo, tableName: cfg.tableName }), clock },
-    codeLimits: { limiter: createDynamoRateLimiter({ client: dynamo, tableName: cfg.tableName }), clock, limits: cfg.codeLimits },
-    maintenance: createDynamoMediaMaintenance({ client: dynamo, writer: dynamoWriter, tableName: cfg.tableName }),
+    sessions: { accounts, cutoffs, clock },
+    codeLimits,
+    maintenance,
+    security: { accounts, cutoffs, clock, security, codeLimits, secret: cfg.cursorSecret },
+    deletion: {
+      signIn: (email, password) => accounts.signIn(email, password),
+      security,
+      cutoffs,
+      codeLimits,
+      clock,
+      purge: {
+        storage,
+        shares: createDynamoUserShares({ client: dynamo, tableName: cfg.tableName }),
+        records: maintenance,
+        sessions: createDynamoUserSessions({ client: dynamo, tableName: cfg.tableName }),
+        clock,
+      },
+      events: createSnsAccountEvents({ client: sns, topicArn: cfg.topicArn }),
+    },
+    exports: { repo, storage, clock },
   };
 }
 

@@ -1,4 +1,5 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { UserSessions } from "@media/core/purge";
 import type { SessionCutoffs } from "@media/core/sessions";
 import { TABLE, keysFor } from "@media/core/table";
 import { call } from "./dynamo-calls";
@@ -63,6 +64,34 @@ export function createDynamoSessionCutoffs({ client, tableName }: { client: Dyna
       } catch (error) {
         if (!(error instanceof Error && error.name === "ConditionalCheckFailedException")) throw error;
       }
+    },
+  };
+}
+
+/**
+ * Cognito access tokens live at most a day (the longest validity an app client may set), so a cut whose
+ * user is gone is needed that long and no longer: it is written as of `at`, then left to the table's TTL
+ * a day later. Deleting it at once would let the purged user's tokens through the authorizer until they
+ * expire.
+ */
+const LONGEST_ACCESS_TOKEN_SECONDS = 24 * 3600;
+
+export function createDynamoUserSessions(options: { client: DynamoDBDocumentClient; tableName: string }): UserSessions {
+  const cutoffs = createDynamoSessionCutoffs(options);
+  return {
+    async retire(userId, at) {
+      await cutoffs.endSessions(userId, at);
+      await call(
+        options.client.send(
+          new UpdateCommand({
+            TableName: options.tableName,
+            Key: { [TABLE.partitionKey]: keysFor.sessionsPartition(userId), [TABLE.sortKey]: keysFor.sessions },
+            UpdateExpression: "SET #ttl = :ttl",
+            ExpressionAttributeNames: { "#ttl": TABLE.timeToLiveAttribute },
+            ExpressionAttributeValues: { ":ttl": Math.ceil(at / 1000) + LONGEST_ACCESS_TOKEN_SECONDS },
+          }),
+        ),
+      );
     },
   };
 }

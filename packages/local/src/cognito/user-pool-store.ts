@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { readJsonFile, writeFileAtomic } from "./atomic-file";
 import type { CodeBudget } from "./code-budget";
 import type { OutboxMessage } from "./outbox";
+import type { SoftwareToken } from "./software-token";
 
 /** A code sent by email: to confirm the sign-up or to reset the password. */
 export interface PendingCode {
@@ -29,6 +30,10 @@ export interface StoredUser {
   reset?: PendingCode;
   /** The account's code emails and wrong codes of the last hour (absent until the first code). */
   codes?: CodeBudget;
+  /** The TOTP secret once AssociateSoftwareToken handed one out (software-token.ts). */
+  softwareToken?: SoftwareToken;
+  /** A secret handed out and not yet verified; it replaces `softwareToken` once verified. */
+  pendingSoftwareToken?: SoftwareToken;
 }
 
 /**

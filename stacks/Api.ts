@@ -94,6 +94,9 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   "api/mfa-setup": { config: true },
   "api/mfa-verify": { config: true, table: ["dynamodb:UpdateItem"] },
   "api/mfa-disable": { config: true, table: ["dynamodb:UpdateItem"] },
+  // UpdateUserAttributes and VerifyUserAttribute with the user's token; the code email and check counted.
+  "api/change-email": { config: true, table: ["dynamodb:UpdateItem"] },
+  "api/verify-email": { config: true, table: ["dynamodb:UpdateItem"] },
   // The export lists the user's records (Query) and signs hour-long GETs of originals and thumbnails.
   "api/export-account": { config: true, query: "table", objects: { "s3:GetObject": [UPLOAD_PREFIX, DERIVED_PREFIX] } },
   // Self-service purge (core/purge.ts): the user's objects listed and deleted under both prefixes, share

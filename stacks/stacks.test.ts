@@ -72,6 +72,8 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   "api/mfa-setup": NO_IAM,
   "api/mfa-verify": ["dynamodb:UpdateItem"],
   "api/mfa-disable": ["dynamodb:UpdateItem"],
+  "api/change-email": ["dynamodb:UpdateItem"],
+  "api/verify-email": ["dynamodb:UpdateItem"],
   "api/export-account": ["dynamodb:Query", "s3:GetObject"],
   // The self-service purge: the user's objects listed and deleted, links and records deleted, account.deleted.
   "api/delete-account": [

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Tokens } from "./accounts";
 import { AppError, ForbiddenError } from "./errors";
-import { beforeCheckingCode, type CodeLimitDeps } from "./code-limits";
+import { beforeCheckingCode, beforeSendingCode, type CodeLimitDeps } from "./code-limits";
 import { openMfaSession, sealMfaSession } from "./mfa-session";
 import type { SessionDeps } from "./sessions";
 
@@ -19,6 +19,8 @@ export const TotpCode = z
 
 export const ChangePasswordInput = z.object({ currentPassword: password, newPassword: password });
 export const TotpCodeInput = z.object({ code: TotpCode });
+export const ChangeEmailInput = z.object({ email: z.string().trim().toLowerCase().email().max(254) });
+export const VerifyEmailInput = z.object({ code: z.string().trim().regex(/^\d{4,10}$/, "must be the numeric code from the email") });
 export const LoginMfaInput = z.object({ session: z.string().min(1).max(8192), code: TotpCode });
 
 /** A sign-in: tokens, or the MFA challenge that stands between the password and them. */
@@ -41,6 +43,10 @@ export interface AccountSecurity {
   answerMfa(username: string, session: string, code: string): Promise<Tokens>;
   /** Deletes the signed-in user from the pool (DeleteUser). */
   deleteSelf(accessToken: string): Promise<void>;
+  /** Mails a code to a new address (UpdateUserAttributes); sign-in keeps the old one until it is verified. */
+  requestEmailChange(accessToken: string, email: string): Promise<void>;
+  /** Switches sign-in to the new address with the code it received (VerifyUserAttribute). */
+  confirmEmailChange(accessToken: string, code: string): Promise<void>;
 }
 
 export interface SecurityDeps extends SessionDeps {
@@ -131,4 +137,18 @@ export function wrongPasswordFor(error: unknown): unknown {
     return new ForbiddenError("The password is not right.", { code: "WrongPassword", cause: error });
   }
   return error;
+}
+
+/**
+ * A new sign-in address: a code goes to it, counted like every code email (per client and per the
+ * address it is sent to, code-limits.ts), and nothing changes until the code comes back.
+ */
+export async function requestEmailChange(deps: SecurityDeps, input: { accessToken: string; email: string; clientIp: string }): Promise<void> {
+  await beforeSendingCode(deps.codeLimits, { email: input.email, clientIp: input.clientIp });
+  await deps.security.requestEmailChange(input.accessToken, input.email);
+}
+
+export async function confirmEmailChange(deps: SecurityDeps, input: { accessToken: string; currentEmail: string; clientIp: string; code: string }): Promise<void> {
+  await countCode(deps, input.currentEmail, input.clientIp);
+  await deps.security.confirmEmailChange(input.accessToken, input.code);
 }

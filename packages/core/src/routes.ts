@@ -42,6 +42,8 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: "POST", path: "/me/mfa/totp", handler: "api/mfa-setup", auth: true },
   { method: "POST", path: "/me/mfa/totp/verify", handler: "api/mfa-verify", auth: true },
   { method: "DELETE", path: "/me/mfa", handler: "api/mfa-disable", auth: true },
+  { method: "POST", path: "/me/email", handler: "api/change-email", auth: true },
+  { method: "POST", path: "/me/email/verify", handler: "api/verify-email", auth: true },
 ];
 
 export function routeKey(route: Pick<RouteDefinition, "method" | "path">): string {

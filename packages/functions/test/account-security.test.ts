@@ -17,7 +17,7 @@ const h: Record<string, ApiHandler> = {};
 let authorizer: Handler;
 let indexer: typeof import("../src/indexer").handler;
 const clock = testClock();
-const ROUTES = ["signup", "confirm", "login", "login-mfa", "refresh", "upload", "retrieve", "me", "share-file", "open-share", "change-password", "logout-everywhere", "delete-account", "export-account", "mfa-setup", "mfa-verify", "mfa-disable"];
+const ROUTES = ["change-email", "verify-email", "signup", "confirm", "login", "login-mfa", "refresh", "upload", "retrieve", "me", "share-file", "open-share", "change-password", "logout-everywhere", "delete-account", "export-account", "mfa-setup", "mfa-verify", "mfa-disable"];
 
 beforeAll(async () => {
   aws = await startLocalAws({ maxFileBytes: 100_000, quotaBytes: 1_000_000 }, { clock: () => clock.now() });
@@ -130,6 +130,30 @@ describe("password and sessions", () => {
     clock.advance(1000);
     const login = await call("login", { method: "POST", path: "/login", body: { email: user.email, password } });
     expect(await authorized(login.body.token)).toBe(true);
+  });
+});
+
+describe("email change", () => {
+  it("mails a code to the new address; sign-in moves to it once verified; a taken address or a wrong code changes nothing", async () => {
+    const user = await newUser("first@example.com");
+    await newUser("second@example.com");
+    const taken = await call("change-email", as(user, { method: "POST", path: "/me/email", body: { email: "Second@example.com" } }));
+    expect(taken).toMatchObject({ status: 409, body: { error: { code: "EmailTaken" } } });
+    const bad = await call("change-email", as(user, { method: "POST", path: "/me/email", body: { email: "not-an-email" } }));
+    expect(bad.status).toBe(400);
+
+    const asked = await call("change-email", as(user, { method: "POST", path: "/me/email", body: { email: "moved@example.com" } }));
+    expect(asked.status).toBe(202);
+    const code = aws.outbox.messages("moved@example.com").at(-1)!.code;
+    const wrong = await call("verify-email", as(user, { method: "POST", path: "/me/email/verify", body: { code: code === "000000" ? "111111" : "000000" } }));
+    expect(wrong).toMatchObject({ status: 400, body: { error: { code: "InvalidCode" } } });
+    expect((await call("me", as(user, { method: "GET", path: "/me" }))).body.email).toBe("first@example.com");
+    expect((await call("login", { method: "POST", path: "/login", body: { email: "first@example.com", password } })).status).toBe(200);
+
+    const verified = await call("verify-email", as(user, { method: "POST", path: "/me/email/verify", body: { code } }));
+    expect(verified).toMatchObject({ status: 200, body: { email: "moved@example.com" } });
+    expect((await call("login", { method: "POST", path: "/login", body: { email: "moved@example.com", password } })).status).toBe(200);
+    expect((await call("login", { method: "POST", path: "/login", body: { email: "first@example.com", password } })).status).toBe(401);
   });
 });
 

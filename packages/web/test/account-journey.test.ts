@@ -100,10 +100,10 @@ describe("account security in the web app (headless Chromium)", () => {
       const secret = (await page.getByTestId("totp-secret").textContent())!.trim();
       const nextCode = authenticator(secret);
       await page.screenshot({ path: join(artifacts, "20-mfa-setup.png"), fullPage: true });
-      await page.getByLabel("Code from the app").fill("000000" === (await nextCode()) ? "111111" : "000000");
+      await page.getByLabel("Code from the app", { exact: true }).fill("000000" === (await nextCode()) ? "111111" : "000000");
       await page.getByRole("button", { name: "Turn on" }).click();
       await page.getByText("The code is not right").first().waitFor();
-      await page.getByLabel("Code from the app").fill(await nextCode());
+      await page.getByLabel("Code from the app", { exact: true }).fill(await nextCode());
       await page.getByRole("button", { name: "Turn on" }).click();
       await page.getByText("Two-step sign-in is on").waitFor();
 
@@ -141,7 +141,7 @@ describe("account security in the web app (headless Chromium)", () => {
       const remove = page.getByRole("button", { name: "Delete my account" });
       expect(await remove.isDisabled()).toBe(true);
       await page.getByLabel(/Type your email/).fill(email);
-      await page.getByLabel("Password", { exact: true }).fill(newPassword);
+      await page.getByLabel("Your password").fill(newPassword);
       await page.getByLabel("Code from the app (if two-step sign-in is on)").fill(await nextCode());
       await page.screenshot({ path: join(artifacts, "22-delete-account.png"), fullPage: true });
       await remove.click();

@@ -6,6 +6,8 @@ import {
   GlobalSignOutCommand,
   RespondToAuthChallengeCommand,
   SetUserMFAPreferenceCommand,
+  UpdateUserAttributesCommand,
+  VerifyUserAttributeCommand,
   VerifySoftwareTokenCommand,
   type CognitoIdentityProviderClient,
 } from "@aws-sdk/client-cognito-identity-provider";
@@ -85,6 +87,22 @@ export function createCognitoAccountSecurity({ client, clientId }: { client: Cog
       );
       if (!out.AuthenticationResult) throw new InternalError(undefined, { cause: new Error(`RespondToAuthChallenge answered ${out.ChallengeName ?? "nothing"}`) });
       return tokensFrom(out.AuthenticationResult, true);
+    },
+
+    async requestEmailChange(accessToken, email) {
+      await send(client.send(new UpdateUserAttributesCommand({ AccessToken: accessToken, UserAttributes: [{ Name: "email", Value: email }] })), (error) =>
+        cognitoName(error) === "AliasExistsException" ? new ConflictError("Another account uses this email.", { code: "EmailTaken", cause: error }) : undefined,
+      );
+    },
+
+    async confirmEmailChange(accessToken, code) {
+      await send(client.send(new VerifyUserAttributeCommand({ AccessToken: accessToken, AttributeName: "email", Code: code })), (error) => {
+        const name = cognitoName(error);
+        if (name === "AliasExistsException") return new ConflictError("Another account uses this email.", { code: "EmailTaken", cause: error });
+        // The email's own wording, not the authenticator app's.
+        if (name === "CodeMismatchException" || name === "ExpiredCodeException") return toAppError(error);
+        return undefined;
+      });
     },
 
     async deleteSelf(accessToken) {

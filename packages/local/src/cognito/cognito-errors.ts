@@ -33,6 +33,7 @@ export const EnableSoftwareTokenMfa = () =>
 export const SoftwareTokenReused = () => new CognitoError("ExpiredCodeException", "Your software token has already been used once.");
 export const SoftwareTokenMfaNotFound = () =>
   new CognitoError("SoftwareTokenMFANotFoundException", "Software Token MFA has not been enabled by the user.");
+export const AliasExists = () => new CognitoError("AliasExistsException", "An account with the given email already exists.");
 export const UnsupportedTokenType = () => new CognitoError("UnsupportedTokenTypeException", "Unsupported token type.");
 
 /** The message real Cognito gives for every failed sign-in, whether the user exists or not. */

@@ -1,5 +1,5 @@
 import { CognitoError, InvalidParameter, constraintViolation } from "./cognito-errors";
-import { associateSoftwareToken, changePassword, deleteUser, respondToSoftwareTokenChallenge, setUserMfaPreference, verifySoftwareToken } from "./self-service";
+import { associateSoftwareToken, changePassword, deleteUser, respondToSoftwareTokenChallenge, setUserMfaPreference, updateEmail, verifyEmail, verifySoftwareToken } from "./self-service";
 import { MAX_LIST_USERS, type AttributeType, type UserPool } from "./user-pool";
 
 /**
@@ -189,6 +189,15 @@ export const OPERATIONS: Record<string, Operation> = {
       accessToken: text(r, "AccessToken", "accessToken"),
       previous: text(r, "PreviousPassword", "password"),
       proposed: text(r, "ProposedPassword", "password"),
+    }),
+
+  UpdateUserAttributes: (pool, r) => updateEmail(pool, { accessToken: text(r, "AccessToken", "accessToken"), attributes: attributes(r) }),
+
+  VerifyUserAttribute: (pool, r) =>
+    verifyEmail(pool, {
+      accessToken: text(r, "AccessToken", "accessToken"),
+      attributeName: text(r, "AttributeName", "attributeName"),
+      code: text(r, "Code", "confirmationCode"),
     }),
 
   DeleteUser: (pool, r) => deleteUser(pool, { accessToken: text(r, "AccessToken", "accessToken") }),

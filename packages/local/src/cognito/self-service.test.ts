@@ -8,7 +8,9 @@ import {
   RespondToAuthChallengeCommand,
   SetUserMFAPreferenceCommand,
   SignUpCommand,
+  UpdateUserAttributesCommand,
   VerifySoftwareTokenCommand,
+  VerifyUserAttributeCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { generate } from "otplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -116,5 +118,43 @@ describe("local Cognito: a user's own account", () => {
     await pool.client.send(new DeleteUserCommand({ AccessToken: user.accessToken }));
     expect(await failure(login(user.email))).toMatchObject({ name: "NotAuthorizedException" });
     expect(await failure(pool.client.send(new GetUserCommand({ AccessToken: user.accessToken })))).toMatchObject({ name: "NotAuthorizedException" });
+  });
+});
+
+describe("local Cognito: changing the email", () => {
+  let pool: TestPool;
+  beforeAll(async () => {
+    pool = await startTestPool({ preferredUsernameSignIn: false });
+  });
+  afterAll(async () => {
+    await pool.stop();
+  });
+  const failure = (promise: Promise<unknown>) => promise.then(() => expect.fail("expected a refusal"), (error: Error) => ({ name: error.name, message: error.message }));
+
+  async function signedIn(email: string) {
+    await pool.client.send(new SignUpCommand({ ClientId: TEST_CLIENT_ID, Username: email, Password: PASSWORD, UserAttributes: [{ Name: "email", Value: email }] }));
+    await pool.client.send(new ConfirmSignUpCommand({ ClientId: TEST_CLIENT_ID, Username: email, ConfirmationCode: pool.lastCode(email) }));
+    const out = await pool.client.send(new InitiateAuthCommand({ ClientId: TEST_CLIENT_ID, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: email, PASSWORD: PASSWORD } }));
+    return out.AuthenticationResult!.AccessToken!;
+  }
+  const login = (email: string) =>
+    pool.client.send(new InitiateAuthCommand({ ClientId: TEST_CLIENT_ID, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: email, PASSWORD: PASSWORD } }));
+
+  it("sends a code to the new address, keeps the old one for sign-in until it is verified, refuses a taken address", async () => {
+    const token = await signedIn("old@example.com");
+    await signedIn("taken@example.com");
+    expect(await failure(pool.client.send(new UpdateUserAttributesCommand({ AccessToken: token, UserAttributes: [{ Name: "email", Value: "taken@example.com" }] })))).toMatchObject({ name: "AliasExistsException" });
+    const out = await pool.client.send(new UpdateUserAttributesCommand({ AccessToken: token, UserAttributes: [{ Name: "email", Value: "New@Example.com" }] }));
+    expect(out.CodeDeliveryDetailsList).toEqual([{ Destination: "n***@e***", DeliveryMedium: "EMAIL", AttributeName: "email" }]);
+    expect((await login("old@example.com")).AuthenticationResult).toBeDefined();
+    expect(await failure(login("new@example.com"))).toMatchObject({ name: "NotAuthorizedException" });
+    expect(await failure(pool.client.send(new VerifyUserAttributeCommand({ AccessToken: token, AttributeName: "email", Code: "000000" === pool.lastCode("new@example.com") ? "111111" : "000000" })))).toMatchObject({
+      name: "CodeMismatchException",
+    });
+    await pool.client.send(new VerifyUserAttributeCommand({ AccessToken: token, AttributeName: "email", Code: pool.lastCode("new@example.com") }));
+    expect((await login("new@example.com")).AuthenticationResult).toBeDefined();
+    expect(await failure(login("old@example.com"))).toMatchObject({ name: "NotAuthorizedException" });
+    const user = await pool.client.send(new GetUserCommand({ AccessToken: token }));
+    expect(user.UserAttributes).toContainEqual({ Name: "email", Value: "new@example.com" });
   });
 });

@@ -1,4 +1,4 @@
-import { CodeMismatch, EnableSoftwareTokenMfa, InvalidParameter, LimitExceeded, NotAuthorized, SoftwareTokenMfaNotFound, SoftwareTokenReused, UserNotFound } from "./cognito-errors";
+import { AliasExists, CodeMismatch, EnableSoftwareTokenMfa, InvalidParameter, LimitExceeded, NotAuthorized, SoftwareTokenMfaNotFound, SoftwareTokenReused, UserNotFound } from "./cognito-errors";
 import { allows, CODE_FAILURES, emptyBudget, record } from "./code-budget";
 import { checkPasswordPolicy, hashPassword, verifyPassword } from "./password";
 import { checkSoftwareTokenCode, newSoftwareToken } from "./software-token";
@@ -111,5 +111,43 @@ export function respondToSoftwareTokenChallenge(pool: UserPool, input: { clientI
     await checkTotp(pool, user, input.code, CodeMismatch);
     pool.mfaChallenges.end(input.session);
     return pool.signIn(user, input.clientId, now);
+  });
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/**
+ * A new email: a code goes to the new address, and sign-in keeps the old one until the code comes back
+ * (Cognito with keepOriginal for email). An address another account holds is refused at once.
+ */
+export function updateEmail(pool: UserPool, input: { accessToken: string; attributes: Array<{ Name: string; Value: string }> }) {
+  return pool.exclusive(async () => {
+    const user = await signedInUser(pool, input.accessToken);
+    const email = input.attributes.find((a) => a.Name === "email")?.Value.toLowerCase();
+    const others = input.attributes.filter((a) => a.Name !== "email");
+    if (others.length) throw InvalidParameter(`The local user pool changes only email; got ${others.map((a) => a.Name).join(", ")}.`);
+    if (email === undefined) return { CodeDeliveryDetailsList: [] };
+    if (!EMAIL.test(email)) throw InvalidParameter("Invalid email address format.");
+    if (email === user.email) return { CodeDeliveryDetailsList: [] };
+    if (pool.store.userByEmail(email)) throw AliasExists();
+    user.emailChange = { email, code: "", expiresAt: 0 };
+    return { CodeDeliveryDetailsList: [pool.sendCode(user, "email")] };
+  });
+}
+
+export function verifyEmail(pool: UserPool, input: { accessToken: string; attributeName: string; code: string }) {
+  return pool.exclusive(async () => {
+    const user = await signedInUser(pool, input.accessToken);
+    if (input.attributeName !== "email") throw InvalidParameter("The local user pool verifies email only.");
+    pool.checkCode(user, user.emailChange, input.code);
+    const email = user.emailChange!.email;
+    // Taken meanwhile by a sign-up: the address cannot move to this account.
+    if (pool.store.userByEmail(email)) throw AliasExists();
+    user.email = email;
+    user.emailVerified = true;
+    user.updatedAt = pool.deps.now();
+    delete user.emailChange;
+    pool.changed();
+    return {};
   });
 }

@@ -28,6 +28,11 @@ export interface StoredUser {
   updatedAt: number;
   confirmation?: PendingCode;
   reset?: PendingCode;
+  /**
+   * A new email waiting for its code (UpdateUserAttributes): the pool keeps the original address for
+   * sign-in until VerifyUserAttribute proves the new one (the Auth stack's keepOriginal: email).
+   */
+  emailChange?: PendingCode & { email: string };
   /** The account's code emails and wrong codes of the last hour (absent until the first code). */
   codes?: CodeBudget;
   /** The TOTP secret once AssociateSoftwareToken handed one out (software-token.ts). */

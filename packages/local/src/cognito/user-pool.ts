@@ -137,7 +137,11 @@ export class UserPool {
   }
 
   /** Emails a new code, within the account's hourly cap on code emails (code-budget.ts). */
-  private sendCode(user: StoredUser, purpose: "confirmation" | "reset"): CodeDeliveryDetails {
+  /**
+   * Mails a code (counted against the account's budget of code emails): to confirm the sign-up, to reset
+   * the password, or to verify a new email address (sent to that address, UpdateUserAttributes).
+   */
+  sendCode(user: StoredUser, purpose: "confirmation" | "reset" | "email"): CodeDeliveryDetails {
     const now = this.deps.now();
     const budget = (user.codes ??= emptyBudget());
     if (!allows(budget.sent, CODE_EMAILS, now)) throw LimitExceeded();
@@ -145,11 +149,13 @@ export class UserPool {
     const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
     const pending: PendingCode = { code, expiresAt: now + (purpose === "confirmation" ? CONFIRMATION_CODE_MS : RESET_CODE_MS) };
     if (purpose === "confirmation") user.confirmation = pending;
-    else user.reset = pending;
-    const subject = purpose === "confirmation" ? "Your verification code" : "Your password reset code";
-    this.sent.push(this.deps.outbox.add({ to: user.email, subject, code, at: new Date(now).toISOString() }));
+    else if (purpose === "reset") user.reset = pending;
+    else user.emailChange = { ...pending, email: user.emailChange?.email ?? user.email };
+    const to = purpose === "email" ? user.emailChange!.email : user.email;
+    const subject = { confirmation: "Your verification code", reset: "Your password reset code", email: "Your verification code" }[purpose];
+    this.sent.push(this.deps.outbox.add({ to, subject, code, at: new Date(now).toISOString() }));
     this.changed();
-    return deliveryTo(user.email);
+    return deliveryTo(to);
   }
 
   /**

@@ -36,6 +36,12 @@ export class AccountApi {
   changePassword(currentPassword: string, newPassword: string) {
     return this.api.request<void>("POST", "/me/password", { json: { currentPassword, newPassword } });
   }
+  changeEmail(email: string) {
+    return this.api.request<{ message: string }>("POST", "/me/email", { json: { email } });
+  }
+  verifyEmail(code: string) {
+    return this.api.request<{ message: string; email: string }>("POST", "/me/email/verify", { json: { code } });
+  }
   logoutEverywhere() {
     return this.api.request<void>("POST", "/me/logout-everywhere");
   }

@@ -42,6 +42,7 @@ export function SecurityScreen({ services }: { services: Services }) {
         <h1>Security</h1>
         <MfaSection account={account} />
         <PasswordSection account={account} ended={ended} />
+        <EmailSection account={account} email={email} />
         <Section title="Sessions">
           <SignOutEverywhere account={account} ended={ended} />
         </Section>
@@ -137,6 +138,51 @@ function PasswordSection({ account, ended }: { account: AccountApi; ended: (noti
   );
 }
 
+function EmailSection({ account, email }: { account: AccountApi; email: string }) {
+  const [next, setNext] = useState("");
+  const [code, setCode] = useState("");
+  const [sent, setSent] = useState<string>();
+  const [changed, setChanged] = useState<string>();
+  const form = useSubmit();
+  const ask = () =>
+    form.run(async () => {
+      setSent((await account.changeEmail(next.trim())).message);
+    });
+  const verify = () =>
+    form.run(async () => {
+      const answer = await account.verifyEmail(code.trim());
+      setChanged(`You sign in as ${answer.email} from now on.`);
+      setSent(undefined);
+      setCode("");
+    });
+  return (
+    <Section title="Email">
+      <p>
+        You sign in as <strong>{changed ? next.trim() : email}</strong>.
+      </p>
+      {changed && <p role="status">{changed}</p>}
+      {sent ? (
+        <form class="form" onSubmit={(e) => (e.preventDefault(), verify())}>
+          <ErrorMessage error={form.error} />
+          <p role="status">{sent}</p>
+          <Field label="Code sent to the new address" autoComplete="one-time-code" inputMode="numeric" value={code} onValue={setCode} required error={form.error} field="code" />
+          <button type="submit" class="button primary" disabled={form.busy}>
+            Confirm new email
+          </button>
+        </form>
+      ) : (
+        <form class="form" onSubmit={(e) => (e.preventDefault(), ask())}>
+          <ErrorMessage error={form.error} />
+          <Field label="New email" type="email" autoComplete="email" value={next} onValue={setNext} required error={form.error} field="email" />
+          <button type="submit" class="button" disabled={form.busy}>
+            Send a code to the new address
+          </button>
+        </form>
+      )}
+    </Section>
+  );
+}
+
 function SignOutEverywhere({ account, ended }: { account: AccountApi; ended: (notice: string) => void }) {
   const form = useSubmit();
   const run = () =>
@@ -201,7 +247,7 @@ function DeleteSection({ account, email, ended }: { account: AccountApi; email: 
         <ErrorMessage error={form.error} />
         <p>Deletes your account and every file, thumbnail and share link. This cannot be undone.</p>
         <Field label={`Type your email (${email}) to confirm`} type="email" autoComplete="off" value={typed} onValue={setTyped} required />
-        <Field label="Password" type="password" autoComplete="current-password" value={password} onValue={setPassword} required error={form.error} field="password" />
+        <Field label="Your password" type="password" autoComplete="current-password" value={password} onValue={setPassword} required error={form.error} field="password" />
         <Field label="Code from the app (if two-step sign-in is on)" autoComplete="one-time-code" inputMode="numeric" value={code} onValue={setCode} error={form.error} field="code" />
         <button type="submit" class="button danger" disabled={form.busy || !confirmed}>
           Delete my account

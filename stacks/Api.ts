@@ -98,6 +98,31 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   "api/revoke-share": { config: true, table: ["dynamodb:GetItem", "dynamodb:DeleteItem"] },
   // The public link: the lookup item and the file record read, then a presigned GET of the original.
   "api/open-share": { config: true, table: ["dynamodb:GetItem"], objects: { "s3:GetObject": [UPLOAD_PREFIX] } },
+  // Account security: Cognito's public API with the user's own token or sign-in session (ChangePassword,
+  // GlobalSignOut, AssociateSoftwareToken, VerifySoftwareToken, SetUserMFAPreference, GetUser,
+  // RespondToAuthChallenge, DeleteUser: no IAM). The session cut is one UpdateItem; TOTP codes are
+  // counted like emailed ones (dynamo-rate-limiter.ts).
+  "api/login-mfa": { config: true, table: ["dynamodb:UpdateItem"] },
+  "api/change-password": { config: true, table: ["dynamodb:UpdateItem"] },
+  "api/logout-everywhere": { config: true, table: ["dynamodb:UpdateItem"] },
+  "api/mfa-setup": { config: true },
+  "api/mfa-verify": { config: true, table: ["dynamodb:UpdateItem"] },
+  "api/mfa-disable": { config: true, table: ["dynamodb:UpdateItem"] },
+  // UpdateUserAttributes and VerifyUserAttribute with the user's token; the code email and check counted.
+  "api/change-email": { config: true, table: ["dynamodb:UpdateItem"] },
+  "api/verify-email": { config: true, table: ["dynamodb:UpdateItem"] },
+  // The export lists the user's records (Query) and signs hour-long GETs of originals and thumbnails.
+  "api/export-account": { config: true, query: "table", objects: { "s3:GetObject": [UPLOAD_PREFIX, DERIVED_PREFIX] } },
+  // Self-service purge (core/purge.ts): the user's objects listed and deleted under both prefixes, share
+  // links queried and deleted, records and usage batch-deleted, the session cut written; account.deleted.
+  "api/delete-account": {
+    config: true,
+    table: ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
+    query: "table",
+    objects: { "s3:DeleteObject": [UPLOAD_PREFIX, DERIVED_PREFIX] },
+    listPrefixes: [UPLOAD_PREFIX, DERIVED_PREFIX],
+    publish: true,
+  },
 };
 
 /**

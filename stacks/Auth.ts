@@ -34,7 +34,9 @@ export function Auth({ stack, app }: StackContext) {
         standardAttributes: { email: { required: true, mutable: true } },
         passwordPolicy: { ...PASSWORD_POLICY, tempPasswordValidity: Duration.days(3) },
         accountRecovery: AccountRecovery.EMAIL_ONLY,
-        mfa: Mfa.OFF,
+        // Each person may turn on TOTP (POST /me/mfa/totp); SMS is not offered (no SNS spend, no SIM swaps).
+        mfa: Mfa.OPTIONAL,
+        mfaSecondFactor: { sms: false, otp: true },
         // Cognito's own sender allows a handful of emails a day, and sign-up, resend and reset are public.
         ...(settings.email ? { email: UserPoolEmail.withSES(settings.email) } : {}),
         deletionProtection: settings.isProd,

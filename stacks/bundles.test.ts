@@ -37,10 +37,13 @@ describe("function bundles", () => {
 
   it("each family's routes on their own root: auth routes on roots/auth, the other authenticated routes on roots/library or roots/account", () => {
     const family = (module: string) => bundles.find((b) => b.module === module)!.family;
-    for (const module of ["api/signup", "api/confirm", "api/resend-code", "api/login", "api/refresh", "api/forgot-password", "api/reset-password", "api/logout"]) {
-      expect(family(module), module).toBe("roots/auth");
-    }
-    for (const route of ROUTES.filter((r) => r.auth && r.handler !== "api/logout" && r.handler !== "api/me")) expect(family(route.handler), route.handler).toBe("roots/library");
+    const auth = ["api/signup", "api/confirm", "api/resend-code", "api/login", "api/login-mfa", "api/refresh", "api/forgot-password", "api/reset-password", "api/logout"];
+    // A person's own account security: Cognito, the session cut and the code limits, like the auth routes.
+    const security = ["api/change-password", "api/logout-everywhere", "api/change-email", "api/verify-email", "api/mfa-setup", "api/mfa-verify", "api/mfa-disable"];
+    for (const module of [...auth, ...security]) expect(family(module), module).toBe("roots/auth");
+    for (const module of ["api/delete-account", "api/export-account"]) expect(family(module), module).toBe("roots/account-data");
+    const elsewhere = new Set([...auth, ...security, "api/delete-account", "api/export-account", "api/me"]);
+    for (const route of ROUTES.filter((r) => r.auth && !elsewhere.has(r.handler))) expect(family(route.handler), route.handler).toBe("roots/library");
     expect(family("api/open-share")).toBe("roots/library");
     expect(family("api/me")).toBe("roots/account");
     expect(family("authorizer")).toBe("roots/authorizer");

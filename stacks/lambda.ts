@@ -62,6 +62,8 @@ export interface Access {
   objects?: Partial<Record<ObjectAction, Prefix[]>>;
   /** ListBucket, restricted by condition to keys under derived/ (deleting a file's thumbnails). */
   listDerived?: boolean;
+  /** ListBucket restricted by condition to keys under these prefixes (deleting everything of a user). */
+  listPrefixes?: Prefix[];
   /**
    * ListBucket on the whole bucket, for a function that must tell an object deleted meanwhile from a
    * refused read: S3 answers a HEAD or GET of a missing key with 404 only to a caller holding
@@ -77,7 +79,13 @@ export interface Access {
 }
 
 /** Item actions, and Scan (the sweep only), all on the table itself. */
-export type DynamoItemAction = "dynamodb:GetItem" | "dynamodb:PutItem" | "dynamodb:UpdateItem" | "dynamodb:DeleteItem" | "dynamodb:Scan";
+export type DynamoItemAction =
+  | "dynamodb:GetItem"
+  | "dynamodb:PutItem"
+  | "dynamodb:UpdateItem"
+  | "dynamodb:DeleteItem"
+  | "dynamodb:Scan"
+  | "dynamodb:BatchWriteItem";
 /** s3:PutObject also covers CreateMultipartUpload, UploadPart and CompleteMultipartUpload. */
 export type ObjectAction = "s3:GetObject" | "s3:PutObject" | "s3:DeleteObject" | "s3:AbortMultipartUpload" | "s3:ListMultipartUploadParts";
 export type Prefix = typeof UPLOAD_PREFIX | typeof DERIVED_PREFIX;
@@ -160,6 +168,15 @@ export function statementsFor(access: Access, targets: AccessTargets): PolicySta
         actions: ["s3:ListBucket"],
         resources: [targets.bucketArn],
         conditions: { StringLike: { "s3:prefix": [`${DERIVED_PREFIX}*`] } },
+      }),
+    );
+  }
+  if (access.listPrefixes?.length) {
+    statements.push(
+      new PolicyStatement({
+        actions: ["s3:ListBucket"],
+        resources: [targets.bucketArn],
+        conditions: { StringLike: { "s3:prefix": access.listPrefixes.map((p) => `${p}*`) } },
       }),
     );
   }

@@ -75,6 +75,27 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   "api/list-shares": ["dynamodb:GetItem", "dynamodb:Query"],
   "api/revoke-share": ["dynamodb:DeleteItem", "dynamodb:GetItem"],
   "api/open-share": ["dynamodb:GetItem", "s3:GetObject"],
+  // Account security: Cognito's public API with the user's own token (no IAM); session cut and code counts.
+  "api/login-mfa": ["dynamodb:UpdateItem"],
+  "api/change-password": ["dynamodb:UpdateItem"],
+  "api/logout-everywhere": ["dynamodb:UpdateItem"],
+  "api/mfa-setup": NO_IAM,
+  "api/mfa-verify": ["dynamodb:UpdateItem"],
+  "api/mfa-disable": ["dynamodb:UpdateItem"],
+  "api/change-email": ["dynamodb:UpdateItem"],
+  "api/verify-email": ["dynamodb:UpdateItem"],
+  "api/export-account": ["dynamodb:Query", "s3:GetObject"],
+  // The self-service purge: the user's objects listed and deleted, links and records deleted, account.deleted.
+  "api/delete-account": [
+    "dynamodb:BatchWriteItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+    "s3:DeleteObject",
+    "s3:ListBucket",
+    "sns:Publish",
+  ],
   // ListBucket: a missing key then reads as 404, not 403 (S3's rule for readers that cannot list).
   indexer: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject", "sns:Publish", ...SQS_CONSUME],
 };
@@ -229,6 +250,9 @@ describe("Auth stack", () => {
         }),
       },
       AccountRecoverySetting: { RecoveryMechanisms: [{ Name: "verified_email", Priority: 1 }] },
+      // Each person may turn on TOTP MFA; no SMS.
+      MfaConfiguration: "OPTIONAL",
+      EnabledMfas: ["SOFTWARE_TOKEN_MFA"],
     });
     // No identity pool: users never get AWS credentials.
     t.Auth.resourceCountIs("AWS::Cognito::IdentityPool", 0);
@@ -603,6 +627,11 @@ describe("functions", () => {
     const del = fn("api/delete-file");
     const list = roleStatements(t.Api, del.roleId).find((s) => actionsOf(s).includes("s3:ListBucket"))!;
     expect(list.Condition).toEqual({ StringLike: { "s3:prefix": ["derived/*"] } });
+    // Deleting an account lists the user's originals and derived files, and nothing else of the bucket.
+    const purge = fn("api/delete-account");
+    const purgeList = roleStatements(t.Api, purge.roleId).find((s) => actionsOf(s).includes("s3:ListBucket"))!;
+    expect(purgeList.Condition).toEqual({ StringLike: { "s3:prefix": ["users/*", "derived/*"] } });
+    expect(objectResources("api/delete-account", "s3:DeleteObject")).toEqual(["/derived/*", "/users/*"]);
 
     const retrieve = fn("api/retrieve");
     const query = roleStatements(t.Api, retrieve.roleId).find((s) => actionsOf(s).includes("dynamodb:Query"))!;

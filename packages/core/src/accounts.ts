@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { SignInOutcome } from "./account-security";
 
 /**
  * Account requests and the identity port. Cognito does the work on AWS; the local runtime embeds an
@@ -49,6 +50,8 @@ export interface Accounts {
   confirm(email: string, code: string): Promise<void>;
   resendCode(email: string): Promise<void>;
   login(usernameOrEmail: string, password: string): Promise<Tokens>;
+  /** Like login, but an account with MFA on answers its challenge instead of failing (account-security.ts). */
+  signIn(usernameOrEmail: string, password: string): Promise<SignInOutcome>;
   refresh(refreshToken: string): Promise<Tokens>;
   forgotPassword(email: string): Promise<void>;
   /** Sets the new password; answers whose account it was (its sub). */

@@ -29,11 +29,23 @@ export interface UserRecords {
   removeUserRecords(userId: string): Promise<{ records: number; usage: boolean }>;
 }
 
+/** The user's session cut (sessions.ts), retired once no token signed in before it can still be valid. */
+export interface UserSessions {
+  retire(userId: string, at: number): Promise<void>;
+}
+
 export interface PurgeDeps {
   storage: ObjectStorage;
-  accounts: UserAccounts;
+  /**
+   * Deletes the sign-in account first. Absent when the caller deletes it itself, after the data: a
+   * person deleting their own account (account-deletion.ts) must be able to sign in and repeat it.
+   */
+  accounts?: UserAccounts;
   shares: UserShares;
   records: UserRecords;
+  /** Absent in dry runs' callers that have no table access to sessions; the purge then leaves the cut. */
+  sessions?: UserSessions;
+  clock?: { now(): number };
 }
 
 export interface PurgeSummary {
@@ -69,7 +81,7 @@ export async function purgeUser(deps: PurgeDeps, userId: string, options: { dryR
   const originalsPrefix = `${ORIGINALS_PREFIX}${userId}/`;
   const derivedPrefix = `${DERIVED_PREFIX}${userId}/`;
   const [account, shares, originals, derived, records] = await Promise.all([
-    deps.accounts.accountExists(userId),
+    deps.accounts ? deps.accounts.accountExists(userId) : Promise.resolve(false),
     deps.shares.countUserShares(userId),
     listKeys(deps.storage, originalsPrefix),
     listKeys(deps.storage, derivedPrefix),
@@ -96,7 +108,7 @@ export async function purgeUser(deps: PurgeDeps, userId: string, options: { dryR
   if (options.dryRun) return plan;
 
   const done: PurgeSummary = { ...plan, account: false, shares: 0, originals: 0, derived: 0, records: 0, usage: false };
-  if (plan.account) {
+  if (plan.account && deps.accounts) {
     done.account = await deps.accounts.deleteAccount(userId);
     options.onProgress?.(1);
   }
@@ -110,6 +122,8 @@ export async function purgeUser(deps: PurgeDeps, userId: string, options: { dryR
   done.records = removed.records;
   done.usage = removed.usage;
   options.onProgress?.(removed.records + Number(removed.usage));
+  // Last: a token signed in before the purge stays refused until it has expired, then the cut goes too.
+  await deps.sessions?.retire(userId, (deps.clock ?? Date).now());
   return done;
 }
 

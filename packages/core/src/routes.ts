@@ -41,6 +41,17 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: "GET", path: "/me", handler: "api/me", auth: true },
   // The OpenAPI description of this table (contract/openapi.ts): public, like the README.
   { method: "GET", path: "/openapi.json", handler: "api/openapi", auth: false },
+  // Account security and control (account-security.ts, account-deletion.ts, account-export.ts).
+  { method: "POST", path: "/login/mfa", handler: "api/login-mfa", auth: false },
+  { method: "POST", path: "/me/password", handler: "api/change-password", auth: true },
+  { method: "POST", path: "/me/logout-everywhere", handler: "api/logout-everywhere", auth: true },
+  { method: "DELETE", path: "/me", handler: "api/delete-account", auth: true },
+  { method: "GET", path: "/me/export", handler: "api/export-account", auth: true },
+  { method: "POST", path: "/me/mfa/totp", handler: "api/mfa-setup", auth: true },
+  { method: "POST", path: "/me/mfa/totp/verify", handler: "api/mfa-verify", auth: true },
+  { method: "DELETE", path: "/me/mfa", handler: "api/mfa-disable", auth: true },
+  { method: "POST", path: "/me/email", handler: "api/change-email", auth: true },
+  { method: "POST", path: "/me/email/verify", handler: "api/verify-email", auth: true },
 ];
 
 export function routeKey(route: Pick<RouteDefinition, "method" | "path">): string {

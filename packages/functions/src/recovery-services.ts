@@ -8,6 +8,7 @@ import type { ReindexDeps } from "@media/core/reindex";
 import type { MediaEvent } from "@media/core/media-event";
 import { createCognitoUserAdmin } from "./adapters/cognito-accounts";
 import { createDynamoMediaMaintenance, createDynamoMediaRepository, type DynamoMediaMaintenance } from "./adapters/dynamo-media-repository";
+import { createDynamoUserSessions } from "./adapters/dynamo-session-cutoffs";
 import { createDynamoUserShares } from "./adapters/dynamo-share-repository";
 import { createS3ObjectStorage, s3ClientOptions } from "./adapters/s3-object-storage";
 import { createMediaInspector } from "./media/inspector";
@@ -71,6 +72,8 @@ export function buildRecoveryServices(r: RecoveryResources): RecoveryServices {
         records: maintenance,
         shares: createDynamoUserShares({ client: dynamo, tableName: r.tableName }),
         accounts: createCognitoUserAdmin({ client: cognito, userPoolId: r.userPoolId }),
+        sessions: createDynamoUserSessions({ client: dynamo, tableName: r.tableName }),
+        clock,
       };
     },
     close() {

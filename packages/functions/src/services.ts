@@ -1,5 +1,6 @@
 import type { DynamoMediaMaintenance } from "./adapters/dynamo-media-repository";
 import { accountServices } from "./roots/account";
+import { accountDataServices, type AccountDataServices } from "./roots/account-data";
 import { authServices, type AuthServices } from "./roots/auth";
 import { indexingServices, type IndexingServices } from "./roots/indexing";
 import { libraryServices, type LibraryServices } from "./roots/library";
@@ -19,6 +20,10 @@ export interface Services extends AuthServices, LibraryServices {
   indexing: IndexingServices;
   /** The sweep of expired uploads (sweep.ts). */
   maintenance: DynamoMediaMaintenance;
+  /** DELETE /me (account-deletion.ts). */
+  deletion: AccountDataServices["deletion"];
+  /** GET /me/export (account-export.ts). */
+  exports: AccountDataServices["exports"];
 }
 
 let cached: Services | undefined;
@@ -29,6 +34,8 @@ export function services(): Services {
     ...libraryServices(),
     indexing: indexingServices(),
     maintenance: maintenance(),
+    deletion: accountDataServices().deletion,
+    exports: accountDataServices().exports,
   };
   return cached;
 }

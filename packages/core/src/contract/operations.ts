@@ -1,11 +1,18 @@
-import type { AnyZodObject, ZodTypeAny } from "zod";
+import { z, type AnyZodObject, type ZodTypeAny } from "zod";
 import { ConfirmInput, ForgotPasswordInput, LoginInput, LogoutInput, RefreshInput, ResendCodeInput, ResetPasswordInput, SignUpInput } from "../accounts";
 import { ListFilesInput, UpdateFileInput } from "../library";
 import { CreateShareInput, OpenShareQuery } from "../sharing";
+import { DeleteAccountInput } from "../account-deletion";
+import { ChangeEmailInput, ChangePasswordInput, LoginMfaInput, TotpCodeInput, VerifyEmailInput } from "../account-security";
 import { CompleteUploadInput, SignPartsInput } from "../multipart-upload";
 import { PresignUploadInput } from "../upload";
 import {
   CreatedShareSchema,
+  EmailChangedSchema,
+  ExportManifestSchema,
+  MfaChallengeSchema,
+  MfaOnSchema,
+  TotpSetupSchema,
   FileListSchema,
   FileSchema,
   HealthSchema,
@@ -55,7 +62,24 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   },
   "POST /confirm": { operationId: "confirm", summary: "Confirm an account with the emailed code", tag: "accounts", body: ConfirmInput, success: { status: 200, description: "Confirmed", schema: MessageSchema }, errors: [404, 409] },
   "POST /resend-code": { operationId: "resendCode", summary: "Email a new confirmation code", tag: "accounts", body: ResendCodeInput, success: { status: 202, description: "Sent if the account exists and is unconfirmed", schema: MessageSchema } },
-  "POST /login": { operationId: "login", summary: "Sign in by email or username", tag: "accounts", body: LoginInput, success: { status: 200, description: "Tokens", schema: TokensSchema }, errors: [401, 403] },
+  "POST /login": {
+    operationId: "login",
+    summary: "Sign in by email or username",
+    tag: "accounts",
+    body: LoginInput,
+    success: { status: 200, description: "Tokens, or the MFA challenge when the account has MFA on", schema: z.union([TokensSchema, MfaChallengeSchema]) },
+    errors: [401, 403],
+  },
+  "POST /login/mfa": { operationId: "loginMfa", summary: "The code of the MFA challenge: the tokens of /login", tag: "accounts", body: LoginMfaInput, success: { status: 200, description: "Tokens", schema: TokensSchema }, errors: [401] },
+  "POST /me/password": { operationId: "changePassword", summary: "Change the password; every session ends, this one included", tag: "accounts", body: ChangePasswordInput, success: { status: 204, description: "Changed" }, errors: [401, 403] },
+  "POST /me/logout-everywhere": { operationId: "logoutEverywhere", summary: "End every session on every device", tag: "accounts", success: { status: 204, description: "Signed out everywhere" }, errors: [401, 403] },
+  "POST /me/email": { operationId: "changeEmail", summary: "Send a code to a new email address; sign-in keeps the old one until it is verified", tag: "accounts", body: ChangeEmailInput, success: { status: 202, description: "Code sent", schema: MessageSchema }, errors: [401, 403, 409] },
+  "POST /me/email/verify": { operationId: "verifyEmail", summary: "Move sign-in to the new email with its code", tag: "accounts", body: VerifyEmailInput, success: { status: 200, description: "Changed", schema: EmailChangedSchema }, errors: [401, 403, 409] },
+  "POST /me/mfa/totp": { operationId: "setUpTotp", summary: "Start setting up an authenticator app (TOTP)", tag: "accounts", success: { status: 200, description: "The secret and its otpauth URI", schema: TotpSetupSchema }, errors: [401, 403] },
+  "POST /me/mfa/totp/verify": { operationId: "verifyTotp", summary: "Turn MFA on with a first code from the app", tag: "accounts", body: TotpCodeInput, success: { status: 200, description: "MFA on", schema: MfaOnSchema }, errors: [401, 403, 409] },
+  "DELETE /me/mfa": { operationId: "disableMfa", summary: "Turn MFA off with a code from the app", tag: "accounts", body: TotpCodeInput, success: { status: 204, description: "MFA off" }, errors: [401, 403, 409] },
+  "GET /me/export": { operationId: "exportAccount", summary: "Every file and its metadata, with download URLs valid an hour", tag: "accounts", success: { status: 200, description: "The export manifest", schema: ExportManifestSchema }, errors: [401, 403] },
+  "DELETE /me": { operationId: "deleteAccount", summary: "Delete the account and everything in it (repeat to finish an interrupted one)", tag: "accounts", body: DeleteAccountInput, success: { status: 204, description: "Deleted" }, errors: [401, 403] },
   "POST /refresh": { operationId: "refresh", summary: "New access and id tokens for a refresh token", tag: "accounts", body: RefreshInput, success: { status: 200, description: "Tokens", schema: TokensSchema }, errors: [401] },
   "POST /forgot-password": { operationId: "forgotPassword", summary: "Email a password reset code", tag: "accounts", body: ForgotPasswordInput, success: { status: 202, description: "The same answer whether or not the account exists", schema: MessageSchema } },
   "POST /reset-password": { operationId: "resetPassword", summary: "Set a new password with the emailed code; ends every session", tag: "accounts", body: ResetPasswordInput, success: { status: 200, description: "Changed", schema: MessageSchema }, errors: [404] },

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import type { ExportManifest } from "../account-export";
+import type { TotpSetup } from "../account-security";
 import type { Tokens } from "../accounts";
 import { ErrorCodeSchema } from "../error-codes";
 import type { UsageAndLimits } from "../library";
@@ -107,6 +109,47 @@ export const TokensSchema = z.object({
   tokenType: z.literal("Bearer"),
 });
 
+/** `POST /login` for an account with MFA on: send `session` and the app's code to `POST /login/mfa`. */
+export const MfaChallengeSchema = z.object({
+  message: z.string(),
+  challenge: z.literal("SOFTWARE_TOKEN_MFA"),
+  session: z.string().describe("Lives 3 minutes, as Cognito's."),
+});
+
+export const TotpSetupSchema = z.object({
+  secret: z.string(),
+  otpauthUri: z.string().describe("Show as a QR code for the authenticator app."),
+});
+
+export const MfaOnSchema = z.object({ message: z.string(), mfa: z.literal("SOFTWARE_TOKEN_MFA") });
+
+export const EmailChangedSchema = z.object({ message: z.string(), email: z.string().email() });
+
+export const ExportManifestSchema = z.object({
+  format: z.literal("media-storage-export/1"),
+  userId: z.string(),
+  email: z.string(),
+  exportedAt: isoTime,
+  urlsExpireAt: isoTime.describe("When the URLs stop working: ask for a new export then."),
+  usage: z.object({ files: z.number().int().nonnegative(), bytes: z.number().int().nonnegative() }),
+  files: z.array(
+    z.object({
+      fileId: z.string(),
+      fileName: z.string(),
+      contentType: z.string(),
+      size: z.number().int().nonnegative(),
+      status: MediaStatusSchema,
+      uploadedAt: isoTime,
+      metadata: MediaMetadataSchema,
+      description: z.string().optional(),
+      tags: z.array(z.string()).optional(),
+      rejectionReason: z.string().optional(),
+      downloadUrl: z.string().url().optional(),
+      thumbnailUrl: z.string().url().optional(),
+    }),
+  ),
+});
+
 export const UsageAndLimitsSchema = z.object({
   usage: z.object({
     files: z.number().int().nonnegative(),
@@ -158,5 +201,7 @@ const tied: [
   Same<CreatedShareResponse, CreatedShare>,
   Same<z.infer<typeof ShareSchema>, ShareView>,
   Same<Pick<TokensResponse, "accessToken" | "idToken" | "refreshToken" | "expiresIn">, Tokens>,
-] = [true, true, true, true, true, true, true];
+  Same<z.infer<typeof ExportManifestSchema>, ExportManifest>,
+  Same<z.infer<typeof TotpSetupSchema>, TotpSetup>,
+] = [true, true, true, true, true, true, true, true, true];
 void tied;

@@ -16,6 +16,7 @@ import {
   type CognitoIdentityProviderClient,
   type UserType,
 } from "@aws-sdk/client-cognito-identity-provider";
+import type { SignInOutcome } from "@media/core/account-security";
 import { Username, type Accounts, type SignUpInput, type Tokens } from "@media/core/accounts";
 import { describePasswordPolicy } from "@media/core/password-policy";
 import type { UserAccounts } from "@media/core/purge";
@@ -65,7 +66,7 @@ export function createCognitoAccounts({
     }
   }
 
-  return {
+  const accounts: Accounts = {
     async signUp(input: SignUpInput) {
       const attributes = [{ Name: "email", Value: input.email }];
       if (input.username) attributes.push({ Name: "preferred_username", Value: input.username });
@@ -123,6 +124,15 @@ export function createCognitoAccounts({
     },
 
     async login(emailOrUsername, password) {
+      const outcome = await accounts.signIn(emailOrUsername, password);
+      if (outcome.kind === "mfa") {
+        // Callers of login cannot answer a challenge; POST /login uses signIn.
+        throw new ForbiddenError("This account asks for an MFA code at sign-in.", { code: "ChallengeRequired" });
+      }
+      return outcome.tokens;
+    },
+
+    async signIn(emailOrUsername, password): Promise<SignInOutcome> {
       try {
         let signInName = emailOrUsername;
         if (!emailOrUsername.includes("@")) {
@@ -143,11 +153,13 @@ export function createCognitoAccounts({
             AuthParameters: { USERNAME: signInName, PASSWORD: password },
           }),
         );
-        if (!out.AuthenticationResult) {
-          // A challenge (a new password, MFA): the pool is configured for neither, so it is not ours to answer.
-          throw new ForbiddenError("This account needs a step this service does not support; contact support.", { code: "ChallengeRequired" });
+        if (out.AuthenticationResult) return { kind: "tokens", tokens: tokensFrom(out.AuthenticationResult, true) };
+        const username = out.ChallengeParameters?.USER_ID_FOR_SRP;
+        if (out.ChallengeName === "SOFTWARE_TOKEN_MFA" && out.Session && username) {
+          return { kind: "mfa", username, email: signInName.toLowerCase(), session: out.Session };
         }
-        return tokensFrom(out.AuthenticationResult, true);
+        // Any other challenge (a new password, SMS MFA): the pool is configured for none of them.
+        throw new ForbiddenError("This account needs a step this service does not support; contact support.", { code: "ChallengeRequired" });
       } catch (error) {
         if (error instanceof AppError) throw error;
         throw toAppError(error);
@@ -243,6 +255,7 @@ export function createCognitoAccounts({
       }
     },
   };
+  return accounts;
 }
 
 const INVALID_CREDENTIALS_MESSAGE = "Incorrect email, username or password.";
@@ -292,7 +305,7 @@ const ACCOUNT_STATE_ERRORS = new Set(["UserNotFoundException", "InvalidParameter
 /** RevokeToken's ways of refusing the token itself (as opposed to failing). */
 const TOKEN_REJECTIONS = new Set(["UnsupportedTokenTypeException", "InvalidParameterException", "NotAuthorizedException", "UnauthorizedException"]);
 
-function tokensFrom(result: AuthenticationResultType, withRefreshToken: boolean): Tokens {
+export function tokensFrom(result: AuthenticationResultType, withRefreshToken: boolean): Tokens {
   if (!result.AccessToken || !result.IdToken) throw new Error("Cognito answered without an access or id token");
   const tokens: Tokens = { accessToken: result.AccessToken, idToken: result.IdToken, expiresIn: result.ExpiresIn ?? 3600 };
   // The contract's refresh answer carries no refresh token, even if the pool rotates them.
@@ -313,7 +326,7 @@ function alreadyConfirmed(cause: unknown): AppError {
 }
 
 /** The exception name of an error the Cognito service answered with; undefined for anything else. */
-function cognitoName(error: unknown): string | undefined {
+export function cognitoName(error: unknown): string | undefined {
   if (typeof error !== "object" || error === null || !("$fault" in error) || !("$metadata" in error)) return undefined;
   const name = (error as { name?: unknown }).name;
   return typeof name === "string" ? name : undefined;

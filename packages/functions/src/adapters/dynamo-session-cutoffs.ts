@@ -1,12 +1,14 @@
 import { GetItemCommand, UpdateItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { UserSessions } from "@media/core/purge";
 import type { SessionCutoffs } from "@media/core/sessions";
 import { TABLE, keysFor } from "@media/core/table";
 import { call } from "./dynamo-throttling";
 
 /**
  * Each user's "sessions end" time (sessions.ts) as one small item of its own (see TABLE), so neither
- * the media records nor their repository know about it. It has no TTL: one item per user who ever
- * logged out, and a cut that vanished would bring old tokens back.
+ * the media records nor their repository know about it. It has no TTL while its user exists: one item per
+ * user who ever logged out, and a cut that vanished would bring old tokens back (a deleted user's expires,
+ * see createDynamoUserSessions).
  *
  * Reads are strongly consistent: the authorizer reads it on every request and a logout must hold for
  * the very next one. Concurrent reads for one user share one call (a client sending many requests at
@@ -67,6 +69,34 @@ export function createDynamoSessionCutoffs({ client, tableName }: { client: Dyna
       } catch (error) {
         if (!(error instanceof Error && error.name === "ConditionalCheckFailedException")) throw error;
       }
+    },
+  };
+}
+
+/**
+ * Cognito access tokens live at most a day (the longest validity an app client may set), so a cut whose
+ * user is gone is needed that long and no longer: it is written as of `at`, then left to the table's TTL
+ * a day later. Deleting it at once would let the purged user's tokens through the authorizer until they
+ * expire.
+ */
+const LONGEST_ACCESS_TOKEN_SECONDS = 24 * 3600;
+
+export function createDynamoUserSessions(options: { client: DynamoDBClient; tableName: string }): UserSessions {
+  const cutoffs = createDynamoSessionCutoffs(options);
+  return {
+    async retire(userId, at) {
+      await cutoffs.endSessions(userId, at);
+      await call(
+        options.client.send(
+          new UpdateItemCommand({
+            TableName: options.tableName,
+            Key: { [TABLE.partitionKey]: { S: keysFor.sessionsPartition(userId) }, [TABLE.sortKey]: { S: keysFor.sessions } },
+            UpdateExpression: "SET #ttl = :ttl",
+            ExpressionAttributeNames: { "#ttl": TABLE.timeToLiveAttribute },
+            ExpressionAttributeValues: { ":ttl": { N: String(Math.ceil(at / 1000) + LONGEST_ACCESS_TOKEN_SECONDS) } },
+          }),
+        ),
+      );
     },
   };
 }

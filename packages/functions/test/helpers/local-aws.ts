@@ -46,7 +46,7 @@ export interface LocalAws {
 
 export async function startLocalAws(
   limits: { maxFileBytes?: number; quotaBytes?: number } = {},
-  options: { policies?: FunctionPolicies } = {},
+  options: { policies?: FunctionPolicies; /** The user pool's time (epoch ms), for tests that move it. */ clock?: () => number } = {},
 ): Promise<LocalAws> {
   const dir = await mkdtemp(join(tmpdir(), "handlers-"));
   const dynamoTable = "media-handlers";
@@ -82,6 +82,7 @@ export async function startLocalAws(
     userPoolId: TEST_ENV.userPoolId,
     clientId: TEST_ENV.clientId,
     preferredUsernameSignIn: false,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const storage = await startLocalS3({
     dataDir: join(dir, "s3"),

@@ -28,6 +28,12 @@ export const ExpiredCode = () => new CognitoError("ExpiredCodeException", "Inval
 export const LimitExceeded = () => new CognitoError("LimitExceededException", "Attempt limit exceeded, please try after some time.");
 export const UserNotConfirmed = () => new CognitoError("UserNotConfirmedException", "User is not confirmed.");
 export const UserNotFound = () => new CognitoError("UserNotFoundException", "User does not exist.");
+export const EnableSoftwareTokenMfa = () =>
+  new CognitoError("EnableSoftwareTokenMFAException", "Code mismatch and fail enable Software Token MFA mode");
+export const SoftwareTokenReused = () => new CognitoError("ExpiredCodeException", "Your software token has already been used once.");
+export const SoftwareTokenMfaNotFound = () =>
+  new CognitoError("SoftwareTokenMFANotFoundException", "Software Token MFA has not been enabled by the user.");
+export const AliasExists = () => new CognitoError("AliasExistsException", "An account with the given email already exists.");
 export const UnsupportedTokenType = () => new CognitoError("UnsupportedTokenTypeException", "Unsupported token type.");
 
 /** The message real Cognito gives for every failed sign-in, whether the user exists or not. */

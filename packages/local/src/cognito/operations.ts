@@ -1,4 +1,5 @@
 import { CognitoError, InvalidParameter, constraintViolation } from "./cognito-errors";
+import { associateSoftwareToken, changePassword, deleteUser, respondToSoftwareTokenChallenge, setUserMfaPreference, updateEmail, verifyEmail, verifySoftwareToken } from "./self-service";
 import { MAX_LIST_USERS, type AttributeType, type UserPool } from "./user-pool";
 
 /**
@@ -28,6 +29,8 @@ const RULES = {
   attributeValue: { max: 2048 },
   filter: { max: 256 },
   paginationToken: { min: 1, pattern: /^[\S]+$/ },
+  session: { min: 20, max: 2048 },
+  userCode: { min: 6, max: 6, pattern: /^[0-9]+$/ },
 } satisfies Record<string, Rule>;
 
 function text(request: Request, key: string, member: keyof typeof RULES, at = lowerFirst(key)): string {
@@ -89,6 +92,24 @@ function authParameters(request: Request): Record<string, string> {
   if (params === undefined || params === null) return {};
   if (typeof params !== "object" || Array.isArray(params)) throw new CognitoError("SerializationException", "Expected a map at 'authParameters'");
   return Object.fromEntries(Object.entries(params).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
+}
+
+/** A map member of string values (AuthParameters, ChallengeResponses). */
+function stringMap(request: Request, key: string): Record<string, string> {
+  const params = request[key];
+  if (params === undefined || params === null) return {};
+  if (typeof params !== "object" || Array.isArray(params)) throw new CognitoError("SerializationException", `Expected a map at '${lowerFirst(key)}'`);
+  return Object.fromEntries(Object.entries(params).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
+}
+
+/** SetUserMFAPreference's SoftwareTokenMfaSettings: `Enabled` (PreferredMfa follows it: the only factor). */
+function softwareTokenSettings(request: Request): { enabled: boolean } | undefined {
+  const settings = request.SoftwareTokenMfaSettings;
+  if (settings === undefined || settings === null) return undefined;
+  if (typeof settings !== "object" || Array.isArray(settings)) throw new CognitoError("SerializationException", "Expected a structure at 'softwareTokenMfaSettings'");
+  const enabled = (settings as Request).Enabled;
+  if (enabled !== undefined && typeof enabled !== "boolean") throw new CognitoError("SerializationException", "Expected a boolean at 'softwareTokenMfaSettings.enabled'");
+  return { enabled: enabled === true };
 }
 
 function required(params: Record<string, string>, name: string): string {
@@ -162,6 +183,54 @@ export const OPERATIONS: Record<string, Operation> = {
     pool.adminUserGlobalSignOut({ userPoolId: text(r, "UserPoolId", "userPoolId"), username: text(r, "Username", "username") }),
 
   AdminDeleteUser: (pool, r) => pool.adminDeleteUser({ userPoolId: text(r, "UserPoolId", "userPoolId"), username: text(r, "Username", "username") }),
+
+  ChangePassword: (pool, r) =>
+    changePassword(pool, {
+      accessToken: text(r, "AccessToken", "accessToken"),
+      previous: text(r, "PreviousPassword", "password"),
+      proposed: text(r, "ProposedPassword", "password"),
+    }),
+
+  UpdateUserAttributes: (pool, r) => updateEmail(pool, { accessToken: text(r, "AccessToken", "accessToken"), attributes: attributes(r) }),
+
+  VerifyUserAttribute: (pool, r) =>
+    verifyEmail(pool, {
+      accessToken: text(r, "AccessToken", "accessToken"),
+      attributeName: text(r, "AttributeName", "attributeName"),
+      code: text(r, "Code", "confirmationCode"),
+    }),
+
+  DeleteUser: (pool, r) => deleteUser(pool, { accessToken: text(r, "AccessToken", "accessToken") }),
+
+  AssociateSoftwareToken: (pool, r) => {
+    // The Session form (MFA set up during sign-in, MFA required) is not this pool's: MFA is optional here.
+    if (r.AccessToken === undefined || r.AccessToken === null) throw InvalidParameter("The local user pool associates software tokens with an AccessToken only.");
+    return associateSoftwareToken(pool, { accessToken: text(r, "AccessToken", "accessToken") });
+  },
+
+  VerifySoftwareToken: (pool, r) => {
+    if (r.AccessToken === undefined || r.AccessToken === null) throw InvalidParameter("The local user pool verifies software tokens with an AccessToken only.");
+    return verifySoftwareToken(pool, { accessToken: text(r, "AccessToken", "accessToken"), userCode: text(r, "UserCode", "userCode") });
+  },
+
+  SetUserMFAPreference: (pool, r) => {
+    const softwareToken = softwareTokenSettings(r);
+    return setUserMfaPreference(pool, { accessToken: text(r, "AccessToken", "accessToken"), ...(softwareToken ? { softwareToken } : {}) });
+  },
+
+  RespondToAuthChallenge: (pool, r) => {
+    const clientId = text(r, "ClientId", "clientId");
+    const name = r.ChallengeName;
+    if (name === undefined || name === null) throw constraintViolation("challengeName", "Member must not be null");
+    if (name !== "SOFTWARE_TOKEN_MFA") throw InvalidParameter(`${String(name)} is not a challenge the local user pool sets.`);
+    const responses = stringMap(r, "ChallengeResponses");
+    return respondToSoftwareTokenChallenge(pool, {
+      clientId,
+      session: text(r, "Session", "session"),
+      username: required(responses, "USERNAME"),
+      code: required(responses, "SOFTWARE_TOKEN_MFA_CODE"),
+    });
+  },
 
   ListUsers: (pool, r) => {
     const input: Parameters<UserPool["listUsers"]>[0] = { userPoolId: text(r, "UserPoolId", "userPoolId") };

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { readJsonFile, writeFileAtomic } from "./atomic-file";
 import type { CodeBudget } from "./code-budget";
 import type { OutboxMessage } from "./outbox";
+import type { SoftwareToken } from "./software-token";
 
 /** A code sent by email: to confirm the sign-up or to reset the password. */
 export interface PendingCode {
@@ -27,8 +28,17 @@ export interface StoredUser {
   updatedAt: number;
   confirmation?: PendingCode;
   reset?: PendingCode;
+  /**
+   * A new email waiting for its code (UpdateUserAttributes): the pool keeps the original address for
+   * sign-in until VerifyUserAttribute proves the new one (the Auth stack's keepOriginal: email).
+   */
+  emailChange?: PendingCode & { email: string };
   /** The account's code emails and wrong codes of the last hour (absent until the first code). */
   codes?: CodeBudget;
+  /** The TOTP secret once AssociateSoftwareToken handed one out (software-token.ts). */
+  softwareToken?: SoftwareToken;
+  /** A secret handed out and not yet verified; it replaces `softwareToken` once verified. */
+  pendingSoftwareToken?: SoftwareToken;
 }
 
 /**

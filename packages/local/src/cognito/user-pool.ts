@@ -16,6 +16,7 @@ import {
 } from "./cognito-errors";
 import { allows, CODE_EMAILS, CODE_FAILURES, emptyBudget, record } from "./code-budget";
 import { comparePosition, decodePaginationToken, encodePaginationToken, matchesFilter, parseUserFilter } from "./list-users";
+import { MfaChallenges } from "./mfa-challenges";
 import type { LocalOutbox, OutboxMessage } from "./outbox";
 import { burnPasswordCheck, checkPasswordPolicy, hashPassword, verifyPassword } from "./password";
 import { ACCESS_TOKEN_SECONDS, REFRESH_TOKEN_SECONDS, hashRefreshToken, mintTokens, newRefreshToken, verifyAccessToken, type TokenIssuer } from "./tokens";
@@ -81,15 +82,17 @@ export class UserPool {
   private dirty = false;
   private sent: OutboxMessage[] = [];
   private readonly failures = new Map<string, { count: number; lockedUntil: number }>();
+  /** Sign-ins waiting for their TOTP code (RespondToAuthChallenge). */
+  readonly mfaChallenges = new MfaChallenges();
 
-  constructor(private readonly deps: UserPoolDeps) {}
+  constructor(readonly deps: UserPoolDeps) {}
 
-  private get store() {
+  get store() {
     return this.deps.store;
   }
 
   /** Runs one operation at a time; saves what it changed (even when it then fails) before answering. */
-  private exclusive<T>(operation: () => Promise<T>): Promise<T> {
+  exclusive<T>(operation: () => Promise<T>): Promise<T> {
     const run = async () => {
       try {
         return await operation();
@@ -109,11 +112,11 @@ export class UserPool {
     return result;
   }
 
-  private changed(): void {
+  changed(): void {
     this.dirty = true;
   }
 
-  private checkClient(clientId: string): void {
+  checkClient(clientId: string): void {
     if (clientId !== this.deps.clientId) throw ResourceNotFound(`User pool client ${clientId} does not exist.`);
   }
 
@@ -134,7 +137,11 @@ export class UserPool {
   }
 
   /** Emails a new code, within the account's hourly cap on code emails (code-budget.ts). */
-  private sendCode(user: StoredUser, purpose: "confirmation" | "reset"): CodeDeliveryDetails {
+  /**
+   * Mails a code (counted against the account's budget of code emails): to confirm the sign-up, to reset
+   * the password, or to verify a new email address (sent to that address, UpdateUserAttributes).
+   */
+  sendCode(user: StoredUser, purpose: "confirmation" | "reset" | "email"): CodeDeliveryDetails {
     const now = this.deps.now();
     const budget = (user.codes ??= emptyBudget());
     if (!allows(budget.sent, CODE_EMAILS, now)) throw LimitExceeded();
@@ -142,18 +149,20 @@ export class UserPool {
     const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
     const pending: PendingCode = { code, expiresAt: now + (purpose === "confirmation" ? CONFIRMATION_CODE_MS : RESET_CODE_MS) };
     if (purpose === "confirmation") user.confirmation = pending;
-    else user.reset = pending;
-    const subject = purpose === "confirmation" ? "Your verification code" : "Your password reset code";
-    this.sent.push(this.deps.outbox.add({ to: user.email, subject, code, at: new Date(now).toISOString() }));
+    else if (purpose === "reset") user.reset = pending;
+    else user.emailChange = { ...pending, email: user.emailChange?.email ?? user.email };
+    const to = purpose === "email" ? user.emailChange!.email : user.email;
+    const subject = { confirmation: "Your verification code", reset: "Your password reset code", email: "Your verification code" }[purpose];
+    this.sent.push(this.deps.outbox.add({ to, subject, code, at: new Date(now).toISOString() }));
     this.changed();
-    return deliveryTo(user.email);
+    return deliveryTo(to);
   }
 
   /**
    * Checks a code against the account's budget of wrong codes, which a new code does not restore: once
    * spent, even the right code is refused until the oldest failure leaves the window.
    */
-  private checkCode(user: StoredUser, pending: PendingCode | undefined, given: string): void {
+  checkCode(user: StoredUser, pending: PendingCode | undefined, given: string): void {
     const now = this.deps.now();
     const budget = (user.codes ??= emptyBudget());
     if (!allows(budget.failed, CODE_FAILURES, now)) throw LimitExceeded();
@@ -256,20 +265,26 @@ export class UserPool {
       this.failures.delete(key);
       // Only someone who knows the password learns that the account still needs confirming.
       if (user.status !== "CONFIRMED") throw UserNotConfirmed();
-      const refreshToken = newRefreshToken();
-      const session: StoredSession = {
-        originJti: randomUUID(),
-        sub: user.sub,
-        clientId: input.clientId,
-        refreshTokenHash: hashRefreshToken(refreshToken),
-        authTime: Math.floor(now / 1000),
-        expiresAt: now + REFRESH_TOKEN_SECONDS * 1000,
-      };
-      this.store.addSession(session);
-      this.changed();
-      const tokens = await mintTokens(this.deps.signer, user, session, now);
-      return authenticationResult(tokens, refreshToken);
+      if (user.softwareToken?.enabled) return this.mfaChallenges.start(user.sub, input.clientId, now);
+      return this.signIn(user, input.clientId, now);
     });
+  }
+
+  /** A new session for the user and its tokens: the end of every successful sign-in. */
+  async signIn(user: StoredUser, clientId: string, now: number) {
+    const refreshToken = newRefreshToken();
+    const session: StoredSession = {
+      originJti: randomUUID(),
+      sub: user.sub,
+      clientId,
+      refreshTokenHash: hashRefreshToken(refreshToken),
+      authTime: Math.floor(now / 1000),
+      expiresAt: now + REFRESH_TOKEN_SECONDS * 1000,
+    };
+    this.store.addSession(session);
+    this.changed();
+    const tokens = await mintTokens(this.deps.signer, user, session, now);
+    return authenticationResult(tokens, refreshToken);
   }
 
   refreshAuth(input: { clientId: string; refreshToken: string }) {
@@ -316,7 +331,7 @@ export class UserPool {
   }
 
   /** The session an access token belongs to, refused when revoked (GlobalSignOut, RevokeToken). */
-  private async liveAccessToken(accessToken: string) {
+  async liveAccessToken(accessToken: string) {
     const claims = await verifyAccessToken(this.deps.signer, accessToken, this.deps.now());
     const session = this.store.sessionByOriginJti(claims.origin_jti);
     if (!session || session.revokedAt !== undefined) throw NotAuthorized("Access Token has been revoked");
@@ -328,12 +343,13 @@ export class UserPool {
       const claims = await this.liveAccessToken(input.accessToken);
       const user = this.store.userBySub(claims.sub);
       if (!user) throw UserNotFound();
-      return { Username: user.sub, UserAttributes: attributesOf(user) };
+      const mfa = user.softwareToken?.enabled ? { UserMFASettingList: ["SOFTWARE_TOKEN_MFA"], PreferredMfaSetting: "SOFTWARE_TOKEN_MFA" } : {};
+      return { Username: user.sub, UserAttributes: attributesOf(user), ...mfa };
     });
   }
 
   /** Revokes every session of the user: refresh tokens, and access tokens for this pool's own API. */
-  private signOutEverywhere(sub: string): void {
+  signOutEverywhere(sub: string): void {
     const now = this.deps.now();
     for (const session of this.store.sessionsOf(sub)) {
       if (session.revokedAt === undefined) session.revokedAt = now;
@@ -426,11 +442,21 @@ export class UserPool {
       this.checkPool(input.userPoolId);
       const user = this.findUser(input.username);
       if (!user) throw UserNotFound();
-      this.store.deleteUser(user.sub);
-      this.failures.delete(`user:${user.sub}`);
-      this.changed();
+      this.forget(user.sub);
       return {};
     });
+  }
+
+  /** Removes the user with their sessions and sign-in failures (AdminDeleteUser, DeleteUser). */
+  forget(sub: string): void {
+    this.store.deleteUser(sub);
+    this.failures.delete(`user:${sub}`);
+    this.changed();
+  }
+
+  /** Forgets the failed sign-ins of a user whose password changed. */
+  clearFailures(sub: string): void {
+    this.failures.delete(`user:${sub}`);
   }
 
   /** Waits for the operation in progress, so the state on disk is final. */

@@ -85,6 +85,11 @@ export class Session implements TokenSource {
     return this.inflight;
   }
 
+  /** The server already ended every session (password changed, signed out everywhere, account deleted): forget the tokens here. */
+  ended(notice: string): void {
+    this.end(notice);
+  }
+
   /** Revokes the refresh token on the server (best effort) and forgets every token here. */
   async signOut(notice?: string): Promise<void> {
     const token = this.refreshToken;

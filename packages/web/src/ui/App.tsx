@@ -3,7 +3,8 @@ import type { Services } from "../services";
 import { AuthScreen, type AuthFlow } from "./Auth";
 import { LibraryScreen } from "./Library";
 import { useStore } from "./hooks";
-import { navigate, useRoute } from "./router";
+import { navigate, SIGNED_IN_ROUTES, useRoute } from "./router";
+import { SecurityScreen } from "./Security";
 
 export function App({ services }: { services: Services }) {
   const { session } = services;
@@ -18,11 +19,11 @@ export function App({ services }: { services: Services }) {
   // Signed-out people land on the sign-in page (with the reason, if the session ended on its own);
   // signed-in people never see the account pages.
   useEffect(() => {
-    if (state.status === "signed-out" && route === "/") {
+    if (state.status === "signed-out" && SIGNED_IN_ROUTES.includes(route)) {
       if (state.notice) setFlow((f) => ({ ...f, notice: state.notice }));
       navigate("/login", { replace: true });
     }
-    if (state.status === "signed-in" && route !== "/") navigate("/", { replace: true });
+    if (state.status === "signed-in" && !SIGNED_IN_ROUTES.includes(route)) navigate("/", { replace: true });
   }, [state, route]);
 
   if (state.status === "restoring") {
@@ -34,6 +35,9 @@ export function App({ services }: { services: Services }) {
       </main>
     );
   }
-  if (state.status === "signed-in") return route === "/" ? <LibraryScreen services={services} /> : null;
-  return <AuthScreen route={route === "/" ? "/login" : route} services={services} flow={flow} setFlow={setFlow} />;
+  if (state.status === "signed-in") {
+    if (route === "/security") return <SecurityScreen services={services} />;
+    return route === "/" ? <LibraryScreen services={services} /> : null;
+  }
+  return <AuthScreen route={SIGNED_IN_ROUTES.includes(route) ? "/login" : route} services={services} flow={flow} setFlow={setFlow} />;
 }

@@ -1,9 +1,11 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useId, useRef, useState } from "preact/hooks";
 import { describePasswordPolicy } from "@media/core/password-policy";
+import { AccountApi, isMfaChallenge } from "../api/account-api";
 import { AppError, fieldProblems } from "../api/errors";
 import type { Services } from "../services";
 import { ErrorMessage } from "./ErrorMessage";
+import { MfaStep } from "./MfaStep";
 import { navigate, type Route } from "./router";
 
 /** What the account pages pass along: the email typed once, a notice for the next page, and the password between sign-up and confirmation (memory only). */
@@ -40,13 +42,19 @@ function Login({ services, flow, setFlow }: AuthProps) {
   const [email, setEmail] = useState(flow.email);
   const [password, setPassword] = useState("");
   const form = useSubmit();
+  const [challenge, setChallenge] = useState<string>();
   const submit = () =>
     form.run(async () => {
-      const answer = await services.api.login(email.trim(), password);
+      const answer = await new AccountApi(services.api).login(email.trim(), password);
       setFlow({ email: email.trim() });
+      if (isMfaChallenge(answer)) {
+        setChallenge(answer.session);
+        return;
+      }
       services.session.signIn(answer, email.trim());
       navigate("/", { replace: true });
     });
+  if (challenge) return <MfaStep services={services} email={email.trim()} session={challenge} onRestart={() => setChallenge(undefined)} />;
   const unconfirmed = form.error instanceof AppError && form.error.code === "UserNotConfirmed";
   return (
     <AuthLayout title="Sign in" notice={flow.notice} footer={
@@ -196,7 +204,7 @@ function Reset({ services, flow, setFlow }: AuthProps) {
   );
 }
 
-function AuthLayout({ title, notice, children, footer }: { title: string; notice?: string | undefined; children: ComponentChildren; footer?: ComponentChildren }) {
+export function AuthLayout({ title, notice, children, footer }: { title: string; notice?: string | undefined; children: ComponentChildren; footer?: ComponentChildren }) {
   const main = useRef<HTMLElement>(null);
   useEffect(() => {
     document.title = `${title} · Media library`;
@@ -223,7 +231,7 @@ function AuthLayout({ title, notice, children, footer }: { title: string; notice
   );
 }
 
-function Form({ onSubmit, busy, submitLabel, error, children }: { onSubmit: () => void; busy: boolean; submitLabel: string; error: unknown; children: ComponentChildren }) {
+export function Form({ onSubmit, busy, submitLabel, error, children }: { onSubmit: () => void; busy: boolean; submitLabel: string; error: unknown; children: ComponentChildren }) {
   return (
     <form
       class="form"
@@ -307,7 +315,7 @@ function Link({ to, children, onClick }: { to: Route; children: ComponentChildre
 }
 
 /** One form's request: busy while it runs, its error kept until the next try. */
-function useSubmit() {
+export function useSubmit() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const alive = useRef(true);

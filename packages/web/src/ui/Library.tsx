@@ -1,3 +1,4 @@
+import { navigate } from "./router";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { MediaFile, Usage } from "../api/types";
 import type { KindFilter, LibraryState } from "../library/library-store";
@@ -86,6 +87,12 @@ export function LibraryScreen({ services }: { services: Services }) {
             <span class="account-email" title={me?.email}>
               {me?.email ?? (session.state.status === "signed-in" ? session.state.email : "")}
             </span>
+            <a class="button small" href="/security" onClick={(e) => {
+              e.preventDefault();
+              navigate("/security");
+            }}>
+              Security
+            </a>
             <button type="button" class="button small" onClick={signOut}>
               <Icon name="logout" size={16} /> Sign out
             </button>

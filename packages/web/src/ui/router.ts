@@ -4,8 +4,10 @@ import { useEffect, useState } from "preact/hooks";
  * Five account pages and the library, each at its own path so the back button and reloads work; the
  * local runtime (and a StaticSite's error page) serve index.html for any path the API doesn't own.
  */
-export type Route = "/" | "/login" | "/signup" | "/confirm" | "/forgot" | "/reset";
-const ROUTES: readonly Route[] = ["/", "/login", "/signup", "/confirm", "/forgot", "/reset"];
+export type Route = "/" | "/login" | "/signup" | "/confirm" | "/forgot" | "/reset" | "/security";
+const ROUTES: readonly Route[] = ["/", "/login", "/signup", "/confirm", "/forgot", "/reset", "/security"];
+/** The pages of a signed-in person; the others are the account pages of someone signed out. */
+export const SIGNED_IN_ROUTES: readonly Route[] = ["/", "/security"];
 
 const listeners = new Set<() => void>();
 

@@ -1,0 +1,60 @@
+import type { AccountDeletionDeps } from "@media/core/account-deletion";
+import type { ExportDeps } from "@media/core/account-export";
+import type { Accounts } from "@media/core/accounts";
+import { createCognitoAccountSecurity } from "../adapters/cognito-account-security";
+import { createCognitoAccounts } from "../adapters/cognito-accounts";
+import { createDynamoMediaMaintenance } from "../adapters/dynamo-media-repository";
+import { createDynamoRateLimiter } from "../adapters/dynamo-rate-limiter";
+import { createDynamoSessionCutoffs, createDynamoUserSessions } from "../adapters/dynamo-session-cutoffs";
+import { createDynamoUserShares } from "../adapters/dynamo-share-repository";
+import { createSnsAccountEvents } from "../adapters/sns-account-events";
+import { clock } from "../clock";
+import { config, type FunctionsConfig } from "../config";
+import { cognitoClient } from "./clients/cognito";
+import { snsClient } from "./clients/sns";
+import { buildMediaAdapters } from "./media";
+
+/**
+ * The composition root of a person's whole account as data: `DELETE /me` (every file, record, share link
+ * and session, then the account) and `GET /me/export` (every record with download URLs). The only
+ * routes that need the user pool and the media adapters (DynamoDB, S3, SNS) at once.
+ */
+export interface AccountDataServices {
+  accounts: Accounts;
+  deletion: AccountDeletionDeps;
+  exports: ExportDeps;
+}
+
+export function buildAccountDataServices(cfg: FunctionsConfig): AccountDataServices {
+  const { documents, repo, storage } = buildMediaAdapters(cfg);
+  const cognito = cognitoClient(cfg.region);
+  const accounts = createCognitoAccounts({ client: cognito, clientId: cfg.userPoolClientId, userPoolId: cfg.userPoolId });
+  const now = clock();
+  return {
+    accounts,
+    deletion: {
+      signIn: (email, password) => accounts.signIn(email, password),
+      security: createCognitoAccountSecurity({ client: cognito, clientId: cfg.userPoolClientId }),
+      cutoffs: createDynamoSessionCutoffs({ client: documents.writer, tableName: cfg.tableName }),
+      codeLimits: { limiter: createDynamoRateLimiter({ client: documents.writer, tableName: cfg.tableName }), clock: now, limits: cfg.codeLimits },
+      clock: now,
+      purge: {
+        storage,
+        shares: createDynamoUserShares({ client: documents.documents, tableName: cfg.tableName }),
+        records: createDynamoMediaMaintenance({ client: documents.documents, writer: documents.writer, tableName: cfg.tableName }),
+        sessions: createDynamoUserSessions({ client: documents.writer, tableName: cfg.tableName }),
+        clock: now,
+      },
+      events: createSnsAccountEvents({ client: snsClient(cfg.region), topicArn: cfg.topicArn }),
+    },
+    exports: { repo, storage, clock: now },
+  };
+}
+
+let cached: AccountDataServices | undefined;
+
+/** Built at the first call (the cold start's first request), from the parsed config. */
+export function accountDataServices(): AccountDataServices {
+  cached ??= buildAccountDataServices(config());
+  return cached;
+}

@@ -1,0 +1,157 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { generate } from "otplib";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiClient } from "../../local/test/helpers/api-client";
+import { startLocalProcess, type LocalProcess } from "../../local/test/helpers/local-process";
+
+/**
+ * The security page in a real browser against the runtime `npm start` runs: sign out everywhere, turn
+ * on two-step sign-in from the QR page's key, export, sign in with a code, change the password (a wrong
+ * current one refused), and delete the account after typing its email. Screenshots go to test-artifacts/web/.
+ */
+const here = dirname(fileURLToPath(import.meta.url));
+const webDir = resolve(here, "..");
+const artifacts = resolve(here, "../../../test-artifacts/web");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+let local: LocalProcess | undefined;
+let browser: Browser | undefined;
+let dataDir: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH).`);
+  const build = spawnSync(process.execPath, [join(webDir, "scripts/ensure-built.mjs"), "--quiet"], { encoding: "utf8" });
+  if (build.status !== 0) throw new Error(`web build failed:\n${build.stdout}\n${build.stderr}`);
+  await mkdir(artifacts, { recursive: true });
+  dataDir = await mkdtemp(join(tmpdir(), "media-account-journey-"));
+  local = await startLocalProcess({ DATA_DIR: dataDir });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await local?.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+/**
+ * Codes from the authenticator app. The pool accepts each 30-second step's code once, and a code one
+ * step ahead of its clock; so each new code is for the step after the last one used, and when that is
+ * more than a step ahead this waits for the clock to reach the step before it (the event that matters).
+ */
+function authenticator(secret: string) {
+  let lastStep = -1;
+  const step = () => Math.floor(Date.now() / 30_000);
+  return async function nextCode(): Promise<string> {
+    await expect.poll(() => step() + 1 > lastStep, { timeout: 65_000, interval: 250 }).toBe(true);
+    const wanted = Math.max(step(), lastStep + 1);
+    lastStep = wanted;
+    return generate({ secret, epoch: wanted * 30 });
+  };
+}
+
+async function signIn(page: Page, email: string, password: string): Promise<void> {
+  await page.getByLabel("Email or display name").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+async function openSecurity(page: Page): Promise<void> {
+  await page.getByRole("link", { name: "Security" }).click();
+  await page.getByRole("heading", { name: "Security", level: 1 }).waitFor();
+}
+
+describe("account security in the web app (headless Chromium)", () => {
+  it("signs out everywhere, turns on MFA, exports, signs in with a code, changes the password and deletes the account", async () => {
+    const api = apiClient(local!.url);
+    const email = `secure-${Date.now()}@example.com`;
+    const password = "Secure-pass-123!";
+    const newPassword = "Secure-pass-456!";
+    const { token } = await api.signUpAndLogin(email, password);
+    const context = await browser!.newContext({ viewport: { width: 1100, height: 900 }, acceptDownloads: true, colorScheme: "light" });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    try {
+      await page.goto(`${local!.url}/login`);
+      await signIn(page, email, password);
+      await openSecurity(page);
+
+      // Sign out everywhere: this tab and the API client's token alike.
+      await page.getByRole("button", { name: "Sign out everywhere" }).click();
+      await page.getByText("You are signed out on every device.").waitFor();
+      expect((await api.call("GET", "/me", { token })).status).toBe(403);
+      await signIn(page, email, password);
+      await openSecurity(page);
+
+      // Two-step sign-in: the QR code and its key, then a code from the app.
+      await page.getByRole("button", { name: "Set up an authenticator app" }).click();
+      await page.getByRole("img", { name: "QR code for your authenticator app" }).waitFor();
+      const secret = (await page.getByTestId("totp-secret").textContent())!.trim();
+      const nextCode = authenticator(secret);
+      await page.screenshot({ path: join(artifacts, "20-mfa-setup.png"), fullPage: true });
+      await page.getByLabel("Code from the app", { exact: true }).fill("000000" === (await nextCode()) ? "111111" : "000000");
+      await page.getByRole("button", { name: "Turn on" }).click();
+      await page.getByText("The code is not right").first().waitFor();
+      await page.getByLabel("Code from the app", { exact: true }).fill(await nextCode());
+      await page.getByRole("button", { name: "Turn on" }).click();
+      await page.getByText("Two-step sign-in is on").waitFor();
+
+      // Export: a JSON file with the account's files.
+      const download = page.waitForEvent("download");
+      await page.getByRole("button", { name: "Export my data" }).click();
+      const saved = await (await download).path();
+      const manifest = JSON.parse(await readFile(saved, "utf8")) as { format: string; email: string; files: unknown[] };
+      expect(manifest).toMatchObject({ format: "media-storage-export/1", email, files: [] });
+
+      // Signing in now asks for a code.
+      await page.getByRole("link", { name: "Back to the library" }).click();
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await signIn(page, email, password);
+      await page.getByRole("heading", { name: "Enter your code" }).waitFor();
+      await page.screenshot({ path: join(artifacts, "21-mfa-login.png"), fullPage: true });
+      await page.getByLabel("Authentication code").fill(await nextCode());
+      await page.getByRole("button", { name: "Verify" }).click();
+      await openSecurity(page);
+
+      // The password: a wrong current one is refused and nothing changes; then every session ends.
+      await page.getByLabel("Current password").fill("Wrong-pass-123!");
+      await page.getByLabel("New password").fill(newPassword);
+      await page.getByRole("button", { name: "Change password" }).click();
+      await page.getByText("The password is not right.").first().waitFor();
+      await page.getByLabel("Current password").fill(password);
+      await page.getByRole("button", { name: "Change password" }).click();
+      await page.getByText("Your password is changed").waitFor();
+      await signIn(page, email, newPassword);
+      await page.getByLabel("Authentication code").fill(await nextCode());
+      await page.getByRole("button", { name: "Verify" }).click();
+      await openSecurity(page);
+
+      // Deletion waits for the email to be typed, then takes the password and a code.
+      const remove = page.getByRole("button", { name: "Delete my account" });
+      expect(await remove.isDisabled()).toBe(true);
+      await page.getByLabel(/Type your email/).fill(email);
+      await page.getByLabel("Your password").fill(newPassword);
+      await page.getByLabel("Code from the app (if two-step sign-in is on)").fill(await nextCode());
+      await page.screenshot({ path: join(artifacts, "22-delete-account.png"), fullPage: true });
+      await remove.click();
+      await page.getByText("Your account and all its files are deleted.").waitFor();
+      expect((await api.call("POST", "/login", { json: { email, password: newPassword } })).status).toBe(401);
+    } catch (error) {
+      await page.screenshot({ path: join(artifacts, "account-failure.png"), fullPage: true }).catch(() => undefined);
+      throw error;
+    }
+    expect(pageErrors).toEqual([]);
+    await context.close();
+  });
+});

@@ -26,7 +26,9 @@ export type Family = "roots/auth" | "roots/library" | "roots/account" | "roots/a
 
 export const BUDGETS: Record<Family, BundleBudget> = {
   "roots/auth": {
-    maxBytes: 390 * KB,
+    // 390 KB before the MFA step and the account-security routes joined the family (sealed MFA sessions,
+    // the TOTP and email-change calls: about 2 KB each route).
+    maxBytes: 395 * KB,
     never: ["@aws-sdk/client-s3", "@aws-sdk/client-sns", "@aws-sdk/lib-dynamodb", "@aws-sdk/s3-presigned-post", "@aws-sdk/s3-request-presigner", ...MEDIA_INSPECTION],
   },
   "roots/library": { maxBytes: 600 * KB, never: ["@aws-sdk/client-cognito-identity-provider", ...MEDIA_INSPECTION] },

@@ -1,4 +1,4 @@
-import type { MediaMetadata, MediaRecord, MediaStatus } from "@media/core/media-record";
+import type { MediaMetadata, MediaRecord, MediaStatus, RenditionState } from "@media/core/media-record";
 import type { MediaKind } from "@media/core/media-types";
 import { TABLE, keysFor } from "@media/core/table";
 import type { Item } from "../dynamo-calls";
@@ -69,6 +69,7 @@ export function toItem(record: MediaRecord): Item {
     eTag: record.eTag,
     declaredSize: record.declaredSize,
     announcement: record.announcement,
+    renditions: record.renditions ? definedOnly({ ...record.renditions }) : undefined,
   });
 }
 
@@ -96,6 +97,7 @@ const RECORD_FIELDS = [
   "eTag",
   "declaredSize",
   "announcement",
+  "renditions",
 ] as const satisfies readonly (keyof MediaRecord)[];
 type UnlistedField = Exclude<keyof MediaRecord, (typeof RECORD_FIELDS)[number]>;
 const everyFieldListed: [UnlistedField] extends [never] ? true : UnlistedField = true;
@@ -124,7 +126,20 @@ export function recordFromItem(item: Item): MediaRecord {
   if (typeof item.eTag === "string") record.eTag = item.eTag;
   if (typeof item.declaredSize === "number") record.declaredSize = item.declaredSize;
   if (item.announcement === "media.ready" || item.announcement === "media.rejected") record.announcement = item.announcement;
+  const renditions = renditionsFromItem(item.renditions);
+  if (renditions) record.renditions = renditions;
   return record;
+}
+
+function renditionsFromItem(value: unknown): RenditionState | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (v.status !== "ready" && v.status !== "failed") return undefined;
+  const state: RenditionState = { status: v.status, bytes: Number(v.bytes ?? 0), at: String(v.at ?? "") };
+  for (const field of ["eTag", "streamKey", "previewKey", "waveformKey", "reason"] as const) {
+    if (typeof v[field] === "string") state[field] = v[field];
+  }
+  return state;
 }
 
 /** A pending upload's marker: enough to release its reservation without reading its record. */

@@ -13,6 +13,8 @@ export interface PlanInput {
 export interface StreamPlan {
   kbps: number;
   channels: 1 | 2;
+  /** 44.1 kHz for originals of that family (CD, 22.05, 88.2 kHz…), else 48 kHz: AAC's usual rates, odd ones resampled. */
+  sampleRate: 44100 | 48000;
 }
 
 /** Which renditions a file gets; `notes` says why one that might be expected is not made. */
@@ -59,7 +61,9 @@ function planAudio(file: PlanInput): RenditionPlan {
   const ceiling = channels === 1 ? STREAM_RENDITION.stereoKbps / 2 : STREAM_RENDITION.stereoKbps;
   // Never more bits than the original had: a 48 kb/s Opus made into 128 kb/s AAC only grows.
   const fromSource = kbps === undefined ? ceiling : Math.ceil(kbps / 16) * 16;
-  plan.stream = { kbps: Math.max(STREAM_RENDITION.minKbps / (channels === 1 ? 2 : 1), Math.min(ceiling, fromSource)), channels };
+  const rate = file.metadata.sampleRate;
+  const sampleRate = rate !== undefined && rate > 0 && Number.isInteger(Math.log2(rate / 11025)) ? 44100 : 48000;
+  plan.stream = { kbps: Math.max(STREAM_RENDITION.minKbps / (channels === 1 ? 2 : 1), Math.min(ceiling, fromSource)), channels, sampleRate };
   return plan;
 }
 

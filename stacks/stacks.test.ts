@@ -6,6 +6,8 @@ import { ROUTES, routeKey } from "@media/core/routes";
 import { TABLE } from "@media/core/table";
 import { AUTHORIZER_CACHE_SECONDS, THROTTLE } from "./Api";
 import { INDEXER_NATIVE_MODULES } from "./Indexer";
+import { RENDITIONS_NATIVE_MODULES } from "./Renditions";
+import { RENDITION_SETTINGS } from "@media/core/renditions/rendition-settings";
 import { METRICS_NAMESPACE, SERVICE_NAME } from "./lambda";
 import { CUSTOM_METRICS, CUSTOM_NAMESPACE, INDEX_LATENCY_METRIC, THRESHOLDS } from "./Monitoring";
 import { MANIFEST, installedVersion, type NativeModulesManifest } from "./native-modules";
@@ -67,6 +69,8 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   "api/open-share": ["dynamodb:GetItem", "s3:GetObject"],
   // ListBucket: a missing key then reads as 404, not 403 (S3's rule for readers that cannot list).
   indexer: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject", "sns:Publish", ...SQS_CONSUME],
+  // Reads a ready file and its original, writes and (for a file deleted meanwhile) removes its renditions, records them.
+  renditions: ["dynamodb:GetItem", "dynamodb:UpdateItem", "s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject", ...SQS_CONSUME],
 };
 
 const SECRET_ENV = [
@@ -486,7 +490,7 @@ describe("Indexer stack", () => {
 describe("functions", () => {
   it("are exactly the authorizer, one per ROUTES handler and the indexer, each bundled from an existing module", () => {
     const modules = ourFunctions().map((f) => f.module).sort();
-    expect(modules).toEqual(["authorizer", "indexer", "sweep", ...new Set(ROUTES.map((r) => r.handler))].sort());
+    expect(modules).toEqual(["authorizer", "indexer", "renditions", "sweep", ...new Set(ROUTES.map((r) => r.handler))].sort());
     for (const f of ourFunctions()) {
       expect(fs.existsSync(path.join(REPO_ROOT, FUNCTIONS_SRC, `${f.module}.ts`)), f.module).toBe(true);
       // A bundle uploaded as an asset, not SST's inline placeholder.
@@ -755,6 +759,20 @@ describe("Monitoring stack", () => {
     {
       name: "indexer-errors",
       metric: { namespace: "AWS/Lambda", name: "Errors", statistic: "Sum", period: 300, dimension: "FunctionName", target: () => functionRef("indexer") },
+      comparison: "GreaterThanOrEqualToThreshold",
+      threshold: 1,
+      evaluationPeriods: 1,
+    },
+    {
+      name: "rendition-dlq-not-empty",
+      metric: { namespace: "AWS/SQS", name: "ApproximateNumberOfMessagesVisible", statistic: "Maximum", period: 60, dimension: "QueueName", target: () => ({ "Fn::GetAtt": [Object.keys(resources(t.Renditions, "AWS::SQS::Queue")).find((id) => id.startsWith("RenditionDeadLetters"))!, "QueueName"] }) },
+      comparison: "GreaterThanThreshold",
+      threshold: 0,
+      evaluationPeriods: 1,
+    },
+    {
+      name: "rendition-errors",
+      metric: { namespace: "AWS/Lambda", name: "Errors", statistic: "Sum", period: 300, dimension: "FunctionName", target: () => functionRef("renditions") },
       comparison: "GreaterThanOrEqualToThreshold",
       threshold: 1,
       evaluationPeriods: 1,
@@ -1085,8 +1103,19 @@ describe("indexer bundle", () => {
     expect(sstPackage.dependencies ?? {}).toEqual({});
   });
 
+  it("installs sharp and the ffmpeg binary for arm64 beside the renditions function", () => {
+    const renditions = fn("renditions");
+    expect(importsSharp(code(renditions))).toBe(true);
+    const manifest = JSON.parse(fs.readFileSync(path.join(assetDir(renditions), MANIFEST), "utf8")) as NativeModulesManifest;
+    expect(RENDITIONS_NATIVE_MODULES).toEqual(["sharp", "heic-decode", "@ffmpeg-installer/ffmpeg"]);
+    expect(manifest.packages["@ffmpeg-installer/ffmpeg"]).toBe(installedVersion("@ffmpeg-installer/ffmpeg", REPO_ROOT));
+    expect(manifest).toMatchObject({ os: "linux", cpu: "arm64", libc: "glibc" });
+    expect(manifest.expect).toEqual(["@img/sharp-linux-arm64", "@img/sharp-libvips-linux-arm64", "@ffmpeg-installer/linux-arm64"]);
+    expect(renditions.props).toMatchObject({ Timeout: RENDITION_SETTINGS.timeoutSeconds, MemorySize: RENDITION_SETTINGS.memoryMB, EphemeralStorage: { Size: RENDITION_SETTINGS.ephemeralStorageMB } });
+  });
+
   it("loads sharp in no other function", () => {
-    for (const f of ourFunctions().filter((x) => x.module !== "indexer")) {
+    for (const f of ourFunctions().filter((x) => x.module !== "indexer" && x.module !== "renditions")) {
       expect(importsSharp(code(f)), f.module).toBe(false);
       expect(fs.existsSync(path.join(assetDir(f), MANIFEST)), f.module).toBe(false);
     }

@@ -26,6 +26,7 @@ import { useCredentialSource } from "@media/functions/credentials";
 import { LocalIam, type LocalResources } from "./iam/local-iam";
 import { credentialSource, invokeAs } from "./iam/invocations";
 import { requireEventSourceGrants } from "./iam/event-source";
+import { startLocalRenditions } from "./renditions";
 
 /**
  * The one-machine runtime: plays AWS's part (storage, queue, table, user pool, topic, gateway) around
@@ -42,6 +43,7 @@ export const LOCAL = {
   userPoolId: "us-east-1_LocalPool",
   clientId: "localwebclient0000000000000",
   queueName: "media-index",
+  renditionQueueName: "media-renditions",
 } as const;
 
 export interface LocalRuntime {
@@ -52,6 +54,10 @@ export interface LocalRuntime {
   drained(): Promise<void>;
   deadLetters: DurableQueue;
   queue: DurableQueue;
+  /** Resolves once every rendition request published so far has been handled (or dead-lettered). */
+  renditionsDrained(): Promise<void>;
+  renditionQueue: DurableQueue;
+  renditionDeadLetters: DurableQueue;
   stop(): Promise<void>;
 }
 
@@ -179,6 +185,9 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
     });
     stops.push(consumer.stop);
 
+    const renditions = await startLocalRenditions({ dataDir: config.dataDir, topic, iam, log, queueArn: LOCAL_ARNS.renditionQueue, queueName: LOCAL.renditionQueueName, region: LOCAL.region });
+    stops.push(renditions.stop);
+
     // The sweep of expired uploads, on the schedule the Indexer stack gives it on AWS.
     const sweep = (await import("@media/functions/sweep")) as typeof import("@media/functions/sweep");
     const sweepTimer = setInterval(() => void invokeAs("sweep", () => sweep.handler()).catch((error: unknown) => log.error("sweep failed", { error })), sweep.SWEEP_MINUTES * 60_000);
@@ -216,6 +225,9 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
       drained: () => consumer.idle(),
       deadLetters: dlq,
       queue,
+      renditionsDrained: renditions.drained,
+      renditionQueue: renditions.queue,
+      renditionDeadLetters: renditions.deadLetters,
       stop: stopAll,
     };
   } catch (error) {
@@ -225,11 +237,12 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
 }
 
 /** The ARNs of the local resources, as AWS would name them in this region and account. */
-const LOCAL_ARNS = {
+export const LOCAL_ARNS = {
   bucket: `arn:aws:s3:::${LOCAL.bucket}`,
   table: `arn:aws:dynamodb:${LOCAL.region}:${LOCAL.accountId}:table/${LOCAL.table}`,
   topic: `arn:aws:sns:${LOCAL.region}:${LOCAL.accountId}:${LOCAL.topicName}`,
   queue: `arn:aws:sqs:${LOCAL.region}:${LOCAL.accountId}:${LOCAL.queueName}`,
+  renditionQueue: `arn:aws:sqs:${LOCAL.region}:${LOCAL.accountId}:${LOCAL.renditionQueueName}`,
   userPool: `arn:aws:cognito-idp:${LOCAL.region}:${LOCAL.accountId}:userpool/${LOCAL.userPoolId}`,
 };
 
@@ -245,6 +258,7 @@ function localResources(): LocalResources {
       "AWS::SQS::Queue": LOCAL_ARNS.queue,
       "AWS::Cognito::UserPool": LOCAL_ARNS.userPool,
     },
+    functionArns: { renditions: { "AWS::SQS::Queue": LOCAL_ARNS.renditionQueue } },
   };
 }
 

@@ -13,6 +13,11 @@ export const RENDITION_SETTINGS = {
   batchSize: 1,
   /** Renditions at once: bounded so that a burst of uploads cannot take the account's concurrency from the API. */
   maxConcurrency: 4,
+  /**
+   * A message comes back after this long when its invocation died: twice the function's timeout, so that
+   * a rendition still running is never handed to a second invocation (Lambda requires at least the timeout).
+   */
+  queueVisibilitySeconds: 2 * 900,
   /** A rendition that failed this many times (not a refusal: those are recorded at once) goes to the dead-letter queue. */
   maxReceiveCount: 3,
 } as const;

@@ -1034,7 +1034,7 @@ describe("prod stage (synthesized without bundling)", () => {
         expect(onEverything.flatMap(actionsOf).sort(), module).toEqual(["xray:PutTelemetryRecords", "xray:PutTraceSegments"]);
       }
     }
-    expect(count).toBe(new Set(ROUTES.map((r) => r.handler)).size + 3); // the routes, the authorizer, the indexer, the sweep
+    expect(count).toBe(new Set(ROUTES.map((r) => r.handler)).size + 4); // the routes, the authorizer, the indexer, the renditions, the sweep
   });
 
   it("takes the web origin and the limits from the deploying environment", () => {

@@ -4,6 +4,7 @@ import { Auth } from "./stacks/Auth";
 import { Indexer } from "./stacks/Indexer";
 import { FUNCTION_DEFAULTS } from "./stacks/lambda";
 import { Monitoring } from "./stacks/Monitoring";
+import { Renditions } from "./stacks/Renditions";
 import { PROD_STAGE } from "./stacks/settings";
 import { Storage } from "./stacks/Storage";
 import { Web, WebHosting } from "./stacks/Web";
@@ -22,6 +23,6 @@ export default {
     app.setDefaultFunctionProps(FUNCTION_DEFAULTS);
     // WebHosting comes first: the bucket's and the API's CORS rules name its origin, and the site itself
     // (Web) is built last, against the API's URL (see stacks/Web.ts).
-    app.stack(WebHosting).stack(Auth).stack(Storage).stack(Api).stack(Indexer).stack(Web).stack(Monitoring);
+    app.stack(WebHosting).stack(Auth).stack(Storage).stack(Api).stack(Indexer).stack(Renditions).stack(Web).stack(Monitoring);
   },
 } satisfies SSTConfig;

@@ -21,6 +21,7 @@ import { Api } from "./Api";
 import { Indexer } from "./Indexer";
 import type { BytesMetric, CountMetric, SecondsMetric } from "@media/core/metric-names";
 import { METRICS_NAMESPACE } from "./lambda";
+import { Renditions } from "./Renditions";
 import { stageSettings } from "./settings";
 import { QUEUE_VISIBILITY_SECONDS, Storage } from "./Storage";
 
@@ -72,6 +73,7 @@ export function Monitoring({ stack, app }: StackContext) {
   const storage = use(Storage);
   const { api, authorizer, functions } = use(Api);
   const { indexer, sweep } = use(Indexer);
+  const { renditions, renditionQueue, renditionDeadLetters } = use(Renditions);
   const httpApi = api.cdk.httpApi;
   const indexQueue = storage.queue.cdk.queue;
 
@@ -159,6 +161,28 @@ export function Monitoring({ stack, app }: StackContext) {
       comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       missing: TreatMissingData.NOT_BREACHING,
     }),
+    // Renditions never hold a file back from ready, so they page less urgently but still page: users
+    // meanwhile stream originals and see no waveform.
+    alarm("RenditionDeadLettersNotEmpty", {
+      name: "rendition-dlq-not-empty",
+      description:
+        "Rendition requests failed three times and wait in the renditions' dead-letter queue: those files stay ready but play their originals. " +
+        "Find why in the renditions function's logs, fix, then move them back (`aws sqs start-message-move-task`).",
+      metric: renditionDeadLetters.metricApproximateNumberOfMessagesVisible({ period: ONE_MINUTE, statistic: "Maximum" }),
+      threshold: 0,
+      comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      missing: TreatMissingData.NOT_BREACHING,
+    }),
+    alarm("RenditionErrors", {
+      name: "rendition-errors",
+      description:
+        "The renditions function failed whole invocations (crash, timeout, out of memory or disk): their messages are retried. " +
+        "Files the encoders refuse (corrupt, silent, too long) are recorded on the file and do not count.",
+      metric: renditions.metricErrors({ period: FIVE_MINUTES, statistic: "Sum" }),
+      threshold: 1,
+      comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      missing: TreatMissingData.NOT_BREACHING,
+    }),
     alarm("AuthorizerErrors", {
       name: "authorizer-errors",
       description:
@@ -211,7 +235,7 @@ export function Monitoring({ stack, app }: StackContext) {
     }),
   ];
 
-  const allFunctions: [string, Function][] = [["indexer", indexer], ["sweep", sweep], ["authorizer", authorizer], ...[...functions].map(([module, fn]): [string, Function] => [module.replace(/^api\//, ""), fn])];
+  const allFunctions: [string, Function][] = [["indexer", indexer], ["renditions", renditions], ["sweep", sweep], ["authorizer", authorizer], ...[...functions].map(([module, fn]): [string, Function] => [module.replace(/^api\//, ""), fn])];
   const perFunction = (metric: (fn: Function) => Metric) => allFunctions.map(([label, fn]) => metric(fn).with({ label }));
   const custom = (name: string, statistic: string, label = name) =>
     // The functions emit with dimensions service and stage (stacks/lambda.ts): the search keeps to this
@@ -271,8 +295,12 @@ export function Monitoring({ stack, app }: StackContext) {
       height: 6,
     }),
     new GraphWidget({
-      title: "Dead-letter queue depth",
-      left: [storage.deadLetters.metricApproximateNumberOfMessagesVisible({ period: ONE_MINUTE, statistic: "Maximum", label: "dead letters" })],
+      title: "Dead-letter queues, renditions waiting",
+      left: [
+        storage.deadLetters.metricApproximateNumberOfMessagesVisible({ period: ONE_MINUTE, statistic: "Maximum", label: "dead letters" }),
+        renditionDeadLetters.metricApproximateNumberOfMessagesVisible({ period: ONE_MINUTE, statistic: "Maximum", label: "rendition dead letters" }),
+        renditionQueue.cdk.queue.metricApproximateNumberOfMessagesVisible({ period: ONE_MINUTE, statistic: "Maximum", label: "renditions waiting" }),
+      ],
       width: 8,
       height: 6,
     }),

@@ -241,6 +241,8 @@ export interface MediaFunctionProps {
   permissions: PolicyStatement[];
   timeoutSeconds: number;
   memoryMB: number;
+  /** Lambda's /tmp (ephemeral storage), when the default 512 MB is not enough. */
+  diskSizeMB?: number;
   logRemovalPolicy: RemovalPolicy;
   /** Bundling that differs from FUNCTION_DEFAULTS (replaces its `nodejs` whole), e.g. native modules. */
   bundle?: Pick<FunctionProps, "nodejs" | "hooks">;
@@ -274,6 +276,7 @@ export function mediaFunction(scope: Construct, id: string, props: MediaFunction
     permissions: props.permissions,
     timeout: props.timeoutSeconds,
     memorySize: props.memoryMB,
+    ...(props.diskSizeMB !== undefined ? { diskSize: props.diskSizeMB } : {}),
     logGroup,
     role,
     ...props.bundle,

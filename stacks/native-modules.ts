@@ -88,6 +88,8 @@ export function nativeModulesPlan(architecture: "arm_64" | "x86_64", names: stri
     ...Object.entries(packages).map(([n, v]) => `${n}@${v}`),
   ];
   const expect = names.includes("sharp") ? [`@img/sharp-linux-${cpu}`, `@img/sharp-libvips-linux-${cpu}`] : [];
+  // @ffmpeg-installer/ffmpeg holds no binary: it is in its optional package for the platform.
+  if (names.includes("@ffmpeg-installer/ffmpeg")) expect.push(`@ffmpeg-installer/linux-${cpu}`);
   return { packages, os: "linux", cpu, libc: "glibc", npmArgs, expect };
 }
 

@@ -8,8 +8,10 @@ import { PENDING_GRACE_SECONDS } from "@media/core/limits";
 import { ABORT_INCOMPLETE_MULTIPART_DAYS, MULTIPART_WINDOW_SECONDS } from "@media/core/multipart";
 import { AUTHORIZER_CACHE_SECONDS, THROTTLE } from "./Api";
 import { INDEXER_NATIVE_MODULES } from "./Indexer";
+import { RENDITION_SETTINGS } from "@media/core/renditions/rendition-settings";
 import { bundleFunction } from "./bundles";
 import { FUNCTION_DEFAULTS, handlerOf, METRICS_NAMESPACE, SERVICE_NAME } from "./lambda";
+import { RENDITIONS_NATIVE_MODULES } from "./Renditions";
 import { CUSTOM_METRICS, CUSTOM_NAMESPACE, INDEX_LATENCY_METRIC, THRESHOLDS } from "./Monitoring";
 import { MANIFEST, installedVersion, type NativeModulesManifest } from "./native-modules";
 import { DEV_WEB_ORIGIN } from "./settings";
@@ -98,6 +100,8 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   ],
   // ListBucket: a missing key then reads as 404, not 403 (S3's rule for readers that cannot list).
   indexer: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject", "sns:Publish", ...SQS_CONSUME],
+  // Reads a ready file and its original, writes and (for a file deleted meanwhile) removes its renditions, records them.
+  renditions: ["dynamodb:GetItem", "dynamodb:UpdateItem", "s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject", ...SQS_CONSUME],
 };
 
 const SECRET_ENV = [
@@ -522,7 +526,7 @@ describe("Indexer stack", () => {
 describe("functions", () => {
   it("are exactly the authorizer, one per ROUTES handler and the indexer, each bundled from an existing module", () => {
     const modules = ourFunctions().map((f) => f.module).sort();
-    expect(modules).toEqual(["authorizer", "indexer", "sweep", ...new Set(ROUTES.map((r) => r.handler))].sort());
+    expect(modules).toEqual(["authorizer", "indexer", "renditions", "sweep", ...new Set(ROUTES.map((r) => r.handler))].sort());
     for (const f of ourFunctions()) {
       expect(fs.existsSync(path.join(REPO_ROOT, FUNCTIONS_SRC, `${f.module}.ts`)), f.module).toBe(true);
       // A bundle uploaded as an asset, not SST's inline placeholder.
@@ -805,6 +809,20 @@ describe("Monitoring stack", () => {
       evaluationPeriods: 1,
     },
     {
+      name: "rendition-dlq-not-empty",
+      metric: { namespace: "AWS/SQS", name: "ApproximateNumberOfMessagesVisible", statistic: "Maximum", period: 60, dimension: "QueueName", target: () => ({ "Fn::GetAtt": [Object.keys(resources(t.Renditions, "AWS::SQS::Queue")).find((id) => id.startsWith("RenditionDeadLetters"))!, "QueueName"] }) },
+      comparison: "GreaterThanThreshold",
+      threshold: 0,
+      evaluationPeriods: 1,
+    },
+    {
+      name: "rendition-errors",
+      metric: { namespace: "AWS/Lambda", name: "Errors", statistic: "Sum", period: 300, dimension: "FunctionName", target: () => functionRef("renditions") },
+      comparison: "GreaterThanOrEqualToThreshold",
+      threshold: 1,
+      evaluationPeriods: 1,
+    },
+    {
       name: "authorizer-errors",
       metric: { namespace: "AWS/Lambda", name: "Errors", statistic: "Sum", period: 300, dimension: "FunctionName", target: () => functionRef("authorizer") },
       comparison: "GreaterThanOrEqualToThreshold",
@@ -1061,7 +1079,7 @@ describe("prod stage (synthesized without bundling)", () => {
         expect(onEverything.flatMap(actionsOf).sort(), module).toEqual(["xray:PutTelemetryRecords", "xray:PutTraceSegments"]);
       }
     }
-    expect(count).toBe(new Set(ROUTES.map((r) => r.handler)).size + 3); // the routes, the authorizer, the indexer, the sweep
+    expect(count).toBe(new Set(ROUTES.map((r) => r.handler)).size + 4); // the routes, the authorizer, the indexer, the renditions, the sweep
   });
 
   it("takes the web origin and the limits from the deploying environment", () => {
@@ -1136,8 +1154,19 @@ describe("indexer bundle", () => {
     expect(sstPackage.dependencies ?? {}).toEqual({});
   });
 
+  it("installs sharp and the ffmpeg binary for arm64 beside the renditions function", () => {
+    const renditions = fn("renditions");
+    expect(importsSharp(code(renditions))).toBe(true);
+    const manifest = JSON.parse(fs.readFileSync(path.join(assetDir(renditions), MANIFEST), "utf8")) as NativeModulesManifest;
+    expect(RENDITIONS_NATIVE_MODULES).toEqual(["sharp", "heic-decode", "@ffmpeg-installer/ffmpeg"]);
+    expect(manifest.packages["@ffmpeg-installer/ffmpeg"]).toBe(installedVersion("@ffmpeg-installer/ffmpeg", REPO_ROOT));
+    expect(manifest).toMatchObject({ os: "linux", cpu: "arm64", libc: "glibc" });
+    expect(manifest.expect).toEqual(["@img/sharp-linux-arm64", "@img/sharp-libvips-linux-arm64", "@ffmpeg-installer/linux-arm64"]);
+    expect(renditions.props).toMatchObject({ Timeout: RENDITION_SETTINGS.timeoutSeconds, MemorySize: RENDITION_SETTINGS.memoryMB, EphemeralStorage: { Size: RENDITION_SETTINGS.ephemeralStorageMB } });
+  });
+
   it("loads sharp in no other function", () => {
-    for (const f of ourFunctions().filter((x) => x.module !== "indexer")) {
+    for (const f of ourFunctions().filter((x) => x.module !== "indexer" && x.module !== "renditions")) {
       expect(importsSharp(code(f)), f.module).toBe(false);
       expect(fs.existsSync(path.join(assetDir(f), MANIFEST)), f.module).toBe(false);
     }

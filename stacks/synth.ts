@@ -10,6 +10,7 @@ import sstConfig from "../sst.config";
 import { Api } from "./Api";
 import { Auth } from "./Auth";
 import { Indexer } from "./Indexer";
+import { Renditions } from "./Renditions";
 import { Monitoring } from "./Monitoring";
 import { NATIVE_MODULES_CONTEXT, type NativeModulesMode } from "./native-modules";
 import { Storage } from "./Storage";
@@ -37,7 +38,7 @@ import { Web, WebHosting } from "./Web";
  */
 
 /** The stacks, by the names of their functions (and of their files in dist/cloudformation). */
-export const STACKS = { WebHosting, Auth, Storage, Api, Indexer, Web, Monitoring } as const;
+export const STACKS = { WebHosting, Auth, Storage, Api, Indexer, Renditions, Web, Monitoring } as const;
 export type StackName = keyof typeof STACKS;
 
 /** A syntactically valid account id; nothing is looked up with it. */

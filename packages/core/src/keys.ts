@@ -28,6 +28,11 @@ export function thumbnailKey(userId: string, fileId: string): string {
   return `${derivedPrefix(userId, fileId)}thumbnail.webp`;
 }
 
+/** A rendition of the file (stream.m4a, preview.webp, waveform.json), beside its thumbnail. */
+export function renditionKey(userId: string, fileId: string, fileName: string): string {
+  return `${derivedPrefix(userId, fileId)}${fileName}`;
+}
+
 /** The owner and file of an original's key, or undefined for any key we did not hand out. */
 export function parseOriginalKey(key: string): { userId: string; fileId: string } | undefined {
   const parts = key.split("/");

@@ -6,7 +6,9 @@ import { isFileId } from "./ids";
 import { derivedPrefix, originalKey } from "./keys";
 import type { Limits } from "./limits";
 import type { MediaEvent } from "./media-event";
-import { toFileView, type FileView, type MediaRecord } from "./media-record";
+import { toFileView, type FileUrls, type FileView, type MediaRecord, type RenditionState } from "./media-record";
+import { hasWork, planRenditions } from "./renditions/rendition-plan";
+import { PREVIEW_RENDITION, STREAM_RENDITION, WAVEFORM_RENDITION } from "./renditions/rendition-settings";
 import type { Clock, EventPublisher, ListQuery, MediaRepository, ObjectStorage, ShareRepository, UploadStorage } from "./ports";
 import { fileIdBound } from "./time-bounds";
 
@@ -171,10 +173,30 @@ async function viewOf(deps: LibraryDeps, record: MediaRecord): Promise<FileView>
   if (record.status !== "ready") return toFileView(record, {});
   const key = originalKey(record.userId, record.fileId);
   const expiresSeconds = deps.limits.urlExpiresSeconds;
-  const [fileUrl, downloadUrl, thumbnailUrl] = await Promise.all([
+  const renditions = renditionsOf(record);
+  const derived = (derivedKey: string | undefined, contentType: string) => (derivedKey ? deps.storage.presignGet({ key: derivedKey, expiresSeconds, contentType }) : undefined);
+  const [fileUrl, downloadUrl, thumbnailUrl, streamUrl, previewUrl, waveformUrl] = await Promise.all([
     deps.storage.presignGet({ key, expiresSeconds, disposition: contentDisposition("inline", record.fileName), contentType: record.contentType }),
     deps.storage.presignGet({ key, expiresSeconds, disposition: contentDisposition("attachment", record.fileName), contentType: record.contentType }),
-    record.thumbnailKey ? deps.storage.presignGet({ key: record.thumbnailKey, expiresSeconds, contentType: "image/webp" }) : undefined,
+    derived(record.thumbnailKey, "image/webp"),
+    derived(renditions.state?.streamKey, STREAM_RENDITION.contentType),
+    derived(renditions.state?.previewKey, PREVIEW_RENDITION.contentType),
+    derived(renditions.state?.waveformKey, WAVEFORM_RENDITION.contentType),
   ]);
-  return toFileView(record, thumbnailUrl ? { fileUrl, downloadUrl, thumbnailUrl } : { fileUrl, downloadUrl });
+  const urls: FileUrls = { fileUrl, downloadUrl };
+  if (thumbnailUrl) urls.thumbnailUrl = thumbnailUrl;
+  if (streamUrl) urls.streamUrl = streamUrl;
+  if (previewUrl) urls.previewUrl = previewUrl;
+  if (waveformUrl) urls.waveformUrl = waveformUrl;
+  return toFileView(record, urls, renditions.view);
+}
+
+/**
+ * The renditions of the object the record describes now: those recorded for its eTag, or "pending" while
+ * its plan has work left (made after the file is ready, by the renditions function), or "none".
+ */
+function renditionsOf(record: MediaRecord): { state?: RenditionState; view: NonNullable<FileView["renditions"]> } {
+  const state = record.renditions;
+  if (state && state.eTag === record.eTag) return { state, view: state.reason ? { status: state.status, reason: state.reason } : { status: state.status } };
+  return { view: { status: hasWork(planRenditions(record)) ? "pending" : "none" } };
 }

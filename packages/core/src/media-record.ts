@@ -68,7 +68,31 @@ export interface MediaRecord {
    */
   multipartUploadId?: string;
   partSize?: number;
+  /** What the renditions function made of the object this record describes (renditions/render.ts). */
+  renditions?: RenditionState;
 }
+
+/**
+ * The renditions made of one version of an original, written by the renditions function after the file
+ * is ready. `eTag` names that version: after a replacement the state describes the old object until the
+ * new one's renditions are made, and is not served meanwhile.
+ */
+export interface RenditionState {
+  /** "ready": everything planned was made; "failed": some or all could not be, `reason` says why. */
+  status: "ready" | "failed";
+  eTag?: string;
+  streamKey?: string;
+  previewKey?: string;
+  waveformKey?: string;
+  /** Bytes of the derived objects, for the record: they are not counted against the owner's quota. */
+  bytes: number;
+  reason?: string;
+  /** ISO time they were made. */
+  at: string;
+}
+
+/** The rendition status a client sees: "pending" until made, "none" when the file needs none. */
+export type RenditionStatus = "pending" | "ready" | "failed" | "none";
 
 /** The `File` of the HTTP contract. */
 export interface FileView {
@@ -81,6 +105,11 @@ export interface FileView {
   fileUrl?: string;
   downloadUrl?: string;
   thumbnailUrl?: string;
+  /** Presigned GETs of the renditions that exist (see RenditionState). */
+  streamUrl?: string;
+  previewUrl?: string;
+  waveformUrl?: string;
+  renditions?: { status: RenditionStatus; reason?: string };
   metadata: MediaMetadata;
   description?: string;
   tags?: string[];
@@ -91,9 +120,12 @@ export interface FileUrls {
   fileUrl?: string;
   downloadUrl?: string;
   thumbnailUrl?: string;
+  streamUrl?: string;
+  previewUrl?: string;
+  waveformUrl?: string;
 }
 
-export function toFileView(record: MediaRecord, urls: FileUrls): FileView {
+export function toFileView(record: MediaRecord, urls: FileUrls, renditions?: FileView["renditions"]): FileView {
   const view: FileView = {
     fileId: record.fileId,
     fileName: record.fileName,
@@ -107,5 +139,6 @@ export function toFileView(record: MediaRecord, urls: FileUrls): FileView {
   if (record.description !== undefined) view.description = record.description;
   if (record.tags !== undefined) view.tags = record.tags;
   if (record.rejectionReason !== undefined) view.rejectionReason = record.rejectionReason;
+  if (renditions !== undefined) view.renditions = renditions;
   return view;
 }

@@ -28,6 +28,7 @@ import { LocalIam, type LocalResources } from "./iam/local-iam";
 import { credentialSource, invokeAs } from "./iam/invocations";
 import { requireEventSourceGrants } from "./iam/event-source";
 import { functionEnvironment } from "@media/core/function-env";
+import { startLocalRenditions } from "./renditions";
 
 /**
  * The one-machine runtime: plays AWS's part (storage, queue, table, user pool, topic, gateway) around
@@ -44,6 +45,7 @@ export const LOCAL = {
   userPoolId: "us-east-1_LocalPool",
   clientId: "localwebclient0000000000000",
   queueName: "media-index",
+  renditionQueueName: "media-renditions",
 } as const;
 
 export interface LocalRuntime {
@@ -54,6 +56,10 @@ export interface LocalRuntime {
   drained(): Promise<void>;
   deadLetters: DurableQueue;
   queue: DurableQueue;
+  /** Resolves once every rendition request published so far has been handled (or dead-lettered). */
+  renditionsDrained(): Promise<void>;
+  renditionQueue: DurableQueue;
+  renditionDeadLetters: DurableQueue;
   stop(): Promise<void>;
 }
 
@@ -183,6 +189,9 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
     });
     stops.push(consumer.stop);
 
+    const renditions = await startLocalRenditions({ dataDir: config.dataDir, topic, iam, log, queueArn: LOCAL_ARNS.renditionQueue, queueName: LOCAL.renditionQueueName, region: LOCAL.region });
+    stops.push(renditions.stop);
+
     // The sweep of expired uploads, on the schedule the Indexer stack gives it on AWS.
     const sweep = (await import("@media/functions/sweep")) as typeof import("@media/functions/sweep");
     const sweepTimer = setInterval(() => void invokeAs("sweep", () => sweep.handler()).catch((error: unknown) => log.error("sweep failed", { error })), sweep.SWEEP_MINUTES * 60_000);
@@ -229,6 +238,9 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
       drained: () => consumer.idle(),
       deadLetters: dlq,
       queue,
+      renditionsDrained: renditions.drained,
+      renditionQueue: renditions.queue,
+      renditionDeadLetters: renditions.deadLetters,
       stop: stopAll,
     };
   } catch (error) {
@@ -238,11 +250,12 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
 }
 
 /** The ARNs of the local resources, as AWS would name them in this region and account. */
-const LOCAL_ARNS = {
+export const LOCAL_ARNS = {
   bucket: `arn:aws:s3:::${LOCAL.bucket}`,
   table: `arn:aws:dynamodb:${LOCAL.region}:${LOCAL.accountId}:table/${LOCAL.table}`,
   topic: `arn:aws:sns:${LOCAL.region}:${LOCAL.accountId}:${LOCAL.topicName}`,
   queue: `arn:aws:sqs:${LOCAL.region}:${LOCAL.accountId}:${LOCAL.queueName}`,
+  renditionQueue: `arn:aws:sqs:${LOCAL.region}:${LOCAL.accountId}:${LOCAL.renditionQueueName}`,
   userPool: `arn:aws:cognito-idp:${LOCAL.region}:${LOCAL.accountId}:userpool/${LOCAL.userPoolId}`,
 };
 
@@ -258,6 +271,7 @@ function localResources(): LocalResources {
       "AWS::SQS::Queue": LOCAL_ARNS.queue,
       "AWS::Cognito::UserPool": LOCAL_ARNS.userPool,
     },
+    functionArns: { renditions: { "AWS::SQS::Queue": LOCAL_ARNS.renditionQueue } },
   };
 }
 

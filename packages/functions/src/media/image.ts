@@ -33,7 +33,7 @@ export const THUMBNAIL_SECONDS = 20;
 // Every file is seen once: libvips' operation cache would only hold on to memory between files.
 sharp.cache(false);
 
-const INPUT: SharpOptions = {
+export const INPUT: SharpOptions = {
   limitInputPixels: MAX_IMAGE_PIXELS,
   // Abort on truncated or corrupt pixel data ("error" includes "truncated") rather than decoding a grey
   // remainder; libvips' mere warnings (common in camera files) are tolerated.
@@ -131,7 +131,7 @@ type HeicDecode = typeof import("heic-decode").default;
 const HEIC_DECODER_MODULE = ["heic", "decode"].join("-");
 let heicDecoderLoad: Promise<HeicDecode | undefined> | undefined;
 
-function heicDecoder(): Promise<HeicDecode | undefined> {
+export function heicDecoder(): Promise<HeicDecode | undefined> {
   heicDecoderLoad ??= (import(HEIC_DECODER_MODULE) as Promise<{ default: HeicDecode }>).then(
     (module) => module.default,
     (error: unknown) => {

@@ -23,6 +23,11 @@ export interface LocalResources {
   accountId: string;
   /** By CloudFormation type: `AWS::S3::Bucket` → `arn:aws:s3:::media-local`, … */
   arns: Record<string, string>;
+  /**
+   * Per function, types whose resource is not the shared one: the renditions function's
+   * `${AWS::SQS::Queue}` is its own queue, not the index queue.
+   */
+  functionArns?: Record<string, Record<string, string>>;
 }
 
 /** The condition keys the local endpoints put into a request's context (anything else is refused at load). */
@@ -55,7 +60,8 @@ export class LocalIam {
     for (const [name, statements] of Object.entries(policies)) {
       const key = deriveKey(admin.secretAccessKey, name);
       const role = `media-local-${name.replace(/\//g, "-")}`;
-      const policy = new Policy(statements.map((s) => substitute(s, resources)), CONDITION_KEYS);
+      const own = { ...resources, arns: { ...resources.arns, ...resources.functionArns?.[name] } };
+      const policy = new Policy(statements.map((s) => substitute(s, own)), CONDITION_KEYS);
       this.add(key, { name, arn: `arn:aws:sts::${resources.accountId}:assumed-role/${role}/${role}`, policy });
     }
   }

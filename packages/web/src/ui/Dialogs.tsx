@@ -10,6 +10,8 @@ import { typeLabel } from "./FileViews";
 export function ImageViewer({ file, actions, onClose }: { file: MediaFile; actions: FileActions; onClose: () => void }) {
   const m = file.metadata;
   const [broken, setBroken] = useState(false);
+  // The display-size preview when there is one; the original (tens of MB from a camera) only on request.
+  const [original, setOriginal] = useState(!file.previewUrl);
   return (
     <Modal title={file.fileName} onClose={onClose} wide>
       <figure class="viewer">
@@ -19,7 +21,7 @@ export function ImageViewer({ file, actions, onClose }: { file: MediaFile; actio
             <p class="muted">This image could not be shown{/hei[cf]/.test(file.contentType) ? " (this browser cannot display HEIC/HEIF; download it instead)" : ""}.</p>
           ) : (
             <img
-              src={file.fileUrl}
+              src={original ? file.fileUrl : file.previewUrl}
               alt={file.description || file.fileName}
               width={m.width}
               height={m.height}
@@ -31,6 +33,11 @@ export function ImageViewer({ file, actions, onClose }: { file: MediaFile; actio
           )}
         </div>
         <figcaption>
+          {!original && (
+            <button type="button" class="button link" onClick={() => setOriginal(true)}>
+              View the original ({formatBytes(file.size)})
+            </button>
+          )}
           <p class="muted">
             {typeLabel(file.contentType)} · {formatBytes(file.size)}
             {m.width && m.height ? ` · ${m.width}×${m.height}` : ""} · {formatDate(file.uploadedAt)}

@@ -61,4 +61,32 @@ describe("file views", () => {
     expect(player.controls).toBe(true);
     expect(screen.getByText(/Lab · MP3 · 2 KB · 1:15/)).toBeTruthy();
   });
+
+  it("plays the stream rendition when there is one, draws its waveform, and seeks where the waveform is clicked", async () => {
+    const peaks = Array.from({ length: 10 }, (_, i) => i / 10);
+    const fetchMock = vi.fn(async () => new Response(JSON.stringify({ version: 1, durationSeconds: 10, peaks })));
+    vi.stubGlobal("fetch", fetchMock);
+    try {
+      const file = image({ fileName: "t.flac", contentType: "audio/flac", streamUrl: "http://s/stream.m4a", waveformUrl: "http://s/w.json" });
+      const { container } = render(<AudioRow file={file} actions={actions()} />);
+      const audio = container.querySelector("audio")!;
+      expect(audio.getAttribute("src")).toBe("http://s/stream.m4a");
+      const slider = await screen.findByRole("slider", { name: "Seek in t.flac" });
+      expect(fetchMock).toHaveBeenCalledWith("http://s/w.json");
+      expect(slider.querySelectorAll("rect")).toHaveLength(10);
+      Object.defineProperty(audio, "duration", { value: 10, configurable: true });
+      slider.getBoundingClientRect = () => ({ left: 0, width: 200, top: 0, height: 36, right: 200, bottom: 36, x: 0, y: 0, toJSON: () => ({}) });
+      fireEvent.click(slider, { clientX: 150 });
+      expect(audio.currentTime).toBeCloseTo(7.5);
+      expect(slider.getAttribute("aria-valuenow")).toBe("75");
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it("plays the original when no rendition was needed", () => {
+    const { container } = render(<AudioRow file={image({ fileName: "t.mp3", contentType: "audio/mpeg" })} actions={actions()} />);
+    expect(container.querySelector("audio")!.getAttribute("src")).toBe("http://s/f");
+    expect(screen.queryByRole("slider")).toBeNull();
+  });
 });

@@ -1,8 +1,9 @@
 import type { ComponentChildren } from "preact";
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import type { MediaFile } from "../api/types";
 import { formatBytes, formatDate, formatDuration } from "../format";
 import { Icon } from "./icons";
+import { Waveform } from "./Waveform";
 
 export interface FileActions {
   open(file: MediaFile): void;
@@ -91,6 +92,7 @@ export function AudioRow({ file, actions }: { file: MediaFile; actions: FileActi
   const m = file.metadata;
   const title = m.title || file.fileName;
   const sub = [m.artist, m.album].filter(Boolean).join(" — ");
+  const player = useRef<HTMLAudioElement>(null);
   return (
     <li class="audio-row" data-file-id={file.fileId} data-status={file.status}>
       <span class="audio-icon" aria-hidden="true">
@@ -109,7 +111,11 @@ export function AudioRow({ file, actions }: { file: MediaFile; actions: FileActi
         </p>
       </div>
       {file.status === "ready" && file.fileUrl && (
-        <audio class="audio-player" controls preload="metadata" src={file.fileUrl} aria-label={`Play ${title}`} onError={() => actions.stale(file)} />
+        <div class="audio-play">
+          {/* The stream rendition when there is one (AAC in MP4 plays everywhere), else the original. */}
+          <audio ref={player} class="audio-player" controls preload="metadata" src={file.streamUrl ?? file.fileUrl} aria-label={`Play ${title}`} onError={() => actions.stale(file)} />
+          {file.waveformUrl && <Waveform url={file.waveformUrl} player={player} label={title} />}
+        </div>
       )}
       <Actions file={file} actions={actions} />
     </li>

@@ -1,4 +1,4 @@
-import type { MediaMetadata, MediaRecord, MediaStatus } from "@media/core/media-record";
+import type { MediaMetadata, MediaRecord, MediaStatus, RenditionState } from "@media/core/media-record";
 import type { MediaKind } from "@media/core/media-types";
 import { TABLE, keysFor } from "@media/core/table";
 import type { Item } from "../dynamo-calls";
@@ -71,6 +71,7 @@ export function toItem(record: MediaRecord): Item {
     announcement: record.announcement,
     multipartUploadId: record.multipartUploadId,
     partSize: record.partSize,
+    renditions: record.renditions ? definedOnly({ ...record.renditions }) : undefined,
   });
 }
 
@@ -100,6 +101,7 @@ const RECORD_FIELDS = [
   "announcement",
   "multipartUploadId",
   "partSize",
+  "renditions",
 ] as const satisfies readonly (keyof MediaRecord)[];
 type UnlistedField = Exclude<keyof MediaRecord, (typeof RECORD_FIELDS)[number]>;
 const everyFieldListed: [UnlistedField] extends [never] ? true : UnlistedField = true;
@@ -130,7 +132,20 @@ export function recordFromItem(item: Item): MediaRecord {
   if (item.announcement === "media.ready" || item.announcement === "media.rejected") record.announcement = item.announcement;
   if (typeof item.multipartUploadId === "string") record.multipartUploadId = item.multipartUploadId;
   if (typeof item.partSize === "number") record.partSize = item.partSize;
+  const renditions = renditionsFromItem(item.renditions);
+  if (renditions) record.renditions = renditions;
   return record;
+}
+
+function renditionsFromItem(value: unknown): RenditionState | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (v.status !== "ready" && v.status !== "failed") return undefined;
+  const state: RenditionState = { status: v.status, bytes: Number(v.bytes ?? 0), at: String(v.at ?? "") };
+  for (const field of ["eTag", "streamKey", "previewKey", "waveformKey", "reason"] as const) {
+    if (typeof v[field] === "string") state[field] = v[field];
+  }
+  return state;
 }
 
 /** A pending upload's marker: enough to release its reservation without reading its record. */

@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { startDynalite } from "../../../test/helpers/dynalite";
 import { fixedClock, GiB, nextFileId, pendingRecord, rawItem as rawItemOf, rejection, T0, localDynamoPerFile } from "../../../test/helpers/media-records";
 import { createDynamoMediaRepository } from "../dynamo-media-repository";
+import { renditionRecords } from "./rendition-records";
 
 /** Reads and the edits that move no usage: update, list, get; and how errors of the database surface. */
 const { db, repoFor } = localDynamoPerFile();
@@ -237,11 +238,13 @@ describe("list, record fidelity and page ends", () => {
       announcement: "media.ready",
       multipartUploadId: "VXBsb2FkIElEIG9mIGEgbXVsdGlwYXJ0IHVwbG9hZA",
       partSize: 5 * 1024 * 1024,
+      renditions: { status: "ready", eTag: "9b2cf535f27731c974343645a3985328", streamKey: `derived/${userId}/stream.m4a`, waveformKey: `derived/${userId}/waveform.json`, bytes: 12_345, at: "2026-12-04T10:00:00.000Z" },
     };
-    const { thumbnailKey, sequencer, eTag, declaredSize, multipartUploadId, partSize } = full;
+    const { thumbnailKey, sequencer, eTag, declaredSize, multipartUploadId, partSize, renditions } = full;
     await repo.createPending({ ...base, multipartUploadId, partSize }, GiB, T0);
     expect(await repo.markReady(userId, full.fileId, { size: full.size, metadata: full.metadata, thumbnailKey, sequencer, eTag, declaredSize })).toBe("updated");
     await repo.update(userId, full.fileId, { description: full.description, tags: full.tags });
+    expect(await renditionRecords(db()).save(userId, full.fileId, eTag, renditions)).toBe("updated");
     const rejected = pendingRecord(userId, { at: T0 + 1000 });
     await repo.createPending(rejected, GiB, T0);
     await repo.markRejected(userId, rejected.fileId, "not an image");
@@ -249,7 +252,7 @@ describe("list, record fidelity and page ends", () => {
     await repo.createPending(alive, GiB, T0);
 
     const expected = await Promise.all([alive, rejected, full].map((r) => repo.get(userId, r.fileId)));
-    expect(expected[2]).toMatchObject({ thumbnailKey, sequencer, eTag, declaredSize, multipartUploadId, partSize, announcement: "media.ready", description: "front row", tags: ["live", "2025"], metadata: full.metadata, status: "ready" });
+    expect(expected[2]).toMatchObject({ thumbnailKey, sequencer, eTag, declaredSize, multipartUploadId, partSize, announcement: "media.ready", renditions, description: "front row", tags: ["live", "2025"], metadata: full.metadata, status: "ready" });
     expect(expected[1]).toMatchObject({ status: "rejected", rejectionReason: "not an image" });
     expect(expected[0]).toMatchObject({ status: "pending", expiresAt: alive.expiresAt });
     expect((await repo.list(userId, { limit: 10 }, T0)).records).toEqual(expected);

@@ -1,0 +1,77 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { RenditionRefusedError } from "@media/core/renditions/ports";
+import { afterEach, describe, expect, it } from "vitest";
+import { bytesFile, readLocal, toneFile } from "../../test/helpers/synth-audio";
+import { wavHeader } from "../../../local/test/helpers/media-fixtures";
+import { createAudioRenderer } from "./audio-renderer";
+import { ffmpegPath } from "./ffmpeg";
+
+const exec = promisify(execFile);
+const renderer = createAudioRenderer();
+const disposals: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const dispose of disposals.splice(0)) await dispose();
+});
+const later = (ms = 60_000) => Date.now() + ms;
+
+/** What ffprobe-by-ffmpeg says of a file: its first stream's codec line. */
+async function streamLine(path: string): Promise<string> {
+  const { stderr } = await exec(ffmpegPath(), ["-hide_banner", "-i", path]).catch((e: { stderr: string }) => e);
+  return stderr.split("\n").find((l) => l.includes("Audio:")) ?? "";
+}
+
+describe("audio renderer", () => {
+  it("makes an AAC-in-MP4 stream and a waveform from a WAV in one decode", async () => {
+    const wav = await toneFile({ seconds: 3, format: "wav", extension: "wav" });
+    disposals.push(wav.dispose);
+    const out = await renderer.render({ source: wav, stream: { kbps: 128, channels: 2, sampleRate: 44_100 }, deadline: later() });
+    disposals.push(() => out.stream!.dispose());
+    expect(out.stream!.bytes).toBeGreaterThan(10_000);
+    expect(out.stream!.bytes).toBeLessThan(wav.bytes / 4);
+    const bytes = await readLocal(out.stream!);
+    // ISO BMFF, index first (faststart): ftyp, then moov before mdat.
+    expect(bytes.subarray(4, 8).toString()).toBe("ftyp");
+    expect(bytes.indexOf("moov")).toBeLessThan(bytes.indexOf("mdat"));
+    expect(await streamLine(out.stream!.path)).toMatch(/aac \(LC\).*44100 Hz, stereo/);
+    expect(out.waveform.durationSeconds).toBeCloseTo(3, 1);
+    expect(out.waveform.peaks).toHaveLength(1000);
+    // A full-scale-ish sine: every slice peaks at the same level.
+    const level = out.waveform.peaks[500]!;
+    expect(level).toBeGreaterThan(0.05);
+    expect(out.waveform.peaks.slice(5, -5).every((p) => Math.abs(p - level) < 0.02)).toBe(true);
+  });
+
+  it("folds odd layouts and rates: three channels at 7350 Hz become stereo at 48 kHz", async () => {
+    const odd = await toneFile({ seconds: 2, sampleRate: 7_350, channels: 3, format: "flac", extension: "flac" });
+    disposals.push(odd.dispose);
+    const out = await renderer.render({ source: odd, stream: { kbps: 64, channels: 2, sampleRate: 48_000 }, deadline: later() });
+    disposals.push(() => out.stream!.dispose());
+    expect(await streamLine(out.stream!.path)).toMatch(/aac \(LC\).*48000 Hz, stereo/);
+    expect(out.waveform.durationSeconds).toBeCloseTo(2, 1);
+  });
+
+  it("draws a waveform alone when no stream is asked", async () => {
+    const mp3 = await toneFile({ seconds: 1, format: "mp3", extension: "mp3", codec: "libmp3lame" });
+    disposals.push(mp3.dispose);
+    const out = await renderer.render({ source: mp3, deadline: later() });
+    expect(out.stream).toBeUndefined();
+    expect(out.waveform.peaks.length).toBeGreaterThan(500);
+  });
+
+  it("refuses corrupt audio and a track of zero samples with a reason, not a crash", async () => {
+    const junk = await bytesFile(Buffer.concat([Buffer.from("fLaC"), Buffer.alloc(5000, 0x5a)]));
+    const empty = await bytesFile(wavHeader(0, 44_100, 2));
+    disposals.push(junk.dispose, empty.dispose);
+    const corrupt = renderer.render({ source: junk, stream: { kbps: 128, channels: 2, sampleRate: 44_100 }, deadline: later() });
+    await expect(corrupt).rejects.toBeInstanceOf(RenditionRefusedError);
+    await expect(corrupt).rejects.toThrow(/damaged|could not be decoded/);
+    await expect(renderer.render({ source: empty, deadline: later() })).rejects.toThrow(/no samples/);
+  });
+
+  it("kills ffmpeg at the deadline and says the file took too long", async () => {
+    const wav = await toneFile({ seconds: 30, format: "wav", extension: "wav" });
+    disposals.push(wav.dispose);
+    await expect(renderer.render({ source: wav, stream: { kbps: 128, channels: 2, sampleRate: 48_000 }, deadline: Date.now() })).rejects.toThrow(/longer than the time/);
+  });
+});

@@ -1,0 +1,79 @@
+import { useEffect, useState } from "preact/hooks";
+import type { RefObject } from "preact";
+
+/** The renditions' waveform file (packages/core/src/renditions/waveform.ts). */
+interface WaveformData {
+  version: 1;
+  durationSeconds: number;
+  peaks: number[];
+}
+
+/**
+ * The waveform drawn as bars over the whole track, the part already played in the accent colour; a click
+ * (or Left/Right on the focused bar) seeks the player there. The peaks are fetched once per URL; if they
+ * cannot be (expired link, offline), nothing is drawn and the player alone remains.
+ */
+export function Waveform({ url, player, label }: { url: string; player: RefObject<HTMLAudioElement | null>; label: string }) {
+  const [peaks, setPeaks] = useState<number[] | undefined>();
+  const [played, setPlayed] = useState(0);
+
+  useEffect(() => {
+    let live = true;
+    fetch(url)
+      .then((res) => (res.ok ? (res.json() as Promise<WaveformData>) : undefined))
+      .then((data) => {
+        if (live && data && Array.isArray(data.peaks)) setPeaks(data.peaks);
+      })
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [url]);
+
+  useEffect(() => {
+    const audio = player.current;
+    if (!audio) return;
+    const update = () => setPlayed(audio.duration > 0 ? audio.currentTime / audio.duration : 0);
+    audio.addEventListener("timeupdate", update);
+    audio.addEventListener("seeked", update);
+    return () => {
+      audio.removeEventListener("timeupdate", update);
+      audio.removeEventListener("seeked", update);
+    };
+  }, [player, peaks]);
+
+  if (!peaks || peaks.length === 0) return null;
+  const seekTo = (fraction: number) => {
+    const audio = player.current;
+    if (!audio || !(audio.duration > 0)) return;
+    audio.currentTime = Math.min(1, Math.max(0, fraction)) * audio.duration;
+    setPlayed(audio.currentTime / audio.duration);
+  };
+  const width = peaks.length;
+  return (
+    <svg
+      class="waveform"
+      role="slider"
+      tabIndex={0}
+      aria-label={`Seek in ${label}`}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={Math.round(played * 100)}
+      viewBox={`0 0 ${width} 100`}
+      preserveAspectRatio="none"
+      onClick={(e) => {
+        const box = (e.currentTarget as SVGSVGElement).getBoundingClientRect();
+        if (box.width > 0) seekTo((e.clientX - box.left) / box.width);
+      }}
+      onKeyDown={(e) => {
+        if (e.key === "ArrowRight") seekTo(played + 0.05);
+        else if (e.key === "ArrowLeft") seekTo(played - 0.05);
+      }}
+    >
+      {peaks.map((p, i) => {
+        const h = Math.max(1, p * 100);
+        return <rect key={i} x={i} y={(100 - h) / 2} width={0.8} height={h} class={i / width < played ? "played" : undefined} />;
+      })}
+    </svg>
+  );
+}

@@ -48,6 +48,13 @@ export const FileSchema = z.object({
   fileUrl: z.string().url().optional().describe("Presigned GET that shows the file inline (ready files)."),
   downloadUrl: z.string().url().optional().describe("Presigned GET that saves the file under its name (ready files)."),
   thumbnailUrl: z.string().url().optional(),
+  streamUrl: z.string().url().optional().describe("Presigned GET of the audio rendition every browser plays (AAC in MP4), when made."),
+  previewUrl: z.string().url().optional().describe("Presigned GET of the display-size WebP (1,600 px), when made."),
+  waveformUrl: z.string().url().optional().describe("Presigned GET of the waveform peaks (JSON), when made."),
+  renditions: z
+    .object({ status: z.enum(["pending", "ready", "failed", "none"]), reason: z.string().optional() })
+    .optional()
+    .describe("Renditions are made after the file is ready; they never hold it back."),
   metadata: MediaMetadataSchema,
   description: z.string().optional(),
   tags: z.array(z.string()).optional(),

@@ -31,8 +31,8 @@ beforeAll(async () => {
 });
 
 describe("function bundles", () => {
-  it("are every function of the stacks: one per route handler, the authorizer, the indexer and the sweep", () => {
-    expect(bundles.map((b) => b.module).sort()).toEqual([...new Set(["authorizer", "indexer", "sweep", ...ROUTES.map((r) => r.handler)])].sort());
+  it("are every function of the stacks: one per route handler, the authorizer, the indexer, the sweep and the renditions", () => {
+    expect(bundles.map((b) => b.module).sort()).toEqual([...new Set(["authorizer", "indexer", "sweep", "renditions", ...ROUTES.map((r) => r.handler)])].sort());
   });
 
   it("each family's routes on their own root: auth routes on roots/auth, the other authenticated routes on roots/library or roots/account", () => {
@@ -49,6 +49,7 @@ describe("function bundles", () => {
     expect(family("authorizer")).toBe("roots/authorizer");
     expect(family("indexer")).toBe("roots/indexing");
     expect(family("sweep")).toBe("roots/maintenance");
+    expect(family("renditions")).toBe("roots/renditions");
     expect(family("api/health")).toBe("none");
   });
 

@@ -2,7 +2,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda"
 import { makeRenditions, RenditionRequestSchema } from "@media/core/renditions/render";
 import { RENDITION_SETTINGS } from "@media/core/renditions/rendition-settings";
 import { addToLogScope, log, withLogScope } from "./log";
-import { renditionDeps } from "./renditions-services";
+import { renditionDeps } from "./roots/renditions";
 
 /**
  * Time kept back from the invocation's end: storing the rendition and writing the record after the

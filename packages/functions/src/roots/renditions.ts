@@ -1,0 +1,37 @@
+import type { RenditionDeps } from "@media/core/renditions/ports";
+import { createDynamoMediaRepository } from "../adapters/dynamo-media-repository";
+import { renditionRecords } from "../adapters/dynamo-media/rendition-records";
+import { createS3ObjectStorage } from "../adapters/s3-object-storage";
+import { createS3RenditionFiles } from "../adapters/s3-rendition-files";
+import { clock } from "../clock";
+import { config, type FunctionsConfig } from "../config";
+import { createAudioRenderer } from "../renditions/audio-renderer";
+import { createImagePreviewer } from "../renditions/image-previewer";
+import { documentClients } from "./clients/dynamo-documents";
+import { s3Client } from "./clients/s3";
+
+/**
+ * The renditions function's composition root: only what it uses (the table, the bucket, ffmpeg and
+ * sharp), so its bundle carries neither Cognito nor SNS, and the API's bundles carry none of this.
+ */
+export function buildRenditionDeps(cfg: FunctionsConfig): RenditionDeps {
+  const { documents, writer } = documentClients(cfg.region);
+  const s3 = s3Client(cfg.region, cfg.s3ForcePathStyle);
+  const storage = createS3ObjectStorage({ client: s3, bucket: cfg.bucketName });
+  return {
+    repo: createDynamoMediaRepository({ client: documents, writer, tableName: cfg.tableName }),
+    records: renditionRecords({ client: documents, tableName: cfg.tableName }),
+    storage,
+    files: createS3RenditionFiles({ client: s3, bucket: cfg.bucketName, storage }),
+    audio: createAudioRenderer(),
+    images: createImagePreviewer(),
+    clock: clock(),
+  };
+}
+
+let cached: RenditionDeps | undefined;
+
+export function renditionDeps(): RenditionDeps {
+  cached ??= buildRenditionDeps(config());
+  return cached;
+}

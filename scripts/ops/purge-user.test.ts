@@ -41,7 +41,22 @@ async function library(token: string): Promise<{ files: any[]; usage: unknown }>
   const list = await api.call("GET", "/retrieve", { token });
   const me = await api.call("GET", "/me", { token });
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
-  return { files: list.body.files.map(({ fileUrl, downloadUrl, thumbnailUrl, ...rest }: any) => ({ ...rest, hasThumbnail: !!thumbnailUrl })), usage: me.body.usage };
+  // Presigned URLs differ with each listing: only whether each exists is compared.
+  const files = list.body.files.map(({ fileUrl, downloadUrl, thumbnailUrl, streamUrl, previewUrl, waveformUrl, ...rest }: any) => ({
+    ...rest,
+    hasThumbnail: !!thumbnailUrl,
+    hasStream: !!streamUrl,
+    hasPreview: !!previewUrl,
+    hasWaveform: !!waveformUrl,
+  }));
+  return { files, usage: me.body.usage };
+}
+
+/** Waits until the renditions function has dealt with every file of the user (made, failed or none needed). */
+async function renditionsSettled(token: string): Promise<void> {
+  await expect
+    .poll(async () => (await library(token)).files.map((f: { renditions?: { status: string } }) => f.renditions?.status ?? "none"), { timeout: 60_000 })
+    .not.toContain("pending");
 }
 /** Every object key in the local bucket, read with the runtime stopped. */
 async function bucketKeys(): Promise<string[]> {
@@ -83,29 +98,30 @@ describe("npm run purge-user (local)", () => {
     expect(share.status).toBe(201);
     const shareUrl = new URL(share.body.url as string);
     expect((await api.call("GET", shareUrl.pathname)).status).toBe(302);
+    for (const u of [alice, bob]) await renditionsSettled(u.token);
     const bobBefore = await library(bob.token);
     await stop();
 
     const keysBefore = await bucketKeys();
     const aliceKeys = keysBefore.filter((k) => k.includes(alice.userId));
     const bobKeys = keysBefore.filter((k) => k.includes(bob.userId));
-    // Two originals and the image's thumbnail each.
-    expect(aliceKeys).toHaveLength(3);
-    expect(bobKeys).toHaveLength(3);
+    // Each: two originals, the image's thumbnail, the WAV's stream rendition and its waveform.
+    expect(aliceKeys).toHaveLength(5);
+    expect(bobKeys).toHaveLength(5);
 
     const dry = await purge(alice.userId, "--data-dir", dataDir, "--dry-run");
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain(`would delete the account ${alice.userId}`);
     expect(dry.stdout).toContain("would delete 1 share link(s)");
     expect(dry.stdout).toContain(`would delete 2 original(s) under users/${alice.userId}/`);
-    expect(dry.stdout).toContain(`would delete 1 derived file(s) under derived/${alice.userId}/`);
+    expect(dry.stdout).toContain(`would delete 3 derived file(s) under derived/${alice.userId}/`);
     expect(dry.stdout).toContain("would delete 2 file record(s)");
-    expect(dry.stderr).toContain("would delete account yes, 1 share link(s), 2 original(s), 1 derived file(s), 2 record(s), usage item yes. Nothing changed (dry run).");
+    expect(dry.stderr).toContain("would delete account yes, 1 share link(s), 2 original(s), 3 derived file(s), 2 record(s), usage item yes. Nothing changed (dry run).");
     expect(await bucketKeys()).toEqual(keysBefore);
 
     const run = await purge(alice.userId, "--data-dir", dataDir);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toContain("deleted account yes, 1 share link(s), 2 original(s), 1 derived file(s), 2 record(s), usage item yes.");
+    expect(run.stderr).toContain("deleted account yes, 1 share link(s), 2 original(s), 3 derived file(s), 2 record(s), usage item yes.");
     expect(await bucketKeys()).toEqual(bobKeys);
 
     const again = await purge(alice.userId, "--data-dir", dataDir);

@@ -9,7 +9,7 @@ import { cleanUpAll } from "./cleanup";
  * `npm run bench`: every benchmark in one run, the figures side by side with their targets.
  *
  *   npm run bench                              all of them (1 GiB file, 10,000 files, 6,000 presigns)
- *   npm run bench -- --only presign,retrieve   some of them (storage, presign, retrieve, pipeline)
+ *   npm run bench -- --only presign,retrieve   some of them (storage, presign, pending, retrieve, pipeline)
  *   npm run bench -- retrieve                  the same, named without --only
  *   npm run bench -- --size-mib 256 --files 2000 --presigns 2000    a quicker run
  *   npm run bench -- --strict                  exit 1 when a target is missed (by default a miss is reported, not failed)
@@ -50,6 +50,7 @@ const pipelineFile = new URL("./pipeline.ts", import.meta.url);
 const benchmarks: Record<string, () => Promise<BenchResult>> = {
   storage: async () => (await import("./storage-throughput")).run({ sizeMiB: num(values["size-mib"]), parentDir }),
   presign: async () => (await import("./presign-rate")).run({ count: num(values.presigns), concurrency: num(values.concurrency), parentDir }),
+  pending: async () => (await import("./pending-ahead")).run({ parentDir }),
   retrieve: async () => (await import("./retrieve-latency")).run({ files: num(values.files), parentDir }),
   pipeline: async () => {
     // Issue 4's benchmarks (scripts/bench/pipeline.ts, its own module): included when present. It runs

@@ -51,6 +51,7 @@ const benchmarks: Record<string, () => Promise<BenchResult>> = {
   storage: async () => (await import("./storage-throughput")).run({ sizeMiB: num(values["size-mib"]), parentDir }),
   multipart: async () => (await import("./multipart-upload")).run({ sizeMiB: num(values["size-mib"]), parentDir }),
   presign: async () => (await import("./presign-rate")).run({ count: num(values.presigns), concurrency: num(values.concurrency), parentDir }),
+  pending: async () => (await import("./pending-ahead")).run({ parentDir }),
   retrieve: async () => (await import("./retrieve-latency")).run({ files: num(values.files), parentDir }),
   bundles: async () => (await import("./bundles")).run(),
   renditions: async () => (await import("./renditions")).run({ parentDir }),

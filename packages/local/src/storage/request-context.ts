@@ -208,20 +208,30 @@ export async function notify(
 /**
  * After an early refusal, the rest of a request body is read and dropped (never stored) so the client
  * sees the error response instead of a reset; past `limit` bytes the connection is closed instead.
+ * Resolves once the body has ended or the connection closed: an answer sent before that, on a connection
+ * that then closes, would find unread bytes in the socket, and the kernel would reset the connection
+ * under the client before it read the answer.
  */
 const draining = new WeakSet<IncomingMessage>();
 
-export function discardRestOfBody(req: IncomingMessage, limit = 64 * 1024 * 1024): void {
+export function discardRestOfBody(req: IncomingMessage, limit = 64 * 1024 * 1024): Promise<void> {
   req.unpipe();
-  if (req.complete || req.destroyed || draining.has(req)) return;
-  draining.add(req);
-  req.on("error", () => undefined);
-  let dropped = 0;
-  req.on("data", (chunk: Buffer) => {
-    dropped += chunk.length;
-    if (dropped > limit) req.socket.destroy();
+  if (req.complete || req.destroyed) return Promise.resolve();
+  const drained = new Promise<void>((resolve) => {
+    req.once("end", () => resolve());
+    req.once("close", () => resolve());
   });
-  req.resume();
+  if (!draining.has(req)) {
+    draining.add(req);
+    req.on("error", () => undefined);
+    let dropped = 0;
+    req.on("data", (chunk: Buffer) => {
+      dropped += chunk.length;
+      if (dropped > limit) req.socket.destroy();
+    });
+    req.resume();
+  }
+  return drained;
 }
 
 /**

@@ -212,7 +212,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: ServerDep
     }
     // Whatever was not read of the body is dropped: a refused request never reaches the disk. A client
     // still waiting for 100 Continue never sends it: the connection closes after the answer instead.
-    if (!refuseBeforeContinue(req, res)) discardRestOfBody(req);
+    if (!refuseBeforeContinue(req, res)) await discardRestOfBody(req);
     if (res.headersSent) {
       res.destroy();
       return;

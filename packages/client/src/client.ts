@@ -8,7 +8,8 @@ import type {
   SignUpResponse,
   TokensResponse,
 } from "@media/core/contract/responses";
-import { MediaApiError, UploadCancelledError } from "./errors";
+import { MediaApiError, MfaRequiredError, UploadCancelledError } from "./errors";
+import { isMfaChallenge, MfaChallenge, type MfaChallengeResponse, type MfaCodeProvider } from "./mfa";
 import { LiveEvents } from "./live";
 import type { Session } from "./session";
 import { Transport, type TransportOptions } from "./transport";
@@ -62,10 +63,18 @@ export class MediaClient {
     await this.transport.request("POST", "/resend-code", { auth: false, json: { email } });
   }
 
-  /** Signs in by email (an `@` in it) or username; the session is kept and renewed from now on. */
-  async login(identifier: string, password: string): Promise<Session> {
+  /**
+   * Signs in by email (an `@` in it) or username; the session is kept and renewed from now on. An account
+   * with MFA on is challenged: `mfaCode` is asked for the authenticator app's code, or, without it, an
+   * `MfaRequiredError` carries the challenge to answer with `respond(code)` (one call, or two steps).
+   */
+  async login(identifier: string, password: string, options: { mfaCode?: MfaCodeProvider } = {}): Promise<Session> {
     const json = identifier.includes("@") ? { email: identifier, password } : { username: identifier, password };
-    return this.transport.adoptTokens(await this.transport.json<TokensResponse>("POST", "/login", { auth: false, json }));
+    const answer = await this.transport.json<TokensResponse | MfaChallengeResponse>("POST", "/login", { auth: false, json });
+    if (!isMfaChallenge(answer)) return this.transport.adoptTokens(answer);
+    const challenge = new MfaChallenge(this.transport, answer.message, answer.session);
+    if (!options.mfaCode) throw new MfaRequiredError(challenge);
+    return challenge.respond(await options.mfaCode(challenge));
   }
 
   /** Ends every session of the account (the refresh token revoked) and forgets this one. */

@@ -1,5 +1,6 @@
 export { MediaClient, type FilePatch, type ListFilter, type MediaClientOptions } from "./client";
-export { MediaApiError, StorageError, UploadCancelledError } from "./errors";
+export { MediaApiError, MfaRequiredError, StorageError, UploadCancelledError } from "./errors";
+export { MfaChallenge, type MfaCodeProvider } from "./mfa";
 export type { MediaEvent } from "./live";
 export type { Session } from "./session";
 export type { UploadOptions, UploadProgress, UploadResult, UploadSource } from "./upload";

@@ -4,7 +4,7 @@ import { MediaApiError, StorageError } from "../errors";
 import { credentials, type Stored } from "./credentials";
 import { CliError, EXIT } from "./exit-codes";
 import { fileCommands } from "./file-commands";
-import { readPassword } from "./password";
+import { readMfaCode, readPassword } from "./password";
 import { uploadCommand } from "./upload-command";
 
 /**
@@ -54,12 +54,14 @@ program
 
 program
   .command("login <emailOrUsername>")
-  .description("sign in (password from $MEDIA_PASSWORD, --password-stdin, or asked for)")
+  .description("sign in (password from $MEDIA_PASSWORD, --password-stdin, or asked for; with MFA on, the code from --code, $MEDIA_MFA_CODE, or asked for)")
   .option("--password-stdin", "read the password from standard input")
-  .action(async (identifier: string, opts: { passwordStdin?: boolean }) => {
+  .option("--code <code>", "the authenticator app's current code, if the account has MFA on")
+  .action(async (identifier: string, opts: { passwordStdin?: boolean; code?: string }) => {
     const { client } = await clientFor(false);
     const password = await readPassword(opts.passwordStdin === true);
-    await client.login(identifier, password);
+    // Asked for only when the API challenges: accounts without MFA never see the prompt.
+    await client.login(identifier, password, { mfaCode: () => readMfaCode(opts.code) });
     const stored = await credentials.read();
     await credentials.write({ ...stored, email: identifier });
     console.log(`Logged in to ${client.transport.apiUrl} as ${identifier}.`);

@@ -34,6 +34,8 @@ interface Sent {
 let sent: Sent[] = [];
 /** Set by a test to refuse a part without sending it, as storage would. */
 let refusePart: number | undefined;
+/** Parts answered 503 once (storage busy), to be retried; each is removed when it has failed once. */
+const flakyParts = new Set<number>();
 
 function storageFetch(apiUrl: string): typeof fetch {
   const checked = checkedFetch(apiUrl);
@@ -44,6 +46,10 @@ function storageFetch(apiUrl: string): typeof fetch {
       if (partNumber !== undefined && partNumber === refusePart) {
         await (init.body as ReadableStream | undefined)?.cancel();
         return new Response("<Error><Code>AccessDenied</Code><Message>refused by the test</Message></Error>", { status: 400 });
+      }
+      if (partNumber !== undefined && flakyParts.delete(partNumber)) {
+        await (init.body as ReadableStream | undefined)?.cancel();
+        return new Response("<Error><Code>SlowDown</Code><Message>busy</Message></Error>", { status: 503 });
       }
       sent.push({ partNumber, bytes: Number((init.headers as Record<string, string>)["content-length"]) });
     }
@@ -124,19 +130,22 @@ describe("MediaClient: PUT and multipart uploads", () => {
     expect(sha(await (await client.download(result.fileId)).arrayBuffer())).toBe(sha(bytes));
   });
 
-  it("uploads a file above the threshold in parts, in parallel, with progress across them", async () => {
+  it("uploads a file above the threshold in parts, in parallel, a busy part retried, with progress across them", async () => {
     const bytes = bigWav(12 * MiB);
     const path = join(work, "multipart.wav");
     await writeFile(path, bytes);
     sent = [];
+    flakyParts.add(3);
     const progress: number[] = [];
     const result = await client.upload(path, { multipartThreshold: 8 * MiB, onProgress: (p) => progress.push(p.loaded) });
     expect(result.method).toBe("multipart");
     // The service chose 5 MiB parts: 5 + 5 + 2.
     expect(sent.map((s) => [s.partNumber, s.bytes]).sort(([a], [b]) => a! - b!)).toEqual([[1, 5 * MiB], [2, 5 * MiB], [3, 2 * MiB]]);
+    // Part 3's 503 came back before any of its bytes were counted, and it was sent again.
+    expect(flakyParts.size).toBe(0);
     expect(progress[0]).toBe(0);
     expect(progress.at(-1)).toBe(bytes.length);
-    // Summed across parts in flight: it never goes back when nothing failed.
+    // Summed across parts in flight: it never goes back (the retried part had counted nothing).
     expect(progress.every((p, i) => i === 0 || p >= progress[i - 1]!)).toBe(true);
     const file = await client.waitUntilReady(result.fileId);
     expect(file).toMatchObject({ status: "ready", size: bytes.length });

@@ -84,9 +84,10 @@ program
   .option("--no-skip", "upload again files already there by name and size")
   .option("--no-wait", "do not wait for the files to be checked and indexed")
   .option("--json", "a JSON summary on standard output")
-  .action(async (paths: string[], opts: { concurrency: number; skip: boolean; wait: boolean; json?: boolean }) => {
+  .option("--multipart-threshold <MiB>", "files larger than this go in parts, resumable part by part", (v) => positiveInt(v, "--multipart-threshold"), 64)
+  .action(async (paths: string[], opts: { concurrency: number; skip: boolean; wait: boolean; json?: boolean; multipartThreshold: number }) => {
     const { client } = await clientFor(true);
-    process.exitCode = await uploadCommand(client, paths, { concurrency: opts.concurrency, skipExisting: opts.skip, wait: opts.wait, json: opts.json === true });
+    process.exitCode = await uploadCommand(client, paths, { concurrency: opts.concurrency, skipExisting: opts.skip, wait: opts.wait, json: opts.json === true, multipartThreshold: opts.multipartThreshold * 1024 * 1024 });
   });
 
 fileCommands(program, () => clientFor(true).then((c) => c.client));

@@ -177,6 +177,21 @@ describe("MediaClient: PUT and multipart uploads", () => {
     expect(sha(await (await client.download(fileId)).arrayBuffer())).toBe(sha(bytes));
   });
 
+  it("resumes by the kept authorisation too (the media tool's journal), listing the parts first", async () => {
+    const bytes = bigWav(11 * MiB);
+    const path = join(work, "journal.wav");
+    await writeFile(path, bytes);
+    refusePart = 1;
+    let authorisation: PresignUploadResponse | undefined;
+    await expect(client.upload(path, { multipartThreshold: 8 * MiB, onAuthorised: (a) => void (authorisation = a) })).rejects.toBeInstanceOf(StorageError);
+    refusePart = undefined;
+    sent = [];
+    const result = await client.upload(path, { resume: authorisation!, multipartThreshold: 8 * MiB });
+    expect(result).toMatchObject({ fileId: authorisation!.fileId, method: "multipart" });
+    expect(sent).toEqual([{ partNumber: 1, bytes: 5 * MiB }]);
+    expect((await client.waitUntilReady(result.fileId)).status).toBe("ready");
+  });
+
   it("cancels a multipart upload: the upload aborted and the reservation given back", async () => {
     const path = join(work, "cancelled.wav");
     await writeFile(path, bigWav(11 * MiB));

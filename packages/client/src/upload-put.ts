@@ -101,7 +101,8 @@ export async function withRetry<T>(attempt: (tryNumber: number) => Promise<T>, r
 }
 
 function retryable(error: unknown): boolean {
-  if (error instanceof StorageError) return error.status >= 500 || error.status === 0;
+  // Status 0 is the client's own refusal (no ETag, a size mismatch): sending again would not help.
+  if (error instanceof StorageError) return error.status >= 500;
   // fetch's own failure: the connection dropped or could not be made.
   return error instanceof TypeError;
 }

@@ -8,11 +8,14 @@ import type {
   SignUpResponse,
   TokensResponse,
 } from "@media/core/contract/responses";
-import { MediaApiError, UploadCancelledError } from "./errors";
+import { MediaApiError, MfaRequiredError, UploadCancelledError } from "./errors";
+import { isMfaChallenge, MfaChallenge, type MfaChallengeResponse, type MfaCodeProvider } from "./mfa";
 import { LiveEvents } from "./live";
 import type { Session } from "./session";
 import { Transport, type TransportOptions } from "./transport";
-import { resolveSource, sendBytes, stillValid, type UploadOptions, type UploadResult, type UploadSource } from "./upload";
+import { chooseMethod, methodOf, multipartOptions, resolveSource, sendBytes, stillValid, type UploadOptions, type UploadResult, type UploadSource } from "./upload";
+import { listParts, sendMultipart } from "./upload-multipart";
+import { sha256Base64 } from "./upload-put";
 
 export type MediaClientOptions = TransportOptions;
 
@@ -62,10 +65,18 @@ export class MediaClient {
     await this.transport.request("POST", "/resend-code", { auth: false, json: { email } });
   }
 
-  /** Signs in by email (an `@` in it) or username; the session is kept and renewed from now on. */
-  async login(identifier: string, password: string): Promise<Session> {
+  /**
+   * Signs in by email (an `@` in it) or username; the session is kept and renewed from now on. An account
+   * with MFA on is challenged: `mfaCode` is asked for the authenticator app's code, or, without it, an
+   * `MfaRequiredError` carries the challenge to answer with `respond(code)` (one call, or two steps).
+   */
+  async login(identifier: string, password: string, options: { mfaCode?: MfaCodeProvider } = {}): Promise<Session> {
     const json = identifier.includes("@") ? { email: identifier, password } : { username: identifier, password };
-    return this.transport.adoptTokens(await this.transport.json<TokensResponse>("POST", "/login", { auth: false, json }));
+    const answer = await this.transport.json<TokensResponse | MfaChallengeResponse>("POST", "/login", { auth: false, json });
+    if (!isMfaChallenge(answer)) return this.transport.adoptTokens(answer);
+    const challenge = new MfaChallenge(this.transport, answer.message, answer.session);
+    if (!options.mfaCode) throw new MfaRequiredError(challenge);
+    return challenge.respond(await options.mfaCode(challenge));
   }
 
   /** Ends every session of the account (the refresh token revoked) and forgets this one. */
@@ -139,33 +150,55 @@ export class MediaClient {
 
   /**
    * Uploads one file: asks the API for an authorisation (the size and type checked there first), then
-   * sends the bytes straight to storage with progress. Cancelled by `signal`, the pending file is
-   * deleted so its quota reservation comes back at once; a failed send keeps it for `resume`.
+   * sends the bytes straight to storage with progress: by POST, PUT or in parts (`options.method`, else
+   * multipart above `multipartThreshold`). Cancelled by `signal`, the pending file is deleted so its
+   * quota reservation comes back at once (a multipart upload aborted); a failed send keeps it for `resume`.
    */
   async upload(source: UploadSource, options: UploadOptions = {}): Promise<UploadResult> {
     const resolved = await resolveSource(source, options);
     const contentType = resolved.contentType;
     if (!contentType) throw new MediaApiError(400, "InvalidContentType", `Cannot tell the type of ${resolved.fileName}: give a contentType.`);
     let authorisation: PresignUploadResponse;
-    if (options.resume && stillValid(options.resume, resolved.size, this.transport.now())) {
+    const resuming = options.resume !== undefined && stillValid(options.resume, resolved.size, this.transport.now());
+    if (resuming && options.resume) {
       authorisation = options.resume;
     } else {
+      const method = chooseMethod(resolved, options);
+      // PUT binds the file's SHA-256 into its URL: hashed before asking, so the reservation waits on nothing.
+      const checksumSha256 = method === "put" && resolved.blob ? await sha256Base64(resolved.blob) : undefined;
       authorisation = await this.transport.json<PresignUploadResponse>("POST", "/upload", {
-        json: { fileName: resolved.fileName, contentType, size: resolved.size },
+        json: { fileName: resolved.fileName, contentType, size: resolved.size, method, ...(checksumSha256 ? { checksumSha256 } : {}) },
         signal: options.signal,
       });
       await options.onAuthorised?.(authorisation);
     }
+    await this.#cancellable(authorisation.fileId, resolved.fileName, options.signal, () => sendBytes(this.transport, authorisation, resolved, contentType, options, resuming));
+    return { fileId: authorisation.fileId, fileName: resolved.fileName, size: resolved.size, contentType, method: methodOf(authorisation) };
+  }
+
+  /**
+   * Finishes an interrupted multipart upload from its fileId alone, on any device: asks storage which
+   * parts arrived and sends only the others, then completes. `source` must be the same file.
+   */
+  async resumeUpload(fileId: string, source: Blob | string, options: Omit<UploadOptions, "resume" | "method" | "onAuthorised"> = {}): Promise<UploadResult> {
+    const resolved = await resolveSource(source, options);
+    const listed = await listParts(this.transport, fileId, options.signal);
+    const plan = { fileId, partSize: listed.partSize, partCount: listed.partCount };
+    await this.#cancellable(fileId, resolved.fileName, options.signal, () => sendMultipart(this.transport, plan, resolved.blob!, multipartOptions(fileId, resolved.size, options), listed.parts));
+    return { fileId, fileName: resolved.fileName, size: resolved.size, contentType: resolved.contentType ?? "", method: "multipart" };
+  }
+
+  /** Runs a send; if `signal` aborted it, the pending file is deleted (its reservation back, a multipart upload aborted). */
+  async #cancellable(fileId: string, fileName: string, signal: AbortSignal | undefined, send: () => Promise<unknown>): Promise<void> {
     try {
-      await sendBytes(this.transport, authorisation, resolved, contentType, options);
+      await send();
     } catch (error) {
-      if (options.signal?.aborted) {
-        await this.deleteFile(authorisation.fileId).catch(() => undefined);
-        throw new UploadCancelledError(`The upload of ${resolved.fileName} was cancelled.`, { cause: error });
+      if (signal?.aborted) {
+        await this.deleteFile(fileId).catch(() => undefined);
+        throw new UploadCancelledError(`The upload of ${fileName} was cancelled.`, { cause: error });
       }
       throw error;
     }
-    return { fileId: authorisation.fileId, fileName: resolved.fileName, size: resolved.size, contentType };
   }
 
   /**

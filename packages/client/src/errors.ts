@@ -54,3 +54,14 @@ export async function errorOf(response: Response): Promise<MediaApiError> {
   const code = GATEWAY_CODES[response.status] ?? (response.status >= 500 ? "InternalError" : "ValidationError");
   return new MediaApiError(response.status, code, typeof message === "string" ? message : `HTTP ${response.status}`, undefined, retry);
 }
+
+/**
+ * The account has MFA on and `login` was given no `mfaCode`: answer `challenge.respond(code)` with the
+ * authenticator app's code to finish signing in.
+ */
+export class MfaRequiredError extends Error {
+  override readonly name = "MfaRequiredError";
+  constructor(readonly challenge: import("./mfa").MfaChallenge) {
+    super(challenge.message || "This account asks for a code from its authenticator app.");
+  }
+}

@@ -3,6 +3,8 @@ import { contentTypeForFileName } from "@media/core/media-types";
 import { StorageError } from "./errors";
 import type { Transport } from "./transport";
 import { postFormBody, type ByteSource } from "./upload-body";
+import { listParts, sendMultipart, type MultipartOptions } from "./upload-multipart";
+import { putBytes, storageMessage, withRetry } from "./upload-put";
 
 /** A browser File or Blob, a path on disk (Node), or a stream of known size. */
 export type UploadSource = Blob | string | { data: ByteSource; size: number; fileName: string; contentType?: string };
@@ -22,8 +24,33 @@ export interface UploadOptions {
   onProgress?: (progress: UploadProgress) => void;
   /** Told the authorisation before any byte is sent: what a caller keeps to resume after a crash. */
   onAuthorised?: (authorisation: PresignUploadResponse) => void | Promise<void>;
-  /** An authorisation from an earlier, interrupted attempt: used again while it is valid. */
+  /** An authorisation from an earlier, interrupted attempt: used again while it is valid (a multipart one sends only the missing parts). */
   resume?: PresignUploadResponse;
+  /**
+   * How the bytes go. Default: "multipart" above `multipartThreshold` for a Blob or a path, else "post".
+   * "put" (one request, SHA-256 checked by storage) suits mobile background transfers. A stream can go
+   * only by "post": the other ways read the file more than once (to hash it, to resend a part).
+   */
+  method?: UploadMethod;
+  /** Bytes above which a Blob or a path goes by multipart when no method is given. Default 64 MiB. */
+  multipartThreshold?: number;
+  /** Parts of a multipart upload sent at once. Default 4. */
+  partConcurrency?: number;
+  /** Attempts after the first per part (or PUT) on a network failure or a 5xx, waiting longer each time. Default 4. */
+  retries?: number;
+  /** Told each part storage accepted, as it does. */
+  onPart?: (part: { partNumber: number; size: number }) => void;
+}
+
+export type UploadMethod = "post" | "put" | "multipart";
+
+export const DEFAULT_MULTIPART_THRESHOLD = 64 * 1024 * 1024;
+
+/** The method an upload uses: the caller's, else by size; a stream (no Blob) only by POST. */
+export function chooseMethod(source: ResolvedSource, options: UploadOptions): UploadMethod {
+  const method = options.method ?? (source.blob && source.size > (options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD) ? "multipart" : "post");
+  if (method !== "post" && !source.blob) throw new TypeError(`A "${method}" upload needs a Blob, a File or a path: it reads the file more than once.`);
+  return method;
 }
 
 export interface UploadResult {
@@ -31,6 +58,8 @@ export interface UploadResult {
   fileName: string;
   size: number;
   contentType: string;
+  /** How the bytes went: "post", "put" or "multipart". */
+  method: string;
 }
 
 export interface ResolvedSource {
@@ -70,23 +99,31 @@ function expiryOf(authorisation: PresignUploadResponse): string {
 }
 
 /** How the authorisation says the bytes go: the keys of `SENDERS`. */
-function methodOf(authorisation: PresignUploadResponse): string {
+export function methodOf(authorisation: PresignUploadResponse): string {
   if ("multipart" in authorisation) return "multipart";
   return "method" in authorisation.upload ? authorisation.upload.method.toLowerCase() : "post";
 }
 
 /**
- * Sends the bytes as the authorisation says. Today the API hands out POST policies; the other ways
- * (PUT, multipart for large files) become further entries of `SENDERS`, chosen by what the API answered.
+ * Sends the bytes as the authorisation says (what the API answered decides, not what was asked), one
+ * entry of `SENDERS` per method. `resuming`: the authorisation is an earlier attempt's.
  */
-export async function sendBytes(transport: Transport, authorisation: PresignUploadResponse, source: ResolvedSource, contentType: string, options: UploadOptions): Promise<void> {
+export async function sendBytes(transport: Transport, authorisation: PresignUploadResponse, source: ResolvedSource, contentType: string, options: UploadOptions, resuming = false): Promise<void> {
   const method = methodOf(authorisation);
   const sender = SENDERS[method];
   if (!sender) throw new StorageError(0, `This client cannot upload by "${method}"; update it.`);
-  await sender(transport, authorisation, source, contentType, options);
+  await sender(transport, authorisation, source, contentType, options, resuming);
 }
 
-type Sender = (transport: Transport, authorisation: PresignUploadResponse, source: ResolvedSource, contentType: string, options: UploadOptions) => Promise<void>;
+type Sender = (transport: Transport, authorisation: PresignUploadResponse, source: ResolvedSource, contentType: string, options: UploadOptions, resuming: boolean) => Promise<void>;
+
+const DEFAULT_PART_CONCURRENCY = 4;
+const DEFAULT_RETRIES = 4;
+
+function blobOf(source: ResolvedSource): Blob {
+  if (!source.blob) throw new TypeError("This upload needs a Blob, a File or a path.");
+  return source.blob;
+}
 
 const SENDERS: Record<string, Sender> = {
   post: async (transport, authorisation, source, contentType, options) => {
@@ -109,7 +146,34 @@ const SENDERS: Record<string, Sender> = {
     const text = await response.text();
     if (response.status >= 300) throw new StorageError(response.status, storageMessage(text, response.status));
   },
+
+  put: async (transport, authorisation, source, _contentType, options) => {
+    if (!("upload" in authorisation) || !("method" in authorisation.upload)) throw new StorageError(0, "Not a PUT authorisation.");
+    const { fileId, upload } = authorisation;
+    const blob = blobOf(source);
+    const progress = (loaded: number) => options.onProgress?.({ fileId, loaded, total: source.size });
+    progress(0);
+    // The headers are signed into the URL (type, checksum, name): sent exactly as given.
+    await withRetry(() => putBytes(transport, upload.url, blob, upload.headers, progress, options.signal), options.retries ?? DEFAULT_RETRIES, options.signal);
+  },
+
+  multipart: async (transport, authorisation, source, _contentType, options, resuming) => {
+    if (!("multipart" in authorisation)) throw new StorageError(0, "Not a multipart authorisation.");
+    const { fileId, multipart } = authorisation;
+    const already = resuming ? (await listParts(transport, fileId, options.signal)).parts : [];
+    await sendMultipart(transport, { fileId, partSize: multipart.partSize, partCount: multipart.partCount }, blobOf(source), multipartOptions(fileId, source.size, options), already);
+  },
 };
+
+export function multipartOptions(fileId: string, total: number, options: UploadOptions): MultipartOptions {
+  return {
+    concurrency: options.partConcurrency ?? DEFAULT_PART_CONCURRENCY,
+    retries: options.retries ?? DEFAULT_RETRIES,
+    signal: options.signal,
+    onProgress: (loaded) => options.onProgress?.({ fileId, loaded, total }),
+    onPart: options.onPart,
+  };
+}
 
 function postWithXhr(upload: PostUploadResponse["upload"], blob: Blob, fileName: string, contentType: string, progress: (loaded: number) => void, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -125,10 +189,4 @@ function postWithXhr(upload: PostUploadResponse["upload"], blob: Blob, fileName:
     signal?.addEventListener("abort", () => xhr.abort(), { once: true });
     xhr.send(form);
   });
-}
-
-/** S3 answers XML: its <Message> is the reason. */
-function storageMessage(text: string, status: number): string {
-  const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
-  return `Storage refused the upload (${status}${message ? `: ${message}` : ""}).`;
 }

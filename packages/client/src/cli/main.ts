@@ -4,7 +4,7 @@ import { MediaApiError, StorageError } from "../errors";
 import { credentials, type Stored } from "./credentials";
 import { CliError, EXIT } from "./exit-codes";
 import { fileCommands } from "./file-commands";
-import { readPassword } from "./password";
+import { readMfaCode, readPassword } from "./password";
 import { uploadCommand } from "./upload-command";
 
 /**
@@ -54,12 +54,14 @@ program
 
 program
   .command("login <emailOrUsername>")
-  .description("sign in (password from $MEDIA_PASSWORD, --password-stdin, or asked for)")
+  .description("sign in (password from $MEDIA_PASSWORD, --password-stdin, or asked for; with MFA on, the code from --code, $MEDIA_MFA_CODE, or asked for)")
   .option("--password-stdin", "read the password from standard input")
-  .action(async (identifier: string, opts: { passwordStdin?: boolean }) => {
+  .option("--code <code>", "the authenticator app's current code, if the account has MFA on")
+  .action(async (identifier: string, opts: { passwordStdin?: boolean; code?: string }) => {
     const { client } = await clientFor(false);
     const password = await readPassword(opts.passwordStdin === true);
-    await client.login(identifier, password);
+    // Asked for only when the API challenges: accounts without MFA never see the prompt.
+    await client.login(identifier, password, { mfaCode: () => readMfaCode(opts.code) });
     const stored = await credentials.read();
     await credentials.write({ ...stored, email: identifier });
     console.log(`Logged in to ${client.transport.apiUrl} as ${identifier}.`);
@@ -82,9 +84,10 @@ program
   .option("--no-skip", "upload again files already there by name and size")
   .option("--no-wait", "do not wait for the files to be checked and indexed")
   .option("--json", "a JSON summary on standard output")
-  .action(async (paths: string[], opts: { concurrency: number; skip: boolean; wait: boolean; json?: boolean }) => {
+  .option("--multipart-threshold <MiB>", "files larger than this go in parts, resumable part by part", (v) => positiveInt(v, "--multipart-threshold"), 64)
+  .action(async (paths: string[], opts: { concurrency: number; skip: boolean; wait: boolean; json?: boolean; multipartThreshold: number }) => {
     const { client } = await clientFor(true);
-    process.exitCode = await uploadCommand(client, paths, { concurrency: opts.concurrency, skipExisting: opts.skip, wait: opts.wait, json: opts.json === true });
+    process.exitCode = await uploadCommand(client, paths, { concurrency: opts.concurrency, skipExisting: opts.skip, wait: opts.wait, json: opts.json === true, multipartThreshold: opts.multipartThreshold * 1024 * 1024 });
   });
 
 fileCommands(program, () => clientFor(true).then((c) => c.client));

@@ -27,3 +27,18 @@ function nonEmpty(password: string): string {
   if (!password) throw new CliError("The password is empty.", EXIT.usage);
   return password;
 }
+
+/**
+ * The authenticator app's code when the login is challenged: `--code`, else $MEDIA_MFA_CODE, else asked
+ * for on the terminal (a code is single-use and lives 30 seconds, so unlike a password it may be an argument).
+ */
+export async function readMfaCode(given: string | undefined): Promise<string> {
+  const code = given ?? process.env.MEDIA_MFA_CODE;
+  if (code) return code.trim();
+  if (!process.stdin.isTTY) throw new CliError("This account has MFA on: give --code or set MEDIA_MFA_CODE.", EXIT.auth);
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  const answer = await new Promise<string>((resolve) => rl.question("Authenticator code: ", resolve));
+  rl.close();
+  if (!answer.trim()) throw new CliError("The code is empty.", EXIT.usage);
+  return answer.trim();
+}

@@ -14,6 +14,8 @@ export interface UploadCommandOptions {
   skipExisting: boolean;
   wait: boolean;
   json: boolean;
+  /** Bytes above which a file goes by multipart (its journal entry then resumes part by part). */
+  multipartThreshold?: number;
 }
 
 interface Outcome {
@@ -63,6 +65,7 @@ export async function uploadCommand(client: MediaClient, args: string[], options
       // An authorisation past its life: its pending file is cancelled, so its reservation comes back now.
       if (earlier && !resumable) await client.deleteFile(earlier.fileId).catch(() => undefined);
       const result = await client.upload(file.path, {
+        ...(options.multipartThreshold ? { multipartThreshold: options.multipartThreshold } : {}),
         ...(earlier && resumable ? { resume: earlier } : {}),
         onAuthorised: (authorisation) => journal.set(key, authorisation),
         onProgress: ({ loaded }) => {

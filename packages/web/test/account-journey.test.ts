@@ -105,7 +105,7 @@ describe("account security in the web app (headless Chromium)", () => {
       await page.getByText("The code is not right").first().waitFor();
       await page.getByLabel("Code from the app", { exact: true }).fill(await nextCode());
       await page.getByRole("button", { name: "Turn on" }).click();
-      await page.getByText("Two-step sign-in is on").waitFor();
+      await page.getByRole("status").filter({ hasText: "Two-step sign-in is on" }).waitFor();
 
       // Export: a JSON file with the account's files.
       const download = page.waitForEvent("download");

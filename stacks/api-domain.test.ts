@@ -1,6 +1,7 @@
 import { Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stageSettings } from "./settings";
+import { setStageEnv } from "./stage-env";
 import { synthesize, type Synthesized } from "./synth";
 
 const API_CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d";
@@ -23,24 +24,18 @@ describe("API_DOMAIN settings", () => {
 describe("a stage with its own API domain", () => {
   let synthesized: Synthesized;
   let api: Template;
-  const saved: Record<string, string | undefined> = {};
+  let restoreEnv: () => void = () => undefined;
   const env = { API_DOMAIN: "api.media.example.com", API_CERTIFICATE_ARN: API_CERTIFICATE, TRACING: "off" };
 
   beforeAll(async () => {
-    for (const [key, value] of Object.entries(env)) {
-      saved[key] = process.env[key];
-      process.env[key] = value;
-    }
+    restoreEnv = setStageEnv(env);
     synthesized = await synthesize({ stage: "apidomain", bundle: false, region: "us-east-1" });
     api = Template.fromStack(synthesized.stacks.Api);
   }, 180_000);
 
   afterAll(async () => {
     await synthesized?.cleanup();
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
+    restoreEnv();
   });
 
   it("serves the API on that host with the regional certificate, and says where its DNS record points", () => {

@@ -1,6 +1,7 @@
 import { Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keptResources } from "./kept-resources";
+import { setStageEnv } from "./stage-env";
 import { synthesize, type Synthesized } from "./synth";
 
 const KEPT = {
@@ -35,24 +36,18 @@ describe("keptResources", () => {
 describe("prod deployed again after `sst remove`, re-attaching what was kept", () => {
   let prod: Synthesized;
   const templates = {} as Record<"Storage" | "Auth" | "Api" | "Indexer", Template>;
-  const saved: Record<string, string | undefined> = {};
+  let restoreEnv: () => void = () => undefined;
 
   beforeAll(async () => {
     const env = { ...KEPT, WEB_ORIGIN: "https://media.example.com", TRACING: "off" };
-    for (const [key, value] of Object.entries(env)) {
-      saved[key] = process.env[key];
-      process.env[key] = value;
-    }
+    restoreEnv = setStageEnv(env);
     prod = await synthesize({ stage: "prod", bundle: false });
     for (const name of ["Storage", "Auth", "Api", "Indexer"] as const) templates[name] = Template.fromStack(prod.stacks[name]);
   }, 180_000);
 
   afterAll(async () => {
     await prod?.cleanup();
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
+    restoreEnv();
   });
 
   it("creates no table, media bucket, user pool or secret: the names from the last deploy are used", () => {

@@ -2,6 +2,7 @@ import { Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { INagLogger } from "cdk-nag";
 import { ACCEPTED_EVERYWHERE, ACCEPTED_ON, checkAwsSolutions } from "./nag";
+import { setStageEnv } from "./stage-env";
 import { STACKS, synthesize, type StackName, type Synthesized } from "./synth";
 
 /**
@@ -28,22 +29,16 @@ const recorder: INagLogger = {
   onSuppressedError: (d) => outcomes.errors.push(`${d.ruleId} ${d.resource.node.path}: ${d.errorMessage}`),
   onNotApplicable: () => undefined,
 };
-const saved: Record<string, string | undefined> = {};
+let restoreEnv: () => void = () => undefined;
 
 beforeAll(async () => {
-  for (const [key, value] of Object.entries(PROD_ENV)) {
-    saved[key] = process.env[key];
-    process.env[key] = value;
-  }
+  restoreEnv = setStageEnv(PROD_ENV);
   prod = await synthesize({ stage: "prod", bundle: false, beforeSynth: (app) => checkAwsSolutions(app, recorder) });
 }, 180_000);
 
 afterAll(async () => {
   await prod?.cleanup();
-  for (const [key, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
+  restoreEnv();
 });
 
 describe("cdk-nag AwsSolutions on the prod stage", () => {

@@ -2,6 +2,8 @@ import { Readable } from "node:stream";
 import { parseBlob, parseStream, selectCover, type IAudioMetadata, type IOptions } from "music-metadata";
 import type { MediaMetadata } from "@media/core/media-record";
 import type { Thumbnail } from "@media/core/ports";
+import type { Clock } from "@media/core/ports";
+import { clock as serviceClock } from "../clock";
 import { log } from "../log";
 import { BudgetExceededError, Meter, type Budget } from "./budget";
 import { flacCover, type Picture } from "./flac-cover";
@@ -42,10 +44,15 @@ export const AUDIO_PARSE_SECONDS = 20;
  * failures are retried); a parser error with healthy reads means the bytes are bad and is answered as a
  * refusal, as is a file whose headers are over budget.
  */
-export async function describeAudio(blob: RangeBlob, format: string, options: { contentType: string; audioOnly: boolean; open: () => Promise<Readable> }): Promise<AudioDescription> {
-  const deadline = Date.now() + AUDIO_PARSE_SECONDS * 1000;
-  const headerBudget = { maxBytes: AUDIO_HEADER_MAX_BYTES, deadline };
-  const tagsBefore = await leadingTagBytes(blob, deadline);
+export async function describeAudio(
+  blob: RangeBlob,
+  format: string,
+  options: { contentType: string; audioOnly: boolean; open: () => Promise<Readable>; clock?: Clock },
+): Promise<AudioDescription> {
+  const clock = options.clock ?? serviceClock();
+  const deadline = clock.now() + AUDIO_PARSE_SECONDS * 1000;
+  const headerBudget: Budget = { maxBytes: AUDIO_HEADER_MAX_BYTES, deadline, clock };
+  const tagsBefore = await leadingTagBytes(blob, headerBudget);
   let tagsSkipped = false;
   let parsed = await parse(blob, new Meter(headerBudget), { skipCovers: true });
   if ("exceeded" in parsed && parsed.exceeded === "bytes" && tagsBefore > 0) {
@@ -72,7 +79,7 @@ export async function describeAudio(blob: RangeBlob, format: string, options: { 
   if (!f.sampleRate && !f.duration) return { ok: false, reason: "The file has a valid header but no readable audio stream." };
 
   const metadata: MediaMetadata = { format };
-  const counted = f.duration === undefined && blob.size <= FRAME_SCAN_MAX_BYTES ? await countedDuration(options.open, tagsBefore, blob.size, deadline) : undefined;
+  const counted = f.duration === undefined && blob.size <= FRAME_SCAN_MAX_BYTES ? await countedDuration(options.open, tagsBefore, blob.size, headerBudget) : undefined;
   const duration = f.duration ?? counted ?? (f.bitrate ? (blob.size * 8) / f.bitrate : undefined);
   if (duration !== undefined && Number.isFinite(duration) && duration >= 0) metadata.durationSeconds = Math.round(duration * 1000) / 1000;
   if (f.bitrate && Number.isFinite(f.bitrate)) metadata.bitrate = Math.round(f.bitrate);
@@ -85,7 +92,7 @@ export async function describeAudio(blob: RangeBlob, format: string, options: { 
     if (value) metadata[key] = value;
   }
 
-  const cover = tagsSkipped ? undefined : await coverOf(blob, format, tagsBefore, { maxBytes: delivered + AUDIO_COVER_MAX_BYTES, deadline });
+  const cover = tagsSkipped ? undefined : await coverOf(blob, format, tagsBefore, { maxBytes: delivered + AUDIO_COVER_MAX_BYTES, deadline, clock });
   if (!cover) return { ok: true, metadata };
   try {
     return { ok: true, metadata, thumbnail: await thumbnailOf(cover.data) };
@@ -97,9 +104,9 @@ export async function describeAudio(blob: RangeBlob, format: string, options: { 
 }
 
 /** The bytes of ID3v2 tags before the audio; 0 if even their headers are over budget (a parser then tells). */
-async function leadingTagBytes(blob: RangeBlob, deadline: number): Promise<number> {
+async function leadingTagBytes(blob: RangeBlob, budget: Budget): Promise<number> {
   try {
-    return await id3v2PrefixLength(blob.metered(new Meter({ maxBytes: 64 * 1024, deadline })));
+    return await id3v2PrefixLength(blob.metered(new Meter({ ...budget, maxBytes: 64 * 1024 })));
   } catch (error) {
     if (error instanceof BudgetExceededError) return 0;
     throw error;
@@ -136,7 +143,7 @@ async function parse(blob: RangeBlob, meter: Meter, options: Pick<IOptions, "ski
 async function coverOf(blob: RangeBlob, format: string, tagsBefore: number, limits: Budget): Promise<Picture | undefined> {
   try {
     if (format === "flac") {
-      const found = await flacCover(blob.from(tagsBefore, new Meter({ maxBytes: AUDIO_COVER_MAX_BYTES + 1024 * 1024, deadline: limits.deadline })), AUDIO_COVER_MAX_BYTES);
+      const found = await flacCover(blob.from(tagsBefore, new Meter({ ...limits, maxBytes: AUDIO_COVER_MAX_BYTES + 1024 * 1024 })), AUDIO_COVER_MAX_BYTES);
       if (found !== "none") return found;
     }
     const parsed = await parse(blob, new Meter(limits), { skipCovers: false });
@@ -161,9 +168,10 @@ async function coverOf(blob: RangeBlob, format: string, tagsBefore: number, limi
  * The duration from every frame, in one streamed pass after the leading tags, stopped at the deadline;
  * undefined if even that finds none or time runs out (the caller then estimates).
  */
-async function countedDuration(open: () => Promise<Readable>, skip: number, size: number, deadline: number): Promise<number | undefined> {
+async function countedDuration(open: () => Promise<Readable>, skip: number, size: number, budget: Budget): Promise<number | undefined> {
   const source = await open();
-  const timer = setTimeout(() => source.destroy(new BudgetExceededError("time")), Math.max(0, deadline - Date.now()));
+  const left = budget.deadline - (budget.clock ?? serviceClock()).now();
+  const timer = setTimeout(() => source.destroy(new BudgetExceededError("time")), Math.max(0, left));
   try {
     const parsed = await parseStream(skip > 0 ? Readable.from(after(source, skip), { objectMode: false }) : source, { size: size - skip }, { duration: true, skipCovers: true, skipPostHeaders: true });
     return parsed.format.duration;

@@ -1,3 +1,5 @@
+import type { Clock } from "@media/core/ports";
+
 /**
  * What one parser may spend on one file: bytes handed to it and wall-clock time. Parsers allocate (and
  * often keep) what they read, so the bytes they are handed bound their memory; a deadline checked before
@@ -9,6 +11,8 @@ export interface Budget {
   maxBytes: number;
   /** Epoch ms after which no read is answered. */
   deadline: number;
+  /** What `deadline` is compared with; the system's time unless a test moves it. */
+  clock?: Clock;
 }
 
 export type BudgetKind = "bytes" | "time";
@@ -30,7 +34,7 @@ export class Meter {
   constructor(readonly budget: Budget) {}
 
   /** Throws if `length` more bytes, or a read now, would overspend. */
-  charge(length: number, now = Date.now()): void {
+  charge(length: number, now = (this.budget.clock ?? systemTime).now()): void {
     if (this.exceeded) throw this.exceeded;
     if (now > this.budget.deadline) this.exceeded = new BudgetExceededError("time");
     else if (this.bytes + length > this.budget.maxBytes) this.exceeded = new BudgetExceededError("bytes");
@@ -38,3 +42,5 @@ export class Meter {
     this.bytes += length;
   }
 }
+
+const systemTime: Clock = { now: () => Date.now() };

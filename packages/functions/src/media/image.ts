@@ -4,6 +4,7 @@ import type { Thumbnail } from "@media/core/ports";
 import { log } from "../log";
 import { decodeCost, withDecodeMemory } from "./decode-budget";
 import { readExif } from "./exif";
+import { HeicDecodeTimeout, heicDecoder, type HeicDecode } from "./heic-decoder";
 
 /** Longest side of a thumbnail, in pixels. */
 export const THUMBNAIL_MAX_SIDE = 320;
@@ -25,8 +26,9 @@ export const MAX_IMAGE_PIXELS = 100_000_000;
 export const MAX_HEIC_DECODE_PIXELS = 25_000_000;
 
 /**
- * Wall-clock seconds sharp may spend on one thumbnail (sharp's own timeout, which stops libvips); a
- * picture that takes longer is described without one. (A 12 MP AVIF took 9.5 s here on a loaded machine.)
+ * Wall-clock seconds a decoder may spend on one thumbnail (sharp's own timeout, which stops libvips; for
+ * HEIC, the decoder's thread is stopped); a picture that takes longer is described without one. (A 12 MP
+ * AVIF took 9.5 s here on a loaded machine, a 24 MP HEIC 8 s.)
  */
 export const THUMBNAIL_SECONDS = 20;
 
@@ -77,6 +79,7 @@ export async function describeImage(bytes: Buffer, format: string): Promise<Imag
     try {
       return described(metadata, await withDecodeMemory(decodeCost(info), () => heicThumbnailOf(decode, bytes)), info);
     } catch (error) {
+      if (overTime(error)) return described(metadata, undefined, info, "time");
       return { ok: false, reason: refusal(error) };
     }
   }
@@ -115,31 +118,9 @@ export async function thumbnailOf(bytes: Buffer | Uint8Array, known?: Metadata):
   });
 }
 
-/** sharp's answer when its timeout stopped the work: "timeout: 42% complete". */
+/** Whether a decoder was stopped at its deadline: sharp says "timeout: 42% complete". */
 export function overTime(error: unknown): boolean {
-  return error instanceof Error && /timeout: \d+% complete/.test(error.message);
-}
-
-type HeicDecode = typeof import("heic-decode").default;
-
-/**
- * heic-decode is loaded by name at run time, never bundled: its module embeds 2 MB of WebAssembly, which
- * would double the indexer's bundle and be parsed on every cold start, HEIC or not. The stack installs
- * it beside sharp; where it is not installed, HEICs are described without a thumbnail, as before it was
- * used. (The name is built so that bundlers do not resolve it.)
- */
-const HEIC_DECODER_MODULE = ["heic", "decode"].join("-");
-let heicDecoderLoad: Promise<HeicDecode | undefined> | undefined;
-
-export function heicDecoder(): Promise<HeicDecode | undefined> {
-  heicDecoderLoad ??= (import(HEIC_DECODER_MODULE) as Promise<{ default: HeicDecode }>).then(
-    (module) => module.default,
-    (error: unknown) => {
-      if ((error as { code?: string }).code === "ERR_MODULE_NOT_FOUND") return undefined;
-      throw error;
-    },
-  );
-  return heicDecoderLoad;
+  return error instanceof HeicDecodeTimeout || (error instanceof Error && /timeout: \d+% complete/.test(error.message));
 }
 
 /**
@@ -148,7 +129,7 @@ export function heicDecoder(): Promise<HeicDecode | undefined> {
  * must not turn it again), then scaled by sharp from the raw pixels.
  */
 async function heicThumbnailOf(decode: HeicDecode, bytes: Buffer): Promise<Thumbnail> {
-  const { width, height, data } = await decode({ buffer: bytes });
+  const { width, height, data } = await decode({ buffer: bytes }, { deadline: Date.now() + THUMBNAIL_SECONDS * 1000 });
   const webp = await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels: 4 } })
     .resize(THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE, { fit: "inside", withoutEnlargement: true })
     .webp({ quality: 80 })

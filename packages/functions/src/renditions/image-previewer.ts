@@ -2,7 +2,8 @@ import { readFile } from "node:fs/promises";
 import sharp from "sharp";
 import { RenditionRefusedError, type ImagePreviewer } from "@media/core/renditions/ports";
 import { PREVIEW_RENDITION } from "@media/core/renditions/rendition-settings";
-import { heicDecoder, INPUT, MAX_HEIC_DECODE_PIXELS } from "../media/image";
+import { heicDecoder } from "../media/heic-decoder";
+import { INPUT, MAX_HEIC_DECODE_PIXELS, overTime } from "../media/image";
 
 /**
  * The display-size WebP: at most PREVIEW_RENDITION.longSide a side, upright, first frame, no metadata
@@ -15,7 +16,7 @@ export function createImagePreviewer(): ImagePreviewer {
     async preview({ source, format, deadline }): Promise<Buffer> {
       const seconds = Math.max(1, Math.floor((deadline - Date.now()) / 1000));
       try {
-        if (format === "heif") return await heicPreview(await readFile(source.path));
+        if (format === "heif") return await heicPreview(await readFile(source.path), deadline);
         return await sharp(source.path, INPUT)
           .timeout({ seconds })
           .autoOrient()
@@ -29,14 +30,14 @@ export function createImagePreviewer(): ImagePreviewer {
   };
 }
 
-async function heicPreview(bytes: Buffer): Promise<Buffer> {
+async function heicPreview(bytes: Buffer, deadline: number): Promise<Buffer> {
   const decode = await heicDecoder();
   if (!decode) throw new Error("heic-decode is not installed beside the renditions function");
   const info = await sharp(bytes).metadata().catch(() => undefined);
   if (info?.width && info.height && info.width * info.height > MAX_HEIC_DECODE_PIXELS) {
     throw new RenditionRefusedError(`HEIC pictures over ${MAX_HEIC_DECODE_PIXELS / 1_000_000} megapixels get no preview.`);
   }
-  const { width, height, data } = await decode({ buffer: bytes });
+  const { width, height, data } = await decode({ buffer: bytes }, { deadline });
   return sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels: 4 } })
     .resize(PREVIEW_RENDITION.longSide, PREVIEW_RENDITION.longSide, { fit: "inside", withoutEnlargement: true })
     .webp({ quality: PREVIEW_RENDITION.quality })
@@ -48,6 +49,6 @@ function refusalOf(error: unknown): unknown {
   if (error instanceof RenditionRefusedError) return error;
   const message = error instanceof Error ? error.message : String(error);
   if (/out of memory|malloc|cannot allocate|could not allocate|enlarge memory|\bOOM\b|not installed/i.test(message)) return error;
-  if (/timeout: \d+% complete/.test(message)) return new RenditionRefusedError("Making the preview took longer than the time a rendition may take.", { cause: error });
+  if (overTime(error)) return new RenditionRefusedError("Making the preview took longer than the time a rendition may take.", { cause: error });
   return new RenditionRefusedError("The image could not be decoded for a preview.", { cause: error });
 }

@@ -26,7 +26,7 @@ const api: Record<string, ApiHandler> = {};
 beforeAll(async () => {
   aws = await startLocalAws({ maxFileBytes: 5_000_000, quotaBytes: 200_000_000 });
   // Each runs as its own function, holding its role's policy from the stacks.
-  for (const name of ["upload", "get-file", "delete-file", "list-parts"]) api[name] = asFunction(`api/${name}`, ((await import(`../src/api/${name}.ts`)) as { handler: ApiHandler }).handler);
+  for (const name of ["upload", "get-file", "delete-file", "list-parts", "sign-parts", "complete-upload"]) api[name] = asFunction(`api/${name}`, ((await import(`../src/api/${name}.ts`)) as { handler: ApiHandler }).handler);
   indexer = asFunction("indexer", (await import("../src/indexer")).handler);
   deps = (await import("../src/indexer-services")).indexerDeps();
 });
@@ -612,6 +612,43 @@ describe("the sweep", () => {
     expect(result.abortedUploads).toBe(0);
     const listed = await call("list-parts", { method: "GET", path: `/files/${created.body.fileId}/parts`, userId, pathParameters: { fileId: created.body.fileId } });
     expect([listed.status, listed.body.parts]).toEqual([200, []]);
+  });
+
+  it("ends a multipart upload abandoned past its window: its reservation is released, its parts are aborted in storage, and a late completion is refused", async () => {
+    const userId = randomUUID();
+    const size = 4_000_000;
+    const created = await call("upload", { method: "POST", path: "/upload", userId, body: { fileName: "long.wav", contentType: "audio/wav", size, method: "multipart" } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const { fileId, key } = created.body as { fileId: string; key: string };
+    const { uploadId } = created.body.multipart as { uploadId: string };
+    const signed = await call("sign-parts", { method: "POST", path: `/files/${fileId}/parts`, userId, pathParameters: { fileId }, body: { partNumbers: [1] } });
+    expect(signed.status, JSON.stringify(signed.body)).toBe(200);
+    const sent = await fetch((signed.body.parts as { url: string }[])[0]!.url, { method: "PUT", body: Buffer.alloc(size, 1) });
+    expect(sent.status).toBe(200);
+    const eTag = sent.headers.get("etag")!;
+    expect(await usage(userId)).toEqual({ files: 0, bytes: 0, reservedBytes: size });
+
+    // Its window passes with nobody finishing it; the sweep runs, and runs again after the age below
+    // which an unfinished upload may just be waiting for its record.
+    await expireUpload(userId, fileId);
+    const { handler } = await import("../src/sweep");
+    expect((await asFunction("sweep", handler)()).released).toBeGreaterThanOrEqual(1);
+    expect(await usage(userId)).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
+    const { abortOrphanedUploads } = await import("@media/core/multipart-upload");
+    const { ORPHAN_MIN_AGE_SECONDS } = await import("@media/core/multipart");
+    const { uploadMaintenance } = await import("../src/roots/maintenance");
+    const later = { now: () => Date.now() + (ORPHAN_MIN_AGE_SECONDS + 60) * 1000 };
+    expect(await abortOrphanedUploads({ ...uploadMaintenance(), clock: later })).toBeGreaterThanOrEqual(1);
+
+    const { S3Client, ListPartsCommand } = await import("@aws-sdk/client-s3");
+    const s3 = new S3Client({ forcePathStyle: true });
+    await expect(s3.send(new ListPartsCommand({ Bucket: process.env.BUCKET_NAME!, Key: key, UploadId: uploadId }))).rejects.toMatchObject({ name: "NoSuchUpload" });
+    s3.destroy();
+    expect((await call("list-parts", { method: "GET", path: `/files/${fileId}/parts`, userId, pathParameters: { fileId } })).status).toBe(404);
+    const late = await call("complete-upload", { method: "POST", path: `/files/${fileId}/complete`, userId, pathParameters: { fileId }, body: { parts: [{ partNumber: 1, eTag }] } });
+    expect(late.status).toBe(404);
+    expect(await exists(key)).toBe(false);
+    expect(await usage(userId)).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
   });
 });
 

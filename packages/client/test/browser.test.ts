@@ -111,8 +111,9 @@ describe("the client in a browser (headless Chromium)", () => {
         () => "interrupted",
       );
     await partArrived;
-    await page.unroute(partTwo);
     await clientPage(page); // the reload: the page and its requests in flight are gone
+    // Only now: unrouted earlier, the held request would be let through.
+    await page.unroute(partTwo);
     expect(await interrupted).toBe("interrupted");
 
     const id = await fileId;

@@ -1,43 +1,12 @@
-import { AbortedError, AppError, describeError, errorFromThrown } from "../api/errors";
+import { AbortedError, AppError, errorFromThrown } from "../api/errors";
 import type { MediaFile, PresignAnswer } from "../api/types";
 import { formatBytes } from "../format";
 import type { Limits } from "../usage/usage-store";
-import { acceptFile, type MediaKind } from "./media-accept";
+import { acceptFile } from "./media-accept";
 import type { UnfinishedUpload, UnfinishedUploads } from "./unfinished-uploads";
+import { failed, isFinished, pendingView, type UploadItem, type UploadState } from "./upload-state";
 
-/**
- * One upload's life:
- *
- *   refused                          (never sent: type, size, quota; or the API refused the request)
- *   queued → uploading(progress, speed) → processing → ready | rejected(reason)
- *        ↘ cancelled ↙        ↘ failed(error) ↙
- *
- * "uploading" covers asking the API for the upload policy and sending the bytes straight to storage
- * (one POST, or parts for a large file, by the client); "processing" is the wait for the indexer to check
- * the stored file and say ready or rejected. A large file whose parts stopped arriving (a reload, a lost
- * network) is remembered: chosen again, only its missing parts are sent.
- */
-export type UploadState =
-  | { kind: "refused"; reason: string }
-  | { kind: "queued" }
-  | { kind: "uploading"; loaded: number; total: number; bytesPerSecond?: number; secondsLeft?: number }
-  | { kind: "processing" }
-  | { kind: "ready"; file: MediaFile }
-  | { kind: "rejected"; reason: string }
-  | { kind: "failed"; message: string; code?: string }
-  | { kind: "cancelled" };
-
-export interface UploadItem {
-  /** Local id, stable for the list's keys. */
-  id: string;
-  name: string;
-  size: number;
-  contentType?: string;
-  mediaKind?: MediaKind;
-  /** Known once the API has accepted the upload. */
-  fileId?: string;
-  state: UploadState;
-}
+export { isFinished, type UploadItem, type UploadState };
 
 export interface SendOptions {
   signal: AbortSignal;
@@ -394,26 +363,4 @@ export class UploadQueue {
     this.snapshot = this.jobs.map((j) => j.item);
     for (const fn of this.listeners) fn(this.snapshot);
   }
-}
-
-export function isFinished(state: UploadState): boolean {
-  return state.kind === "ready" || state.kind === "rejected" || state.kind === "refused" || state.kind === "failed" || state.kind === "cancelled";
-}
-
-function failed(error: unknown): UploadState {
-  const d = describeError(error);
-  return d.code ? { kind: "failed", message: d.message, code: d.code } : { kind: "failed", message: d.message };
-}
-
-/** The File the library shows between the API's acceptance and the indexer's verdict. */
-function pendingView(item: UploadItem, fileId: string): MediaFile {
-  return {
-    fileId,
-    fileName: item.name,
-    contentType: item.contentType!,
-    size: item.size,
-    status: "pending",
-    uploadedAt: new Date().toISOString(),
-    metadata: {},
-  };
 }

@@ -8,6 +8,7 @@ import type {
   SignUpResponse,
   TokensResponse,
 } from "@media/core/contract/responses";
+import { AccountControls } from "./account";
 import { MediaApiError, MfaRequiredError, UploadCancelledError } from "./errors";
 import { isMfaChallenge, MfaChallenge, type MfaChallengeResponse, type MfaCodeProvider } from "./mfa";
 import { LiveEvents } from "./live";
@@ -42,9 +43,12 @@ export interface FilePatch {
  */
 export class MediaClient {
   readonly transport: Transport;
+  /** Password, email address, two-step sign-in, export, deletion. */
+  readonly account: AccountControls;
 
   constructor(options: MediaClientOptions) {
     this.transport = new Transport(options);
+    this.account = new AccountControls(this.transport);
   }
 
   get session(): Session | undefined {
@@ -79,6 +83,11 @@ export class MediaClient {
     return challenge.respond(await options.mfaCode(challenge));
   }
 
+  /** Finishes a login that `MfaRequiredError` interrupted, from the challenge's session string alone (e.g. kept by a UI between steps). */
+  respondToMfa(challengeSession: string, code: string): Promise<Session> {
+    return new MfaChallenge(this.transport, "", challengeSession).respond(code);
+  }
+
   /** Ends every session of the account (the refresh token revoked) and forgets this one. */
   async logout(): Promise<void> {
     const session = this.session;
@@ -96,15 +105,20 @@ export class MediaClient {
   async *files(filter: ListFilter = {}, signal?: AbortSignal): AsyncGenerator<ApiFile> {
     let cursor: string | undefined;
     do {
-      const query = { limit: filter.pageSize, type: filter.type, q: filter.q, from: filter.from, to: filter.to, cursor };
-      const page = await this.transport.json<FileList>("GET", "/retrieve", { query, signal });
+      const page = await this.page({ ...filter, cursor }, signal);
       yield* page.files;
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
   }
 
-  getFile(fileId: string): Promise<ApiFile> {
-    return this.transport.json("GET", `/files/${encodeURIComponent(fileId)}`);
+  /** One page of the list and the cursor of the next: for a screen that loads more as it scrolls. */
+  page(filter: ListFilter & { cursor?: string | undefined } = {}, signal?: AbortSignal): Promise<FileList> {
+    const query = { limit: filter.pageSize, type: filter.type, q: filter.q, from: filter.from, to: filter.to, cursor: filter.cursor };
+    return this.transport.json<FileList>("GET", "/retrieve", { query, signal });
+  }
+
+  getFile(fileId: string, signal?: AbortSignal): Promise<ApiFile> {
+    return this.transport.json("GET", `/files/${encodeURIComponent(fileId)}`, { signal });
   }
 
   updateFile(fileId: string, patch: FilePatch): Promise<ApiFile> {

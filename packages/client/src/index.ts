@@ -1,8 +1,11 @@
+export { AccountControls, type TotpSetup } from "./account";
 export { MediaClient, type FilePatch, type ListFilter, type MediaClientOptions } from "./client";
-export { MediaApiError, MfaRequiredError, StorageError, UploadCancelledError } from "./errors";
-export { MfaChallenge, type MfaCodeProvider } from "./mfa";
+export { errorFromBody, MediaApiError, MfaRequiredError, StorageError, storageErrorOf, UploadCancelledError } from "./errors";
+export { MfaChallenge, type MfaChallengeResponse, type MfaCodeProvider } from "./mfa";
 export type { MediaEvent } from "./live";
 export type { Session } from "./session";
+export type { Transport } from "./transport";
 export { DEFAULT_MULTIPART_THRESHOLD, type UploadMethod, type UploadOptions, type UploadProgress, type UploadResult, type UploadSource } from "./upload";
-export type { ApiFile, CreatedShareResponse, MeResponse, PresignUploadResponse } from "@media/core/contract/responses";
+export type { ApiFile, CreatedShareResponse, FileList, MeResponse, PresignUploadResponse, ShareListResponse, SignUpResponse, TokensResponse } from "@media/core/contract/responses";
+export type { ExportManifest } from "@media/core/account-export";
 export { ERROR_CODES, type ErrorCode } from "@media/core/error-codes";

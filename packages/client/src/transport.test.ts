@@ -65,4 +65,29 @@ describe("Transport", () => {
     await expect(new Transport({ apiUrl: "http://api", fetch: fetchFn }).json("GET", "/me")).rejects.toMatchObject({ code: "Unauthorized" });
     expect(calls).toHaveLength(0);
   });
+
+  it("drops the session when its refresh token is refused, and keeps it through a network failure", async () => {
+    const refused = scripted([json(401, { message: "Unauthorized" }), json(401, { error: { code: "InvalidRefreshToken", message: "revoked" } })]);
+    const seen: unknown[] = [];
+    const t = new Transport({ apiUrl: "http://api", session, fetch: refused.fetchFn, now: () => 0, onSession: (s) => void seen.push(s) });
+    await expect(t.json("GET", "/me")).rejects.toMatchObject({ code: "InvalidRefreshToken" });
+    expect(t.session).toBeUndefined();
+    expect(seen).toEqual([undefined]);
+
+    const offline = scripted([json(401, { message: "Unauthorized" }), () => Promise.reject(new TypeError("fetch failed")) as never]);
+    const kept = new Transport({ apiUrl: "http://api", session, fetch: offline.fetchFn, now: () => 0 });
+    await expect(kept.json("GET", "/me")).rejects.toThrow("fetch failed");
+    expect(kept.session).toEqual(session);
+  });
+
+  it("resolves a relative API URL against the page in a browser (the app and the API on one origin)", () => {
+    const page = globalThis as { location?: { href: string } };
+    const before = page.location;
+    page.location = { href: "http://app.test/library?x=1" };
+    try {
+      expect(new Transport({ apiUrl: "" }).url("/retrieve", { limit: 5, q: "" })).toBe("http://app.test/retrieve?limit=5");
+    } finally {
+      page.location = before;
+    }
+  });
 });

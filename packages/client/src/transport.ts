@@ -6,7 +6,10 @@ const MAX_BUSY_RETRIES = 3;
 const MAX_BUSY_WAIT_SECONDS = 10;
 
 export interface TransportOptions {
-  /** The API's base URL, e.g. https://abc.execute-api.eu-west-1.amazonaws.com or http://127.0.0.1:3000. */
+  /**
+   * The API's base URL, e.g. https://abc.execute-api.eu-west-1.amazonaws.com or http://127.0.0.1:3000.
+   * In a browser, "" (or a path) means the page's own origin: the local runtime serves the app and the API together.
+   */
   apiUrl: string;
   session?: Session | undefined;
   /** Told of every new session (login, refresh) and of its end (undefined), to persist it. */
@@ -58,7 +61,8 @@ export class Transport {
   }
 
   url(path: string, query?: RequestOptions["query"]): string {
-    const url = new URL(this.apiUrl + path);
+    // A relative base resolves against the page (browsers); Node has no page, so it must be absolute there.
+    const url = new URL(this.apiUrl + path, globalThis.location?.href);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== "") url.searchParams.set(k, String(v));
     return url.toString();
   }
@@ -107,7 +111,15 @@ export class Transport {
     this.#refreshing ??= (async () => {
       const session = this.#session;
       if (!session) throw new MediaApiError(401, "Unauthorized", "Not signed in: log in first.");
-      const tokens = await this.json<TokensResponse>("POST", "/refresh", { auth: false, json: { refreshToken: session.refreshToken } });
+      let tokens: TokensResponse;
+      try {
+        tokens = await this.json<TokensResponse>("POST", "/refresh", { auth: false, json: { refreshToken: session.refreshToken } });
+      } catch (error) {
+        // The refresh token itself was refused (revoked, expired, signed out everywhere): the session is
+        // over, and whoever keeps it is told so. A network failure or a 5xx keeps it for another try.
+        if (error instanceof MediaApiError && error.status >= 400 && error.status < 500 && error.status !== 429 && this.#session === session) await this.setSession(undefined);
+        throw error;
+      }
       return this.adoptTokens(tokens);
     })().finally(() => {
       this.#refreshing = undefined;

@@ -1,4 +1,4 @@
-import { StorageError } from "./errors";
+import { StorageError, storageErrorOf } from "./errors";
 import type { Transport } from "./transport";
 
 /**
@@ -28,7 +28,7 @@ export async function putBytes(transport: Transport, url: string, blob: Blob, he
   if (signal) init.signal = signal;
   const response = await transport.fetch(url, init);
   const text = await response.text();
-  if (response.status >= 300) throw new StorageError(response.status, storageMessage(text, response.status));
+  if (response.status >= 300) throw storageErrorOf(response.status, text);
   return { eTag: response.headers.get("etag") };
 }
 
@@ -39,18 +39,12 @@ function putWithXhr(url: string, blob: Blob, headers: Record<string, string>, on
     // Browsers refuse to set these themselves; they send the right values from the body.
     for (const [name, value] of Object.entries(headers)) if (!/^(host|content-length)$/i.test(name)) xhr.setRequestHeader(name, value);
     xhr.upload.onprogress = (e) => onBytes(Math.min(e.loaded, blob.size));
-    xhr.onload = () => (xhr.status < 300 ? resolve({ eTag: xhr.getResponseHeader("etag") }) : reject(new StorageError(xhr.status, storageMessage(xhr.responseText, xhr.status))));
+    xhr.onload = () => (xhr.status < 300 ? resolve({ eTag: xhr.getResponseHeader("etag") }) : reject(storageErrorOf(xhr.status, xhr.responseText)));
     xhr.onerror = () => reject(new TypeError("fetch failed"));
     xhr.onabort = () => reject(signal?.reason ?? new DOMException("Aborted", "AbortError"));
     signal?.addEventListener("abort", () => xhr.abort(), { once: true });
     xhr.send(blob);
   });
-}
-
-/** S3 answers XML: its <Message> is the reason. */
-export function storageMessage(text: string, status: number): string {
-  const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
-  return `Storage refused the upload (${status}${message ? `: ${message}` : ""}).`;
 }
 
 /**

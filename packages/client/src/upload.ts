@@ -1,10 +1,10 @@
 import type { PostUploadResponse, PresignUploadResponse } from "@media/core/contract/responses";
 import { contentTypeForFileName } from "@media/core/media-types";
-import { StorageError } from "./errors";
+import { StorageError, storageErrorOf } from "./errors";
 import type { Transport } from "./transport";
 import { postFormBody, type ByteSource } from "./upload-body";
 import { listParts, sendMultipart, type MultipartOptions } from "./upload-multipart";
-import { putBytes, storageMessage, withRetry } from "./upload-put";
+import { putBytes, withRetry } from "./upload-put";
 
 /** A browser File or Blob, a path on disk (Node), or a stream of known size. */
 export type UploadSource = Blob | string | { data: ByteSource; size: number; fileName: string; contentType?: string };
@@ -144,7 +144,7 @@ const SENDERS: Record<string, Sender> = {
     if (options.signal) init.signal = options.signal;
     const response = await transport.fetch(upload.url, init);
     const text = await response.text();
-    if (response.status >= 300) throw new StorageError(response.status, storageMessage(text, response.status));
+    if (response.status >= 300) throw storageErrorOf(response.status, text);
   },
 
   put: async (transport, authorisation, source, _contentType, options) => {
@@ -182,9 +182,11 @@ function postWithXhr(upload: PostUploadResponse["upload"], blob: Blob, fileName:
     form.append("file", new Blob([blob], { type: contentType }), fileName);
     const xhr = new XMLHttpRequest();
     xhr.open("POST", upload.url);
-    xhr.upload.onprogress = (e) => progress(Math.min(e.loaded, blob.size));
-    xhr.onload = () => (xhr.status < 300 ? resolve() : reject(new StorageError(xhr.status, storageMessage(xhr.responseText, xhr.status))));
-    xhr.onerror = () => reject(new StorageError(0, "The upload to storage failed (network)."));
+    // The form's fields count in the body too: the file's share of what went is what is reported.
+    xhr.upload.onprogress = (e) => progress(e.lengthComputable && e.total > 0 ? Math.min(blob.size, Math.round((e.loaded / e.total) * blob.size)) : Math.min(e.loaded, blob.size));
+    xhr.onload = () => (xhr.status < 300 ? resolve() : reject(storageErrorOf(xhr.status, xhr.responseText)));
+    // As fetch does: a network failure is a TypeError, whichever way the bytes went.
+    xhr.onerror = () => reject(new TypeError("fetch failed"));
     xhr.onabort = () => reject(signal?.reason ?? new DOMException("Aborted", "AbortError"));
     signal?.addEventListener("abort", () => xhr.abort(), { once: true });
     xhr.send(form);

@@ -1,34 +1,35 @@
-import { MediaApi } from "./api/client";
+import { MediaClient } from "@media/client";
+import { AppApi } from "./api/app-api";
 import { Announcer } from "./announcer";
 import { Session } from "./auth/session";
 import { LibraryStore } from "./library/library-store";
 import { LiveEvents } from "./live/media-events";
 import { settler } from "./upload/settle";
+import { UnfinishedUploads } from "./upload/unfinished-uploads";
 import { UploadQueue } from "./upload/upload-queue";
-import { xhrSend } from "./upload/xhr-transport";
 import { UsageStore } from "./usage/usage-store";
 
 export type Services = ReturnType<typeof createServices>;
 
 /**
- * The composition root: one API client, one session, and the stores the screens read. The API is
- * same-origin unless the build was given VITE_API_URL (a StaticSite in front of a separate API).
+ * The composition root: the one API client (@media/client: requests, token renewal, uploads), the
+ * session, and the stores the screens read. The API is same-origin unless the build was given
+ * VITE_API_URL (a StaticSite in front of a separate API).
  */
-export function createServices(baseUrl: string, options: { maxFileBytes?: number | undefined } = {}) {
-  const api = new MediaApi(baseUrl.replace(/\/+$/, ""));
-  const session = new Session({
-    refresh: (rt) => api.refresh(rt),
-    logout: (rt) => api.logout(rt),
-    storage: safeSessionStorage(),
-  });
-  api.useTokens(session);
+export function createServices(baseUrl: string, options: { maxFileBytes?: number | undefined; multipartThreshold?: number | undefined } = {}) {
+  const apiUrl = baseUrl.replace(/\/+$/, "");
+  const client = new MediaClient({ apiUrl, onSession: (tokens) => session.clientChanged(tokens) });
+  const api = new AppApi(client);
+  const session: Session = new Session({ transport: client.transport, logout: () => client.logout(), storage: webStorage("sessionStorage") });
   const announcer = new Announcer();
-  const live = new LiveEvents(api.baseUrl, () => session.accessToken());
+  const live = new LiveEvents(apiUrl, () => session.accessToken());
   const usage = new UsageStore(() => api.me(), options.maxFileBytes);
   const library = new LibraryStore({ list: (q, signal) => api.list(q, signal), getFile: (id) => api.getFile(id) });
+  const sendOptions = options.multipartThreshold ? { multipartThreshold: options.multipartThreshold } : {};
   const uploads = new UploadQueue({
-    presign: (input) => api.presign(input),
-    send: xhrSend,
+    upload: (file, o) => client.upload(file, { ...sendOptions, contentType: o.contentType, signal: o.signal, onAuthorised: o.onAuthorised, onProgress: (p) => o.onProgress(p.loaded, p.total) }),
+    resume: (fileId, file, o) => client.resumeUpload(fileId, file, { signal: o.signal, onProgress: (p) => o.onProgress(p.loaded, p.total) }),
+    unfinished: new UnfinishedUploads(webStorage("localStorage")),
     settle: settler({ getFile: (id, signal) => api.getFile(id, signal), live }),
     discard: (id) => api.deleteFile(id),
     limits: () => usage.limits(),
@@ -68,9 +69,9 @@ export function createServices(baseUrl: string, options: { maxFileBytes?: number
   return { api, session, announcer, live, usage, library, uploads };
 }
 
-function safeSessionStorage(): Storage | undefined {
+function webStorage(which: "sessionStorage" | "localStorage"): Storage | undefined {
   try {
-    return window.sessionStorage;
+    return window[which];
   } catch {
     return undefined;
   }

@@ -1,66 +1,66 @@
-import type { MediaApi } from "./client";
-import type { TokenAnswer } from "./types";
+import { MfaRequiredError, type MfaChallengeResponse, type Session, type TotpSetup } from "@media/client";
+import { friendly, type AppApi } from "./app-api";
+import { errorFromThrown } from "./errors";
+
+export type { TotpSetup };
 
 /** `POST /login` for an account with MFA on: no tokens yet, a session to finish with the app's code. */
-export interface MfaChallengeAnswer {
-  message: string;
-  challenge: "SOFTWARE_TOKEN_MFA";
-  session: string;
-}
+export type MfaChallengeAnswer = MfaChallengeResponse;
 
-export type LoginAnswer = TokenAnswer | MfaChallengeAnswer;
+export type LoginAnswer = Session | MfaChallengeAnswer;
 
 export function isMfaChallenge(answer: LoginAnswer): answer is MfaChallengeAnswer {
   return "challenge" in answer && answer.challenge === "SOFTWARE_TOKEN_MFA";
 }
 
-export interface TotpSetup {
-  secret: string;
-  otpauthUri: string;
-}
-
 /**
- * The account's own controls (the "Account security" routes of the HTTP contract), over the app's one
- * API client so tokens, refreshes and errors behave as everywhere else.
+ * The account's own controls (the "Account security" routes of the HTTP contract), on the client's
+ * `account` calls, so tokens, refreshes and errors behave as everywhere else.
  */
 export class AccountApi {
-  constructor(private readonly api: MediaApi) {}
+  constructor(private readonly api: AppApi) {}
 
-  login(emailOrUsername: string, password: string): Promise<LoginAnswer> {
-    const who = emailOrUsername.includes("@") ? { email: emailOrUsername } : { username: emailOrUsername };
-    return this.api.request<LoginAnswer>("POST", "/login", { json: { ...who, password }, auth: false });
+  private get account() {
+    return this.api.client.account;
   }
-  loginMfa(session: string, code: string) {
-    return this.api.request<TokenAnswer>("POST", "/login/mfa", { json: { session, code }, auth: false });
+
+  /** Signs in, or answers the MFA challenge to finish with `loginMfa` (the screen asks for the code in between). */
+  async login(emailOrUsername: string, password: string): Promise<LoginAnswer> {
+    try {
+      return await this.api.client.login(emailOrUsername, password);
+    } catch (error) {
+      if (!(error instanceof MfaRequiredError)) throw errorFromThrown(error);
+      return { message: error.challenge.message, challenge: "SOFTWARE_TOKEN_MFA", session: error.challenge.challengeSession };
+    }
+  }
+  loginMfa(session: string, code: string): Promise<Session> {
+    return friendly(this.api.client.respondToMfa(session, code));
   }
   changePassword(currentPassword: string, newPassword: string) {
-    return this.api.request<void>("POST", "/me/password", { json: { currentPassword, newPassword } });
+    return friendly(this.account.changePassword(currentPassword, newPassword));
   }
   changeEmail(email: string) {
-    return this.api.request<{ message: string }>("POST", "/me/email", { json: { email } });
+    return friendly(this.account.changeEmail(email));
   }
   verifyEmail(code: string) {
-    return this.api.request<{ message: string; email: string }>("POST", "/me/email/verify", { json: { code } });
+    return friendly(this.account.verifyEmail(code));
   }
   logoutEverywhere() {
-    return this.api.request<void>("POST", "/me/logout-everywhere");
+    return friendly(this.account.logoutEverywhere());
   }
   startTotp() {
-    return this.api.request<TotpSetup>("POST", "/me/mfa/totp");
+    return friendly(this.account.startTotp());
   }
   enableTotp(code: string) {
-    return this.api.request<{ message: string }>("POST", "/me/mfa/totp/verify", { json: { code } });
+    return friendly(this.account.enableTotp(code));
   }
   disableTotp(code: string) {
-    return this.api.request<void>("DELETE", "/me/mfa", { json: { code } });
-  }
-  exportUrl(): string {
-    return this.api.url("/me/export");
+    return friendly(this.account.disableTotp(code));
   }
   exportManifest() {
-    return this.api.request<unknown>("GET", "/me/export");
+    return friendly(this.account.exportManifest());
   }
   deleteAccount(password: string, code?: string) {
-    return this.api.request<void>("DELETE", "/me", { json: code ? { password, code } : { password } });
+    return friendly(this.account.deleteAccount(password, code));
   }
 }

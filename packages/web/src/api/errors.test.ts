@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { isErrorCode } from "@media/core/error-codes";
 import { AbortedError, AppError, describeError, errorFromResponse, errorFromThrown } from "./errors";
 
 const json = (body: unknown) => JSON.stringify(body);
@@ -45,7 +46,7 @@ describe("errorFromResponse: every dialect a failure comes in", () => {
     expect(errorFromResponse(404, "application/json", json({ message: "Not Found" }))).toMatchObject({ code: "NotFound", message: "Not found: it may have been deleted." });
     expect(errorFromResponse(413, "application/json", json({ message: "Request Entity Too Large" }))).toMatchObject({ code: "PayloadTooLarge", message: "That is too large to send." });
     expect(errorFromResponse(429, "application/json", json({ message: "Too Many Requests" }))).toMatchObject({ code: "TooManyRequests" });
-    expect(errorFromResponse(500, "application/json", json({ message: "Internal Server Error" }))).toMatchObject({ code: "ServerError", message: "The server had a problem (500). Try again in a moment." });
+    expect(errorFromResponse(500, "application/json", json({ message: "Internal Server Error" }))).toMatchObject({ code: "InternalError", message: "The server had a problem (500). Try again in a moment." });
   });
 
   it("does not take our own 403s (UserNotConfirmed) for a session problem", () => {
@@ -64,9 +65,21 @@ describe("errorFromResponse: every dialect a failure comes in", () => {
   });
 
   it("falls back on the status when the body says nothing readable (empty, HTML from a proxy)", () => {
-    expect(errorFromResponse(502, null, "")).toMatchObject({ code: "ServerError", message: "The server had a problem (502). Try again in a moment." });
-    expect(errorFromResponse(503, "text/html", "<html><body>Bad gateway</body></html>", "storage")).toMatchObject({ source: "storage", code: "ServerError", message: "The storage service had a problem (503). Try again in a moment." });
-    expect(errorFromResponse(418, "text/plain", "I'm a teapot")).toMatchObject({ code: "HttpError", message: "Unexpected answer (418)." });
+    expect(errorFromResponse(502, null, "")).toMatchObject({ code: "InternalError", message: "The server had a problem (502). Try again in a moment." });
+    expect(errorFromResponse(503, "text/html", "<html><body>Bad gateway</body></html>", "storage")).toMatchObject({ source: "storage", code: "StorageError", message: "The storage service had a problem (503). Try again in a moment." });
+    expect(errorFromResponse(418, "text/plain", "I'm a teapot")).toMatchObject({ code: "ValidationError", message: "Unexpected answer (418)." });
+  });
+
+  it("types what the API and the gateway refused by the shared list of error codes", () => {
+    const answers = [
+      errorFromResponse(409, "application/json", json({ error: { code: "UserExists", message: "exists" } })),
+      errorFromResponse(401, "application/json", json({ message: "Unauthorized" })),
+      errorFromResponse(502, null, ""),
+      errorFromResponse(418, "text/plain", "I'm a teapot"),
+    ];
+    for (const e of answers) expect(isErrorCode(e.code), e.code).toBe(true);
+    // A code the API does not have (an API newer than the app) is not passed off as one of ours.
+    expect(errorFromResponse(400, "application/json", json({ error: { code: "SomethingNew", message: "new" } }))).toMatchObject({ source: "gateway", code: "ValidationError" });
   });
 });
 

@@ -1,21 +1,29 @@
+import { errorFromBody, MediaApiError, StorageError, storageErrorOf, UploadCancelledError, type ErrorCode } from "@media/client";
 import { formatBytes } from "../format";
 
 /**
- * Every failure the app can meet, in one shape: where it came from, a stable code, and a message
- * written for the person using the app. Four sources answer in four dialects:
- * - our API: `{"error": {"code", "message", "details"?}}` (DESIGN.md section 4);
- * - API Gateway itself, before any handler runs: `{"message": "Unauthorized"}` (401 without a token),
- *   `{"message": "Forbidden"}` (403 when the authorizer refuses), `Not Found`, `Internal Server Error`…;
- * - storage (S3, or the local S3-compatible endpoint): `<Error><Code>…</Code><Message>…</Message></Error>`;
- * - the network: no answer at all (offline, CORS refusal, server down), or an aborted request.
+ * Every failure the app can meet, in one shape written for the person using the app. The client
+ * (@media/client) reads every dialect and types what the API refused by the shared list of error codes;
+ * this module only says it in people's words:
+ * - our API: a MediaApiError with one of our codes;
+ * - API Gateway itself, before any handler runs (no or a refused token, no route): a MediaApiError with
+ *   the nearest code, `fromGateway` set;
+ * - storage (S3, or the local S3-compatible endpoint): a StorageError with S3's own code;
+ * - the network: a TypeError (nobody answered: offline, CORS refusal, server down), or an abort.
  */
 export type ErrorSource = "api" | "gateway" | "storage" | "network" | "client";
+
+/** The app's own codes, for what never reached the API: no connection, no session. */
+export type ClientCode = "NetworkError" | "Timeout" | "SignedOut" | "StorageError";
+/** S3's <Code>: AccessDenied, EntityTooLarge… (an open list: S3 has many). */
+export type StorageCode = string;
 
 export class AppError extends Error {
   override readonly name = "AppError";
   constructor(
     readonly source: ErrorSource,
-    readonly code: string,
+    /** The API's code (one of the shared list) for "api" and "gateway"; S3's for "storage"; the app's otherwise. */
+    readonly code: ErrorCode | ClientCode | StorageCode,
     message: string,
     readonly status?: number,
     readonly details?: Record<string, unknown>,
@@ -45,67 +53,57 @@ export class AbortedError extends Error {
 
 /** Field-level problems that a ValidationError carries in `details.fields`. */
 export function fieldProblems(error: unknown): Array<{ field: string; problem: string }> {
-  if (!(error instanceof AppError)) return [];
-  const fields = error.details?.fields;
+  const details = error instanceof AppError || error instanceof MediaApiError ? error.details : undefined;
+  const fields = details?.fields;
   if (!Array.isArray(fields)) return [];
   return fields.filter((f): f is { field: string; problem: string } => !!f && typeof f.field === "string" && typeof f.problem === "string");
 }
 
-/** Builds the AppError for a non-2xx HTTP answer from its status, content type and body text. */
-export function errorFromResponse(status: number, contentType: string | null, body: string, from: "api" | "storage" = "api"): AppError {
-  const text = body.trim();
-  if (text.startsWith("{") || /json/i.test(contentType ?? "")) {
-    const parsed = safeJson(text);
-    if (isRecord(parsed)) {
-      const inner = parsed.error;
-      if (isRecord(inner) && typeof inner.code === "string") {
-        const details = isRecord(inner.details) ? inner.details : undefined;
-        const message = typeof inner.message === "string" ? inner.message : "";
-        return fromApi(status, inner.code, message, details);
-      }
-      if (typeof parsed.message === "string") return fromGateway(status, parsed.message);
-      // AWS services that answer JSON errors name them `__type` / `code` (Cognito, for example).
-      const awsCode = typeof parsed.__type === "string" ? parsed.__type : typeof parsed.code === "string" ? parsed.code : undefined;
-      if (awsCode) return fromGateway(status, awsCode);
-    }
-  }
-  if (text.startsWith("<")) {
-    const code = xmlText(text, "Code");
-    if (code) return fromStorage(status, code, xmlText(text, "Message") ?? "");
-  }
-  return fromStatus(status, from);
-}
-
-/** Wraps whatever fetch or XHR threw: aborts stay aborts, everything else means nobody answered. */
+/**
+ * The AppError for whatever a call threw: the client's typed errors, fetch's own failures, aborts.
+ * `what` names who could not be reached when nobody answered.
+ */
 export function errorFromThrown(error: unknown, what: "server" | "storage" = "server"): AppError | AbortedError {
   if (error instanceof AppError || error instanceof AbortedError) return error;
-  if (error instanceof DOMException && error.name === "AbortError") return new AbortedError();
+  if (error instanceof UploadCancelledError) return new AbortedError();
+  if (error instanceof MediaApiError) return error.fromGateway ? fromGateway(error) : fromApi(error.status, error.code, error.message, error.details);
+  if (error instanceof StorageError) return fromStorage(error);
   if (error instanceof Error && error.name === "AbortError") return new AbortedError();
-  if (error instanceof DOMException && error.name === "TimeoutError") {
+  if (error instanceof Error && error.name === "TimeoutError") {
     return new AppError("network", "Timeout", `The ${what} took too long to answer. Check your connection and try again.`);
   }
-  return new AppError(
-    "network",
-    "NetworkError",
-    what === "storage"
-      ? "The upload could not reach storage. Check your connection and try again."
-      : "Can't reach the server. Check your connection and try again.",
-  );
+  if (error instanceof TypeError) {
+    return new AppError(
+      "network",
+      "NetworkError",
+      what === "storage" ? "The upload could not reach storage. Check your connection and try again." : "Can't reach the server. Check your connection and try again.",
+    );
+  }
+  return new AppError("client", "InternalError", "Something went wrong in the app. Reload the page and try again.", undefined, undefined, error instanceof Error ? error.message : undefined);
+}
+
+/**
+ * The AppError for an HTTP answer, read as the client reads it (one parser): what the app meets when a
+ * call fails with this status and body. Tests build realistic failures with it.
+ */
+export function errorFromResponse(status: number, contentType: string | null, body: string, from: "api" | "storage" = "api"): AppError {
+  const text = body.trim();
+  const error = from === "storage" || (text.startsWith("<") && !/json/i.test(contentType ?? "")) ? storageErrorOf(status, text) : errorFromBody(status, text);
+  return errorFromThrown(error) as AppError;
 }
 
 /** The text people see for any thrown value. */
 export function describeError(error: unknown): { message: string; code?: string; hints: string[] } {
-  if (error instanceof AbortedError) return { message: "Cancelled.", hints: [] };
-  if (error instanceof AppError) {
-    const hints = fieldProblems(error).map((f) => `${f.field}: ${f.problem}`);
-    return { message: error.message, code: error.code, hints };
-  }
-  return { message: "Something went wrong in the app. Reload the page and try again.", hints: [] };
+  const e = errorFromThrown(error);
+  if (e instanceof AbortedError) return { message: "Cancelled.", hints: [] };
+  if (e.source === "client" && e.code === "InternalError") return { message: e.message, hints: [] };
+  const hints = fieldProblems(e).map((f) => `${f.field}: ${f.problem}`);
+  return { message: e.message, code: e.code, hints };
 }
 
-function fromApi(status: number, code: string, message: string, details?: Record<string, unknown>): AppError {
+function fromApi(status: number, code: ErrorCode, message: string, details?: Record<string, unknown>): AppError {
   const num = (k: string) => (typeof details?.[k] === "number" ? (details[k] as number) : undefined);
-  let friendly = message || fromStatus(status, "api").message;
+  let friendly = message || statusMessage(status, "api");
   switch (code) {
     case "FileTooLarge": {
       const max = num("maxFileBytes");
@@ -129,16 +127,15 @@ function fromApi(status: number, code: string, message: string, details?: Record
   return new AppError("api", code, friendly, status, details, friendly === message ? undefined : message);
 }
 
-function fromGateway(status: number, message: string): AppError {
-  switch (status) {
+function fromGateway(error: MediaApiError): AppError {
+  const original = error.message.startsWith("HTTP ") ? undefined : error.message;
+  switch (error.status) {
     case 401:
-      return new AppError("gateway", "Unauthorized", "Your session has ended. Sign in again.", status, undefined, message);
+      return new AppError("gateway", error.code, "Your session has ended. Sign in again.", 401, undefined, original);
     case 403:
-      return new AppError("gateway", "Forbidden", "Your session is no longer valid. Sign in again.", status, undefined, message);
-    default: {
-      const generic = fromStatus(status, "api");
-      return new AppError("gateway", generic.code, generic.message, status, undefined, message);
-    }
+      return new AppError("gateway", error.code, "Your session is no longer valid. Sign in again.", 403, undefined, original);
+    default:
+      return new AppError("gateway", error.code, statusMessage(error.status, "api"), error.status, undefined, original);
   }
 }
 
@@ -158,55 +155,26 @@ const STORAGE_MESSAGES: Record<string, string> = {
   NoSuchBucket: "Storage is not set up (no bucket).",
 };
 
-function fromStorage(status: number, code: string, message: string): AppError {
-  const friendly = STORAGE_MESSAGES[code] ?? (message ? `Storage refused the request: ${message}` : `Storage refused the request (${code}).`);
-  return new AppError("storage", code, friendly, status, undefined, message || undefined);
-}
-
-function fromStatus(status: number, from: "api" | "storage"): AppError {
-  const source = from;
-  const [code, message] =
-    status === 400
-      ? ["BadRequest", "The request was not accepted."]
-      : status === 401
-        ? ["Unauthorized", "Your session has ended. Sign in again."]
-        : status === 403
-          ? ["Forbidden", "You are not allowed to do that."]
-          : status === 404
-            ? ["NotFound", "Not found: it may have been deleted."]
-            : status === 408
-              ? ["Timeout", "The request took too long. Try again."]
-              : status === 413
-                ? ["PayloadTooLarge", "That is too large to send."]
-                : status === 429
-                  ? ["TooManyRequests", "Too many requests. Wait a moment and try again."]
-                  : status >= 500
-                    ? ["ServerError", `The ${from === "storage" ? "storage service" : "server"} had a problem (${status}). Try again in a moment.`]
-                    : ["HttpError", `Unexpected answer (${status}).`];
-  return new AppError(source, code, message, status);
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
+function fromStorage(error: StorageError): AppError {
+  if (!error.code) {
+    // Nothing S3 named: a refusal of the client's own (the file changed size), or a status alone.
+    const message = error.status === 0 ? error.message : statusMessage(error.status, "storage");
+    return new AppError(error.status === 0 ? "client" : "storage", "StorageError", message, error.status || undefined, undefined, error.message);
   }
+  const original = error.reason;
+  const friendly = STORAGE_MESSAGES[error.code] ?? (original ? `Storage refused the request: ${original}` : `Storage refused the request (${error.code}).`);
+  return new AppError("storage", error.code, friendly, error.status, undefined, original);
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** One element's text from a small XML error document; no DOM needed (and none trusted). */
-function xmlText(xml: string, tag: string): string | undefined {
-  const m = new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(xml);
-  if (!m) return undefined;
-  return m[1]!
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&amp;/g, "&")
-    .trim();
+/** What a bare status means, when nobody said more. */
+function statusMessage(status: number, from: "api" | "storage"): string {
+  if (status === 400) return "The request was not accepted.";
+  if (status === 401) return "Your session has ended. Sign in again.";
+  if (status === 403) return "You are not allowed to do that.";
+  if (status === 404) return "Not found: it may have been deleted.";
+  if (status === 408) return "The request took too long. Try again.";
+  if (status === 413) return "That is too large to send.";
+  if (status === 429) return "Too many requests. Wait a moment and try again.";
+  if (status >= 500) return `The ${from === "storage" ? "storage service" : "server"} had a problem (${status}). Try again in a moment.`;
+  return `Unexpected answer (${status}).`;
 }

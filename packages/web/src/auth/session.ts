@@ -1,9 +1,10 @@
-import { AppError } from "../api/errors";
-import type { TokenSource } from "../api/client";
-import type { TokenAnswer } from "../api/types";
+import type { Session as Tokens, TokensResponse, Transport } from "@media/client";
+import { AppError, errorFromThrown } from "../api/errors";
 
 /**
- * Where the tokens live, and why:
+ * Who is signed in, for the screens; the tokens themselves are the client's (@media/client's Transport
+ * keeps them, renews the access token before it ends and once more when the gateway refuses it, and
+ * drops the session when its refresh token is refused). This keeps the app's side of it:
  * - the access token only in memory: it is a bearer JWT, good for anyone who holds it until it expires or
  *   the account signs out everywhere, so it should never be written anywhere a later script could read it;
  * - the refresh token in sessionStorage, not localStorage: a reload of this tab keeps the person signed
@@ -12,35 +13,28 @@ import type { TokenAnswer } from "../api/types";
  *   API answers tokens in JSON by contract.) Logout revokes it on the server as well.
  */
 const REFRESH_KEY = "media.refreshToken";
-/** Refresh this long before the access token expires, so no request ever carries an expired one. */
-const REFRESH_MARGIN_MS = 60_000;
+const ENDED = "Your session has ended. Sign in again.";
 
 export type SessionState = { status: "restoring" } | { status: "signed-out"; notice?: string } | { status: "signed-in"; email?: string };
 
 export interface SessionDeps {
-  refresh(refreshToken: string): Promise<TokenAnswer>;
-  logout(refreshToken: string): Promise<void>;
+  transport: Pick<Transport, "session" | "setSession" | "renew" | "accessToken">;
+  /** Revokes the refresh token on the server (POST /logout) and forgets the session. */
+  logout(): Promise<void>;
   storage?: Pick<Storage, "getItem" | "setItem" | "removeItem"> | undefined;
   now?: () => number;
-  setTimer?: (fn: () => void, ms: number) => unknown;
-  clearTimer?: (handle: unknown) => void;
 }
 
-export class Session implements TokenSource {
-  private access: { token: string; expiresAt: number } | undefined;
-  private refreshToken: string | undefined;
-  private timer: unknown;
-  private inflight: Promise<boolean> | undefined;
+export class Session {
+  private email: string | undefined;
   private listeners = new Set<(s: SessionState) => void>();
+  /** Set while this class itself drops the client's session, so the news of it is not taken for an expiry. */
+  private ending = false;
   state: SessionState = { status: "restoring" };
   private readonly now: () => number;
-  private readonly setTimer: (fn: () => void, ms: number) => unknown;
-  private readonly clearTimer: (handle: unknown) => void;
 
   constructor(private readonly deps: SessionDeps) {
     this.now = deps.now ?? Date.now;
-    this.setTimer = deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
-    this.clearTimer = deps.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
   }
 
   subscribe(fn: (s: SessionState) => void): () => void {
@@ -52,97 +46,85 @@ export class Session implements TokenSource {
   async restore(): Promise<void> {
     const saved = this.readStored();
     if (!saved) return this.set({ status: "signed-out" });
-    this.refreshToken = saved.token;
+    this.email = saved.email;
+    // No access token yet: the first renewal gets one.
+    await this.deps.transport.setSession({ accessToken: "", refreshToken: saved.token, expiresAt: 0 });
     try {
-      if (await this.refreshNow()) this.set({ status: "signed-in", ...(saved.email ? { email: saved.email } : {}) });
+      await this.deps.transport.renew();
+      this.set({ status: "signed-in", ...(saved.email ? { email: saved.email } : {}) });
     } catch (error) {
-      // The server could not be reached: the saved token stays, so a reload can try again.
-      this.set({ status: "signed-out", notice: error instanceof Error ? error.message : "Could not restore your session." });
+      // A refused token already ended the session (clientChanged). Otherwise the server could not be
+      // reached: the saved token stays, so a reload can try again.
+      if (this.state.status === "signed-out") return;
+      this.set({ status: "signed-out", notice: errorFromThrown(error).message });
     }
   }
 
-  /** After /login. */
-  signIn(answer: TokenAnswer, email: string): void {
-    if (answer.refreshToken) this.refreshToken = answer.refreshToken;
-    this.store(email);
-    this.acceptTokens(answer);
+  /** After a login: the client keeps the tokens already (pass its Session); an answer got elsewhere is adopted here. */
+  signIn(tokens: Tokens | TokensResponse, email: string): void {
+    this.email = email;
+    if ("expiresIn" in tokens) {
+      const refreshToken = tokens.refreshToken ?? this.deps.transport.session?.refreshToken ?? "";
+      void this.deps.transport.setSession({ accessToken: tokens.accessToken, refreshToken, expiresAt: this.now() + tokens.expiresIn * 1000 });
+    } else {
+      this.store();
+    }
     this.set({ status: "signed-in", email });
   }
 
+  /** A valid access token (renewed first when about to expire); throws when signed out. */
   async accessToken(): Promise<string> {
-    if (this.access && this.access.expiresAt - this.now() > 5_000) return this.access.token;
-    if (await this.refreshNow()) return this.access!.token;
-    throw new AppError("client", "SignedOut", "Your session has ended. Sign in again.", 401);
+    try {
+      return await this.deps.transport.accessToken();
+    } catch (error) {
+      if (!this.deps.transport.session) throw new AppError("client", "SignedOut", ENDED, 401);
+      throw errorFromThrown(error);
+    }
   }
 
-  recover(): Promise<boolean> {
-    return this.refreshNow();
-  }
-
-  /** One refresh at a time, however many requests asked for it. */
-  refreshNow(): Promise<boolean> {
-    this.inflight ??= this.doRefresh().finally(() => (this.inflight = undefined));
-    return this.inflight;
+  /**
+   * The client's session changed (its onSession): a login or a renewal is kept for a reload; a session
+   * dropped by the client (its refresh token refused) signs this tab out with a notice.
+   */
+  clientChanged(tokens: Tokens | undefined): void {
+    if (tokens) return this.store();
+    if (!this.ending && this.state.status !== "signed-out") this.end(ENDED);
   }
 
   /** The server already ended every session (password changed, signed out everywhere, account deleted): forget the tokens here. */
   ended(notice: string): void {
+    void this.drop();
     this.end(notice);
   }
 
   /** Revokes the refresh token on the server (best effort) and forgets every token here. */
   async signOut(notice?: string): Promise<void> {
-    const token = this.refreshToken;
-    if (token && this.access) {
+    if (this.deps.transport.session?.accessToken) {
+      this.ending = true;
       try {
-        await this.deps.logout(token);
+        await this.deps.logout();
       } catch {
         // Signing out here must not depend on the network; the access token expires on its own.
+      } finally {
+        this.ending = false;
       }
     }
+    await this.drop();
     this.end(notice);
   }
 
-  private async doRefresh(): Promise<boolean> {
-    const token = this.refreshToken;
-    if (!token) {
-      this.end();
-      return false;
-    }
+  private async drop(): Promise<void> {
+    if (!this.deps.transport.session) return;
+    this.ending = true;
     try {
-      this.acceptTokens(await this.deps.refresh(token));
-      return true;
-    } catch (error) {
-      if (error instanceof AppError && (error.status === 400 || error.status === 401 || error.status === 403)) {
-        this.end("Your session has ended. Sign in again.");
-        return false;
-      }
-      // Offline or the server failed: keep the session and let the caller show the error; retry soon.
-      this.schedule(15_000);
-      throw error;
+      await this.deps.transport.setSession(undefined);
+    } finally {
+      this.ending = false;
     }
-  }
-
-  private acceptTokens(answer: TokenAnswer): void {
-    const lifetimeMs = Math.max(1, answer.expiresIn) * 1000;
-    this.access = { token: answer.accessToken ?? answer.token, expiresAt: this.now() + lifetimeMs };
-    // A minute before expiry, or at 80% of a lifetime too short for that.
-    this.schedule(Math.max(1_000, lifetimeMs - REFRESH_MARGIN_MS, lifetimeMs * 0.8));
-  }
-
-  private schedule(ms: number): void {
-    if (this.timer !== undefined) this.clearTimer(this.timer);
-    this.timer = this.setTimer(() => {
-      this.timer = undefined;
-      this.refreshNow().catch(() => undefined);
-    }, ms);
   }
 
   private end(notice?: string): void {
-    if (this.timer !== undefined) this.clearTimer(this.timer);
-    this.timer = undefined;
-    this.access = undefined;
-    this.refreshToken = undefined;
+    this.email = undefined;
     try {
       this.deps.storage?.removeItem(REFRESH_KEY);
     } catch {
@@ -151,9 +133,11 @@ export class Session implements TokenSource {
     this.set(notice ? { status: "signed-out", notice } : { status: "signed-out" });
   }
 
-  private store(email: string): void {
+  private store(): void {
+    const refreshToken = this.deps.transport.session?.refreshToken;
+    if (!refreshToken || this.email === undefined) return;
     try {
-      if (this.refreshToken) this.deps.storage?.setItem(REFRESH_KEY, JSON.stringify({ token: this.refreshToken, email }));
+      this.deps.storage?.setItem(REFRESH_KEY, JSON.stringify({ token: refreshToken, email: this.email }));
     } catch {
       // storage full or disabled: the session simply won't survive a reload
     }

@@ -15,15 +15,14 @@ function fakeDeps(overrides: Partial<UploadDeps> = {}) {
   const finish: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   const verdicts: Array<(f: MediaFile) => void> = [];
   const deps: UploadDeps = {
-    presign: vi.fn(async (input): Promise<PresignAnswer> => ({ message: "", fileId: `F${input.fileName}`, key: "k", upload: { url: "http://s", fields: {}, expiresAt: "" }, maxBytes: input.size })),
-    send: vi.fn((_t, _f, onProgress) => {
-      progress.push(onProgress);
-      let abort = () => {};
-      const done = new Promise<void>((resolve, reject) => {
+    // The client's upload: authorised at once, then bytes whose end the test decides.
+    upload: vi.fn(async (file, options) => {
+      options.onAuthorised({ message: "", fileId: `F${file.name}`, key: "k", upload: { url: "http://s", fields: {}, expiresAt: "" }, maxBytes: file.size } satisfies PresignAnswer);
+      progress.push(options.onProgress);
+      await new Promise<void>((resolve, reject) => {
         finish.push({ resolve, reject });
-        abort = () => reject(new AbortedError());
+        options.signal.addEventListener("abort", () => reject(new AbortedError()));
       });
-      return { done, abort: vi.fn(() => abort()) };
     }),
     settle: vi.fn(() => new Promise<MediaFile>((resolve) => verdicts.push(resolve))),
     discard: vi.fn(async () => undefined),
@@ -66,14 +65,14 @@ describe("<UploadArea>", () => {
     expect(rows.map((r) => r.getAttribute("data-state"))).toEqual(["refused", "refused", "uploading"]);
     expect(rows[0]!.textContent).toContain("Not uploaded: image/svg+xml files are not accepted.");
     expect(rows[1]!.textContent).toContain("Not uploaded: This file is 600 B; files can be at most 500 B.");
-    expect(deps.presign).toHaveBeenCalledTimes(1);
+    expect(deps.upload).toHaveBeenCalledTimes(1);
     // Refused rows can be dismissed, moving ones cancelled.
     expect(within(rows[0]!).getByRole("button", { name: "Remove logo.svg from the list" })).toBeTruthy();
     expect(within(rows[2]!).getByRole("button", { name: "Cancel upload of cat.png" })).toBeTruthy();
   });
 
   it("states the limits GET /me gives and refuses what exceeds them before anything is sent", async () => {
-    const me: Me = { userId: "u", email: "u@example.com", usage: { files: 3, bytes: 4 * 1024 ** 3, quotaBytes: 5 * 1024 ** 3 }, limits: { maxFileBytes: 2 * 1024 ** 3, quotaBytes: 5 * 1024 ** 3 } };
+    const me: Me = { userId: "u", email: "u@example.com", usage: { files: 3, bytes: 4 * 1024 ** 3, reservedBytes: 0, quotaBytes: 5 * 1024 ** 3 }, limits: { maxFileBytes: 2 * 1024 ** 3, quotaBytes: 5 * 1024 ** 3 } };
     const usage = new UsageStore(async () => me);
     await usage.refresh();
     const { deps } = fakeDeps({ limits: () => usage.limits(), limitsReady: () => usage.ready() });
@@ -89,7 +88,7 @@ describe("<UploadArea>", () => {
     expect(rows[0]!.textContent).toContain("Not uploaded: This file is 3 GB; files can be at most 2 GB.");
     expect(rows[1]!.textContent).toContain("Not uploaded: Not enough space: this file is 1.5 GB and 1 GB is left. Delete some files to make room.");
     expect(within(rows[1]!).getByText(/Not enough space/).getAttribute("aria-live")).toBe("assertive");
-    expect((deps.presign as ReturnType<typeof vi.fn>).mock.calls.map(([input]) => input.fileName)).toEqual(["cat.png"]);
+    expect((deps.upload as ReturnType<typeof vi.fn>).mock.calls.map(([file]) => file.name)).toEqual(["cat.png"]);
   });
 
   it("shows progress, speed and time left, then processing, then ready", async () => {

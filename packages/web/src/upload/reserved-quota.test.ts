@@ -8,7 +8,8 @@ const flush = () => new Promise((r) => setTimeout(r, 0));
 
 /** GET /me for someone with `bytes` stored and `reservedBytes` held by pending uploads, of a 3000 B quota. */
 function me(bytes: number, reservedBytes?: number): Me {
-  const answer: Me = { userId: "u", email: "u@example.com", usage: { files: 1, bytes, quotaBytes: 3000 }, limits: { maxFileBytes: 3000, quotaBytes: 3000 } };
+  // Without reservedBytes: as an API older than the app answered.
+  const answer = { userId: "u", email: "u@example.com", usage: { files: 1, bytes, quotaBytes: 3000 }, limits: { maxFileBytes: 3000, quotaBytes: 3000 } } as Me;
   if (reservedBytes !== undefined) answer.usage.reservedBytes = reservedBytes;
   return answer;
 }
@@ -19,8 +20,11 @@ function wired() {
   const usage = new UsageStore(async () => answers.shift()!);
   const presigns: Array<(a: PresignAnswer) => void> = [];
   const deps: UploadDeps = {
-    presign: vi.fn(() => new Promise<PresignAnswer>((resolve) => presigns.push(resolve))),
-    send: vi.fn(() => ({ done: new Promise<void>(() => undefined), abort: vi.fn() })),
+    // The client's upload: the API's answer when the test gives it, then bytes that never finish.
+    upload: vi.fn(async (_file, options) => {
+      options.onAuthorised(await new Promise<PresignAnswer>((resolve) => presigns.push(resolve)));
+      await new Promise<void>(() => undefined);
+    }),
     settle: vi.fn(() => new Promise<MediaFile>(() => undefined)),
     discard: vi.fn(async () => undefined),
     limits: () => usage.limits(),

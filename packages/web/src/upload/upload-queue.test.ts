@@ -1,8 +1,10 @@
+import { UploadCancelledError } from "@media/client";
 import { describe, expect, it, vi } from "vitest";
 import { AbortedError, AppError, errorFromResponse } from "../api/errors";
 import type { MediaFile, PresignAnswer } from "../api/types";
 import type { Me } from "../api/types";
 import { UsageStore } from "../usage/usage-store";
+import { UnfinishedUploads } from "./unfinished-uploads";
 import { UploadQueue, type UploadDeps, type UploadItem, type UploadState } from "./upload-queue";
 
 /** A promise whose outcome the test decides. */
@@ -34,18 +36,29 @@ function harness(overrides: Partial<UploadDeps> = {}, limits: { remainingBytes?:
   let n = 0;
   const presigns: Array<{ input: { fileName: string; contentType: string; size: number }; d: ReturnType<typeof deferred<PresignAnswer>> }> = [];
   const transfers: Array<{ progress: (loaded: number, total: number) => void; d: ReturnType<typeof deferred<void>>; abort: ReturnType<typeof vi.fn>; file: Blob }> = [];
+  const resumes: Array<{ fileId: string; progress: (loaded: number, total: number) => void; d: ReturnType<typeof deferred<void>>; file: Blob }> = [];
   const settles: Array<{ fileId: string; d: ReturnType<typeof deferred<MediaFile>>; signal: AbortSignal }> = [];
+  /** What the client's upload does, step by step as the test decides: the API's answer, then the bytes. */
+  const sending = async (record: { progress: (loaded: number, total: number) => void; file: Blob }, signal: AbortSignal, into: Array<typeof record & { d: ReturnType<typeof deferred<void>> }>) => {
+    const d = deferred<void>();
+    // Aborted, the client gives the pending file back and says the upload was cancelled.
+    const abort = vi.fn(() => d.reject(new UploadCancelledError("cancelled")));
+    signal.addEventListener("abort", abort);
+    into.push({ ...record, d, abort } as typeof record & { d: typeof d });
+    await d.promise;
+  };
   const deps: UploadDeps = {
-    presign: vi.fn((input) => {
+    upload: vi.fn(async (file, options) => {
       const d = deferred<PresignAnswer>();
-      presigns.push({ input, d });
-      return d.promise;
+      presigns.push({ input: { fileName: file.name, contentType: options.contentType, size: file.size }, d });
+      options.onAuthorised(await d.promise);
+      await sending({ progress: options.onProgress, file }, options.signal, transfers as never);
     }),
-    send: vi.fn((_target, file, onProgress) => {
+    resume: vi.fn(async (fileId, file, options) => {
       const d = deferred<void>();
-      const abort = vi.fn(() => d.reject(new AbortedError()));
-      transfers.push({ progress: onProgress, d, abort, file });
-      return { done: d.promise, abort };
+      resumes.push({ fileId, progress: options.onProgress, d, file });
+      options.signal.addEventListener("abort", () => d.reject(new UploadCancelledError("cancelled")));
+      await d.promise;
     }),
     settle: vi.fn((fileId, signal) => {
       const d = deferred<MediaFile>();
@@ -69,6 +82,7 @@ function harness(overrides: Partial<UploadDeps> = {}, limits: { remainingBytes?:
     deps,
     presigns,
     transfers,
+    resumes,
     settles,
     history,
     tick: (ms: number) => (clock += ms),
@@ -87,7 +101,7 @@ describe("upload queue: refusals before anything is sent", () => {
     expect(h.queue.items.map((i) => i.state.kind)).toEqual(["refused", "refused"]);
     expect((h.state(0) as { reason: string }).reason).toMatch(/image\/svg\+xml files are not accepted/);
     expect((h.state(1) as { reason: string }).reason).toMatch(/text\/plain files are not accepted.*JPEG, PNG/);
-    expect(h.deps.presign).not.toHaveBeenCalled();
+    expect(h.presigns).toHaveLength(0);
   });
 
   it("infers the type from the extension when the browser gives none, and normalises aliases", () => {
@@ -127,7 +141,7 @@ describe("upload queue: refusals before anything is sent", () => {
     await flush();
     expect(h.state()).toEqual({ kind: "refused", reason: "This file is too large: files can be at most 2 GB." });
     expect(h.deps.onMaxFileBytes).toHaveBeenCalledWith(2147483648);
-    expect(h.deps.send).not.toHaveBeenCalled();
+    expect(h.transfers).toHaveLength(0);
   });
 
   it("turns a quota refusal (413 QuotaExceeded) into a refusal saying what is left", async () => {
@@ -141,7 +155,8 @@ describe("upload queue: refusals before anything is sent", () => {
 
 /** GET /me's answer for someone who has stored `bytes`, with the limits the API states. */
 function meAnswer(bytes: number, limits: Me["limits"] | null = { maxFileBytes: 1000, quotaBytes: 3000 }): Me {
-  const me: Me = { userId: "u", email: "u@example.com", usage: { files: 1, bytes, quotaBytes: limits?.quotaBytes ?? 3000 } };
+  // As an older API answered: no reservedBytes, and perhaps no limits.
+  const me = { userId: "u", email: "u@example.com", usage: { files: 1, bytes, quotaBytes: limits?.quotaBytes ?? 3000 } } as Me;
   if (limits) me.limits = limits;
   return me;
 }
@@ -176,7 +191,7 @@ describe("upload queue: the limits GET /me states, checked before anything is se
     h.queue.add([png("huge.png", 1500), png("small.png", 10)]);
     // Nothing is sent (nor refused) while the limits are unknown.
     expect(h.queue.items.map((i) => i.state.kind)).toEqual(["queued", "queued"]);
-    expect(h.deps.presign).not.toHaveBeenCalled();
+    expect(h.presigns).toHaveLength(0);
     h.me.resolve(meAnswer(0));
     await flush();
     expect(h.state(0)).toEqual({ kind: "refused", reason: "This file is 1.46 KB; files can be at most 1000 B." });
@@ -237,7 +252,8 @@ describe("upload queue: the life of an upload", () => {
     await flush();
     expect(h.item().fileId).toBe(id);
     expect(h.deps.onAccepted).toHaveBeenCalledWith(expect.objectContaining({ fileId: id, fileName: "cat.png", status: "pending", contentType: "image/png", size: 1000 }));
-    expect(h.deps.send).toHaveBeenCalledWith(presignAnswer(id).upload, expect.any(File), expect.any(Function));
+    expect(h.deps.upload).toHaveBeenCalledWith(expect.objectContaining({ name: "cat.png" }), expect.objectContaining({ contentType: "image/png" }));
+    expect(h.transfers).toHaveLength(1);
 
     // The multipart body is larger than the file; progress is reported as the file's share.
     h.tick(1000);
@@ -347,7 +363,7 @@ describe("upload queue: cancel and concurrency", () => {
     h.presigns[0]!.d.resolve(presignAnswer(id));
     await flush();
     expect(h.state()).toEqual({ kind: "cancelled" });
-    expect(h.deps.send).not.toHaveBeenCalled();
+    expect(h.transfers).toHaveLength(0);
     expect(h.deps.discard).toHaveBeenCalledWith(id);
   });
 
@@ -399,5 +415,114 @@ describe("upload queue: cancel and concurrency", () => {
     expect(h.transfers[1]!.abort).toHaveBeenCalled();
     expect(h.deps.discard).toHaveBeenCalledTimes(1);
     expect(h.deps.discard).not.toHaveBeenCalledWith(id);
+  });
+});
+
+describe("upload queue: large files in parts, resumed after a reload", () => {
+  const MB = 1024 * 1024;
+  const big = (name = "long.wav") => new File([new Uint8Array(12 * MB)], name, { type: "audio/wav", lastModified: 1_700_000_000_000 });
+  const multipartAnswer = (fileId: string, size = 12 * MB): PresignAnswer => ({ message: "ok", fileId, key: `users/u/${fileId}`, maxBytes: size, multipart: { uploadId: `upload-${fileId}`, partSize: 5 * MB, partCount: 3, expiresAt: "2030-01-01T00:00:00Z" } });
+
+  /** A queue whose unfinished uploads live in a storage that outlives it, as localStorage outlives a page. */
+  function withMemory(storage = new Map<string, string>(), limits: { remainingBytes?: number; maxFileBytes?: number } = {}) {
+    const local = { getItem: (k: string) => storage.get(k) ?? null, setItem: (k: string, v: string) => void storage.set(k, v), removeItem: (k: string) => void storage.delete(k), key: (i: number) => [...storage.keys()][i] ?? null, get length() { return storage.size; } };
+    const unfinished = new UnfinishedUploads(local, () => Date.parse("2029-01-01T00:00:00Z"));
+    return { ...harness({ unfinished }, limits), storage, unfinished };
+  }
+
+  it("remembers a multipart upload while its parts go, and forgets it once complete", async () => {
+    const h = withMemory();
+    h.queue.add([big()]);
+    const id = h.nextId();
+    h.presigns[0]!.d.resolve(multipartAnswer(id));
+    await flush();
+    expect(h.unfinished.find(big())).toEqual({ fileId: id, uploadId: `upload-${id}`, expiresAt: "2030-01-01T00:00:00Z", name: "long.wav", size: 12 * MB });
+    h.transfers[0]!.progress(6 * MB, 12 * MB);
+    expect(h.state()).toMatchObject({ kind: "uploading", loaded: 6 * MB, total: 12 * MB });
+    h.transfers[0]!.d.resolve();
+    await flush();
+    expect(h.state().kind).toBe("processing");
+    expect(h.storage.size).toBe(0);
+  });
+
+  it("keeps the parts and the reservation when the network drops, and says how to resume", async () => {
+    const h = withMemory();
+    h.queue.add([big()]);
+    const id = h.nextId();
+    h.presigns[0]!.d.resolve(multipartAnswer(id));
+    await flush();
+    h.transfers[0]!.d.reject(new TypeError("Failed to fetch"));
+    await flush();
+    expect(h.state()).toEqual({ kind: "failed", code: "NetworkError", message: "The upload could not reach storage. Check your connection and try again. Choose the same file again to resume where it stopped." });
+    expect(h.deps.discard).not.toHaveBeenCalled();
+    expect(h.unfinished.find(big())?.fileId).toBe(id);
+  });
+
+  it("after a reload, the same file chosen again sends only what is missing: no new authorisation, no second reservation", async () => {
+    const storage = new Map<string, string>();
+    const before = withMemory(storage);
+    before.queue.add([big()]);
+    const id = before.nextId();
+    before.presigns[0]!.d.resolve(multipartAnswer(id));
+    await flush();
+    // The page goes away mid-upload; a new one starts with what localStorage kept. 8 MB are left of
+    // the quota: the file's own 12 MB are reserved already, so it still fits.
+    const after = withMemory(storage, { remainingBytes: 8 * MB });
+    after.queue.add([big()]);
+    await flush();
+    expect(after.presigns).toHaveLength(0);
+    expect(after.resumes.map((r) => r.fileId)).toEqual([id]);
+    expect(after.item().fileId).toBe(id);
+    expect(after.deps.onAccepted).not.toHaveBeenCalled(); // the library lists its pending file already
+    after.resumes[0]!.progress(10 * MB, 12 * MB);
+    expect(after.state()).toMatchObject({ kind: "uploading", loaded: 10 * MB });
+    after.resumes[0]!.d.resolve();
+    await flush();
+    expect(after.state().kind).toBe("processing");
+    expect(after.settles[0]!.fileId).toBe(id);
+    expect(storage.size).toBe(0);
+  });
+
+  it("starts afresh when the server no longer knows the unfinished upload (expired, aborted, cancelled elsewhere)", async () => {
+    const storage = new Map<string, string>();
+    const before = withMemory(storage);
+    before.queue.add([big()]);
+    before.presigns[0]!.d.resolve(multipartAnswer("01OLD"));
+    await flush();
+    const after = withMemory(storage);
+    after.queue.add([big()]);
+    await flush();
+    after.resumes[0]!.d.reject(errorFromResponse(404, "application/json", JSON.stringify({ error: { code: "NotFound", message: "No such file." } })));
+    await flush();
+    expect(after.presigns).toHaveLength(1);
+    const id = after.nextId();
+    after.presigns[0]!.d.resolve(multipartAnswer(id));
+    await flush();
+    expect(after.item().fileId).toBe(id);
+    expect(after.unfinished.find(big())?.fileId).toBe(id);
+    expect(after.deps.onAccepted).toHaveBeenCalledWith(expect.objectContaining({ fileId: id }));
+  });
+
+  it("a cancel ends the multipart upload for good: the reservation back, nothing remembered", async () => {
+    const h = withMemory();
+    h.queue.add([big()]);
+    const id = h.nextId();
+    h.presigns[0]!.d.resolve(multipartAnswer(id));
+    await flush();
+    h.queue.cancel(h.item().id);
+    await flush();
+    expect(h.state()).toEqual({ kind: "cancelled" });
+    expect(h.deps.discard).toHaveBeenCalledWith(id);
+    expect(h.storage.size).toBe(0);
+  });
+
+  it("does not resume a file that changed: another size or modification time is another file", () => {
+    const h = withMemory();
+    h.unfinished.remember(big(), { fileId: "01OLD", uploadId: "u", expiresAt: "2030-01-01T00:00:00Z" });
+    const edited = new File([new Uint8Array(12 * MB)], "long.wav", { type: "audio/wav", lastModified: 1_800_000_000_000 });
+    expect(h.unfinished.find(edited)).toBeUndefined();
+    h.unfinished.remember(big("old.wav"), { fileId: "01EXP", uploadId: "u", expiresAt: "2028-01-01T00:00:00Z" });
+    expect(h.unfinished.find(big("old.wav"))).toBeUndefined(); // past its authorisation: forgotten
+    expect(h.unfinished.list().map((u) => u.fileId)).toEqual(["01OLD"]);
   });
 });

@@ -1,50 +1,29 @@
-import { AbortedError, AppError, describeError, errorFromThrown } from "../api/errors";
+import { AbortedError, AppError, errorFromThrown } from "../api/errors";
 import type { MediaFile, PresignAnswer } from "../api/types";
 import { formatBytes } from "../format";
 import type { Limits } from "../usage/usage-store";
-import { acceptFile, type MediaKind } from "./media-accept";
+import { acceptFile } from "./media-accept";
+import type { UnfinishedUpload, UnfinishedUploads } from "./unfinished-uploads";
+import { failed, isFinished, pendingView, type UploadItem, type UploadState } from "./upload-state";
 
-/**
- * One upload's life:
- *
- *   refused                          (never sent: type, size, quota; or the API refused the request)
- *   queued → uploading(progress, speed) → processing → ready | rejected(reason)
- *        ↘ cancelled ↙        ↘ failed(error) ↙
- *
- * "uploading" covers asking the API for the upload policy and sending the bytes straight to storage;
- * "processing" is the wait for the indexer to check the stored file and say ready or rejected.
- */
-export type UploadState =
-  | { kind: "refused"; reason: string }
-  | { kind: "queued" }
-  | { kind: "uploading"; loaded: number; total: number; bytesPerSecond?: number; secondsLeft?: number }
-  | { kind: "processing" }
-  | { kind: "ready"; file: MediaFile }
-  | { kind: "rejected"; reason: string }
-  | { kind: "failed"; message: string; code?: string }
-  | { kind: "cancelled" };
+export { isFinished, type UploadItem, type UploadState };
 
-export interface UploadItem {
-  /** Local id, stable for the list's keys. */
-  id: string;
-  name: string;
-  size: number;
-  contentType?: string;
-  mediaKind?: MediaKind;
-  /** Known once the API has accepted the upload. */
-  fileId?: string;
-  state: UploadState;
-}
-
-export interface Transfer {
-  done: Promise<void>;
-  abort(): void;
+export interface SendOptions {
+  signal: AbortSignal;
+  onProgress(loaded: number, total: number): void;
 }
 
 export interface UploadDeps {
-  presign(input: { fileName: string; contentType: string; size: number }): Promise<PresignAnswer>;
-  /** Sends the multipart POST to storage, reporting bytes sent; rejects with AppError or AbortedError. */
-  send(target: PresignAnswer["upload"], file: Blob, onProgress: (loaded: number, total: number) => void): Transfer;
+  /**
+   * Sends one file with the client: the API's authorisation first (told to `onAuthorised`, before any
+   * byte), then the bytes straight to storage, by POST or, for a large file, in parts. Rejects with what
+   * the client threw; aborted by `signal`, the client gives the reservation back.
+   */
+  upload(file: File, options: SendOptions & { contentType: string; onAuthorised(answer: PresignAnswer): void }): Promise<unknown>;
+  /** Finishes an interrupted multipart upload of this file: asks storage which parts arrived and sends the rest. */
+  resume?(fileId: string, file: File, options: SendOptions): Promise<unknown>;
+  /** Where unfinished multipart uploads are remembered across reloads. */
+  unfinished?: Pick<UnfinishedUploads, "find" | "remember" | "forget">;
   /** Resolves with the file once it is ready or rejected (live events or polling). */
   settle(fileId: string, signal: AbortSignal): Promise<MediaFile>;
   /** Releases the quota a cancelled or failed upload had reserved. */
@@ -70,7 +49,9 @@ export interface UploadDeps {
 
 interface Job {
   item: UploadItem;
-  file: Blob;
+  file: File;
+  /** A multipart upload of this file left unfinished earlier (another page load): finished, not started again. */
+  resume?: UnfinishedUpload | undefined;
   abort?: () => void;
   samples: Array<{ t: number; loaded: number }>;
   /** Added before the limits were known: not sent until they are and the file passes them. */
@@ -114,7 +95,7 @@ export class UploadQueue {
   add(files: Iterable<File>): UploadItem[] {
     const added: Job[] = [];
     for (const file of files) {
-      const job: Job = { item: { id: `u${++seq}`, name: file.name, size: file.size, state: { kind: "queued" } }, file, samples: [] };
+      const job: Job = { item: { id: `u${++seq}`, name: file.name, size: file.size, state: { kind: "queued" } }, file, samples: [], resume: this.deps.unfinished?.find(file) };
       const accepted = acceptFile(file);
       if (!accepted.ok) {
         job.item.state = { kind: "refused", reason: accepted.reason };
@@ -154,7 +135,9 @@ export class UploadQueue {
       return;
     }
     if (limits.remainingBytes === undefined) return;
-    const left = Math.max(0, limits.remainingBytes - this.bytesAhead(job, limits));
+    // An unfinished upload's bytes are reserved already (GET /me counts them): they leave room for itself.
+    const own = job.resume ? size : 0;
+    const left = Math.max(0, limits.remainingBytes + own - this.bytesAhead(job, limits));
     if (size > left) {
       job.item = { ...job.item, state: { kind: "refused", reason: `Not enough space: this file is ${formatBytes(size)} and ${formatBytes(left)} is left. Delete some files to make room.` } };
     }
@@ -182,6 +165,7 @@ export class UploadQueue {
     if (!job) return;
     this.update(job, { kind: "cancelled" });
     job.forgotten = true;
+    this.deps.unfinished?.forget(job.file);
     job.abort?.();
   }
 
@@ -235,61 +219,109 @@ export class UploadQueue {
   }
 
   private async run(job: Job): Promise<void> {
-    const { item } = job;
+    const { item, file } = job;
     this.update(job, { kind: "uploading", loaded: 0, total: item.size });
-    let cancelled = false;
     const controller = new AbortController();
+    // Until the API has answered, a cancel only marks the job: the answer's reservation is given back then.
+    let authorised = false;
+    let cancelled = false;
     job.abort = () => {
       cancelled = true;
-      controller.abort();
+      if (authorised) controller.abort();
     };
-    let presigned: PresignAnswer;
-    try {
-      presigned = await this.deps.presign({ fileName: item.name, contentType: item.contentType!, size: item.size });
-    } catch (error) {
-      const e = errorFromThrown(error);
-      if (cancelled || e instanceof AbortedError) this.update(job, { kind: "cancelled" });
-      else if (e instanceof AppError && e.isRefusal) {
-        const max = e.details?.maxFileBytes;
-        if (e.code === "FileTooLarge" && typeof max === "number") this.deps.onMaxFileBytes?.(max);
-        this.update(job, { kind: "refused", reason: e.message });
-      } else this.update(job, failed(e));
-      return this.next();
-    }
-    job.reservedAt = this.deps.usageSequence?.();
-    job.item = { ...job.item, fileId: presigned.fileId };
-    this.emit();
-    if (cancelled) return this.abandon(job, { kind: "cancelled" });
-    this.deps.onAccepted?.(pendingView(item, presigned.fileId));
-
-    job.samples = [{ t: this.now(), loaded: 0 }];
-    const transfer = this.deps.send(presigned.upload, job.file, (loaded, total) => this.progress(job, loaded, total));
-    job.abort = () => {
-      cancelled = true;
-      transfer.abort();
+    const accepted = (fileId: string, reservedAt: number | undefined, isNew = true) => {
+      authorised = true;
+      job.reservedAt = reservedAt;
+      job.item = { ...job.item, fileId };
+      this.emit();
+      if (cancelled) throw new AbortedError();
+      // A resumed upload's pending file is in the library already (listed by the API).
+      if (isNew) this.deps.onAccepted?.(pendingView(item, fileId));
+      job.samples = [{ t: this.now(), loaded: 0 }];
     };
+    const send = { signal: controller.signal, onProgress: (loaded: number, total: number) => this.progress(job, loaded, total) };
+    let multipart = false;
     try {
-      await transfer.done;
+      const fresh = () =>
+        this.deps.upload(file, {
+          ...send,
+          contentType: item.contentType!,
+          onAuthorised: (answer) => {
+            multipart = "multipart" in answer;
+            if ("multipart" in answer) this.deps.unfinished?.remember(file, { fileId: answer.fileId, uploadId: answer.multipart.uploadId, expiresAt: answer.multipart.expiresAt });
+            accepted(answer.fileId, this.deps.usageSequence?.());
+          },
+        });
+      multipart = job.resume !== undefined && this.deps.resume !== undefined;
+      if (!multipart || !(await this.resumed(job, accepted, send))) {
+        authorised = false;
+        await fresh();
+      }
     } catch (error) {
-      const e = errorFromThrown(error, "storage");
       this.next();
-      return this.abandon(job, cancelled || e instanceof AbortedError ? { kind: "cancelled" } : failed(e));
+      return this.failedSend(job, errorFromThrown(error, authorised ? "storage" : "server"), { authorised, cancelled, multipart });
     }
+    this.deps.unfinished?.forget(file);
     this.update(job, { kind: "processing" });
     this.next();
     if (job.forgotten) return;
 
-    job.abort = () => controller.abort();
+    const processing = new AbortController();
+    job.abort = () => processing.abort();
     try {
-      const file = await this.deps.settle(presigned.fileId, controller.signal);
-      this.update(job, file.status === "rejected" ? { kind: "rejected", reason: file.rejectionReason ?? "The file was not accepted." } : { kind: "ready", file });
-      this.deps.onSettled?.(file);
+      const stored = await this.deps.settle(job.item.fileId!, processing.signal);
+      this.update(job, stored.status === "rejected" ? { kind: "rejected", reason: stored.rejectionReason ?? "The file was not accepted." } : { kind: "ready", file: stored });
+      this.deps.onSettled?.(stored);
     } catch (error) {
       const e = errorFromThrown(error);
       // Stopped waiting (sign-out): the stored file stays, and the library shows its verdict later.
       if (e instanceof AbortedError) return;
       this.update(job, failed(e));
     }
+  }
+
+  /**
+   * Finishes the upload this file left unfinished: true when it did. False when the server no longer
+   * knows it (completed, aborted, expired): then the file is sent afresh.
+   */
+  private async resumed(job: Job, accepted: (fileId: string, reservedAt: number, isNew: boolean) => void, send: SendOptions): Promise<boolean> {
+    const { fileId } = job.resume!;
+    // Reserved in an earlier page load: GET /me counts it already, whatever request answered it.
+    accepted(fileId, Number.NEGATIVE_INFINITY, false);
+    try {
+      await this.deps.resume!(fileId, job.file, send);
+      return true;
+    } catch (error) {
+      const e = errorFromThrown(error);
+      if (!(e instanceof AppError) || e.source !== "api" || !(e.status === 404 || e.status === 409)) throw error;
+      this.deps.unfinished?.forget(job.file);
+      job.resume = undefined;
+      job.item = { ...job.item, fileId: undefined };
+      job.reservedAt = undefined;
+      return false;
+    }
+  }
+
+  /** Where a send that did not finish leaves the job, and what becomes of its reservation. */
+  private failedSend(job: Job, e: AppError | AbortedError, how: { authorised: boolean; cancelled: boolean; multipart: boolean }): void {
+    const stopped = how.cancelled || e instanceof AbortedError;
+    if (!how.authorised) {
+      if (stopped) return this.update(job, { kind: "cancelled" });
+      if (e instanceof AppError && e.isRefusal) {
+        const max = e.details?.maxFileBytes;
+        if (e.code === "FileTooLarge" && typeof max === "number") this.deps.onMaxFileBytes?.(max);
+        return this.update(job, { kind: "refused", reason: e.message });
+      }
+      return this.update(job, failed(e));
+    }
+    if (!stopped && how.multipart && !(e instanceof AppError && e.source === "client")) {
+      // The parts that arrived stay, and so does the reservation: choosing the file again sends the rest.
+      const state = failed(e);
+      if (state.kind === "failed") state.message = `${state.message} Choose the same file again to resume where it stopped.`;
+      return this.update(job, state);
+    }
+    this.deps.unfinished?.forget(job.file);
+    this.abandon(job, stopped ? { kind: "cancelled" } : failed(e));
   }
 
   private progress(job: Job, loaded: number, total: number): void {
@@ -331,26 +363,4 @@ export class UploadQueue {
     this.snapshot = this.jobs.map((j) => j.item);
     for (const fn of this.listeners) fn(this.snapshot);
   }
-}
-
-export function isFinished(state: UploadState): boolean {
-  return state.kind === "ready" || state.kind === "rejected" || state.kind === "refused" || state.kind === "failed" || state.kind === "cancelled";
-}
-
-function failed(error: unknown): UploadState {
-  const d = describeError(error);
-  return d.code ? { kind: "failed", message: d.message, code: d.code } : { kind: "failed", message: d.message };
-}
-
-/** The File the library shows between the API's acceptance and the indexer's verdict. */
-function pendingView(item: UploadItem, fileId: string): MediaFile {
-  return {
-    fileId,
-    fileName: item.name,
-    contentType: item.contentType!,
-    size: item.size,
-    status: "pending",
-    uploadedAt: new Date().toISOString(),
-    metadata: {},
-  };
 }

@@ -52,6 +52,6 @@ async function renderMessage(message: SQSRecord, deadline: number): Promise<void
   addToLogScope({ sub: parsed.data.userId, fileId: parsed.data.fileId });
   const receiveCount = Number(message.attributes?.ApproximateReceiveCount ?? "1");
   const started = Date.now();
-  const result = await makeRenditions(renditionDeps(), parsed.data, { deadline, finalAttempt: receiveCount >= RENDITION_SETTINGS.maxReceiveCount });
+  const result = await makeRenditions(renditionDeps(), parsed.data, { deadline, finalAttempt: receiveCount >= RENDITION_SETTINGS.maxReceiveCount, redelivered: receiveCount > 1 });
   log.info("renditions", { ...result, seconds: (Date.now() - started) / 1000 });
 }

@@ -5,6 +5,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2, Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { INDEXER_SETTINGS } from "@media/core/indexer-settings";
 import { ORIGINALS_PREFIX } from "@media/core/keys";
+import { parseMediaEvent } from "@media/core/media-event";
 import { ABORT_INCOMPLETE_MULTIPART_DAYS } from "@media/core/multipart";
 import { ROUTES } from "@media/core/routes";
 import { startLocalDynamo } from "./dynamo/local-dynamo";
@@ -87,8 +88,9 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
     const topicArn = LOCAL_ARNS.topic;
     const topic = new LocalTopic(topicArn, (error) => log.error("event delivery failed", { error }));
     topic.subscribe((n) => {
-      const e = JSON.parse(n.Message) as { type: string; fileId: string; userId: string };
-      log.info("media event", { type: e.type, fileId: e.fileId, userId: e.userId });
+      const e = parseMediaEvent(n.Message);
+      if (e) log.info("media event", { type: e.type, fileId: e.fileId, userId: e.userId, ...(e.renditions ? { renditions: e.renditions.status } : {}) });
+      else log.error("a message on the media-events topic is not a media event", { messageId: n.MessageId });
     });
     for (const url of parseWebhookList(config.webhooks)) topic.subscribe(webhookSubscriber(url));
     const sns = await startLocalSns({ topics: [topic], iam, hosts: config.servedHosts });

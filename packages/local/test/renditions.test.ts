@@ -54,11 +54,16 @@ describe("renditions, end to end", () => {
     const tone = await toneFile({ seconds: 3, sampleRate: 48_000, format: "flac", extension: "flac" });
     const bytes = await readFile(tone.path);
     await tone.dispose();
+    // The web app's live stream: it learns of the renditions from media.renditions, without polling.
+    const live = await api.liveEvents(token);
     const ready = await upload("tone.flac", bytes, "audio/flac");
     // Ready before its renditions: they never hold the file back.
     expect(ready.renditions).toEqual({ status: "pending" });
     expect(ready.streamUrl).toBeUndefined();
 
+    const announced = await live.next((e) => e.type === "media.renditions" && e.fileId === ready.fileId);
+    live.close();
+    expect(announced).toMatchObject({ key: expect.stringMatching(new RegExp(`^users/[^/]+/${ready.fileId}$`)), contentType: "audio/flac", renditions: { status: "ready", made: ["stream", "waveform"] } });
     const { line, file } = await rendered(ready.fileId);
     expect(line).toMatchObject({ outcome: "ready", level: expect.stringMatching(/info/i) });
     expect(file.renditions).toEqual({ status: "ready" });

@@ -1,5 +1,5 @@
 import type { MediaRecord, RenditionState } from "../media-record";
-import type { Clock, MediaRepository, ObjectStorage } from "../ports";
+import type { Clock, EventPublisher, MediaRepository, ObjectStorage } from "../ports";
 import type { StreamPlan } from "./rendition-plan";
 import type { Waveform } from "./waveform";
 
@@ -72,6 +72,8 @@ export interface RenditionDeps {
   files: RenditionFiles;
   audio: AudioRenderer;
   images: ImagePreviewer;
+  /** Where `media.renditions` is announced once the record says what exists (the media-events topic). */
+  events: EventPublisher;
   clock: Clock;
 }
 

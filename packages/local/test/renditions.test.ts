@@ -84,6 +84,12 @@ describe("renditions, end to end", () => {
 
     const original = await fetch(file.downloadUrl);
     expect(Buffer.from(await original.arrayBuffer()).equals(bytes)).toBe(true);
+    // Counted: one file made, its bytes and its time (the local runtime's Prometheus figures).
+    const scraped = await (await fetch(`${local.url}/_local/metrics`)).text();
+    const sample = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(scraped)?.[1]);
+    expect(sample("media_renditions_made_total")).toBe(1);
+    expect(sample("media_rendition_bytes_total")).toBe(line.bytes);
+    expect(sample("media_rendition_seconds_count")).toBe(1);
     made.flac = { fileId: ready.fileId, urls: [file.streamUrl, file.waveformUrl] };
   });
 

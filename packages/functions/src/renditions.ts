@@ -69,7 +69,8 @@ async function renderMessage(message: SQSRecord, deadline: number): Promise<void
     throw error;
   }
   const seconds = (Date.now() - started) / 1000;
-  log.info("renditions", { ...result, seconds });
+  // `attempt`: a file refused for its own fault is settled on its first (never retried).
+  log.info("renditions", { ...result, seconds, attempt: receiveCount });
   if (result.outcome === "skipped") return;
   metrics().count(result.outcome === "ready" ? "RenditionsMade" : "RenditionsFailed");
   metrics().seconds("RenditionSeconds", seconds);

@@ -33,9 +33,14 @@ export const CUSTOM_METRICS = {
   FilesIndexed: "Sum",
   FilesRejected: "Sum",
   BytesStored: "Sum",
+  RenditionsMade: "Sum",
+  RenditionsFailed: "Sum",
+  RenditionBytes: "Sum",
 } as const satisfies Record<CountMetric | BytesMetric, "Sum">;
 /** Seconds from the S3 event to the record being ready: a distribution, so percentiles. */
 export const INDEX_LATENCY_METRIC: SecondsMetric = "IndexLatency";
+/** Seconds to make one file's renditions: a distribution too. */
+export const RENDITION_SECONDS_METRIC: SecondsMetric = "RenditionSeconds";
 
 /**
  * The thresholds, with why. Exported for the tests and the runbook (docs/operations.md) to agree with.
@@ -167,7 +172,7 @@ export function Monitoring({ stack, app }: StackContext) {
       name: "rendition-dlq-not-empty",
       description:
         "Rendition requests failed three times and wait in the renditions' dead-letter queue: those files stay ready but play their originals. " +
-        "Find why in the renditions function's logs, fix, then move them back (`aws sqs start-message-move-task`).",
+        "Find why in the renditions function's logs, fix, then move them back: `npm run redrive -- --renditions --outputs .sst/outputs.json` (docs/operations.md).",
       metric: renditionDeadLetters.metricApproximateNumberOfMessagesVisible({ period: ONE_MINUTE, statistic: "Maximum" }),
       threshold: 0,
       comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -316,6 +321,22 @@ export function Monitoring({ stack, app }: StackContext) {
     new GraphWidget({
       title: "Upload to ready (s)",
       left: [custom(INDEX_LATENCY_METRIC, "p50", "p50"), custom(INDEX_LATENCY_METRIC, "p99", "p99")],
+      width: 8,
+      height: 6,
+    }),
+  );
+
+  dashboard.addWidgets(
+    new GraphWidget({
+      title: "Renditions made and failed",
+      left: (["RenditionsMade", "RenditionsFailed"] as const).map((name) => custom(name, CUSTOM_METRICS[name])),
+      width: 8,
+      height: 6,
+    }),
+    new GraphWidget({ title: "Rendition bytes stored (per 5 min)", left: [custom("RenditionBytes", CUSTOM_METRICS.RenditionBytes)], width: 8, height: 6 }),
+    new GraphWidget({
+      title: "Time to make a file's renditions (s)",
+      left: [custom(RENDITION_SECONDS_METRIC, "p50", "p50"), custom(RENDITION_SECONDS_METRIC, "p99", "p99")],
       width: 8,
       height: 6,
     }),

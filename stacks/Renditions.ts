@@ -14,13 +14,15 @@ import { DERIVED_PREFIX, Storage, UPLOAD_PREFIX } from "./Storage";
  * The renditions function reads a ready file's record and original (HEAD/GET, with ListBucket so that an
  * original deleted meanwhile reads as missing, as for the indexer), writes its renditions under derived/
  * (and removes them again when the file was deleted while they were made), and records them on the file
- * with one conditional UpdateItem. It never writes under users/ and touches no usage item.
+ * with one conditional UpdateItem, then announces them (`media.renditions`) on the media-events topic. It
+ * never writes under users/ and touches no usage item.
  */
 export const RENDITIONS_ACCESS: Access = {
   config: true,
   seesMissingKeys: true,
   table: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
   objects: { "s3:GetObject": [UPLOAD_PREFIX], "s3:PutObject": [DERIVED_PREFIX], "s3:DeleteObject": [DERIVED_PREFIX] },
+  publish: true,
 };
 
 /**

@@ -20,13 +20,9 @@ export const DERIVED_PREFIX = "derived/";
 /** The indexer's Lambda timeout and batching window, which the queue's visibility timeout is derived from. */
 export const INDEXER_TIMEOUT_SECONDS = INDEXER_SETTINGS.timeoutSeconds;
 export const INDEXER_BATCH_WINDOW_SECONDS = INDEXER_SETTINGS.batchWindowSeconds;
-/**
- * AWS's rule for SQS event sources: visibility timeout at least six times the function timeout (plus the
- * batching window), so that a batch retried by Lambda's poller is not handed out again meanwhile.
- */
-export const QUEUE_VISIBILITY_SECONDS = 6 * INDEXER_TIMEOUT_SECONDS + INDEXER_BATCH_WINDOW_SECONDS;
-/** An indexing message that failed this many times goes to the dead-letter queue. */
-export const MAX_RECEIVE_COUNT = 5;
+/** The index queue's visibility timeout and redrive count (core/indexer-settings.ts says why; the local runtime reads the same). */
+export const QUEUE_VISIBILITY_SECONDS = INDEXER_SETTINGS.queueVisibilitySeconds;
+export const MAX_RECEIVE_COUNT = INDEXER_SETTINGS.maxReceiveCount;
 
 /**
  * Exactly what the web app needs of the media bucket: a multipart POST of the presigned form, PUTs of

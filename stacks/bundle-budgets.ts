@@ -45,7 +45,8 @@ export const BUDGETS: Record<Family, BundleBudget> = {
   // S3 for the multipart uploads no pending record names any more (ListMultipartUploads, Abort).
   "roots/maintenance": { maxBytes: 600 * KB, never: ["@aws-sdk/client-sns", "@aws-sdk/client-cognito-identity-provider", ...MEDIA_INSPECTION] },
   // sharp and ffmpeg are installed beside the bundle (native), not bundled: what is counted is the SDK and the code.
-  "roots/renditions": { maxBytes: 600 * KB, never: ["@aws-sdk/client-sns", "@aws-sdk/client-cognito-identity-provider"] },
+  // SNS: the `media.renditions` announcement.
+  "roots/renditions": { maxBytes: 600 * KB, never: ["@aws-sdk/client-cognito-identity-provider"] },
   none: { maxBytes: 50 * KB, never: ["@aws-sdk/client-s3", "@aws-sdk/client-sns", "@aws-sdk/client-dynamodb", "@aws-sdk/client-cognito-identity-provider", ...MEDIA_INSPECTION] },
 };
 

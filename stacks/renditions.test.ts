@@ -1,6 +1,7 @@
 import { Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RENDITION_SETTINGS } from "@media/core/renditions/rendition-settings";
+import { CUSTOM_METRICS, RENDITION_SECONDS_METRIC } from "./Monitoring";
 import { synthesize, type Synthesized } from "./synth";
 
 /**
@@ -53,5 +54,20 @@ describe("Renditions stack", () => {
     const fns = Object.values(t.renditions.findResources("AWS::Lambda::Function")).filter((f) => String(f.Properties.Description).startsWith("media-storage renditions"));
     expect(fns).toHaveLength(1);
     expect(fns[0]!.Properties).toMatchObject({ Timeout: 900, MemorySize: 2048, EphemeralStorage: { Size: 4096 }, Architectures: ["arm64"], Runtime: "nodejs22.x" });
+  });
+});
+
+describe("the renditions' monitoring", () => {
+  it("graphs every rendition metric by the names the function emits, and the DLQ alarm says how to redrive", () => {
+    const monitoring = Template.fromStack(app.stacks.Monitoring);
+    const dashboard = Object.values(monitoring.findResources("AWS::CloudWatch::Dashboard"))[0]!;
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const name of ["RenditionsMade", "RenditionsFailed", "RenditionBytes"] as const) {
+      expect(body, name).toContain(`MetricName=\\\\\\"${name}\\\\\\"`);
+      expect(CUSTOM_METRICS[name]).toBe("Sum");
+    }
+    expect(body).toContain(`MetricName=\\\\\\"${RENDITION_SECONDS_METRIC}\\\\\\"`);
+    const alarm = Object.values(monitoring.findResources("AWS::CloudWatch::Alarm")).find((a) => JSON.stringify(a.Properties.AlarmName).includes("rendition-dlq-not-empty"))!;
+    expect(alarm.Properties.AlarmDescription).toContain("npm run redrive -- --renditions");
   });
 });

@@ -12,7 +12,7 @@ import { RENDITION_SETTINGS } from "@media/core/renditions/rendition-settings";
 import { bundleFunction } from "./bundles";
 import { FUNCTION_DEFAULTS, handlerOf, METRICS_NAMESPACE, SERVICE_NAME } from "./lambda";
 import { RENDITIONS_NATIVE_MODULES } from "./Renditions";
-import { CUSTOM_METRICS, CUSTOM_NAMESPACE, INDEX_LATENCY_METRIC, THRESHOLDS } from "./Monitoring";
+import { CUSTOM_METRICS, CUSTOM_NAMESPACE, INDEX_LATENCY_METRIC, RENDITION_SECONDS_METRIC, THRESHOLDS } from "./Monitoring";
 import { MANIFEST, installedVersion, type NativeModulesManifest } from "./native-modules";
 import { DEV_WEB_ORIGIN } from "./settings";
 import { REPO_ROOT, STACKS, synthesize, type StackName, type Synthesized } from "./synth";
@@ -963,7 +963,9 @@ describe("Monitoring stack", () => {
       expect(searches, name).toContain(`SEARCH('Namespace="${CUSTOM_NAMESPACE}" MetricName="${name}" stage="test"', '${stat}', 300)`);
     }
     for (const stat of ["p50", "p99"]) {
-      expect(searches).toContain(`SEARCH('Namespace="${CUSTOM_NAMESPACE}" MetricName="${INDEX_LATENCY_METRIC}" stage="test"', '${stat}', 300)`);
+      for (const metric of [INDEX_LATENCY_METRIC, RENDITION_SECONDS_METRIC]) {
+        expect(searches).toContain(`SEARCH('Namespace="${CUSTOM_NAMESPACE}" MetricName="${metric}" stage="test"', '${stat}', 300)`);
+      }
     }
     // And the alarms' states at the top.
     const alarmWidget = body.widgets.find((w) => w.type === "alarm")!;

@@ -11,11 +11,13 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { decodeEventKey } from "@media/core/keys";
-import { localPaths, lockLocalData, openLocalDeadLetters, openLocalQueues } from "./local-data";
+import { localQueuePaths, type LocalQueueId } from "@media/local/queue/local-queues";
+import { RenditionRequestSchema } from "@media/core/renditions/render";
+import { lockLocalData, openLocalDeadLetters, openLocalQueues } from "./local-data";
 import type { Progress } from "./progress";
 
 /**
- * The dead-letter queue of the indexer: list what is in it and send it back to the index queue, for
+ * The dead-letter queues of the indexer and of the renditions: list what is in one and send it back to its queue, for
  * the local runtime's durable queue and for SQS. Shared by `npm run redrive` and later recovery scripts.
  *
  * Both backends are idempotent: a message is removed from the dead-letter queue only after the index
@@ -55,7 +57,10 @@ export interface RedriveHooks {
   onListed?: (message: DeadLetter) => void;
 }
 
-/** The S3 keys an S3 event notification body carries (`{"Records": [...]}`), decoded as the indexer decodes them. */
+/**
+ * The object keys a queued body is about: an S3 event notification's (`{"Records": [...]}`), decoded as
+ * the indexer decodes them, or a rendition request's (a `media.ready` event).
+ */
 export function describeBody(body: string): { keys: string[]; note?: string } {
   let parsed: unknown;
   try {
@@ -63,6 +68,9 @@ export function describeBody(body: string): { keys: string[]; note?: string } {
   } catch {
     return { keys: [], note: "body is not JSON" };
   }
+  // A rendition request: the media.ready event the topic delivered raw to the renditions queue.
+  const request = RenditionRequestSchema.safeParse(parsed);
+  if (request.success) return { keys: [request.data.key] };
   const object = (parsed ?? {}) as { Records?: unknown; Event?: unknown };
   if (object.Event === "s3:TestEvent") return { keys: [], note: "s3:TestEvent" };
   if (!Array.isArray(object.Records)) return { keys: [], note: "no S3 event records" };
@@ -88,24 +96,26 @@ export function formatDeadLetter(m: DeadLetter): string {
 const emptyResult = (dryRun: boolean): RedriveResult => ({ listed: [], redriven: 0, alreadyQueued: 0, failed: 0, problems: [], dryRun });
 
 /**
- * Local: moves the runtime's dead letters (DATA_DIR/queue/media-index-dlq) back to its index queue.
+ * Local: moves the runtime's dead letters (DATA_DIR/queue/media-index-dlq, or with `queue: "renditions"`
+ * media-renditions-dlq) back to the queue they came from.
  *
  * The runtime's DurableQueue reads its files only when it opens, so a running runtime would neither see
  * messages added behind its back nor stop dead-lettering into files removed under it. This therefore
  * runs only while the runtime is stopped, and makes sure of it by holding the runtime's own database
  * lock for the whole run (see lockLocalData): if the runtime is running it refuses with a clear message,
  * and a runtime started meanwhile fails to start instead of racing. Started afterwards, the runtime
- * opens its queue with the re-driven messages in it and indexes them (receive count reset to 0, so each
- * gets its 5 attempts again, as an SQS redrive gives).
+ * opens its queue with the re-driven messages in it and handles them (receive count reset to 0, so each
+ * gets its attempts again, as an SQS redrive gives).
  */
-export async function redriveLocal(options: { dataDir: string; dryRun: boolean } & RedriveHooks): Promise<RedriveResult> {
+export async function redriveLocal(options: { dataDir: string; dryRun: boolean; queue?: LocalQueueId } & RedriveHooks): Promise<RedriveResult> {
   const result = emptyResult(options.dryRun);
+  const id = options.queue ?? "index";
   // Nothing is created where there is no dead-letter queue yet (nothing ever failed there).
-  if (!existsSync(localPaths(options.dataDir).deadLetters)) return result;
+  if (!existsSync(localQueuePaths(options.dataDir, id).deadLetters)) return result;
   const lock = await lockLocalData(options.dataDir);
   try {
     // A dry run opens only the dead-letter queue, to read it.
-    const { queue, deadLetters } = options.dryRun ? { queue: undefined, deadLetters: await openLocalDeadLetters(options.dataDir) } : await openLocalQueues(options.dataDir);
+    const { queue, deadLetters } = options.dryRun ? { queue: undefined, deadLetters: await openLocalDeadLetters(options.dataDir, id) } : await openLocalQueues(options.dataDir, id);
     const stored = deadLetters.list();
     options.progress?.setTotal(stored.length);
     // Bodies already waiting in the index queue: an earlier run may have re-sent them and been interrupted before removing the dead letter.

@@ -2,8 +2,8 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DurableQueue } from "@media/local/queue/durable-queue";
-import { LOCAL } from "@media/local/runtime";
+import type { DurableQueue } from "@media/local/queue/durable-queue";
+import { localQueuePaths, openLocalDeadLetters as openDeadLetters, openLocalQueue, type LocalQueueId } from "@media/local/queue/local-queues";
 
 /**
  * Where the local runtime keeps its state under DATA_DIR, and a way for an operations script to make
@@ -12,12 +12,16 @@ import { LOCAL } from "@media/local/runtime";
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 export function localPaths(dataDir: string) {
+  const index = localQueuePaths(dataDir, "index");
+  const renditions = localQueuePaths(dataDir, "renditions");
   return {
     dataDir,
     // As runtime.ts lays them out.
     dynamodb: join(dataDir, "dynamodb"),
-    queue: join(dataDir, "queue", LOCAL.queueName),
-    deadLetters: join(dataDir, "queue", `${LOCAL.queueName}-dlq`),
+    queue: index.queue,
+    deadLetters: index.deadLetters,
+    renditionQueue: renditions.queue,
+    renditionDeadLetters: renditions.deadLetters,
   };
 }
 
@@ -37,22 +41,14 @@ export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv 
   return { dataDir: atRoot };
 }
 
-/** The dead-letter queue alone, as the runtime opens it. */
-export function openLocalDeadLetters(dataDir: string): Promise<DurableQueue> {
-  return DurableQueue.open({ dir: localPaths(dataDir).deadLetters, name: `${LOCAL.queueName}-dlq`, visibilityTimeoutSeconds: 30 });
+/** A queue's dead-letter queue alone, as the runtime opens it (the indexer's unless told). */
+export function openLocalDeadLetters(dataDir: string, id: LocalQueueId = "index"): Promise<DurableQueue> {
+  return openDeadLetters(dataDir, id);
 }
 
-/** The queues as the runtime opens them (same directories, names and settings). */
-export async function openLocalQueues(dataDir: string): Promise<{ queue: DurableQueue; deadLetters: DurableQueue }> {
-  const paths = localPaths(dataDir);
-  const deadLetters = await openLocalDeadLetters(dataDir);
-  const queue = await DurableQueue.open({
-    dir: paths.queue,
-    name: LOCAL.queueName,
-    visibilityTimeoutSeconds: 180,
-    deadLetter: { queue: deadLetters, maxReceiveCount: 5 },
-  });
-  return { queue, deadLetters };
+/** A queue with its dead-letter queue, as the runtime opens them (same directories, names and settings: local-queues.ts). */
+export function openLocalQueues(dataDir: string, id: LocalQueueId = "index"): Promise<{ queue: DurableQueue; deadLetters: DurableQueue }> {
+  return openLocalQueue(dataDir, id);
 }
 
 export class RuntimeRunningError extends Error {

@@ -6,12 +6,16 @@ import { LocalIam } from "@media/local/iam/local-iam";
 import { loadLocalSecrets } from "@media/local/local-secrets";
 import { LOCAL } from "@media/local/runtime";
 import { startLocalS3 } from "@media/local/storage/s3-server";
-import { lockLocalData } from "./local-data";
+import type { RenditionQueue } from "@media/core/renditions/ports";
+import { RenditionRequestSchema } from "@media/core/renditions/render";
+import type { DurableQueue } from "@media/local/queue/durable-queue";
+import { lockLocalData, openLocalQueues } from "./local-data";
 
 /**
  * The local runtime's table, storage and user pool, opened on its DATA_DIR by a recovery script while
- * the runtime is stopped: the same local servers the runtime starts (on free ports, without the queue,
- * the gateway or any storage notification), spoken to by the same adapters as on AWS.
+ * the runtime is stopped: the same local servers the runtime starts (on free ports, without the queue
+ * consumers, the gateway or any storage notification), spoken to by the same adapters as on AWS, and the
+ * renditions queue as the runtime opens it (reindex requests owed renditions there).
  *
  * The runtime must not run meanwhile (it would hold the table and keep its own view of the files): the
  * check is the runtime's own database lock (see lockLocalData), which refuses with RuntimeRunningError.
@@ -58,6 +62,7 @@ export async function openLocalRecovery(dataDir: string, options: { cognito?: bo
       stops.push(cognito.close);
       cognitoEndpoint = cognito.endpoint;
     }
+    const { queue: renditionQueue } = await openLocalQueues(dataDir, "renditions");
     const services = buildRecoveryServices({
       region: LOCAL.region,
       tableName: LOCAL.table,
@@ -66,11 +71,37 @@ export async function openLocalRecovery(dataDir: string, options: { cognito?: bo
       endpoints: { s3: s3.endpoint, dynamodb: dynamo.endpoint, ...(cognitoEndpoint ? { cognito: cognitoEndpoint } : {}) },
       credentials,
       s3ForcePathStyle: true,
-    });
+    }, { renditions: localRenditionQueue(renditionQueue) });
     stops.push(async () => services.close());
     return { services, endpoints: { s3: s3.endpoint, dynamodb: dynamo.endpoint }, close };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+/**
+ * The runtime's renditions queue, written while the runtime is stopped: a file whose request waits there
+ * already (from the topic, or from an earlier run) is not queued twice.
+ */
+export function localRenditionQueue(queue: DurableQueue): RenditionQueue {
+  const fileOf = (request: { userId: string; fileId: string }) => `${request.userId}/${request.fileId}`;
+  const waiting = new Set<string>();
+  for (const message of queue.list()) {
+    let body: unknown;
+    try {
+      body = JSON.parse(message.body);
+    } catch {
+      continue;
+    }
+    const request = RenditionRequestSchema.safeParse(body);
+    if (request.success) waiting.add(fileOf(request.data));
+  }
+  return {
+    waiting: async (request) => waiting.has(fileOf(request)),
+    async enqueue(request) {
+      await queue.send(JSON.stringify(request));
+      waiting.add(fileOf(request));
+    },
+  };
 }

@@ -23,6 +23,7 @@ AWS (credentials and region from the usual AWS environment or profile):
   --stack NAME              which stack of that file, when several match (a substring of its name)
   --table NAME --bucket NAME --user-pool-id ID
                             or the names one by one (they override the outputs file)
+  --rendition-queue-url URL the renditions queue (output RenditionQueueUrl), where reindex asks for owed renditions
   --region REGION           otherwise AWS_REGION, else the user pool id's region
   The SDK's AWS_ENDPOINT_URL_<SERVICE> variables are honoured (with S3_FORCE_PATH_STYLE=true for an
   S3-compatible endpoint), as for the functions.
@@ -37,6 +38,7 @@ export const BACKEND_OPTIONS = {
   table: { type: "string" },
   bucket: { type: "string" },
   "user-pool-id": { type: "string" },
+  "rendition-queue-url": { type: "string" },
   region: { type: "string" },
 } as const;
 
@@ -49,13 +51,14 @@ export interface BackendFlags {
   table?: string;
   bucket?: string;
   "user-pool-id"?: string;
+  "rendition-queue-url"?: string;
   region?: string;
 }
 
 export type Backend = { kind: "local"; dataDir: string; note?: string } | { kind: "aws"; resources: RecoveryResources };
 
 export function wantsAws(flags: BackendFlags): boolean {
-  return !!(flags.aws || flags.outputs || flags.table || flags.bucket || flags["user-pool-id"]);
+  return !!(flags.aws || flags.outputs || flags.table || flags.bucket || flags["user-pool-id"] || flags["rendition-queue-url"]);
 }
 
 export async function resolveBackend(flags: BackendFlags, needs: { userPool: boolean }): Promise<Backend> {
@@ -70,6 +73,7 @@ export async function resolveBackend(flags: BackendFlags, needs: { userPool: boo
   const tableName = flags.table ?? fromFile.TableName;
   const bucketName = flags.bucket ?? fromFile.BucketName;
   const userPoolId = flags["user-pool-id"] ?? fromFile.UserPoolId;
+  const renditionQueueUrl = flags["rendition-queue-url"] ?? fromFile.RenditionQueueUrl;
   const missing = [!tableName && "--table (TableName)", !bucketName && "--bucket (BucketName)", needs.userPool && !userPoolId && "--user-pool-id (UserPoolId)"].filter(Boolean);
   if (missing.length) throw new UsageError(`AWS needs ${missing.join(", ")}: pass them, or --outputs .sst/outputs.json.`);
   const region = flags.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? userPoolId?.split("_")[0];
@@ -81,6 +85,7 @@ export async function resolveBackend(flags: BackendFlags, needs: { userPool: boo
       tableName: tableName!,
       bucketName: bucketName!,
       ...(userPoolId ? { userPoolId } : {}),
+      ...(renditionQueueUrl ? { renditionQueueUrl } : {}),
       // As for the functions: path-style URLs for an S3-compatible endpoint (AWS_ENDPOINT_URL_S3) without per-bucket host names.
       ...(process.env.S3_FORCE_PATH_STYLE === "true" ? { s3ForcePathStyle: true } : {}),
     },
@@ -123,7 +128,7 @@ async function fromOutputs(file: string, stack: string | undefined): Promise<Rec
     throw new UsageError(`${file}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const found: Record<string, string> = {};
-  for (const name of ["TableName", "BucketName", "UserPoolId"]) {
+  for (const name of ["TableName", "BucketName", "UserPoolId", "RenditionQueueUrl"]) {
     const holders = Object.entries(outputs).filter(([stackName, o]) => typeof o?.[name] === "string" && (!stack || stackName.includes(stack)));
     if (holders.length > 1) throw new UsageError(`${file}: several stacks have ${name} (${holders.map(([n]) => n).join(", ")}); pass --stack.`);
     if (holders.length === 1) found[name] = holders[0]![1][name]!;

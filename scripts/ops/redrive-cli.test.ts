@@ -58,6 +58,32 @@ describe("npm run redrive (local)", () => {
     }
   });
 
+  it("re-drives the renditions' dead letters with --renditions, leaving the indexer's alone", async () => {
+    const request = { type: "media.ready", userId: "0f8fad5b-d9cb-469f-a165-70867728950e", fileId: "01J0000000000000000000000B", key: "users/0f8fad5b-d9cb-469f-a165-70867728950e/01J0000000000000000000000B" };
+    const renditions = await openLocalQueues(dataDir, "renditions");
+    await renditions.queue.send(JSON.stringify(request));
+    // Dead-lettered after the renditions queue's own redrive count (3), as the runtime would.
+    for (let i = 0; i < 4; i++) {
+      for (const m of await renditions.queue.receive(1, Date.now() + i * 10_000_000)) await renditions.queue.changeVisibility(m.receiptHandle!, 0, Date.now() + i * 10_000_000);
+    }
+    expect(renditions.deadLetters.size).toBe(1);
+
+    const dry = await redrive("--renditions", "--data-dir", dataDir, "--dry-run");
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(new RegExp(`receives=3 +sent=\\S+ +${request.key}`));
+    expect(dry.stdout).not.toContain(key);
+
+    const run = await redrive("--renditions", "--data-dir", dataDir);
+    expect(run.stderr).toContain("redrive: 1 re-driven.");
+    expect(run.stderr).toContain("it renders the re-driven messages");
+    const after = await openLocalQueues(dataDir, "renditions");
+    expect(after.deadLetters.size).toBe(0);
+    expect(after.queue.list().map((m) => JSON.parse(m.body))).toEqual([request]);
+    // The indexer's dead letter is where it was.
+    expect((await openLocalQueues(dataDir)).deadLetters.size).toBe(1);
+    expect((await redrive("--renditions", "--data-dir", dataDir)).stderr).toContain("the dead-letter queue is empty; nothing to do.");
+  });
+
   it("refuses mixed or incomplete backends", async () => {
     expect((await redrive("--local", "--queue-url", "https://sqs.eu-west-1.amazonaws.com/1/q")).code).toBe(2);
     expect((await redrive("--aws", "--queue-url", "https://sqs.eu-west-1.amazonaws.com/1/q")).code).toBe(2);

@@ -9,16 +9,19 @@ const USAGE = `npm run redrive -- [options]
 
 Lists the indexer's dead-letter queue (id, receive count, sent time, the S3 keys inside) and sends every
 message back to the index queue, removing it from the dead-letter queue once the index queue has it.
+With --renditions, the same for the renditions' dead-letter queue and queue (rendition requests: the
+files are rendered again; files whose renditions exist meanwhile are skipped by the function).
 Idempotent: a second run finds nothing to do.
 
   --dry-run                 list only, change nothing
+  --renditions              the renditions' queues instead of the indexer's
 Local runtime (the default when no AWS queue is named):
   --local                   operate on the local runtime's queues
   --data-dir DIR            its DATA_DIR (default: $DATA_DIR, else .data); the runtime must be stopped
 AWS (credentials and region from the usual AWS environment or profile):
   --aws                     operate on SQS
-  --queue-url URL           the index queue (stack output QueueUrl)
-  --dlq-url URL             its dead-letter queue (stack output DeadLetterQueueUrl)
+  --queue-url URL           the index queue (stack output QueueUrl; with --renditions RenditionQueueUrl)
+  --dlq-url URL             its dead-letter queue (DeadLetterQueueUrl; with --renditions RenditionDeadLetterQueueUrl)
   --outputs FILE            or take both from an outputs file (sst deploy's .sst/outputs.json)
   --stack NAME              which stack of that file, when several have the queues (a substring of its name)
   --region REGION           otherwise AWS_REGION
@@ -33,6 +36,7 @@ export async function redriveCli(argv: string[], io: CliIo): Promise<number> {
     args: argv,
     options: {
       "dry-run": { type: "boolean", default: false },
+      renditions: { type: "boolean", default: false },
       local: { type: "boolean", default: false },
       "data-dir": { type: "string" },
       aws: { type: "boolean", default: false },
@@ -59,6 +63,8 @@ export async function redriveCli(argv: string[], io: CliIo): Promise<number> {
   if (values.local && awsNamed) fail("Choose either --local or the AWS options, not both.\n\n" + USAGE);
   if (awsNamed && !values.outputs && (!values["queue-url"] || !values["dlq-url"])) fail("AWS needs both --queue-url and --dlq-url (or --outputs).\n\n" + USAGE);
   const dryRun = values["dry-run"];
+  const which = values.renditions ? "renditions" : "index";
+  const queueName = values.renditions ? "renditions queue" : "index queue";
   const positive = (name: string, v: string | undefined) => {
     if (v === undefined) return undefined;
     const n = Number(v);
@@ -85,7 +91,7 @@ export async function redriveCli(argv: string[], io: CliIo): Promise<number> {
     if (awsNamed) {
       let queueUrl = values["queue-url"];
       let dlqUrl = values["dlq-url"];
-      if (values.outputs) ({ queueUrl, dlqUrl } = await fromOutputs(io, values.outputs, values.stack, { queueUrl, dlqUrl }));
+      if (values.outputs) ({ queueUrl, dlqUrl } = await fromOutputs(io, values.outputs, values.stack, { queueUrl, dlqUrl }, OUTPUT_NAMES[which]));
       if (!queueUrl || !dlqUrl) fail("AWS needs both --queue-url and --dlq-url (or --outputs).\n\n" + USAGE);
       const { SQSClient } = await import("@aws-sdk/client-sqs");
       const region = values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? regionOf(queueUrl);
@@ -113,12 +119,12 @@ export async function redriveCli(argv: string[], io: CliIo): Promise<number> {
       if (!existsSync(dataDir)) fail(`No local data at ${dataDir} (pass --data-dir, or set DATA_DIR as for npm start).`);
       where = `the local runtime's queues in ${dataDir}`;
       io.stderr.write(`${dryRun ? "Listing" : "Re-driving"} ${where}\n`);
-      result = await redriveLocal({ dataDir, dryRun, progress, onListed: collect });
+      result = await redriveLocal({ dataDir, dryRun, queue: which, progress, onListed: collect });
     }
   } catch (error) {
     progress.done();
     if (error instanceof CliExit) throw error;
-    if (error instanceof RuntimeRunningError) fail(error.advice("the re-driven messages are indexed as it starts"), 3);
+    if (error instanceof RuntimeRunningError) fail(error.advice(`the re-driven messages are ${values.renditions ? "rendered" : "indexed"} as it starts`), 3);
     fail(`redrive failed: ${error instanceof Error ? error.message : String(error)}`, 1);
   }
 
@@ -127,23 +133,29 @@ export async function redriveCli(argv: string[], io: CliIo): Promise<number> {
     ? `${result.listed.length} message(s) in the dead-letter queue; nothing changed (dry run).`
     : result.listed.length === 0
       ? "the dead-letter queue is empty; nothing to do."
-      : `${result.redriven} re-driven${result.alreadyQueued ? `, ${result.alreadyQueued} were already back in the index queue (removed from the DLQ)` : ""}${result.failed ? `, ${result.failed} failed` : ""}.`;
+      : `${result.redriven} re-driven${result.alreadyQueued ? `, ${result.alreadyQueued} were already back in the ${queueName} (removed from the DLQ)` : ""}${result.failed ? `, ${result.failed} failed` : ""}.`;
   progress.done(summary);
   if (!dryRun && !awsNamed && result.redriven + result.alreadyQueued > 0) {
-    io.stderr.write("Start the runtime (npm start): it indexes the re-driven messages as it starts.\n");
+    io.stderr.write(`Start the runtime (npm start): it ${values.renditions ? "renders" : "indexes"} the re-driven messages as it starts.\n`);
   }
   return result.failed > 0 ? 1 : 0;
 }
 
-/** QueueUrl and DeadLetterQueueUrl from an outputs file: `{ "<stack>": { "QueueUrl": …, "DeadLetterQueueUrl": … } }`. */
-async function fromOutputs(io: CliIo, file: string, stack: string | undefined, given: { queueUrl?: string; dlqUrl?: string }) {
+/** The stack outputs that name each queue pair (stacks/Storage.ts and stacks/Renditions.ts). */
+const OUTPUT_NAMES = {
+  index: { queue: "QueueUrl", dlq: "DeadLetterQueueUrl" },
+  renditions: { queue: "RenditionQueueUrl", dlq: "RenditionDeadLetterQueueUrl" },
+} as const;
+
+/** A queue's URL and its DLQ's from an outputs file: `{ "<stack>": { "QueueUrl": …, "DeadLetterQueueUrl": … } }`. */
+async function fromOutputs(io: CliIo, file: string, stack: string | undefined, given: { queueUrl?: string; dlqUrl?: string }, names: { queue: string; dlq: string }) {
   const outputs = JSON.parse(await readFile(file, "utf8")) as Record<string, Record<string, string>>;
-  const candidates = Object.entries(outputs).filter(([name, o]) => o?.QueueUrl && o?.DeadLetterQueueUrl && (!stack || name.includes(stack)));
+  const candidates = Object.entries(outputs).filter(([name, o]) => o?.[names.queue] && o?.[names.dlq] && (!stack || name.includes(stack)));
   if (candidates.length !== 1) {
-    failWith(io, `${file}: ${candidates.length === 0 ? "no stack" : "several stacks"} with QueueUrl and DeadLetterQueueUrl${stack ? ` matching ${stack}` : ""}; ${candidates.length ? "pass --stack" : "pass the URLs"}.`, 2);
+    failWith(io, `${file}: ${candidates.length === 0 ? "no stack" : "several stacks"} with ${names.queue} and ${names.dlq}${stack ? ` matching ${stack}` : ""}; ${candidates.length ? "pass --stack" : "pass the URLs"}.`, 2);
   }
   const [, o] = candidates[0]!;
-  return { queueUrl: given.queueUrl ?? o.QueueUrl, dlqUrl: given.dlqUrl ?? o.DeadLetterQueueUrl };
+  return { queueUrl: given.queueUrl ?? o[names.queue], dlqUrl: given.dlqUrl ?? o[names.dlq] };
 }
 
 /** https://sqs.<region>.amazonaws.com/<account>/<name> */

@@ -11,6 +11,10 @@ table. Every original under users/ without a record is indexed again as the inde
 checked, metadata and thumbnail rebuilt, disguised files rejected); records that exist are left alone,
 except ready ones whose size is not their object's (indexed again, name/description/tags kept);
 pending records whose file arrived are indexed; each owner's usage is recomputed from their records.
+Every ready file that owes renditions (none recorded for its object: a rebuilt record, a file from before
+renditions existed) gets a request on the renditions queue, once; the runtime (or the renditions
+function) makes them. On AWS that needs the renditions queue's URL (RenditionQueueUrl in --outputs, or
+--rendition-queue-url); without it no renditions are requested, and the summary says so.
 Idempotent: a second run changes nothing. Rebuilt files are not announced on SNS.
 
   --dry-run                 list what would change, change nothing
@@ -45,7 +49,7 @@ export async function reindexCli(argv: string[], io: CliIo): Promise<number> {
 
   // Loaded once the arguments are usable: they pull in the AWS SDK, sharp and the runtime's modules.
   const { isUserId } = await import("@media/core/keys");
-  const { reindex, formatReindexItem } = await import("@media/core/reindex");
+  const { reindex, formatReindexItem, formatRenditionItem } = await import("@media/core/reindex");
   const { RuntimeRunningError } = await import("./local-data");
   if (values.user !== undefined && !isUserId(values.user)) fail(io, `--user must be a user's sub (a UUID), not ${JSON.stringify(values.user)}`, 2);
 
@@ -54,6 +58,7 @@ export async function reindexCli(argv: string[], io: CliIo): Promise<number> {
   const say = (line: string) => (io.stdout.isTTY ? progress.log(line) : io.stdout.write(`${line}\n`));
 
   let summary: ReindexSummary;
+  let renditionsRequested = true;
   let closeBackend: () => Promise<void> = async () => undefined;
   try {
     const opened = await openRecovery(values, { userPool: false });
@@ -64,7 +69,9 @@ export async function reindexCli(argv: string[], io: CliIo): Promise<number> {
     } else {
       io.stderr.write(`${dryRun ? "Checking" : "Reindexing"} table ${backend.resources.tableName} from bucket ${backend.resources.bucketName} (${backend.resources.region})\n`);
     }
-    summary = await reindex(services.reindexDeps(), {
+    const deps = services.reindexDeps();
+    renditionsRequested = deps.renditions !== undefined;
+    summary = await reindex(deps, {
       dryRun,
       ...(values.user ? { userId: values.user } : {}),
       onListed: (total) => progress.setTotal(total),
@@ -73,6 +80,7 @@ export async function reindexCli(argv: string[], io: CliIo): Promise<number> {
         if (item.action !== "kept") say(formatReindexItem(item));
         progress.tick();
       },
+      onRenditions: (item) => say(formatRenditionItem(item)),
       onUsage: (userId, recount) => {
         if (!recount.changed) return;
         const was = recount.before ? `${recount.before.files} file(s), ${recount.before.bytes} bytes` : "no usage item";
@@ -89,7 +97,7 @@ export async function reindexCli(argv: string[], io: CliIo): Promise<number> {
   await closeBackend();
 
   const s = summary;
-  const changes = s.rebuilt + s.indexedPending + s.repaired + s.usageChanged;
+  const changes = s.rebuilt + s.indexedPending + s.repaired + s.usageChanged + s.renditionsQueued;
   const parts = [
     `${s.objects} object(s)`,
     `${s.kept} record(s) already right`,
@@ -98,6 +106,9 @@ export async function reindexCli(argv: string[], io: CliIo): Promise<number> {
     s.indexedPending ? `${s.indexedPending} pending record(s) ${dryRun ? "to index" : "indexed"}` : "",
     s.repaired ? `${s.repaired} record(s) not matching their object ${dryRun ? "to index again" : "indexed again"}` : "",
     `usage ${dryRun ? "to correct" : "corrected"} for ${s.usageChanged} of ${s.usageChecked} user(s)`,
+    s.renditionsQueued ? `renditions ${dryRun ? "to request" : "requested"} for ${s.renditionsQueued} file(s)` : "",
+    s.renditionsAlreadyQueued ? `renditions already requested for ${s.renditionsAlreadyQueued} file(s)` : "",
+    renditionsRequested ? "" : "no renditions requested (no renditions queue: pass --rendition-queue-url or --outputs)",
     s.ignored ? `${s.ignored} ignored` : "",
     s.failed ? `${s.failed} FAILED` : "",
   ].filter(Boolean);

@@ -49,8 +49,8 @@ async function library(who: keyof typeof users): Promise<{ files: any[]; usage: 
   expect(me.status).toBe(200);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
   // Renditions are left out: they are made after a file is ready, by their own function, whenever it gets
-  // to them (so "before" may or may not hold them), and a rebuild of the table from the bucket does not
-  // ask for them again (issue 18's note). What is compared is what the bucket itself can tell.
+  // to them (so "before" may or may not hold them); the rebuild asks for them again, and the first test
+  // waits for them. What is compared is what the bucket itself can tell.
   const files = list.body.files.map(({ fileUrl, downloadUrl, thumbnailUrl, streamUrl, previewUrl, waveformUrl, renditions, ...rest }: any) => ({
     ...rest,
     hasFile: !!fileUrl,
@@ -91,11 +91,11 @@ describe("npm run reindex (local)", () => {
 
   it("rebuilds every record and the usage exactly after the table is lost", async () => {
     await upload("alice", "sunset.png", pngFixture(6, 4), "image/png");
-    await upload("alice", "tone café.wav", wavFixture(0.2), "audio/wav");
+    const aliceWav = await upload("alice", "tone café.wav", wavFixture(0.2), "audio/wav");
     await upload("alice", "Ünïcödé 😀 100%.png", pngFixture(3, 7), "image/png");
     // Disguised: a WAV declared as a PNG. The indexer rejects it and deletes the object.
     const rejectedId = await upload("alice", "not-really.png", wavFixture(0.1), "image/png");
-    await upload("bob", "bob.wav", wavFixture(0.3, 16000), "audio/wav");
+    const bobWav = await upload("bob", "bob.wav", wavFixture(0.3, 16000), "audio/wav");
     for (const who of ["alice", "bob"] as const) before[who] = await library(who);
     expect(before.alice!.files.map((f) => f.status).sort()).toEqual(["ready", "ready", "ready", "rejected"]);
     expect(before.alice!.usage).toMatchObject({ files: 3 });
@@ -137,9 +137,19 @@ describe("npm run reindex (local)", () => {
     expect(run.stdout).toMatch(new RegExp(`^rebuilt +${disguisedKey} "holiday.png" → rejected: `, "m"));
     expect(run.stderr).toContain("6 rebuilt (5 ready, 1 rejected)");
     expect(run.stderr).toContain("1 without a stored name");
+    // The rebuilt records hold no renditions: the two WAVs owe a stream and a waveform (the small PNGs
+    // need none), requested on the renditions queue, once.
+    const requested = run.stdout.match(/^renditions queued (\S+)$/gm)?.map((l) => l.split(" ")[2]);
+    expect(requested?.sort()).toEqual([originalKey(users.alice.userId, aliceWav), originalKey(users.bob.userId, bobWav)].sort());
+    expect(run.stderr).toContain("renditions requested for 2 file(s)");
+    const waiting = await reindex("--data-dir", dataDir, "--dry-run");
+    expect(waiting.stdout.match(/^renditions already queued /gm)).toHaveLength(2);
 
     await start();
     for (const who of ["alice", "bob", "carol"] as const) await login(who);
+    // The runtime made the requested renditions as it started.
+    expect(await renditionsOf("alice", aliceWav)).toEqual({ status: "ready" });
+    expect(await renditionsOf("bob", bobWav)).toEqual({ status: "ready" });
     const after = { alice: await library("alice"), bob: await library("bob") };
     // The rejected upload's object was deleted when it was rejected: the bucket cannot tell of it again.
     const expectedAlice = before.alice!.files.filter((f) => f.fileId !== rejectedId);
@@ -196,6 +206,19 @@ describe("npm run reindex (local)", () => {
     expect(r.stderr).toMatch(/local runtime is running on .*Stop it/s);
   });
 });
+
+/** A file's renditions once settled: read after subscribing to the live events, so `media.renditions` cannot slip by. */
+async function renditionsOf(who: keyof typeof users, fileId: string): Promise<unknown> {
+  const live = await api.liveEvents(users[who].token);
+  try {
+    const now = await api.call("GET", `/files/${fileId}`, { token: users[who].token });
+    if (now.body.renditions?.status !== "pending") return now.body.renditions;
+    await live.next((e) => e.type === "media.renditions" && e.fileId === fileId);
+    return (await api.call("GET", `/files/${fileId}`, { token: users[who].token })).body.renditions;
+  } finally {
+    live.close();
+  }
+}
 
 async function corruptUsage(endpoint: string, userId: string) {
   const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: LOCAL.region, endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } }));

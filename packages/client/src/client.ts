@@ -216,10 +216,12 @@ export class MediaClient {
   }
 
   /**
-   * The file once the indexer has decided (ready or rejected). Listens to the live event stream where
-   * the API offers one (the local runtime), else reads the file again with a growing pause.
+   * The file once the indexer has decided (ready or rejected), and with `renditions` also once its
+   * renditions are settled (made, failed or none needed: `media.renditions` announces it). Listens to the
+   * live event stream where the API offers one (the local runtime), else reads the file again with a
+   * growing pause.
    */
-  async waitUntilReady(fileId: string, options: { signal?: AbortSignal } = {}): Promise<ApiFile> {
+  async waitUntilReady(fileId: string, options: { signal?: AbortSignal; renditions?: boolean } = {}): Promise<ApiFile> {
     const live = await LiveEvents.open(this.transport);
     // Counted from before the first read, so an event that lands between a read and the wait is not lost.
     const news = new Signal();
@@ -228,7 +230,8 @@ export class MediaClient {
       for (let pause = 500; ; pause = Math.min(pause * 2, 5_000)) {
         const seen = news.count;
         const file = await this.getFile(fileId);
-        if (file.status !== "pending") return file;
+        const renditionsPending = options.renditions === true && file.status === "ready" && file.renditions?.status === "pending";
+        if (file.status !== "pending" && !renditionsPending) return file;
         await news.after(seen, live && !live.closed ? undefined : pause, options.signal);
       }
     } finally {

@@ -1,12 +1,8 @@
+import { parseMediaEvent, type MediaEvent } from "@media/core/media-event";
 import type { Transport } from "./transport";
 
-/** A media event as the API announces it (SNS, and the local runtime's live stream). */
-export interface MediaEvent {
-  type: "media.ready" | "media.rejected" | "media.deleted";
-  fileId: string;
-  userId: string;
-  [field: string]: unknown;
-}
+/** A media event as the API announces it (SNS, and the local runtime's live stream): the one schema's type. */
+export type { MediaEvent };
 
 /**
  * The signed-in user's media events as a server-sent event stream. The local runtime serves one
@@ -51,7 +47,9 @@ export class LiveEvents {
           buffered = buffered.slice(end + 2);
           connected(true);
           const data = message.split("\n").find((l) => l.startsWith("data: "));
-          if (data) for (const listener of [...this.#listeners]) listener(JSON.parse(data.slice(6)) as MediaEvent);
+          // Checked against the schema, not cast: what it refuses is skipped (waiters read the file anyway).
+          const event = data ? parseMediaEvent(data.slice(6)) : undefined;
+          if (event) for (const listener of [...this.#listeners]) listener(event);
         }
       }
     } catch {

@@ -80,6 +80,13 @@ describe("MediaClient", () => {
     }
   });
 
+  it("waits for a file's renditions when asked (announced by media.renditions)", async () => {
+    const file = await client.waitUntilReady(ids["tone.wav"]!, { renditions: true });
+    expect(file.renditions).toEqual({ status: "ready" });
+    expect(file.streamUrl).toMatch(/^http/);
+    expect(file.waveformUrl).toMatch(/^http/);
+  });
+
   it("reports a file the indexer rejects", async () => {
     const { fileId } = await client.upload(new Blob([new Uint8Array(png)]), { fileName: "not-really.wav" });
     const file = await client.waitUntilReady(fileId);

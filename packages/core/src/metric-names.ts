@@ -14,6 +14,12 @@ export const METRIC_DEFINITIONS = {
   BytesStored: { unit: "Bytes", help: "Bytes of the uploads marked ready" },
   /** Seconds from the S3 event's time to the record being ready: how far indexing lags behind uploads. */
   IndexLatency: { unit: "Seconds", help: "Seconds from the storage event to the record being ready" },
+  RenditionsMade: { unit: "Count", help: "Files whose renditions (stream, waveform, preview) were made and recorded" },
+  /** Refused by the file's content (recorded at once), or an error on our side after the last retry. */
+  RenditionsFailed: { unit: "Count", help: "Files whose renditions failed, with the reason recorded on the file" },
+  /** Not counted against quotas: this is what they cost in storage. */
+  RenditionBytes: { unit: "Bytes", help: "Bytes of renditions stored under derived/" },
+  RenditionSeconds: { unit: "Seconds", help: "Seconds spent making one file's renditions (download, encode, store)" },
 } as const;
 
 export type MetricName = keyof typeof METRIC_DEFINITIONS;

@@ -7,6 +7,8 @@ import { PENDING_GRACE_SECONDS } from "./limits";
 import type { MediaRecord } from "./media-record";
 import { acceptContentType, fileExtensionOf } from "./media-types";
 import type { StoredObject } from "./ports";
+import { requestOwedRenditions, type RenditionBackfill } from "./renditions/backfill";
+import type { RenditionQueue } from "./renditions/ports";
 
 /**
  * Rebuilds the table from the bucket (`npm run reindex`), for a table that was lost or corrupted.
@@ -27,7 +29,9 @@ import type { StoredObject } from "./ports";
  * drifted. Running it again changes nothing: every record exists by then and every usage is right.
  *
  * The rebuilt records are not announced on SNS (a rebuild is not a new upload; subscribers would take
- * them for one), which is why `events` is the caller's to give.
+ * them for one), which is why `events` is the caller's to give. Their renditions are asked for on the
+ * renditions queue itself instead (`renditions`, when given): for every ready file that owes some, rebuilt
+ * or not (files from before renditions existed get theirs too), once (see renditions/backfill.ts).
  */
 export interface UsageTotals {
   files: number;
@@ -49,7 +53,11 @@ export interface UsageReconciler {
 
 export interface ReindexDeps extends IndexDeps {
   usage: UsageReconciler;
+  /** Where owed renditions are requested; without it none are. */
+  renditions?: RenditionQueue;
 }
+
+export type RenditionItem = { key: string; action: RenditionBackfill } | { key: string; action: "failed"; error: string };
 
 export type ReindexItem =
   | { key: string; action: "kept"; status: string }
@@ -69,6 +77,8 @@ export interface ReindexOptions {
   onListed?: (total: number) => void;
   onItem?: (item: ReindexItem) => void;
   onUsage?: (userId: string, recount: UsageRecount) => void;
+  /** A file whose renditions were (or would be) requested, or whose request failed. */
+  onRenditions?: (item: RenditionItem) => void;
 }
 
 export interface ReindexSummary {
@@ -86,6 +96,9 @@ export interface ReindexSummary {
   repaired: number;
   ignored: number;
   failed: number;
+  /** Ready files whose renditions were requested (or would be), and those whose request was waiting already. */
+  renditionsQueued: number;
+  renditionsAlreadyQueued: number;
   usageChecked: number;
   usageChanged: number;
   dryRun: boolean;
@@ -103,6 +116,8 @@ export async function reindex(deps: ReindexDeps, options: ReindexOptions): Promi
     repaired: 0,
     ignored: 0,
     failed: 0,
+    renditionsQueued: 0,
+    renditionsAlreadyQueued: 0,
     usageChecked: 0,
     usageChanged: 0,
     dryRun: options.dryRun,
@@ -122,6 +137,7 @@ export async function reindex(deps: ReindexDeps, options: ReindexOptions): Promi
     }
     count(summary, item);
     options.onItem?.(item);
+    if (deps.renditions && item.action !== "failed" && item.action !== "ignored") await backfill(deps, deps.renditions, object.key, options, summary);
   }
 
   for (const userId of [...owners].sort()) {
@@ -131,6 +147,23 @@ export async function reindex(deps: ReindexDeps, options: ReindexOptions): Promi
     options.onUsage?.(userId, recount);
   }
   return summary;
+}
+
+async function backfill(deps: ReindexDeps, renditions: RenditionQueue, key: string, options: ReindexOptions, summary: ReindexSummary): Promise<void> {
+  const owner = parseOriginalKey(key);
+  if (!owner) return;
+  let item: RenditionItem;
+  try {
+    const action = await requestOwedRenditions({ repo: deps.repo, renditions }, owner.userId, owner.fileId, options.dryRun);
+    if (!action) return;
+    item = { key, action };
+    if (action === "already-queued") summary.renditionsAlreadyQueued += 1;
+    else summary.renditionsQueued += 1;
+  } catch (error) {
+    item = { key, action: "failed", error: describe(error) };
+    summary.failed += 1;
+  }
+  options.onRenditions?.(item);
 }
 
 async function listAll(deps: ReindexDeps, prefix: string, pageSize: number | undefined): Promise<StoredObject[]> {
@@ -305,6 +338,19 @@ export function formatReindexItem(item: ReindexItem): string {
       return `ignored   ${item.key}: ${item.reason}`;
     case "failed":
       return `FAILED    ${item.key}: ${item.error}`;
+  }
+}
+
+export function formatRenditionItem(item: RenditionItem): string {
+  switch (item.action) {
+    case "queued":
+      return `renditions queued ${item.key}`;
+    case "would-queue":
+      return `renditions would be queued ${item.key}`;
+    case "already-queued":
+      return `renditions already queued ${item.key}`;
+    case "failed":
+      return `FAILED    ${item.key}: renditions not queued: ${item.error}`;
   }
 }
 

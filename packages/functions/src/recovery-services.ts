@@ -1,16 +1,19 @@
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { EventPublisher, MediaRepository, ObjectStorage } from "@media/core/ports";
 import type { PurgeDeps } from "@media/core/purge";
 import type { ReindexDeps } from "@media/core/reindex";
 import type { MediaEvent } from "@media/core/media-event";
+import type { RenditionQueue } from "@media/core/renditions/ports";
 import { createCognitoUserAdmin } from "./adapters/cognito-accounts";
 import { createDynamoMediaMaintenance, createDynamoMediaRepository, type DynamoMediaMaintenance } from "./adapters/dynamo-media-repository";
 import { createDynamoUserSessions } from "./adapters/dynamo-session-cutoffs";
 import { createDynamoUserShares } from "./adapters/dynamo-share-repository";
 import { createS3ObjectStorage, s3ClientOptions } from "./adapters/s3-object-storage";
+import { createSqsRenditionQueue } from "./adapters/sqs-rendition-queue";
 import { createMediaInspector } from "./media/inspector";
 
 /**
@@ -25,6 +28,8 @@ export interface RecoveryResources {
   bucketName: string;
   /** Needed by purge-user only. */
   userPoolId?: string;
+  /** The renditions queue (stack output RenditionQueueUrl): reindex requests owed renditions there. */
+  renditionQueueUrl?: string;
   endpoints?: { s3?: string; dynamodb?: string; cognito?: string };
   credentials?: { accessKeyId: string; secretAccessKey: string };
   s3ForcePathStyle?: boolean;
@@ -41,12 +46,15 @@ export interface RecoveryServices {
   close(): void;
 }
 
-export function buildRecoveryServices(r: RecoveryResources): RecoveryServices {
+/** `renditions`: the local runtime's queue, which the local recovery opens itself (it has no SQS endpoint). */
+export function buildRecoveryServices(r: RecoveryResources, local: { renditions?: RenditionQueue } = {}): RecoveryServices {
   const common = { region: r.region, ...(r.credentials ? { credentials: r.credentials } : {}) };
   const s3 = new S3Client({ ...s3ClientOptions(r.region, r.s3ForcePathStyle ?? false), ...common, ...(r.endpoints?.s3 ? { endpoint: r.endpoints.s3 } : {}) });
   const dynamoClient = new DynamoDBClient({ ...common, ...(r.endpoints?.dynamodb ? { endpoint: r.endpoints.dynamodb } : {}) });
   const dynamo = DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } });
   let cognito: CognitoIdentityProviderClient | undefined;
+  const sqs = r.renditionQueueUrl ? new SQSClient(common) : undefined;
+  const renditions = local.renditions ?? (sqs && r.renditionQueueUrl ? createSqsRenditionQueue({ client: sqs, queueUrl: r.renditionQueueUrl }) : undefined);
 
   const storage = createS3ObjectStorage({ client: s3, bucket: r.bucketName });
   const clock = { now: () => Date.now() };
@@ -60,7 +68,7 @@ export function buildRecoveryServices(r: RecoveryResources): RecoveryServices {
     reindexDeps() {
       const announced: MediaEvent[] = [];
       const events: EventPublisher = { publish: async (event) => void announced.push(event) };
-      return { repo, storage, clock, events, inspector: createMediaInspector(), usage: maintenance, announced };
+      return { repo, storage, clock, events, inspector: createMediaInspector(), usage: maintenance, announced, ...(renditions ? { renditions } : {}) };
     },
     purgeDeps() {
       if (!r.userPoolId) throw new Error("purging a user needs the user pool id");
@@ -80,6 +88,7 @@ export function buildRecoveryServices(r: RecoveryResources): RecoveryServices {
       s3.destroy();
       dynamoClient.destroy();
       cognito?.destroy();
+      sqs?.destroy();
     },
   };
 }

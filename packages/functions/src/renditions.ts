@@ -1,7 +1,8 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { makeRenditions, RenditionRequestSchema } from "@media/core/renditions/render";
+import { makeRenditions, RenditionRequestSchema, type RenditionOutcome } from "@media/core/renditions/render";
 import { RENDITION_SETTINGS } from "@media/core/renditions/rendition-settings";
 import { addToLogScope, log, withLogScope } from "./log";
+import { metrics } from "./metrics";
 import { renditionDeps } from "./roots/renditions";
 
 /**
@@ -16,20 +17,26 @@ export const RENDITION_RESERVE_MS = 60_000;
  * delivery: the body is the event). Files are rendered one after another; each failure is reported for
  * its message alone. A file's own faults are recorded on it and not retried; anything else is thrown,
  * retried by SQS, recorded as failed on the last attempt, and then left in the dead-letter queue.
+ * Each file's outcome is counted (RenditionsMade / RenditionsFailed, with its time and bytes), and the
+ * invocation's metrics are flushed once at its end.
  */
 export async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
   return withLogScope({ awsRequestId: context?.awsRequestId }, async () => {
     const failed: string[] = [];
     const end = context ? Date.now() + context.getRemainingTimeInMillis() : Date.now() + RENDITION_SETTINGS.timeoutSeconds * 1000;
-    for (const record of event.Records) {
-      await withLogScope({ messageId: record.messageId }, async () => {
-        try {
-          await renderMessage(record, end - RENDITION_RESERVE_MS);
-        } catch (error) {
-          log.error("rendition message failed", { receiveCount: record.attributes?.ApproximateReceiveCount, error });
-          failed.push(record.messageId);
-        }
-      });
+    try {
+      for (const record of event.Records) {
+        await withLogScope({ messageId: record.messageId }, async () => {
+          try {
+            await renderMessage(record, end - RENDITION_RESERVE_MS);
+          } catch (error) {
+            log.error("rendition message failed", { receiveCount: record.attributes?.ApproximateReceiveCount, error });
+            failed.push(record.messageId);
+          }
+        });
+      }
+    } finally {
+      metrics().flush();
     }
     return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
   });
@@ -52,6 +59,20 @@ async function renderMessage(message: SQSRecord, deadline: number): Promise<void
   addToLogScope({ sub: parsed.data.userId, fileId: parsed.data.fileId });
   const receiveCount = Number(message.attributes?.ApproximateReceiveCount ?? "1");
   const started = Date.now();
-  const result = await makeRenditions(renditionDeps(), parsed.data, { deadline, finalAttempt: receiveCount >= RENDITION_SETTINGS.maxReceiveCount });
-  log.info("renditions", { ...result, seconds: (Date.now() - started) / 1000 });
+  const finalAttempt = receiveCount >= RENDITION_SETTINGS.maxReceiveCount;
+  let result: RenditionOutcome;
+  try {
+    result = await makeRenditions(renditionDeps(), parsed.data, { deadline, finalAttempt, redelivered: receiveCount > 1 });
+  } catch (error) {
+    // On the last attempt the failure was recorded on the file: it counts as one (earlier ones are retries).
+    if (finalAttempt) metrics().count("RenditionsFailed");
+    throw error;
+  }
+  const seconds = (Date.now() - started) / 1000;
+  // `attempt`: a file refused for its own fault is settled on its first (never retried).
+  log.info("renditions", { ...result, seconds, attempt: receiveCount });
+  if (result.outcome === "skipped") return;
+  metrics().count(result.outcome === "ready" ? "RenditionsMade" : "RenditionsFailed");
+  metrics().seconds("RenditionSeconds", seconds);
+  if (result.bytes > 0) metrics().bytes("RenditionBytes", result.bytes);
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ListTablesCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { APIGatewayRequestAuthorizerEventV2, Context } from "aws-lambda";
+import { parseMediaEvent } from "@media/core/media-event";
 import type { LocalTopic } from "./sns/topic";
 import { lambdaContext } from "./gateway/lambda-context";
 import { webAssets } from "./web-assets";
@@ -77,8 +78,9 @@ export function localExtras(options: ExtrasOptions) {
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
     res.write(": connected\n\n");
     const unsubscribe = options.topic.subscribe((n) => {
-      const event = JSON.parse(n.Message) as { userId?: string; type: string };
-      if (event.userId === userId) res.write(`event: ${event.type}\ndata: ${n.Message}\n\n`);
+      // The topic carries media events only; anything the schema refuses is not the user's to see.
+      const event = parseMediaEvent(n.Message);
+      if (event?.userId === userId) res.write(`event: ${event.type}\ndata: ${n.Message}\n\n`);
     });
     const ping = setInterval(() => res.write(": ping\n\n"), 25_000);
     req.on("close", () => {

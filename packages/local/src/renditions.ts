@@ -1,11 +1,11 @@
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { RENDITION_SETTINGS } from "@media/core/renditions/rendition-settings";
 import { requireEventSourceGrants } from "./iam/event-source";
 import { invokeAs } from "./iam/invocations";
 import type { LocalIam } from "./iam/local-iam";
-import { DurableQueue } from "./queue/durable-queue";
+import type { DurableQueue } from "./queue/durable-queue";
+import { openLocalQueue } from "./queue/local-queues";
 import { startSqsConsumer } from "./queue/sqs-consumer";
 import type { LocalTopic } from "./sns/topic";
 
@@ -21,18 +21,10 @@ export async function startLocalRenditions(options: {
   topic: LocalTopic;
   iam: LocalIam;
   queueArn: string;
-  queueName: string;
   region: string;
   log: { error(message: string, fields?: Record<string, unknown>): void };
 }): Promise<{ queue: DurableQueue; deadLetters: DurableQueue; drained(): Promise<void>; stop(): Promise<void> }> {
-  const { queueName } = options;
-  const deadLetters = await DurableQueue.open({ dir: join(options.dataDir, "queue", `${queueName}-dlq`), name: `${queueName}-dlq`, visibilityTimeoutSeconds: 30 });
-  const queue = await DurableQueue.open({
-    dir: join(options.dataDir, "queue", queueName),
-    name: queueName,
-    visibilityTimeoutSeconds: RENDITION_SETTINGS.queueVisibilitySeconds,
-    deadLetter: { queue: deadLetters, maxReceiveCount: RENDITION_SETTINGS.maxReceiveCount },
-  });
+  const { queue, deadLetters } = await openLocalQueue(options.dataDir, "renditions");
 
   // Deliveries under way: SNS hands a message on after Publish returned, so `drained` waits for them first.
   const deliveries = new Set<Promise<void>>();

@@ -5,12 +5,14 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2, Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { INDEXER_SETTINGS } from "@media/core/indexer-settings";
 import { ORIGINALS_PREFIX } from "@media/core/keys";
+import { parseMediaEvent } from "@media/core/media-event";
 import { ABORT_INCOMPLETE_MULTIPART_DAYS } from "@media/core/multipart";
 import { ROUTES } from "@media/core/routes";
 import { startLocalDynamo } from "./dynamo/local-dynamo";
 import { startGateway, type RouteHandler } from "./gateway/gateway-server";
 import { loadLocalSecrets } from "./local-secrets";
-import { DurableQueue } from "./queue/durable-queue";
+import type { DurableQueue } from "./queue/durable-queue";
+import { LOCAL_QUEUES, openLocalQueue } from "./queue/local-queues";
 import { startSqsConsumer } from "./queue/sqs-consumer";
 import { startLocalSns } from "./sns/sns-server";
 import { LocalTopic } from "./sns/topic";
@@ -44,8 +46,8 @@ export const LOCAL = {
   // Cognito's own id format (<region>_<id>), so aws-jwt-verify accepts the pool as it does on AWS.
   userPoolId: "us-east-1_LocalPool",
   clientId: "localwebclient0000000000000",
-  queueName: "media-index",
-  renditionQueueName: "media-renditions",
+  queueName: LOCAL_QUEUES.index.name,
+  renditionQueueName: LOCAL_QUEUES.renditions.name,
 } as const;
 
 export interface LocalRuntime {
@@ -87,8 +89,9 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
     const topicArn = LOCAL_ARNS.topic;
     const topic = new LocalTopic(topicArn, (error) => log.error("event delivery failed", { error }));
     topic.subscribe((n) => {
-      const e = JSON.parse(n.Message) as { type: string; fileId: string; userId: string };
-      log.info("media event", { type: e.type, fileId: e.fileId, userId: e.userId });
+      const e = parseMediaEvent(n.Message);
+      if (e) log.info("media event", { type: e.type, fileId: e.fileId, userId: e.userId, ...(e.renditions ? { renditions: e.renditions.status } : {}) });
+      else log.error("a message on the media-events topic is not a media event", { messageId: n.MessageId });
     });
     for (const url of parseWebhookList(config.webhooks)) topic.subscribe(webhookSubscriber(url));
     const sns = await startLocalSns({ topics: [topic], iam, hosts: config.servedHosts });
@@ -116,13 +119,7 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
     });
     stops.push(cognito.close);
 
-    const dlq = await DurableQueue.open({ dir: join(config.dataDir, "queue", `${LOCAL.queueName}-dlq`), name: `${LOCAL.queueName}-dlq`, visibilityTimeoutSeconds: 30 });
-    const queue = await DurableQueue.open({
-      dir: join(config.dataDir, "queue", LOCAL.queueName),
-      name: LOCAL.queueName,
-      visibilityTimeoutSeconds: 180,
-      deadLetter: { queue: dlq, maxReceiveCount: 5 },
-    });
+    const { queue, deadLetters: dlq } = await openLocalQueue(config.dataDir, "index");
 
     // The storage CORS rules name the web app's origin, so the gateway's port must be known first.
     const port = config.port === 0 ? await freePort(config.host) : config.port;
@@ -189,7 +186,7 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
     });
     stops.push(consumer.stop);
 
-    const renditions = await startLocalRenditions({ dataDir: config.dataDir, topic, iam, log, queueArn: LOCAL_ARNS.renditionQueue, queueName: LOCAL.renditionQueueName, region: LOCAL.region });
+    const renditions = await startLocalRenditions({ dataDir: config.dataDir, topic, iam, log, queueArn: LOCAL_ARNS.renditionQueue, region: LOCAL.region });
     stops.push(renditions.stop);
 
     // The sweep of expired uploads, on the schedule the Indexer stack gives it on AWS.

@@ -55,12 +55,15 @@ describe("observability of the local runtime", () => {
     const { status, type, text } = await scrape();
     expect(status).toBe(200);
     expect(type).toMatch(/^text\/plain; version=0\.0\.4/);
-    for (const name of ["media_uploads_presigned_total", "media_files_indexed_total", "media_files_rejected_total", "media_bytes_stored_total"]) {
+    const counters = ["media_uploads_presigned_total", "media_files_indexed_total", "media_files_rejected_total", "media_bytes_stored_total"];
+    for (const name of [...counters, "media_renditions_made_total", "media_renditions_failed_total", "media_rendition_bytes_total"]) {
       expect(text).toContain(`# TYPE ${name} counter`);
       expect(samples(text).get(name), name).toBe(0);
     }
-    expect(text).toContain("# TYPE media_index_latency_seconds histogram");
-    expect(samples(text).get("media_index_latency_seconds_count")).toBe(0);
+    for (const histogram of ["media_index_latency_seconds", "media_rendition_seconds"]) {
+      expect(text).toContain(`# TYPE ${histogram} histogram`);
+      expect(samples(text).get(`${histogram}_count`)).toBe(0);
+    }
   });
 
   it("runs a real flow: one upload indexed, one rejected for content that is not what was declared", async () => {

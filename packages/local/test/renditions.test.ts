@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fixture } from "../../functions/test/helpers/media";
 import { toneFile } from "../../functions/test/helpers/synth-audio";
 import { apiClient } from "./helpers/api-client";
 import { startLocalProcess, type LocalProcess } from "./helpers/local-process";
@@ -54,11 +55,16 @@ describe("renditions, end to end", () => {
     const tone = await toneFile({ seconds: 3, sampleRate: 48_000, format: "flac", extension: "flac" });
     const bytes = await readFile(tone.path);
     await tone.dispose();
+    // The web app's live stream: it learns of the renditions from media.renditions, without polling.
+    const live = await api.liveEvents(token);
     const ready = await upload("tone.flac", bytes, "audio/flac");
     // Ready before its renditions: they never hold the file back.
     expect(ready.renditions).toEqual({ status: "pending" });
     expect(ready.streamUrl).toBeUndefined();
 
+    const announced = await live.next((e) => e.type === "media.renditions" && e.fileId === ready.fileId);
+    live.close();
+    expect(announced).toMatchObject({ key: expect.stringMatching(new RegExp(`^users/[^/]+/${ready.fileId}$`)), contentType: "audio/flac", renditions: { status: "ready", made: ["stream", "waveform"] } });
     const { line, file } = await rendered(ready.fileId);
     expect(line).toMatchObject({ outcome: "ready", level: expect.stringMatching(/info/i) });
     expect(file.renditions).toEqual({ status: "ready" });
@@ -79,6 +85,12 @@ describe("renditions, end to end", () => {
 
     const original = await fetch(file.downloadUrl);
     expect(Buffer.from(await original.arrayBuffer()).equals(bytes)).toBe(true);
+    // Counted: one file made, its bytes and its time (the local runtime's Prometheus figures).
+    const scraped = await (await fetch(`${local.url}/_local/metrics`)).text();
+    const sample = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(scraped)?.[1]);
+    expect(sample("media_renditions_made_total")).toBe(1);
+    expect(sample("media_rendition_bytes_total")).toBe(line.bytes);
+    expect(sample("media_rendition_seconds_count")).toBe(1);
     made.flac = { fileId: ready.fileId, urls: [file.streamUrl, file.waveformUrl] };
   });
 
@@ -93,6 +105,35 @@ describe("renditions, end to end", () => {
     expect(preview.headers.get("content-type")).toBe("image/webp");
     expect(await sharp(Buffer.from(await preview.arrayBuffer())).metadata()).toMatchObject({ format: "webp", width: 1600, height: 800 });
     made.jpeg = { fileId: ready.fileId, urls: [file.previewUrl] };
+  });
+
+  it("previews a HEIC, however small, since only Safari shows one", async () => {
+    const ready = await upload("still.heic", fixture("still.heic"), "image/heic");
+    const { file } = await rendered(ready.fileId);
+    expect(file.renditions).toEqual({ status: "ready" });
+    const preview = await fetch(file.previewUrl);
+    expect(await sharp(Buffer.from(await preview.arrayBuffer())).metadata()).toMatchObject({ format: "webp", width: 96, height: 64 });
+    made.heic = { fileId: ready.fileId, urls: [file.previewUrl] };
+  });
+
+  it("records why a damaged track got no renditions, on its first attempt, and leaves the file ready", async () => {
+    // A FLAC whose header (what the indexer reads) is intact and whose audio frames are junk.
+    const tone = await toneFile({ seconds: 3, sampleRate: 48_000, format: "flac", extension: "flac" });
+    const whole = await readFile(tone.path);
+    await tone.dispose();
+    const damaged = Buffer.concat([whole.subarray(0, 8192), Buffer.alloc(whole.length - 8192, 0x5a)]);
+    const live = await api.liveEvents(token);
+    const ready = await upload("damaged.flac", damaged, "audio/flac");
+    expect(ready.status).toBe("ready");
+    const announced = await live.next((e) => e.type === "media.renditions" && e.fileId === ready.fileId);
+    live.close();
+    expect(announced).toMatchObject({ renditions: { status: "failed", made: [] }, reason: expect.stringMatching(/damaged|could not be decoded|no samples/) });
+    const { line, file } = await rendered(ready.fileId);
+    // Settled at once: no retry for the file's own fault.
+    expect(line).toMatchObject({ outcome: "failed", attempt: 1 });
+    expect(file).toMatchObject({ status: "ready", renditions: { status: "failed", reason: announced.reason } });
+    expect(file.streamUrl).toBeUndefined();
+    expect((await fetch(file.downloadUrl)).status).toBe(200);
   });
 
   it("needs nothing for a small image, and says so", async () => {

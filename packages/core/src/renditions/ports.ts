@@ -1,5 +1,6 @@
 import type { MediaRecord, RenditionState } from "../media-record";
-import type { Clock, MediaRepository, ObjectStorage } from "../ports";
+import type { Clock, EventPublisher, MediaRepository, ObjectStorage } from "../ports";
+import type { RenditionRequest } from "./render";
 import type { StreamPlan } from "./rendition-plan";
 import type { Waveform } from "./waveform";
 
@@ -72,7 +73,16 @@ export interface RenditionDeps {
   files: RenditionFiles;
   audio: AudioRenderer;
   images: ImagePreviewer;
+  /** Where `media.renditions` is announced once the record says what exists (the media-events topic). */
+  events: EventPublisher;
   clock: Clock;
 }
 
 export type { MediaRecord };
+
+/** The renditions function's queue, for requests that do not come from the topic (`npm run reindex`). */
+export interface RenditionQueue {
+  /** Whether a request for the same file waits in the queue already (false where the queue cannot tell). */
+  waiting(request: RenditionRequest): Promise<boolean>;
+  enqueue(request: RenditionRequest): Promise<void>;
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { originalKey } from "../keys";
+import { MediaEventSchema, type MediaEvent } from "../media-event";
 import type { MediaRecord, RenditionState } from "../media-record";
 import { RenditionRefusedError, type AudioRenderer, type LocalFile, type RenditionDeps } from "./ports";
 import { makeRenditions } from "./render";
@@ -33,6 +34,7 @@ const file = (path: string, bytes = 10): LocalFile & { disposed: boolean } => {
 function world(record: MediaRecord | undefined, audio: AudioRenderer["render"]) {
   const objects = new Map<string, string>();
   const saved: RenditionState[] = [];
+  const announced: MediaEvent[] = [];
   const source = file("/tmp/original", 3_000_000);
   let current = record;
   const deps: RenditionDeps = {
@@ -55,9 +57,10 @@ function world(record: MediaRecord | undefined, audio: AudioRenderer["render"]) 
     },
     audio: { render: audio },
     images: { preview: async () => Buffer.from("webp") },
+    events: { publish: async (event) => void announced.push(MediaEventSchema.parse(event)) },
     clock: { now: () => Date.parse("2026-12-04T11:00:00.000Z") },
   };
-  return { deps, objects, saved, source, remove: () => (current = undefined) };
+  return { deps, objects, saved, announced, source, remove: () => (current = undefined) };
 }
 
 const waveform = { version: 1 as const, durationSeconds: 30, peaks: [0.5, 0.25] };
@@ -73,8 +76,30 @@ describe("makeRenditions", () => {
       { status: "ready", eTag: "e1", streamKey: `derived/${userId}/${fileId}/stream.m4a`, waveformKey: `derived/${userId}/${fileId}/waveform.json`, bytes: result.outcome === "ready" ? result.bytes : 0, at: "2026-12-04T11:00:00.000Z" },
     ]);
     expect(stream.disposed && w.source.disposed).toBe(true);
-    // Done once: a repeated event changes nothing.
+    // Announced after the record says so, by name (a reader fetches the file for the URLs).
+    expect(w.announced).toEqual([
+      { type: "media.renditions", fileId, userId, key, contentType: "audio/flac", size: 3_000_000, metadata: flac().metadata, renditions: { status: "ready", made: ["stream", "waveform"] }, at: "2026-12-04T11:00:00.000Z" },
+    ]);
+    // Done once: a repeated event changes nothing and announces nothing.
     expect(await makeRenditions(w.deps, request, later)).toEqual({ outcome: "skipped", reason: "renditions already made" });
+    expect(w.announced).toHaveLength(1);
+  });
+
+  it("announces renditions already made again on a redelivery (the attempt that made them may have failed to announce)", async () => {
+    const w = world(flac(), async () => ({ waveform }));
+    let failPublish = true;
+    const publish = w.deps.events.publish;
+    w.deps.events = {
+      publish: async (event) => {
+        if (failPublish) throw new Error("SNS is down");
+        await publish(event);
+      },
+    };
+    await expect(makeRenditions(w.deps, request, later)).rejects.toThrow("SNS is down");
+    expect(w.saved).toHaveLength(1);
+    failPublish = false;
+    expect(await makeRenditions(w.deps, request, { ...later, redelivered: true })).toMatchObject({ outcome: "skipped" });
+    expect(w.announced).toEqual([expect.objectContaining({ type: "media.renditions", renditions: { status: "ready", made: ["waveform"] } })]);
   });
 
   it("records the file's own fault with its reason, at once, and does not throw (no retry)", async () => {
@@ -83,6 +108,7 @@ describe("makeRenditions", () => {
     });
     expect(await makeRenditions(w.deps, request, later)).toMatchObject({ outcome: "failed", reason: "The audio is damaged or incomplete and could not be decoded." });
     expect(w.saved[0]).toMatchObject({ status: "failed", eTag: "e1", bytes: 0 });
+    expect(w.announced).toEqual([expect.objectContaining({ type: "media.renditions", reason: "The audio is damaged or incomplete and could not be decoded.", renditions: { status: "failed", made: [] } })]);
     expect(w.source.disposed).toBe(true);
   });
 
@@ -92,8 +118,10 @@ describe("makeRenditions", () => {
     });
     await expect(makeRenditions(w.deps, request, later)).rejects.toThrow("S3 is down");
     expect(w.saved).toEqual([]);
+    expect(w.announced).toEqual([]);
     await expect(makeRenditions(w.deps, request, { ...later, finalAttempt: true })).rejects.toThrow("S3 is down");
     expect(w.saved[0]).toMatchObject({ status: "failed", reason: expect.stringMatching(/could not be made/) });
+    expect(w.announced).toEqual([expect.objectContaining({ renditions: { status: "failed", made: [] } })]);
   });
 
   it("removes what it wrote when the file was deleted meanwhile", async () => {
@@ -105,6 +133,7 @@ describe("makeRenditions", () => {
     });
     expect(await makeRenditions(w.deps, request, later)).toMatchObject({ outcome: "skipped" });
     expect(w.objects.size).toBe(0);
+    expect(w.announced).toEqual([]);
   });
 
   it("renders nothing for files that are not ready, need nothing, or are not what the event says", async () => {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseOriginalKey, originalKey, renditionKey } from "../keys";
+import type { MediaEvent, RenditionName } from "../media-event";
 import type { MediaRecord, RenditionState } from "../media-record";
 import { hasWork, planRenditions, type RenditionPlan } from "./rendition-plan";
 import { PREVIEW_RENDITION, STREAM_RENDITION, WAVEFORM_RENDITION } from "./rendition-settings";
@@ -27,6 +28,12 @@ export interface RenderOptions {
   deadline: number;
   /** The last delivery before the dead-letter queue: an unexpected failure is then recorded on the file. */
   finalAttempt: boolean;
+  /**
+   * Not the message's first delivery: an earlier attempt may have recorded the renditions and then failed
+   * to announce them, so renditions found already made are announced again (once more is harmless: a
+   * reader fetches the file again; never is not, the web app would not learn of them).
+   */
+  redelivered?: boolean;
 }
 
 /**
@@ -40,7 +47,10 @@ export async function makeRenditions(deps: RenditionDeps, request: RenditionRequ
   if (!owner || owner.userId !== request.userId || owner.fileId !== request.fileId) return { outcome: "skipped", reason: "not an original's key" };
   const record = await deps.repo.get(owner.userId, owner.fileId);
   if (!record || record.status !== "ready") return { outcome: "skipped", reason: "the file is not ready (deleted, rejected or replaced)" };
-  if (record.renditions?.status === "ready" && record.renditions.eTag === record.eTag) return { outcome: "skipped", reason: "renditions already made" };
+  if (record.renditions?.status === "ready" && record.renditions.eTag === record.eTag) {
+    if (options.redelivered) await deps.events.publish(announcement(record, record.renditions));
+    return { outcome: "skipped", reason: "renditions already made" };
+  }
   const plan = planRenditions(record);
   if (!hasWork(plan)) return { outcome: "skipped", reason: plan.notes.join(" ") || "nothing to make" };
 
@@ -55,7 +65,8 @@ export async function makeRenditions(deps: RenditionDeps, request: RenditionRequ
     // Retried to the last attempt: the file says so instead of staying "pending" for ever. The message
     // still goes to the dead-letter queue, and a redrive tries again.
     const reason = "The renditions could not be made (an error on our side, retried); the original is served as it is.";
-    await deps.records.save(record.userId, record.fileId, record.eTag, stateOf(deps, record, { bytes: 0, keys: {}, failures: [reason] }));
+    const state = stateOf(deps, record, { bytes: 0, keys: {}, failures: [reason] });
+    if ((await deps.records.save(record.userId, record.fileId, record.eTag, state)) === "updated") await deps.events.publish(announcement(record, state));
     throw error;
   } finally {
     await source.dispose();
@@ -119,9 +130,31 @@ async function finish(deps: RenditionDeps, record: MediaRecord, made: Made, writ
     if (!now && written.length > 0) await deps.storage.remove(written);
     return { outcome: "skipped", reason: "the file changed or went away while its renditions were made" };
   }
+  // Recorded first, announced second: a reader told of the renditions finds them on the file.
+  await deps.events.publish(announcement(record, state));
   const result: RenditionOutcome = { outcome: state.status, fileId: record.fileId, made: Object.values(made.keys), bytes: made.bytes };
   if (state.reason) result.reason = state.reason;
   return result;
+}
+
+const NAME_OF_KEY = { streamKey: "stream", previewKey: "preview", waveformKey: "waveform" } as const satisfies Record<keyof Made["keys"], RenditionName>;
+
+/** The `media.renditions` event of a file whose renditions were recorded as `state`. */
+export function announcement(record: MediaRecord, state: RenditionState): MediaEvent {
+  const made = (Object.keys(NAME_OF_KEY) as Array<keyof typeof NAME_OF_KEY>).filter((field) => state[field] !== undefined).map((field) => NAME_OF_KEY[field]);
+  const event: MediaEvent = {
+    type: "media.renditions",
+    fileId: record.fileId,
+    userId: record.userId,
+    key: originalKey(record.userId, record.fileId),
+    contentType: record.contentType,
+    size: record.size,
+    metadata: { ...record.metadata },
+    renditions: { status: state.status, made },
+    at: state.at,
+  };
+  if (state.reason) event.reason = state.reason;
+  return event;
 }
 
 function stateOf(deps: RenditionDeps, record: MediaRecord, made: Made): RenditionState {

@@ -44,6 +44,8 @@ describe("planRenditions", () => {
     expect(planRenditions(image({ width: 1200, height: 1601, format: "png" })).preview).toBe(true);
     expect(planRenditions(image({ width: 1600, height: 1200, format: "jpeg" })).preview).toBe(false);
     expect(planRenditions(image({ width: 800, height: 600, format: "heif" })).preview).toBe(true);
+    // As the indexer names a HEIC (file-type's "heic"), small as it may be.
+    expect(planRenditions(image({ width: 96, height: 64, format: "heic" })).preview).toBe(true);
     expect(planRenditions(image({ width: 5000, height: 5000, format: "gif" })).preview).toBe(false);
     expect(planRenditions(image({ width: 5000, height: 5000, format: "jpeg" })).waveform).toBe(false);
   });

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { RenditionRefusedError } from "@media/core/renditions/ports";
 import { afterEach, describe, expect, it } from "vitest";
-import { bytesFile, readLocal, toneFile } from "../../test/helpers/synth-audio";
+import { bytesFile, readLocal, silentFlac, toneFile } from "../../test/helpers/synth-audio";
 import { wavHeader } from "../../../local/test/helpers/media-fixtures";
 import { createAudioRenderer } from "./audio-renderer";
 import { ffmpegPath } from "./ffmpeg";
@@ -50,6 +50,30 @@ describe("audio renderer", () => {
     expect(await streamLine(out.stream!.path)).toMatch(/aac \(LC\).*48000 Hz, stereo/);
     expect(out.waveform.durationSeconds).toBeCloseTo(2, 1);
   });
+
+  it("folds 5.1 at 96 kHz to stereo at 48 kHz, and keeps mono at an 11.025 kHz rate mono at 44.1", async () => {
+    const surround = await toneFile({ seconds: 1, sampleRate: 96_000, channels: 6, format: "wav", extension: "wav", codec: "pcm_s24le" });
+    const narrow = await toneFile({ seconds: 1, sampleRate: 11_025, channels: 1, format: "wav", extension: "wav" });
+    disposals.push(surround.dispose, narrow.dispose);
+    const wide = await renderer.render({ source: surround, stream: { kbps: 128, channels: 2, sampleRate: 48_000 }, deadline: later() });
+    const mono = await renderer.render({ source: narrow, stream: { kbps: 64, channels: 1, sampleRate: 44_100 }, deadline: later() });
+    disposals.push(() => wide.stream!.dispose(), () => mono.stream!.dispose());
+    expect(await streamLine(wide.stream!.path)).toMatch(/aac \(LC\).*48000 Hz, stereo/);
+    expect(await streamLine(mono.stream!.path)).toMatch(/aac \(LC\).*44100 Hz, mono/);
+    expect(wide.waveform.durationSeconds).toBeCloseTo(1, 1);
+    expect(mono.waveform.durationSeconds).toBeCloseTo(1, 1);
+  });
+
+  it("draws the waveform of two hours in bounded points, from the samples rather than the tags", async () => {
+    const hours = await silentFlac(2 * 3600);
+    disposals.push(hours.dispose);
+    const out = await renderer.render({ source: hours, deadline: later(5 * 60_000) });
+    expect(out.stream).toBeUndefined();
+    expect(out.waveform.durationSeconds).toBeCloseTo(2 * 3600, 0);
+    expect(out.waveform.peaks.length).toBeLessThanOrEqual(1000);
+    expect(out.waveform.peaks.length).toBeGreaterThan(500);
+    expect(out.waveform.peaks.every((p) => p === 0)).toBe(true);
+  }, 300_000);
 
   it("draws a waveform alone when no stream is asked", async () => {
     const mp3 = await toneFile({ seconds: 1, format: "mp3", extension: "mp3", codec: "libmp3lame" });

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import sharp from "sharp";
+import sharp, { type Metadata } from "sharp";
 import { RenditionRefusedError, type ImagePreviewer } from "@media/core/renditions/ports";
 import { PREVIEW_RENDITION } from "@media/core/renditions/rendition-settings";
 import { heicDecoder } from "../media/heic-decoder";
@@ -16,7 +16,12 @@ export function createImagePreviewer(): ImagePreviewer {
     async preview({ source, format, deadline }): Promise<Buffer> {
       const seconds = Math.max(1, Math.floor((deadline - Date.now()) / 1000));
       try {
-        if (format === "heif") return await heicPreview(await readFile(source.path), deadline);
+        // Told by the file, not by the name the indexer gave its format ("heic" from its signature): HEVC
+        // in HEIF is what sharp's prebuilt libvips cannot decode; AVIF, also HEIF, it decodes itself.
+        if (HEIF_FORMATS.has(format ?? "") || format === undefined) {
+          const info = await sharp(source.path, INPUT).metadata();
+          if (info.format === "heif" && info.compression === "hevc") return await heicPreview(await readFile(source.path), info, deadline);
+        }
         return await sharp(source.path, INPUT)
           .timeout({ seconds })
           .autoOrient()
@@ -30,11 +35,13 @@ export function createImagePreviewer(): ImagePreviewer {
   };
 }
 
-async function heicPreview(bytes: Buffer, deadline: number): Promise<Buffer> {
+/** The names the indexer may give a HEIF container's format (file-type's and sharp's). */
+const HEIF_FORMATS = new Set(["heic", "heif", "avif"]);
+
+async function heicPreview(bytes: Buffer, info: Metadata, deadline: number): Promise<Buffer> {
   const decode = await heicDecoder();
   if (!decode) throw new Error("heic-decode is not installed beside the renditions function");
-  const info = await sharp(bytes).metadata().catch(() => undefined);
-  if (info?.width && info.height && info.width * info.height > MAX_HEIC_DECODE_PIXELS) {
+  if (info.width && info.height && info.width * info.height > MAX_HEIC_DECODE_PIXELS) {
     throw new RenditionRefusedError(`HEIC pictures over ${MAX_HEIC_DECODE_PIXELS / 1_000_000} megapixels get no preview.`);
   }
   const { width, height, data } = await decode({ buffer: bytes }, { deadline });

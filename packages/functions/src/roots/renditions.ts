@@ -3,16 +3,18 @@ import { createDynamoMediaRepository } from "../adapters/dynamo-media-repository
 import { renditionRecords } from "../adapters/dynamo-media/rendition-records";
 import { createS3ObjectStorage } from "../adapters/s3-object-storage";
 import { createS3RenditionFiles } from "../adapters/s3-rendition-files";
+import { createSnsEventPublisher } from "../adapters/sns-event-publisher";
 import { clock } from "../clock";
 import { config, type FunctionsConfig } from "../config";
 import { createAudioRenderer } from "../renditions/audio-renderer";
 import { createImagePreviewer } from "../renditions/image-previewer";
 import { documentClients } from "./clients/dynamo-documents";
 import { s3Client } from "./clients/s3";
+import { snsClient } from "./clients/sns";
 
 /**
- * The renditions function's composition root: only what it uses (the table, the bucket, ffmpeg and
- * sharp), so its bundle carries neither Cognito nor SNS, and the API's bundles carry none of this.
+ * The renditions function's composition root: only what it uses (the table, the bucket, the media-events
+ * topic, ffmpeg and sharp), so its bundle carries no Cognito, and the API's bundles carry none of this.
  */
 export function buildRenditionDeps(cfg: FunctionsConfig): RenditionDeps {
   const { documents, writer } = documentClients(cfg.region);
@@ -25,6 +27,7 @@ export function buildRenditionDeps(cfg: FunctionsConfig): RenditionDeps {
     files: createS3RenditionFiles({ client: s3, bucket: cfg.bucketName, storage }),
     audio: createAudioRenderer(),
     images: createImagePreviewer(),
+    events: createSnsEventPublisher({ client: snsClient(cfg.region), topicArn: cfg.topicArn }),
     clock: clock(),
   };
 }

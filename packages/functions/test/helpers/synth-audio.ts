@@ -21,6 +21,17 @@ export async function toneFile(options: { seconds: number; sampleRate?: number; 
   return { path, bytes: (await stat(path)).size, dispose: () => rm(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * Hours of silence, cheaply: ffmpeg's null source at 8 kHz mono as FLAC, which stores silence in a few
+ * bytes per frame (three hours take about a megabyte and a few seconds to write).
+ */
+export async function silentFlac(seconds: number): Promise<LocalFile> {
+  const dir = await mkdtemp(join(tmpdir(), "silence-"));
+  const path = join(dir, "silence.flac");
+  await exec(ffmpegPath(), ["-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono", "-t", String(seconds), "-c:a", "flac", "-f", "flac", path]);
+  return { path, bytes: (await stat(path)).size, dispose: () => rm(dir, { recursive: true, force: true }) };
+}
+
 /** Bytes written to a temporary file, as the renditions' download would leave them. */
 export async function bytesFile(bytes: Buffer, name = "original"): Promise<LocalFile> {
   const dir = await mkdtemp(join(tmpdir(), "bytes-"));

@@ -1,4 +1,5 @@
 import { openApiResponseCheck } from "../../../../test/support/openapi-responses";
+import { parseMediaEvent, type MediaEvent } from "@media/core/media-event";
 
 /**
  * A small HTTP client for end-to-end tests: what a browser or curl user does, nothing more. Every answer
@@ -14,12 +15,7 @@ export interface ApiResponse<T = any> {
 }
 
 /** The `data` of an event on `/_local/events`: a media event as SNS carries it. */
-export interface MediaEventData {
-  type: "media.ready" | "media.rejected" | "media.deleted";
-  fileId: string;
-  userId: string;
-  [field: string]: unknown;
-}
+export type MediaEventData = MediaEvent;
 
 export function apiClient(baseUrl: string) {
   const checkResponse = openApiResponseCheck();
@@ -120,7 +116,11 @@ export function apiClient(baseUrl: string) {
           const seen = events.findIndex(matches);
           if (seen >= 0) return events.splice(seen, 1)[0]!;
           const data = (await readMessage()).split("\n").find((l) => l.startsWith("data: "));
-          if (data) events.push(JSON.parse(data.slice("data: ".length)) as MediaEventData);
+          if (!data) continue;
+          // Checked against the one schema: an event the schema refuses fails the test that waits for it.
+          const event = parseMediaEvent(data.slice("data: ".length));
+          if (!event) throw new Error(`/_local/events sent an event that is not a MediaEvent: ${data}`);
+          events.push(event);
         }
       },
       /** Ends the stream; a `next` waiting meanwhile rejects with `reason`. */

@@ -1,3 +1,4 @@
+import { MEDIA_EVENT_TYPES, parseMediaEvent } from "@media/core/media-event";
 import type { MediaEvent } from "../api/types";
 
 export type LiveStatus = "connecting" | "live" | "unavailable";
@@ -10,8 +11,6 @@ export interface EventSourceLike {
   close(): void;
 }
 export type EventSourceFactory = (url: string) => EventSourceLike;
-
-const EVENT_TYPES = ["media.ready", "media.rejected", "media.deleted"] as const;
 
 /**
  * The signed-in user's media events as they happen. Locally the runtime streams them as server-sent
@@ -73,14 +72,11 @@ export class LiveEvents {
       this.attempts = 0;
       this.setStatus("live");
     };
-    for (const type of EVENT_TYPES) {
+    for (const type of MEDIA_EVENT_TYPES) {
       source.addEventListener(type, (e) => {
-        try {
-          const event = JSON.parse(e.data) as MediaEvent;
-          for (const fn of this.eventListeners) fn(event);
-        } catch {
-          // a malformed event is ignored; polling still settles the file
-        }
+        const event = parseMediaEvent(e.data);
+        // A malformed event is ignored: polling still settles the file.
+        if (event?.type === type) for (const fn of this.eventListeners) fn(event);
       });
     }
     source.onerror = () => {

@@ -11,6 +11,7 @@ import { Icon } from "./icons";
 import { useDebounced, useStore } from "./hooks";
 import { ShareDialog, type ShareApi } from "./ShareDialog";
 import { UploadArea } from "./Upload";
+import type { BatchSummary } from "./upload-summary";
 
 type DialogState = { kind: "view" | "edit" | "share" | "delete"; fileId: string } | undefined;
 
@@ -31,6 +32,7 @@ export function LibraryScreen({ services }: { services: Services }) {
   useEffect(() => library.setFilter({ q }), [library, q]);
 
   const loadMore = useCallback(() => library.loadMore(), [library]);
+  const tellBatch = useCallback((s: BatchSummary) => announcer.say(`${s.text}.`, s.tone), [announcer]);
   const retry = useCallback(() => library.reload(), [library]);
   const fileOf = (id: string) => state.files.find((f) => f.fileId === id);
   const dialogFile = dialog ? fileOf(dialog.fileId) : undefined;
@@ -103,7 +105,7 @@ export function LibraryScreen({ services }: { services: Services }) {
         <h1 tabIndex={-1} class="visually-hidden">
           Your library
         </h1>
-        <UploadArea queue={uploads} limits={usage.limits()} />
+        <UploadArea queue={uploads} limits={usage.limits()} onBatchDone={tellBatch} />
         <div class="toolbar" role="search">
           <KindTabs value={state.filter.type} onChange={(type) => library.setFilter({ type })} />
           <div class="search">

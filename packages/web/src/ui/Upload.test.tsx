@@ -114,10 +114,60 @@ describe("<UploadArea>", () => {
 
     await act(() => h.verdicts[0]!({ fileId: "Fsong.mp3", fileName: "song.mp3", contentType: "audio/mpeg", size: 400, status: "ready", uploadedAt: "", metadata: {} }));
     await settle();
-    expect(screen.getByRole("listitem").getAttribute("data-state")).toBe("ready");
-    expect(screen.getByText("Ready")).toBeTruthy();
-    fireEvent.click(screen.getByRole("button", { name: "Clear finished" }));
+    // Done well: its row folds into the one summary line, which can be hidden at once.
     expect(screen.queryByRole("listitem")).toBeNull();
+    expect(screen.getByText("song.mp3 is ready")).toBeTruthy();
+    fireEvent.click(screen.getByRole("button", { name: "Hide finished uploads" }));
+    expect(screen.queryByText("song.mp3 is ready")).toBeNull();
+    expect(queue.items).toEqual([]);
+  });
+
+  it("folds a finished batch into one line that goes away on its own, keeps the problems, and tells the batch once", async () => {
+    const h = fakeDeps();
+    const queue = new UploadQueue(h.deps);
+    const pendingTimers: Array<{ fn: () => void; ms: number; cleared: boolean }> = [];
+    const timers = {
+      set: (fn: () => void, ms: number) => {
+        const t = { fn, ms, cleared: false };
+        pendingTimers.push(t);
+        return t;
+      },
+      clear: (t: unknown) => void ((t as { cleared: boolean }).cleared = true),
+    };
+    const told: string[] = [];
+    render(<UploadArea queue={queue} limits={h.deps.limits()} timers={timers} onBatchDone={(s) => told.push(`${s.tone}: ${s.text}`)} />);
+    const names = ["a.png", "b.png", "c.png", "d.png"];
+    pick(names.map((n) => new File([new Uint8Array(10)], n, { type: "image/png" })));
+    await settle();
+    for (const f of h.finish.slice(0, 3)) await act(() => f.resolve());
+    await settle();
+    await settle();
+    await act(() => h.finish[3]?.resolve());
+    await settle();
+    const view = (n: string, status: "ready" | "rejected"): MediaFile => ({ fileId: `F${n}`, fileName: n, contentType: "image/png", size: 10, status, uploadedAt: "", metadata: {}, ...(status === "rejected" ? { rejectionReason: "not an image" } : {}) });
+    await act(() => h.verdicts[0]!(view("a.png", "ready")));
+    await act(() => h.verdicts[1]!(view("b.png", "ready")));
+    await settle();
+    // Mid-batch: what is done is one line, nothing is told yet, nothing is timed out yet.
+    expect(screen.getByText("2 files ready")).toBeTruthy();
+    expect(told).toEqual([]);
+    expect(pendingTimers.filter((t) => !t.cleared)).toEqual([]);
+
+    await act(() => h.verdicts[2]!(view("c.png", "rejected")));
+    await act(() => h.verdicts[3]!(view("d.png", "ready")));
+    await settle();
+    expect(told).toEqual(["error: 3 files ready, 1 rejected"]);
+    expect(screen.getByText("3 files ready")).toBeTruthy();
+    const rows = screen.getAllByRole("listitem");
+    expect(rows.map((r) => r.getAttribute("data-name"))).toEqual(["c.png"]);
+
+    const live = pendingTimers.filter((t) => !t.cleared);
+    expect(live.map((t) => t.ms)).toEqual([5000]);
+    await act(() => live[0]!.fn());
+    expect(screen.queryByText("3 files ready")).toBeNull();
+    // The rejection stays until it is read and dismissed; the batch is not told again.
+    expect(screen.getByRole("listitem").getAttribute("data-name")).toBe("c.png");
+    expect(told).toHaveLength(1);
   });
 
   it("cancels an upload from its row", async () => {
@@ -128,8 +178,9 @@ describe("<UploadArea>", () => {
     await settle();
     fireEvent.click(screen.getByRole("button", { name: "Cancel upload of a.wav" }));
     await settle();
-    expect(screen.getByRole("listitem").getAttribute("data-state")).toBe("cancelled");
-    expect(screen.getByText("Cancelled")).toBeTruthy();
+    // A cancel needs no reading: it folds into the summary line like a finished upload.
+    expect(screen.queryByRole("listitem")).toBeNull();
+    expect(screen.getByText("a.wav is cancelled")).toBeTruthy();
     expect(h.deps.discard).toHaveBeenCalledWith("Fa.wav");
   });
 

@@ -39,6 +39,14 @@ export function formatRemaining(seconds: number | undefined): string | undefined
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
+const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+
+/** The day alone ("4 Dec 2026"), for cards where the time is noise. */
+export function formatDay(iso: string): string {
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? "" : dayFormat.format(t);
+}
+
 export function formatDate(iso: string): string {
   const t = Date.parse(iso);
   return Number.isNaN(t) ? iso : dateFormat.format(t);

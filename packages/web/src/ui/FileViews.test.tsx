@@ -2,6 +2,7 @@
 import { cleanup, fireEvent, render, screen } from "@testing-library/preact";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { MediaFile } from "../api/types";
+import { formatDay } from "../format";
 import { AudioRow, ImageCard, type FileActions } from "./FileViews";
 
 afterEach(cleanup);
@@ -13,7 +14,9 @@ describe("file views", () => {
   it("shows a ready image's thumbnail in a button that opens it, with edit, share, download and delete", () => {
     render(<ImageCard file={image({ thumbnailUrl: "http://s/t.webp", metadata: { width: 4, height: 3 } })} actions={actions()} />);
     expect(screen.getByRole("button", { name: "Open cat.png" }).querySelector("img")?.getAttribute("src")).toBe("http://s/t.webp");
-    expect(screen.getByText("PNG · 2 KB · 4×3")).toBeTruthy();
+    // Every card carries its date; the facts wrap instead of being cut off.
+    expect(document.querySelector(".card-meta")!.textContent).toBe(`PNG · 2 KB · 4×3 · ${formatDay("2030-01-01T00:00:00Z")}`);
+    expect(document.querySelector(".card-meta time")!.getAttribute("datetime")).toBe("2030-01-01T00:00:00Z");
     expect(screen.getByRole("link", { name: "Download cat.png" }).getAttribute("href")).toBe("http://s/d");
     expect(screen.getByRole("button", { name: "Edit details of cat.png" })).toBeTruthy();
     expect(screen.getByRole("button", { name: "Share cat.png" })).toBeTruthy();

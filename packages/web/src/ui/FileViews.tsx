@@ -1,7 +1,7 @@
 import type { ComponentChildren } from "preact";
 import { useRef, useState } from "preact/hooks";
 import type { MediaFile } from "../api/types";
-import { formatBytes, formatDate, formatDuration } from "../format";
+import { formatBytes, formatDay, formatDuration } from "../format";
 import { Icon } from "./icons";
 import { Waveform } from "./Waveform";
 
@@ -36,8 +36,12 @@ export function ImageCard({ file, actions }: { file: MediaFile; actions: FileAct
         </p>
         <p class="card-meta">
           <StatusOr file={file}>
-            {typeLabel(file.contentType)} · {formatBytes(file.size)}
-            {file.metadata.width && file.metadata.height ? ` · ${file.metadata.width}×${file.metadata.height}` : ""}
+            <span>{typeLabel(file.contentType)} · {formatBytes(file.size)}</span>
+            {file.metadata.width && file.metadata.height ? <span> · {file.metadata.width}×{file.metadata.height}</span> : null}
+            <span class="card-date">
+              {" · "}
+              <time dateTime={file.uploadedAt}>{formatDay(file.uploadedAt)}</time>
+            </span>
           </StatusOr>
         </p>
         <Actions file={file} actions={actions} />
@@ -106,7 +110,7 @@ export function AudioRow({ file, actions }: { file: MediaFile; actions: FileActi
           <StatusOr file={file}>
             {sub && `${sub} · `}
             {typeLabel(file.contentType)} · {formatBytes(file.size)}
-            {m.durationSeconds ? ` · ${formatDuration(m.durationSeconds)}` : ""} · {formatDate(file.uploadedAt)}
+            {m.durationSeconds ? ` · ${formatDuration(m.durationSeconds)}` : ""} · <time dateTime={file.uploadedAt}>{formatDay(file.uploadedAt)}</time>
           </StatusOr>
         </p>
       </div>

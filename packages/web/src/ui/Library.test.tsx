@@ -20,9 +20,16 @@ let calls: Array<{ method: string; path: string }>;
 let services: Services | undefined;
 
 /** The API as the web app's own client reaches it (global fetch), one answer per route. */
+let listed: MediaFile[] | undefined;
+
 function answer(method: string, path: string): Response {
   const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
   if (method === "GET" && path === "/me") return json(me);
+  if (method === "GET" && path === "/retrieve" && listed) return json({ files: listed, nextCursor: null } satisfies FilePage);
+  if (method === "DELETE" && path.startsWith("/files/") && listed) {
+    listed = listed.filter((f) => `/files/${f.fileId}` !== path);
+    return new Response(null, { status: 204 });
+  }
   if (method === "GET" && path === "/retrieve") return json({ files: calls.some((c) => c.method === "DELETE") ? [] : [pendingFile], nextCursor: null } satisfies FilePage);
   if (method === "DELETE" && path === `/files/${pendingFile.fileId}`) return new Response(null, { status: 204 });
   return json({ error: { code: "NotFound", message: "no route" } }, 404);
@@ -30,6 +37,7 @@ function answer(method: string, path: string): Response {
 
 beforeEach(() => {
   calls = [];
+  listed = undefined;
   vi.stubGlobal("EventSource", SilentEventSource);
   vi.stubGlobal(
     "fetch",
@@ -89,5 +97,25 @@ describe("<LibraryScreen>", () => {
     const meter = screen.getByRole("meter", { name: "Storage used" });
     expect(meter.getAttribute("aria-valuenow")).toBe("1536");
     expect(meter.getAttribute("aria-valuetext")).toBe("1 KB of 4 KB used, 512 B reserved for uploads");
+  });
+
+  it("groups the library under date headings, and after a delete the card beside it takes the focus", async () => {
+    const day = 86_400_000;
+    const img = (id: string, ago: number): MediaFile => ({ fileId: id, fileName: `${id}.png`, contentType: "image/png", size: 10, status: "ready", uploadedAt: new Date(Date.now() - ago).toISOString(), metadata: {}, fileUrl: "http://s/f", downloadUrl: "http://s/d" });
+    listed = [img("04", 0), img("03", 0), img("02", 2 * day), img("01", 400 * day)];
+    render(<LibraryScreen services={signedIn()} />);
+    await screen.findByText("04.png");
+    const headings = screen.getAllByRole("heading", { level: 2 }).map((h) => h.textContent);
+    expect(headings[0]).toBe("Upload");
+    expect(headings.slice(1, 3)).toEqual(["Today 2 images", "This week 1 image"]);
+    expect(headings).toHaveLength(4);
+    const today = screen.getByRole("region", { name: /^Today/ });
+    expect(within(today).getAllByRole("listitem").map((li) => li.getAttribute("data-file-id"))).toEqual(["04", "03"]);
+
+    fireEvent.click(screen.getByRole("button", { name: "Delete 03.png" }));
+    fireEvent.click(within(await screen.findByRole("dialog", { name: "Delete 03.png?" })).getByRole("button", { name: "Delete" }));
+    await waitFor(() => expect(screen.queryByText("03.png")).toBeNull());
+    // The next card on screen (the first of "This week"), not the top of the page.
+    await waitFor(() => expect(document.activeElement?.closest("[data-file-id]")?.getAttribute("data-file-id")).toBe("02"));
   });
 });

@@ -1,12 +1,12 @@
 import { navigate } from "./router";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { MediaFile, Usage } from "../api/types";
-import type { KindFilter, LibraryState } from "../library/library-store";
+import type { KindFilter } from "../library/library-store";
 import type { Services } from "../services";
 import { formatBytes } from "../format";
 import { DeleteDialog, EditDialog, ImageViewer } from "./Dialogs";
-import { ErrorMessage } from "./ErrorMessage";
-import { AudioRow, ImageCard, type FileActions } from "./FileViews";
+import type { FileActions } from "./FileViews";
+import { Files } from "./LibraryFiles";
 import { Icon } from "./icons";
 import { useDebounced, useStore } from "./hooks";
 import { ShareDialog, type ShareApi } from "./ShareDialog";
@@ -37,16 +37,24 @@ export function LibraryScreen({ services }: { services: Services }) {
   const fileOf = (id: string) => state.files.find((f) => f.fileId === id);
   const dialogFile = dialog ? fileOf(dialog.fileId) : undefined;
 
+  // Where focus goes once a dialog has gone: the file's own card when the control that opened the dialog
+  // is gone (viewer → edit), or after a delete the card beside it, so the page keeps its place. Done
+  // after the dialog has unmounted: closing a modal <dialog> hands focus back on its own.
+  const focusAfter = useRef<string | undefined>(undefined);
+  const refocus = useRef<string | null>(null);
   const closeDialog = () => {
-    const id = dialog?.fileId;
+    refocus.current = focusAfter.current ?? dialog?.fileId ?? "";
+    focusAfter.current = undefined;
     setDialog(undefined);
-    // Back to the file's own card when the control that opened the dialog is gone (viewer → edit).
-    requestAnimationFrame(() => {
-      if (document.activeElement && document.activeElement !== document.body) return;
-      const card = id ? document.querySelector<HTMLElement>(`[data-file-id="${CSS.escape(id)}"]`) : null;
-      (card?.querySelector<HTMLElement>("button, a") ?? document.querySelector<HTMLElement>("main h1"))?.focus();
-    });
   };
+  useEffect(() => {
+    if (dialog || refocus.current === null) return;
+    const id = refocus.current;
+    refocus.current = null;
+    if (document.activeElement && document.activeElement !== document.body) return;
+    const card = id ? document.querySelector<HTMLElement>(`[data-file-id="${CSS.escape(id)}"]`) : null;
+    (card?.querySelector<HTMLElement>("button, a") ?? document.querySelector<HTMLElement>("main h1"))?.focus();
+  }, [dialog]);
 
   const actions: FileActions = {
     open: (f) => setDialog({ kind: "view", fileId: f.fileId }),
@@ -116,7 +124,7 @@ export function LibraryScreen({ services }: { services: Services }) {
             <input id="search" type="search" placeholder="Search by name" value={query} onInput={(e) => setQuery((e.target as HTMLInputElement).value)} autoComplete="off" />
           </div>
         </div>
-        <Files state={state} actions={actions} onMore={loadMore} onRetry={retry} />
+        <Files state={state} actions={actions} onMore={loadMore} onRetry={retry} now={Date.now()} />
       </main>
       {dialog?.kind === "view" && dialogFile && <ImageViewer file={dialogFile} actions={actions} onClose={closeDialog} />}
       {dialog?.kind === "edit" && dialogFile && (
@@ -140,6 +148,7 @@ export function LibraryScreen({ services }: { services: Services }) {
             await api.deleteFile(dialogFile.fileId);
             // A pending file may still be on its way from this tab: stop sending it too.
             if (pending) uploads.forget(dialogFile.fileId);
+            focusAfter.current = neighbourOf(dialogFile.fileId);
             library.remove(dialogFile.fileId);
             void usage.refresh();
             announcer.say(pending ? `Cancelled the upload of ${dialogFile.fileName}.` : `Deleted ${dialogFile.fileName}.`);
@@ -149,6 +158,14 @@ export function LibraryScreen({ services }: { services: Services }) {
       <Toast services={services} />
     </div>
   );
+}
+
+/** The card shown after this one (or before it, for the last), in the order on screen. */
+function neighbourOf(fileId: string): string | undefined {
+  const cards = [...document.querySelectorAll<HTMLElement>(".library [data-file-id]")];
+  const i = cards.findIndex((c) => c.dataset.fileId === fileId);
+  if (i < 0) return undefined;
+  return (cards[i + 1] ?? cards[i - 1])?.dataset.fileId;
 }
 
 function KindTabs({ value, onChange }: { value: KindFilter; onChange: (v: KindFilter) => void }) {
@@ -168,125 +185,6 @@ function KindTabs({ value, onChange }: { value: KindFilter; onChange: (v: KindFi
         </label>
       ))}
     </fieldset>
-  );
-}
-
-function Files({ state, actions, onMore, onRetry }: { state: LibraryState; actions: FileActions; onMore: () => void; onRetry: () => void }) {
-  const images = state.files.filter((f) => f.contentType.startsWith("image/"));
-  const audio = state.files.filter((f) => f.contentType.startsWith("audio/"));
-  const { type, q } = state.filter;
-  const more = !state.loaded || state.nextCursor !== null;
-
-  if (!state.loaded && !state.error) return <Skeleton type={type} />;
-  if (state.loaded && state.files.length === 0 && !more) {
-    return (
-      <div class="empty">
-        <Icon name={type === "audio" ? "audio" : "image"} size={40} />
-        {q.trim() ? (
-          <p>No {type === "all" ? "files" : type === "image" ? "images" : "audio files"} match “{q.trim()}”.</p>
-        ) : (
-          <p>No {type === "all" ? "files" : type === "image" ? "images" : "audio files"} yet. Drop some here, or choose files above.</p>
-        )}
-      </div>
-    );
-  }
-  return (
-    <div class="library" aria-busy={state.loading}>
-      {type !== "audio" && (images.length > 0 || type === "image") && (
-        <section aria-labelledby="images-heading">
-          <h2 id="images-heading" class="section-title">
-            Images <span class="count">{images.length}{state.nextCursor ? "+" : ""}</span>
-          </h2>
-          <ul class="grid">
-            {images.map((f) => (
-              <ImageCard key={f.fileId} file={f} actions={actions} />
-            ))}
-          </ul>
-        </section>
-      )}
-      {type !== "image" && (audio.length > 0 || type === "audio") && (
-        <section aria-labelledby="audio-heading">
-          <h2 id="audio-heading" class="section-title">
-            Audio <span class="count">{audio.length}{state.nextCursor ? "+" : ""}</span>
-          </h2>
-          <ul class="audio-list">
-            {audio.map((f) => (
-              <AudioRow key={f.fileId} file={f} actions={actions} />
-            ))}
-          </ul>
-        </section>
-      )}
-      {state.error ? <ErrorMessage error={state.error} onRetry={state.loaded ? onMore : onRetry} /> : more && <Sentinel loading={state.loading} onMore={onMore} />}
-    </div>
-  );
-}
-
-/**
- * Infinite scroll: when this comes within a screen of the viewport the next page loads. The button
- * is there for keyboards and for browsers without IntersectionObserver; after a page arrives, a
- * sentinel still in view asks again (a short page does not move it out of sight).
- */
-function Sentinel({ loading, onMore }: { loading: boolean; onMore: () => void }) {
-  const ref = useRef<HTMLDivElement>(null);
-  const visible = useRef(false);
-  useEffect(() => {
-    const el = ref.current;
-    if (!el || typeof IntersectionObserver === "undefined") return;
-    const io = new IntersectionObserver(
-      (entries) => {
-        visible.current = entries.some((e) => e.isIntersecting);
-        if (visible.current) onMore();
-      },
-      { rootMargin: "600px 0px" },
-    );
-    io.observe(el);
-    return () => io.disconnect();
-  }, [onMore]);
-  useEffect(() => {
-    if (!loading && visible.current) onMore();
-  }, [loading, onMore]);
-  return (
-    <div class="sentinel" ref={ref}>
-      {loading ? (
-        <p class="muted" role="status">
-          <span class="spinner" aria-hidden="true" /> Loading more…
-        </p>
-      ) : (
-        <button type="button" class="button" onClick={onMore}>
-          Load more
-        </button>
-      )}
-    </div>
-  );
-}
-
-function Skeleton({ type }: { type: KindFilter }) {
-  return (
-    <div class="library" aria-busy="true">
-      <p class="visually-hidden" role="status">
-        Loading your library…
-      </p>
-      {type !== "audio" && (
-        <ul class="grid" aria-hidden="true">
-          {Array.from({ length: 8 }, (_, i) => (
-            <li key={i} class="card skeleton">
-              <span class="thumb" />
-              <div class="card-body">
-                <p class="card-name">&nbsp;</p>
-                <p class="card-meta">&nbsp;</p>
-              </div>
-            </li>
-          ))}
-        </ul>
-      )}
-      {type === "audio" && (
-        <ul class="audio-list" aria-hidden="true">
-          {Array.from({ length: 4 }, (_, i) => (
-            <li key={i} class="audio-row skeleton" />
-          ))}
-        </ul>
-      )}
-    </div>
   );
 }
 

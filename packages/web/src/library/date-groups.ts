@@ -49,3 +49,8 @@ function startOfDay(t: number): number {
   d.setHours(0, 0, 0, 0);
   return d.getTime();
 }
+
+/** The files in the order the library shows them: group by group, its images, then its audio. */
+export function displayOrder(groups: readonly DateGroup[]): MediaFile[] {
+  return groups.flatMap((g) => [...g.files.filter((f) => f.contentType.startsWith("image/")), ...g.files.filter((f) => !f.contentType.startsWith("image/"))]);
+}

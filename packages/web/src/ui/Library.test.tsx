@@ -30,6 +30,10 @@ function answer(method: string, path: string): Response {
     listed = listed.filter((f) => `/files/${f.fileId}` !== path);
     return new Response(null, { status: 204 });
   }
+  if (method === "GET" && path.startsWith("/files/") && listed) {
+    const found = listed.find((f) => `/files/${f.fileId}` === path);
+    return found ? json(found) : json({ error: { code: "NotFound", message: "No such file." } }, 404);
+  }
   if (method === "GET" && path === "/retrieve") return json({ files: calls.some((c) => c.method === "DELETE") ? [] : [pendingFile], nextCursor: null } satisfies FilePage);
   if (method === "DELETE" && path === `/files/${pendingFile.fileId}`) return new Response(null, { status: 204 });
   return json({ error: { code: "NotFound", message: "no route" } }, 404);
@@ -38,6 +42,7 @@ function answer(method: string, path: string): Response {
 beforeEach(() => {
   calls = [];
   listed = undefined;
+  history.replaceState(null, "", "/");
   vi.stubGlobal("EventSource", SilentEventSource);
   vi.stubGlobal(
     "fetch",
@@ -117,5 +122,36 @@ describe("<LibraryScreen>", () => {
     await waitFor(() => expect(screen.queryByText("03.png")).toBeNull());
     // The next card on screen (the first of "This week"), not the top of the page.
     await waitFor(() => expect(document.activeElement?.closest("[data-file-id]")?.getAttribute("data-file-id")).toBe("02"));
+  });
+
+  it("opens a file in the viewer with its id in the address: next moves along, back closes, a reload reopens it", async () => {
+    const img = (id: string): MediaFile => ({ fileId: id, fileName: `${id}.png`, contentType: "image/png", size: 10, status: "ready", uploadedAt: new Date().toISOString(), metadata: {}, fileUrl: "http://s/f", downloadUrl: "http://s/d" });
+    listed = [img("03"), img("02"), img("01")];
+    render(<LibraryScreen services={signedIn()} />);
+    fireEvent.click(await screen.findByRole("button", { name: "Open 03.png" }));
+    const viewer = await screen.findByRole("dialog", { name: "03.png" });
+    expect(location.search).toBe("?file=03");
+    expect(within(viewer).getByText("1 of 3")).toBeTruthy();
+    fireEvent.click(within(viewer).getByRole("button", { name: "Next file" }));
+    await screen.findByRole("dialog", { name: "02.png" });
+    expect(location.search).toBe("?file=02");
+
+    // Back leaves the viewer in one step (moving along replaced the entry), and the card seen last has the focus.
+    history.back();
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    expect(location.search).toBe("");
+    await waitFor(() => expect(document.activeElement?.getAttribute("aria-label")).toBe("Open 02.png"));
+    cleanup();
+    services?.live.stop();
+
+    // A reload on a file's address opens it again.
+    history.replaceState(null, "", "/?file=01");
+    render(<LibraryScreen services={signedIn()} />);
+    expect(await screen.findByRole("dialog", { name: "01.png" })).toBeTruthy();
+    // And one that is gone says so.
+    cleanup();
+    history.replaceState(null, "", "/?file=09");
+    render(<LibraryScreen services={signedIn()} />);
+    expect(await screen.findByRole("dialog", { name: "File not found" })).toBeTruthy();
   });
 });

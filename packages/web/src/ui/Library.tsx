@@ -1,10 +1,11 @@
-import { navigate } from "./router";
+import { closeViewer, navigate, useViewedFile, viewFile } from "./router";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { MediaFile, Usage } from "../api/types";
 import type { KindFilter } from "../library/library-store";
 import type { Services } from "../services";
 import { formatBytes } from "../format";
-import { DeleteDialog, EditDialog, ImageViewer } from "./Dialogs";
+import { DeleteDialog, EditDialog } from "./Dialogs";
+import { LibraryViewer, viewable } from "./LibraryViewer";
 import type { FileActions } from "./FileViews";
 import { Files } from "./LibraryFiles";
 import { Icon } from "./icons";
@@ -13,7 +14,7 @@ import { ShareDialog, type ShareApi } from "./ShareDialog";
 import { UploadArea } from "./Upload";
 import type { BatchSummary } from "./upload-summary";
 
-type DialogState = { kind: "view" | "edit" | "share" | "delete"; fileId: string } | undefined;
+type DialogState = { kind: "edit" | "share" | "delete"; fileId: string } | undefined;
 
 export function LibraryScreen({ services }: { services: Services }) {
   const { library, usage, uploads, session, announcer, api } = services;
@@ -22,6 +23,7 @@ export function LibraryScreen({ services }: { services: Services }) {
   // Whether changes arrive live (local runtime) or by polling (a deployed API): shown to tests and tools.
   const live = useStore((fn) => services.live.onStatus(fn), () => services.live.status);
   const [dialog, setDialog] = useState<DialogState>();
+  const viewing = useViewedFile();
   const [query, setQuery] = useState(state.filter.q);
   const q = useDebounced(query, 300);
 
@@ -47,17 +49,27 @@ export function LibraryScreen({ services }: { services: Services }) {
     focusAfter.current = undefined;
     setDialog(undefined);
   };
+  // The viewer closing (its button, Escape, or back) hands the focus to the card of the file last seen.
+  const lastViewed = useRef<string | undefined>(undefined);
   useEffect(() => {
-    if (dialog || refocus.current === null) return;
+    if (viewing) lastViewed.current = viewing;
+    else if (lastViewed.current) {
+      refocus.current = focusAfter.current ?? lastViewed.current;
+      focusAfter.current = undefined;
+      lastViewed.current = undefined;
+    }
+  }, [viewing]);
+  useEffect(() => {
+    if (dialog || viewing || refocus.current === null) return;
     const id = refocus.current;
     refocus.current = null;
     if (document.activeElement && document.activeElement !== document.body) return;
     const card = id ? document.querySelector<HTMLElement>(`[data-file-id="${CSS.escape(id)}"]`) : null;
     (card?.querySelector<HTMLElement>("button, a") ?? document.querySelector<HTMLElement>("main h1"))?.focus();
-  }, [dialog]);
+  }, [dialog, viewing]);
 
   const actions: FileActions = {
-    open: (f) => setDialog({ kind: "view", fileId: f.fileId }),
+    open: (f) => viewFile(f.fileId),
     edit: (f) => setDialog({ kind: "edit", fileId: f.fileId }),
     share: (f) => setDialog({ kind: "share", fileId: f.fileId }),
     remove: (f) => setDialog({ kind: "delete", fileId: f.fileId }),
@@ -126,7 +138,7 @@ export function LibraryScreen({ services }: { services: Services }) {
         </div>
         <Files state={state} actions={actions} onMore={loadMore} onRetry={retry} now={Date.now()} />
       </main>
-      {dialog?.kind === "view" && dialogFile && <ImageViewer file={dialogFile} actions={actions} onClose={closeDialog} />}
+      {viewing && <LibraryViewer fileId={viewing} state={state} library={library} actions={actions} />}
       {dialog?.kind === "edit" && dialogFile && (
         <EditDialog
           file={dialogFile}
@@ -149,6 +161,14 @@ export function LibraryScreen({ services }: { services: Services }) {
             // A pending file may still be on its way from this tab: stop sending it too.
             if (pending) uploads.forget(dialogFile.fileId);
             focusAfter.current = neighbourOf(dialogFile.fileId);
+            if (viewing === dialogFile.fileId) {
+              // Deleted from the viewer: it moves on to the file beside, as a photo app does.
+              const order = viewable(state.files, Date.now());
+              const i = order.findIndex((f) => f.fileId === dialogFile.fileId);
+              const beside = order[i + 1] ?? order[i - 1];
+              if (beside) viewFile(beside.fileId);
+              else closeViewer();
+            }
             library.remove(dialogFile.fileId);
             void usage.refresh();
             announcer.say(pending ? `Cancelled the upload of ${dialogFile.fileName}.` : `Deleted ${dialogFile.fileName}.`);

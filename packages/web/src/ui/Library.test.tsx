@@ -154,4 +154,30 @@ describe("<LibraryScreen>", () => {
     render(<LibraryScreen services={signedIn()} />);
     expect(await screen.findByRole("dialog", { name: "File not found" })).toBeTruthy();
   });
+
+  it("selects several files (click, shift-click) and deletes them together after one confirmation", async () => {
+    const img = (id: string): MediaFile => ({ fileId: id, fileName: `${id}.png`, contentType: "image/png", size: 1024, status: "ready", uploadedAt: new Date().toISOString(), metadata: {}, fileUrl: "http://s/f", downloadUrl: "http://s/d" });
+    listed = [img("05"), img("04"), img("03"), img("02"), img("01")];
+    render(<LibraryScreen services={signedIn()} />);
+    fireEvent.click(await screen.findByRole("checkbox", { name: "Select 04.png" }));
+    fireEvent.click(screen.getByRole("checkbox", { name: "Select 02.png" }), { shiftKey: true });
+    const bar = await screen.findByRole("toolbar", { name: "Selected files" });
+    expect(bar.textContent).toContain("3 selected");
+    expect(bar.textContent).toContain("3 KB");
+    // While choosing, a tap on a picture chooses it instead of opening it.
+    fireEvent.click(document.querySelector('[data-file-id="05"] .thumb')!);
+    expect(within(bar).getByText("4 selected")).toBeTruthy();
+    expect(screen.queryByRole("dialog")).toBeNull();
+    fireEvent.click(screen.getByRole("checkbox", { name: "Select 05.png" }));
+
+    fireEvent.click(within(bar).getByRole("button", { name: "Delete" }));
+    const dialog = await screen.findByRole("dialog", { name: "Delete 3 files?" });
+    expect(calls.some((c) => c.method === "DELETE")).toBe(false);
+    fireEvent.click(within(dialog).getByRole("button", { name: "Delete" }));
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    expect(calls.filter((c) => c.method === "DELETE").map((c) => c.path)).toEqual(["/files/04", "/files/03", "/files/02"]);
+    expect([...document.querySelectorAll("[data-file-id]")].map((e) => e.getAttribute("data-file-id"))).toEqual(["05", "01"]);
+    expect(screen.queryByRole("toolbar", { name: "Selected files" })).toBeNull();
+    await waitFor(() => expect(document.activeElement?.closest("[data-file-id]")?.getAttribute("data-file-id")).toBe("01"));
+  });
 });

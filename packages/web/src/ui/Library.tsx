@@ -1,20 +1,24 @@
 import { closeViewer, navigate, useViewedFile, viewFile } from "./router";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import type { MediaFile, Usage } from "../api/types";
+import type { MediaFile } from "../api/types";
 import type { KindFilter } from "../library/library-store";
 import type { Services } from "../services";
-import { formatBytes } from "../format";
 import { DeleteDialog, EditDialog } from "./Dialogs";
 import { LibraryViewer, viewable } from "./LibraryViewer";
+import { displayOrder, groupByDate } from "../library/date-groups";
+import { keepPresent, NO_SELECTION, toggleSelection, type Selection } from "../library/selection";
+import { BulkDeleteDialog, BulkShareDialog, SelectionBar } from "./Selection";
 import type { FileActions } from "./FileViews";
 import { Files } from "./LibraryFiles";
 import { Icon } from "./icons";
 import { useDebounced, useStore } from "./hooks";
 import { ShareDialog, type ShareApi } from "./ShareDialog";
 import { UploadArea } from "./Upload";
+import { UsageMeter } from "./UsageMeter";
+export { UsageMeter };
 import type { BatchSummary } from "./upload-summary";
 
-type DialogState = { kind: "edit" | "share" | "delete"; fileId: string } | undefined;
+type DialogState = { kind: "edit" | "share" | "delete" | "bulk-delete" | "bulk-share"; fileId: string } | undefined;
 
 export function LibraryScreen({ services }: { services: Services }) {
   const { library, usage, uploads, session, announcer, api } = services;
@@ -24,6 +28,18 @@ export function LibraryScreen({ services }: { services: Services }) {
   const live = useStore((fn) => services.live.onStatus(fn), () => services.live.status);
   const [dialog, setDialog] = useState<DialogState>();
   const viewing = useViewedFile();
+  const [selection, setSelection] = useState<Selection>(NO_SELECTION);
+  const selectedFiles = state.files.filter((f) => selection.ids.has(f.fileId));
+  // A file deleted (here or elsewhere) or filtered away leaves the selection.
+  useEffect(() => setSelection((s) => keepPresent(s, state.files.map((f) => f.fileId))), [state.files]);
+  useEffect(() => {
+    if (selection.ids.size === 0) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape" && !document.querySelector("dialog[open]")) setSelection(NO_SELECTION);
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [selection.ids.size]);
   const [query, setQuery] = useState(state.filter.q);
   const q = useDebounced(query, 300);
 
@@ -84,6 +100,24 @@ export function LibraryScreen({ services }: { services: Services }) {
         .catch((error: unknown) => announcer.say(`Could not download ${f.fileName}: ${error instanceof Error ? error.message : "try again"}`, "error"));
     },
     stale: (f) => void library.refresh(f.fileId).catch(() => undefined),
+    select: (f, range) => setSelection((s) => toggleSelection(s, displayOrder(groupByDate(state.files, Date.now())).map((x) => x.fileId), f.fileId, range)),
+  };
+
+  const downloadSelected = async () => {
+    // One saved file per link click; each URL fetched fresh first (they are presigned and expire).
+    for (const f of selectedFiles.filter((x) => x.status === "ready")) {
+      const fresh = await library.fresh(f.fileId).catch(() => undefined);
+      if (!fresh?.downloadUrl) {
+        announcer.say(`Could not download ${f.fileName}.`, "error");
+        continue;
+      }
+      const a = document.createElement("a");
+      a.href = fresh.downloadUrl;
+      a.download = fresh.fileName;
+      document.body.append(a);
+      a.click();
+      a.remove();
+    }
   };
 
   const shareApi: ShareApi = {
@@ -136,7 +170,7 @@ export function LibraryScreen({ services }: { services: Services }) {
             <input id="search" type="search" placeholder="Search by name" value={query} onInput={(e) => setQuery((e.target as HTMLInputElement).value)} autoComplete="off" />
           </div>
         </div>
-        <Files state={state} actions={actions} onMore={loadMore} onRetry={retry} now={Date.now()} />
+        <Files state={state} actions={actions} onMore={loadMore} onRetry={retry} now={Date.now()} selected={selection.ids} />
       </main>
       {viewing && <LibraryViewer fileId={viewing} state={state} library={library} actions={actions} />}
       {dialog?.kind === "edit" && dialogFile && (
@@ -175,17 +209,45 @@ export function LibraryScreen({ services }: { services: Services }) {
           }}
         />
       )}
+      {selectedFiles.length > 0 && (
+        <SelectionBar
+          files={selectedFiles}
+          onDownload={() => void downloadSelected()}
+          onShare={() => setDialog({ kind: "bulk-share", fileId: "" })}
+          onDelete={() => setDialog({ kind: "bulk-delete", fileId: "" })}
+          onClear={() => setSelection(NO_SELECTION)}
+        />
+      )}
+      {dialog?.kind === "bulk-share" && <BulkShareDialog files={selectedFiles} create={(id, seconds) => api.shareFile(id, seconds)} onClose={closeDialog} />}
+      {dialog?.kind === "bulk-delete" && (
+        <BulkDeleteDialog
+          files={selectedFiles}
+          remove={async (f) => {
+            await api.deleteFile(f.fileId);
+            if (f.status === "pending") uploads.forget(f.fileId);
+          }}
+          onDone={(deleted) => {
+            if (deleted.length === 0) return;
+            focusAfter.current = neighbourOf(deleted.at(-1)!.fileId, new Set(deleted.map((f) => f.fileId)));
+            for (const f of deleted) library.remove(f.fileId);
+            void usage.refresh();
+            announcer.say(`Deleted ${deleted.length} ${deleted.length === 1 ? "file" : "files"}.`);
+          }}
+          onClose={closeDialog}
+        />
+      )}
       <Toast services={services} />
     </div>
   );
 }
 
 /** The card shown after this one (or before it, for the last), in the order on screen. */
-function neighbourOf(fileId: string): string | undefined {
+function neighbourOf(fileId: string, going: ReadonlySet<string> = new Set([fileId])): string | undefined {
   const cards = [...document.querySelectorAll<HTMLElement>(".library [data-file-id]")];
   const i = cards.findIndex((c) => c.dataset.fileId === fileId);
   if (i < 0) return undefined;
-  return (cards[i + 1] ?? cards[i - 1])?.dataset.fileId;
+  const staying = (c: HTMLElement) => !going.has(c.dataset.fileId!);
+  return (cards.slice(i + 1).find(staying) ?? cards.slice(0, i).reverse().find(staying))?.dataset.fileId;
 }
 
 function KindTabs({ value, onChange }: { value: KindFilter; onChange: (v: KindFilter) => void }) {
@@ -205,25 +267,6 @@ function KindTabs({ value, onChange }: { value: KindFilter; onChange: (v: KindFi
         </label>
       ))}
     </fieldset>
-  );
-}
-
-/** Stored bytes, and those reserved for uploads still pending, against the quota (GET /me). */
-export function UsageMeter({ usage }: { usage: Usage | undefined }) {
-  if (!usage) return <div class="usage" aria-hidden="true" />;
-  const reserved = usage.reservedBytes ?? 0;
-  const taken = usage.bytes + reserved;
-  const pct = usage.quotaBytes > 0 ? Math.min(100, (taken / usage.quotaBytes) * 100) : 0;
-  const text = `${formatBytes(usage.bytes)} of ${formatBytes(usage.quotaBytes)} used${reserved > 0 ? `, ${formatBytes(reserved)} reserved for uploads` : ""}`;
-  return (
-    <div class="usage">
-      <div class="usage-bar" role="meter" aria-label="Storage used" aria-valuemin={0} aria-valuemax={usage.quotaBytes} aria-valuenow={Math.min(taken, usage.quotaBytes)} aria-valuetext={text}>
-        <span style={{ width: `${Math.max(pct, taken > 0 ? 1 : 0)}%` }} class={pct > 90 ? "full" : ""} />
-      </div>
-      <p class="usage-text">
-        {text} · {usage.files} {usage.files === 1 ? "file" : "files"}
-      </p>
-    </div>
   );
 }
 

@@ -10,7 +10,9 @@ import { Icon } from "./icons";
  * The library itself: files under date headings (today, this week, then months), images as a grid and
  * audio as rows within each, the next page loaded as the end comes near.
  */
-export function Files({ state, actions, onMore, onRetry, now }: { state: LibraryState; actions: FileActions; onMore: () => void; onRetry: () => void; now: number }) {
+export function Files({ state, actions, onMore, onRetry, now, selected }: { state: LibraryState; actions: FileActions; onMore: () => void; onRetry: () => void; now: number; selected: ReadonlySet<string> }) {
+  const selecting = selected.size > 0;
+  const sel = (id: string) => ({ selected: selected.has(id), selecting });
   const { type, q } = state.filter;
   const more = !state.loaded || state.nextCursor !== null;
 
@@ -28,7 +30,7 @@ export function Files({ state, actions, onMore, onRetry, now }: { state: Library
     );
   }
   return (
-    <div class="library" aria-busy={state.loading}>
+    <div class={selecting ? "library selecting" : "library"} aria-busy={state.loading}>
       {groupByDate(state.files, now).map((group) => {
         const images = group.files.filter((f) => f.contentType.startsWith("image/"));
         const audio = group.files.filter((f) => f.contentType.startsWith("audio/"));
@@ -40,14 +42,14 @@ export function Files({ state, actions, onMore, onRetry, now }: { state: Library
             {images.length > 0 && (
               <ul class="grid" aria-label={`Images, ${group.label.toLowerCase()}`}>
                 {images.map((f) => (
-                  <ImageCard key={f.fileId} file={f} actions={actions} />
+                  <ImageCard key={f.fileId} file={f} actions={actions} selection={sel(f.fileId)} />
                 ))}
               </ul>
             )}
             {audio.length > 0 && (
               <ul class="audio-list" aria-label={`Audio, ${group.label.toLowerCase()}`}>
                 {audio.map((f) => (
-                  <AudioRow key={f.fileId} file={f} actions={actions} />
+                  <AudioRow key={f.fileId} file={f} actions={actions} selection={sel(f.fileId)} />
                 ))}
               </ul>
             )}

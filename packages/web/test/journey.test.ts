@@ -160,9 +160,9 @@ async function journey(page: Page, email: string, password: string) {
     await page.getByText(/No files yet/).waitFor();
     // The local runtime's live stream is connected (a deployed API has none, and the app polls there).
     await expect.poll(() => page.locator(".app").getAttribute("data-live")).toBe("live");
-    await expect.poll(() => page.locator(".usage-text").textContent()).toMatch(/^0 B of 5 GB used · 0 files/);
+    await expect.poll(() => page.locator(".usage-text").textContent()).toMatch(/^0 B of 5 GiB used · 0 files/);
     // GET /me states the per-file limit, so the app knows it before any upload.
-    await expect.poll(() => page.locator(".dropzone").textContent()).toContain("up to 2 GB each · 5 GB free");
+    await expect.poll(() => page.locator(".dropzone").textContent()).toContain("up to 2 GiB each · 5 GiB free");
     await shot(page, "04-library-empty");
 
     // Upload an image and an audio file, and a text file that is refused before anything is sent.

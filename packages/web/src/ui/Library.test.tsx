@@ -97,11 +97,11 @@ describe("<LibraryScreen>", () => {
 
   it("counts the bytes reserved by pending uploads in the meter and in the space left for uploads", async () => {
     render(<LibraryScreen services={signedIn()} />);
-    // 4 KB − 1 KB stored − 512 B reserved.
-    expect(await screen.findByText(/up to 2 KB each · 2\.5 KB free/)).toBeTruthy();
+    // 4 KiB − 1 KiB stored − 512 B reserved.
+    expect(await screen.findByText(/up to 2 KiB each · 2\.5 KiB free/)).toBeTruthy();
     const meter = screen.getByRole("meter", { name: "Storage used" });
     expect(meter.getAttribute("aria-valuenow")).toBe("1536");
-    expect(meter.getAttribute("aria-valuetext")).toBe("1 KB of 4 KB used, 512 B reserved for uploads");
+    expect(meter.getAttribute("aria-valuetext")).toBe("1 KiB of 4 KiB used, 512 B reserved for uploads");
   });
 
   it("groups the library under date headings, and after a delete the card beside it takes the focus", async () => {
@@ -163,7 +163,7 @@ describe("<LibraryScreen>", () => {
     fireEvent.click(screen.getByRole("checkbox", { name: "Select 02.png" }), { shiftKey: true });
     const bar = await screen.findByRole("toolbar", { name: "Selected files" });
     expect(bar.textContent).toContain("3 selected");
-    expect(bar.textContent).toContain("3 KB");
+    expect(bar.textContent).toContain("3 KiB");
     // While choosing, a tap on a picture chooses it instead of opening it.
     fireEvent.click(document.querySelector('[data-file-id="05"] .thumb')!);
     expect(within(bar).getByText("4 selected")).toBeTruthy();

@@ -53,7 +53,7 @@ describe("<UploadArea>", () => {
     expect(input.accept).toContain("audio/flac");
     expect(input.accept).not.toContain("svg");
     expect(screen.getByRole("button", { name: "Choose files" })).toBeTruthy();
-    expect(screen.getByText(/up to 2 GB each · 5 GB free/)).toBeTruthy();
+    expect(screen.getByText(/up to 2 GiB each · 5 GiB free/)).toBeTruthy();
   });
 
   it("shows each picked file with its own state: refused ones say why before anything is sent", async () => {
@@ -79,15 +79,15 @@ describe("<UploadArea>", () => {
     const { deps } = fakeDeps({ limits: () => usage.limits(), limitsReady: () => usage.ready() });
     const queue = new UploadQueue(deps);
     render(<UploadArea queue={queue} limits={usage.limits()} />);
-    expect(screen.getByText(/up to 2 GB each · 1 GB free/)).toBeTruthy();
+    expect(screen.getByText(/up to 2 GiB each · 1 GiB free/)).toBeTruthy();
     // Sizes only: a File whose size is read from a stub keeps the test from allocating gigabytes.
     const sized = (name: string, size: number) => Object.defineProperty(new File(["x"], name, { type: "image/png" }), "size", { value: size });
     pick([sized("panorama.png", 3 * 1024 ** 3), sized("poster.png", 1.5 * 1024 ** 3), sized("cat.png", 1024)]);
     await settle();
     const rows = screen.getAllByRole("listitem");
     expect(rows.map((r) => r.getAttribute("data-state"))).toEqual(["refused", "refused", "uploading"]);
-    expect(rows[0]!.textContent).toContain("Not uploaded: This file is 3 GB; files can be at most 2 GB.");
-    expect(rows[1]!.textContent).toContain("Not uploaded: Not enough space: this file is 1.5 GB and 1 GB is left. Delete some files to make room.");
+    expect(rows[0]!.textContent).toContain("Not uploaded: This file is 3 GiB; files can be at most 2 GiB.");
+    expect(rows[1]!.textContent).toContain("Not uploaded: Not enough space: this file is 1.5 GiB and 1 GiB is left. Delete some files to make room.");
     expect(within(rows[1]!).getByText(/Not enough space/).getAttribute("aria-live")).toBe("assertive");
     expect((deps.presign as ReturnType<typeof vi.fn>).mock.calls.map(([input]) => input.fileName)).toEqual(["cat.png"]);
   });
@@ -213,5 +213,21 @@ describe("<UploadArea>", () => {
     await settle();
     expect(drop.defaultPrevented).toBe(true);
     expect(screen.getByRole("listitem").getAttribute("data-name")).toBe("dropped.png");
+  });
+
+  it("speaks of dropping files only where there is a mouse to drag them with (pointer: coarse)", () => {
+    const { deps } = fakeDeps();
+    vi.stubGlobal("matchMedia", (query: string) => ({ matches: query === "(pointer: coarse)", addEventListener() {}, removeEventListener() {} }));
+    try {
+      render(<UploadArea queue={new UploadQueue(deps)} limits={deps.limits()} />);
+      expect(screen.getByRole("button", { name: "Choose files" })).toBeTruthy();
+      expect(screen.getByText("Add photos or audio")).toBeTruthy();
+      expect(screen.queryByText(/Drop/)).toBeNull();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    cleanup();
+    render(<UploadArea queue={new UploadQueue(deps)} limits={deps.limits()} />);
+    expect(screen.getByText("Drop images or audio here")).toBeTruthy();
   });
 });

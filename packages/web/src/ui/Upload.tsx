@@ -3,6 +3,7 @@ import { formatBytes, formatRemaining, formatSpeed } from "../format";
 import { ACCEPTED_SUMMARY, PICKER_ACCEPT } from "../upload/media-accept";
 import { isFinished, type UploadItem, type UploadQueue } from "../upload/upload-queue";
 import type { Limits } from "../usage/usage-store";
+import { useCoarsePointer } from "./device";
 import { Icon } from "./icons";
 import { needsAttention, realTimers, summarize, SUMMARY_LINGER_MS, type BatchSummary, type Timers } from "./upload-summary";
 import { useStore } from "./hooks";
@@ -14,6 +15,7 @@ import { useStore } from "./hooks";
 export function UploadArea({ queue, limits, onBatchDone, timers }: { queue: UploadQueue; limits: Limits; onBatchDone?: (summary: BatchSummary) => void; timers?: Timers }) {
   const input = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
+  const coarse = useCoarsePointer();
 
   useEffect(() => {
     let depth = 0;
@@ -68,12 +70,22 @@ export function UploadArea({ queue, limits, onBatchDone, timers }: { queue: Uplo
       <div class={dragging ? "dropzone dragging" : "dropzone"}>
         <Icon name="upload" size={28} />
         <div class="dropzone-text">
-          <p>
-            <strong>Drop images or audio here</strong> or{" "}
-            <button type="button" class="button primary small" onClick={() => input.current?.click()}>
-              Choose files
-            </button>
-          </p>
+          {coarse ? (
+            // A touch screen has nothing to drag from: the button is the way in, and says what it takes.
+            <p>
+              <button type="button" class="button primary small" onClick={() => input.current?.click()}>
+                Choose files
+              </button>{" "}
+              <strong>Add photos or audio</strong>
+            </p>
+          ) : (
+            <p>
+              <strong>Drop images or audio here</strong> or{" "}
+              <button type="button" class="button primary small" onClick={() => input.current?.click()}>
+                Choose files
+              </button>
+            </p>
+          )}
           <p class="muted small-text">
             {ACCEPTED_SUMMARY}
             {limitText && ` · ${limitText}`}

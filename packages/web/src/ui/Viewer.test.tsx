@@ -36,11 +36,11 @@ describe("<Viewer>", () => {
     const { dialog } = open(photo({ previewUrl: "http://s/preview.webp" }));
     const img = () => within(dialog).getByRole("img", { name: "big.jpg" });
     expect(img().getAttribute("src")).toBe("http://s/preview.webp");
-    fireEvent.click(within(dialog).getByRole("button", { name: "View the original (20 MB)" }));
+    fireEvent.click(within(dialog).getByRole("button", { name: "View the original (20 MiB)" }));
     expect(img().getAttribute("src")).toBe("http://s/original");
     const details = within(dialog).getByRole("region", { name: "Details" });
     expect(details.textContent).toContain(`Taken${formatDate("2029-12-31T23:59:00")}`);
-    expect(details.textContent).toContain("Size20 MB");
+    expect(details.textContent).toContain("Size20 MiB");
     expect(details.textContent).toContain("Dimensions4000 × 3000 (12.0 MP)");
     // The make is not said twice when the model repeats it.
     expect(details.textContent).toContain("CameraCanon EOS R6");

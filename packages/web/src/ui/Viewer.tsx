@@ -112,7 +112,7 @@ export function Viewer({ file, missing, prev, next, position, onGo, onClose, act
 
 function Media({ file, actions }: { file: MediaFile; actions: FileActions }) {
   const [broken, setBroken] = useState(false);
-  // The display-size preview when there is one; the original (tens of MB from a camera) only on request.
+  // The display-size preview when there is one; the original (tens of MiB from a camera) only on request.
   const [original, setOriginal] = useState(!file.previewUrl);
   const player = useRef<HTMLAudioElement>(null);
   const m = file.metadata;

@@ -60,7 +60,7 @@ export function BulkDeleteDialog({ files, remove, onDone, onClose }: { files: Me
     <Modal title={`Delete ${count} ${count === 1 ? "file" : "files"}?`} onClose={onClose} describedBy={descId}>
       <p id={descId}>They are removed from your library and storage for good. This can't be undone.</p>
       {failed.length > 0 && (
-        <div class="error" role="alert">
+        <div class="bulk-failures">
           <p>These could not be deleted:</p>
           <ul>
             {failed.map(({ file, error }) => (

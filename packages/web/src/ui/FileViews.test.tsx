@@ -16,7 +16,7 @@ describe("file views", () => {
     render(<ImageCard file={image({ thumbnailUrl: "http://s/t.webp", metadata: { width: 4, height: 3 } })} actions={actions()} />);
     expect(screen.getByRole("button", { name: "Open cat.png" }).querySelector("img")?.getAttribute("src")).toBe("http://s/t.webp");
     // Every card carries its date; the facts wrap instead of being cut off.
-    expect(document.querySelector(".card-meta")!.textContent).toBe(`PNG · 2 KiB · 4×3 · ${formatDay("2030-01-01T00:00:00Z")}`);
+    expect(document.querySelector(".card-meta")!.textContent).toBe(`PNG · 2 KiB · 4×3${formatDay("2030-01-01T00:00:00Z")}`);
     expect(document.querySelector(".card-meta time")!.getAttribute("datetime")).toBe("2030-01-01T00:00:00Z");
     expect(screen.getByRole("link", { name: "Download cat.png" }).getAttribute("href")).toBe("http://s/d");
     expect(screen.getByRole("button", { name: "Edit details of cat.png" })).toBeTruthy();

@@ -73,10 +73,9 @@ export function ImageCard({ file, actions, selection }: { file: MediaFile; actio
           <StatusOr file={file}>
             <span>{typeLabel(file.contentType)} · {formatBytes(file.size)}</span>
             {file.metadata.width && file.metadata.height ? <span> · {file.metadata.width}×{file.metadata.height}</span> : null}
-            <span class="card-date">
-              {" · "}
-              <time dateTime={file.uploadedAt}>{formatDay(file.uploadedAt)}</time>
-            </span>
+            <time class="card-date" dateTime={file.uploadedAt}>
+              {formatDay(file.uploadedAt)}
+            </time>
           </StatusOr>
         </p>
         <Actions file={file} actions={actions} />
@@ -135,15 +134,10 @@ export function AudioRow({ file, actions, selection }: { file: MediaFile; action
   const press = useLongPress(() => actions.select?.(file, false));
   return (
     <li class={selection?.selected ? "audio-row selected" : "audio-row"} data-file-id={file.fileId} data-status={file.status}>
-      {actions.select ? (
-        <span class="audio-icon">
-          <SelectBox file={file} actions={actions} selection={selection} />
-        </span>
-      ) : (
-        <span class="audio-icon" aria-hidden="true">
-          <Icon name="audio" size={24} />
-        </span>
-      )}
+      <span class="audio-icon" aria-hidden="true">
+        <Icon name="audio" size={24} />
+      </span>
+      <SelectBox file={file} actions={actions} selection={selection} />
       <div
         class="audio-main"
         {...press.handlers}

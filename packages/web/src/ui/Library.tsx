@@ -18,7 +18,8 @@ import { UsageMeter } from "./UsageMeter";
 export { UsageMeter };
 import type { BatchSummary } from "./upload-summary";
 
-type DialogState = { kind: "edit" | "share" | "delete" | "bulk-delete" | "bulk-share"; fileId: string } | undefined;
+/** `file` as it was when the dialog opened: a live event may take it from the library while the dialog is up. */
+type DialogState = { kind: "edit" | "share" | "delete" | "bulk-delete" | "bulk-share"; fileId: string; file?: MediaFile } | undefined;
 
 export function LibraryScreen({ services }: { services: Services }) {
   const { library, usage, uploads, session, announcer, api } = services;
@@ -53,12 +54,13 @@ export function LibraryScreen({ services }: { services: Services }) {
   const tellBatch = useCallback((s: BatchSummary) => announcer.say(`${s.text}.`, s.tone), [announcer]);
   const retry = useCallback(() => library.reload(), [library]);
   const fileOf = (id: string) => state.files.find((f) => f.fileId === id);
-  const dialogFile = dialog ? fileOf(dialog.fileId) : undefined;
+  const dialogFile = dialog ? (fileOf(dialog.fileId) ?? dialog.file) : undefined;
 
   // Where focus goes once a dialog has gone: the file's own card when the control that opened the dialog
   // is gone (viewer → edit), or after a delete the card beside it, so the page keeps its place. Done
   // after the dialog has unmounted: closing a modal <dialog> hands focus back on its own.
   const focusAfter = useRef<string | undefined>(undefined);
+  const bulkBeside = useRef<string | undefined>(undefined);
   const refocus = useRef<string | null>(null);
   const closeDialog = () => {
     refocus.current = focusAfter.current ?? dialog?.fileId ?? "";
@@ -86,9 +88,9 @@ export function LibraryScreen({ services }: { services: Services }) {
 
   const actions: FileActions = {
     open: (f) => viewFile(f.fileId),
-    edit: (f) => setDialog({ kind: "edit", fileId: f.fileId }),
-    share: (f) => setDialog({ kind: "share", fileId: f.fileId }),
-    remove: (f) => setDialog({ kind: "delete", fileId: f.fileId }),
+    edit: (f) => setDialog({ kind: "edit", fileId: f.fileId, file: f }),
+    share: (f) => setDialog({ kind: "share", fileId: f.fileId, file: f }),
+    remove: (f) => setDialog({ kind: "delete", fileId: f.fileId, file: f }),
     download: (f, e) => {
       // The link's URL is presigned and expires; fetch a fresh one first when it is getting old.
       e.preventDefault();
@@ -191,10 +193,12 @@ export function LibraryScreen({ services }: { services: Services }) {
           onClose={closeDialog}
           onConfirm={async () => {
             const pending = dialogFile.status === "pending";
+            // Found before the request: the live event of the delete may take the card away before it answers.
+            const beside = neighbourOf(new Set([dialogFile.fileId]));
             await api.deleteFile(dialogFile.fileId);
             // A pending file may still be on its way from this tab: stop sending it too.
             if (pending) uploads.forget(dialogFile.fileId);
-            focusAfter.current = neighbourOf(dialogFile.fileId);
+            focusAfter.current = beside;
             if (viewing === dialogFile.fileId) {
               // Deleted from the viewer: it moves on to the file beside, as a photo app does.
               const order = viewable(state.files, Date.now());
@@ -214,7 +218,10 @@ export function LibraryScreen({ services }: { services: Services }) {
           files={selectedFiles}
           onDownload={() => void downloadSelected()}
           onShare={() => setDialog({ kind: "bulk-share", fileId: "" })}
-          onDelete={() => setDialog({ kind: "bulk-delete", fileId: "" })}
+          onDelete={() => {
+            bulkBeside.current = neighbourOf(selection.ids);
+            setDialog({ kind: "bulk-delete", fileId: "" });
+          }}
           onClear={() => setSelection(NO_SELECTION)}
         />
       )}
@@ -228,7 +235,7 @@ export function LibraryScreen({ services }: { services: Services }) {
           }}
           onDone={(deleted) => {
             if (deleted.length === 0) return;
-            focusAfter.current = neighbourOf(deleted.at(-1)!.fileId, new Set(deleted.map((f) => f.fileId)));
+            focusAfter.current = bulkBeside.current;
             for (const f of deleted) library.remove(f.fileId);
             void usage.refresh();
             announcer.say(`Deleted ${deleted.length} ${deleted.length === 1 ? "file" : "files"}.`);
@@ -241,10 +248,10 @@ export function LibraryScreen({ services }: { services: Services }) {
   );
 }
 
-/** The card shown after this one (or before it, for the last), in the order on screen. */
-function neighbourOf(fileId: string, going: ReadonlySet<string> = new Set([fileId])): string | undefined {
+/** The card shown after these (or before them, when they are the last), in the order on screen. */
+function neighbourOf(going: ReadonlySet<string>): string | undefined {
   const cards = [...document.querySelectorAll<HTMLElement>(".library [data-file-id]")];
-  const i = cards.findIndex((c) => c.dataset.fileId === fileId);
+  const i = cards.findLastIndex((c) => going.has(c.dataset.fileId!));
   if (i < 0) return undefined;
   const staying = (c: HTMLElement) => !going.has(c.dataset.fileId!);
   return (cards.slice(i + 1).find(staying) ?? cards.slice(0, i).reverse().find(staying))?.dataset.fileId;

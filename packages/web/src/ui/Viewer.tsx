@@ -167,7 +167,10 @@ export function fileFacts(file: MediaFile): Array<[string, string]> {
   facts.push(["Uploaded", formatDate(file.uploadedAt)]);
   facts.push(["Size", formatBytes(file.size)]);
   facts.push(["Type", typeLabel(file.contentType)]);
-  if (m.width && m.height) facts.push(["Dimensions", `${m.width} × ${m.height} (${((m.width * m.height) / 1e6).toFixed(1)} MP)`]);
+  if (m.width && m.height) {
+    const mp = (m.width * m.height) / 1e6;
+    facts.push(["Dimensions", `${m.width} × ${m.height}${mp >= 0.1 ? ` (${mp.toFixed(1)} MP)` : ""}`]);
+  }
   const camera = cameraName(m.cameraMake, m.cameraModel);
   if (camera) facts.push(["Camera", camera]);
   if (m.durationSeconds) facts.push(["Length", formatDuration(m.durationSeconds)]);

@@ -147,6 +147,24 @@ describe("web app journey (headless Chromium)", () => {
     await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header belongs at the top of a full-page shot
     await shot(page, "15-scrolled");
     await context.close();
+
+    // A phone's touch screen (pointer: coarse) is offered the picker, not a place to drop files.
+    const phone = await browser!.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+    try {
+      const touch = await phone.newPage();
+      await touch.goto(`${local!.url}/login`);
+      await touch.getByLabel("Email").fill(email);
+      await touch.getByLabel("Password").fill(password);
+      await touch.getByRole("button", { name: "Sign in" }).click();
+      await touch.locator(".card").first().waitFor();
+      expect(await touch.evaluate(() => matchMedia("(pointer: coarse)").matches)).toBe(true);
+      expect(await touch.locator(".dropzone").textContent()).toContain("Choose files Add photos or audio");
+      expect(await touch.locator(".dropzone").textContent()).not.toContain("Drop");
+      expect(await seriousA11yFindings(touch)).toEqual([]);
+      await shot(touch, "16-phone-touch", false);
+    } finally {
+      await phone.close();
+    }
   });
 });
 

@@ -12,7 +12,7 @@ import { curlPost, writeWavFile } from "./storage-throughput";
  * Issue 15: one large file (1 GiB by default) uploaded as a multipart upload with 4 parts in flight,
  * beside the single presigned POST of the same file (curl -F), MiB/s side by side; a client stopped at
  * 50% that resumes from `GET /files/{id}/parts` and sends only what is missing (bytes counted); and the
- * runtime's peak RSS above idle during the multipart upload (target < 100 MB).
+ * runtime's peak RSS above idle during the multipart upload (target < 100 MiB).
  *
  * Parts are sent with Node's fetch from a buffer of the part read from disk (4 parts of 5 MiB in memory
  * here, in the benchmark's process, not the runtime's): a Node client costs more CPU than curl, so the
@@ -65,7 +65,7 @@ export async function run(options: { sizeMiB?: number; parentDir?: string } = {}
           { label: "single POST (curl -F)", value: postRate, unit: "MiB/s", digits: 0 },
           { label: `multipart, ${IN_FLIGHT} parts in flight`, value: multipartRate, unit: "MiB/s", digits: 0 },
           { label: "resumed after 50%: bytes sent again", value: resumed.resentBytes / MiB, unit: "MiB", target: { op: "<", value: 0.001, text: "only missing parts" }, digits: 1 },
-          { label: "peak RSS above idle (multipart)", value: (peak - idle) / MiB, unit: "MiB", target: { op: "<", value: 100, text: "< 100 MB" }, digits: 1 },
+          { label: "peak RSS above idle (multipart)", value: (peak - idle) / MiB, unit: "MiB", target: { op: "<", value: 100, text: "< 100 MiB" }, digits: 1 },
         ],
         notes: [
           `${size / MiB} MiB file in ${whole.parts} parts of ${whole.partSize / MiB} MiB; POST ${postSeconds.toFixed(2)} s, multipart ${multipartSeconds.toFixed(2)} s (sign, send and complete).`,

@@ -132,8 +132,8 @@ export async function run(options: { files?: number; wavMiB?: number; parentDir?
     figures.push({
       label: `peak RSS describing a ${Math.round(wavBytes / MiB)} MiB WAV`,
       value: child.maxRssBytes / MiB,
-      unit: "MB",
-      target: { op: "<", value: 150, text: "< 150 MB" },
+      unit: "MiB",
+      target: { op: "<", value: 150, text: "< 150 MiB" },
       digits: 1,
     });
     notes.push(

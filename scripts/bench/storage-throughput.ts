@@ -134,7 +134,7 @@ export async function run(options: { sizeMiB?: number; parentDir?: string } = {}
           { label: "(download / cp + sync)", value: (downRate / cpSyncRate) * 100, unit: "%", digits: 0 },
           { label: "(bare node:http upload)", value: raw.up, unit: "MiB/s", digits: 0 },
           { label: "(bare node:http download)", value: raw.down, unit: "MiB/s", digits: 0 },
-          { label: "peak RSS above idle (upload)", value: (peak - idle) / MiB, unit: "MiB", target: { op: "<", value: 100, text: "< 100 MB" }, digits: 1 },
+          { label: "peak RSS above idle (upload)", value: (peak - idle) / MiB, unit: "MiB", target: { op: "<", value: 100, text: "< 100 MiB" }, digits: 1 },
         ],
         notes,
       };

@@ -8,7 +8,7 @@ describe("error rendering", () => {
     expect(toErrorResponse(new ConflictError("exists", { code: "UserExists" })).status).toBe(409);
     expect(toErrorResponse(new QuotaExceededError(10, 100))).toEqual({
       status: 413,
-      body: { error: { code: "QuotaExceeded", message: expect.stringContaining("10 bytes"), details: { remainingBytes: 10, quotaBytes: 100 } } },
+      body: { error: { code: "QuotaExceeded", message: expect.stringContaining("10 B is left"), details: { remainingBytes: 10, quotaBytes: 100 } } },
     });
   });
 

@@ -1,9 +1,10 @@
+import { formatBytes } from "./byte-size";
 import { PayloadTooLargeError } from "./errors";
 
 /** Raised when an upload would take a user past their quota; says exactly what is left. */
 export class QuotaExceededError extends PayloadTooLargeError {
   constructor(remainingBytes: number, quotaBytes: number) {
-    super(`This upload would exceed your storage quota; ${remainingBytes} bytes are left.`, {
+    super(`This upload would exceed your storage quota; ${formatBytes(Math.max(0, remainingBytes))} is left.`, {
       code: "QuotaExceeded",
       details: { remainingBytes: Math.max(0, remainingBytes), quotaBytes },
     });

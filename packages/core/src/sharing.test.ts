@@ -11,6 +11,7 @@ import {
   SHARE_REDIRECT_SECONDS,
   ShareUnavailableError,
   createShare,
+  describeShare,
   hashShareToken,
   isShareToken,
   listShares,
@@ -179,6 +180,17 @@ describe("createShare, openShare, listShares, revokeShare", () => {
     for (const a of answers) expect({ status: a.status, code: a.code, message: a.message }).toEqual({ status: 404, code: "NotFound", message: answers[0]!.message });
     for (const a of answers) expect((a as ShareUnavailableError).reason).toBe("unavailable");
     expect(w.presigned).toEqual([]);
+  });
+
+  it("describes a link's file for its landing page with the same checks as opening it, and presigns nothing", async () => {
+    const f = file();
+    const w = world([f]);
+    const share = await createShare(w.deps, OWNER, f.fileId, { expiresInSeconds: 3600 }, ORIGIN);
+    expect(await describeShare(w.deps, tokenOf(share.url))).toEqual({ fileName: f.fileName, contentType: f.contentType, size: f.size, expiresAt: new Date(T0 + 3600_000).toISOString() });
+    expect(w.presigned).toEqual([]);
+    w.clock.at = T0 + 3600_000;
+    expect(((await failure(describeShare(w.deps, tokenOf(share.url)))) as ShareUnavailableError).reason).toBe("expired");
+    expect(((await failure(describeShare(w.deps, newShareToken()))) as ShareUnavailableError).reason).toBe("unavailable");
   });
 
   it("lists a file's live links without their URLs, oldest first; revoking is idempotent", async () => {

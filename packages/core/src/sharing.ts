@@ -126,8 +126,8 @@ export class ShareUnavailableError extends NotFoundError {
   }
 }
 
-/** Where an opened link leads: a short-lived presigned GET of the original. Anything else is the one 404. */
-export async function openShare(deps: SharingDeps, token: string, query: OpenShareQuery): Promise<string> {
+/** The link's file if the link opens now; anything else is the one 404 (with its reason for a page). */
+async function liveShare(deps: SharingDeps, token: string): Promise<{ file: MediaRecord; expiresAt: number; now: number }> {
   const gone = (reason: ShareUnavailableReason = "unavailable") => new ShareUnavailableError(reason);
   if (!isShareToken(token)) throw gone();
   const share = await deps.shares.findByTokenHash(hashShareToken(token));
@@ -139,13 +139,32 @@ export async function openShare(deps: SharingDeps, token: string, query: OpenSha
   // them, but a failure half-way must not leave a working link).
   const file = await deps.repo.get(share.userId, share.fileId);
   if (!file || file.status !== "ready") throw gone();
-  const remainingSeconds = Math.ceil((share.expiresAt - now) / 1000);
+  return { file, expiresAt: share.expiresAt, now };
+}
+
+/** Where an opened link leads: a short-lived presigned GET of the original. Anything else is the one 404. */
+export async function openShare(deps: SharingDeps, token: string, query: OpenShareQuery): Promise<string> {
+  const { file, expiresAt, now } = await liveShare(deps, token);
+  const remainingSeconds = Math.ceil((expiresAt - now) / 1000);
   return deps.storage.presignGet({
     key: originalKey(file.userId, file.fileId),
     expiresSeconds: Math.max(1, Math.min(SHARE_REDIRECT_SECONDS, deps.limits.urlExpiresSeconds, remainingSeconds)),
     disposition: contentDisposition(query.download ? "attachment" : "inline", file.fileName),
     contentType: file.contentType,
   });
+}
+
+/** What the landing page of a link shows: the file's name, kind and size, and until when the link opens. */
+export interface SharedFileView {
+  fileName: string;
+  contentType: string;
+  size: number;
+  expiresAt: string;
+}
+
+export async function describeShare(deps: SharingDeps, token: string): Promise<SharedFileView> {
+  const { file, expiresAt } = await liveShare(deps, token);
+  return { fileName: file.fileName, contentType: file.contentType, size: file.size, expiresAt: new Date(expiresAt).toISOString() };
 }
 
 /** The caller's own file, or the 404 a missing file and another user's file both get. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { formatBytes } from "./byte-size";
 import { PayloadTooLargeError } from "./errors";
 import { acceptFileName } from "./file-name";
 import { newFileId } from "./ids";
@@ -60,7 +61,7 @@ export async function presignUpload(deps: UploadDeps, userId: string, rawInput: 
   const fileName = acceptFileName(input.fileName);
   const { contentType, kind } = acceptContentType(input.contentType);
   if (input.size > deps.limits.maxFileBytes) {
-    throw new PayloadTooLargeError(`Files may be at most ${deps.limits.maxFileBytes} bytes.`, {
+    throw new PayloadTooLargeError(`Files may be at most ${formatBytes(deps.limits.maxFileBytes)}.`, {
       code: "FileTooLarge",
       details: { maxFileBytes: deps.limits.maxFileBytes },
     });

@@ -1,19 +1,8 @@
 /** Human-readable sizes, speeds and durations, in the units people expect from file managers. */
 
-const UNITS = ["B", "KB", "MB", "GB", "TB"] as const;
-
-/** Bytes in binary multiples (what the API's limits are set in) with the short names people know. */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return "—";
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const digits = unit === 0 || value >= 100 ? 0 : value >= 10 ? 1 : 2;
-  return `${value.toFixed(digits).replace(/\.0+$|(\.\d*[1-9])0+$/, "$1")} ${UNITS[unit]}`;
-}
+/** Bytes in binary multiples with their IEC names, as the API's messages and the README write them. */
+export { formatBytes } from "@media/core/byte-size";
+import { formatBytes } from "@media/core/byte-size";
 
 export function formatSpeed(bytesPerSecond: number): string {
   return `${formatBytes(bytesPerSecond)}/s`;
@@ -38,6 +27,14 @@ export function formatRemaining(seconds: number | undefined): string | undefined
 }
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+
+/** The day alone ("4 Dec 2026"), for cards where the time is noise. */
+export function formatDay(iso: string): string {
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? "" : dayFormat.format(t);
+}
 
 export function formatDate(iso: string): string {
   const t = Date.parse(iso);

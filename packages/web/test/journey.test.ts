@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -64,6 +65,21 @@ async function shot(page: Page, name: string, fullPage = true) {
 }
 
 /**
+ * axe-core's findings on the page as it is now, those of serious or critical impact only. The script is
+ * evaluated through the DevTools protocol, which the page's Content-Security-Policy does not govern (a
+ * script tag would be refused, as it should be).
+ */
+const axeSource = readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+async function seriousA11yFindings(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(await axeSource);
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: Array<{ id: string; impact?: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
+    const { violations } = await axe.run(document, { resultTypes: ["violations"] });
+    return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(", ")}`);
+  });
+}
+
+/**
  * The newest code in the outbox for `email`, of more than `after` messages. Called once the app showed
  * the page that follows the request (its answer came), by which time the code is in the outbox.
  */
@@ -122,9 +138,33 @@ describe("web app journey (headless Chromium)", () => {
     await expect.poll(() => page.locator(".card").count()).toBe(35);
     await expect.poll(() => page.locator(".sentinel").count()).toBe(0); // the last page has no cursor
     expect(await page.locator(".card .card-name").last().textContent()).toBe("pic-01.png");
+    // A delete far down the page keeps the place: the card beside it takes the focus, nothing jumps to the top.
+    await page.getByRole("button", { name: "Delete pic-05.png" }).click();
+    await page.getByRole("dialog", { name: "Delete pic-05.png?" }).getByRole("button", { name: "Delete" }).click();
+    await expect.poll(() => page.locator(".card").count()).toBe(34);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Open pic-04.png");
+    expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(1000);
     await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header belongs at the top of a full-page shot
     await shot(page, "15-scrolled");
     await context.close();
+
+    // A phone's touch screen (pointer: coarse) is offered the picker, not a place to drop files.
+    const phone = await browser!.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+    try {
+      const touch = await phone.newPage();
+      await touch.goto(`${local!.url}/login`);
+      await touch.getByLabel("Email").fill(email);
+      await touch.getByLabel("Password").fill(password);
+      await touch.getByRole("button", { name: "Sign in" }).click();
+      await touch.locator(".card").first().waitFor();
+      expect(await touch.evaluate(() => matchMedia("(pointer: coarse)").matches)).toBe(true);
+      expect(await touch.locator(".dropzone").textContent()).toContain("Choose files Add photos or audio");
+      expect(await touch.locator(".dropzone").textContent()).not.toContain("Drop");
+      expect(await seriousA11yFindings(touch)).toEqual([]);
+      await shot(touch, "16-phone-touch", false);
+    } finally {
+      await phone.close();
+    }
   });
 });
 
@@ -140,6 +180,7 @@ async function journey(page: Page, email: string, password: string) {
     await page.getByLabel("Password").fill("Wrong-pass-1!");
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect.poll(() => page.getByRole("alert").textContent()).toContain("Incorrect email, username or password.");
+    expect(await seriousA11yFindings(page)).toEqual([]);
     await shot(page, "01-login-error");
 
     // Sign up.
@@ -160,9 +201,9 @@ async function journey(page: Page, email: string, password: string) {
     await page.getByText(/No files yet/).waitFor();
     // The local runtime's live stream is connected (a deployed API has none, and the app polls there).
     await expect.poll(() => page.locator(".app").getAttribute("data-live")).toBe("live");
-    await expect.poll(() => page.locator(".usage-text").textContent()).toMatch(/^0 B of 5 GB used · 0 files/);
+    await expect.poll(() => page.locator(".usage-text").textContent()).toMatch(/^0 B of 5 GiB used · 0 files/);
     // GET /me states the per-file limit, so the app knows it before any upload.
-    await expect.poll(() => page.locator(".dropzone").textContent()).toContain("up to 2 GB each · 5 GB free");
+    await expect.poll(() => page.locator(".dropzone").textContent()).toContain("up to 2 GiB each · 5 GiB free");
     await shot(page, "04-library-empty");
 
     // Upload an image and an audio file, and a text file that is refused before anything is sent.
@@ -176,9 +217,19 @@ async function journey(page: Page, email: string, password: string) {
     const row = (name: string) => page.locator(`.upload-row[data-name="${name}"]`);
     await expect.poll(() => row("notes.txt").getAttribute("data-state")).toBe("refused");
     await expect.poll(() => row("notes.txt").textContent()).toContain("text/plain files are not accepted");
-    await expect.poll(() => row("cat.png").getAttribute("data-state"), { timeout: 20_000 }).toBe("ready");
-    await expect.poll(() => row("tone.wav").getAttribute("data-state"), { timeout: 20_000 }).toBe("ready");
+    // What went well folds into one line; the refusal keeps its row, with its reason, until dismissed.
+    await expect.poll(() => page.locator(".upload-summary").textContent(), { timeout: 20_000 }).toBe("2 files ready");
+    expect(await page.locator(".upload-row").count()).toBe(1);
+    // One toast for the batch, not one per file.
+    await expect.poll(() => page.locator(".toast").textContent()).toBe("2 files ready, 1 not uploaded.");
     await shot(page, "05-uploaded");
+    // The line leaves by itself a few seconds later, and the library moves up.
+    await page.locator(".upload-summary").waitFor({ state: "detached" });
+    await row("notes.txt").getByRole("button", { name: "Remove notes.txt from the list" }).click();
+    await expect.poll(() => page.locator(".uploads").count()).toBe(0);
+    // Under a date heading, each card with its date.
+    await page.getByRole("heading", { level: 2, name: /^Today/ }).waitFor();
+    expect(await page.locator(".card time").count()).toBe(1);
 
     // The image card: a thumbnail, or the neutral placeholder while thumbnails are not made.
     const card = page.locator('.card[data-status="ready"]').filter({ hasText: "cat.png" });
@@ -210,16 +261,46 @@ async function journey(page: Page, email: string, password: string) {
     expect(played.seekedTo).toBeCloseTo(1.5, 1);
     await shot(page, "06-library");
 
-    // Open the image full size; Escape closes the dialog and focus returns to the card.
+    expect(await seriousA11yFindings(page)).toEqual([]);
+
+    // Open the image in the viewer: its address names the file; Escape closes it and focus returns to the card.
     await page.getByRole("button", { name: "Open cat.png" }).click();
     const viewer = page.getByRole("dialog", { name: "cat.png" });
     await viewer.waitFor();
+    expect(new URL(page.url()).search).toMatch(/^\?file=[0-9A-Z]{26}$/);
     await expect.poll(() => viewer.locator("img").evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(96);
+    const details = viewer.getByRole("region", { name: "Details" });
+    await expect.poll(() => details.textContent()).toContain("Dimensions96 × 64");
+    expect(await details.textContent()).toMatch(/Uploaded.*Size\d+ B/);
+    expect(await seriousA11yFindings(page)).toEqual([]);
     await shot(page, "07-viewer", false);
+    // Next (the arrow key) goes on to the audio file, with its player.
+    await page.keyboard.press("ArrowRight");
+    const audioViewer = page.getByRole("dialog", { name: "tone.wav" });
+    await audioViewer.locator("audio").waitFor();
+    const audioId = new URL(page.url()).searchParams.get("file");
+    expect(audioId).toMatch(/^[0-9A-Z]{26}$/);
+    await shot(page, "07b-viewer-audio", false);
+    await audioViewer.getByRole("button", { name: "Previous file" }).click();
+    await viewer.waitFor();
+    await page.setViewportSize({ width: 390, height: 844 });
+    // On a phone the viewer is the whole screen.
+    await expect.poll(() => viewer.boundingBox()).toEqual({ x: 0, y: 0, width: 390, height: 844 });
+    expect(await seriousA11yFindings(page)).toEqual([]);
+    await shot(page, "07c-viewer-phone", false);
+    await page.setViewportSize({ width: 1280, height: 860 });
     await page.keyboard.press("Escape");
     await viewer.waitFor({ state: "detached" });
+    expect(new URL(page.url()).search).toBe("");
     // Focus comes back to the card (at the latest in the frame after the dialog closes).
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Open cat.png");
+    // A file's address opened afresh (a reload, a kept link) shows it; closing leaves the library in place.
+    await page.goto(`${local!.url}/?file=${audioId}`);
+    await audioViewer.locator("audio").waitFor();
+    await audioViewer.getByRole("button", { name: "Close the viewer" }).click();
+    await audioViewer.waitFor({ state: "detached" });
+    expect(new URL(page.url()).search).toBe("");
+    await page.locator(".card").first().waitFor();
 
     // Search by name.
     await page.getByRole("searchbox", { name: "Search by name" }).fill("ton");
@@ -268,15 +349,24 @@ async function journey(page: Page, email: string, password: string) {
     await shot(page, "20-share-dark", false);
     await page.emulateMedia({ colorScheme: "light" });
 
-    const stranger = await browser!.newContext({ viewport: { width: 800, height: 600 } });
+    const stranger = await browser!.newContext({ viewport: { width: 800, height: 600 }, acceptDownloads: true });
     try {
+      // A browser lands on the link's own page: the picture, its name, a download button.
       const visitor = await stranger.newPage();
       const opened = await visitor.goto(url);
       expect(opened?.status()).toBe(200);
-      expect(opened?.headers()["content-type"]).toBe("image/png");
-      expect(new URL(visitor.url()).pathname).not.toMatch(/^\/s\//); // redirected to storage
-      expect(Buffer.compare(await opened!.body(), pngFixture(96, 64))).toBe(0);
+      expect(opened?.headers()["content-type"]).toBe("text/html; charset=utf-8");
+      await visitor.getByRole("heading", { name: "kitten.png" }).waitFor();
+      await expect.poll(() => visitor.getByRole("img", { name: "kitten.png" }).evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(96);
+      expect(await seriousA11yFindings(visitor)).toEqual([]);
       await shot(visitor, "17-shared-link-opened", false);
+      await visitor.setViewportSize({ width: 390, height: 844 });
+      await shot(visitor, "17b-shared-link-phone", false);
+      const [saved] = await Promise.all([visitor.waitForEvent("download"), visitor.getByRole("link", { name: "Download" }).click()]);
+      expect(saved.suggestedFilename()).toBe("kitten.png");
+      // A program (no text/html in Accept) is sent straight to the file.
+      const raw = await fetch(url, { redirect: "manual" });
+      expect(raw.status).toBe(302);
 
       // Escape backs out of the confirmation only; then revoke for real.
       await share.getByRole("button", { name: /^Revoke the link created/ }).click();
@@ -294,11 +384,36 @@ async function journey(page: Page, email: string, password: string) {
 
       const again = await visitor.goto(url);
       expect(again?.status()).toBe(404);
+      await visitor.getByRole("heading", { name: "This link doesn't work" }).waitFor();
+      await shot(visitor, "18b-shared-link-revoked", false);
     } finally {
       await stranger.close();
     }
     await share.getByRole("button", { name: "Done" }).click();
     await share.waitFor({ state: "detached" });
+
+    // Choose both files (a click, then shift-click for the run) and share them together.
+    await page.getByRole("checkbox", { name: "Select kitten.png" }).click();
+    await page.getByRole("checkbox", { name: "Select tone.wav" }).click({ modifiers: ["Shift"] });
+    const bar = page.getByRole("toolbar", { name: "Selected files" });
+    await expect.poll(() => bar.locator(".selection-count strong").textContent()).toBe("2 selected");
+    expect(await seriousA11yFindings(page)).toEqual([]);
+    await shot(page, "21-selected", false);
+    await bar.getByRole("button", { name: "Share" }).click();
+    const bulkShare = page.getByRole("dialog", { name: "Share 2 files" });
+    await bulkShare.getByRole("button", { name: "Create 2 links" }).click();
+    const links = bulkShare.getByLabel("Links");
+    await links.waitFor();
+    const lines = (await links.inputValue()).split("\n");
+    expect(lines.map((l) => l.split(": ")[0]).sort()).toEqual(["kitten.png", "tone.wav"]);
+    for (const l of lines) expect(l).toMatch(new RegExp(`: ${local!.url}/s/[A-Za-z0-9_-]{22}$`));
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, "22-selected-share-phone", false);
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await bulkShare.getByRole("button", { name: "Done" }).click();
+    await bulkShare.waitFor({ state: "detached" });
+    await page.keyboard.press("Escape");
+    await bar.waitFor({ state: "detached" });
 
     // Filter by type.
     await page.getByRole("radio", { name: "Audio" }).check();
@@ -316,8 +431,15 @@ async function journey(page: Page, email: string, password: string) {
     await expect.poll(() => page.locator(".card").count()).toBe(0);
     await expect.poll(() => page.locator(".usage-text").textContent()).toMatch(/ · 1 file$/);
 
-    // The same library on a phone.
+    // The same library on a phone: after an upload, the first screen shows the new file, not a list of uploads.
     await page.setViewportSize({ width: 390, height: 844 });
+    await page.locator('input[type="file"]').setInputFiles([png]);
+    await page.locator(".upload-summary").waitFor({ timeout: 20_000 });
+    await page.locator(".upload-summary").waitFor({ state: "detached" });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const firstCard = await page.locator(".card").first().boundingBox();
+    expect(firstCard && firstCard.y + firstCard.height / 2).toBeLessThan(844);
+    expect(await seriousA11yFindings(page)).toEqual([]);
     await shot(page, "11-phone");
     await page.setViewportSize({ width: 1280, height: 860 });
 
@@ -340,6 +462,7 @@ async function journey(page: Page, email: string, password: string) {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL((u) => u.pathname === "/");
     await page.locator(".audio-row").waitFor();
+    expect(await seriousA11yFindings(page)).toEqual([]);
     // A reload keeps the session (refresh token in this tab's sessionStorage).
     await page.reload();
     await page.locator(".audio-row").waitFor();

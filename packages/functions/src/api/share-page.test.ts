@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { SHARE_PAGE_CSP, sharePage } from "./share-page";
+import { SHARE_PAGE_CSP, SHARED_FILE_CSP, sharedFilePage, sharePage } from "./share-page";
 
 describe("the page a browser gets for a share link that does not open", () => {
   it.each([
@@ -28,5 +28,36 @@ describe("the page a browser gets for a share link that does not open", () => {
     expect(SHARE_PAGE_CSP).toContain("frame-ancestors 'none'");
     const style = /<style>([^<]*)<\/style>/.exec(page.html!)![1]!;
     expect(SHARE_PAGE_CSP).toContain(`style-src 'sha256-${createHash("sha256").update(style).digest("base64")}'`);
+  });
+});
+
+describe("the page a browser gets for a share link that opens", () => {
+  const view = { fileName: "cat.png", contentType: "image/png", size: 1536, expiresAt: "2030-01-02T03:04:05.000Z" };
+
+  it("shows the picture, its name and size, until when it is shared, and a download button, all by relative address", () => {
+    const page = sharedFilePage(view);
+    expect(page.status).toBe(200);
+    const html = page.html!;
+    expect(html).toContain("<h1>cat.png</h1>");
+    expect(html).toContain('<img src="?download=0" alt="cat.png">');
+    expect(html).toContain("1.5 KiB · shared until 2030-01-02 03:04 UTC");
+    expect(html).toContain('<a href="?download=1" download>Download</a>');
+    expect(html).not.toMatch(/<script|\son\w+=|https?:/i);
+  });
+
+  it("plays audio with a player, and escapes the owner's file name", () => {
+    const html = sharedFilePage({ ...view, fileName: `<b onclick="x">"a" & 'b'.mp3`, contentType: "audio/mpeg" }).html!;
+    expect(html).toContain('<audio controls preload="metadata" src="?download=0"></audio>');
+    expect(html).toContain("<h1>&#60;b onclick=&#34;x&#34;&#62;&#34;a&#34; &#38; &#39;b&#39;.mp3</h1>");
+    expect(html).not.toContain("<b ");
+  });
+
+  it("allows media only (from here and where the link redirects), and its own style by hash", () => {
+    const page = sharedFilePage(view);
+    expect(page.headers).toMatchObject({ "content-security-policy": SHARED_FILE_CSP, "referrer-policy": "no-referrer", "cache-control": "no-store" });
+    expect(SHARED_FILE_CSP).toMatch(/^default-src 'none'; /);
+    expect(SHARED_FILE_CSP).not.toMatch(/script-src|unsafe/);
+    const style = /<style>([^<]*)<\/style>/.exec(page.html!)![1]!;
+    expect(SHARED_FILE_CSP).toContain(`style-src 'sha256-${createHash("sha256").update(style).digest("base64")}'`);
   });
 });

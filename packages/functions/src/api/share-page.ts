@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import type { ShareUnavailableReason } from "@media/core/sharing";
+import { formatBytes } from "@media/core/byte-size";
+import type { SharedFileView, ShareUnavailableReason } from "@media/core/sharing";
 import type { Reply } from "../http";
 
 /**
@@ -43,4 +44,52 @@ export function sharePage(reason: ShareUnavailableReason): Reply {
       "referrer-policy": "no-referrer",
     },
   };
+}
+
+const FILE_STYLE =
+  STYLE +
+  "figure{margin:1rem 0}img,audio{display:block;max-width:100%;max-height:70vh}img{margin:0 auto;border-radius:8px}audio{width:100%}" +
+  "h1{overflow-wrap:anywhere}.meta{opacity:.8;margin-bottom:1rem}" +
+  "a{display:inline-block;padding:.6rem 1.2rem;border-radius:8px;background:#3451b2;color:#fff;font-weight:600;text-decoration:none}";
+const FILE_STYLE_HASH = createHash("sha256").update(FILE_STYLE).digest("base64");
+
+/**
+ * The file's own page needs its picture or sound, which the same link serves (a request that does not ask
+ * for HTML is sent on to storage): media from this origin and from wherever it redirects, nothing else.
+ */
+export const SHARED_FILE_CSP = `default-src 'none'; img-src 'self' https: http:; media-src 'self' https: http:; style-src 'sha256-${FILE_STYLE_HASH}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+
+/**
+ * What a browser is shown for a link that opens: the file's name, a preview or a player, and a download
+ * button. Relative addresses only ("?download=…" of this very link), so the token is never written here;
+ * the name is the owner's text and is escaped.
+ */
+export function sharedFilePage(file: SharedFileView): Reply {
+  const name = escapeHtml(file.fileName);
+  const media = file.contentType.startsWith("image/")
+    ? `<figure><img src="?download=0" alt="${name}"></figure>`
+    : file.contentType.startsWith("audio/")
+      ? `<figure><audio controls preload="metadata" src="?download=0"></audio></figure>`
+      : "";
+  const until = new Date(file.expiresAt).toISOString().slice(0, 16).replace("T", " ");
+  const html =
+    `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
+    `<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">` +
+    `<title>${name}</title><style>${FILE_STYLE}</style></head>` +
+    `<body><main><h1>${name}</h1>${media}<p class="meta">${escapeHtml(formatBytes(file.size))} · shared until ${until} UTC</p>` +
+    `<a href="?download=1" download>Download</a></main></body></html>`;
+  return {
+    status: 200,
+    html,
+    headers: {
+      "content-security-policy": SHARED_FILE_CSP,
+      "x-content-type-options": "nosniff",
+      "referrer-policy": "no-referrer",
+      "cache-control": "no-store",
+    },
+  };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -20,10 +20,10 @@ describe("errorFromResponse: every dialect a failure comes in", () => {
 
   it("says sizes in words where the API speaks in bytes", () => {
     const tooLarge = errorFromResponse(413, "application/json", json({ error: { code: "FileTooLarge", message: "Files may be at most 104857600 bytes.", details: { maxFileBytes: 104857600 } } }));
-    expect(tooLarge.message).toBe("This file is too large: files can be at most 100 MB.");
+    expect(tooLarge.message).toBe("This file is too large: files can be at most 100 MiB.");
     expect(tooLarge.original).toBe("Files may be at most 104857600 bytes.");
     const quota = errorFromResponse(413, "application/json", json({ error: { code: "QuotaExceeded", message: "…; 0 bytes are left.", details: { remainingBytes: 0, quotaBytes: 5368709120 } } }));
-    expect(quota.message).toBe("Not enough space: 0 B left of your 5 GB. Delete some files to make room.");
+    expect(quota.message).toBe("Not enough space: 0 B left of your 5 GiB. Delete some files to make room.");
   });
 
   it("adds what is accepted to an unsupported type", () => {

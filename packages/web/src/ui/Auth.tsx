@@ -73,7 +73,7 @@ function Login({ services, flow, setFlow }: AuthProps) {
             <Link to="/confirm" onClick={() => setFlow({ email, password })}>Enter your confirmation code</Link>
           </p>
         )}
-        <Field label="Email or display name" autoComplete="username" value={email} onValue={setEmail} required error={form.error} field="email" />
+        <Field label="Email or username" autoComplete="username" value={email} onValue={setEmail} required error={form.error} field="email" />
         <Field label="Password" type="password" autoComplete="current-password" value={password} onValue={setPassword} required error={form.error} field="password" />
       </Form>
     </AuthLayout>
@@ -106,7 +106,7 @@ function SignUp({ services, flow, setFlow }: AuthProps) {
     }>
       <Form onSubmit={submit} busy={form.busy} submitLabel="Create account" error={form.error}>
         <Field label="Email" type="email" autoComplete="email" value={email} onValue={setEmail} required error={form.error} field="email" />
-        <Field label="Display name (optional)" autoComplete="nickname" value={username} onValue={setUsername} error={form.error} field="username" hint="Letters, digits, dot, dash and underscore." />
+        <Field label="Username (optional)" autoComplete="nickname" value={username} onValue={setUsername} error={form.error} field="username" hint="Letters, digits, dot, dash and underscore." />
         <Field label="Password" type="password" autoComplete="new-password" value={password} onValue={setPassword} required error={form.error} field="password" hint={PASSWORD_RULES} />
       </Form>
     </AuthLayout>

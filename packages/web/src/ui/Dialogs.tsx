@@ -1,74 +1,7 @@
 import { useId, useState } from "preact/hooks";
 import type { MediaFile } from "../api/types";
-import { formatBytes, formatDate } from "../format";
 import { ErrorMessage } from "./ErrorMessage";
 import { Modal } from "./Modal";
-import type { FileActions } from "./FileViews";
-import { typeLabel } from "./FileViews";
-
-/** The full-size image, with what we know about it and the same actions as its card. */
-export function ImageViewer({ file, actions, onClose }: { file: MediaFile; actions: FileActions; onClose: () => void }) {
-  const m = file.metadata;
-  const [broken, setBroken] = useState(false);
-  // The display-size preview when there is one; the original (tens of MB from a camera) only on request.
-  const [original, setOriginal] = useState(!file.previewUrl);
-  return (
-    <Modal title={file.fileName} onClose={onClose} wide>
-      <figure class="viewer">
-        {/* width/height (when known) give the image its box before it loads, so the dialog does not jump. */}
-        <div class="viewer-frame">
-          {broken ? (
-            <p class="muted">This image could not be shown{/hei[cf]/.test(file.contentType) ? " (this browser cannot display HEIC/HEIF; download it instead)" : ""}.</p>
-          ) : (
-            <img
-              src={original ? file.fileUrl : file.previewUrl}
-              alt={file.description || file.fileName}
-              width={m.width}
-              height={m.height}
-              onError={() => {
-                setBroken(true);
-                actions.stale(file);
-              }}
-            />
-          )}
-        </div>
-        <figcaption>
-          {!original && (
-            <button type="button" class="button link" onClick={() => setOriginal(true)}>
-              View the original ({formatBytes(file.size)})
-            </button>
-          )}
-          <p class="muted">
-            {typeLabel(file.contentType)} · {formatBytes(file.size)}
-            {m.width && m.height ? ` · ${m.width}×${m.height}` : ""} · {formatDate(file.uploadedAt)}
-          </p>
-          {file.description && <p>{file.description}</p>}
-          {file.tags && file.tags.length > 0 && (
-            <ul class="tags" aria-label="Tags">
-              {file.tags.map((t) => (
-                <li key={t}>{t}</li>
-              ))}
-            </ul>
-          )}
-        </figcaption>
-      </figure>
-      <div class="modal-actions">
-        <button type="button" class="button" onClick={() => actions.edit(file)}>
-          Edit details
-        </button>
-        <button type="button" class="button" onClick={() => actions.share(file)}>
-          Share
-        </button>
-        <a class="button" href={file.downloadUrl} download={file.fileName} onClick={(e) => actions.download(file, e)}>
-          Download
-        </a>
-        <button type="button" class="button danger" onClick={() => actions.remove(file)}>
-          Delete
-        </button>
-      </div>
-    </Modal>
-  );
-}
 
 /** Rename, describe, tag (PATCH /files/{id}). Tags are typed comma-separated. */
 export function EditDialog({ file, onSave, onClose }: { file: MediaFile; onSave: (patch: { fileName?: string; description?: string | null; tags?: string[] | null }) => Promise<void>; onClose: () => void }) {

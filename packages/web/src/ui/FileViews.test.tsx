@@ -2,7 +2,9 @@
 import { cleanup, fireEvent, render, screen } from "@testing-library/preact";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { MediaFile } from "../api/types";
+import { formatDay } from "../format";
 import { AudioRow, ImageCard, type FileActions } from "./FileViews";
+import { LONG_PRESS_MS } from "./long-press";
 
 afterEach(cleanup);
 
@@ -13,7 +15,9 @@ describe("file views", () => {
   it("shows a ready image's thumbnail in a button that opens it, with edit, share, download and delete", () => {
     render(<ImageCard file={image({ thumbnailUrl: "http://s/t.webp", metadata: { width: 4, height: 3 } })} actions={actions()} />);
     expect(screen.getByRole("button", { name: "Open cat.png" }).querySelector("img")?.getAttribute("src")).toBe("http://s/t.webp");
-    expect(screen.getByText("PNG · 2 KB · 4×3")).toBeTruthy();
+    // Every card carries its date; the facts wrap instead of being cut off.
+    expect(document.querySelector(".card-meta")!.textContent).toBe(`PNG · 2 KiB · 4×3${formatDay("2030-01-01T00:00:00Z")}`);
+    expect(document.querySelector(".card-meta time")!.getAttribute("datetime")).toBe("2030-01-01T00:00:00Z");
     expect(screen.getByRole("link", { name: "Download cat.png" }).getAttribute("href")).toBe("http://s/d");
     expect(screen.getByRole("button", { name: "Edit details of cat.png" })).toBeTruthy();
     expect(screen.getByRole("button", { name: "Share cat.png" })).toBeTruthy();
@@ -59,7 +63,7 @@ describe("file views", () => {
     const player = screen.getByLabelText("Play Tone") as HTMLAudioElement;
     expect(player.getAttribute("src")).toBe("http://s/f");
     expect(player.controls).toBe(true);
-    expect(screen.getByText(/Lab · MP3 · 2 KB · 1:15/)).toBeTruthy();
+    expect(screen.getByText(/Lab · MP3 · 2 KiB · 1:15/)).toBeTruthy();
   });
 
   it("plays the stream rendition when there is one, draws its waveform, and seeks where the waveform is clicked", async () => {
@@ -88,5 +92,46 @@ describe("file views", () => {
     const { container } = render(<AudioRow file={image({ fileName: "t.mp3", contentType: "audio/mpeg" })} actions={actions()} />);
     expect(container.querySelector("audio")!.getAttribute("src")).toBe("http://s/f");
     expect(screen.queryByRole("slider")).toBeNull();
+  });
+
+  it("chooses a file by its checkbox (shift kept for ranges), and by a tap while choosing", () => {
+    const a = { ...actions(), select: vi.fn() };
+    const { rerender } = render(<ImageCard file={image({})} actions={a} selection={{ selected: false, selecting: false }} />);
+    fireEvent.click(screen.getByRole("checkbox", { name: "Select cat.png" }), { shiftKey: true });
+    expect(a.select).toHaveBeenLastCalledWith(expect.objectContaining({ fileId: "01" }), true);
+    fireEvent.click(screen.getByRole("button", { name: "Open cat.png" }));
+    expect(a.open).toHaveBeenCalledTimes(1);
+    rerender(<ImageCard file={image({})} actions={a} selection={{ selected: true, selecting: true }} />);
+    expect((screen.getByRole("checkbox", { name: "Select cat.png" }) as HTMLInputElement).checked).toBe(true);
+    fireEvent.click(document.querySelector(".thumb")!);
+    expect(a.select).toHaveBeenLastCalledWith(expect.objectContaining({ fileId: "01" }), false);
+    expect(a.open).toHaveBeenCalledTimes(1);
+  });
+
+  it("chooses a file held under a finger, and swallows the click that follows; a mouse press only clicks", () => {
+    vi.useFakeTimers();
+    try {
+      const a = { ...actions(), select: vi.fn() };
+      render(<ImageCard file={image({})} actions={a} selection={{ selected: false, selecting: false }} />);
+      const thumb = screen.getByRole("button", { name: "Open cat.png" });
+      fireEvent.pointerDown(thumb, { pointerType: "touch", clientX: 10, clientY: 10 });
+      vi.advanceTimersByTime(LONG_PRESS_MS);
+      fireEvent.pointerUp(thumb, { pointerType: "touch" });
+      fireEvent.click(thumb);
+      expect(a.select).toHaveBeenCalledTimes(1);
+      expect(a.open).not.toHaveBeenCalled();
+
+      // A finger that moves is scrolling; a mouse held down is a click.
+      fireEvent.pointerDown(thumb, { pointerType: "touch", clientX: 10, clientY: 10 });
+      fireEvent.pointerMove(thumb, { pointerType: "touch", clientX: 10, clientY: 40 });
+      vi.advanceTimersByTime(LONG_PRESS_MS);
+      fireEvent.pointerDown(thumb, { pointerType: "mouse" });
+      vi.advanceTimersByTime(LONG_PRESS_MS);
+      fireEvent.click(thumb);
+      expect(a.select).toHaveBeenCalledTimes(1);
+      expect(a.open).toHaveBeenCalledTimes(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -1,8 +1,9 @@
 import type { ComponentChildren } from "preact";
 import { useRef, useState } from "preact/hooks";
 import type { MediaFile } from "../api/types";
-import { formatBytes, formatDate, formatDuration } from "../format";
+import { formatBytes, formatDay, formatDuration } from "../format";
 import { Icon } from "./icons";
+import { useLongPress } from "./long-press";
 import { Waveform } from "./Waveform";
 
 export interface FileActions {
@@ -15,6 +16,23 @@ export interface FileActions {
   download(file: MediaFile, event: MouseEvent): void;
   /** The file's URLs failed (they expire after 15 minutes): fetch it again. */
   stale(file: MediaFile): void;
+  /** Adds it to the selection or takes it out; `range` (shift-click) takes every file from the last one chosen. */
+  select?(file: MediaFile, range: boolean): void;
+}
+
+/** Whether a card is chosen, and whether choosing is under way (a tap then chooses instead of opening). */
+export interface CardSelection {
+  selected: boolean;
+  selecting: boolean;
+}
+
+function SelectBox({ file, actions, selection }: { file: MediaFile; actions: FileActions; selection: CardSelection | undefined }) {
+  if (!actions.select) return null;
+  return (
+    <label class="select-box">
+      <input type="checkbox" checked={selection?.selected ?? false} aria-label={`Select ${file.fileName}`} onClick={(e) => actions.select!(file, e.shiftKey)} />
+    </label>
+  );
 }
 
 export function typeLabel(contentType: string): string {
@@ -23,11 +41,28 @@ export function typeLabel(contentType: string): string {
 }
 
 /** Images: a square thumbnail whose space is reserved before it loads, so nothing jumps. */
-export function ImageCard({ file, actions }: { file: MediaFile; actions: FileActions }) {
+export function ImageCard({ file, actions, selection }: { file: MediaFile; actions: FileActions; selection?: CardSelection }) {
   const ready = file.status === "ready";
+  const press = useLongPress(() => actions.select?.(file, false));
+  const selecting = selection?.selecting ?? false;
   return (
-    <li class="card" data-file-id={file.fileId} data-status={file.status}>
-      <button type="button" class="thumb" onClick={() => actions.open(file)} disabled={!ready} aria-label={ready ? `Open ${file.fileName}` : `${file.fileName} (${file.status})`}>
+    <li class={selection?.selected ? "card selected" : "card"} data-file-id={file.fileId} data-status={file.status}>
+      <SelectBox file={file} actions={actions} selection={selection} />
+      <button
+        type="button"
+        class="thumb"
+        {...press.handlers}
+        onClick={(e) => {
+          if (press.consumed()) return;
+          if (actions.select && (selecting || e.shiftKey)) actions.select(file, e.shiftKey);
+          else actions.open(file);
+        }}
+        disabled={!ready && !selecting}
+        // While choosing, a tap on the picture chooses it too; the checkbox is the control that says so.
+        tabIndex={selecting ? -1 : undefined}
+        aria-hidden={selecting ? true : undefined}
+        aria-label={ready ? `Open ${file.fileName}` : `${file.fileName} (${file.status})`}
+      >
         <Thumb file={file} onError={() => actions.stale(file)} />
       </button>
       <div class="card-body">
@@ -36,8 +71,11 @@ export function ImageCard({ file, actions }: { file: MediaFile; actions: FileAct
         </p>
         <p class="card-meta">
           <StatusOr file={file}>
-            {typeLabel(file.contentType)} · {formatBytes(file.size)}
-            {file.metadata.width && file.metadata.height ? ` · ${file.metadata.width}×${file.metadata.height}` : ""}
+            <span>{typeLabel(file.contentType)} · {formatBytes(file.size)}</span>
+            {file.metadata.width && file.metadata.height ? <span> · {file.metadata.width}×{file.metadata.height}</span> : null}
+            <time class="card-date" dateTime={file.uploadedAt}>
+              {formatDay(file.uploadedAt)}
+            </time>
           </StatusOr>
         </p>
         <Actions file={file} actions={actions} />
@@ -88,17 +126,26 @@ function Thumb({ file, onError }: { file: MediaFile; onError: () => void }) {
 }
 
 /** Audio: a row with the player; the presigned URL supports Range requests, so seeking works. */
-export function AudioRow({ file, actions }: { file: MediaFile; actions: FileActions }) {
+export function AudioRow({ file, actions, selection }: { file: MediaFile; actions: FileActions; selection?: CardSelection }) {
   const m = file.metadata;
   const title = m.title || file.fileName;
   const sub = [m.artist, m.album].filter(Boolean).join(" — ");
   const player = useRef<HTMLAudioElement>(null);
+  const press = useLongPress(() => actions.select?.(file, false));
   return (
-    <li class="audio-row" data-file-id={file.fileId} data-status={file.status}>
+    <li class={selection?.selected ? "audio-row selected" : "audio-row"} data-file-id={file.fileId} data-status={file.status}>
       <span class="audio-icon" aria-hidden="true">
         <Icon name="audio" size={24} />
       </span>
-      <div class="audio-main">
+      <SelectBox file={file} actions={actions} selection={selection} />
+      <div
+        class="audio-main"
+        {...press.handlers}
+        onClick={(e) => {
+          if (press.consumed()) return;
+          if (actions.select && (selection?.selecting || e.shiftKey)) actions.select(file, e.shiftKey);
+        }}
+      >
         <p class="card-name" title={file.fileName}>
           {title}
         </p>
@@ -106,7 +153,7 @@ export function AudioRow({ file, actions }: { file: MediaFile; actions: FileActi
           <StatusOr file={file}>
             {sub && `${sub} · `}
             {typeLabel(file.contentType)} · {formatBytes(file.size)}
-            {m.durationSeconds ? ` · ${formatDuration(m.durationSeconds)}` : ""} · {formatDate(file.uploadedAt)}
+            {m.durationSeconds ? ` · ${formatDuration(m.durationSeconds)}` : ""} · <time dateTime={file.uploadedAt}>{formatDay(file.uploadedAt)}</time>
           </StatusOr>
         </p>
       </div>

@@ -20,9 +20,20 @@ let calls: Array<{ method: string; path: string }>;
 let services: Services | undefined;
 
 /** The API as the web app's own client reaches it (global fetch), one answer per route. */
+let listed: MediaFile[] | undefined;
+
 function answer(method: string, path: string): Response {
   const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
   if (method === "GET" && path === "/me") return json(me);
+  if (method === "GET" && path === "/retrieve" && listed) return json({ files: listed, nextCursor: null } satisfies FilePage);
+  if (method === "DELETE" && path.startsWith("/files/") && listed) {
+    listed = listed.filter((f) => `/files/${f.fileId}` !== path);
+    return new Response(null, { status: 204 });
+  }
+  if (method === "GET" && path.startsWith("/files/") && listed) {
+    const found = listed.find((f) => `/files/${f.fileId}` === path);
+    return found ? json(found) : json({ error: { code: "NotFound", message: "No such file." } }, 404);
+  }
   if (method === "GET" && path === "/retrieve") return json({ files: calls.some((c) => c.method === "DELETE") ? [] : [pendingFile], nextCursor: null } satisfies FilePage);
   if (method === "DELETE" && path === `/files/${pendingFile.fileId}`) return new Response(null, { status: 204 });
   return json({ error: { code: "NotFound", message: "no route" } }, 404);
@@ -30,6 +41,8 @@ function answer(method: string, path: string): Response {
 
 beforeEach(() => {
   calls = [];
+  listed = undefined;
+  history.replaceState(null, "", "/");
   vi.stubGlobal("EventSource", SilentEventSource);
   vi.stubGlobal(
     "fetch",
@@ -84,10 +97,87 @@ describe("<LibraryScreen>", () => {
 
   it("counts the bytes reserved by pending uploads in the meter and in the space left for uploads", async () => {
     render(<LibraryScreen services={signedIn()} />);
-    // 4 KB − 1 KB stored − 512 B reserved.
-    expect(await screen.findByText(/up to 2 KB each · 2\.5 KB free/)).toBeTruthy();
+    // 4 KiB − 1 KiB stored − 512 B reserved.
+    expect(await screen.findByText(/up to 2 KiB each · 2\.5 KiB free/)).toBeTruthy();
     const meter = screen.getByRole("meter", { name: "Storage used" });
     expect(meter.getAttribute("aria-valuenow")).toBe("1536");
-    expect(meter.getAttribute("aria-valuetext")).toBe("1 KB of 4 KB used, 512 B reserved for uploads");
+    expect(meter.getAttribute("aria-valuetext")).toBe("1 KiB of 4 KiB used, 512 B reserved for uploads");
+  });
+
+  it("groups the library under date headings, and after a delete the card beside it takes the focus", async () => {
+    const day = 86_400_000;
+    const img = (id: string, ago: number): MediaFile => ({ fileId: id, fileName: `${id}.png`, contentType: "image/png", size: 10, status: "ready", uploadedAt: new Date(Date.now() - ago).toISOString(), metadata: {}, fileUrl: "http://s/f", downloadUrl: "http://s/d" });
+    listed = [img("04", 0), img("03", 0), img("02", 2 * day), img("01", 400 * day)];
+    render(<LibraryScreen services={signedIn()} />);
+    await screen.findByText("04.png");
+    const headings = screen.getAllByRole("heading", { level: 2 }).map((h) => h.textContent);
+    expect(headings[0]).toBe("Upload");
+    expect(headings.slice(1, 3)).toEqual(["Today 2 images", "This week 1 image"]);
+    expect(headings).toHaveLength(4);
+    const today = screen.getByRole("region", { name: /^Today/ });
+    expect(within(today).getAllByRole("listitem").map((li) => li.getAttribute("data-file-id"))).toEqual(["04", "03"]);
+
+    fireEvent.click(screen.getByRole("button", { name: "Delete 03.png" }));
+    fireEvent.click(within(await screen.findByRole("dialog", { name: "Delete 03.png?" })).getByRole("button", { name: "Delete" }));
+    await waitFor(() => expect(screen.queryByText("03.png")).toBeNull());
+    // The next card on screen (the first of "This week"), not the top of the page.
+    await waitFor(() => expect(document.activeElement?.closest("[data-file-id]")?.getAttribute("data-file-id")).toBe("02"));
+  });
+
+  it("opens a file in the viewer with its id in the address: next moves along, back closes, a reload reopens it", async () => {
+    const img = (id: string): MediaFile => ({ fileId: id, fileName: `${id}.png`, contentType: "image/png", size: 10, status: "ready", uploadedAt: new Date().toISOString(), metadata: {}, fileUrl: "http://s/f", downloadUrl: "http://s/d" });
+    listed = [img("03"), img("02"), img("01")];
+    render(<LibraryScreen services={signedIn()} />);
+    fireEvent.click(await screen.findByRole("button", { name: "Open 03.png" }));
+    const viewer = await screen.findByRole("dialog", { name: "03.png" });
+    expect(location.search).toBe("?file=03");
+    expect(within(viewer).getByText("1 of 3")).toBeTruthy();
+    fireEvent.click(within(viewer).getByRole("button", { name: "Next file" }));
+    await screen.findByRole("dialog", { name: "02.png" });
+    expect(location.search).toBe("?file=02");
+
+    // Back leaves the viewer in one step (moving along replaced the entry), and the card seen last has the focus.
+    history.back();
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    expect(location.search).toBe("");
+    await waitFor(() => expect(document.activeElement?.getAttribute("aria-label")).toBe("Open 02.png"));
+    cleanup();
+    services?.live.stop();
+
+    // A reload on a file's address opens it again.
+    history.replaceState(null, "", "/?file=01");
+    render(<LibraryScreen services={signedIn()} />);
+    expect(await screen.findByRole("dialog", { name: "01.png" })).toBeTruthy();
+    // And one that is gone says so.
+    cleanup();
+    history.replaceState(null, "", "/?file=09");
+    render(<LibraryScreen services={signedIn()} />);
+    expect(await screen.findByRole("dialog", { name: "File not found" })).toBeTruthy();
+  });
+
+  it("selects several files (click, shift-click) and deletes them together after one confirmation", async () => {
+    const img = (id: string): MediaFile => ({ fileId: id, fileName: `${id}.png`, contentType: "image/png", size: 1024, status: "ready", uploadedAt: new Date().toISOString(), metadata: {}, fileUrl: "http://s/f", downloadUrl: "http://s/d" });
+    listed = [img("05"), img("04"), img("03"), img("02"), img("01")];
+    render(<LibraryScreen services={signedIn()} />);
+    fireEvent.click(await screen.findByRole("checkbox", { name: "Select 04.png" }));
+    fireEvent.click(screen.getByRole("checkbox", { name: "Select 02.png" }), { shiftKey: true });
+    const bar = await screen.findByRole("toolbar", { name: "Selected files" });
+    expect(bar.textContent).toContain("3 selected");
+    expect(bar.textContent).toContain("3 KiB");
+    // While choosing, a tap on a picture chooses it instead of opening it.
+    fireEvent.click(document.querySelector('[data-file-id="05"] .thumb')!);
+    expect(within(bar).getByText("4 selected")).toBeTruthy();
+    expect(screen.queryByRole("dialog")).toBeNull();
+    fireEvent.click(screen.getByRole("checkbox", { name: "Select 05.png" }));
+
+    fireEvent.click(within(bar).getByRole("button", { name: "Delete" }));
+    const dialog = await screen.findByRole("dialog", { name: "Delete 3 files?" });
+    expect(calls.some((c) => c.method === "DELETE")).toBe(false);
+    fireEvent.click(within(dialog).getByRole("button", { name: "Delete" }));
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    expect(calls.filter((c) => c.method === "DELETE").map((c) => c.path)).toEqual(["/files/04", "/files/03", "/files/02"]);
+    expect([...document.querySelectorAll("[data-file-id]")].map((e) => e.getAttribute("data-file-id"))).toEqual(["05", "01"]);
+    expect(screen.queryByRole("toolbar", { name: "Selected files" })).toBeNull();
+    await waitFor(() => expect(document.activeElement?.closest("[data-file-id]")?.getAttribute("data-file-id")).toBe("01"));
   });
 });

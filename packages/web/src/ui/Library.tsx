@@ -1,18 +1,25 @@
-import { navigate } from "./router";
+import { closeViewer, navigate, useViewedFile, viewFile } from "./router";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import type { MediaFile, Usage } from "../api/types";
-import type { KindFilter, LibraryState } from "../library/library-store";
+import type { MediaFile } from "../api/types";
+import type { KindFilter } from "../library/library-store";
 import type { Services } from "../services";
-import { formatBytes } from "../format";
-import { DeleteDialog, EditDialog, ImageViewer } from "./Dialogs";
-import { ErrorMessage } from "./ErrorMessage";
-import { AudioRow, ImageCard, type FileActions } from "./FileViews";
+import { DeleteDialog, EditDialog } from "./Dialogs";
+import { LibraryViewer, viewable } from "./LibraryViewer";
+import { displayOrder, groupByDate } from "../library/date-groups";
+import { keepPresent, NO_SELECTION, toggleSelection, type Selection } from "../library/selection";
+import { BulkDeleteDialog, BulkShareDialog, SelectionBar } from "./Selection";
+import type { FileActions } from "./FileViews";
+import { Files } from "./LibraryFiles";
 import { Icon } from "./icons";
 import { useDebounced, useStore } from "./hooks";
 import { ShareDialog, type ShareApi } from "./ShareDialog";
 import { UploadArea } from "./Upload";
+import { UsageMeter } from "./UsageMeter";
+export { UsageMeter };
+import type { BatchSummary } from "./upload-summary";
 
-type DialogState = { kind: "view" | "edit" | "share" | "delete"; fileId: string } | undefined;
+/** `file` as it was when the dialog opened: a live event may take it from the library while the dialog is up. */
+type DialogState = { kind: "edit" | "share" | "delete" | "bulk-delete" | "bulk-share"; fileId: string; file?: MediaFile } | undefined;
 
 export function LibraryScreen({ services }: { services: Services }) {
   const { library, usage, uploads, session, announcer, api } = services;
@@ -21,6 +28,19 @@ export function LibraryScreen({ services }: { services: Services }) {
   // Whether changes arrive live (local runtime) or by polling (a deployed API): shown to tests and tools.
   const live = useStore((fn) => services.live.onStatus(fn), () => services.live.status);
   const [dialog, setDialog] = useState<DialogState>();
+  const viewing = useViewedFile();
+  const [selection, setSelection] = useState<Selection>(NO_SELECTION);
+  const selectedFiles = state.files.filter((f) => selection.ids.has(f.fileId));
+  // A file deleted (here or elsewhere) or filtered away leaves the selection.
+  useEffect(() => setSelection((s) => keepPresent(s, state.files.map((f) => f.fileId))), [state.files]);
+  useEffect(() => {
+    if (selection.ids.size === 0) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape" && !document.querySelector("dialog[open]")) setSelection(NO_SELECTION);
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [selection.ids.size]);
   const [query, setQuery] = useState(state.filter.q);
   const q = useDebounced(query, 300);
 
@@ -31,26 +51,46 @@ export function LibraryScreen({ services }: { services: Services }) {
   useEffect(() => library.setFilter({ q }), [library, q]);
 
   const loadMore = useCallback(() => library.loadMore(), [library]);
+  const tellBatch = useCallback((s: BatchSummary) => announcer.say(`${s.text}.`, s.tone), [announcer]);
   const retry = useCallback(() => library.reload(), [library]);
   const fileOf = (id: string) => state.files.find((f) => f.fileId === id);
-  const dialogFile = dialog ? fileOf(dialog.fileId) : undefined;
+  const dialogFile = dialog ? (fileOf(dialog.fileId) ?? dialog.file) : undefined;
 
+  // Where focus goes once a dialog has gone: the file's own card when the control that opened the dialog
+  // is gone (viewer → edit), or after a delete the card beside it, so the page keeps its place. Done
+  // after the dialog has unmounted: closing a modal <dialog> hands focus back on its own.
+  const focusAfter = useRef<string | undefined>(undefined);
+  const bulkBeside = useRef<string | undefined>(undefined);
+  const refocus = useRef<string | null>(null);
   const closeDialog = () => {
-    const id = dialog?.fileId;
+    refocus.current = focusAfter.current ?? dialog?.fileId ?? "";
+    focusAfter.current = undefined;
     setDialog(undefined);
-    // Back to the file's own card when the control that opened the dialog is gone (viewer → edit).
-    requestAnimationFrame(() => {
-      if (document.activeElement && document.activeElement !== document.body) return;
-      const card = id ? document.querySelector<HTMLElement>(`[data-file-id="${CSS.escape(id)}"]`) : null;
-      (card?.querySelector<HTMLElement>("button, a") ?? document.querySelector<HTMLElement>("main h1"))?.focus();
-    });
   };
+  // The viewer closing (its button, Escape, or back) hands the focus to the card of the file last seen.
+  const lastViewed = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    if (viewing) lastViewed.current = viewing;
+    else if (lastViewed.current) {
+      refocus.current = focusAfter.current ?? lastViewed.current;
+      focusAfter.current = undefined;
+      lastViewed.current = undefined;
+    }
+  }, [viewing]);
+  useEffect(() => {
+    if (dialog || viewing || refocus.current === null) return;
+    const id = refocus.current;
+    refocus.current = null;
+    if (document.activeElement && document.activeElement !== document.body) return;
+    const card = id ? document.querySelector<HTMLElement>(`[data-file-id="${CSS.escape(id)}"]`) : null;
+    (card?.querySelector<HTMLElement>("button, a") ?? document.querySelector<HTMLElement>("main h1"))?.focus();
+  }, [dialog, viewing]);
 
   const actions: FileActions = {
-    open: (f) => setDialog({ kind: "view", fileId: f.fileId }),
-    edit: (f) => setDialog({ kind: "edit", fileId: f.fileId }),
-    share: (f) => setDialog({ kind: "share", fileId: f.fileId }),
-    remove: (f) => setDialog({ kind: "delete", fileId: f.fileId }),
+    open: (f) => viewFile(f.fileId),
+    edit: (f) => setDialog({ kind: "edit", fileId: f.fileId, file: f }),
+    share: (f) => setDialog({ kind: "share", fileId: f.fileId, file: f }),
+    remove: (f) => setDialog({ kind: "delete", fileId: f.fileId, file: f }),
     download: (f, e) => {
       // The link's URL is presigned and expires; fetch a fresh one first when it is getting old.
       e.preventDefault();
@@ -62,6 +102,24 @@ export function LibraryScreen({ services }: { services: Services }) {
         .catch((error: unknown) => announcer.say(`Could not download ${f.fileName}: ${error instanceof Error ? error.message : "try again"}`, "error"));
     },
     stale: (f) => void library.refresh(f.fileId).catch(() => undefined),
+    select: (f, range) => setSelection((s) => toggleSelection(s, displayOrder(groupByDate(state.files, Date.now())).map((x) => x.fileId), f.fileId, range)),
+  };
+
+  const downloadSelected = async () => {
+    // One saved file per link click; each URL fetched fresh first (they are presigned and expire).
+    for (const f of selectedFiles.filter((x) => x.status === "ready")) {
+      const fresh = await library.fresh(f.fileId).catch(() => undefined);
+      if (!fresh?.downloadUrl) {
+        announcer.say(`Could not download ${f.fileName}.`, "error");
+        continue;
+      }
+      const a = document.createElement("a");
+      a.href = fresh.downloadUrl;
+      a.download = fresh.fileName;
+      document.body.append(a);
+      a.click();
+      a.remove();
+    }
   };
 
   const shareApi: ShareApi = {
@@ -103,7 +161,7 @@ export function LibraryScreen({ services }: { services: Services }) {
         <h1 tabIndex={-1} class="visually-hidden">
           Your library
         </h1>
-        <UploadArea queue={uploads} limits={usage.limits()} />
+        <UploadArea queue={uploads} limits={usage.limits()} onBatchDone={tellBatch} />
         <div class="toolbar" role="search">
           <KindTabs value={state.filter.type} onChange={(type) => library.setFilter({ type })} />
           <div class="search">
@@ -114,9 +172,9 @@ export function LibraryScreen({ services }: { services: Services }) {
             <input id="search" type="search" placeholder="Search by name" value={query} onInput={(e) => setQuery((e.target as HTMLInputElement).value)} autoComplete="off" />
           </div>
         </div>
-        <Files state={state} actions={actions} onMore={loadMore} onRetry={retry} />
+        <Files state={state} actions={actions} onMore={loadMore} onRetry={retry} now={Date.now()} selected={selection.ids} />
       </main>
-      {dialog?.kind === "view" && dialogFile && <ImageViewer file={dialogFile} actions={actions} onClose={closeDialog} />}
+      {viewing && <LibraryViewer fileId={viewing} state={state} library={library} actions={actions} />}
       {dialog?.kind === "edit" && dialogFile && (
         <EditDialog
           file={dialogFile}
@@ -135,18 +193,68 @@ export function LibraryScreen({ services }: { services: Services }) {
           onClose={closeDialog}
           onConfirm={async () => {
             const pending = dialogFile.status === "pending";
+            // Found before the request: the live event of the delete may take the card away before it answers.
+            const beside = neighbourOf(new Set([dialogFile.fileId]));
             await api.deleteFile(dialogFile.fileId);
             // A pending file may still be on its way from this tab: stop sending it too.
             if (pending) uploads.forget(dialogFile.fileId);
+            focusAfter.current = beside;
+            if (viewing === dialogFile.fileId) {
+              // Deleted from the viewer: it moves on to the file beside, as a photo app does.
+              const order = viewable(state.files, Date.now());
+              const i = order.findIndex((f) => f.fileId === dialogFile.fileId);
+              const beside = order[i + 1] ?? order[i - 1];
+              if (beside) viewFile(beside.fileId);
+              else closeViewer();
+            }
             library.remove(dialogFile.fileId);
             void usage.refresh();
             announcer.say(pending ? `Cancelled the upload of ${dialogFile.fileName}.` : `Deleted ${dialogFile.fileName}.`);
           }}
         />
       )}
+      {selectedFiles.length > 0 && (
+        <SelectionBar
+          files={selectedFiles}
+          onDownload={() => void downloadSelected()}
+          onShare={() => setDialog({ kind: "bulk-share", fileId: "" })}
+          onDelete={() => {
+            bulkBeside.current = neighbourOf(selection.ids);
+            setDialog({ kind: "bulk-delete", fileId: "" });
+          }}
+          onClear={() => setSelection(NO_SELECTION)}
+        />
+      )}
+      {dialog?.kind === "bulk-share" && <BulkShareDialog files={selectedFiles} create={(id, seconds) => api.shareFile(id, seconds)} onClose={closeDialog} />}
+      {dialog?.kind === "bulk-delete" && (
+        <BulkDeleteDialog
+          files={selectedFiles}
+          remove={async (f) => {
+            await api.deleteFile(f.fileId);
+            if (f.status === "pending") uploads.forget(f.fileId);
+          }}
+          onDone={(deleted) => {
+            if (deleted.length === 0) return;
+            focusAfter.current = bulkBeside.current;
+            for (const f of deleted) library.remove(f.fileId);
+            void usage.refresh();
+            announcer.say(`Deleted ${deleted.length} ${deleted.length === 1 ? "file" : "files"}.`);
+          }}
+          onClose={closeDialog}
+        />
+      )}
       <Toast services={services} />
     </div>
   );
+}
+
+/** The card shown after these (or before them, when they are the last), in the order on screen. */
+function neighbourOf(going: ReadonlySet<string>): string | undefined {
+  const cards = [...document.querySelectorAll<HTMLElement>(".library [data-file-id]")];
+  const i = cards.findLastIndex((c) => going.has(c.dataset.fileId!));
+  if (i < 0) return undefined;
+  const staying = (c: HTMLElement) => !going.has(c.dataset.fileId!);
+  return (cards.slice(i + 1).find(staying) ?? cards.slice(0, i).reverse().find(staying))?.dataset.fileId;
 }
 
 function KindTabs({ value, onChange }: { value: KindFilter; onChange: (v: KindFilter) => void }) {
@@ -166,144 +274,6 @@ function KindTabs({ value, onChange }: { value: KindFilter; onChange: (v: KindFi
         </label>
       ))}
     </fieldset>
-  );
-}
-
-function Files({ state, actions, onMore, onRetry }: { state: LibraryState; actions: FileActions; onMore: () => void; onRetry: () => void }) {
-  const images = state.files.filter((f) => f.contentType.startsWith("image/"));
-  const audio = state.files.filter((f) => f.contentType.startsWith("audio/"));
-  const { type, q } = state.filter;
-  const more = !state.loaded || state.nextCursor !== null;
-
-  if (!state.loaded && !state.error) return <Skeleton type={type} />;
-  if (state.loaded && state.files.length === 0 && !more) {
-    return (
-      <div class="empty">
-        <Icon name={type === "audio" ? "audio" : "image"} size={40} />
-        {q.trim() ? (
-          <p>No {type === "all" ? "files" : type === "image" ? "images" : "audio files"} match “{q.trim()}”.</p>
-        ) : (
-          <p>No {type === "all" ? "files" : type === "image" ? "images" : "audio files"} yet. Drop some here, or choose files above.</p>
-        )}
-      </div>
-    );
-  }
-  return (
-    <div class="library" aria-busy={state.loading}>
-      {type !== "audio" && (images.length > 0 || type === "image") && (
-        <section aria-labelledby="images-heading">
-          <h2 id="images-heading" class="section-title">
-            Images <span class="count">{images.length}{state.nextCursor ? "+" : ""}</span>
-          </h2>
-          <ul class="grid">
-            {images.map((f) => (
-              <ImageCard key={f.fileId} file={f} actions={actions} />
-            ))}
-          </ul>
-        </section>
-      )}
-      {type !== "image" && (audio.length > 0 || type === "audio") && (
-        <section aria-labelledby="audio-heading">
-          <h2 id="audio-heading" class="section-title">
-            Audio <span class="count">{audio.length}{state.nextCursor ? "+" : ""}</span>
-          </h2>
-          <ul class="audio-list">
-            {audio.map((f) => (
-              <AudioRow key={f.fileId} file={f} actions={actions} />
-            ))}
-          </ul>
-        </section>
-      )}
-      {state.error ? <ErrorMessage error={state.error} onRetry={state.loaded ? onMore : onRetry} /> : more && <Sentinel loading={state.loading} onMore={onMore} />}
-    </div>
-  );
-}
-
-/**
- * Infinite scroll: when this comes within a screen of the viewport the next page loads. The button
- * is there for keyboards and for browsers without IntersectionObserver; after a page arrives, a
- * sentinel still in view asks again (a short page does not move it out of sight).
- */
-function Sentinel({ loading, onMore }: { loading: boolean; onMore: () => void }) {
-  const ref = useRef<HTMLDivElement>(null);
-  const visible = useRef(false);
-  useEffect(() => {
-    const el = ref.current;
-    if (!el || typeof IntersectionObserver === "undefined") return;
-    const io = new IntersectionObserver(
-      (entries) => {
-        visible.current = entries.some((e) => e.isIntersecting);
-        if (visible.current) onMore();
-      },
-      { rootMargin: "600px 0px" },
-    );
-    io.observe(el);
-    return () => io.disconnect();
-  }, [onMore]);
-  useEffect(() => {
-    if (!loading && visible.current) onMore();
-  }, [loading, onMore]);
-  return (
-    <div class="sentinel" ref={ref}>
-      {loading ? (
-        <p class="muted" role="status">
-          <span class="spinner" aria-hidden="true" /> Loading more…
-        </p>
-      ) : (
-        <button type="button" class="button" onClick={onMore}>
-          Load more
-        </button>
-      )}
-    </div>
-  );
-}
-
-function Skeleton({ type }: { type: KindFilter }) {
-  return (
-    <div class="library" aria-busy="true">
-      <p class="visually-hidden" role="status">
-        Loading your library…
-      </p>
-      {type !== "audio" && (
-        <ul class="grid" aria-hidden="true">
-          {Array.from({ length: 8 }, (_, i) => (
-            <li key={i} class="card skeleton">
-              <span class="thumb" />
-              <div class="card-body">
-                <p class="card-name">&nbsp;</p>
-                <p class="card-meta">&nbsp;</p>
-              </div>
-            </li>
-          ))}
-        </ul>
-      )}
-      {type === "audio" && (
-        <ul class="audio-list" aria-hidden="true">
-          {Array.from({ length: 4 }, (_, i) => (
-            <li key={i} class="audio-row skeleton" />
-          ))}
-        </ul>
-      )}
-    </div>
-  );
-}
-
-/** Stored bytes, and those reserved for uploads still pending, against the quota (GET /me). */
-export function UsageMeter({ usage }: { usage: Usage | undefined }) {
-  if (!usage) return <div class="usage" aria-hidden="true" />;
-  const reserved = usage.reservedBytes ?? 0;
-  const taken = usage.bytes + reserved;
-  const pct = usage.quotaBytes > 0 ? Math.min(100, (taken / usage.quotaBytes) * 100) : 0;
-  const text = `${formatBytes(usage.bytes)} of ${formatBytes(usage.quotaBytes)} used${reserved > 0 ? `, ${formatBytes(reserved)} reserved for uploads` : ""}`;
-  return (
-    <div class="usage">
-      <div class="usage-bar" role="meter" aria-label="Storage used" aria-valuemin={0} aria-valuemax={usage.quotaBytes} aria-valuenow={Math.min(taken, usage.quotaBytes)} aria-valuetext={text}>
-        <span style={{ width: `${Math.max(pct, taken > 0 ? 1 : 0)}%` }} class={pct > 90 ? "full" : ""} />
-      </div>
-      <p class="usage-text">
-        {text} · {usage.files} {usage.files === 1 ? "file" : "files"}
-      </p>
-    </div>
   );
 }
 

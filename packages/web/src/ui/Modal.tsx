@@ -37,7 +37,8 @@ export function Modal({
     target?.focus();
     return () => {
       if (dialog.open && typeof dialog.close === "function") dialog.close();
-      if (opener?.isConnected) opener.focus();
+      // Nothing focused opened it (a click that does not focus): the screen decides where focus goes.
+      if (opener?.isConnected && opener !== document.body) opener.focus();
     };
   }, []);
   return (

@@ -52,7 +52,7 @@ describe("<UploadArea>", () => {
     expect(input.accept).toContain("audio/flac");
     expect(input.accept).not.toContain("svg");
     expect(screen.getByRole("button", { name: "Choose files" })).toBeTruthy();
-    expect(screen.getByText(/up to 2 GB each · 5 GB free/)).toBeTruthy();
+    expect(screen.getByText(/up to 2 GiB each · 5 GiB free/)).toBeTruthy();
   });
 
   it("shows each picked file with its own state: refused ones say why before anything is sent", async () => {
@@ -78,15 +78,15 @@ describe("<UploadArea>", () => {
     const { deps } = fakeDeps({ limits: () => usage.limits(), limitsReady: () => usage.ready() });
     const queue = new UploadQueue(deps);
     render(<UploadArea queue={queue} limits={usage.limits()} />);
-    expect(screen.getByText(/up to 2 GB each · 1 GB free/)).toBeTruthy();
+    expect(screen.getByText(/up to 2 GiB each · 1 GiB free/)).toBeTruthy();
     // Sizes only: a File whose size is read from a stub keeps the test from allocating gigabytes.
     const sized = (name: string, size: number) => Object.defineProperty(new File(["x"], name, { type: "image/png" }), "size", { value: size });
     pick([sized("panorama.png", 3 * 1024 ** 3), sized("poster.png", 1.5 * 1024 ** 3), sized("cat.png", 1024)]);
     await settle();
     const rows = screen.getAllByRole("listitem");
     expect(rows.map((r) => r.getAttribute("data-state"))).toEqual(["refused", "refused", "uploading"]);
-    expect(rows[0]!.textContent).toContain("Not uploaded: This file is 3 GB; files can be at most 2 GB.");
-    expect(rows[1]!.textContent).toContain("Not uploaded: Not enough space: this file is 1.5 GB and 1 GB is left. Delete some files to make room.");
+    expect(rows[0]!.textContent).toContain("Not uploaded: This file is 3 GiB; files can be at most 2 GiB.");
+    expect(rows[1]!.textContent).toContain("Not uploaded: Not enough space: this file is 1.5 GiB and 1 GiB is left. Delete some files to make room.");
     expect(within(rows[1]!).getByText(/Not enough space/).getAttribute("aria-live")).toBe("assertive");
     expect((deps.upload as ReturnType<typeof vi.fn>).mock.calls.map(([file]) => file.name)).toEqual(["cat.png"]);
   });
@@ -113,10 +113,60 @@ describe("<UploadArea>", () => {
 
     await act(() => h.verdicts[0]!({ fileId: "Fsong.mp3", fileName: "song.mp3", contentType: "audio/mpeg", size: 400, status: "ready", uploadedAt: "", metadata: {} }));
     await settle();
-    expect(screen.getByRole("listitem").getAttribute("data-state")).toBe("ready");
-    expect(screen.getByText("Ready")).toBeTruthy();
-    fireEvent.click(screen.getByRole("button", { name: "Clear finished" }));
+    // Done well: its row folds into the one summary line, which can be hidden at once.
     expect(screen.queryByRole("listitem")).toBeNull();
+    expect(screen.getByText("song.mp3 is ready")).toBeTruthy();
+    fireEvent.click(screen.getByRole("button", { name: "Hide finished uploads" }));
+    expect(screen.queryByText("song.mp3 is ready")).toBeNull();
+    expect(queue.items).toEqual([]);
+  });
+
+  it("folds a finished batch into one line that goes away on its own, keeps the problems, and tells the batch once", async () => {
+    const h = fakeDeps();
+    const queue = new UploadQueue(h.deps);
+    const pendingTimers: Array<{ fn: () => void; ms: number; cleared: boolean }> = [];
+    const timers = {
+      set: (fn: () => void, ms: number) => {
+        const t = { fn, ms, cleared: false };
+        pendingTimers.push(t);
+        return t;
+      },
+      clear: (t: unknown) => void ((t as { cleared: boolean }).cleared = true),
+    };
+    const told: string[] = [];
+    render(<UploadArea queue={queue} limits={h.deps.limits()} timers={timers} onBatchDone={(s) => told.push(`${s.tone}: ${s.text}`)} />);
+    const names = ["a.png", "b.png", "c.png", "d.png"];
+    pick(names.map((n) => new File([new Uint8Array(10)], n, { type: "image/png" })));
+    await settle();
+    for (const f of h.finish.slice(0, 3)) await act(() => f.resolve());
+    await settle();
+    await settle();
+    await act(() => h.finish[3]?.resolve());
+    await settle();
+    const view = (n: string, status: "ready" | "rejected"): MediaFile => ({ fileId: `F${n}`, fileName: n, contentType: "image/png", size: 10, status, uploadedAt: "", metadata: {}, ...(status === "rejected" ? { rejectionReason: "not an image" } : {}) });
+    await act(() => h.verdicts[0]!(view("a.png", "ready")));
+    await act(() => h.verdicts[1]!(view("b.png", "ready")));
+    await settle();
+    // Mid-batch: what is done is one line, nothing is told yet, nothing is timed out yet.
+    expect(screen.getByText("2 files ready")).toBeTruthy();
+    expect(told).toEqual([]);
+    expect(pendingTimers.filter((t) => !t.cleared)).toEqual([]);
+
+    await act(() => h.verdicts[2]!(view("c.png", "rejected")));
+    await act(() => h.verdicts[3]!(view("d.png", "ready")));
+    await settle();
+    expect(told).toEqual(["error: 3 files ready, 1 rejected"]);
+    expect(screen.getByText("3 files ready")).toBeTruthy();
+    const rows = screen.getAllByRole("listitem");
+    expect(rows.map((r) => r.getAttribute("data-name"))).toEqual(["c.png"]);
+
+    const live = pendingTimers.filter((t) => !t.cleared);
+    expect(live.map((t) => t.ms)).toEqual([5000]);
+    await act(() => live[0]!.fn());
+    expect(screen.queryByText("3 files ready")).toBeNull();
+    // The rejection stays until it is read and dismissed; the batch is not told again.
+    expect(screen.getByRole("listitem").getAttribute("data-name")).toBe("c.png");
+    expect(told).toHaveLength(1);
   });
 
   it("cancels an upload from its row", async () => {
@@ -127,8 +177,9 @@ describe("<UploadArea>", () => {
     await settle();
     fireEvent.click(screen.getByRole("button", { name: "Cancel upload of a.wav" }));
     await settle();
-    expect(screen.getByRole("listitem").getAttribute("data-state")).toBe("cancelled");
-    expect(screen.getByText("Cancelled")).toBeTruthy();
+    // A cancel needs no reading: it folds into the summary line like a finished upload.
+    expect(screen.queryByRole("listitem")).toBeNull();
+    expect(screen.getByText("a.wav is cancelled")).toBeTruthy();
     expect(h.deps.discard).toHaveBeenCalledWith("Fa.wav");
   });
 
@@ -161,5 +212,21 @@ describe("<UploadArea>", () => {
     await settle();
     expect(drop.defaultPrevented).toBe(true);
     expect(screen.getByRole("listitem").getAttribute("data-name")).toBe("dropped.png");
+  });
+
+  it("speaks of dropping files only where there is a mouse to drag them with (pointer: coarse)", () => {
+    const { deps } = fakeDeps();
+    vi.stubGlobal("matchMedia", (query: string) => ({ matches: query === "(pointer: coarse)", addEventListener() {}, removeEventListener() {} }));
+    try {
+      render(<UploadArea queue={new UploadQueue(deps)} limits={deps.limits()} />);
+      expect(screen.getByRole("button", { name: "Choose files" })).toBeTruthy();
+      expect(screen.getByText("Add photos or audio")).toBeTruthy();
+      expect(screen.queryByText(/Drop/)).toBeNull();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    cleanup();
+    render(<UploadArea queue={new UploadQueue(deps)} limits={deps.limits()} />);
+    expect(screen.getByText("Drop images or audio here")).toBeTruthy();
   });
 });

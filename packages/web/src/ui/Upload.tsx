@@ -3,16 +3,19 @@ import { formatBytes, formatRemaining, formatSpeed } from "../format";
 import { ACCEPTED_SUMMARY, PICKER_ACCEPT } from "../upload/media-accept";
 import { isFinished, type UploadItem, type UploadQueue } from "../upload/upload-queue";
 import type { Limits } from "../usage/usage-store";
+import { useCoarsePointer } from "./device";
 import { Icon } from "./icons";
+import { needsAttention, realTimers, summarize, SUMMARY_LINGER_MS, type BatchSummary, type Timers } from "./upload-summary";
 import { useStore } from "./hooks";
 
 /**
  * Drop files anywhere on the page or pick them; each gets a row with its own progress, speed and
  * cancel. Files that can't be accepted are refused here, with the reason, before anything is sent.
  */
-export function UploadArea({ queue, limits }: { queue: UploadQueue; limits: Limits }) {
+export function UploadArea({ queue, limits, onBatchDone, timers }: { queue: UploadQueue; limits: Limits; onBatchDone?: (summary: BatchSummary) => void; timers?: Timers }) {
   const input = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
+  const coarse = useCoarsePointer();
 
   useEffect(() => {
     let depth = 0;
@@ -67,12 +70,22 @@ export function UploadArea({ queue, limits }: { queue: UploadQueue; limits: Limi
       <div class={dragging ? "dropzone dragging" : "dropzone"}>
         <Icon name="upload" size={28} />
         <div class="dropzone-text">
-          <p>
-            <strong>Drop images or audio here</strong> or{" "}
-            <button type="button" class="button primary small" onClick={() => input.current?.click()}>
-              Choose files
-            </button>
-          </p>
+          {coarse ? (
+            // A touch screen has nothing to drag from: the button is the way in, and says what it takes.
+            <p>
+              <button type="button" class="button primary small" onClick={() => input.current?.click()}>
+                Choose files
+              </button>{" "}
+              <strong>Add photos or audio</strong>
+            </p>
+          ) : (
+            <p>
+              <strong>Drop images or audio here</strong> or{" "}
+              <button type="button" class="button primary small" onClick={() => input.current?.click()}>
+                Choose files
+              </button>
+            </p>
+          )}
           <p class="muted small-text">
             {ACCEPTED_SUMMARY}
             {limitText && ` · ${limitText}`}
@@ -99,33 +112,63 @@ export function UploadArea({ queue, limits }: { queue: UploadQueue; limits: Limi
           <p>Drop to upload</p>
         </div>
       )}
-      <UploadList queue={queue} />
+      <UploadList queue={queue} onBatchDone={onBatchDone} timers={timers} />
     </section>
   );
 }
 
-export function UploadList({ queue }: { queue: UploadQueue }) {
+/**
+ * Uploads in progress and those that need a look each have a row; the ones that went well fold into
+ * one line, which goes away a few seconds after the batch is over, so the library stays on the first
+ * screen. When a batch is over it is told once (a toast), not once per file.
+ */
+export function UploadList({ queue, onBatchDone, timers = realTimers }: { queue: UploadQueue; onBatchDone?: (summary: BatchSummary) => void; timers?: Timers }) {
   const items = useStore(
     (fn) => queue.subscribe(fn),
     () => queue.items,
   );
+  const reported = useRef(new Set<string>());
+  const busy = items.some((i) => !isFinished(i.state));
+  const folded = items.filter((i) => isFinished(i.state) && !needsAttention(i));
+  const rows = items.filter((i) => !isFinished(i.state) || needsAttention(i));
+
+  useEffect(() => {
+    if (busy) return;
+    const fresh = items.filter((i) => !reported.current.has(i.id));
+    reported.current = new Set(items.map((i) => i.id));
+    const summary = summarize(fresh);
+    if (summary) onBatchDone?.(summary);
+  }, [items, busy, onBatchDone]);
+
+  const foldedIds = folded.map((i) => i.id).join(" ");
+  useEffect(() => {
+    if (busy || !foldedIds) return;
+    const handle = timers.set(() => {
+      for (const id of foldedIds.split(" ")) queue.dismiss(id);
+    }, SUMMARY_LINGER_MS);
+    return () => timers.clear(handle);
+  }, [busy, foldedIds, queue, timers]);
+
   if (items.length === 0) return null;
-  const finished = items.filter((i) => isFinished(i.state)).length;
+  const line = summarize(folded);
   return (
     <div class="uploads">
-      <div class="uploads-head">
-        <h3>Uploads</h3>
-        {finished > 0 && (
-          <button type="button" class="button small" onClick={() => queue.clearFinished()}>
-            Clear finished
+      {line && (
+        <p class="upload-summary" data-busy={busy}>
+          <Icon name="check" size={18} />
+          <span>{line.text}</span>
+          <button type="button" class="icon-button" onClick={() => folded.forEach((i) => queue.dismiss(i.id))} aria-label="Hide finished uploads" title="Hide">
+            <Icon name="close" size={16} />
           </button>
-        )}
-      </div>
-      <ul class="upload-list" aria-label="Uploads">
-        {items.map((item) => (
-          <UploadRow key={item.id} item={item} onCancel={() => queue.cancel(item.id)} onDismiss={() => queue.dismiss(item.id)} />
-        ))}
-      </ul>
+        </p>
+      )}
+      {rows.length > 0 && (
+        <ul class="upload-list" aria-label="Uploads">
+          {rows.map((item) => (
+            <UploadRow key={item.id} item={item} onCancel={() => queue.cancel(item.id)} onDismiss={() => queue.dismiss(item.id)} />
+          ))}
+        </ul>
+      )}
     </div>
   );
 }

@@ -37,3 +37,47 @@ export function useRoute(): Route {
   }, []);
   return route;
 }
+
+/**
+ * The file open in the viewer rides in the query (`/?file=<id>`), so back closes it, a reload reopens
+ * it, and the link can be kept. Opening pushes one history entry; moving to the previous or next file
+ * replaces it, so back leaves the viewer instead of stepping through every file seen.
+ */
+const VIEWER_PARAM = "file";
+
+export function viewedFile(): string | undefined {
+  return new URLSearchParams(location.search).get(VIEWER_PARAM) ?? undefined;
+}
+
+export function viewFile(fileId: string): void {
+  const url = `${location.pathname}?${new URLSearchParams({ [VIEWER_PARAM]: fileId })}`;
+  const state = history.state as { viewer?: boolean } | null;
+  if (viewedFile() !== undefined) history.replaceState(state, "", url);
+  else history.pushState({ viewer: true }, "", url);
+  for (const fn of listeners) fn();
+}
+
+export function closeViewer(): void {
+  if (viewedFile() === undefined) return;
+  // Opened from here: going back restores the page as it was. Opened from a link or a reload: drop the query.
+  if ((history.state as { viewer?: boolean } | null)?.viewer) {
+    history.back();
+    return;
+  }
+  history.replaceState(null, "", location.pathname);
+  for (const fn of listeners) fn();
+}
+
+export function useViewedFile(): string | undefined {
+  const [id, setId] = useState(viewedFile);
+  useEffect(() => {
+    const update = () => setId(viewedFile());
+    listeners.add(update);
+    window.addEventListener("popstate", update);
+    return () => {
+      listeners.delete(update);
+      window.removeEventListener("popstate", update);
+    };
+  }, []);
+  return id;
+}

@@ -139,7 +139,7 @@ describe("upload queue: refusals before anything is sent", () => {
       errorFromResponse(413, "application/json", JSON.stringify({ error: { code: "FileTooLarge", message: "Files may be at most 2147483648 bytes.", details: { maxFileBytes: 2147483648 } } })),
     );
     await flush();
-    expect(h.state()).toEqual({ kind: "refused", reason: "This file is too large: files can be at most 2 GB." });
+    expect(h.state()).toEqual({ kind: "refused", reason: "This file is too large: files can be at most 2 GiB." });
     expect(h.deps.onMaxFileBytes).toHaveBeenCalledWith(2147483648);
     expect(h.transfers).toHaveLength(0);
   });
@@ -149,7 +149,7 @@ describe("upload queue: refusals before anything is sent", () => {
     h.queue.add([png()]);
     h.presigns[0]!.d.reject(errorFromResponse(413, "application/json", JSON.stringify({ error: { code: "QuotaExceeded", message: "…", details: { remainingBytes: 1536, quotaBytes: 5 * 1024 ** 3 } } })));
     await flush();
-    expect(h.state()).toEqual({ kind: "refused", reason: "Not enough space: 1.5 KB left of your 5 GB. Delete some files to make room." });
+    expect(h.state()).toEqual({ kind: "refused", reason: "Not enough space: 1.5 KiB left of your 5 GiB. Delete some files to make room." });
   });
 });
 
@@ -194,7 +194,7 @@ describe("upload queue: the limits GET /me states, checked before anything is se
     expect(h.presigns).toHaveLength(0);
     h.me.resolve(meAnswer(0));
     await flush();
-    expect(h.state(0)).toEqual({ kind: "refused", reason: "This file is 1.46 KB; files can be at most 1000 B." });
+    expect(h.state(0)).toEqual({ kind: "refused", reason: "This file is 1.46 KiB; files can be at most 1000 B." });
     expect(h.state(1).kind).toBe("uploading");
     expect(h.presigns.map((p) => p.input.fileName)).toEqual(["small.png"]);
   });

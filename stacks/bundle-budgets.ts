@@ -30,6 +30,8 @@ export const BUDGETS: Record<Family, BundleBudget> = {
     // the TOTP and email-change calls: about 2 KB each route).
     maxBytes: 395 * KB,
     never: ["@aws-sdk/client-s3", "@aws-sdk/client-sns", "@aws-sdk/lib-dynamodb", "@aws-sdk/s3-presigned-post", "@aws-sdk/s3-request-presigner", ...MEDIA_INSPECTION],
+    // The email-change notice (roots/notice-mailer.ts) loads SES when it is sent, on one route.
+    notAtColdStart: ["@aws-sdk/client-sesv2"],
   },
   "roots/library": { maxBytes: 600 * KB, never: ["@aws-sdk/client-cognito-identity-provider", ...MEDIA_INSPECTION] },
   "roots/account": { maxBytes: 600 * KB, never: ["@aws-sdk/client-s3", "@aws-sdk/client-sns", ...MEDIA_INSPECTION] },

@@ -17,6 +17,7 @@ import { LocalTopic } from "./sns/topic";
 import { parseWebhookList, webhookSubscriber } from "./sns/webhooks";
 import { startLocalS3 } from "./storage/s3-server";
 import { startLocalCognito } from "./cognito/cognito-server";
+import { startLocalSes } from "./mail/ses-server";
 import { localExtras } from "./local-extras";
 import type { LocalConfig } from "./config";
 import { useLogOutput } from "@media/functions/log";
@@ -46,6 +47,9 @@ export const LOCAL = {
   clientId: "localwebclient0000000000000",
   queueName: "media-index",
   renditionQueueName: "media-renditions",
+  // The service's own notices come from here; the local SES knows it as its one verified identity.
+  noticeFrom: "Media storage <no-reply@media.local>",
+  noticeIdentity: "no-reply@media.local",
 } as const;
 
 export interface LocalRuntime {
@@ -115,6 +119,9 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
       onCode: (m) => deliverLocalMail(m),
     });
     stops.push(cognito.close);
+    // The service's own mail (the email-change notice) lands in the same outbox as the pool's codes.
+    const ses = await startLocalSes({ iam, hosts: config.servedHosts, identities: [LOCAL.noticeIdentity], deliver: async (m) => void (await cognito.deliver(m)) });
+    stops.push(ses.close);
 
     const dlq = await DurableQueue.open({ dir: join(config.dataDir, "queue", `${LOCAL.queueName}-dlq`), name: `${LOCAL.queueName}-dlq`, visibilityTimeoutSeconds: 30 });
     const queue = await DurableQueue.open({
@@ -155,6 +162,7 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SNS: sns.endpoint,
       AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognito.endpoint,
+      AWS_ENDPOINT_URL_SESV2: ses.endpoint,
       ...functionEnvironment({
         tableName: LOCAL.table,
         bucketName: LOCAL.bucket,
@@ -166,6 +174,7 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
         quotaBytes: String(config.quotaBytes),
         s3ForcePathStyle: "true",
         jwks: JSON.stringify(cognito.jwks),
+        noticeFrom: LOCAL.noticeFrom,
       }),
     });
     delete process.env.AWS_PROFILE;

@@ -1,3 +1,4 @@
+import { ACCEPTED_MEDIA_TEXT } from "@media/core/media-types";
 import { formatBytes } from "../format";
 
 /**
@@ -119,7 +120,8 @@ function fromApi(status: number, code: string, message: string, details?: Record
       break;
     }
     case "UnsupportedMediaType":
-      friendly = `${message} Accepted: JPEG, PNG, GIF, WebP, AVIF, HEIC images and MP3, M4A/AAC, Ogg/Opus, WAV, FLAC, WebM audio.`.trim();
+      // The API's message names them already; an older one may not.
+      friendly = message.includes(ACCEPTED_MEDIA_TEXT) ? message : `${message} Accepted: ${ACCEPTED_MEDIA_TEXT}.`.trim();
       break;
     case "InternalError":
     case "ServiceUnavailable":

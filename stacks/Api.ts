@@ -1,9 +1,9 @@
-import type { Stack } from "aws-cdk-lib";
+import { Annotations, type Stack } from "aws-cdk-lib";
 import { Certificate } from "aws-cdk-lib/aws-certificatemanager";
 import { Api as HttpApi, use, type ApiDomainProps, type ApiRouteProps, type Function, type StackContext } from "sst/constructs";
 import { ROUTES, routeKey } from "@media/core/routes";
 import { Auth } from "./Auth";
-import { type Access, configValues, environmentFor, mediaFunction, statementsFor } from "./lambda";
+import { type Access, configValues, environmentFor, mediaFunction, noticeSender, statementsFor } from "./lambda";
 import { certificateRegion, stageSettings, type StageSettings } from "./settings";
 import { DERIVED_PREFIX, Storage, UPLOAD_PREFIX } from "./Storage";
 import { WebHosting } from "./Web";
@@ -110,9 +110,11 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   "api/mfa-disable": { config: true, table: ["dynamodb:UpdateItem"] },
   // UpdateUserAttributes and VerifyUserAttribute with the user's token; the code email and check counted.
   "api/change-email": { config: true, table: ["dynamodb:UpdateItem"] },
-  "api/verify-email": { config: true, table: ["dynamodb:UpdateItem"] },
-  // The export lists the user's records (Query) and signs hour-long GETs of originals and thumbnails.
-  "api/export-account": { config: true, query: "table", objects: { "s3:GetObject": [UPLOAD_PREFIX, DERIVED_PREFIX] } },
+  // The verification also tells the old address (core/notices.ts), through SES when the stage has it.
+  "api/verify-email": { config: true, table: ["dynamodb:UpdateItem"], notices: true },
+  // The export lists the user's records (Query) and signs hour-long GETs of originals and thumbnails; a
+  // manifest too large for a Lambda response is written beside the user's derived files and signed too.
+  "api/export-account": { config: true, query: "table", objects: { "s3:GetObject": [UPLOAD_PREFIX, DERIVED_PREFIX], "s3:PutObject": [DERIVED_PREFIX] } },
   // Self-service purge (core/purge.ts): the user's objects listed and deleted under both prefixes, share
   // links queried and deleted, records and usage batch-deleted, the session cut written; account.deleted.
   "api/delete-account": {
@@ -137,12 +139,20 @@ export function Api({ stack, app }: StackContext) {
   const auth = use(Auth);
   const storage = use(Storage);
 
-  const values = configValues(storage, auth);
+  const notices = settings.email ? noticeSender(settings.email, stack) : undefined;
+  if (!notices) {
+    Annotations.of(stack).addWarningV2(
+      "media-storage:no-notice-sender",
+      "SES_FROM_EMAIL is not set: Cognito sends the codes with its own sender, which sends nothing else, so an old address is not told of an email change.",
+    );
+  }
+  const values = configValues(storage, auth, notices);
   const targets = {
     tableArn: storage.table.tableArn,
     bucketArn: storage.bucket.bucketArn,
     topicArn: storage.topic.topicArn,
     userPoolArn: auth.userPoolArn,
+    ...(notices ? { notices } : {}),
   };
 
   const make = (id: string, module: string, access: Access, timeoutSeconds: number, memoryMB: number): Function =>

@@ -61,6 +61,23 @@ describe(".env.<stage> settings", () => {
     });
   });
 
+  it("tells the old address of an email change from the same sender: only POST /me/email/verify may send, and only as that identity", () => {
+    const api = template("Api");
+    api.hasResourceProperties("AWS::Lambda::Function", {
+      Description: "media-storage api/verify-email",
+      Environment: { Variables: Match.objectLike({ NOTICE_FROM_EMAIL: "Media storage <no-reply@media.example.com>", NOTICE_SES_REGION: "eu-west-1" }) },
+    });
+    const roles = api.findResources("AWS::IAM::Role");
+    const senders = Object.values(api.findResources("AWS::IAM::Policy")).flatMap((p) =>
+      (p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>)
+        .filter((s) => [s.Action].flat().some((a) => a.startsWith("ses:")))
+        .map((s) => ({ ...s, roles: (p.Properties.Roles as Array<{ Ref: string }>).map((r) => roles[r.Ref]?.Properties.Description as string) })),
+    );
+    expect(senders).toHaveLength(1);
+    expect(senders[0]).toMatchObject({ Action: "ses:SendEmail", roles: ["media-storage api/verify-email"] });
+    expect(JSON.stringify(senders[0]!.Resource)).toMatch(/:ses:eu-west-1:.*:identity\/media\.example\.com"/);
+  });
+
   it("emails the alarms to the file's ALERTS_EMAIL, not the shell's", () => {
     const subscriptions = template("Monitoring").findResources("AWS::SNS::Subscription");
     expect(Object.values(subscriptions).map((s) => s.Properties)).toEqual([

@@ -7,7 +7,7 @@ import { functionEnvironment } from "@media/core/function-env";
 import { METRICS_NAMESPACE, SERVICE_NAME } from "@media/core/metric-names";
 import { TABLE } from "@media/core/table";
 import { dedupeAwsSdk } from "./dedupe";
-import { PROD_STAGE, type StageSettings } from "./settings";
+import { PROD_STAGE, type SesEmail, type StageSettings } from "./settings";
 import { DERIVED_PREFIX, UPLOAD_PREFIX } from "./Storage";
 
 /** Every Lambda handler is a module under this folder exporting `handler`. */
@@ -76,6 +76,11 @@ export interface Access {
   publish?: boolean;
   /** IAM-authorised Cognito actions, on the user pool only (see ROUTE_ACCESS in Api.ts for why each). */
   userPool?: UserPoolAction[];
+  /**
+   * Sends the service's own notices (core/notices.ts) through SES from the stage's sender: its address
+   * in the environment and ses:SendEmail on its identity, when the stage has one (SES_FROM_EMAIL).
+   */
+  notices?: boolean;
 }
 
 /** Item actions, and Scan (the sweep only), all on the table itself. */
@@ -97,6 +102,28 @@ export interface AccessTargets {
   topicArn: string;
   /** Needed only by functions whose Access names `userPool` actions. */
   userPoolArn?: string;
+  /** The stage's SES sender, for functions whose Access sends notices; absent on a stage without SES. */
+  notices?: NoticeSender;
+}
+
+/** Who the service's notices come from: the identity Cognito's own mail uses (stacks/Auth.ts). */
+export interface NoticeSender {
+  /** As Cognito writes it: `Name <address>`, or the address alone. */
+  from: string;
+  /** Where the identity is verified. */
+  region: string;
+  /** `arn:aws:ses:<region>:<account>:identity/<address or domain>`. */
+  identityArn: string;
+}
+
+/** The sender of a stage's SES settings, in the stack's account. */
+export function noticeSender(email: SesEmail, stack: { region: string; account: string; partition: string }): NoticeSender {
+  const region = email.sesRegion ?? stack.region;
+  return {
+    from: email.fromName ? `${email.fromName} <${email.fromEmail}>` : email.fromEmail,
+    region,
+    identityArn: `arn:${stack.partition}:ses:${region}:${stack.account}:identity/${email.sesVerifiedDomain ?? email.fromEmail}`,
+  };
 }
 
 /** The values behind the functions' configuration variables (tokens resolved at deploy time). */
@@ -108,14 +135,18 @@ export interface ConfigValues {
   userPoolClientId: string;
   /** A `{{resolve:secretsmanager:…}}` reference, never the value. */
   cursorSecret: string;
+  /** The stage's SES sender (functions that send notices); absent on a stage without SES. */
+  notices?: NoticeSender;
 }
 
 /** The configuration values from the Auth and Storage stacks' outputs, the same for every function. */
 export function configValues(
   storage: { table: { tableName: string }; bucket: { bucketName: string }; topic: { topicArn: string }; cursorSecretReference: string },
   auth: { userPoolId: string; userPoolClientId: string },
+  notices?: NoticeSender,
 ): ConfigValues {
   return {
+    ...(notices ? { notices } : {}),
     tableName: storage.table.tableName,
     bucketName: storage.bucket.bucketName,
     topicArn: storage.topic.topicArn,
@@ -146,6 +177,7 @@ export function environmentFor(access: Access, values: ConfigValues, limits: Sta
           uploadExpiresSeconds: limits.uploadExpiresSeconds === undefined ? undefined : String(limits.uploadExpiresSeconds),
         }
       : {}),
+    ...(access.notices && values.notices ? { noticeFrom: values.notices.from, noticeRegion: values.notices.region } : {}),
   });
 }
 
@@ -192,6 +224,9 @@ export function statementsFor(access: Access, targets: AccessTargets): PolicySta
   if (access.userPool?.length) {
     if (!targets.userPoolArn) throw new Error(`stacks/lambda.ts: ${access.userPool.join(", ")} needs the user pool's ARN in the access targets`);
     statements.push(new PolicyStatement({ actions: [...access.userPool], resources: [targets.userPoolArn] }));
+  }
+  if (access.notices && targets.notices) {
+    statements.push(new PolicyStatement({ actions: ["ses:SendEmail"], resources: [targets.notices.identityArn] }));
   }
   return statements;
 }

@@ -86,7 +86,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   "api/mfa-disable": ["dynamodb:UpdateItem"],
   "api/change-email": ["dynamodb:UpdateItem"],
   "api/verify-email": ["dynamodb:UpdateItem"],
-  "api/export-account": ["dynamodb:Query", "s3:GetObject"],
+  "api/export-account": ["dynamodb:Query", "s3:GetObject", "s3:PutObject"],
   // The self-service purge: the user's objects listed and deleted, links and records deleted, account.deleted.
   "api/delete-account": [
     "dynamodb:BatchWriteItem",
@@ -107,6 +107,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
 const SECRET_ENV = [
   ...["AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"],
   ...["WEB_ORIGIN", "WEB_CERTIFICATE_ARN", "MAX_FILE_BYTES", "QUOTA_BYTES", "UPLOAD_EXPIRES_SECONDS", "ALERTS_EMAIL"],
+  ...["SES_FROM_EMAIL", "SES_FROM_NAME", "SES_IDENTITY", "SES_REGION"],
 ];
 const savedEnv: Record<string, string | undefined> = {};
 function isolateEnv(overrides: Record<string, string>) {
@@ -236,6 +237,13 @@ function roleStatements(template: Template, roleId: string): Statement[] {
 // ---------- Auth ----------
 
 describe("Auth stack", () => {
+  it("without SES_FROM_EMAIL sends no notices, and says so: no sender in any function's environment, no SES grant", () => {
+    for (const f of ourFunctions()) expect(Object.keys(f.props.Environment?.Variables ?? {}), f.module).not.toContain("NOTICE_FROM_EMAIL");
+    const ses = ourFunctions().flatMap((f) => roleStatements(t[f.stack], f.roleId)).filter((s) => JSON.stringify(s.Action).includes("ses:"));
+    expect(ses).toEqual([]);
+    expect(warningsOf(app, "Api").filter((w) => w.includes("SES_FROM_EMAIL is not set"))).toHaveLength(1);
+  });
+
   it("has a user pool signing in by email, with self sign-up confirmed by an emailed code and a strong password policy", () => {
     t.Auth.resourceCountIs("AWS::Cognito::UserPool", 1);
     t.Auth.hasResourceProperties("AWS::Cognito::UserPool", {

@@ -3,6 +3,7 @@ import type { Tokens } from "./accounts";
 import { AppError, ForbiddenError } from "./errors";
 import { beforeCheckingCode, beforeSendingCode, type CodeLimitDeps } from "./code-limits";
 import { openMfaSession, sealMfaSession } from "./mfa-session";
+import { emailChangedNotice, type Mailer } from "./notices";
 import type { SessionDeps } from "./sessions";
 
 /**
@@ -99,18 +100,15 @@ async function countCode(deps: SecurityDeps, email: string, clientIp: string): P
   await beforeCheckingCode(deps.codeLimits, { email, clientIp });
 }
 
-/** The first code from the app proves it holds the secret; MFA is then on. */
-export async function enableTotp(deps: SecurityDeps, input: { accessToken: string; email: string; clientIp: string; code: string }): Promise<void> {
+/**
+ * Sign-in's TOTP step on or off, each behind a current code from the app, counted first: turning it on
+ * proves the app holds the secret; turning it off that way means a stolen session alone cannot remove
+ * the second factor.
+ */
+export async function switchTotp(deps: SecurityDeps, input: { accessToken: string; email: string; clientIp: string; code: string; on: boolean }): Promise<void> {
   await countCode(deps, input.email, input.clientIp);
   await deps.security.verifyTotp(input.accessToken, input.code);
-  await deps.security.setTotpMfa(input.accessToken, true);
-}
-
-/** Turning MFA off takes a current code, so a stolen session alone cannot remove the second factor. */
-export async function disableTotp(deps: SecurityDeps, input: { accessToken: string; email: string; clientIp: string; code: string }): Promise<void> {
-  await countCode(deps, input.email, input.clientIp);
-  await deps.security.verifyTotp(input.accessToken, input.code);
-  await deps.security.setTotpMfa(input.accessToken, false);
+  await deps.security.setTotpMfa(input.accessToken, input.on);
 }
 
 /** The answer of `POST /login` for an account with MFA on. */
@@ -148,7 +146,34 @@ export async function requestEmailChange(deps: SecurityDeps, input: { accessToke
   await deps.security.requestEmailChange(input.accessToken, input.email);
 }
 
-export async function confirmEmailChange(deps: SecurityDeps, input: { accessToken: string; currentEmail: string; clientIp: string; code: string }): Promise<void> {
+export interface EmailChangeDeps extends SecurityDeps {
+  /** Sends the notice to the address sign-in leaves. */
+  mailer: Mailer;
+}
+
+/** What came of a verified email change: the new address, and whether the old one was told. */
+export interface EmailChanged {
+  email: string;
+  notice: { sent: true } | { sent: false; error: unknown };
+}
+
+/**
+ * The code switches sign-in to the new address; then the old address is told (Cognito tells it nothing).
+ * A notice that fails does not fail the change: it is done, its code is spent, and a retry could only
+ * refuse. The caller logs the failure, which the error alarm then reports.
+ */
+export async function confirmEmailChange(
+  deps: EmailChangeDeps,
+  input: { accessToken: string; currentEmail: string; clientIp: string; code: string },
+): Promise<EmailChanged> {
   await countCode(deps, input.currentEmail, input.clientIp);
   await deps.security.confirmEmailChange(input.accessToken, input.code);
+  const { email } = await deps.accounts.profile(input.accessToken);
+  const notice = emailChangedNotice({ oldEmail: input.currentEmail, newEmail: email, at: deps.clock.now() });
+  try {
+    await deps.mailer.send(notice);
+    return { email, notice: { sent: true } };
+  } catch (error) {
+    return { email, notice: { sent: false, error } };
+  }
 }

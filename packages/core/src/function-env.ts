@@ -18,6 +18,10 @@ export const FUNCTION_ENV = {
   codeChecksPerClientPerHour: "CODE_CHECKS_PER_CLIENT_PER_HOUR",
   s3ForcePathStyle: "S3_FORCE_PATH_STYLE",
   jwks: "JWKS_JSON",
+  /** The SES sender of the service's own notices (notices.ts); absent, no notice is sent. */
+  noticeFrom: "NOTICE_FROM_EMAIL",
+  /** Where that sender's SES identity is verified, when not the function's region. */
+  noticeRegion: "NOTICE_SES_REGION",
 } as const;
 
 export type FunctionSetting = keyof typeof FUNCTION_ENV;

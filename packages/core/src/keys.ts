@@ -28,6 +28,16 @@ export function thumbnailKey(userId: string, fileId: string): string {
   return `${derivedPrefix(userId, fileId)}thumbnail.webp`;
 }
 
+/**
+ * A person's latest export manifest when it is too large to answer inline (account-export.ts): beside
+ * their derived files, so it never notifies the indexer and the account purge removes it with them.
+ * One key per person, overwritten by each export. Never a file's prefix: file ids have no dot.
+ */
+export function exportManifestKey(userId: string): string {
+  if (!isUserId(userId)) throw new Error(`not a user id: ${userId}`);
+  return `${DERIVED_PREFIX}${userId}/export.json`;
+}
+
 /** A rendition of the file (stream.m4a, preview.webp, waveform.json), beside its thumbnail. */
 export function renditionKey(userId: string, fileId: string, fileName: string): string {
   return `${derivedPrefix(userId, fileId)}${fileName}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { acceptContentType, declaredTypeFits, normalizeContentType } from "./media-types";
+import { ACCEPTED_MEDIA_TEXT, acceptContentType, declaredTypeFits, normalizeContentType } from "./media-types";
 import { UnsupportedMediaTypeError, ValidationError } from "./errors";
 
 describe("media types", () => {
@@ -36,5 +36,15 @@ describe("media types", () => {
     expect(declaredTypeFits("image/png", "application/x-elf")).toBe(false);
     expect(declaredTypeFits("video/mp4", "video/mp4")).toBe(false);
     expect(declaredTypeFits("image/png", "not a type")).toBe(false);
+  });
+});
+
+describe("the accepted types in words", () => {
+  it("name every allowed type once, images then audio, and are what the API says and the README shows", async () => {
+    expect(ACCEPTED_MEDIA_TEXT).toBe("JPEG, PNG, GIF, WebP, AVIF, HEIC/HEIF images and MP3, M4A/AAC, Ogg/Opus, WAV, FLAC, WebM audio");
+    expect(() => acceptContentType("image/svg+xml")).toThrow(`image/svg+xml is not accepted. Accepted: ${ACCEPTED_MEDIA_TEXT}.`);
+    const { readFile } = await import("node:fs/promises");
+    const readme = (await readFile(new URL("../../../README.md", import.meta.url), "utf8")).replace(/\s+/g, " ");
+    expect(readme).toContain(`Accepted types: ${ACCEPTED_MEDIA_TEXT}`);
   });
 });

@@ -7,22 +7,22 @@ export type MediaKind = "image" | "audio";
  * can serve inline safely. Aliases map the names browsers and tools really send to one canonical type,
  * so that the presigned policy binds exactly what the client will send.
  */
-const CANONICAL: Record<string, { kind: MediaKind; extension: string }> = {
-  "image/jpeg": { kind: "image", extension: "jpg" },
-  "image/png": { kind: "image", extension: "png" },
-  "image/gif": { kind: "image", extension: "gif" },
-  "image/webp": { kind: "image", extension: "webp" },
-  "image/avif": { kind: "image", extension: "avif" },
-  "image/heic": { kind: "image", extension: "heic" },
-  "image/heif": { kind: "image", extension: "heif" },
-  "audio/mpeg": { kind: "audio", extension: "mp3" },
-  "audio/mp4": { kind: "audio", extension: "m4a" },
-  "audio/aac": { kind: "audio", extension: "aac" },
-  "audio/ogg": { kind: "audio", extension: "ogg" },
-  "audio/opus": { kind: "audio", extension: "opus" },
-  "audio/wav": { kind: "audio", extension: "wav" },
-  "audio/flac": { kind: "audio", extension: "flac" },
-  "audio/webm": { kind: "audio", extension: "webm" },
+const CANONICAL: Record<string, { kind: MediaKind; extension: string; label: string }> = {
+  "image/jpeg": { kind: "image", extension: "jpg", label: "JPEG" },
+  "image/png": { kind: "image", extension: "png", label: "PNG" },
+  "image/gif": { kind: "image", extension: "gif", label: "GIF" },
+  "image/webp": { kind: "image", extension: "webp", label: "WebP" },
+  "image/avif": { kind: "image", extension: "avif", label: "AVIF" },
+  "image/heic": { kind: "image", extension: "heic", label: "HEIC/HEIF" },
+  "image/heif": { kind: "image", extension: "heif", label: "HEIC/HEIF" },
+  "audio/mpeg": { kind: "audio", extension: "mp3", label: "MP3" },
+  "audio/mp4": { kind: "audio", extension: "m4a", label: "M4A/AAC" },
+  "audio/aac": { kind: "audio", extension: "aac", label: "M4A/AAC" },
+  "audio/ogg": { kind: "audio", extension: "ogg", label: "Ogg/Opus" },
+  "audio/opus": { kind: "audio", extension: "opus", label: "Ogg/Opus" },
+  "audio/wav": { kind: "audio", extension: "wav", label: "WAV" },
+  "audio/flac": { kind: "audio", extension: "flac", label: "FLAC" },
+  "audio/webm": { kind: "audio", extension: "webm", label: "WebM" },
 };
 
 const ALIASES: Record<string, string> = {
@@ -39,6 +39,14 @@ const ALIASES: Record<string, string> = {
 };
 
 export const ALLOWED_CONTENT_TYPES: readonly string[] = Object.keys(CANONICAL);
+
+/**
+ * The allowlist in words, for people: "JPEG, PNG, … images and MP3, … audio". Made from the list itself
+ * and said the same everywhere: the API's refusal, the web app's upload panel and errors, the README.
+ */
+export const ACCEPTED_MEDIA_TEXT = (["image", "audio"] as const)
+  .map((kind) => `${[...new Set(Object.values(CANONICAL).filter((t) => t.kind === kind).map((t) => t.label))].join(", ")} ${kind === "image" ? "images" : "audio"}`)
+  .join(" and ");
 
 /**
  * Lower-cases, strips parameters (`audio/mpeg; charset=binary`) and resolves aliases. Parameters are
@@ -66,7 +74,7 @@ export function acceptContentType(raw: string): { contentType: string; kind: Med
   const contentType = normalizeContentType(raw);
   const kind = mediaKindOf(contentType);
   if (!kind) {
-    throw new UnsupportedMediaTypeError(`${contentType} is not accepted. Upload an image or audio file.`, {
+    throw new UnsupportedMediaTypeError(`${contentType} is not accepted. Accepted: ${ACCEPTED_MEDIA_TEXT}.`, {
       details: { allowed: ALLOWED_CONTENT_TYPES },
     });
   }

@@ -44,6 +44,9 @@ const Schema = z.object({
       return z.NEVER;
     })
     .optional(),
+  /** `Name <address>` or an address, verified in SES; unset on a stage without SES (no notices then). */
+  [ENV.noticeFrom]: z.string().min(3).max(320).optional(),
+  [ENV.noticeRegion]: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region like eu-west-1").optional(),
 });
 
 /** A JSON Web Key Set as the verifier caches it; aws-jwt-verify checks each key itself. */
@@ -63,6 +66,8 @@ export type FunctionsConfig = {
   codeLimits: CodeLimits;
   s3ForcePathStyle: boolean;
   jwks?: Jwks;
+  /** Who the service's own notices come from, through SES in `region`; absent, none are sent. */
+  notices?: { from: string; region: string };
 };
 
 function parsed<S extends z.ZodTypeAny>(schema: S, env: NodeJS.ProcessEnv, what: string): z.output<S> {
@@ -95,6 +100,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): FunctionsConfig {
     s3ForcePathStyle: e[ENV.s3ForcePathStyle] === "true",
   };
   if (e[ENV.jwks]) config.jwks = e[ENV.jwks];
+  const from = e[ENV.noticeFrom];
+  if (from) config.notices = { from, region: e[ENV.noticeRegion] ?? e.AWS_REGION };
+  else if (e[ENV.noticeRegion]) throw new Error(`Invalid function configuration: ${ENV.noticeRegion} needs ${ENV.noticeFrom}`);
   return config;
 }
 

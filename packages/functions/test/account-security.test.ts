@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { APIGatewayProxyStructuredResultV2, Handler } from "aws-lambda";
 import { generate } from "otplib";
+import { EMAIL_CHANGED_SUBJECT } from "@media/core/notices";
 import { apiEvent, authorizerEvent, context, sqsEvent, sqsRecord } from "./helpers/events";
 import { testClock } from "./helpers/clock";
 import { asFunction, startLocalAws, TEST_ENV, type LocalAws } from "./helpers/local-aws";
@@ -134,7 +135,7 @@ describe("password and sessions", () => {
 });
 
 describe("email change", () => {
-  it("mails a code to the new address; sign-in moves to it once verified; a taken address or a wrong code changes nothing", async () => {
+  it("mails a code to the new address; sign-in moves to it once verified, and the old address is told; a taken address or a wrong code changes nothing", async () => {
     const user = await newUser("first@example.com");
     await newUser("second@example.com");
     const taken = await call("change-email", as(user, { method: "POST", path: "/me/email", body: { email: "Second@example.com" } }));
@@ -149,11 +150,18 @@ describe("email change", () => {
     expect(wrong).toMatchObject({ status: 400, body: { error: { code: "InvalidCode" } } });
     expect((await call("me", as(user, { method: "GET", path: "/me" }))).body.email).toBe("first@example.com");
     expect((await call("login", { method: "POST", path: "/login", body: { email: "first@example.com", password } })).status).toBe(200);
+    const notices = () => aws.outbox.messages("first@example.com").filter((m) => m.subject === EMAIL_CHANGED_SUBJECT);
+    expect(notices()).toEqual([]);
 
     const verified = await call("verify-email", as(user, { method: "POST", path: "/me/email/verify", body: { code } }));
     expect(verified).toMatchObject({ status: 200, body: { email: "moved@example.com" } });
     expect((await call("login", { method: "POST", path: "/login", body: { email: "moved@example.com", password } })).status).toBe(200);
     expect((await call("login", { method: "POST", path: "/login", body: { email: "first@example.com", password } })).status).toBe(401);
+    // Through SES (the local one), into the outbox the codes land in: one notice, naming the new address.
+    expect(notices()).toHaveLength(1);
+    expect(notices()[0]!.code).toBeUndefined();
+    expect(notices()[0]!.text).toContain("from first@example.com to moved@example.com");
+    expect(aws.outbox.messages("moved@example.com").filter((m) => m.subject === EMAIL_CHANGED_SUBJECT)).toEqual([]);
   });
 });
 
@@ -244,6 +252,25 @@ describe("export and deletion", () => {
     const download = await fetch(file.downloadUrl);
     expect(download.status).toBe(200);
     expect(Buffer.from(await download.arrayBuffer())).toEqual(await pngFixture(16, 16));
+  });
+
+  it("writes a manifest too large to answer inline beside the user's derived files, with the function's own grants, and links to it", async () => {
+    const user = await newUser("big@example.com");
+    const fileId = await uploadPng(user, "one of many.png");
+    const { exportAccount } = await import("@media/core/account-export");
+    const { accountDataServices } = await import("../src/roots/account-data");
+    // The limit lowered instead of thousands of uploads (core/account-export.test.ts builds a big account in memory).
+    const answer = await asFunction("api/export-account", () => exportAccount({ ...accountDataServices().exports, inlineMaxBytes: 0 }, { userId: user.userId, email: user.email }))();
+    expect(answer).toMatchObject({ userId: user.userId, fileCount: 1, manifestUrl: expect.stringContaining(`derived/${user.userId}/export.json`) });
+    expect(answer).not.toHaveProperty("files");
+    const fetched = await fetch((answer as { manifestUrl: string }).manifestUrl);
+    expect(fetched.status).toBe(200);
+    expect(fetched.headers.get("content-disposition")).toMatch(/^attachment; filename="media-export-\d{4}-\d{2}-\d{2}\.json"/);
+    const manifest = (await fetched.json()) as { files: Array<{ fileId: string; downloadUrl: string }> };
+    expect(manifest.files.map((f) => f.fileId)).toEqual([fileId]);
+    expect((await fetch(manifest.files[0]!.downloadUrl)).status).toBe(200);
+    // Outside the prefix that notifies the indexer: writing it queued nothing.
+    expect(aws.s3Events).toEqual([]);
   });
 
   it("deletes the account and everything in it, leaves other users alone, announces it, and a repeat finishes the job", async () => {

@@ -64,7 +64,8 @@ export function renderPretty(entry: LogEntry, colour: boolean): string {
 export interface LocalMail {
   to: string;
   subject: string;
-  code: string;
+  /** A code email's code; a notice has none and shows its subject alone. */
+  code?: string;
 }
 
 /**
@@ -75,8 +76,8 @@ export interface LocalMail {
 export function deliverLocalMail(mail: LocalMail, stream: NodeJS.WriteStream = process.stdout): void {
   if (stream.isTTY === true) {
     const colour = stream.hasColors?.() ?? false;
-    const code = colour ? styleText("bold", mail.code, { validateStream: false }) : mail.code;
-    stream.write(`✉ to ${mail.to}: ${mail.subject}: ${code}   (also at /_local/outbox?to=${encodeURIComponent(mail.to)})\n`);
+    const code = mail.code === undefined ? "" : `: ${colour ? styleText("bold", mail.code, { validateStream: false }) : mail.code}`;
+    stream.write(`✉ to ${mail.to}: ${mail.subject}${code}   (also at /_local/outbox?to=${encodeURIComponent(mail.to)})\n`);
     return;
   }
   log.info("email sent", { to: mail.to, subject: mail.subject, readAt: "/_local/outbox" });

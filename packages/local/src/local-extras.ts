@@ -12,7 +12,7 @@ import { webAssets } from "./web-assets";
  * every part.
  */
 interface Outbox {
-  messages(to?: string): Array<{ to: string; subject: string; code: string; at: string }>;
+  messages(to?: string): Array<{ to: string; subject: string; code?: string; text?: string; at: string }>;
 }
 
 export interface ExtrasOptions {

@@ -19,6 +19,7 @@ import { LocalTopic } from "./sns/topic";
 import { parseWebhookList, webhookSubscriber } from "./sns/webhooks";
 import { startLocalS3 } from "./storage/s3-server";
 import { startLocalCognito } from "./cognito/cognito-server";
+import { startLocalSes } from "./mail/ses-server";
 import { localExtras } from "./local-extras";
 import type { LocalConfig } from "./config";
 import { useLogOutput } from "@media/functions/log";
@@ -48,6 +49,9 @@ export const LOCAL = {
   clientId: "localwebclient0000000000000",
   queueName: LOCAL_QUEUES.index.name,
   renditionQueueName: LOCAL_QUEUES.renditions.name,
+  // The service's own notices come from here; the local SES knows it as its one verified identity.
+  noticeFrom: "Media storage <no-reply@media.local>",
+  noticeIdentity: "no-reply@media.local",
 } as const;
 
 export interface LocalRuntime {
@@ -118,6 +122,9 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
       onCode: (m) => deliverLocalMail(m),
     });
     stops.push(cognito.close);
+    // The service's own mail (the email-change notice) lands in the same outbox as the pool's codes.
+    const ses = await startLocalSes({ iam, hosts: config.servedHosts, identities: [LOCAL.noticeIdentity], deliver: async (m) => void (await cognito.deliver(m)) });
+    stops.push(ses.close);
 
     const { queue, deadLetters: dlq } = await openLocalQueue(config.dataDir, "index");
 
@@ -152,6 +159,7 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SNS: sns.endpoint,
       AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognito.endpoint,
+      AWS_ENDPOINT_URL_SESV2: ses.endpoint,
       ...functionEnvironment({
         tableName: LOCAL.table,
         bucketName: LOCAL.bucket,
@@ -163,6 +171,7 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
         quotaBytes: String(config.quotaBytes),
         s3ForcePathStyle: "true",
         jwks: JSON.stringify(cognito.jwks),
+        noticeFrom: LOCAL.noticeFrom,
       }),
     });
     delete process.env.AWS_PROFILE;

@@ -7,13 +7,15 @@ import { fileURLToPath } from "node:url";
 import { generate } from "otplib";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EMAIL_CHANGED_SUBJECT } from "@media/core/notices";
 import { apiClient } from "../../local/test/helpers/api-client";
 import { startLocalProcess, type LocalProcess } from "../../local/test/helpers/local-process";
 
 /**
  * The security page in a real browser against the runtime `npm start` runs: sign out everywhere, turn
- * on two-step sign-in from the QR page's key, export, sign in with a code, change the password (a wrong
- * current one refused), and delete the account after typing its email. Screenshots go to test-artifacts/web/.
+ * on two-step sign-in from the QR page's key, export, sign in with a code, change the email (the old
+ * address told), change the password (a wrong current one refused), turn two-step sign-in off, and
+ * delete the account after typing its email. Screenshots go to test-artifacts/web/.
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const webDir = resolve(here, "..");
@@ -72,11 +74,14 @@ async function openSecurity(page: Page): Promise<void> {
 }
 
 describe("account security in the web app (headless Chromium)", () => {
-  it("signs out everywhere, turns on MFA, exports, signs in with a code, changes the password and deletes the account", async () => {
+  it("signs out everywhere, turns on MFA, exports, signs in with a code, changes the email and the password, turns MFA off and deletes the account", async () => {
     const api = apiClient(local!.url);
     const email = `secure-${Date.now()}@example.com`;
     const password = "Secure-pass-123!";
     const newPassword = "Secure-pass-456!";
+    const moved = `moved-${Date.now()}@example.com`;
+    const outbox = async (to: string) =>
+      (await api.call<{ messages: Array<{ subject: string; code?: string; text?: string }> }>("GET", `/_local/outbox?to=${encodeURIComponent(to)}`)).body.messages;
     const { token } = await api.signUpAndLogin(email, password);
     const context = await browser!.newContext({ viewport: { width: 1100, height: 900 }, acceptDownloads: true, colorScheme: "light" });
     const page = await context.newPage();
@@ -124,6 +129,18 @@ describe("account security in the web app (headless Chromium)", () => {
       await page.getByRole("button", { name: "Verify" }).click();
       await openSecurity(page);
 
+      // The email: a code to the new address moves sign-in to it, and the old address gets a notice.
+      await page.getByLabel("New email").fill(moved);
+      await page.getByRole("button", { name: "Send a code to the new address" }).click();
+      await page.getByLabel("Code sent to the new address").waitFor();
+      const emailCode = (await outbox(moved)).findLast((m) => m.code !== undefined)!.code!;
+      await page.getByLabel("Code sent to the new address").fill(emailCode);
+      await page.getByRole("button", { name: "Confirm new email" }).click();
+      await page.getByRole("status").filter({ hasText: `You sign in as ${moved} from now on.` }).waitFor();
+      const notices = (await outbox(email)).filter((m) => m.subject === EMAIL_CHANGED_SUBJECT);
+      expect(notices).toHaveLength(1);
+      expect(notices[0]!.text).toContain(`to ${moved}`);
+
       // The password: a wrong current one is refused and nothing changes; then every session ends.
       await page.getByLabel("Current password").fill("Wrong-pass-123!");
       await page.getByLabel("New password").fill(newPassword);
@@ -132,21 +149,26 @@ describe("account security in the web app (headless Chromium)", () => {
       await page.getByLabel("Current password").fill(password);
       await page.getByRole("button", { name: "Change password" }).click();
       await page.getByText("Your password is changed").waitFor();
-      await signIn(page, email, newPassword);
+      await signIn(page, moved, newPassword);
       await page.getByLabel("Authentication code").fill(await nextCode());
       await page.getByRole("button", { name: "Verify" }).click();
       await openSecurity(page);
 
-      // Deletion waits for the email to be typed, then takes the password and a code.
+      // Two-step sign-in off, with a current code: sign-in then gives tokens straight away.
+      await page.getByLabel("Code to turn two-step sign-in off").fill(await nextCode());
+      await page.getByRole("button", { name: "Turn off" }).click();
+      await page.getByRole("status").filter({ hasText: "Two-step sign-in is off." }).waitFor();
+      expect((await api.call<{ token?: string }>("POST", "/login", { json: { email: moved, password: newPassword } })).body.token).toEqual(expect.any(String));
+
+      // Deletion waits for the email to be typed, then takes the password (no code: MFA is off).
       const remove = page.getByRole("button", { name: "Delete my account" });
       expect(await remove.isDisabled()).toBe(true);
-      await page.getByLabel(/Type your email/).fill(email);
+      await page.getByLabel(/Type your email/).fill(moved);
       await page.getByLabel("Your password").fill(newPassword);
-      await page.getByLabel("Code from the app (if two-step sign-in is on)").fill(await nextCode());
       await page.screenshot({ path: join(artifacts, "22-delete-account.png"), fullPage: true });
       await remove.click();
       await page.getByText("Your account and all its files are deleted.").waitFor();
-      expect((await api.call("POST", "/login", { json: { email, password: newPassword } })).status).toBe(401);
+      expect((await api.call("POST", "/login", { json: { email: moved, password: newPassword } })).status).toBe(401);
     } catch (error) {
       await page.screenshot({ path: join(artifacts, "account-failure.png"), fullPage: true }).catch(() => undefined);
       throw error;

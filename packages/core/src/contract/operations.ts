@@ -9,7 +9,7 @@ import { PresignUploadInput } from "../upload";
 import {
   CreatedShareSchema,
   EmailChangedSchema,
-  ExportManifestSchema,
+  ExportAnswerSchema,
   MfaChallengeSchema,
   MfaOnSchema,
   TotpSetupSchema,
@@ -78,7 +78,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   "POST /me/mfa/totp": { operationId: "setUpTotp", summary: "Start setting up an authenticator app (TOTP)", tag: "accounts", success: { status: 200, description: "The secret and its otpauth URI", schema: TotpSetupSchema }, errors: [401, 403] },
   "POST /me/mfa/totp/verify": { operationId: "verifyTotp", summary: "Turn MFA on with a first code from the app", tag: "accounts", body: TotpCodeInput, success: { status: 200, description: "MFA on", schema: MfaOnSchema }, errors: [401, 403, 409] },
   "DELETE /me/mfa": { operationId: "disableMfa", summary: "Turn MFA off with a code from the app", tag: "accounts", body: TotpCodeInput, success: { status: 204, description: "MFA off" }, errors: [401, 403, 409] },
-  "GET /me/export": { operationId: "exportAccount", summary: "Every file and its metadata, with download URLs valid an hour", tag: "accounts", success: { status: 200, description: "The export manifest", schema: ExportManifestSchema }, errors: [401, 403] },
+  "GET /me/export": { operationId: "exportAccount", summary: "Every file and its metadata, with download URLs valid an hour", tag: "accounts", success: { status: 200, description: "The export manifest, or for one too large to answer inline, a link to it (manifestUrl)", schema: ExportAnswerSchema }, errors: [401, 403] },
   "DELETE /me": { operationId: "deleteAccount", summary: "Delete the account and everything in it (repeat to finish an interrupted one)", tag: "accounts", body: DeleteAccountInput, success: { status: 204, description: "Deleted" }, errors: [401, 403] },
   "POST /refresh": { operationId: "refresh", summary: "New access and id tokens for a refresh token", tag: "accounts", body: RefreshInput, success: { status: 200, description: "Tokens", schema: TokensSchema }, errors: [401] },
   "POST /forgot-password": { operationId: "forgotPassword", summary: "Email a password reset code", tag: "accounts", body: ForgotPasswordInput, success: { status: 202, description: "The same answer whether or not the account exists", schema: MessageSchema } },

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ExportManifest } from "../account-export";
+import type { ExportManifest, StoredExport } from "../account-export";
 import type { TotpSetup } from "../account-security";
 import type { Tokens } from "../accounts";
 import { ErrorCodeSchema } from "../error-codes";
@@ -132,30 +132,28 @@ export const MfaOnSchema = z.object({ message: z.string(), mfa: z.literal("SOFTW
 
 export const EmailChangedSchema = z.object({ message: z.string(), email: z.string().email() });
 
-export const ExportManifestSchema = z.object({
+const ExportHeaderSchema = z.object({
   format: z.literal("media-storage-export/1"),
   userId: z.string(),
   email: z.string(),
   exportedAt: isoTime,
   urlsExpireAt: isoTime.describe("When the URLs stop working: ask for a new export then."),
   usage: z.object({ files: z.number().int().nonnegative(), bytes: z.number().int().nonnegative() }),
-  files: z.array(
-    z.object({
-      fileId: z.string(),
-      fileName: z.string(),
-      contentType: z.string(),
-      size: z.number().int().nonnegative(),
-      status: MediaStatusSchema,
-      uploadedAt: isoTime,
-      metadata: MediaMetadataSchema,
-      description: z.string().optional(),
-      tags: z.array(z.string()).optional(),
-      rejectionReason: z.string().optional(),
-      downloadUrl: z.string().url().optional(),
-      thumbnailUrl: z.string().url().optional(),
-    }),
-  ),
 });
+
+/** The File of the contract with the download and thumbnail URLs only (valid an hour). */
+const ExportedFileSchema = FileSchema.omit({ fileUrl: true, streamUrl: true, previewUrl: true, waveformUrl: true, renditions: true });
+
+export const ExportManifestSchema = ExportHeaderSchema.extend({ files: z.array(ExportedFileSchema) });
+
+export const StoredExportSchema = ExportHeaderSchema.extend({
+  message: z.string(),
+  manifestUrl: z.string().url().describe("The whole manifest (too large to answer inline), valid until urlsExpireAt."),
+  fileCount: z.number().int().nonnegative(),
+});
+
+/** Inline when it fits a Lambda response; otherwise a pointer to the manifest in the bucket. */
+export const ExportAnswerSchema = z.union([ExportManifestSchema, StoredExportSchema]);
 
 export const UsageAndLimitsSchema = z.object({
   usage: z.object({
@@ -209,6 +207,7 @@ const tied: [
   Same<z.infer<typeof ShareSchema>, ShareView>,
   Same<Pick<TokensResponse, "accessToken" | "idToken" | "refreshToken" | "expiresIn">, Tokens>,
   Same<z.infer<typeof ExportManifestSchema>, ExportManifest>,
+  Same<z.infer<typeof StoredExportSchema>, StoredExport>,
   Same<z.infer<typeof TotpSetupSchema>, TotpSetup>,
-] = [true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true];
 void tied;

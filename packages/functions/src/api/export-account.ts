@@ -6,7 +6,7 @@ export const handler = route(async (event) => {
   const { userId } = caller(event);
   const { accounts, exports } = accountDataServices();
   const { email } = await accounts.profile(bearerToken(event));
-  const manifest = await exportAccount(exports, { userId, email });
+  const answer = await exportAccount(exports, { userId, email });
   // Saved as a file by browsers and `curl -OJ`; still plain JSON for scripts.
-  return { status: 200, body: manifest, headers: { "content-disposition": `attachment; filename="media-export-${manifest.exportedAt.slice(0, 10)}.json"` } };
+  return { status: 200, body: answer, headers: { "content-disposition": `attachment; filename="media-export-${answer.exportedAt.slice(0, 10)}.json"` } };
 });

@@ -1,13 +1,3 @@
-import { disableTotp, TotpCodeInput } from "@media/core/account-security";
-import { bearerToken, caller, clientIp, jsonBody, route } from "../http";
-import { authServices } from "../roots/auth";
+import { totpSwitchHandler } from "../totp-switch";
 
-export const handler = route(async (event) => {
-  caller(event);
-  const { code } = jsonBody(event, TotpCodeInput);
-  const accessToken = bearerToken(event);
-  const { accounts, security } = authServices();
-  const { email } = await accounts.profile(accessToken);
-  await disableTotp(security, { accessToken, email, clientIp: clientIp(event), code });
-  return { status: 204 };
-});
+export const handler = totpSwitchHandler(false, { status: 204 });

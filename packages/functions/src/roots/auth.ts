@@ -1,4 +1,4 @@
-import type { SecurityDeps } from "@media/core/account-security";
+import type { EmailChangeDeps } from "@media/core/account-security";
 import type { Accounts } from "@media/core/accounts";
 import type { CodeLimitDeps } from "@media/core/code-limits";
 import type { SessionDeps } from "@media/core/sessions";
@@ -10,6 +10,7 @@ import { clock } from "../clock";
 import { config, type FunctionsConfig } from "../config";
 import { cognitoClient } from "./clients/cognito";
 import { dynamoClient } from "./clients/dynamo";
+import { lazyNoticeMailer } from "./notice-mailer";
 
 /**
  * The composition root of the auth routes (sign-up, confirmation, login and its MFA step, refresh,
@@ -25,8 +26,8 @@ export interface AuthServices {
   sessions: SessionDeps;
   /** The limits on sending and checking emailed codes, per account and per client. */
   codeLimits: CodeLimitDeps;
-  /** The signed-in person's password, email, MFA and sessions (account-security.ts). */
-  security: SecurityDeps;
+  /** The signed-in person's password, email (and the notice to the old one), MFA and sessions (account-security.ts). */
+  security: EmailChangeDeps;
 }
 
 export function buildAuthServices(cfg: FunctionsConfig): AuthServices {
@@ -40,7 +41,7 @@ export function buildAuthServices(cfg: FunctionsConfig): AuthServices {
     accounts,
     sessions,
     codeLimits,
-    security: { ...sessions, security: createCognitoAccountSecurity({ client: cognito, clientId: cfg.userPoolClientId }), codeLimits, secret: cfg.cursorSecret },
+    security: { ...sessions, security: createCognitoAccountSecurity({ client: cognito, clientId: cfg.userPoolClientId }), codeLimits, secret: cfg.cursorSecret, mailer: lazyNoticeMailer(cfg) },
   };
 }
 

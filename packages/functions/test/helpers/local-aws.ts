@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
+import { functionEnvironment } from "@media/core/function-env";
 import type { MediaEvent } from "@media/core/media-event";
 import { ORIGINALS_PREFIX } from "@media/core/keys";
 import { startLocalCognito } from "@media/local/cognito/cognito-server";
@@ -9,6 +10,7 @@ import { startDynamoFront } from "@media/local/dynamo/dynamo-front";
 import { LocalIam, type FunctionPolicies } from "@media/local/iam/local-iam";
 import { credentialSource, invokeAs } from "@media/local/iam/invocations";
 import { useCredentialSource } from "../../src/credentials";
+import { startLocalSes } from "@media/local/mail/ses-server";
 import { startLocalSns } from "@media/local/sns/sns-server";
 import { LocalTopic } from "@media/local/sns/topic";
 import { startLocalS3 } from "@media/local/storage/s3-server";
@@ -34,12 +36,15 @@ export const TEST_ENV = {
   accountId: "000000000000",
   topicArn: "arn:aws:sns:us-east-1:000000000000:media-events",
   credentials: { accessKeyId: "AKIDLOCALTEST", secretAccessKey: "local-test-secret-key" },
+  /** The sender of the service's notices, the local SES's one verified identity. */
+  noticeFrom: "Media storage <notices@media.test>",
 };
 
 export interface LocalAws {
   events: MediaEvent[];
   s3Events: S3EventRecord[];
-  outbox: { messages(to?: string): Array<{ code: string; subject: string }> };
+  /** The user pool's code emails and, through the local SES, the service's notices. */
+  outbox: { messages(to?: string): Array<{ code?: string; subject: string; text?: string }> };
   s3: S3Client;
   stop(): Promise<void>;
 }
@@ -84,6 +89,7 @@ export async function startLocalAws(
     preferredUsernameSignIn: false,
     ...(options.clock ? { clock: options.clock } : {}),
   });
+  const ses = await startLocalSes({ iam, identities: ["notices@media.test"], deliver: async (m) => void (await cognito.deliver(m)) });
   const storage = await startLocalS3({
     dataDir: join(dir, "s3"),
     region: TEST_ENV.region,
@@ -103,16 +109,20 @@ export async function startLocalAws(
     AWS_ENDPOINT_URL_DYNAMODB: dynamoFront.endpoint,
     AWS_ENDPOINT_URL_SNS: sns.endpoint,
     AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognito.endpoint,
-    TABLE_NAME: dynamo.tableName,
-    BUCKET_NAME: TEST_ENV.bucket,
-    TOPIC_ARN: TEST_ENV.topicArn,
-    USER_POOL_ID: TEST_ENV.userPoolId,
-    USER_POOL_CLIENT_ID: TEST_ENV.clientId,
-    CURSOR_SECRET: "handler-test-cursor-secret",
-    MAX_FILE_BYTES: String(limits.maxFileBytes ?? 1_000_000),
-    QUOTA_BYTES: String(limits.quotaBytes ?? 3_000_000),
-    S3_FORCE_PATH_STYLE: "true",
-    JWKS_JSON: JSON.stringify(cognito.jwks),
+    AWS_ENDPOINT_URL_SESV2: ses.endpoint,
+    ...functionEnvironment({
+      tableName: dynamo.tableName,
+      bucketName: TEST_ENV.bucket,
+      topicArn: TEST_ENV.topicArn,
+      userPoolId: TEST_ENV.userPoolId,
+      userPoolClientId: TEST_ENV.clientId,
+      cursorSecret: "handler-test-cursor-secret",
+      maxFileBytes: String(limits.maxFileBytes ?? 1_000_000),
+      quotaBytes: String(limits.quotaBytes ?? 3_000_000),
+      s3ForcePathStyle: "true",
+      jwks: JSON.stringify(cognito.jwks),
+      noticeFrom: TEST_ENV.noticeFrom,
+    }),
   });
   const s3 = new S3Client({ region: TEST_ENV.region, endpoint: storage.endpoint, forcePathStyle: true, credentials: TEST_ENV.credentials });
   return {
@@ -123,6 +133,7 @@ export async function startLocalAws(
     async stop() {
       s3.destroy();
       await storage.close();
+      await ses.close();
       await cognito.close();
       await dynamoFront.close();
       await dynamo.stop();

@@ -383,15 +383,16 @@ describe("local Cognito, driven by the real SDK client", () => {
       expect(out.CodeDeliveryDetails).toEqual({ Destination: "u***@e***", DeliveryMedium: "EMAIL", AttributeName: "email" });
       const message = pool.cognito.outbox.messages(email).at(-1)!;
       expect(message).toMatchObject({ subject: "Your password reset code", code: expect.stringMatching(/^\d{6}$/) });
-      const wrong = message.code === "000000" ? "111111" : "000000";
+      const code = message.code!;
+      const wrong = code === "000000" ? "111111" : "000000";
       await expect(reset(email, wrong, "New-Password-2")).rejects.toMatchObject({ name: "CodeMismatchException" });
-      await expect(reset(email, message.code, "weak")).rejects.toMatchObject({ name: "InvalidPasswordException" });
+      await expect(reset(email, code, "weak")).rejects.toMatchObject({ name: "InvalidPasswordException" });
       // Until the reset, the old password still works (Cognito leaves the account CONFIRMED).
       await tokensOf(email);
-      await reset(email, message.code, "New-Password-2");
+      await reset(email, code, "New-Password-2");
       await expect(login(email)).rejects.toMatchObject({ name: "NotAuthorizedException" });
       await tokensOf(email, "New-Password-2");
-      await expect(reset(email, message.code, "Newer-Password-3")).rejects.toMatchObject({ name: "CodeMismatchException" });
+      await expect(reset(email, code, "Newer-Password-3")).rejects.toMatchObject({ name: "CodeMismatchException" });
     });
 
     it("answers an unknown user as if the code had been sent, and sends nothing", async () => {

@@ -53,6 +53,8 @@ export interface LocalCognito {
   /** `https://cognito-idp.<region>.amazonaws.com/<userPoolId>`: the `iss` of every token. */
   issuer: string;
   outbox: Outbox;
+  /** Puts mail sent by others (the local SES) into the outbox, kept with the pool's state. */
+  deliver(mail: { to: string; subject: string; text: string }): Promise<OutboxMessage>;
   close(): Promise<void>;
 }
 
@@ -189,6 +191,7 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
     clientId,
     issuer,
     outbox,
+    deliver: (mail) => pool.deliver(mail),
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));

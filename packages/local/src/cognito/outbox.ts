@@ -1,12 +1,16 @@
 /**
- * The local stand-in for Cognito's email: every confirmation and reset code lands here, is kept with the
- * pool's state (so it survives a restart) and is handed to the runtime, which prints it and serves it at
- * `GET /_local/outbox`.
+ * The local stand-in for email: every confirmation and reset code the pool sends lands here, and so does
+ * the service's own mail (the email-change notice, sent through the local SES, mail/ses-server.ts). It is
+ * kept with the pool's state (so it survives a restart) and handed to the runtime, which prints it and
+ * serves it at `GET /_local/outbox`.
  */
 export interface OutboxMessage {
   to: string;
   subject: string;
-  code: string;
+  /** The code of a code email; absent from a notice. */
+  code?: string;
+  /** The body of a notice (a code email's is Cognito's template around the code). */
+  text?: string;
   /** ISO 8601 time of sending. */
   at: string;
 }

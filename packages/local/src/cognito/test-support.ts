@@ -68,9 +68,9 @@ export async function startTestPool(options: Pick<LocalCognitoOptions, "preferre
     clock,
     codes,
     lastCode(email) {
-      const message = pool.cognito.outbox.messages(email).at(-1);
-      if (!message) throw new Error(`no code was sent to ${email}`);
-      return message.code;
+      const code = pool.cognito.outbox.messages(email).findLast((m) => m.code !== undefined)?.code;
+      if (code === undefined) throw new Error(`no code was sent to ${email}`);
+      return code;
     },
     async restart() {
       pool.client.destroy();

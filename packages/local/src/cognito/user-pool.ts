@@ -136,6 +136,16 @@ export class UserPool {
     return byAlias?.status === "CONFIRMED" ? byAlias : undefined;
   }
 
+  /** Mail that is not the pool's own (the service's notices, through the local SES): kept and announced like a code. */
+  deliver(mail: { to: string; subject: string; text: string }): Promise<OutboxMessage> {
+    return this.exclusive(async () => {
+      const message = this.deps.outbox.add({ to: mail.to.trim().toLowerCase(), subject: mail.subject, text: mail.text, at: new Date(this.deps.now()).toISOString() });
+      this.sent.push(message);
+      this.changed();
+      return message;
+    });
+  }
+
   /** Emails a new code, within the account's hourly cap on code emails (code-budget.ts). */
   /**
    * Mails a code (counted against the account's budget of code emails): to confirm the sign-up, to reset

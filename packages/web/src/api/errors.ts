@@ -1,4 +1,5 @@
 import { errorFromBody, MediaApiError, StorageError, storageErrorOf, UploadCancelledError, type ErrorCode } from "@media/client";
+import { ACCEPTED_MEDIA_TEXT } from "@media/core/media-types";
 import { formatBytes } from "../format";
 
 /**
@@ -117,7 +118,8 @@ function fromApi(status: number, code: ErrorCode, message: string, details?: Rec
       break;
     }
     case "UnsupportedMediaType":
-      friendly = `${message} Accepted: JPEG, PNG, GIF, WebP, AVIF, HEIC images and MP3, M4A/AAC, Ogg/Opus, WAV, FLAC, WebM audio.`.trim();
+      // The API's message names them already; an older one may not.
+      friendly = message.includes(ACCEPTED_MEDIA_TEXT) ? message : `${message} Accepted: ${ACCEPTED_MEDIA_TEXT}.`.trim();
       break;
     case "InternalError":
     case "ServiceUnavailable":

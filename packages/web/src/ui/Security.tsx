@@ -1,3 +1,4 @@
+import { describePasswordPolicy } from "@media/core/password-policy";
 import type { ComponentChildren } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { renderSVG } from "uqr";
@@ -7,7 +8,7 @@ import { Field, useSubmit } from "./Auth";
 import { ErrorMessage } from "./ErrorMessage";
 import { navigate } from "./router";
 
-const PASSWORD_RULES = "At least 8 characters, with a lower-case and an upper-case letter, a digit and a symbol.";
+const PASSWORD_RULES = describePasswordPolicy();
 
 /**
  * The account's own controls: two-step sign-in (TOTP), password, sessions, a copy of the data and the

@@ -1,4 +1,4 @@
-import { ALLOWED_CONTENT_TYPES, mediaKindOf, normalizeContentType, type MediaKind } from "@media/core/media-types";
+import { ACCEPTED_MEDIA_TEXT, ALLOWED_CONTENT_TYPES, mediaKindOf, normalizeContentType, type MediaKind } from "@media/core/media-types";
 
 /**
  * The server's own allowlist (packages/core/src/media-types.ts, a plain module with no Node imports),
@@ -32,7 +32,7 @@ const BY_EXTENSION: Record<string, string> = {
 /** What the file picker offers: every accepted type and its usual extensions. */
 export const PICKER_ACCEPT = [...ALLOWED_CONTENT_TYPES, ...Object.keys(BY_EXTENSION).map((e) => `.${e}`)].join(",");
 
-export const ACCEPTED_SUMMARY = "JPEG, PNG, GIF, WebP, AVIF, HEIC images and MP3, M4A/AAC, Ogg/Opus, WAV, FLAC, WebM audio";
+export const ACCEPTED_SUMMARY = ACCEPTED_MEDIA_TEXT;
 
 export type Acceptance = { ok: true; contentType: string; kind: MediaKind } | { ok: false; reason: string };
 

@@ -1,6 +1,7 @@
 import { Annotations, type Stack } from "aws-cdk-lib";
 import { Certificate } from "aws-cdk-lib/aws-certificatemanager";
 import { Api as HttpApi, use, type ApiDomainProps, type ApiRouteProps, type Function, type StackContext } from "sst/constructs";
+import { AUTHORIZER_CACHE_SECONDS } from "@media/core/authorizer-settings";
 import { ROUTES, routeKey } from "@media/core/routes";
 import { Auth } from "./Auth";
 import { type Access, configValues, environmentFor, mediaFunction, noticeSender, statementsFor } from "./lambda";
@@ -10,14 +11,8 @@ import { WebHosting } from "./Web";
 
 /** The name of the Lambda authorizer in the Api construct; routes with `auth: true` use it. */
 export const AUTHORIZER = "Bearer";
-/**
- * How long API Gateway reuses an authorizer answer for the same Authorization header: never. Its cache
- * cannot be told that a token died, so with a TTL a token would outlive logout or a password reset by
- * up to that long. The authorizer stays cheap instead (an offline JWT check and one GetItem of the
- * user's session cut, packages/functions/src/authorizer.ts; a Cognito GetUser, which needs no IAM, only
- * for a token signed in during the second of its cut); the price is an authorizer invocation per request.
- */
-export const AUTHORIZER_CACHE_SECONDS = 0;
+/** The authorizer's answers are not cached (why: packages/core/src/authorizer-settings.ts). */
+export { AUTHORIZER_CACHE_SECONDS };
 export const THROTTLE = { burst: 200, rate: 100 } as const;
 
 /**

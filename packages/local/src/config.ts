@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { AUTHORIZER_CACHE_SECONDS } from "@media/core/authorizer-settings";
 import { INDEXER_SETTINGS } from "@media/core/indexer-settings";
 import { DEFAULT_LIMITS } from "@media/core/limits";
 import { servedHosts, type ServedHosts } from "./host-guard";
@@ -14,8 +15,8 @@ const Schema = z.object({
   SNS_WEBHOOKS: z.string().optional(),
   /** Where the web app is served from; the bucket's CORS rules allow it. */
   WEB_ORIGIN: z.string().url().optional(),
-  /** API Gateway's cache of authorizer answers: off, as the Api stack sets it (logout must hold at once). */
-  AUTHORIZER_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(0),
+  /** API Gateway's cache of authorizer answers: as the Api stack sets it (off: logout must hold at once). */
+  AUTHORIZER_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(AUTHORIZER_CACHE_SECONDS),
   /** Lambda's batching window for the index queue (the stack uses 5 s; locally 0 answers sooner). */
   INDEX_BATCH_WINDOW_SECONDS: z.coerce.number().min(0).max(300).default(0),
   /** Indexer invocations at once (the stack's event source maximum concurrency by default). */

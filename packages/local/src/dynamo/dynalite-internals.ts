@@ -47,9 +47,19 @@ export interface LevelDb {
   get(key: string, cb: Callback<unknown>): void;
 }
 
+/** dynalite's sub-database of table descriptions (db/index.js `tableDb`), as its actions use it. */
+export interface TableDb {
+  get(key: string, cb?: Callback<unknown>): unknown;
+  put(key: string, value: unknown, cb?: Callback<void>): unknown;
+  del(key: string, cb?: Callback<void>): unknown;
+  batch(operations: unknown[], cb?: Callback<void>): unknown;
+}
+
 export interface DynaliteStore {
   options: { maxItemSize: number; path?: string };
   db: LevelDb;
+  /** The table descriptions' sub-database (table-descriptions.ts keeps them in memory); absent in a staged view. */
+  tableDb?: TableDb;
   getTable(name: string, cb: Callback<TableDescription>): void;
   getItemDb(name: string): ItemDb;
   getIndexDb(indexType: string, tableName: string, indexName: string): Pick<ItemDb, "put" | "del">;

@@ -11,8 +11,16 @@ const server = createLocalDynalite(workerData.options);
 // host-guard.ts, applied here: local-dynamo.ts sends the Host values this endpoint answers and the
 // refusal for any other once the port is known. Until then nothing is answered.
 let guard;
-const [answer] = server.listeners("request");
+const [table] = server.listeners("request");
 server.removeAllListeners("request");
+// With the runtime's IAM: SigV4 and each call's IAM actions checked here, before dynalite (dynamo-front.ts).
+// The thread builds its own copy of the runtime's IAM from the same plain options.
+let answer = table;
+if (workerData.iam) {
+  const [{ guardTable }, { LocalIam }] = await Promise.all([import("./dynamo-front.ts"), import("../iam/local-iam.ts")]);
+  const { options, region, accountId } = workerData.iam;
+  answer = guardTable({ iam: new LocalIam(options), region, accountId }, table);
+}
 server.on("request", (req, res) => {
   if (!guard) return res.destroy();
   if (guard.served.has(String(req.headers.host).toLowerCase())) return answer(req, res);

@@ -4,7 +4,6 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ensureTable } from "@media/functions/adapters/dynamo-table";
 import { MISDIRECTED, servedHostValues, servedHosts, type ServedHosts } from "../host-guard";
 import type { LocalIam } from "../iam/local-iam";
-import { startDynamoFront } from "./dynamo-front";
 
 /**
  * DynamoDB on disk through dynalite (a faithful implementation of the DynamoDB API on LevelDB) with
@@ -30,12 +29,13 @@ export async function startLocalDynamo({
   region: string;
   port?: number;
   hosts?: ServedHosts;
-  /** Callers are then authenticated and authorized as DynamoDB does (dynamo-front.ts) before dynalite sees a request. */
+  /** Callers are then authenticated and authorized as DynamoDB does (dynamo-front.ts, in the table's thread) before dynalite sees a request. */
   iam?: { iam: LocalIam; accountId: string };
 }) {
   if (dir) await mkdir(dir, { recursive: true });
   const options = dir ? { path: dir } : {};
-  const worker = new Worker(new URL("./dynalite-worker.mjs", import.meta.url), { workerData: { options, port } });
+  const guard = iam ? { options: iam.iam.options, region, accountId: iam.accountId } : undefined;
+  const worker = new Worker(new URL("./dynalite-worker.mjs", import.meta.url), { workerData: { options, port, iam: guard } });
   const listening = await new Promise<number>((resolve, reject) => {
     const onExit = (code: number) => reject(new Error(`the local DynamoDB thread exited (${code}) before listening`));
     worker.once("error", reject);
@@ -61,7 +61,8 @@ export async function startLocalDynamo({
   });
   const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
   const endpoint = `http://127.0.0.1:${listening}`;
-  const client = new DynamoDBClient({ region, endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  // The runtime's own call: with IAM on, signed with the admin key as the operator's scripts are.
+  const client = new DynamoDBClient({ region, endpoint, credentials: iam ? iam.iam.options.admin : { accessKeyId: "local", secretAccessKey: "local" } });
   try {
     await ensureTable(client, tableName);
   } catch (error) {
@@ -80,16 +81,5 @@ export async function startLocalDynamo({
     }
     return closing;
   };
-  if (!iam) return { endpoint, close: closeTable };
-  const front = await startDynamoFront({ target: endpoint, iam: iam.iam, region, accountId: iam.accountId, hosts }).catch(async (error: unknown) => {
-    await closeTable();
-    throw error;
-  });
-  return {
-    endpoint: front.endpoint,
-    close: async () => {
-      await front.close();
-      await closeTable();
-    },
-  };
+  return { endpoint, close: closeTable };
 }

@@ -1,4 +1,4 @@
-import { levelKeys, type DynaliteStore, type Item, type ItemDb, type LevelBatchOperation, type Release } from "./dynalite-internals";
+import { levelKeys, type DynaliteStore, type Item, type ItemDb, type LevelBatchOperation, type Release, type TableDescription } from "./dynalite-internals";
 
 /**
  * A view of a dynalite store through which dynalite's own PutItem, UpdateItem and DeleteItem run one action
@@ -19,7 +19,12 @@ export interface StagedAction {
   readonly written: Item | undefined;
 }
 
-export function stageAction(store: DynaliteStore): StagedAction {
+/**
+ * `table`: the description the transaction resolved for this action's table, given back to dynalite's
+ * action instead of a fresh read of it from LevelDB (one per action, and the same description anyway:
+ * the transaction holds its items' locks, and a table's key schema and indexes do not change under it).
+ */
+export function stageAction(store: DynaliteStore, table?: TableDescription): StagedAction {
   const writes: LevelBatchOperation[] = [];
   let existing: Item | undefined;
   let written: Item | undefined;
@@ -51,7 +56,7 @@ export function stageAction(store: DynaliteStore): StagedAction {
   const staged: DynaliteStore = {
     options: store.options,
     db: store.db,
-    getTable: (name, cb) => store.getTable(name, cb),
+    getTable: (name, cb) => (table && name === table.TableName ? cb(null, table) : store.getTable(name, cb)),
     getItemDb: itemDb,
     getIndexDb: (indexType, tableName, indexName) => ({
       put: (key, value, cb) => {

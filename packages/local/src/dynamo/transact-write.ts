@@ -91,7 +91,7 @@ interface Outcome {
 }
 
 async function evaluate(store: DynaliteStore, action: WriteAction): Promise<Outcome> {
-  const staged = stageAction(store);
+  const staged = stageAction(store, action.table);
   const { kind, params } = action;
   try {
     if (kind === "ConditionCheck") {

@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { crc32, createDynaliteWithStore, isDynaliteError } from "./dynalite-internals";
 import { clientTokens, fingerprintOf } from "./client-tokens";
+import { cacheTableDescriptions } from "./table-descriptions";
+import { readInThread } from "./thread-reads";
 import { transactGet } from "./transact-get";
 import { transactGetValidation, transactWriteValidation, validateRequest } from "./transact-request";
 import { transactWrite, type OnApplyStep } from "./transact-write";
@@ -34,6 +36,8 @@ type Operation = (data: unknown) => Promise<Record<string, unknown>>;
 export function createLocalDynalite(options: LocalDynaliteOptions = {}): Server {
   // Tables become ACTIVE at once: nothing local waits for them, as the stacks' tables exist before any call.
   const { server, store } = createDynaliteWithStore({ ...(options.path ? { path: options.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  readInThread(store);
+  cacheTableDescriptions(store);
   const context = { store, onApplyStep: options.onApplyStep };
   const tokens = clientTokens(store, options.now);
   const operations: Record<string, Operation> = {

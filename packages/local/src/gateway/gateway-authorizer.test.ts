@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AUTHORIZER_CACHE_SECONDS } from "@media/core/authorizer-settings";
 import type { RouteDefinition } from "@media/core/routes";
 import { startGateway, type AuthorizerHandler } from "./gateway-server";
 
@@ -70,5 +71,32 @@ describe("the local gateway's authorizer step", () => {
     expect(await get("t-denied")).toEqual({ status: 403, body: { message: "Forbidden" } });
     expect(await get("t-denied")).toEqual({ status: 403, body: { message: "Forbidden" } });
     expect(calls).toBe(1);
+  });
+});
+
+describe("the local gateway with the Api stack's authorizer cache setting", () => {
+  it("asks the authorizer on every request, so a token refused after sign-out is refused at once", async () => {
+    const uncached = await startGateway({
+      routes: ROUTES,
+      loadHandler: async () => async () => ({ statusCode: 200, body: "{}" }),
+      authorizer,
+      authorizerCacheSeconds: AUTHORIZER_CACHE_SECONDS,
+      identity: { accountId: "000000000000", apiId: "test", region: "us-east-1" },
+      corsOrigins: [],
+      port: 0,
+    });
+    try {
+      const status = async () => (await fetch(`${uncached.url}/me`, { headers: { authorization: "Bearer t-signed-out" } })).status;
+      calls = 0;
+      answer = async () => ({ isAuthorized: true, context: { userId: "u1" } });
+      expect(await status()).toBe(200);
+      expect(await status()).toBe(200);
+      // The user signs out: the authorizer now refuses the token, and the very next request sees it.
+      answer = async () => ({ isAuthorized: false, context: {} });
+      expect(await status()).toBe(403);
+      expect(calls).toBe(3);
+    } finally {
+      await uncached.close();
+    }
   });
 });

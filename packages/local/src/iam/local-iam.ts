@@ -45,13 +45,20 @@ export interface Principal {
 
 export type AuthorizationResult = { allowed: true; principal: Principal } | { allowed: false; principal: Principal; message: string };
 
+/** Plain data (structured-cloneable): a thread of the runtime builds the same IAM from it (dynamo-front.ts). */
+export interface LocalIamOptions {
+  admin: AccessKey;
+  resources: LocalResources;
+  policies?: FunctionPolicies;
+}
+
 export class LocalIam {
   private readonly byKey = new Map<string, { key: AccessKey; principal: Principal }>();
   private readonly byName = new Map<string, AccessKey>();
   readonly region: string;
   readonly accountId: string;
 
-  constructor(options: { admin: AccessKey; resources: LocalResources; policies?: FunctionPolicies }) {
+  constructor(readonly options: LocalIamOptions) {
     const { admin, resources } = options;
     this.region = resources.region;
     this.accountId = resources.accountId;

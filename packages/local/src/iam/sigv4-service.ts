@@ -1,8 +1,9 @@
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { Hash } from "@smithy/hash-node";
 import { HttpRequest } from "@smithy/protocol-http";
 import { ALGORITHM_IDENTIFIER, SignatureV4 } from "@smithy/signature-v4";
 import { MAX_CLOCK_SKEW_MS, parseLongDate, sameSignature, toLongDate } from "../storage/sigv4";
+import { signingKeyCache } from "./signing-keys";
 
 /**
  * SigV4 verification of the Authorization header for the JSON and query-protocol services the local
@@ -27,12 +28,10 @@ export interface ServiceRequest {
   body: Buffer;
 }
 
+/** The SDK's own canonical request; the string to sign and the signature are SigV4's, over a cached signing key. */
 class CanonicalSigner extends SignatureV4 {
   canonicalRequest(request: HttpRequest, headers: Record<string, string>, payloadHash: string): string {
     return this.createCanonicalRequest(request, headers, payloadHash);
-  }
-  stringToSign(longDate: string, scope: string, canonicalRequest: string): Promise<string> {
-    return this.createStringToSign(longDate, scope, canonicalRequest, ALGORITHM_IDENTIFIER);
   }
 }
 
@@ -60,6 +59,7 @@ export function serviceVerifier(options: ServiceVerifierOptions): (request: Serv
     return signer;
   };
   const now = options.now ?? (() => new Date());
+  const signingKey = signingKeyCache();
 
   return async (request) => {
     const headers = new Map<string, string[]>();
@@ -119,8 +119,8 @@ export function serviceVerifier(options: ServiceVerifierOptions): (request: Serv
     }
     const payloadHash = createHash("sha256").update(request.body).digest("hex");
     const canonical = signer.canonicalRequest(new HttpRequest({ method: request.method, protocol: "http:", hostname: "localhost", path, query, headers: signed }), signed, payloadHash);
-    const stringToSign = await signer.stringToSign(longDate, `${date}/${region}/${service}/${terminator}`, canonical);
-    const expected = await signer.sign(stringToSign, { signingDate: requestTime, signingRegion: region, signingService: service });
+    const stringToSign = `${ALGORITHM_IDENTIFIER}\n${longDate}\n${date}/${region}/${service}/${terminator}\n${createHash("sha256").update(canonical).digest("hex")}`;
+    const expected = createHmac("sha256", signingKey(secret, date, region, service)).update(stringToSign).digest("hex");
     if (!sameSignature(expected, signature)) return { ok: false, kind: "mismatch", message: MISMATCH };
     return { ok: true, accessKeyId };
   };

@@ -1,4 +1,4 @@
-import type { ExportManifest } from "@media/core/account-export";
+import type { ExportManifest, StoredExport } from "@media/core/account-export";
 import type { Transport } from "./transport";
 
 /** `POST /me/mfa/totp`: the secret to add to an authenticator app (as a QR code of `otpauthUri`). */
@@ -57,7 +57,11 @@ export class AccountControls {
   }
 
   /** Every file with a download URL, as JSON: what leaving with one's data takes. */
-  exportManifest(): Promise<ExportManifest> {
+  /**
+   * The export: the manifest itself, or for an account whose manifest is too large for one answer, where
+   * to download it (`manifestUrl`, an attachment, valid as long as the manifest's own links).
+   */
+  exportManifest(): Promise<ExportManifest | StoredExport> {
     return this.transport.json("GET", "/me/export");
   }
 

@@ -26,7 +26,7 @@ let client: MediaClient;
 let secret: string;
 let nextCode: () => Promise<string>;
 
-/** PUTs to storage as they were sent: what a resume is judged by. */
+/** PUTs that storage took: what a resume is judged by. */
 interface Sent {
   partNumber: number | undefined;
   bytes: number;
@@ -51,7 +51,11 @@ function storageFetch(apiUrl: string): typeof fetch {
         await (init.body as ReadableStream | undefined)?.cancel();
         return new Response("<Error><Code>SlowDown</Code><Message>busy</Message></Error>", { status: 503 });
       }
-      sent.push({ partNumber, bytes: Number((init.headers as Record<string, string>)["content-length"]) });
+      const response = await checked(input, init);
+      // Counted once stored: a send that a busy machine's storage dropped is retried by the client, and
+      // the retry, not the drop, is what a resume is judged by.
+      if (response.ok) sent.push({ partNumber, bytes: Number((init.headers as Record<string, string>)["content-length"]) });
+      return response;
     }
     return checked(input, init);
   };

@@ -42,8 +42,8 @@ export function createServices(baseUrl: string, options: { maxFileBytes?: number
     },
     onSettled: (file) => {
       library.upsert(file);
+      // Told once per batch by the upload list (ui/upload-summary.ts), not once per file.
       void usage.refresh();
-      announcer.say(file.status === "ready" ? `${file.fileName} is ready.` : `${file.fileName} was rejected: ${file.rejectionReason ?? "not accepted"}.`, file.status === "ready" ? "info" : "error");
     },
     onMaxFileBytes: (bytes) => usage.learnMaxFileBytes(bytes),
   });

@@ -39,7 +39,7 @@ describe("AppApi: the screens' calls on the one client", () => {
     const h = harness(json({ error: { code: "QuotaExceeded", message: "…", details: { remainingBytes: 0, quotaBytes: 1024 } } }, 413));
     const error = await h.api.shareFile("F1", 60).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
-    expect(error).toMatchObject({ source: "api", code: "QuotaExceeded", status: 413, message: "Not enough space: 0 B left of your 1 KB. Delete some files to make room." });
+    expect(error).toMatchObject({ source: "api", code: "QuotaExceeded", status: 413, message: "Not enough space: 0 B left of your 1 KiB. Delete some files to make room." });
     expect(h.calls).toHaveLength(1);
   });
 

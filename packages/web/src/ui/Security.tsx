@@ -207,14 +207,18 @@ function ExportSection({ account }: { account: AccountApi }) {
   const [ready, setReady] = useState<string>();
   const run = () =>
     form.run(async () => {
-      const manifest = await account.exportManifest();
-      const blob = new Blob([JSON.stringify(manifest, null, 2)], { type: "application/json" });
-      const url = URL.createObjectURL(blob);
+      const answer = await account.exportManifest();
       const link = document.createElement("a");
-      link.href = url;
-      link.download = `media-export-${new Date().toISOString().slice(0, 10)}.json`;
+      if ("manifestUrl" in answer) {
+        // Too large to come in the answer: the service stored it, and its link downloads it (an attachment).
+        link.href = answer.manifestUrl;
+      } else {
+        const url = URL.createObjectURL(new Blob([JSON.stringify(answer, null, 2)], { type: "application/json" }));
+        link.href = url;
+        link.download = `media-export-${new Date().toISOString().slice(0, 10)}.json`;
+        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      }
       link.click();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
       setReady("Your export is downloading. Its links work for an hour.");
     });
   return (

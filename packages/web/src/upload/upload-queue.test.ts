@@ -419,9 +419,9 @@ describe("upload queue: cancel and concurrency", () => {
 });
 
 describe("upload queue: large files in parts, resumed after a reload", () => {
-  const MB = 1024 * 1024;
-  const big = (name = "long.wav") => new File([new Uint8Array(12 * MB)], name, { type: "audio/wav", lastModified: 1_700_000_000_000 });
-  const multipartAnswer = (fileId: string, size = 12 * MB): PresignAnswer => ({ message: "ok", fileId, key: `users/u/${fileId}`, maxBytes: size, multipart: { uploadId: `upload-${fileId}`, partSize: 5 * MB, partCount: 3, expiresAt: "2030-01-01T00:00:00Z" } });
+  const MiB = 1024 * 1024;
+  const big = (name = "long.wav") => new File([new Uint8Array(12 * MiB)], name, { type: "audio/wav", lastModified: 1_700_000_000_000 });
+  const multipartAnswer = (fileId: string, size = 12 * MiB): PresignAnswer => ({ message: "ok", fileId, key: `users/u/${fileId}`, maxBytes: size, multipart: { uploadId: `upload-${fileId}`, partSize: 5 * MiB, partCount: 3, expiresAt: "2030-01-01T00:00:00Z" } });
 
   /** A queue whose unfinished uploads live in a storage that outlives it, as localStorage outlives a page. */
   function withMemory(storage = new Map<string, string>(), limits: { remainingBytes?: number; maxFileBytes?: number } = {}) {
@@ -436,9 +436,9 @@ describe("upload queue: large files in parts, resumed after a reload", () => {
     const id = h.nextId();
     h.presigns[0]!.d.resolve(multipartAnswer(id));
     await flush();
-    expect(h.unfinished.find(big())).toEqual({ fileId: id, uploadId: `upload-${id}`, expiresAt: "2030-01-01T00:00:00Z", name: "long.wav", size: 12 * MB });
-    h.transfers[0]!.progress(6 * MB, 12 * MB);
-    expect(h.state()).toMatchObject({ kind: "uploading", loaded: 6 * MB, total: 12 * MB });
+    expect(h.unfinished.find(big())).toEqual({ fileId: id, uploadId: `upload-${id}`, expiresAt: "2030-01-01T00:00:00Z", name: "long.wav", size: 12 * MiB });
+    h.transfers[0]!.progress(6 * MiB, 12 * MiB);
+    expect(h.state()).toMatchObject({ kind: "uploading", loaded: 6 * MiB, total: 12 * MiB });
     h.transfers[0]!.d.resolve();
     await flush();
     expect(h.state().kind).toBe("processing");
@@ -465,17 +465,17 @@ describe("upload queue: large files in parts, resumed after a reload", () => {
     const id = before.nextId();
     before.presigns[0]!.d.resolve(multipartAnswer(id));
     await flush();
-    // The page goes away mid-upload; a new one starts with what localStorage kept. 8 MB are left of
-    // the quota: the file's own 12 MB are reserved already, so it still fits.
-    const after = withMemory(storage, { remainingBytes: 8 * MB });
+    // The page goes away mid-upload; a new one starts with what localStorage kept. 8 MiB are left of
+    // the quota: the file's own 12 MiB are reserved already, so it still fits.
+    const after = withMemory(storage, { remainingBytes: 8 * MiB });
     after.queue.add([big()]);
     await flush();
     expect(after.presigns).toHaveLength(0);
     expect(after.resumes.map((r) => r.fileId)).toEqual([id]);
     expect(after.item().fileId).toBe(id);
     expect(after.deps.onAccepted).not.toHaveBeenCalled(); // the library lists its pending file already
-    after.resumes[0]!.progress(10 * MB, 12 * MB);
-    expect(after.state()).toMatchObject({ kind: "uploading", loaded: 10 * MB });
+    after.resumes[0]!.progress(10 * MiB, 12 * MiB);
+    expect(after.state()).toMatchObject({ kind: "uploading", loaded: 10 * MiB });
     after.resumes[0]!.d.resolve();
     await flush();
     expect(after.state().kind).toBe("processing");
@@ -519,7 +519,7 @@ describe("upload queue: large files in parts, resumed after a reload", () => {
   it("does not resume a file that changed: another size or modification time is another file", () => {
     const h = withMemory();
     h.unfinished.remember(big(), { fileId: "01OLD", uploadId: "u", expiresAt: "2030-01-01T00:00:00Z" });
-    const edited = new File([new Uint8Array(12 * MB)], "long.wav", { type: "audio/wav", lastModified: 1_800_000_000_000 });
+    const edited = new File([new Uint8Array(12 * MiB)], "long.wav", { type: "audio/wav", lastModified: 1_800_000_000_000 });
     expect(h.unfinished.find(edited)).toBeUndefined();
     h.unfinished.remember(big("old.wav"), { fileId: "01EXP", uploadId: "u", expiresAt: "2028-01-01T00:00:00Z" });
     expect(h.unfinished.find(big("old.wav"))).toBeUndefined(); // past its authorisation: forgotten

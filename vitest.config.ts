@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -9,6 +10,11 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 180_000,
     pool: "forks",
+    // Vitest's default is one worker less than the cores: on 2 cores, one file at a time. Most of the slow
+    // files wait rather than compute (on a runtime, a browser, a spawned command), so one worker more than
+    // the cores keeps both busy; each file still has a process of its own.
+    maxWorkers: availableParallelism() + 1,
+    minWorkers: 1,
     // Output of the code under test is shown only for failing tests (test/support/quiet-output.ts).
     setupFiles: ["test/support/quiet-output.ts"],
     // expect.poll waits for what a test cannot subscribe to (a page's text); its default of 1 s fails on

@@ -1,14 +1,16 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ROUTES } from "@media/core/routes";
 import { AGGREGATE, BUDGETS, budgetOf, NEVER_AT_COLD_START, type Family } from "./bundle-budgets";
-import { bundleFunction, functionsOfStacks, packagesOf, type FunctionBundle } from "./bundles";
+import { cachedBundle } from "./bundle-cache";
+import { functionsOfStacks, packagesOf, type FunctionBundle } from "./bundles";
 import { upgrades } from "./dedupe";
 import { REPO_ROOT } from "./synth";
 
 /**
  * Every function of the stacks, bundled as `sst deploy` bundles it (stacks/bundles.ts), held to the
  * budget of its family (stacks/bundle-budgets.ts), read from esbuild's metafile: deterministic, no
- * timing. A failure names the function, its family and what it loads.
+ * timing. A failure names the function, its family and what it loads. The bundles are those
+ * stacks/stacks.test.ts compares with SST's assets, built once for both (stacks/bundle-cache.ts).
  */
 let bundles: Array<FunctionBundle & { family: Family }>;
 
@@ -19,7 +21,7 @@ beforeAll(async () => {
   const functions = await functionsOfStacks();
   bundles = [];
   for (const props of functions) {
-    const bundle = await bundleFunction(props, REPO_ROOT, false);
+    const bundle = await cachedBundle(props, REPO_ROOT);
     const inputs = new Set(Object.values(bundle.metafile.outputs).flatMap((o) => Object.keys(o.inputs)));
     const roots = ROOTS.filter((r) => inputs.has(`packages/functions/src/${r}.ts`));
     expect(inputs.has(AGGREGATE), `${bundle.module} imports services.ts, the aggregate of every root: import its family's root under roots/ instead`).toBe(false);

@@ -29,17 +29,24 @@ interface Run {
   stderr: string;
 }
 
-function media(args: string[], extraEnv: Record<string, string> = {}): { done: Promise<Run>; pid: () => number | undefined; kill: () => void } {
-  const child = spawn("npx", ["--no-install", "media", ...args], { cwd: repoRoot, env: { ...process.env, ...env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+/**
+ * The `media` bin run by node itself: what `npx media` runs, without starting npm each time. The exit-code
+ * test goes through npx once, as a script would call it.
+ */
+const MEDIA_BIN = join(repoRoot, "packages/client/bin/media.js");
+
+function media(args: string[], extraEnv: Record<string, string> = {}, via: "node" | "npx" = "node"): { done: Promise<Run>; pid: () => number | undefined; kill: () => void } {
+  const [command, prefix] = via === "npx" ? ["npx", ["--no-install", "media"]] : [process.execPath, [MEDIA_BIN]];
+  const child = spawn(command, [...prefix, ...args], { cwd: repoRoot, env: { ...process.env, ...env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
   child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
   const done = new Promise<Run>((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
-  // npx runs node under a shell: the whole process group is the command.
+  // npx runs node under a shell: the whole process group is the command (detached, its own group).
   return { done, pid: () => child.pid, kill: () => process.kill(-child.pid!, "SIGKILL") };
 }
-const run = (args: string[], extraEnv?: Record<string, string>) => media(args, extraEnv).done;
+const run = (args: string[], extraEnv?: Record<string, string>, via?: "node" | "npx") => media(args, extraEnv, via).done;
 
 const folder = () => join(work, "photos and sounds");
 const expected = new Map<string, Buffer>();
@@ -157,12 +164,12 @@ describe("media, the command-line tool", () => {
   });
 
   it("answers with exit codes a script can test", async () => {
-    expect((await run(["ls", "--type", "video"])).code).toBe(2);
+    expect((await run(["ls", "--type", "video"], {}, "npx")).code).toBe(2);
     expect((await run(["frobnicate"])).code).toBe(2);
     const missing = await run(["get", "01JZZZZZZZZZZZZZZZZZZZZZZZ", "-o", join(work, "none")]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("NotFound");
-    const stranger = await run(["ls"], { XDG_CONFIG_HOME: join(work, "elsewhere") });
+    const stranger = await run(["ls"], { XDG_CONFIG_HOME: join(work, "elsewhere") }, "npx");
     expect(stranger.code).toBe(3);
     expect(stranger.stderr).toContain("Not logged in");
   });

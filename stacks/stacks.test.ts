@@ -100,8 +100,9 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   ],
   // ListBucket: a missing key then reads as 404, not 403 (S3's rule for readers that cannot list).
   indexer: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject", "sns:Publish", ...SQS_CONSUME],
-  // Reads a ready file and its original, writes and (for a file deleted meanwhile) removes its renditions, records them.
-  renditions: ["dynamodb:GetItem", "dynamodb:UpdateItem", "s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject", ...SQS_CONSUME],
+  // Reads a ready file and its original, writes and (for a file deleted meanwhile) removes its renditions,
+  // records them, and announces them (media.renditions).
+  renditions: ["dynamodb:GetItem", "dynamodb:UpdateItem", "s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject", "sns:Publish", ...SQS_CONSUME],
 };
 
 const SECRET_ENV = [

@@ -567,7 +567,9 @@ describe("functions", () => {
     };
     const res = await mod.handler({ requestContext: { requestId: "r1" }, headers: {} }, { awsRequestId: "r1" });
     expect(res.statusCode).toBe(200);
-  });
+    // In a clean clone the bundle cache starts empty, and this test may be the one that fills it (bundles.test.ts
+    // runs beside it): the set-up's hang guard, not the 180 s default.
+  }, 600_000);
 
   it("carry the Powertools settings: one service and namespace, their stage, tracing off outside prod", () => {
     for (const f of ourFunctions()) {

@@ -1,5 +1,6 @@
 import type { ComponentChildren } from "preact";
-import { useEffect, useId, useRef } from "preact/hooks";
+import { useId, useRef } from "preact/hooks";
+import { useModalDialog } from "./hooks";
 import { Icon } from "./icons";
 
 /**
@@ -26,21 +27,7 @@ export function Modal({
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
-  useEffect(() => {
-    const dialog = ref.current!;
-    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    if (!dialog.open) {
-      if (typeof dialog.showModal === "function") dialog.showModal();
-      else dialog.setAttribute("open", "");
-    }
-    const target = dialog.querySelector<HTMLElement>("[data-autofocus]") ?? dialog.querySelector<HTMLElement>("input, textarea, button:not(.modal-close)");
-    target?.focus();
-    return () => {
-      if (dialog.open && typeof dialog.close === "function") dialog.close();
-      // Nothing focused opened it (a click that does not focus): the screen decides where focus goes.
-      if (opener?.isConnected && opener !== document.body) opener.focus();
-    };
-  }, []);
+  useModalDialog(ref, (dialog) => dialog.querySelector<HTMLElement>("[data-autofocus]") ?? dialog.querySelector<HTMLElement>("input, textarea, button:not(.modal-close)"));
   return (
     <dialog
       ref={ref}

@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import type { MediaFile } from "../api/types";
 import { formatBytes, formatDate, formatDuration } from "../format";
 import type { FileActions } from "./FileViews";
 import { typeLabel } from "./FileViews";
+import { useModalDialog } from "./hooks";
 import { Icon } from "./icons";
 import { Waveform } from "./Waveform";
 
@@ -32,19 +33,7 @@ export function Viewer({ file, missing, prev, next, position, onGo, onClose, act
   const ref = useRef<HTMLDialogElement>(null);
   const swipe = useRef<{ x: number; y: number; id: number } | undefined>(undefined);
 
-  useEffect(() => {
-    const dialog = ref.current!;
-    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    if (!dialog.open) {
-      if (typeof dialog.showModal === "function") dialog.showModal();
-      else dialog.setAttribute("open", "");
-    }
-    dialog.querySelector<HTMLElement>(".viewer-close")?.focus();
-    return () => {
-      if (dialog.open && typeof dialog.close === "function") dialog.close();
-      if (opener?.isConnected && opener !== document.body) opener.focus();
-    };
-  }, []);
+  useModalDialog(ref, (dialog) => dialog.querySelector<HTMLElement>(".viewer-close"));
 
   const go = (target: MediaFile | undefined) => {
     if (target) onGo(target);

@@ -1,3 +1,4 @@
+import type { RefObject } from "preact";
 import { useEffect, useState } from "preact/hooks";
 
 /** Subscribes a component to one of the app's stores (each has `subscribe` and a current value). */
@@ -19,4 +20,26 @@ export function useDebounced<T>(value: T, ms: number): T {
     return () => clearTimeout(t);
   }, [value, ms]);
   return v;
+}
+
+/**
+ * Opens a <dialog> modally once mounted (or marks it open where showModal is missing), focuses what
+ * `focusTarget` picks inside it, and on unmount closes it and gives focus back to what opened it.
+ */
+export function useModalDialog(ref: RefObject<HTMLDialogElement | null>, focusTarget: (dialog: HTMLDialogElement) => HTMLElement | null): void {
+  useEffect(() => {
+    const dialog = ref.current!;
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    if (!dialog.open) {
+      if (typeof dialog.showModal === "function") dialog.showModal();
+      else dialog.setAttribute("open", "");
+    }
+    focusTarget(dialog)?.focus();
+    return () => {
+      if (dialog.open && typeof dialog.close === "function") dialog.close();
+      // Nothing focused opened it (a click that does not focus): the screen decides where focus goes.
+      if (opener?.isConnected && opener !== document.body) opener.focus();
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
 }

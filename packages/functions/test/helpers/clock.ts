@@ -4,15 +4,22 @@ import type { Clock } from "@media/core/ports";
 export interface TestClock extends Clock {
   /** Moves the clock `ms` forward, as if that long had passed. */
   advance(ms: number): void;
+  /** Stops time where it is: only `advance` moves it then, however slow the machine. */
+  freeze(): void;
   /** Back to the system's time. */
   reset(): void;
 }
 
 export function testClock(): TestClock {
   let offsetMs = 0;
+  let frozenAt: number | undefined;
   return {
-    now: () => Date.now() + offsetMs,
+    now: () => (frozenAt ?? Date.now()) + offsetMs,
     advance: (ms) => void (offsetMs += ms),
-    reset: () => void (offsetMs = 0),
+    freeze: () => void (frozenAt ??= Date.now()),
+    reset: () => {
+      offsetMs = 0;
+      frozenAt = undefined;
+    },
   };
 }

@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["packages/*/src/**/*.test.ts", "packages/*/src/**/*.test.tsx", "packages/*/test/**/*.test.ts", "stacks/**/*.test.ts", "test/**/*.test.ts", "scripts/**/*.test.ts"],
+    include: ["packages/*/src/**/*.test.ts", "packages/*/src/**/*.test.tsx", "packages/*/test/**/*.test.ts", "stacks/**/*.test.ts", "scripts/**/*.test.ts"],
     // Stack synthesis and local servers are slow to start on 2 cores, slower still while other work holds
     // them (a runtime that starts in 2 s idle took 20 s at a load average of 24); the limits guard
     // against hangs, not speed.
@@ -15,8 +15,8 @@ export default defineConfig({
     // the cores keeps both busy; each file still has a process of its own.
     maxWorkers: availableParallelism() + 1,
     minWorkers: 1,
-    // Output of the code under test is shown only for failing tests (test/support/quiet-output.ts).
-    setupFiles: ["test/support/quiet-output.ts"],
+    // Output of the code under test is shown only for failing tests (packages/testing/src/quiet-output.ts).
+    setupFiles: ["packages/testing/src/quiet-output.ts"],
     // expect.poll waits for what a test cannot subscribe to (a page's text); its default of 1 s fails on
     // a busy machine. Like the limits above, a guard against hangs.
     expect: { poll: { timeout: 30_000 } },

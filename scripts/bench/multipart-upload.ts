@@ -1,7 +1,7 @@
 import { open, rm, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { apiClient } from "../../packages/local/test/helpers/api-client";
+import { apiClient } from "@media/testing/api-client";
 import { track } from "./cleanup";
 import type { BenchResult } from "./report";
 import { startRuntime } from "./runtime-process";

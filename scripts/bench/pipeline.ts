@@ -22,7 +22,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { wavHeader } from "../../packages/local/test/helpers/media-fixtures";
+import { wavHeader } from "@media/testing/minimal-media";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE ??= "1";
@@ -54,7 +54,7 @@ export async function run(options: { files?: number; wavMiB?: number; parentDir?
   const figures: Figure[] = [];
   const notes: string[] = [];
   // The handlers read their configuration from the environment on first use: set it before importing them.
-  const { startLocalAws } = await import("../../packages/functions/test/helpers/local-aws");
+  const { startLocalAws } = await import("@media/testing/local-aws");
   const aws = await startLocalAws({ maxFileBytes: 2 * 1024 ** 3, quotaBytes: 1024 ** 4 });
   const quiet = silenceInfoLogs();
   try {
@@ -62,7 +62,7 @@ export async function run(options: { files?: number; wavMiB?: number; parentDir?
     const { thumbnailKey } = await import("@media/core/keys");
     const { services } = await import("../../packages/functions/src/services");
     const { handler: indexer } = await import("../../packages/functions/src/indexer");
-    const { sqsEvent, sqsRecord } = await import("../../packages/functions/test/helpers/events");
+    const { sqsEvent, sqsRecord } = await import("@media/testing/lambda-events");
     const sharp = (await import("sharp")).default;
     const { randomUUID } = await import("node:crypto");
 

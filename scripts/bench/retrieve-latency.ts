@@ -6,7 +6,7 @@ import { thumbnailKey } from "@media/core/keys";
 import type { MediaRecord } from "@media/core/media-record";
 import { acceptContentType } from "@media/core/media-types";
 import { LOCAL } from "@media/local/runtime";
-import { apiClient } from "../../packages/local/test/helpers/api-client";
+import { apiClient } from "@media/testing/api-client";
 import { runLoad } from "./http-load";
 import type { BenchResult } from "./report";
 import { startRuntime } from "./runtime-process";

@@ -1,4 +1,4 @@
-import { apiClient } from "../../packages/local/test/helpers/api-client";
+import { apiClient } from "@media/testing/api-client";
 
 /** Signs up, confirms (through the local outbox) and logs in `count` users, a few at a time; returns their tokens. */
 export async function makeUsers(baseUrl: string, count: number, prefix: string, parallel = 4): Promise<Array<{ token: string; userId: string }>> {

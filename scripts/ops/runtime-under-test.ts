@@ -1,5 +1,5 @@
-import { apiClient } from "../../packages/local/test/helpers/api-client";
-import { startLocalProcess, type LocalProcess } from "../../packages/local/test/helpers/local-process";
+import { apiClient } from "@media/testing/api-client";
+import { startLocalProcess, type LocalProcess } from "@media/testing/runtime-process";
 
 /**
  * The local runtime as the recovery-script tests drive it: started on a data directory, stopped so that

@@ -1,13 +1,10 @@
-import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient } from "../../local/test/helpers/api-client";
-import { startLocalProcess, type LocalProcess } from "../../local/test/helpers/local-process";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { apiClient } from "@media/testing/api-client";
+import { browserWithRuntimePerFile } from "@media/testing/browser-runtime";
 import type { MediaClient, Session, UploadResult } from "../src/index";
 
 /**
@@ -17,7 +14,6 @@ import type { MediaClient, Session, UploadResult } from "../src/index";
  * none of these paths.
  */
 const here = dirname(fileURLToPath(import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const MiB = 1024 * 1024;
 
 declare global {
@@ -28,38 +24,20 @@ declare global {
   }
 }
 
-let local: LocalProcess | undefined;
-let browser: Browser | undefined;
-let dataDir: string;
+const started = browserWithRuntimePerFile("client-browser");
 let bundle: string;
 let session: Session;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH.`);
   // The client as a page loads it: one script, Node's modules left out (their branches never run there).
   const built = await build({ entryPoints: [resolve(here, "../src/index.ts")], bundle: true, format: "iife", globalName: "Media", platform: "browser", target: "es2022", write: false, external: ["node:*"], logLevel: "silent" });
   bundle = built.outputFiles[0]!.text;
-  dataDir = await mkdtemp(join(tmpdir(), "media-client-browser-"));
-  local = await startLocalProcess({ DATA_DIR: dataDir });
-  const login = await apiClient(local.url).signUpAndLogin(`browser-${Date.now()}@example.com`, "Browser-pass-12!");
+  const login = await apiClient(started().runtime.url).signUpAndLogin(`browser-${Date.now()}@example.com`, "Browser-pass-12!");
   session = { accessToken: login.token, refreshToken: login.refreshToken, expiresAt: Date.now() + 3_600_000 };
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-quic"] });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await local?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 /** A page of the web app's origin (the one storage's CORS names) with the client loaded. */
-async function clientPage(page?: Page): Promise<Page> {
-  // The app's CSP allows its own scripts only; the test's inline copy of the client is let in.
-  page ??= await browser!.newPage({ bypassCSP: true });
-  await page.goto(`${local!.url}/`);
-  await page.addScriptTag({ content: bundle });
-  return page;
-}
+const clientPage = (page?: Page): Promise<Page> => started().pageWith(bundle, page);
 
 describe("the client in a browser (headless Chromium)", () => {
   it("uploads by POST and by PUT with XMLHttpRequest, reporting progress up to the file's size", async () => {

@@ -3,9 +3,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkedFetch } from "../../../test/support/openapi-responses";
-import { startLocalProcess, type LocalProcess } from "../../local/test/helpers/local-process";
-import { pngFixture, wavFixture } from "../../local/test/helpers/media-fixtures";
+import { checkedFetch } from "@media/testing/openapi-responses";
+import { startLocalProcess, type LocalProcess } from "@media/testing/runtime-process";
+import { pngFixture, wavFixture } from "@media/testing/minimal-media";
 import { MediaApiError, MediaClient, UploadCancelledError, type Session, type UploadProgress } from "../src/index";
 
 /** The typed client against `npm start`'s runtime, every API answer checked against the OpenAPI document. */

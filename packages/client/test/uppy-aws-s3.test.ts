@@ -1,14 +1,11 @@
-import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { partPlan } from "@media/core/multipart";
 import { build } from "esbuild";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient } from "../../local/test/helpers/api-client";
-import { startLocalProcess, type LocalProcess } from "../../local/test/helpers/local-process";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { apiClient } from "@media/testing/api-client";
+import { browserWithRuntimePerFile } from "@media/testing/browser-runtime";
 
 /**
  * The service's multipart API fits Uppy's S3 plugin (`@uppy/aws-s3` 5.x, the release whose signing
@@ -20,14 +17,11 @@ import { startLocalProcess, type LocalProcess } from "../../local/test/helpers/l
  * and sends only the missing ones), and a cancel aborts it and gives the reservation back.
  */
 const here = dirname(fileURLToPath(import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SIZE = 11 * 1024 * 1024;
 // Uppy cuts the parts itself: it must cut them where the service planned them (their URLs bind each length).
 const PART_SIZE = partPlan(SIZE).partSize;
 
-let local: LocalProcess | undefined;
-let browser: Browser | undefined;
-let dataDir: string;
+const started = browserWithRuntimePerFile("uppy");
 let bundle: string;
 let token: string;
 
@@ -83,7 +77,6 @@ window.startUppy = ({ token, partSize, size, name, restore, onPart }) => {
 `;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH.`);
   const built = await build({
     stdin: { contents: `import Uppy from "@uppy/core"; import AwsS3 from "@uppy/aws-s3"; export { Uppy, AwsS3 };`, resolveDir: resolve(here, ".."), loader: "js" },
     bundle: true,
@@ -95,25 +88,10 @@ beforeAll(async () => {
     logLevel: "silent",
   });
   bundle = `${built.outputFiles[0]!.text}\n${SETUP}`;
-  dataDir = await mkdtemp(join(tmpdir(), "media-uppy-"));
-  local = await startLocalProcess({ DATA_DIR: dataDir });
-  token = (await apiClient(local.url).signUpAndLogin(`uppy-${Date.now()}@example.com`, "Uppy-pass-12!")).token;
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-quic"] });
+  token = (await apiClient(started().runtime.url).signUpAndLogin(`uppy-${Date.now()}@example.com`, "Uppy-pass-12!")).token;
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await local?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-});
-
-async function uppyPage(page?: Page): Promise<Page> {
-  // The app's CSP allows its own scripts only; the test's inline bundle is let in.
-  page ??= await browser!.newPage({ bypassCSP: true });
-  await page.goto(`${local!.url}/`);
-  await page.addScriptTag({ content: bundle });
-  return page;
-}
+const uppyPage = (page?: Page): Promise<Page> => started().pageWith(bundle, page);
 
 type Outcome = { calls: string[]; successful: Array<{ fileId: string; size: number }>; failed: string[] };
 
@@ -134,7 +112,7 @@ function upload(page: Page, options: { name: string; restore?: { uploadId: strin
 }
 
 async function getFile(fileId: string) {
-  return apiClient(local!.url).call("GET", `/files/${fileId}`, { token });
+  return apiClient(started().runtime.url).call("GET", `/files/${fileId}`, { token });
 }
 
 describe("@uppy/aws-s3 against the service's multipart API (headless Chromium)", () => {
@@ -190,7 +168,7 @@ describe("@uppy/aws-s3 against the service's multipart API (headless Chromium)",
     await page.evaluate(() => (window as unknown as { uppy: { cancelAll(): void } }).uppy.cancelAll());
     const fileId = await abortDone;
     expect((await getFile(fileId)).status).toBe(404);
-    const me = await apiClient(local!.url).call("GET", "/me", { token });
+    const me = await apiClient(started().runtime.url).call("GET", "/me", { token });
     expect(me.body.usage.reservedBytes).toBe(0);
     await page.close();
   });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { captureStdio } from "../test/helpers/captured-stdio";
+import { captureStdio } from "@media/testing/captured-stdio";
 import { addToLogScope, log, redact, useLogOutput, withLogScope, type LogEntry } from "./log";
 
 /** What the Powertools Logger actually writes to stdout/stderr, captured at the stream. */

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { APIGatewayProxyStructuredResultV2, Handler } from "aws-lambda";
 import { generate } from "otplib";
 import { EMAIL_CHANGED_SUBJECT } from "@media/core/notices";
-import { apiEvent, authorizerEvent, context, sqsEvent, sqsRecord } from "./helpers/events";
-import { testClock } from "./helpers/clock";
-import { asFunction, startLocalAws, TEST_ENV, type LocalAws } from "./helpers/local-aws";
-import { pngFixture } from "../../local/test/helpers/media-fixtures";
+import { apiEvent, authorizerEvent, context, sqsEvent, sqsRecord } from "@media/testing/lambda-events";
+import { testClock } from "@media/testing/test-clock";
+import { asFunction, startLocalAws, TEST_ENV, type LocalAws } from "@media/testing/local-aws";
+import { pngFixture } from "@media/testing/minimal-media";
 
 /**
  * The account's own controls through the handlers, as their functions (each under its role's policy),

@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { APIGatewayProxyStructuredResultV2, Handler } from "aws-lambda";
-import { apiEvent, authorizerEvent, context, s3EventRecord, sqsEvent, sqsRecord } from "./helpers/events";
-import { testClock } from "./helpers/clock";
-import { asFunction, startLocalAws, TEST_ENV, type LocalAws } from "./helpers/local-aws";
-import { pngFixture, wavFixture } from "../../local/test/helpers/media-fixtures";
+import { apiEvent, authorizerEvent, context, s3EventRecord, sqsEvent, sqsRecord } from "@media/testing/lambda-events";
+import { testClock } from "@media/testing/test-clock";
+import { asFunction, startLocalAws, TEST_ENV, type LocalAws } from "@media/testing/local-aws";
+import { pngFixture, wavFixture } from "@media/testing/minimal-media";
 
 /**
  * Every handler driven with the events API Gateway, the authorizer and SQS really send, against local

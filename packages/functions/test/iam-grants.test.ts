@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { committedPolicies, type FunctionPolicies } from "@media/local/iam/local-iam";
-import { captureStdio } from "./helpers/captured-stdio";
-import { apiEvent, context, sqsEvent, sqsRecord } from "./helpers/events";
-import { asFunction, startLocalAws, type LocalAws } from "./helpers/local-aws";
-import { pngFixture } from "../../local/test/helpers/media-fixtures";
+import { captureStdio } from "@media/testing/captured-stdio";
+import { apiEvent, context, sqsEvent, sqsRecord } from "@media/testing/lambda-events";
+import { asFunction, startLocalAws, type LocalAws } from "@media/testing/local-aws";
+import { pngFixture } from "@media/testing/minimal-media";
 
 /**
  * A grant taken away from a function's role, everything else as the stacks synthesize it: the handler

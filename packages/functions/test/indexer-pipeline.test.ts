@@ -8,9 +8,9 @@ import type { IndexDeps } from "@media/core/indexing";
 import { thumbnailKey } from "@media/core/keys";
 import { keysFor, TABLE } from "@media/core/table";
 import type { S3EventRecord } from "@media/local/storage/s3-events";
-import { apiEvent, context, sqsEvent, sqsRecord } from "./helpers/events";
-import { asFunction, startLocalAws, TEST_ENV, type LocalAws } from "./helpers/local-aws";
-import { animated, avif, cameraJpeg, elfExecutable, fixture, html, png, solid, wav } from "./helpers/media";
+import { apiEvent, context, sqsEvent, sqsRecord } from "@media/testing/lambda-events";
+import { asFunction, startLocalAws, TEST_ENV, type LocalAws } from "@media/testing/local-aws";
+import { animated, avif, cameraJpeg, elfExecutable, fixture, html, png, solid, wav } from "@media/testing/media-samples";
 
 /**
  * The indexer's pipeline against local S3, DynamoDB and SNS, driven as SQS drives it: uploads go through

@@ -10,7 +10,7 @@ import { servedHosts, servedHostValues } from "./host-guard";
 import { startLocalSns } from "./sns/sns-server";
 import { LocalTopic } from "./sns/topic";
 import { startLocalS3 } from "./storage/s3-server";
-import { testIam } from "./cognito/test-support";
+import { testIam } from "@media/testing/local-cognito-pool";
 
 describe("the host names a local endpoint serves", () => {
   it("are loopback, HOST and WEB_ORIGIN's, each with the port listened on", () => {

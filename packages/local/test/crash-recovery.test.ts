@@ -2,9 +2,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient } from "./helpers/api-client";
-import { startLocalProcess, type LocalProcess } from "./helpers/local-process";
-import { wavFixture } from "./helpers/media-fixtures";
+import { apiClient } from "@media/testing/api-client";
+import { startLocalProcess, type LocalProcess } from "@media/testing/runtime-process";
+import { wavFixture } from "@media/testing/minimal-media";
 
 /**
  * An upload that storage accepted is indexed even when the process dies before the indexer ran: the

@@ -8,8 +8,8 @@ import { promisify } from "node:util";
 import fc from "fast-check";
 import { ROUTES } from "@media/core/routes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient } from "./helpers/api-client";
-import { startLocalProcess, type LocalProcess } from "./helpers/local-process";
+import { apiClient } from "@media/testing/api-client";
+import { startLocalProcess, type LocalProcess } from "@media/testing/runtime-process";
 
 /**
  * What a hostile web page or client sends to `npm start`: requests for another host name (a DNS

@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3_MULTIPART } from "@media/core/multipart";
-import { apiClient } from "./helpers/api-client";
-import { startLocalProcess, type LocalProcess } from "./helpers/local-process";
-import { pngFixture, wavHeader } from "./helpers/media-fixtures";
+import { apiClient } from "@media/testing/api-client";
+import { startLocalProcess, type LocalProcess } from "@media/testing/runtime-process";
+import { pngFixture, wavHeader } from "@media/testing/minimal-media";
 
 /**
  * Issue 15 end to end through `npm start`'s entry point: multipart uploads (parts signed in batches,
@@ -38,7 +38,7 @@ function wavOfSize(size: number): Buffer {
 }
 
 /**
- * One part, on a connection of its own (storage/test-support.ts FRESH_CONNECTION says why), except for
+ * One part, on a connection of its own (@media/testing/local-s3-storage FRESH_CONNECTION says why), except for
  * a part the storage refuses before reading it: with `connection: close` it answers and closes while the
  * client is still sending megabytes, which the client sees as EPIPE instead of the answer; on a kept-alive
  * connection it reads the rest and drops it.

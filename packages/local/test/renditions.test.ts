@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fixture } from "../../functions/test/helpers/media";
-import { toneFile } from "../../functions/test/helpers/synth-audio";
-import { apiClient } from "./helpers/api-client";
-import { startLocalProcess, type LocalProcess } from "./helpers/local-process";
+import { fixture } from "@media/testing/media-samples";
+import { toneFile } from "@media/testing/rendition-inputs";
+import { apiClient } from "@media/testing/api-client";
+import { startLocalProcess, type LocalProcess } from "@media/testing/runtime-process";
 
 /**
  * Renditions over HTTP against `npm start`'s entry point: a FLAC gets an AAC stream and a waveform, a

@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient } from "./helpers/api-client";
-import { startLocalProcess, type LocalProcess } from "./helpers/local-process";
-import { pngFixture } from "./helpers/media-fixtures";
+import { apiClient } from "@media/testing/api-client";
+import { startLocalProcess, type LocalProcess } from "@media/testing/runtime-process";
+import { pngFixture } from "@media/testing/minimal-media";
 
 /**
  * The security gap of issue 4, end to end through `npm start`'s entry point: a presigned POST policy stays

@@ -1,6 +1,6 @@
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { describe, expect, it } from "vitest";
-import { openApiResponseCheck } from "../../../../test/support/openapi-responses";
+import { openApiResponseCheck } from "@media/testing/openapi-responses";
 import { ERROR_CODES } from "../error-codes";
 import { ROUTES } from "../routes";
 import { openApiDocument } from "./openapi";

@@ -8,7 +8,7 @@ import {
 import type { Accounts } from "@media/core/accounts";
 import { AppError, InternalError, toErrorResponse } from "@media/core/errors";
 // The embedded local pool speaks Cognito's API: the adapter is tested against it, not against a mock.
-import { TEST_CLIENT_ID, TEST_POOL_ID, sdkClient, startTestPool, type TestPool } from "@media/local/cognito/test-support";
+import { TEST_CLIENT_ID, TEST_POOL_ID, sdkClient, startTestPool, type TestPool } from "@media/testing/local-cognito-pool";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PASSWORD_POLICY_MESSAGE, createCognitoAccounts, toAppError, usernameFilter } from "./cognito-accounts";
 

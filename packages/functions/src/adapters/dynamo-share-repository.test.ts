@@ -5,21 +5,15 @@ import { newFileId } from "@media/core/ids";
 import type { ShareRecord } from "@media/core/ports";
 import { hashShareToken, newShareToken } from "@media/core/sharing";
 import { TABLE, keysFor } from "@media/core/table";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDynalite, type LocalDynamo } from "../../test/helpers/dynalite";
+import { describe, expect, it } from "vitest";
+import { localDynamoPerFile } from "@media/testing/local-dynamo";
 import { createDynamoMediaRepository } from "./dynamo-media-repository";
 import { createDynamoShareRepository } from "./dynamo-share-repository";
 
-let db: LocalDynamo;
-beforeAll(async () => {
-  db = await startDynalite();
-});
-afterAll(async () => {
-  await db?.stop();
-});
+const db = localDynamoPerFile();
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
-const repo = () => createDynamoShareRepository({ client: db.client, tableName: db.tableName });
+const repo = () => createDynamoShareRepository({ client: db().client, tableName: db().tableName });
 
 function share(overrides: Partial<ShareRecord> = {}): ShareRecord {
   const createdAt = overrides.createdAt ?? T0;
@@ -35,13 +29,13 @@ function share(overrides: Partial<ShareRecord> = {}): ShareRecord {
 }
 
 async function raw(pk: string, sk: string) {
-  const { Item } = await db.client.send(new GetCommand({ TableName: db.tableName, Key: { [TABLE.partitionKey]: pk, [TABLE.sortKey]: sk }, ConsistentRead: true }));
+  const { Item } = await db().client.send(new GetCommand({ TableName: db().tableName, Key: { [TABLE.partitionKey]: pk, [TABLE.sortKey]: sk }, ConsistentRead: true }));
   return Item;
 }
 
 /** Like the real client, except for commands `fail` picks, which throw `error`. */
 function failingClient(fail: (command: unknown) => boolean, error: Error): DynamoDBDocumentClient {
-  return new Proxy(db.client, {
+  return new Proxy(db().client, {
     get(target, prop, receiver) {
       if (prop === "send") {
         return async (command: unknown) => {
@@ -81,13 +75,13 @@ describe("createDynamoShareRepository against dynalite", () => {
       const s = share({ userId, fileId, createdAt: T0 + i, expiresAt: T0 + (i === 2 ? 10 : 3600_000) });
       links.push(s);
       await repo().create(s);
-      await db.client.send(new PutCommand({ TableName: db.tableName, Item: { ...(await raw(keysFor.userPartition(userId), keysFor.share(fileId, s.shareId))), padding } }));
+      await db().client.send(new PutCommand({ TableName: db().tableName, Item: { ...(await raw(keysFor.userPartition(userId), keysFor.share(fileId, s.shareId))), padding } }));
     }
     await repo().create(share({ userId, fileId: newFileId(T0 + 5) }));
     await repo().create(share({ fileId }));
-    const pages = await db.client.send(
+    const pages = await db().client.send(
       new QueryCommand({
-        TableName: db.tableName,
+        TableName: db().tableName,
         KeyConditionExpression: "pk = :pk AND begins_with(sk, :p)",
         ExpressionAttributeValues: { ":pk": keysFor.userPartition(userId), ":p": keysFor.fileShares(fileId) },
       }),
@@ -132,20 +126,20 @@ describe("createDynamoShareRepository against dynalite", () => {
     const s = share();
     const failing = createDynamoShareRepository({
       client: failingClient((c) => c instanceof PutCommand && String(c.input.Item?.[TABLE.partitionKey]).startsWith("SHARE#"), new Error("connection reset")),
-      tableName: db.tableName,
+      tableName: db().tableName,
     });
     await expect(failing.create(s)).rejects.toThrow("connection reset");
     expect(await raw(keysFor.userPartition(s.userId), keysFor.share(s.fileId, s.shareId))).toBeUndefined();
     expect(await repo().findByTokenHash(s.tokenHash)).toBeUndefined();
 
     await repo().create(share({ userId: s.userId }));
-    const media = createDynamoMediaRepository({ client: db.client, tableName: db.tableName });
+    const media = createDynamoMediaRepository({ client: db().client, tableName: db().tableName });
     expect(await media.list(s.userId, { limit: 10 }, T0)).toEqual({ records: [] });
   });
 
   it("throttling is a 429", async () => {
     const throttled = Object.assign(new Error("slow down"), { name: "ProvisionedThroughputExceededException" });
-    const failing = createDynamoShareRepository({ client: failingClient(() => true, throttled), tableName: db.tableName });
+    const failing = createDynamoShareRepository({ client: failingClient(() => true, throttled), tableName: db().tableName });
     await expect(failing.findByTokenHash("x")).rejects.toBeInstanceOf(TooManyRequestsError);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { captureStdio } from "../../test/helpers/captured-stdio";
+import { captureStdio } from "@media/testing/captured-stdio";
 import { createEmfMetrics } from "./emf-metrics";
 
 /** The EMF documents Powertools prints, taken from stdout as CloudWatch Logs would receive them. */

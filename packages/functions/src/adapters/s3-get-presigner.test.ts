@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { contentDisposition } from "@media/core/file-name";
-import { startTestS3, TEST_BUCKET, TEST_CREDENTIALS, TEST_REGION, type TestS3 } from "@media/local/storage/test-support";
+import { startTestS3, TEST_BUCKET, TEST_CREDENTIALS, TEST_REGION, type TestS3 } from "@media/testing/local-s3-storage";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createGetObjectPresigner, type GetObjectUrlRequest } from "./s3-get-presigner";
 import { createS3ObjectStorage, s3ClientOptions } from "./s3-object-storage";

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { wav } from "../../test/helpers/media";
+import { wav } from "@media/testing/media-samples";
 import { AUDIO_PARSE_SECONDS, describeAudio } from "./audio";
 import { rangeBlob } from "./range-blob";
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { fixture } from "../../test/helpers/media";
+import { fixture } from "@media/testing/media-samples";
 import { decodeInWorker, HeicDecodeTimeout, heicDecoder } from "./heic-decoder";
 
 const dir = mkdtempSync(join(tmpdir(), "heic-decoder-"));

@@ -1,7 +1,8 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import type { Inspection } from "@media/core/ports";
-import { animated, avif, cameraJpeg, elfExecutable, fixture, hugePngHeader, html, inspectInput, png, solid, wav, wavHeader, windowsExecutable } from "../../test/helpers/media";
+import { inspectInput } from "@media/testing/inspect-input";
+import { animated, avif, cameraJpeg, elfExecutable, fixture, hugePngHeader, html, png, solid, wav, wavHeader, windowsExecutable } from "@media/testing/media-samples";
 import { createMediaInspector } from "./inspector";
 
 const inspector = createMediaInspector();

@@ -2,8 +2,8 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { RenditionRefusedError } from "@media/core/renditions/ports";
 import { afterEach, describe, expect, it } from "vitest";
-import { bytesFile, readLocal, silentFlac, toneFile } from "../../test/helpers/synth-audio";
-import { wavHeader } from "../../../local/test/helpers/media-fixtures";
+import { bytesFile, readLocal, silentFlac, toneFile } from "@media/testing/rendition-inputs";
+import { wavHeader } from "@media/testing/minimal-media";
 import { createAudioRenderer } from "./audio-renderer";
 import { ffmpegPath } from "./ffmpeg";
 

@@ -1,8 +1,8 @@
 import sharp from "sharp";
 import { RenditionRefusedError } from "@media/core/renditions/ports";
 import { afterEach, describe, expect, it } from "vitest";
-import { cameraJpeg, fixture, solid } from "../../test/helpers/media";
-import { bytesFile } from "../../test/helpers/synth-audio";
+import { cameraJpeg, fixture, solid } from "@media/testing/media-samples";
+import { bytesFile } from "@media/testing/rendition-inputs";
 import { createImagePreviewer } from "./image-previewer";
 
 const previewer = createImagePreviewer();
@@ -30,7 +30,7 @@ describe("image previewer", () => {
   });
 
   // sharp's prebuilt libvips cannot write HEVC ("heifsave: Unsupported compression": no x265 in it), so the
-  // HEIC is the fixture libheif's heif-enc made (test/fixtures/media/make-fixtures.sh), with libheif's own
+  // HEIC is the fixture libheif's heif-enc made (packages/testing/fixtures/media/make-fixtures.sh), with libheif's own
   // decoding of it beside it as the reference.
   it("previews a HEIC by its content, whatever name the indexer gave its format, and shows what libheif shows", async () => {
     const heic = await bytesFile(fixture("still.heic"));

@@ -1,6 +1,6 @@
 import type { InspectInput } from "@media/core/ports";
-import { inspectInput } from "../helpers/media";
-import { flacCommentBomb, flacCoverBomb, flacLyingPicture, flacTruncatedInCover, gifBomb, m4aCoverBomb, mp3CoverBomb, mp3TextBomb } from "../helpers/hostile-media";
+import { inspectInput } from "@media/testing/inspect-input";
+import { flacCommentBomb, flacCoverBomb, flacLyingPicture, flacTruncatedInCover, gifBomb, m4aCoverBomb, mp3CoverBomb, mp3TextBomb } from "@media/testing/hostile-media";
 
 /**
  * The hostile files the memory tests inspect, by name, so that a child process can build them itself

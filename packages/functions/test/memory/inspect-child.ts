@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { createMediaInspector } from "../../src/media/inspector";
-import { fixture, inspectInput } from "../helpers/media";
+import { inspectInput } from "@media/testing/inspect-input";
+import { fixture } from "@media/testing/media-samples";
 import { HOSTILE_CASES } from "./hostile-cases";
 
 /**

@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CODE_EMAILS, CODE_FAILURES } from "./code-budget";
-import { TEST_CLIENT_ID, TEST_POOL_ID, startTestPool, type TestPool } from "./test-support";
+import { TEST_CLIENT_ID, TEST_POOL_ID, startTestPool, type TestPool } from "@media/testing/local-cognito-pool";
 
 /**
  * What keeps emailed codes from being walked or used to flood an inbox (issue 14): the budget of wrong

@@ -5,7 +5,7 @@ import { AdminGetUserCommand, CognitoIdentityProviderClient, ListUsersCommand } 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalIam } from "../iam/local-iam";
 import { startLocalCognito, type LocalCognito } from "./cognito-server";
-import { TEST_CLIENT_ID, TEST_POOL_ID, TEST_REGION } from "./test-support";
+import { TEST_CLIENT_ID, TEST_POOL_ID, TEST_REGION } from "@media/testing/local-cognito-pool";
 
 /** The pool's IAM-authorized operations, signed and authorized as Cognito does, through the real SDK. */
 const admin = { accessKeyId: "LOCALADMINKEY0000001", secretAccessKey: "admin-secret" };

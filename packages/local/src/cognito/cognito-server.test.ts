@@ -16,7 +16,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { TEST_CLIENT_ID, TEST_POOL_ID, startTestPool, testIam, type TestPool } from "./test-support";
+import { TEST_CLIENT_ID, TEST_POOL_ID, startTestPool, testIam, type TestPool } from "@media/testing/local-cognito-pool";
 
 const PASSWORD = "Correct-Horse-9";
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

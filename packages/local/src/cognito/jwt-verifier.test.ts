@@ -11,7 +11,7 @@ import {
 import { decodeJwt, generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadOrCreateSigningKey } from "./signing-key";
-import { TEST_CLIENT_ID, TEST_POOL_ID, startTestPool, type TestPool } from "./test-support";
+import { TEST_CLIENT_ID, TEST_POOL_ID, startTestPool, type TestPool } from "@media/testing/local-cognito-pool";
 import { cognitoIssuer, mintTokens, type TokenIssuer } from "./tokens";
 import type { StoredSession, StoredUser } from "./user-pool-store";
 

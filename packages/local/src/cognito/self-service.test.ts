@@ -15,7 +15,7 @@ import {
 import { generate } from "otplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MFA_SESSION_MS } from "./mfa-challenges";
-import { TEST_CLIENT_ID, startTestPool, type TestPool } from "./test-support";
+import { TEST_CLIENT_ID, startTestPool, type TestPool } from "@media/testing/local-cognito-pool";
 
 const PASSWORD = "Correct-Horse-9";
 let n = 0;

@@ -3,19 +3,19 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serveDynalite, type ServedDynalite } from "../../test/helpers/served-dynalite";
+import { startDynalite, type LocalDynamo } from "@media/testing/local-dynamo";
 import { TOKEN_LIFETIME_MS } from "./client-tokens";
 
 const TableName = "client-tokens-test";
 let clock = Date.parse("2026-01-01T00:00:00Z");
-let dynamo: ServedDynalite;
+let dynamo: LocalDynamo;
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "client-tokens-"));
-  dynamo = await serveDynalite(TableName, { path: join(dir, "db"), now: () => clock });
+  dynamo = await startDynalite({ tableName: TableName, onDisk: join(dir, "db"), now: () => clock });
 });
 afterAll(async () => {
-  await dynamo.close();
+  await dynamo.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -23,12 +23,12 @@ let partitions = 0;
 const freshPartition = () => `T#${++partitions}`;
 const key = (pk: string, sk: string) => ({ pk: { S: pk }, sk: { S: sk } });
 const count = async (pk: string, sk = "C", on = dynamo) =>
-  (await on.client.send(new GetItemCommand({ TableName, Key: key(pk, sk), ConsistentRead: true }))).Item?.n?.N;
+  (await on.baseClient.send(new GetItemCommand({ TableName, Key: key(pk, sk), ConsistentRead: true }))).Item?.n?.N;
 const increment = (pk: string, sk = "C", by = "1"): TransactWriteItem => ({
   Update: { TableName, Key: key(pk, sk), UpdateExpression: "ADD n :by", ExpressionAttributeValues: { ":by": { N: by } } },
 });
 const send = (ClientRequestToken: string, TransactItems: TransactWriteItem[], on = dynamo) =>
-  on.client.send(new TransactWriteItemsCommand({ ClientRequestToken, TransactItems }));
+  on.baseClient.send(new TransactWriteItemsCommand({ ClientRequestToken, TransactItems }));
 
 describe("ClientRequestToken", () => {
   it("answers a repeat of the same request with success and applies it once", async () => {
@@ -62,7 +62,7 @@ describe("ClientRequestToken", () => {
     const pk = freshPartition();
     const guarded: TransactWriteItem[] = [increment(pk), { ConditionCheck: { TableName, Key: key(pk, "GATE"), ConditionExpression: "attribute_exists(pk)" } }];
     await expect(send(`${pk}-token`, guarded)).rejects.toBeInstanceOf(TransactionCanceledException);
-    await dynamo.client.send(new PutItemCommand({ TableName, Item: key(pk, "GATE") }));
+    await dynamo.baseClient.send(new PutItemCommand({ TableName, Item: key(pk, "GATE") }));
     await send(`${pk}-token`, guarded);
     expect(await count(pk)).toBe("1");
   });
@@ -76,8 +76,8 @@ describe("ClientRequestToken", () => {
   it("remembers tokens across a restart on the same directory", async () => {
     const pk = freshPartition();
     await send(`${pk}-token`, [increment(pk)]);
-    await dynamo.close();
-    dynamo = await serveDynalite(TableName, { path: join(dir, "db"), now: () => clock });
+    await dynamo.stop();
+    dynamo = await startDynalite({ tableName: TableName, onDisk: join(dir, "db"), now: () => clock });
     await send(`${pk}-token`, [increment(pk)]);
     expect(await count(pk)).toBe("1");
     const error = await send(`${pk}-token`, [increment(pk, "C", "2")]).catch((caught: Error) => caught);

@@ -1,20 +1,12 @@
-import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateTableCommand } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, GetItemCommand, PutItemCommand, UpdateTableCommand } from "@aws-sdk/client-dynamodb";
+import { describe, expect, it } from "vitest";
 import type { Callback, DynaliteStore, TableDb } from "./dynalite-internals";
-import { startLocalDynamo } from "./local-dynamo";
+import { localDynamoPerFile } from "@media/testing/local-dynamo";
 import { cacheTableDescriptions } from "./table-descriptions";
 
 const TableName = "table-descriptions-test";
-let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
-let client: DynamoDBClient;
-beforeAll(async () => {
-  dynamo = await startLocalDynamo({ tableName: TableName, region: "us-east-1" });
-  client = new DynamoDBClient({ region: "us-east-1", endpoint: dynamo.endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-});
-afterAll(async () => {
-  client.destroy();
-  await dynamo.close();
-});
+const dynamo = localDynamoPerFile({ tableName: TableName, inRuntimeThread: true });
+const client = () => dynamo().baseClient;
 
 const fail = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
 
@@ -22,7 +14,7 @@ describe("table descriptions kept in memory", () => {
   it("follow UpdateTable, DeleteTable and CreateTable at once, as a LevelDB read would", async () => {
     const other = "described-then-changed";
     const create = () =>
-      client.send(
+      client().send(
         new CreateTableCommand({
           TableName: other,
           BillingMode: "PAY_PER_REQUEST",
@@ -32,21 +24,21 @@ describe("table descriptions kept in memory", () => {
       );
     // As on AWS, a table is used once ACTIVE: CreateTable answers CREATING, and dynalite turns it
     // ACTIVE on a timer of its own, which a busy machine may run after the next request arrives.
-    const active = () => expect.poll(async () => (await client.send(new DescribeTableCommand({ TableName: other }))).Table?.TableStatus).toBe("ACTIVE");
+    const active = () => expect.poll(async () => (await client().send(new DescribeTableCommand({ TableName: other }))).Table?.TableStatus).toBe("ACTIVE");
     await create();
     await active();
-    await client.send(new PutItemCommand({ TableName: other, Item: { id: { S: "a" } } }));
-    expect((await client.send(new DescribeTableCommand({ TableName: other }))).Table?.BillingModeSummary?.BillingMode).toBe("PAY_PER_REQUEST");
+    await client().send(new PutItemCommand({ TableName: other, Item: { id: { S: "a" } } }));
+    expect((await client().send(new DescribeTableCommand({ TableName: other }))).Table?.BillingModeSummary?.BillingMode).toBe("PAY_PER_REQUEST");
 
-    await client.send(new UpdateTableCommand({ TableName: other, BillingMode: "PROVISIONED", ProvisionedThroughput: { ReadCapacityUnits: 7, WriteCapacityUnits: 3 } }));
-    expect((await client.send(new DescribeTableCommand({ TableName: other }))).Table?.ProvisionedThroughput).toMatchObject({ ReadCapacityUnits: 7, WriteCapacityUnits: 3 });
+    await client().send(new UpdateTableCommand({ TableName: other, BillingMode: "PROVISIONED", ProvisionedThroughput: { ReadCapacityUnits: 7, WriteCapacityUnits: 3 } }));
+    expect((await client().send(new DescribeTableCommand({ TableName: other }))).Table?.ProvisionedThroughput).toMatchObject({ ReadCapacityUnits: 7, WriteCapacityUnits: 3 });
 
-    await client.send(new DeleteTableCommand({ TableName: other }));
-    expect(await fail(client.send(new GetItemCommand({ TableName: other, Key: { id: { S: "a" } } })))).toMatchObject({ name: "ResourceNotFoundException" });
+    await client().send(new DeleteTableCommand({ TableName: other }));
+    expect(await fail(client().send(new GetItemCommand({ TableName: other, Key: { id: { S: "a" } } })))).toMatchObject({ name: "ResourceNotFoundException" });
 
     await create();
     await active();
-    expect((await client.send(new GetItemCommand({ TableName: other, Key: { id: { S: "a" } } }))).Item).toBeUndefined();
+    expect((await client().send(new GetItemCommand({ TableName: other, Key: { id: { S: "a" } } }))).Item).toBeUndefined();
   });
 
   it("never keeps a read that a write overtook, and hands out a fresh copy each time", async () => {

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serveDynalite } from "../../test/helpers/served-dynalite";
+import { startDynalite } from "@media/testing/local-dynamo";
 
 /**
  * A SIGKILL at each step of applying a transaction: the store runs in a child process that stops at the
@@ -15,7 +15,7 @@ import { serveDynalite } from "../../test/helpers/served-dynalite";
  * with the transaction's ClientRequestToken must then leave it applied exactly once.
  */
 const TableName = "transact-crash-test";
-const childScript = fileURLToPath(new URL("../../test/helpers/transact-crash-child.ts", import.meta.url));
+const childScript = fileURLToPath(new URL("./transact-crash-child.ts", import.meta.url));
 const ITEMS = 100;
 // About 20 KB per item, 2 MB in all: a batch that takes LevelDB a moment to write, for the kill to land in.
 const payload = "x".repeat(20_000);
@@ -84,17 +84,17 @@ describe("a transaction killed while it is applied", () => {
       expect(await answer).toBeInstanceOf(Error); // the client never got an answer
       client.destroy();
 
-      const reopened = await serveDynalite(TableName, { path: dir });
+      const reopened = await startDynalite({ tableName: TableName, onDisk: dir });
       try {
-        const after = await counts(reopened.client);
+        const after = await counts(reopened.baseClient);
         expect(new Set(after).size).toBe(1);
         if (stopAt === "locked" || stopAt === "evaluated") expect(after[0]).toBe(0);
         if (stopAt === "written") expect(after[0]).toBe(1);
 
-        await reopened.client.send(new TransactWriteItemsCommand({ TransactItems: transaction, ClientRequestToken }));
-        expect(await counts(reopened.client)).toEqual(Array(ITEMS).fill(1));
+        await reopened.baseClient.send(new TransactWriteItemsCommand({ TransactItems: transaction, ClientRequestToken }));
+        expect(await counts(reopened.baseClient)).toEqual(Array(ITEMS).fill(1));
       } finally {
-        await reopened.close();
+        await reopened.stop();
       }
     });
   }

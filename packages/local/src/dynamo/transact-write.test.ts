@@ -1,5 +1,4 @@
 import {
-  DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
@@ -11,32 +10,24 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { TABLE } from "@media/core/table";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalDynamo } from "./local-dynamo";
+import { describe, expect, it } from "vitest";
+import { localDynamoPerFile } from "@media/testing/local-dynamo";
 
 // Through the runtime's own worker thread: the DynamoDB `npm start` serves.
 const TableName = "transact-write-test";
-let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
-let client: DynamoDBClient;
-beforeAll(async () => {
-  dynamo = await startLocalDynamo({ tableName: TableName, region: "us-east-1" });
-  client = new DynamoDBClient({ region: "us-east-1", endpoint: dynamo.endpoint, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-});
-afterAll(async () => {
-  client.destroy();
-  await dynamo.close();
-});
+const dynamo = localDynamoPerFile({ tableName: TableName, inRuntimeThread: true });
+const client = () => dynamo().baseClient;
 
 let partitions = 0;
 /** A partition of its own for each test, so tests share the table without seeing each other's items. */
 const freshPartition = () => `T#${++partitions}`;
 const key = (pk: string, sk: string) => ({ [TABLE.partitionKey]: { S: pk }, [TABLE.sortKey]: { S: sk } });
-const get = async (pk: string, sk: string) => (await client.send(new GetItemCommand({ TableName, Key: key(pk, sk), ConsistentRead: true }))).Item;
-const put = (item: Record<string, AttributeValue>) => client.send(new PutItemCommand({ TableName, Item: item }));
+const get = async (pk: string, sk: string) => (await client().send(new GetItemCommand({ TableName, Key: key(pk, sk), ConsistentRead: true }))).Item;
+const put = (item: Record<string, AttributeValue>) => client().send(new PutItemCommand({ TableName, Item: item }));
 const counter = (pk: string, sk: string, n: number) => ({ ...key(pk, sk), n: { N: String(n) } });
 
 async function cancelled(items: TransactWriteItem[]): Promise<TransactionCanceledException> {
-  const error = await client.send(new TransactWriteItemsCommand({ TransactItems: items })).catch((caught: unknown) => caught);
+  const error = await client().send(new TransactWriteItemsCommand({ TransactItems: items })).catch((caught: unknown) => caught);
   expect(error).toBeInstanceOf(TransactionCanceledException);
   return error as TransactionCanceledException;
 }
@@ -53,7 +44,7 @@ describe("TransactWriteItems on the local DynamoDB", () => {
     await put(counter(pk, "A", 1));
     await put(counter(pk, "GONE", 0));
     await put(counter(pk, "CHECKED", 5));
-    await client.send(
+    await client().send(
       new TransactWriteItemsCommand({
         TransactItems: [
           { Put: { TableName, Item: { ...key(pk, "NEW"), gsi1pk: { S: `${pk}#image` }, gsi1sk: { S: "NEW" } }, ConditionExpression: "attribute_not_exists(pk)" } },
@@ -75,7 +66,7 @@ describe("TransactWriteItems on the local DynamoDB", () => {
     expect(await get(pk, "A")).toEqual({ ...counter(pk, "A", 3), tags: { L: [{ S: "x" }] } });
     expect(await get(pk, "GONE")).toBeUndefined();
     expect(await get(pk, "CHECKED")).toEqual(counter(pk, "CHECKED", 5));
-    const byKind = await client.send(
+    const byKind = await client().send(
       new QueryCommand({
         TableName,
         IndexName: TABLE.byKindIndex.name,
@@ -130,7 +121,7 @@ describe("TransactWriteItems on the local DynamoDB", () => {
 
   it("refuses two actions on one item, more than 100 actions, and an entry with two actions, as ValidationExceptions", async () => {
     const pk = freshPartition();
-    const send = (TransactItems: TransactWriteItem[]) => client.send(new TransactWriteItemsCommand({ TransactItems }));
+    const send = (TransactItems: TransactWriteItem[]) => client().send(new TransactWriteItemsCommand({ TransactItems }));
     expect(
       await validationMessage(
         send([
@@ -159,21 +150,21 @@ describe("TransactWriteItems on the local DynamoDB", () => {
       UpdateExpression: "SET n = :one",
       ExpressionAttributeValues: { ":one": { N: "1" }, ":unused": { N: "2" } },
     };
-    const single = await validationMessage(client.send(new UpdateItemCommand(update)));
+    const single = await validationMessage(client().send(new UpdateItemCommand(update)));
     expect(single).toMatch(/unused in expressions/);
-    expect(await validationMessage(client.send(new TransactWriteItemsCommand({ TransactItems: [{ Update: update }] })))).toBe(single);
+    expect(await validationMessage(client().send(new TransactWriteItemsCommand({ TransactItems: [{ Update: update }] })))).toBe(single);
     const badKey = { TableName, Key: { [TABLE.partitionKey]: { S: pk } }, UpdateExpression: "SET n = :one", ExpressionAttributeValues: { ":one": { N: "1" } } };
-    const singleKey = await validationMessage(client.send(new UpdateItemCommand(badKey)));
-    expect(await validationMessage(client.send(new TransactWriteItemsCommand({ TransactItems: [{ Update: badKey }] })))).toBe(singleKey);
+    const singleKey = await validationMessage(client().send(new UpdateItemCommand(badKey)));
+    expect(await validationMessage(client().send(new TransactWriteItemsCommand({ TransactItems: [{ Update: badKey }] })))).toBe(singleKey);
   });
 
   it("answers a missing table as ResourceNotFoundException, and reports two write units per action when asked", async () => {
     const pk = freshPartition();
-    const missing = await client
+    const missing = await client()
       .send(new TransactWriteItemsCommand({ TransactItems: [{ Put: { TableName: "no-such-table", Item: counter(pk, "A", 1) } }] }))
       .catch((caught: Error) => caught);
     expect(missing).toMatchObject({ name: "ResourceNotFoundException" });
-    const { ConsumedCapacity } = await client.send(
+    const { ConsumedCapacity } = await client().send(
       new TransactWriteItemsCommand({
         ReturnConsumedCapacity: "TOTAL",
         TransactItems: [{ Put: { TableName, Item: counter(pk, "A", 1) } }, { Delete: { TableName, Key: key(pk, "B") } }],
@@ -184,7 +175,7 @@ describe("TransactWriteItems on the local DynamoDB", () => {
 
   it("takes lib-dynamodb's TransactWriteCommand with plain values", async () => {
     const pk = freshPartition();
-    const documents = DynamoDBDocumentClient.from(client);
+    const documents = DynamoDBDocumentClient.from(client());
     await documents.send(
       new TransactWriteCommand({
         TransactItems: [
@@ -209,9 +200,9 @@ describe("TransactWriteItems on the local DynamoDB", () => {
     const rounds = 25;
     const work: Promise<unknown>[] = [];
     for (let i = 0; i < rounds; i++) {
-      work.push(client.send(new TransactWriteItemsCommand({ TransactItems: [add("A"), add("B"), add("C")] })));
-      work.push(client.send(new TransactWriteItemsCommand({ TransactItems: [add("C"), add("B"), add("A"), add("D")] })));
-      work.push(client.send(new UpdateItemCommand(add("B").Update!)));
+      work.push(client().send(new TransactWriteItemsCommand({ TransactItems: [add("A"), add("B"), add("C")] })));
+      work.push(client().send(new TransactWriteItemsCommand({ TransactItems: [add("C"), add("B"), add("A"), add("D")] })));
+      work.push(client().send(new UpdateItemCommand(add("B").Update!)));
     }
     await Promise.all(work);
     expect((await get(pk, "A"))?.n).toEqual({ N: String(2 * rounds) });
@@ -236,7 +227,7 @@ describe("TransactWriteItems on the local DynamoDB", () => {
       { Update: { TableName, Key: key(pk, to), UpdateExpression: "SET n = n + :amount", ExpressionAttributeValues: { ":amount": { N: "7" } } } },
     ];
     const outcomes = await Promise.allSettled(
-      Array.from({ length: 20 }, (_, i) => client.send(new TransactWriteItemsCommand({ TransactItems: transfer(i % 2 ? "B" : "C") }))),
+      Array.from({ length: 20 }, (_, i) => client().send(new TransactWriteItemsCommand({ TransactItems: transfer(i % 2 ? "B" : "C") }))),
     );
     const refused = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
     expect(refused).toHaveLength(19);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { storageLiveness } from "./liveness";
 import { startLocalS3, type LocalS3 } from "./s3-server";
-import { TEST_CREDENTIALS, TEST_REGION } from "./test-support";
+import { TEST_CREDENTIALS, TEST_REGION } from "@media/testing/local-s3-storage";
 
 describe("storage liveness probe", () => {
   const cleanups: Array<() => Promise<void>> = [];

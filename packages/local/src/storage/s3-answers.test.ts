@@ -4,7 +4,7 @@ import { Hash } from "@smithy/hash-node";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPresignedPost, errorCode, getSignedUrl, postForm, S3, sendSigned, startTestS3, until, TEST_BUCKET, TEST_CREDENTIALS, TEST_REGION, type S3ClientType, type TestS3 } from "./test-support";
+import { createPresignedPost, errorCode, getSignedUrl, postForm, S3, sendSigned, startTestS3, until, TEST_BUCKET, TEST_CREDENTIALS, TEST_REGION, type S3ClientType, type TestS3 } from "@media/testing/local-s3-storage";
 
 /**
  * Where the local storage used to answer differently from S3 (issue 21, "S3's own answers"), each

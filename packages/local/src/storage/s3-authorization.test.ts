@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalIam } from "../iam/local-iam";
 import { startLocalS3, type LocalS3 } from "./s3-server";
-import { createPresignedPost, S3, type S3ClientType, TEST_REGION } from "./test-support";
+import { createPresignedPost, S3, type S3ClientType, TEST_REGION } from "@media/testing/local-s3-storage";
 
 /** The local storage authorizing each signed request against the signer's IAM policy, through the real SDK. */
 const bucket = "media-iam";

@@ -4,7 +4,7 @@ import { Hash } from "@smithy/hash-node";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPresignedPost, errorCode, S3, startTestS3, TEST_BUCKET, TEST_CREDENTIALS, TEST_REGION, until, type TestS3 } from "./test-support";
+import { createPresignedPost, errorCode, S3, startTestS3, TEST_BUCKET, TEST_CREDENTIALS, TEST_REGION, until, type TestS3 } from "@media/testing/local-s3-storage";
 
 /**
  * The storage as a server on someone's laptop (issue 14) and S3's handling of `Expect` (issue 21):

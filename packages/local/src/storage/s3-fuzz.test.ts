@@ -4,7 +4,7 @@ import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uriEscape } from "./sigv4";
-import { errorCode, OTHER_BUCKET, S3, startTestS3, TEST_BUCKET, TEST_CREDENTIALS, TEST_REGION, type TestS3 } from "./test-support";
+import { errorCode, OTHER_BUCKET, S3, startTestS3, TEST_BUCKET, TEST_CREDENTIALS, TEST_REGION, type TestS3 } from "@media/testing/local-s3-storage";
 
 /**
  * Hostile input against the storage's request paths, query strings and headers (issue 14): a small

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MIN_PART_BYTES } from "./multipart-store";
 import { startLocalS3 } from "./s3-server";
-import { errorCode, getSignedUrl, S3, sendSigned, startTestS3, TEST_BUCKET, TEST_CREDENTIALS, TEST_REGION, type TestS3 } from "./test-support";
+import { errorCode, getSignedUrl, S3, sendSigned, startTestS3, TEST_BUCKET, TEST_CREDENTIALS, TEST_REGION, type TestS3 } from "@media/testing/local-s3-storage";
 
 /** S3's multipart API through the real SDK, each of S3's refusals, and parts surviving a restart. */
 let t: TestS3;

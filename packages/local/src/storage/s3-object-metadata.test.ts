@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FILE_NAME_FIELD } from "@media/core/object-metadata";
 import type { ObjectStorage } from "@media/core/ports";
 import { createS3ObjectStorage } from "@media/functions/adapters/s3-object-storage";
-import { errorCode, errorMessage, postForm, startTestS3, TEST_BUCKET, type TestS3 } from "./test-support";
+import { errorCode, errorMessage, postForm, startTestS3, TEST_BUCKET, type TestS3 } from "@media/testing/local-s3-storage";
 
 /**
  * The file name stored with an upload as S3 user metadata (x-amz-meta-file-name), through the real

@@ -17,7 +17,7 @@ import {
   TEST_REGION,
   type S3ClientType,
   type TestS3,
-} from "./test-support";
+} from "@media/testing/local-s3-storage";
 
 /**
  * Browser POST uploads against the local S3, fed exactly what the real @aws-sdk/s3-presigned-post

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { errorCode, errorMessage, getSignedUrl, S3, startTestS3, TEST_BUCKET, TEST_ORIGIN, type S3ClientType, type TestS3 } from "./test-support";
+import { errorCode, errorMessage, getSignedUrl, S3, startTestS3, TEST_BUCKET, TEST_ORIGIN, type S3ClientType, type TestS3 } from "@media/testing/local-s3-storage";
 
 /**
  * Presigned GET and HEAD URLs exactly as the real @aws-sdk/s3-request-presigner makes them: query

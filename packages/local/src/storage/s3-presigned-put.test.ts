@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { errorCode, getSignedUrl, S3, startTestS3, TEST_BUCKET, type TestS3 } from "./test-support";
+import { errorCode, getSignedUrl, S3, startTestS3, TEST_BUCKET, type TestS3 } from "@media/testing/local-s3-storage";
 
 /**
  * A presigned PUT that binds Content-Type, the exact Content-Length and an x-amz-checksum-sha256 (what the

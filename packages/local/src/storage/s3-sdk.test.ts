@@ -6,7 +6,7 @@ import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { encodeEventKey } from "@media/core/keys";
-import { errorCode, OTHER_BUCKET, S3, startTestS3, until, TEST_BUCKET, TEST_CREDENTIALS, TEST_ORIGIN, TEST_REGION, type TestS3 } from "./test-support";
+import { errorCode, OTHER_BUCKET, S3, startTestS3, until, TEST_BUCKET, TEST_CREDENTIALS, TEST_ORIGIN, TEST_REGION, type TestS3 } from "@media/testing/local-s3-storage";
 
 /**
  * The calls the S3 adapter makes with the real S3Client (header SigV4), once with

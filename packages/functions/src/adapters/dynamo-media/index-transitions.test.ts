@@ -2,10 +2,10 @@ import { randomUUID } from "node:crypto";
 import type { Replacement } from "@media/core/ports";
 import { keysFor } from "@media/core/table";
 import { describe, expect, it } from "vitest";
-import { GiB, observedClient, partitionKeys, pendingRecord, rawItem, T0, localDynamoPerFile } from "../../../test/helpers/media-records";
+import { GiB, observedClient, partitionKeys, pendingRecord, rawItem, T0, mediaRepositoryPerFile } from "@media/testing/media-records";
 
 /** The indexer's transitions (core/file-lifecycle.ts): ready, rejected, replaced, replacementRejected, and their announcements. */
-const { db, repoFor } = localDynamoPerFile();
+const { db, repoFor } = mediaRepositoryPerFile();
 
 async function pendingFile(size = 500, quota = GiB) {
   const userId = randomUUID();

@@ -5,8 +5,8 @@ import { fileURLToPath } from "node:url";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { keysFor } from "@media/core/table";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDynalite, type LocalDynamo } from "../../../test/helpers/dynalite";
-import { partitionKeys, pendingRecord, rawItem } from "../../../test/helpers/media-records";
+import { startDynalite, type LocalDynamo } from "@media/testing/local-dynamo";
+import { partitionKeys, pendingRecord, rawItem } from "@media/testing/media-records";
 import { createDynamoMediaMaintenance, createDynamoMediaRepository } from "../dynamo-media-repository";
 
 /**

@@ -2,22 +2,16 @@ import { randomUUID } from "node:crypto";
 import { UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { MediaRepository } from "@media/core/ports";
 import { keysFor, TABLE } from "@media/core/table";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDynalite, type LocalDynamo } from "../../../test/helpers/dynalite";
-import { partitionKeys, pendingRecord, rawItem, repoOn, T0 } from "../../../test/helpers/media-records";
+import { describe, expect, it } from "vitest";
+import { localDynamoPerFile } from "@media/testing/local-dynamo";
+import { partitionKeys, pendingRecord, rawItem, repoOn, T0 } from "@media/testing/media-records";
 import { createDynamoMediaMaintenance } from "../dynamo-media-repository";
 
 /** The recovery scripts' whole-user operations and the sweep, next to what the repository writes. */
-let db: LocalDynamo;
-beforeAll(async () => {
-  db = await startDynalite();
-});
-afterAll(async () => {
-  await db?.stop();
-});
-const repo = (client?: DynamoDBDocumentClient) => repoOn(db, client ? { client } : {});
-const maintenance = (client?: DynamoDBDocumentClient) => createDynamoMediaMaintenance({ client: client ?? db.client, tableName: db.tableName });
-const usageItem = (userId: string) => rawItem(db, userId, keysFor.usage);
+const db = localDynamoPerFile();
+const repo = (client?: DynamoDBDocumentClient) => repoOn(db(), client ? { client } : {});
+const maintenance = (client?: DynamoDBDocumentClient) => createDynamoMediaMaintenance({ client: client ?? db().client, tableName: db().tableName });
+const usageItem = (userId: string) => rawItem(db(), userId, keysFor.usage);
 
 /** A user with two ready files (100 + 250 bytes) and one upload in flight (reserving 40). */
 async function userWithFiles() {
@@ -46,9 +40,9 @@ describe("reconcileUsage", () => {
 
   it("recomputes drifted counters from the records, reservations included; a dry run changes nothing", async () => {
     const { userId } = await userWithFiles();
-    await db.client.send(
+    await db().client.send(
       new UpdateCommand({
-        TableName: db.tableName,
+        TableName: db().tableName,
         Key: { [TABLE.partitionKey]: keysFor.userPartition(userId), [TABLE.sortKey]: keysFor.usage },
         UpdateExpression: "SET files = :f, bytes = :b, committed = :c, pendingUploads = :p",
         ExpressionAttributeValues: { ":f": 7, ":b": 9, ":c": 3, ":p": 5 },
@@ -63,7 +57,7 @@ describe("reconcileUsage", () => {
 
   it("creates the usage item of a user whose records exist without one, and leaves a user with nothing alone", async () => {
     const { userId } = await userWithFiles();
-    await db.client.send(new (await import("@aws-sdk/lib-dynamodb")).DeleteCommand({ TableName: db.tableName, Key: { [TABLE.partitionKey]: keysFor.userPartition(userId), [TABLE.sortKey]: keysFor.usage } }));
+    await db().client.send(new (await import("@aws-sdk/lib-dynamodb")).DeleteCommand({ TableName: db().tableName, Key: { [TABLE.partitionKey]: keysFor.userPartition(userId), [TABLE.sortKey]: keysFor.usage } }));
     expect(await maintenance().reconcileUsage(userId, { dryRun: false })).toEqual({ after: { files: 2, bytes: 350 }, changed: true });
     expect(await usageItem(userId)).toMatchObject(RIGHT);
     const nobody = randomUUID();
@@ -80,13 +74,13 @@ function pausingClient(skip: number) {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   const client = {
-    config: db.client.config,
+    config: db().client.config,
     async send(command: Parameters<DynamoDBDocumentClient["send"]>[0]) {
       if (sent++ === skip) {
         reached();
         await released;
       }
-      return db.client.send(command as never);
+      return db().client.send(command as never);
     },
   } as unknown as DynamoDBDocumentClient;
   return { client, paused, release, sent: () => sent };
@@ -126,9 +120,9 @@ describe("reconcileUsage racing the transitions", () => {
   it("reads again when a transition lands between its reads and its write, instead of writing a stale total", async () => {
     const { userId, small } = await userWithFiles();
     // Drift, so the recount has something to write; then a delete lands after it read the records.
-    await db.client.send(
+    await db().client.send(
       new UpdateCommand({
-        TableName: db.tableName,
+        TableName: db().tableName,
         Key: { [TABLE.partitionKey]: keysFor.userPartition(userId), [TABLE.sortKey]: keysFor.usage },
         UpdateExpression: "SET files = :f",
         ExpressionAttributeValues: { ":f": 9 },
@@ -156,7 +150,7 @@ describe("sweepExpired", () => {
     expect(swept.released).toBeGreaterThanOrEqual(6);
     for (const userId of users) {
       expect(await repo().usage(userId, T0)).toEqual({ files: 0, bytes: 0, reservedBytes: 11 });
-      expect((await partitionKeys(db, userId)).filter((sk) => sk.startsWith("FILE#"))).toHaveLength(1);
+      expect((await partitionKeys(db(), userId)).filter((sk) => sk.startsWith("FILE#"))).toHaveLength(1);
     }
     expect((await maintenance().sweepExpired(T0 + 60_000)).released).toBe(0);
   });
@@ -166,12 +160,12 @@ describe("user records", () => {
   it("counts and removes every record, marker and the usage item of one user only", async () => {
     const gone = await userWithFiles();
     const kept = await userWithFiles();
-    const keptItems = await partitionKeys(db, kept.userId);
+    const keptItems = await partitionKeys(db(), kept.userId);
     expect(await maintenance().countUserRecords(gone.userId)).toEqual({ records: 3, usage: true });
     expect(await maintenance().removeUserRecords(gone.userId)).toEqual({ records: 3, usage: true });
-    expect(await partitionKeys(db, gone.userId)).toEqual([]);
+    expect(await partitionKeys(db(), gone.userId)).toEqual([]);
     expect(await maintenance().countUserRecords(gone.userId)).toEqual({ records: 0, usage: false });
     expect(await maintenance().removeUserRecords(gone.userId)).toEqual({ records: 0, usage: false });
-    expect(await partitionKeys(db, kept.userId)).toEqual(keptItems);
+    expect(await partitionKeys(db(), kept.userId)).toEqual(keptItems);
   });
 });

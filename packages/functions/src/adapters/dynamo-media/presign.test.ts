@@ -3,10 +3,10 @@ import { ConflictError, TooManyRequestsError } from "@media/core/errors";
 import { QuotaExceededError } from "@media/core/quota";
 import { keysFor } from "@media/core/table";
 import { describe, expect, it } from "vitest";
-import { fixedClock, GiB, observedClient, partitionKeys, pendingRecord, rawItem, rejection, T0, localDynamoPerFile } from "../../../test/helpers/media-records";
+import { fixedClock, GiB, observedClient, partitionKeys, pendingRecord, rawItem, rejection, T0, mediaRepositoryPerFile } from "@media/testing/media-records";
 
 /** The `presign` and `released` transitions (core/file-lifecycle.ts): absent → pending → absent. */
-const { db, repoFor } = localDynamoPerFile();
+const { db, repoFor } = mediaRepositoryPerFile();
 
 describe("presign: absent → pending", () => {
   it("writes the record, its marker and the reservation together; the record reads back as written", async () => {

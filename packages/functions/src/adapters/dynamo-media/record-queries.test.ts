@@ -8,13 +8,13 @@ import { keysFor } from "@media/core/table";
 import { fileIdBound } from "@media/core/time-bounds";
 import { monotonicFactory } from "ulid";
 import { beforeAll, describe, expect, it } from "vitest";
-import { startDynalite } from "../../../test/helpers/dynalite";
-import { fixedClock, GiB, nextFileId, pendingRecord, rawItem as rawItemOf, rejection, T0, localDynamoPerFile } from "../../../test/helpers/media-records";
+import { startDynalite } from "@media/testing/local-dynamo";
+import { fixedClock, GiB, nextFileId, pendingRecord, rawItem as rawItemOf, rejection, T0, mediaRepositoryPerFile } from "@media/testing/media-records";
 import { createDynamoMediaRepository } from "../dynamo-media-repository";
 import { renditionRecords } from "./rendition-records";
 
 /** Reads and the edits that move no usage: update, list, get; and how errors of the database surface. */
-const { db, repoFor } = localDynamoPerFile();
+const { db, repoFor } = mediaRepositoryPerFile();
 const rawItem = (userId: string, sk: string) => rawItemOf(db(), userId, sk);
 const HOUR = 3600;
 

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { keysFor } from "@media/core/table";
 import { describe, expect, it } from "vitest";
-import { fixedClock, GiB, nextFileId, observedClient, partitionKeys, pendingRecord, T0, localDynamoPerFile } from "../../../test/helpers/media-records";
+import { fixedClock, GiB, nextFileId, observedClient, partitionKeys, pendingRecord, T0, mediaRepositoryPerFile } from "@media/testing/media-records";
 
 /** The transitions to `absent` a user takes: deleted (ready or rejected) and cancelled (pending). */
-const { db, repoFor } = localDynamoPerFile();
+const { db, repoFor } = mediaRepositoryPerFile();
 
 async function fileIn(userId: string, state: "pending" | "ready" | "rejected", size: number) {
   const record = pendingRecord(userId, { size });

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { RenditionState } from "@media/core/media-record";
 import { describe, expect, it } from "vitest";
-import { GiB, localDynamoPerFile, pendingRecord, T0 } from "../../../test/helpers/media-records";
+import { GiB, mediaRepositoryPerFile, pendingRecord, T0 } from "@media/testing/media-records";
 import { renditionRecords } from "./rendition-records";
 
-const { db, repoFor } = localDynamoPerFile();
+const { db, repoFor } = mediaRepositoryPerFile();
 const state: RenditionState = { status: "ready", eTag: "e1", waveformKey: "derived/w.json", bytes: 900, at: "2026-12-04T10:00:00.000Z" };
 
 async function readyFile(eTag = "e1") {

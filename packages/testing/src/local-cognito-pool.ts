@@ -2,9 +2,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
-import { LocalIam } from "../iam/local-iam";
-import { startLocalCognito, type LocalCognito, type LocalCognitoOptions } from "./cognito-server";
-import type { OutboxMessage } from "./outbox";
+import { LocalIam } from "@media/local/iam/local-iam";
+import { startLocalCognito, type LocalCognito, type LocalCognitoOptions } from "@media/local/cognito/cognito-server";
+import type { OutboxMessage } from "@media/local/cognito/outbox";
 
 /**
  * A local pool for tests: a temporary data directory, a clock the test moves, and the real SDK client

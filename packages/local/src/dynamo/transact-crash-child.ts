@@ -7,8 +7,8 @@
  * It reports `{ port }` once it listens.
  */
 import type { AddressInfo } from "node:net";
-import { createLocalDynalite } from "../../src/dynamo/transactional-dynalite";
-import type { ApplyStep } from "../../src/dynamo/transact-write";
+import { createLocalDynalite } from "./transactional-dynalite";
+import type { ApplyStep } from "./transact-write";
 
 const [path, stopAt] = process.argv.slice(2);
 if (!path || !stopAt || !process.send) throw new Error("usage (with an IPC channel): transact-crash-child <dir> <locked|evaluated|writing|written>");

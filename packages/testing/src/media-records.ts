@@ -4,8 +4,7 @@ import type { Clock } from "@media/core/ports";
 import { keysFor } from "@media/core/table";
 import { monotonicFactory } from "ulid";
 import { createDynamoMediaRepository, type DynamoMediaRepositoryOptions } from "@media/functions/adapters/dynamo-media-repository";
-import { afterAll, beforeAll } from "vitest";
-import { startDynalite, type LocalDynamo } from "./dynalite";
+import { localDynamoPerFile, type LocalDynamo } from "./local-dynamo";
 
 /** What the repository's tests share: a fixed time, records to write, and clients that count or die. */
 export const T0 = Date.UTC(2025, 0, 15, 12, 0, 0);
@@ -117,20 +116,10 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
 }
 
 /**
- * One local DynamoDB for the calling test file, started before its tests and stopped after them, and
- * repositories on it. Call at the top level of the file (it registers the file's beforeAll/afterAll).
+ * One local DynamoDB for the calling test file (localDynamoPerFile), and media repositories on it. Call at
+ * the top level of the file (it registers the file's beforeAll/afterAll).
  */
-export function localDynamoPerFile() {
-  let started: LocalDynamo | undefined;
-  beforeAll(async () => {
-    started = await startDynalite();
-  });
-  afterAll(async () => {
-    await started?.stop();
-  });
-  const db = (): LocalDynamo => {
-    if (!started) throw new Error("the local DynamoDB is used before beforeAll started it");
-    return started;
-  };
+export function mediaRepositoryPerFile() {
+  const db = localDynamoPerFile();
   return { db, repoFor: (options: Partial<DynamoMediaRepositoryOptions> = {}) => repoOn(db(), options) };
 }

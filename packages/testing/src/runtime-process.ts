@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { dirname, resolve } from "node:path";
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
 
-const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+/** packages/local, found through its package (its entry point is src/main.ts). */
+const packageDir = dirname(dirname(createRequire(import.meta.url).resolve("@media/local/main")));
 
 /** One JSON log line of the runtime, as a log shipper reads it from its piped stdout. */
 export type LogLine = Record<string, unknown>;

@@ -1,13 +1,12 @@
 import { readFileSync } from "node:fs";
-import { Readable } from "node:stream";
 import { deflateSync } from "node:zlib";
 import sharp, { type Sharp } from "sharp";
-import type { InspectInput } from "@media/core/ports";
-import { wavHeader } from "../../../local/test/helpers/media-fixtures";
+import { wavHeader } from "./minimal-media";
 
 /**
- * Media fixtures: images made here with sharp itself, audio from small files made with real encoders
- * (test/fixtures/media/make-fixtures.sh: sox, ffmpeg, heif-enc) or, for WAV, written here.
+ * Media samples for inspection and renditions: images made here with sharp itself, audio and HEIC from
+ * small files made with real encoders (fixtures/media/make-fixtures.sh in this package: sox, ffmpeg,
+ * heif-enc) or, for WAV, written here; and what is not media (executables, HTML) dressed as it.
  */
 const FIXTURES = new URL("../fixtures/media/", import.meta.url);
 
@@ -104,26 +103,3 @@ export function windowsExecutable(): Buffer {
 }
 
 export const html = Buffer.from("<!DOCTYPE html><html><head><title>x</title></head><body><script>alert(1)</script></body></html>\n".repeat(20));
-
-/** An InspectInput over bytes in memory (or produced on demand), counting what was read. */
-export function inspectInput(source: Buffer | { size: number; bytes(start: number, end: number): Buffer }, declaredType: string, headBytes = 64 * 1024) {
-  const size = Buffer.isBuffer(source) ? source.length : source.size;
-  const slice = (start: number, end: number) => (Buffer.isBuffer(source) ? source.subarray(start, end) : source.bytes(start, end));
-  const stats = { reads: 0, bytes: 0, opened: 0 };
-  const input: InspectInput = {
-    declaredType,
-    size,
-    head: slice(0, Math.min(size, headBytes)),
-    async read(start, endInclusive) {
-      stats.reads++;
-      const b = slice(start, Math.min(size, endInclusive + 1));
-      stats.bytes += b.length;
-      return b;
-    },
-    async open() {
-      stats.opened++;
-      return Readable.from([slice(0, size)], { objectMode: false });
-    },
-  };
-  return { input, stats };
-}

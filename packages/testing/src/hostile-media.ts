@@ -1,5 +1,5 @@
 import { deflateSync } from "node:zlib";
-import { fixture } from "./media";
+import { fixture } from "./media-samples";
 
 /**
  * Hostile files built in code, as an attacker would craft them: cover-art bombs, huge metadata blocks,

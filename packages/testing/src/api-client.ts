@@ -1,4 +1,4 @@
-import { openApiResponseCheck } from "../../../../test/support/openapi-responses";
+import { openApiResponseCheck } from "./openapi-responses";
 import { parseMediaEvent, type MediaEvent } from "@media/core/media-event";
 
 /**
@@ -60,7 +60,7 @@ export function apiClient(baseUrl: string) {
     const form = new FormData();
     for (const [k, v] of Object.entries(upload.fields)) form.append(k, v);
     form.append("file", new Blob([new Uint8Array(bytes)], { type: contentType }), fileName);
-    // A connection of its own: storage/test-support.ts (FRESH_CONNECTION) says why.
+    // A connection of its own: local-s3-storage.ts (FRESH_CONNECTION) says why.
     const res = await fetch(upload.url, { method: "POST", body: form, headers: { connection: "close" } });
     return { status: res.status, text: await res.text() };
   }

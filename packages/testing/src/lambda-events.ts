@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2, Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { encodeEventKey } from "@media/core/keys";
-import type { HttpEvent } from "../../src/http";
+import type { HttpEvent } from "@media/functions/http";
 
 /**
  * Event factories with every field AWS sends, so handlers are tested against what they will really

@@ -1,31 +1,28 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { request, type IncomingHttpHeaders } from "node:http";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { S3Client } from "@aws-sdk/client-s3";
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { Hash } from "@smithy/hash-node";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
-import type { CorsRule } from "./cors";
-import type { S3EventRecord } from "./s3-events";
-import type { Logger } from "./request-context";
-import { startLocalS3, type LocalS3 } from "./s3-server";
-import type { ServerLimits } from "./server-limits";
+import type { CorsRule } from "@media/local/storage/cors";
+import type { S3EventRecord } from "@media/local/storage/s3-events";
+import type { Logger } from "@media/local/storage/request-context";
+import { startLocalS3, type LocalS3 } from "@media/local/storage/s3-server";
+import type { ServerLimits } from "@media/local/storage/server-limits";
 
 /**
  * A local S3 for tests: a temporary data directory, a clock the test can move, the real SDK pieces
  * pointed at it (S3Client, createPresignedPost, getSignedUrl) and the events it emitted.
  *
- * The S3 client is the one packages/functions depends on (3.11xx, flexible checksums by default); the
- * repository root also holds an older 3.699 pulled in by other tools, which a bare import from here
- * would pick, so it is loaded from the functions package explicitly.
+ * The S3 client is of the range packages/functions depends on (3.11xx, flexible checksums by default),
+ * a dependency of this package: the repository root holds an older 3.699 pulled in by other tools.
  */
-type ClientS3 = typeof import("../../../functions/node_modules/@aws-sdk/client-s3");
-const requireFromFunctions = createRequire(new URL("../../../functions/package.json", import.meta.url));
-export const S3 = requireFromFunctions("@aws-sdk/client-s3") as ClientS3;
-export type S3ClientType = InstanceType<ClientS3["S3Client"]>;
+export * as S3 from "@aws-sdk/client-s3";
+export type S3ClientType = S3Client;
 export { createPresignedPost, getSignedUrl };
 
 export const TEST_REGION = "us-east-1";
@@ -116,7 +113,7 @@ export async function startTestS3(
     events,
     clock,
     client(checksums = "WHEN_REQUIRED") {
-      const client = new S3.S3Client({
+      const client = new S3Client({
         region: TEST_REGION,
         endpoint: s3.endpoint,
         forcePathStyle: true,

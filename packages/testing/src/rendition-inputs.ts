@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { LocalFile } from "@media/core/renditions/ports";
-import { ffmpegPath } from "../../src/renditions/ffmpeg";
+import { ffmpegPath } from "@media/functions/renditions/ffmpeg";
 
 const exec = promisify(execFile);
 

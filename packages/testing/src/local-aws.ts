@@ -9,13 +9,13 @@ import { startLocalCognito } from "@media/local/cognito/cognito-server";
 import { startDynamoFront } from "@media/local/dynamo/dynamo-front";
 import { LocalIam, type FunctionPolicies } from "@media/local/iam/local-iam";
 import { credentialSource, invokeAs } from "@media/local/iam/invocations";
-import { useCredentialSource } from "../../src/credentials";
+import { useCredentialSource } from "@media/functions/credentials";
 import { startLocalSes } from "@media/local/mail/ses-server";
 import { startLocalSns } from "@media/local/sns/sns-server";
 import { LocalTopic } from "@media/local/sns/topic";
 import { startLocalS3 } from "@media/local/storage/s3-server";
 import type { S3EventRecord } from "@media/local/storage/s3-events";
-import { startDynalite } from "./dynalite";
+import { startDynalite } from "./local-dynamo";
 
 /**
  * Every AWS service the handlers use, on 127.0.0.1, with the functions configured through the same

@@ -5,9 +5,9 @@ import type { APIGatewayProxyStructuredResultV2, SQSBatchResponse, SQSEvent } fr
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IndexDeps } from "@media/core/indexing";
 import { createCognitoUserAdmin } from "@media/functions/adapters/cognito-accounts";
-import { apiEvent, context, sqsEvent, sqsRecord } from "../../packages/functions/test/helpers/events";
-import { startLocalAws, TEST_ENV, type LocalAws } from "../../packages/functions/test/helpers/local-aws";
-import { pngFixture, wavFixture } from "../../packages/local/test/helpers/media-fixtures";
+import { apiEvent, context, sqsEvent, sqsRecord } from "@media/testing/lambda-events";
+import { startLocalAws, TEST_ENV, type LocalAws } from "@media/testing/local-aws";
+import { pngFixture, wavFixture } from "@media/testing/minimal-media";
 import { purgeUserCli } from "./purge-user-cli";
 import { reindexCli } from "./reindex-cli";
 import { runInProcess } from "./run-script";

@@ -6,9 +6,9 @@ import type { APIGatewayProxyStructuredResultV2, SQSBatchResponse, SQSEvent } fr
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { IndexDeps } from "@media/core/indexing";
 import { startSqsConsumer } from "@media/local/queue/sqs-consumer";
-import { apiEvent, context } from "../../packages/functions/test/helpers/events";
-import { startLocalAws, type LocalAws } from "../../packages/functions/test/helpers/local-aws";
-import { pngFixture, wavFixture } from "../../packages/local/test/helpers/media-fixtures";
+import { apiEvent, context } from "@media/testing/lambda-events";
+import { startLocalAws, type LocalAws } from "@media/testing/local-aws";
+import { pngFixture, wavFixture } from "@media/testing/minimal-media";
 import { redriveLocal } from "./dead-letters";
 import { openLocalQueues } from "./local-data";
 

@@ -7,8 +7,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ApiFile } from "@media/core/contract/responses";
-import { startLocalProcess, type LocalProcess } from "../../local/test/helpers/local-process";
-import { pngFixture, wavFixture, wavHeader } from "../../local/test/helpers/media-fixtures";
+import { startLocalProcess, type LocalProcess } from "@media/testing/runtime-process";
+import { pngFixture, wavFixture, wavHeader } from "@media/testing/minimal-media";
 
 /**
  * `npx media …` run as a user would, against `npm start`'s runtime: a folder of 50 mixed files up

@@ -6,9 +6,9 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generate } from "otplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkedFetch } from "../../../test/support/openapi-responses";
-import { startLocalProcess, type LocalProcess } from "../../local/test/helpers/local-process";
-import { wavHeader } from "../../local/test/helpers/media-fixtures";
+import { checkedFetch } from "@media/testing/openapi-responses";
+import { startLocalProcess, type LocalProcess } from "@media/testing/runtime-process";
+import { wavHeader } from "@media/testing/minimal-media";
 import { MediaApiError, MediaClient, MfaRequiredError, StorageError, type PresignUploadResponse, type UploadProgress } from "../src/index";
 
 /**

@@ -3,9 +3,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient } from "./helpers/api-client";
-import { startLocalProcess, type LocalProcess } from "./helpers/local-process";
-import { pngFixture, wavFixture } from "./helpers/media-fixtures";
+import { apiClient } from "@media/testing/api-client";
+import { startLocalProcess, type LocalProcess } from "@media/testing/runtime-process";
+import { pngFixture, wavFixture } from "@media/testing/minimal-media";
 
 /**
  * The whole flow over HTTP against `npm start`'s entry point, as a client would run it: two users, an

@@ -8,8 +8,8 @@ import { generate } from "otplib";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMAIL_CHANGED_SUBJECT } from "@media/core/notices";
-import { apiClient } from "../../local/test/helpers/api-client";
-import { startLocalProcess, type LocalProcess } from "../../local/test/helpers/local-process";
+import { apiClient } from "@media/testing/api-client";
+import { startLocalProcess, type LocalProcess } from "@media/testing/runtime-process";
 
 /**
  * The security page in a real browser against the runtime `npm start` runs: sign out everywhere, turn

@@ -7,9 +7,9 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient } from "../../local/test/helpers/api-client";
-import { startLocalProcess, type LocalProcess } from "../../local/test/helpers/local-process";
-import { pngFixture, wavFixture } from "../../local/test/helpers/media-fixtures";
+import { apiClient } from "@media/testing/api-client";
+import { startLocalProcess, type LocalProcess } from "@media/testing/runtime-process";
+import { pngFixture, wavFixture } from "@media/testing/minimal-media";
 
 /**
  * The whole journey in a real browser (Debian's chromium driven by playwright-core) against the local

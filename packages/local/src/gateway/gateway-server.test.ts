@@ -10,7 +10,9 @@ const ROUTES: RouteDefinition[] = [
   { method: "GET", path: "/slow", handler: "slow", auth: false },
 ];
 
-const LIMITS: Partial<GatewayLimits> = { maxPayloadBytes: 1024, maxHeaderBytes: 2048, integrationTimeoutMs: 50, headersTimeoutMs: 150, requestTimeoutMs: 300, idleTimeoutMs: 100 };
+// Time limits a busy machine can't trip on a request it sends whole: a stalled process would otherwise
+// turn an ordinary request into a 408. The tests of the time limits start gateways with short ones.
+const LIMITS: Partial<GatewayLimits> = { maxPayloadBytes: 1024, maxHeaderBytes: 2048, integrationTimeoutMs: 50, headersTimeoutMs: 60_000, requestTimeoutMs: 60_000, idleTimeoutMs: 60_000 };
 
 let gateway: Awaited<ReturnType<typeof startGateway>>;
 const calls: Array<{ handler: string; rawPath: string; body?: string }> = [];
@@ -18,19 +20,19 @@ const errors: unknown[] = [];
 /** Lets the slow handler finish once the test has seen the gateway give up on it. */
 let releaseSlow: () => void = () => undefined;
 
-beforeAll(async () => {
-  const handlers: Record<string, RouteHandler> = {
-    echo: async (event) => {
-      calls.push({ handler: "echo", rawPath: event.rawPath, ...(event.body === undefined ? {} : { body: event.body }) });
-      return { statusCode: 200, body: JSON.stringify({ fileId: event.pathParameters?.fileId ?? null, bytes: event.body?.length ?? 0 }) };
-    },
-    slow: async (event) => {
-      calls.push({ handler: "slow", rawPath: event.rawPath });
-      await new Promise<void>((resolve) => (releaseSlow = resolve));
-      return { statusCode: 200, body: "late" };
-    },
-  };
-  gateway = await startGateway({
+const handlers: Record<string, RouteHandler> = {
+  echo: async (event) => {
+    calls.push({ handler: "echo", rawPath: event.rawPath, ...(event.body === undefined ? {} : { body: event.body }) });
+    return { statusCode: 200, body: JSON.stringify({ fileId: event.pathParameters?.fileId ?? null, bytes: event.body?.length ?? 0 }) };
+  },
+  slow: async (event) => {
+    calls.push({ handler: "slow", rawPath: event.rawPath });
+    await new Promise<void>((resolve) => (releaseSlow = resolve));
+    return { statusCode: 200, body: "late" };
+  },
+};
+const start = (limits: Partial<GatewayLimits>) =>
+  startGateway({
     routes: ROUTES,
     loadHandler: async (name) => handlers[name]!,
     authorizer: async () => ({ isAuthorized: false }),
@@ -38,16 +40,26 @@ beforeAll(async () => {
     identity: { accountId: "000000000000", apiId: "test", region: "us-east-1" },
     corsOrigins: [],
     port: 0,
-    limits: LIMITS,
+    limits,
     onError: (error) => errors.push(error),
   });
-});
+beforeAll(async () => void (gateway = await start(LIMITS)));
 afterAll(() => gateway.close());
 
+/** Runs `use` against a gateway of its own with the given time limits. */
+async function withLimits(limits: Partial<GatewayLimits>, use: (port: number) => Promise<void>): Promise<void> {
+  const short = await start({ ...LIMITS, ...limits });
+  try {
+    await use(short.port);
+  } finally {
+    await short.close();
+  }
+}
+
 /** Writes raw bytes (what fetch would refuse or fix up) and reads until the server closes or answers. */
-function raw(request: string | Buffer, { waitForClose = false } = {}): Promise<{ text: string; status: number; closedByServer: boolean }> {
+function raw(request: string | Buffer, { waitForClose = false, port = gateway.port } = {}): Promise<{ text: string; status: number; closedByServer: boolean }> {
   return new Promise((resolve, reject) => {
-    const socket = connect(gateway.port, "127.0.0.1");
+    const socket = connect(port, "127.0.0.1");
     let text = "";
     let done = false;
     const finish = (closedByServer: boolean) => {
@@ -132,24 +144,30 @@ describe("API Gateway's limits", () => {
   });
 
   it("closes a connection whose headers never finish, with 408", async () => {
-    const res = await raw(`GET /files/a HTTP/1.1\r\nHost: ${host()}\r\n`, { waitForClose: true });
-    expect(res.closedByServer).toBe(true);
-    expect(res.status).toBe(408);
-    expect(json(res.text)).toEqual({ message: "Request Timeout" });
+    await withLimits({ headersTimeoutMs: 150, requestTimeoutMs: 300 }, async (port) => {
+      const res = await raw(`GET /files/a HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n`, { waitForClose: true, port });
+      expect(res.closedByServer).toBe(true);
+      expect(res.status).toBe(408);
+      expect(json(res.text)).toEqual({ message: "Request Timeout" });
+    });
   });
 
   it("closes a connection whose body stalls, without calling the route or logging an error", async () => {
-    const before = calls.length;
-    const res = await raw(`POST /upload HTTP/1.1\r\nHost: ${host()}\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\nonly ten b`, { waitForClose: true });
-    expect(res.closedByServer).toBe(true);
-    expect(res.status).toBe(408);
-    expect(calls.length).toBe(before);
-    expect(errors).toEqual([]);
+    await withLimits({ headersTimeoutMs: 150, requestTimeoutMs: 300 }, async (port) => {
+      const before = calls.length;
+      const res = await raw(`POST /upload HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\nonly ten b`, { waitForClose: true, port });
+      expect(res.closedByServer).toBe(true);
+      expect(res.status).toBe(408);
+      expect(calls.length).toBe(before);
+      expect(errors).toEqual([]);
+    });
   });
 
   it("closes a kept-alive connection once it has been idle", async () => {
-    const res = await raw(`GET /files/a HTTP/1.1\r\nHost: ${host()}\r\nConnection: keep-alive\r\n\r\n`, { waitForClose: true });
-    expect(res.status).toBe(200);
-    expect(res.closedByServer).toBe(true);
+    await withLimits({ idleTimeoutMs: 100 }, async (port) => {
+      const res = await raw(`GET /files/a HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: keep-alive\r\n\r\n`, { waitForClose: true, port });
+      expect(res.status).toBe(200);
+      expect(res.closedByServer).toBe(true);
+    });
   });
 });

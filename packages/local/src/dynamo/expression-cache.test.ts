@@ -57,6 +57,20 @@ describe("parsed expressions reused across requests", () => {
     expect((await read(item))?.hits).toEqual(n(3));
   });
 
+  it("checks attribute_type's type name in each request", async () => {
+    const item = key("COND", "2");
+    await client.send(new PutItemCommand({ TableName, Item: { ...item, color: s("red") } }));
+    const check = (type: string) =>
+      failure(
+        client.send(
+          new PutItemCommand({ TableName, Item: { ...item, color: s("red") }, ConditionExpression: "attribute_type(#a, :t)", ExpressionAttributeNames: { "#a": "color" }, ExpressionAttributeValues: { ":t": s(type) } }),
+        ),
+      );
+    expect(await check("S")).toBeUndefined();
+    expect(await check("N")).toMatchObject({ name: "ConditionalCheckFailedException" });
+    expect(await check("STRING")).toMatchObject({ name: "ValidationException", message: expect.stringContaining("Invalid attribute type name found; type: STRING") });
+  });
+
   it("applies one update text with each request's own names and values, even many at once", async () => {
     const UpdateExpression = "SET #field = :value, #count = if_not_exists(#count, :zero) + :step";
     const update = (sk: string, field: string, value: AttributeValue, count: string, step: number) =>

@@ -59,14 +59,9 @@ export function uncachedParse(kind: ParserKind): ExpressionParser["parse"] {
 }
 
 interface Entry {
-  template: unknown;
+  template: Template;
   usedNames: string[];
   usedValues: string[];
-}
-
-/** Where a request's value goes in a cached tree. */
-class Slot {
-  constructor(readonly placeholder: string) {}
 }
 
 /** One parser's `parse` with a cache of its own (exported for the tests, which wrap the uncached parser). */
@@ -74,15 +69,17 @@ export function cachingParse(kind: ParserKind, parse: ExpressionParser["parse"],
   const entries = new Map<string, Entry>();
   return (input, options) => {
     const context = options?.context;
-    if (!context || typeof input !== "string" || READS_VALUE_CONTENT.test(input)) return parse(input, options);
+    // dynalite always passes a context and starts at the grammar's start rule; anything else is parsed as asked.
+    if (!context || typeof input !== "string" || "startRule" in options) return parse(input, options);
     const key = cacheKey(kind, input, context);
     const hit = entries.get(key);
     if (hit) {
       entries.delete(key);
       entries.set(key, hit);
       markUsed(context, hit.usedNames, hit.usedValues);
-      return instantiate(hit.template, context.attrVals ?? {});
+      return instantiate(hit.template, context.attrVals);
     }
+    if (READS_VALUE_CONTENT.test(input)) return parse(input, options);
     // Parsed with bookkeeping of its own, to learn which placeholders this text uses.
     const names = Object.keys(context.attrNames ?? {});
     const values = Object.keys(context.attrVals ?? {});
@@ -93,7 +90,7 @@ export function cachingParse(kind: ParserKind, parse: ExpressionParser["parse"],
     markUsed(context, usedNames, usedValues);
     if (result === null || typeof result !== "object") return result; // an error message: never kept
     const template = templateOf(result, context.attrVals ?? {});
-    if (template !== NOT_CACHEABLE) {
+    if (template) {
       entries.set(key, { template, usedNames, usedValues });
       if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
     }
@@ -102,17 +99,19 @@ export function cachingParse(kind: ParserKind, parse: ExpressionParser["parse"],
 }
 
 function cacheKey(kind: ParserKind, input: string, context: ParseContext): string {
+  let key = `${kind}\0${context.isKeyCondition ? 1 : 0}\0${input}\0${JSON.stringify(context.attrNames ?? null)}`;
   // The projection parser reads names only; the others read names and the values' types.
-  const types = kind === "projection" ? "" : Object.entries(context.attrVals ?? {}).map(([placeholder, value]) => `${placeholder}=${typeOf(value)}`).join(",");
-  return `${kind}\0${context.isKeyCondition ? 1 : 0}\0${input}\0${JSON.stringify(context.attrNames ?? null)}\0${types}`;
+  const values = context.attrVals;
+  if (kind !== "projection" && values) for (const placeholder in values) key += `\0${placeholder}=${typeOf(values[placeholder])}`;
+  return key;
 }
 
 /** Every type key a value carries (validation allows one; a malformed value still gets a key of its own). */
 function typeOf(value: AttributeValue | null | undefined): string {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return `(${typeof value})`;
-  return Object.keys(value)
-    .filter((type) => value[type] !== null && value[type] !== undefined)
-    .join("|");
+  let types = "";
+  for (const type in value) if (value[type] !== null && value[type] !== undefined) types += `${type}|`;
+  return types;
 }
 
 function allTrue(keys: string[]): Record<string, boolean> {
@@ -126,63 +125,93 @@ function markUsed(context: ParseContext, names: string[], values: string[]): voi
   for (const value of values) delete context.unusedAttrVals?.[value];
 }
 
-const NOT_CACHEABLE = Symbol("not cacheable");
+/**
+ * A parse's tree, flattened: its arrays and objects in post-order (children before parents, the root last),
+ * each child a constant, another node, or a slot naming the placeholder whose value goes there. A node the
+ * tree holds twice is one node here, so it is one node again in every copy (the update parser lists each
+ * path both in its section and in `paths`).
+ */
+interface Template {
+  nodes: TemplateNode[];
+}
+interface TemplateNode {
+  /** null for an array; otherwise the object's prototype (the parsers make some with none). */
+  proto: object | null | "array";
+  keys: string[];
+  children: Child[];
+}
+const enum ChildKind {
+  Constant,
+  Node,
+  Slot,
+}
+interface Child {
+  kind: ChildKind;
+  /** The constant, the node's index, or the placeholder. */
+  of: unknown;
+}
 
 /**
- * A copy of a parse's tree with each of the request's value objects replaced by a slot. Shared nodes stay
- * shared (the update parser lists each path both in its section and in `paths`). Anything but plain
- * objects, arrays and primitives, or two placeholders holding one object, and the parse is not kept.
+ * The template of a parse, or undefined when it cannot be kept: a node that is neither a plain object, an
+ * array nor a primitive, a node inside itself, or two placeholders holding one object.
  */
-function templateOf(tree: unknown, values: Record<string, AttributeValue>): unknown {
-  const slots = new Map<unknown, Slot>();
-  for (const [placeholder, value] of Object.entries(values)) {
-    if (slots.has(value)) return NOT_CACHEABLE;
-    slots.set(value, new Slot(placeholder));
+function templateOf(tree: object, values: Record<string, AttributeValue>): Template | undefined {
+  const slots = new Map<unknown, string>();
+  for (const placeholder in values) {
+    const value = values[placeholder];
+    if (value !== null && typeof value === "object") {
+      if (slots.has(value)) return undefined;
+      slots.set(value, placeholder);
+    }
   }
-  const copies = new Map<object, unknown>();
-  let cacheable = true;
-  const copy = (node: unknown): unknown => {
-    if (node === null || typeof node !== "object") return node;
-    const slot = slots.get(node);
-    if (slot) return slot;
-    if (copies.has(node)) return copies.get(node);
-    if (Array.isArray(node)) {
-      const out: unknown[] = [];
-      copies.set(node, out);
-      for (const item of node) out.push(copy(item));
-      return out;
+  const nodes: TemplateNode[] = [];
+  const indexes = new Map<object, number>();
+  const visiting = new Set<object>();
+  const childOf = (value: unknown): Child | undefined => {
+    if (value === null || typeof value !== "object") return { kind: ChildKind.Constant, of: value };
+    const placeholder = slots.get(value);
+    if (placeholder !== undefined) return { kind: ChildKind.Slot, of: placeholder };
+    const known = indexes.get(value);
+    if (known !== undefined) return { kind: ChildKind.Node, of: known };
+    if (visiting.has(value)) return undefined;
+    const proto = Array.isArray(value) ? "array" : (Object.getPrototypeOf(value) as object | null);
+    if (proto !== "array" && proto !== Object.prototype && proto !== null) return undefined;
+    visiting.add(value);
+    const node: TemplateNode = { proto, keys: [], children: [] };
+    for (const [key, child] of Object.entries(value)) {
+      const spec = childOf(child);
+      if (!spec) return undefined;
+      node.keys.push(key);
+      node.children.push(spec);
     }
-    const proto = Object.getPrototypeOf(node) as object | null;
-    if (proto !== Object.prototype && proto !== null) {
-      cacheable = false;
-      return node;
-    }
-    const out = Object.create(proto) as Record<string, unknown>;
-    copies.set(node, out);
-    for (const [k, v] of Object.entries(node)) out[k] = copy(v);
-    return out;
+    visiting.delete(value);
+    indexes.set(value, nodes.length);
+    nodes.push(node);
+    return { kind: ChildKind.Node, of: nodes.length - 1 };
   };
-  const template = copy(tree);
-  return cacheable ? template : NOT_CACHEABLE;
+  return childOf(tree) ? { nodes } : undefined;
 }
 
 /** A fresh tree from a template, with this request's value objects in the slots. */
-function instantiate(template: unknown, values: Record<string, AttributeValue>): unknown {
-  const copies = new Map<object, unknown>();
-  const copy = (node: unknown): unknown => {
-    if (node === null || typeof node !== "object") return node;
-    if (node instanceof Slot) return values[node.placeholder];
-    if (copies.has(node)) return copies.get(node);
-    if (Array.isArray(node)) {
+function instantiate(template: Template, values: Record<string, AttributeValue> | undefined): unknown {
+  const built: unknown[] = [];
+  for (const node of template.nodes) {
+    const { children } = node;
+    if (node.proto === "array") {
       const out: unknown[] = [];
-      copies.set(node, out);
-      for (const item of node) out.push(copy(item));
-      return out;
+      for (let i = 0; i < children.length; i++) out.push(childValue(children[i]!, built, values));
+      built.push(out);
+    } else {
+      const out = (node.proto === null ? Object.create(null) : {}) as Record<string, unknown>;
+      for (let i = 0; i < children.length; i++) out[node.keys[i]!] = childValue(children[i]!, built, values);
+      built.push(out);
     }
-    const out = Object.create(Object.getPrototypeOf(node) as object | null) as Record<string, unknown>;
-    copies.set(node, out);
-    for (const [k, v] of Object.entries(node)) out[k] = copy(v);
-    return out;
-  };
-  return copy(template);
+  }
+  return built[built.length - 1];
+}
+
+function childValue(child: Child, built: unknown[], values: Record<string, AttributeValue> | undefined): unknown {
+  if (child.kind === ChildKind.Constant) return child.of;
+  if (child.kind === ChildKind.Node) return built[child.of as number];
+  return values?.[child.of as string];
 }

@@ -115,6 +115,32 @@ export const singleItemValidations = {
   deleteItem: fromDynalite("./validations/deleteItem.js") as ActionValidation,
   getItem: fromDynalite("./validations/getItem.js") as ActionValidation,
 };
+/**
+ * dynalite's three expression parsers (PEG.js output, db/*Parser.js). validations/index.js calls each as
+ * `parser.parse(text, { context })` on the module object it required, so replacing `parse` on these same
+ * module objects (Node's require cache hands out one per file and thread) changes what dynalite calls.
+ */
+export interface ExpressionParser {
+  parse(input: string, options?: { context?: ParseContext }): unknown;
+}
+
+/** What validations/index.js `validateExpressions` hands the parsers: the request's placeholders and bookkeeping. */
+export interface ParseContext {
+  attrNames?: Record<string, string>;
+  attrVals?: Record<string, AttributeValue>;
+  /** The placeholders not used yet: each parser deletes those it resolves (the rest are an error afterwards). */
+  unusedAttrNames?: Record<string, boolean>;
+  unusedAttrVals?: Record<string, boolean>;
+  isKeyCondition?: boolean;
+  [other: string]: unknown;
+}
+
+export const expressionParsers = {
+  condition: fromDynalite("./db/conditionParser.js") as ExpressionParser,
+  update: fromDynalite("./db/updateParser.js") as ExpressionParser,
+  projection: fromDynalite("./db/projectionParser.js") as ExpressionParser,
+};
+
 /** dynalite's response checksum (the `x-amz-crc32` header), from the same package it uses. */
 export const crc32 = fromDynalite("buffer-crc32") as { unsigned(body: string): number };
 

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { crc32, createDynaliteWithStore, isDynaliteError } from "./dynalite-internals";
 import { clientTokens, fingerprintOf } from "./client-tokens";
+import { cacheParsedExpressions } from "./expression-cache";
 import { cacheTableDescriptions } from "./table-descriptions";
 import { readInThread } from "./thread-reads";
 import { transactGet } from "./transact-get";
@@ -38,6 +39,7 @@ export function createLocalDynalite(options: LocalDynaliteOptions = {}): Server 
   const { server, store } = createDynaliteWithStore({ ...(options.path ? { path: options.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   readInThread(store);
   cacheTableDescriptions(store);
+  cacheParsedExpressions();
   const context = { store, onApplyStep: options.onApplyStep };
   const tokens = clientTokens(store, options.now);
   const operations: Record<string, Operation> = {

@@ -108,6 +108,10 @@ export async function openRecovery(flags: BackendFlags, needs: { userPool: boole
   const backend = await resolveBackend(flags, needs, envOf(io));
   if (backend.kind === "local") {
     if (backend.note) io.stderr.write(`${backend.note}\n`);
+    // Refused before the local servers and the SDK are loaded, so the answer comes at once while the
+    // runtime runs (openLocalRecovery checks again, and then holds the lock).
+    const { lockLocalData } = await import("./local-data");
+    await (await lockLocalData(backend.dataDir)).release();
     const { openLocalRecovery } = await import("./local-recovery");
     const local = await openLocalRecovery(backend.dataDir, { cognito: needs.userPool, stderr: io.stderr });
     return { backend, services: local.services, close: local.close };

@@ -13,6 +13,13 @@ export interface CliStream {
 export interface CliIo {
   stdout: CliStream;
   stderr: CliStream;
+  /** The environment the script reads (DATA_DIR, INIT_CWD, AWS_REGION, …); the process's when left out. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The environment a run reads: the one it was given, else the process's. */
+export function envOf(io: CliIo): NodeJS.ProcessEnv {
+  return io.env ?? process.env;
 }
 
 export type CliMain = (argv: string[], io: CliIo) => Promise<number>;
@@ -33,7 +40,7 @@ export function fail(io: CliIo, message: string, code: number): never {
 
 /** Runs `main` on the process's arguments and streams, and exits with its code. */
 export async function runAsScript(main: CliMain): Promise<never> {
-  process.exit(await exitCodeOf(() => main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr })));
+  process.exit(await exitCodeOf(() => main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env })));
 }
 
 export async function exitCodeOf(run: () => Promise<number>): Promise<number> {

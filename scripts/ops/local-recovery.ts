@@ -9,6 +9,7 @@ import { startLocalS3 } from "@media/local/storage/s3-server";
 import type { RenditionQueue } from "@media/core/renditions/ports";
 import { RenditionRequestSchema } from "@media/core/renditions/render";
 import type { DurableQueue } from "@media/local/queue/durable-queue";
+import type { CliStream } from "./cli";
 import { lockLocalData, openLocalQueues } from "./local-data";
 
 /**
@@ -28,7 +29,7 @@ export interface LocalRecovery {
   close(): Promise<void>;
 }
 
-export async function openLocalRecovery(dataDir: string, options: { cognito?: boolean } = {}): Promise<LocalRecovery> {
+export async function openLocalRecovery(dataDir: string, options: { cognito?: boolean; /** Where the local storage's errors go (the script's stderr). */ stderr?: CliStream } = {}): Promise<LocalRecovery> {
   const check = await lockLocalData(dataDir);
   await check.release();
   const stops: Array<() => Promise<void>> = [];
@@ -47,7 +48,7 @@ export async function openLocalRecovery(dataDir: string, options: { cognito?: bo
     stops.push(dynamo.close);
     const secrets = await loadLocalSecrets(dataDir);
     const credentials = { accessKeyId: secrets.accessKeyId, secretAccessKey: secrets.secretAccessKey };
-    const quiet = { info: () => undefined, warn: () => undefined, error: (message: string) => process.stderr.write(`local storage: ${message}\n`) };
+    const quiet = { info: () => undefined, warn: () => undefined, error: (message: string) => (options.stderr ?? process.stderr).write(`local storage: ${message}\n`) };
     const s3 = await startLocalS3({ dataDir: join(dataDir, "s3"), region: LOCAL.region, credentials, buckets: [{ name: LOCAL.bucket }], log: quiet });
     stops.push(s3.close);
     let cognitoEndpoint: string | undefined;

@@ -53,7 +53,7 @@ export async function purgeUserCli(argv: string[], io: CliIo): Promise<number> {
   let result: PurgeSummary;
   let closeBackend: () => Promise<void> = async () => undefined;
   try {
-    const opened = await openRecovery(values, { userPool: true });
+    const opened = await openRecovery(values, { userPool: true }, io);
     closeBackend = opened.close;
     const { backend, services } = opened;
     if (backend.kind === "local") {

@@ -16,7 +16,10 @@ import { openLocalRecovery } from "./local-recovery";
  * the other's changed.
  */
 
-/** The script's main function in this process; the one run as a process of its own is the refusal while the runtime runs. */
+/**
+ * The script's main function in this process, as is the runtime (runtime-under-test.ts); the one run as
+ * a process of its own is the refusal while the runtime runs.
+ */
 const purge = (...args: string[]) => runInProcess(purgeUserCli, args);
 
 let dataDir: string;
@@ -52,11 +55,9 @@ async function library(token: string): Promise<{ files: any[]; usage: unknown }>
   return { files, usage: me.body.usage };
 }
 
-/** Waits until the renditions function has dealt with every file of the user (made, failed or none needed). */
-async function renditionsSettled(token: string): Promise<void> {
-  await expect
-    .poll(async () => (await library(token)).files.map((f: { renditions?: { status: string } }) => f.renditions?.status ?? "none"), { timeout: 60_000 })
-    .not.toContain("pending");
+/** The renditions' status of each of the user's files (made, failed or none needed once the runtime has settled). */
+async function renditionStatuses(token: string): Promise<string[]> {
+  return (await library(token)).files.map((f: { renditions?: { status: string } }) => f.renditions?.status ?? "none");
 }
 /** Every object key in the local bucket, read with the runtime stopped. */
 async function bucketKeys(): Promise<string[]> {
@@ -98,7 +99,8 @@ describe("npm run purge-user (local)", () => {
     expect(share.status).toBe(201);
     const shareUrl = new URL(share.body.url as string);
     expect((await api.call("GET", shareUrl.pathname)).status).toBe(302);
-    for (const u of [alice, bob]) await renditionsSettled(u.token);
+    await runtime.settled();
+    for (const u of [alice, bob]) expect(await renditionStatuses(u.token)).not.toContain("pending");
     const bobBefore = await library(bob.token);
     await stop();
 

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { RecoveryResources, RecoveryServices } from "@media/functions/recovery-services";
+import { envOf, type CliIo } from "./cli";
 import { resolveDataDir } from "./local-data";
 
 /**
@@ -61,11 +62,11 @@ export function wantsAws(flags: BackendFlags): boolean {
   return !!(flags.aws || flags.outputs || flags.table || flags.bucket || flags["user-pool-id"] || flags["rendition-queue-url"]);
 }
 
-export async function resolveBackend(flags: BackendFlags, needs: { userPool: boolean }): Promise<Backend> {
+export async function resolveBackend(flags: BackendFlags, needs: { userPool: boolean }, env: NodeJS.ProcessEnv = process.env): Promise<Backend> {
   const aws = wantsAws(flags);
   if (flags.local && aws) throw new UsageError("Choose either --local or the AWS options, not both.");
   if (!aws) {
-    const { dataDir, note } = resolveDataDir(flags["data-dir"]);
+    const { dataDir, note } = resolveDataDir(flags["data-dir"], env);
     if (!existsSync(dataDir)) throw new UsageError(`No local data at ${dataDir} (pass --data-dir, or set DATA_DIR as for npm start).`);
     return { kind: "local", dataDir, ...(note ? { note } : {}) };
   }
@@ -76,7 +77,7 @@ export async function resolveBackend(flags: BackendFlags, needs: { userPool: boo
   const renditionQueueUrl = flags["rendition-queue-url"] ?? fromFile.RenditionQueueUrl;
   const missing = [!tableName && "--table (TableName)", !bucketName && "--bucket (BucketName)", needs.userPool && !userPoolId && "--user-pool-id (UserPoolId)"].filter(Boolean);
   if (missing.length) throw new UsageError(`AWS needs ${missing.join(", ")}: pass them, or --outputs .sst/outputs.json.`);
-  const region = flags.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? userPoolId?.split("_")[0];
+  const region = flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? userPoolId?.split("_")[0];
   if (!region) throw new UsageError("No AWS region: pass --region or set AWS_REGION.");
   return {
     kind: "aws",
@@ -87,7 +88,7 @@ export async function resolveBackend(flags: BackendFlags, needs: { userPool: boo
       ...(userPoolId ? { userPoolId } : {}),
       ...(renditionQueueUrl ? { renditionQueueUrl } : {}),
       // As for the functions: path-style URLs for an S3-compatible endpoint (AWS_ENDPOINT_URL_S3) without per-bucket host names.
-      ...(process.env.S3_FORCE_PATH_STYLE === "true" ? { s3ForcePathStyle: true } : {}),
+      ...(env.S3_FORCE_PATH_STYLE === "true" ? { s3ForcePathStyle: true } : {}),
     },
   };
 }
@@ -103,12 +104,16 @@ export interface OpenedRecovery {
  * Resolves the backend from the flags and opens its services: the local runtime's data (refused while the
  * runtime holds it), or the deployed stage's resources. Loaded on demand: both pull in the AWS SDK.
  */
-export async function openRecovery(flags: BackendFlags, needs: { userPool: boolean }): Promise<OpenedRecovery> {
-  const backend = await resolveBackend(flags, needs);
+export async function openRecovery(flags: BackendFlags, needs: { userPool: boolean }, io: CliIo): Promise<OpenedRecovery> {
+  const backend = await resolveBackend(flags, needs, envOf(io));
   if (backend.kind === "local") {
-    if (backend.note) process.stderr.write(`${backend.note}\n`);
+    if (backend.note) io.stderr.write(`${backend.note}\n`);
+    // Refused before the local servers and the SDK are loaded, so the answer comes at once while the
+    // runtime runs (openLocalRecovery checks again, and then holds the lock).
+    const { lockLocalData } = await import("./local-data");
+    await (await lockLocalData(backend.dataDir)).release();
     const { openLocalRecovery } = await import("./local-recovery");
-    const local = await openLocalRecovery(backend.dataDir, { cognito: needs.userPool });
+    const local = await openLocalRecovery(backend.dataDir, { cognito: needs.userPool, stderr: io.stderr });
     return { backend, services: local.services, close: local.close };
   }
   const { buildRecoveryServices } = await import("@media/functions/recovery-services");

@@ -40,8 +40,10 @@ describe("npm run redrive (local)", () => {
     expect(run.stdout).toContain(key);
     expect(run.stderr).toContain("redrive: 1 re-driven.");
 
-    const again = await redrive("--data-dir", dataDir);
+    // The data directory from DATA_DIR, as `npm start` takes it.
+    const again = await runInProcess(redriveCli, [], { env: { DATA_DIR: dataDir } });
     expect(again.code).toBe(0);
+    expect(again.stderr).toContain(`Re-driving the local runtime's queues in ${dataDir}`);
     expect(again.stdout).toBe("");
     expect(again.stderr).toContain("the dead-letter queue is empty; nothing to do.");
   });
@@ -84,8 +86,12 @@ describe("npm run redrive (local)", () => {
     expect((await redrive("--renditions", "--data-dir", dataDir)).stderr).toContain("the dead-letter queue is empty; nothing to do.");
   });
 
-  it("refuses mixed or incomplete backends", async () => {
+  it("refuses mixed or incomplete backends, and options it does not know", async () => {
     expect((await redrive("--local", "--queue-url", "https://sqs.eu-west-1.amazonaws.com/1/q")).code).toBe(2);
     expect((await redrive("--aws", "--queue-url", "https://sqs.eu-west-1.amazonaws.com/1/q")).code).toBe(2);
+    const unknown = await redrive("--data-dir", dataDir, "--frobnicate");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("--frobnicate");
+    expect(unknown.stderr).toContain("npm run redrive -- [options]");
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { CliExit, fail as failWith, type CliIo } from "./cli";
+import { CliExit, envOf, fail as failWith, type CliIo } from "./cli";
 import type { DeadLetter, RedriveResult } from "./dead-letters";
 import { createProgress } from "./progress";
 
@@ -30,10 +30,9 @@ AWS (credentials and region from the usual AWS environment or profile):
   --force                   send even if the index queue's redrive policy names another DLQ
 `;
 
-/** `npm run redrive -- …` (scripts/redrive.ts): the exit code; 2 for bad usage, 3 while the runtime runs. */
-export async function redriveCli(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
+function parse(args: string[]) {
+  return parseArgs({
+    args,
     options: {
       "dry-run": { type: "boolean", default: false },
       renditions: { type: "boolean", default: false },
@@ -51,8 +50,18 @@ export async function redriveCli(argv: string[], io: CliIo): Promise<number> {
       help: { type: "boolean", short: "h", default: false },
     },
   });
+}
+
+/** `npm run redrive -- …` (scripts/redrive.ts): the exit code; 2 for bad usage, 3 while the runtime runs. */
+export async function redriveCli(argv: string[], io: CliIo): Promise<number> {
   function fail(message: string, code = 2): never {
     return failWith(io, message, code);
+  }
+  let values: ReturnType<typeof parse>["values"];
+  try {
+    ({ values } = parse(argv));
+  } catch (error) {
+    fail(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
   }
 
   if (values.help) {
@@ -94,7 +103,7 @@ export async function redriveCli(argv: string[], io: CliIo): Promise<number> {
       if (values.outputs) ({ queueUrl, dlqUrl } = await fromOutputs(io, values.outputs, values.stack, { queueUrl, dlqUrl }, OUTPUT_NAMES[which]));
       if (!queueUrl || !dlqUrl) fail("AWS needs both --queue-url and --dlq-url (or --outputs).\n\n" + USAGE);
       const { SQSClient } = await import("@aws-sdk/client-sqs");
-      const region = values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? regionOf(queueUrl);
+      const region = values.region ?? envOf(io).AWS_REGION ?? envOf(io).AWS_DEFAULT_REGION ?? regionOf(queueUrl);
       const sqs = new SQSClient(region ? { region } : {});
       where = `SQS ${dlqUrl} → ${queueUrl}`;
       io.stderr.write(`${dryRun ? "Listing" : "Re-driving"} ${where}\n`);
@@ -114,7 +123,7 @@ export async function redriveCli(argv: string[], io: CliIo): Promise<number> {
         sqs.destroy();
       }
     } else {
-      const { dataDir, note } = resolveDataDir(values["data-dir"]);
+      const { dataDir, note } = resolveDataDir(values["data-dir"], envOf(io));
       if (note) io.stderr.write(`${note}\n`);
       if (!existsSync(dataDir)) fail(`No local data at ${dataDir} (pass --data-dir, or set DATA_DIR as for npm start).`);
       where = `the local runtime's queues in ${dataDir}`;

@@ -61,7 +61,7 @@ export async function reindexCli(argv: string[], io: CliIo): Promise<number> {
   let renditionsRequested = true;
   let closeBackend: () => Promise<void> = async () => undefined;
   try {
-    const opened = await openRecovery(values, { userPool: false });
+    const opened = await openRecovery(values, { userPool: false }, io);
     closeBackend = opened.close;
     const { backend, services } = opened;
     if (backend.kind === "local") {

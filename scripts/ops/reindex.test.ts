@@ -21,7 +21,10 @@ import { openLocalRecovery } from "./local-recovery";
  * records and usage compared with what the runtime answered before, field by field.
  */
 
-/** The script's main function in this process; the one run as a process of its own is the refusal while the runtime runs. */
+/**
+ * The script's main function in this process, as is the runtime (runtime-under-test.ts); the one run as
+ * a process of its own is the refusal while the runtime runs.
+ */
 const reindex = (...args: string[]) => runInProcess(reindexCli, args);
 
 let dataDir: string;
@@ -148,6 +151,7 @@ describe("npm run reindex (local)", () => {
     await start();
     for (const who of ["alice", "bob", "carol"] as const) await login(who);
     // The runtime made the requested renditions as it started.
+    await runtime.settled();
     expect(await renditionsOf("alice", aliceWav)).toEqual({ status: "ready" });
     expect(await renditionsOf("bob", bobWav)).toEqual({ status: "ready" });
     const after = { alice: await library("alice"), bob: await library("bob") };
@@ -175,8 +179,10 @@ describe("npm run reindex (local)", () => {
   it("changes nothing the second time", async () => {
     rebuilt = { alice: await library("alice"), bob: await library("bob"), carol: await library("carol") };
     await stop();
-    const again = await reindex("--data-dir", dataDir);
+    // The data directory from DATA_DIR, as `npm start` takes it.
+    const again = await runInProcess(reindexCli, [], { env: { DATA_DIR: dataDir } });
     expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`Reindexing the local runtime's data in ${dataDir}`);
     expect(again.stdout).toBe("");
     expect(again.stderr).toContain("5 object(s), 5 record(s) already right, 0 rebuilt (0 ready, 0 rejected), usage corrected for 0 of 3 user(s). Nothing to do.");
   });
@@ -207,17 +213,11 @@ describe("npm run reindex (local)", () => {
   });
 });
 
-/** A file's renditions once settled: read after subscribing to the live events, so `media.renditions` cannot slip by. */
+/** A file's renditions as the API answers them. */
 async function renditionsOf(who: keyof typeof users, fileId: string): Promise<unknown> {
-  const live = await api.liveEvents(users[who].token);
-  try {
-    const now = await api.call("GET", `/files/${fileId}`, { token: users[who].token });
-    if (now.body.renditions?.status !== "pending") return now.body.renditions;
-    await live.next((e) => e.type === "media.renditions" && e.fileId === fileId);
-    return (await api.call("GET", `/files/${fileId}`, { token: users[who].token })).body.renditions;
-  } finally {
-    live.close();
-  }
+  const res = await api.call("GET", `/files/${fileId}`, { token: users[who].token });
+  expect(res.status).toBe(200);
+  return res.body.renditions;
 }
 
 async function corruptUsage(endpoint: string, userId: string) {

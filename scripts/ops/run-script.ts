@@ -29,11 +29,12 @@ export function runScript(name: string, args: string[], options: { timeoutMs?: n
 /**
  * Runs a script's main function (scripts/ops/*-cli.ts) in this process, with its output kept as
  * runScript keeps a child's (pipes, not a terminal): what a test needs of most runs, without starting
- * a process and loading the SDK again for each.
+ * a process and loading the SDK again for each. `env` replaces the process's environment for the run.
  */
-export async function runInProcess(main: CliMain, args: string[]): Promise<ScriptRun> {
+export async function runInProcess(main: CliMain, args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<ScriptRun> {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const code = await exitCodeOf(() => main(args, { stdout: { write: (c: string) => stdout.push(c) }, stderr: { write: (c: string) => stderr.push(c) } }));
+  const io = { stdout: { write: (c: string) => stdout.push(c) }, stderr: { write: (c: string) => stderr.push(c) }, ...(options.env ? { env: options.env } : {}) };
+  const code = await exitCodeOf(() => main(args, io));
   return { code, stdout: stdout.join(""), stderr: stderr.join("") };
 }

@@ -161,7 +161,8 @@ describe("media, the command-line tool", () => {
   it("resumes an upload killed mid-file with the same authorisation", async () => {
     const big = join(work, "long take.wav");
     const dataBytes = 48 * 1024 * 1024;
-    await writeFile(big, Buffer.concat([wavHeader(dataBytes, 8000, 1), Buffer.alloc(dataBytes)]));
+    // 48 kHz stereo, as a recorder makes it: 4 minutes, where 8 kHz mono would be 52 for the runtime's renditions to encode.
+    await writeFile(big, Buffer.concat([wavHeader(dataBytes, 48_000, 2), Buffer.alloc(dataBytes)]));
     const journalFile = join(configDir(), "uploads.json");
     const journal = async () => JSON.parse(await readFile(journalFile, "utf8").catch(() => "{}")) as Record<string, { fileId: string }>;
     // The journal entry is written before the first byte is sent: that is the moment to kill.

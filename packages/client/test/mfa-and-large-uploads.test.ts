@@ -59,11 +59,14 @@ function storageFetch(apiUrl: string): typeof fetch {
   };
 }
 
-/** A WAV of `bytes` bytes whose samples vary, so a misplaced part would change the hash. */
+/**
+ * A WAV of `bytes` bytes whose samples vary, so a misplaced part would change the hash. 48 kHz stereo: a
+ * minute of sound for 12 MiB (8 kHz mono would make it 13, for the runtime's renditions to encode).
+ */
 function bigWav(bytes: number): Buffer {
   const data = Buffer.alloc(bytes - 44);
   for (let i = 0; i < data.length; i++) data[i] = (i * 31 + (i >> 11)) & 0xff;
-  return Buffer.concat([wavHeader(data.length, 8000, 1), data]);
+  return Buffer.concat([wavHeader(data.length, 48_000, 2), data]);
 }
 
 beforeAll(async () => {

@@ -4,16 +4,22 @@ import { watch } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ApiFile } from "@media/core/contract/responses";
 import { startLocalProcess, type LocalProcess } from "@media/testing/runtime-process";
 import { pngFixture, wavFixture, wavHeader } from "@media/testing/minimal-media";
+import { runCli } from "../src/cli/main";
 
 /**
- * `npx media …` run as a user would, against `npm start`'s runtime: a folder of 50 mixed files up
- * (some refused), again (all skipped), listed, downloaded byte-identical, shared and deleted; an upload
- * killed mid-file and resumed; exit codes a script can test.
+ * `media` as a user runs it, against `npm start`'s runtime: a folder of 50 mixed files up (some
+ * refused), again (all skipped), listed, downloaded byte-identical, shared and deleted; an upload killed
+ * mid-file and resumed; exit codes a script can test.
+ *
+ * The commands run in this process through `runCli`, the bin's own entry, with their streams,
+ * environment and config folder handed in; the bin itself is spawned where only a process will do: the
+ * upload killed mid-file, and the exit code and message a script sees through `npx media`.
  */
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const sha = (b: Buffer | ArrayBuffer) => createHash("sha256").update(Buffer.from(b as ArrayBuffer)).digest("hex");
@@ -21,7 +27,6 @@ const email = `dave-${Date.now()}@example.com`;
 const password = "Dave-pass-12!";
 let work: string;
 let local: LocalProcess;
-let env: Record<string, string>;
 
 interface Run {
   code: number | null;
@@ -29,24 +34,41 @@ interface Run {
   stderr: string;
 }
 
+/** Where the bin keeps its files given XDG_CONFIG_HOME=<work>/config, as env-paths puts them on Linux. */
+const configDir = () => join(work, "config", "media");
+
+/** One command line run in this process, as the bin runs it, with the user's environment. */
+async function run(args: string[], options: { configDir?: string } = {}): Promise<Run> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(args, {
+    stdin: Readable.from([]),
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    env: { MEDIA_API_URL: local.url, MEDIA_PASSWORD: password },
+    configDir: options.configDir ?? configDir(),
+  });
+  return { code, stdout, stderr };
+}
+
 /**
- * The `media` bin run by node itself: what `npx media` runs, without starting npm each time. The exit-code
- * test goes through npx once, as a script would call it.
+ * The `media` bin as its own process: by node itself (what `npx media` runs, without starting npm), or
+ * through npx as a script would call it.
  */
 const MEDIA_BIN = join(repoRoot, "packages/client/bin/media.js");
 
-function media(args: string[], extraEnv: Record<string, string> = {}, via: "node" | "npx" = "node"): { done: Promise<Run>; pid: () => number | undefined; kill: () => void } {
+function spawnMedia(args: string[], via: "node" | "npx" = "node"): { done: Promise<Run>; kill: () => void } {
   const [command, prefix] = via === "npx" ? ["npx", ["--no-install", "media"]] : [process.execPath, [MEDIA_BIN]];
-  const child = spawn(command, [...prefix, ...args], { cwd: repoRoot, env: { ...process.env, ...env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const env = { ...process.env, MEDIA_API_URL: local.url, XDG_CONFIG_HOME: join(work, "config"), MEDIA_PASSWORD: password };
+  const child = spawn(command, [...prefix, ...args], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
   child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
   const done = new Promise<Run>((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
   // npx runs node under a shell: the whole process group is the command (detached, its own group).
-  return { done, pid: () => child.pid, kill: () => process.kill(-child.pid!, "SIGKILL") };
+  return { done, kill: () => process.kill(-child.pid!, "SIGKILL") };
 }
-const run = (args: string[], extraEnv?: Record<string, string>, via?: "node" | "npx") => media(args, extraEnv, via).done;
 
 const folder = () => join(work, "photos and sounds");
 const expected = new Map<string, Buffer>();
@@ -54,12 +76,12 @@ const expected = new Map<string, Buffer>();
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "media-cli-"));
   local = await startLocalProcess({ DATA_DIR: join(work, "data") });
-  env = { MEDIA_API_URL: local.url, XDG_CONFIG_HOME: join(work, "config"), MEDIA_PASSWORD: password };
-  // 50 files: 24 PNGs and 22 WAVs, distinct in size, some in a subfolder; 2 PNGs named as MP3s (the
-  // indexer finds out); 2 text files (refused before any upload).
+  // 50 files: 40 PNGs and 6 WAVs, distinct in size, some in a subfolder; 2 PNGs named as MP3s (the
+  // indexer finds out); 2 text files (refused before any upload). Few WAVs: each indexed audio file
+  // starts an ffmpeg rendition in the runtime, seconds of CPU that prove nothing here.
   await mkdir(join(folder(), "more"), { recursive: true });
-  for (let i = 0; i < 24; i++) expected.set(`${i < 12 ? "" : "more/"}image-${i}.png`, pngFixture(4 + i, 3));
-  for (let i = 0; i < 22; i++) expected.set(`sound-${i}.wav`, wavFixture(0.05 + i * 0.01, 8000, 300 + i * 10));
+  for (let i = 0; i < 40; i++) expected.set(`${i < 20 ? "" : "more/"}image-${i}.png`, pngFixture(4 + i, 3));
+  for (let i = 0; i < 6; i++) expected.set(`sound-${i}.wav`, wavFixture(0.05 + i * 0.01, 8000, 300 + i * 10));
   for (const [name, bytes] of expected) await writeFile(join(folder(), name), bytes);
   await writeFile(join(folder(), "fake-1.mp3"), pngFixture(30, 30));
   await writeFile(join(folder(), "more", "fake-2.mp3"), pngFixture(31, 30));
@@ -79,7 +101,7 @@ describe("media, the command-line tool", () => {
     expect((await run(["confirm", email, outbox.messages.at(-1)!.code])).code).toBe(0);
     const login = await run(["login", email]);
     expect(login.code, login.stderr).toBe(0);
-    const file = join(work, "config", "media", "credentials.json");
+    const file = join(configDir(), "credentials.json");
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect((await stat(dirname(file))).mode & 0o777).toBe(0o700);
     expect(JSON.parse(await readFile(file, "utf8"))).toMatchObject({ apiUrl: local.url, session: { refreshToken: expect.any(String) } });
@@ -108,7 +130,7 @@ describe("media, the command-line tool", () => {
     expect(list.filter((f) => f.status === "ready")).toHaveLength(46);
     expect(list.filter((f) => f.status === "rejected").map((f) => f.fileName).sort()).toEqual(["fake-1.mp3", "fake-2.mp3"]);
     const audio = JSON.parse((await run(["ls", "--type", "audio", "--json"])).stdout) as ApiFile[];
-    expect(audio.filter((f) => f.status === "ready")).toHaveLength(22);
+    expect(audio.filter((f) => f.status === "ready")).toHaveLength(6);
     const text = await run(["ls", "-q", "image-7", "--limit", "5"]);
     expect(text.stdout.trim().split("\n")).toHaveLength(1);
     expect(text.stdout).toMatch(/ready .* image-7\.png$/m);
@@ -139,12 +161,13 @@ describe("media, the command-line tool", () => {
   it("resumes an upload killed mid-file with the same authorisation", async () => {
     const big = join(work, "long take.wav");
     const dataBytes = 48 * 1024 * 1024;
-    await writeFile(big, Buffer.concat([wavHeader(dataBytes, 8000, 1), Buffer.alloc(dataBytes)]));
-    const journalFile = join(work, "config", "media", "uploads.json");
+    // 48 kHz stereo, as a recorder makes it: 4 minutes, where 8 kHz mono would be 52 for the runtime's renditions to encode.
+    await writeFile(big, Buffer.concat([wavHeader(dataBytes, 48_000, 2), Buffer.alloc(dataBytes)]));
+    const journalFile = join(configDir(), "uploads.json");
     const journal = async () => JSON.parse(await readFile(journalFile, "utf8").catch(() => "{}")) as Record<string, { fileId: string }>;
     // The journal entry is written before the first byte is sent: that is the moment to kill.
     const watcher = watch(dirname(journalFile));
-    const first = media(["upload", big]);
+    const first = spawnMedia(["upload", big]);
     const entry = await new Promise<{ fileId: string }>((resolve) => {
       watcher.on("change", () => void journal().then((j) => Object.values(j)[0] && resolve(Object.values(j)[0]!)));
     });
@@ -164,12 +187,17 @@ describe("media, the command-line tool", () => {
   });
 
   it("answers with exit codes a script can test", async () => {
-    expect((await run(["ls", "--type", "video"], {}, "npx")).code).toBe(2);
-    expect((await run(["frobnicate"])).code).toBe(2);
+    // Through npx, as a script calls it: the code and the message are the process's own.
+    const usage = await spawnMedia(["ls", "--type", "video"], "npx").done;
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("media: --type is image or audio.");
+    const unknown = await run(["frobnicate"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown command 'frobnicate'");
     const missing = await run(["get", "01JZZZZZZZZZZZZZZZZZZZZZZZ", "-o", join(work, "none")]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("NotFound");
-    const stranger = await run(["ls"], { XDG_CONFIG_HOME: join(work, "elsewhere") }, "npx");
+    const stranger = await run(["ls"], { configDir: join(work, "elsewhere", "media") });
     expect(stranger.code).toBe(3);
     expect(stranger.stderr).toContain("Not logged in");
   });

@@ -1,21 +1,20 @@
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { generate } from "otplib";
+import { join } from "node:path";
+import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkedFetch } from "@media/testing/openapi-responses";
+import { authenticator, type Authenticator } from "@media/testing/authenticator";
 import { startLocalProcess, type LocalProcess } from "@media/testing/runtime-process";
 import { wavHeader } from "@media/testing/minimal-media";
+import { runCli } from "../src/cli/main";
 import { MediaApiError, MediaClient, MfaRequiredError, StorageError, type PresignUploadResponse, type UploadProgress } from "../src/index";
 
 /**
  * The client's MFA login and its PUT and multipart uploads against `npm start`'s runtime, every API
  * answer checked against the OpenAPI document and every PUT to storage counted (part number, bytes).
  */
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const MiB = 1024 * 1024;
 const sha = (b: ArrayBuffer | Buffer) => createHash("sha256").update(Buffer.from(b as ArrayBuffer)).digest("hex");
 const email = `erin-${Date.now()}@example.com`;
@@ -23,8 +22,7 @@ const password = "Erin-pass-12!";
 let work: string;
 let local: LocalProcess;
 let client: MediaClient;
-let secret: string;
-let nextCode: () => Promise<string>;
+let app: Authenticator;
 
 /** PUTs that storage took: what a resume is judged by. */
 interface Sent {
@@ -61,27 +59,14 @@ function storageFetch(apiUrl: string): typeof fetch {
   };
 }
 
-/** A WAV of `bytes` bytes whose samples vary, so a misplaced part would change the hash. */
+/**
+ * A WAV of `bytes` bytes whose samples vary, so a misplaced part would change the hash. 48 kHz stereo: a
+ * minute of sound for 12 MiB (8 kHz mono would make it 13, for the runtime's renditions to encode).
+ */
 function bigWav(bytes: number): Buffer {
   const data = Buffer.alloc(bytes - 44);
   for (let i = 0; i < data.length; i++) data[i] = (i * 31 + (i >> 11)) & 0xff;
-  return Buffer.concat([wavHeader(data.length, 8000, 1), data]);
-}
-
-/**
- * Codes from the authenticator app. The pool accepts each 30-second step's code once and one step
- * ahead of its clock; each new code is for the step after the last used, waiting for the clock only
- * when that is more than a step ahead.
- */
-function authenticator(key: string): () => Promise<string> {
-  let lastStep = -1;
-  const step = () => Math.floor(Date.now() / 30_000);
-  return async () => {
-    await expect.poll(() => step() + 1 > lastStep, { timeout: 65_000, interval: 250 }).toBe(true);
-    const wanted = Math.max(step(), lastStep + 1);
-    lastStep = wanted;
-    return generate({ secret: key, epoch: wanted * 30 });
-  };
+  return Buffer.concat([wavHeader(data.length, 48_000, 2), data]);
 }
 
 beforeAll(async () => {
@@ -101,19 +86,18 @@ afterAll(async () => {
 
 describe("MediaClient: MFA at login", () => {
   it("turns MFA on, then signs in in two steps: MfaRequiredError, then its challenge's respond(code)", async () => {
-    ({ secret } = await client.transport.json<{ secret: string }>("POST", "/me/mfa/totp"));
-    nextCode = authenticator(secret);
-    await client.transport.request("POST", "/me/mfa/totp/verify", { json: { code: await nextCode() } });
+    const { secret } = await client.transport.json<{ secret: string }>("POST", "/me/mfa/totp");
+    app = authenticator(secret);
+    await client.transport.request("POST", "/me/mfa/totp/verify", { json: { code: await app.nextCode() } });
 
     const twoSteps = new MediaClient({ apiUrl: local.url, fetch: checkedFetch(local.url) });
     const refused = await twoSteps.login(email, password).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(MfaRequiredError);
     const challenge = (refused as MfaRequiredError).challenge;
     expect(twoSteps.session).toBeUndefined();
-    const wrong = (await generate({ secret, epoch: Math.floor(Date.now() / 1000) })) === "000000" ? "111111" : "000000";
-    await expect(challenge.respond(wrong)).rejects.toBeInstanceOf(MediaApiError);
+    await expect(challenge.respond(await app.wrongCode())).rejects.toBeInstanceOf(MediaApiError);
     // A wrong code leaves the challenge open: the right one still finishes the login.
-    const session = await challenge.respond(await nextCode());
+    const session = await challenge.respond(await app.nextCode());
     expect(session.refreshToken).toBeTruthy();
     expect((await twoSteps.me()).email).toBe(email);
   });
@@ -212,19 +196,23 @@ describe("MediaClient: PUT and multipart uploads", () => {
  */
 describe("media login with MFA", () => {
   it("refuses without a code (exit 3) and signs in with --code", async () => {
-    const env = { ...process.env, MEDIA_API_URL: local.url, XDG_CONFIG_HOME: join(work, "config"), MEDIA_PASSWORD: password };
-    const run = (args: string[]) =>
-      new Promise<{ code: number | null; out: string }>((done) => {
-        const child = spawn("npx", ["--no-install", "media", ...args], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
-        let out = "";
-        child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-        child.stderr.on("data", (c: Buffer) => (out += c.toString()));
-        child.once("close", (code) => done({ code, out }));
+    // In this process through the bin's own entry (cli.test.ts spawns the bin itself).
+    const run = async (args: string[]) => {
+      let out = "";
+      const write = (text: string) => (out += text);
+      const code = await runCli(args, {
+        stdin: Readable.from([]),
+        stdout: { write },
+        stderr: { write },
+        env: { MEDIA_API_URL: local.url, MEDIA_PASSWORD: password },
+        configDir: join(work, "config", "media"),
       });
+      return { code, out };
+    };
     const without = await run(["login", email]);
     expect(without.code).toBe(3);
     expect(without.out).toContain("MFA on");
-    const login = await run(["login", email, "--code", await nextCode()]);
+    const login = await run(["login", email, "--code", await app.nextCode()]);
     expect(login.code, login.out).toBe(0);
     expect((await run(["me", "--json"])).out).toContain(email);
   });

@@ -4,11 +4,11 @@ import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { generate } from "otplib";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMAIL_CHANGED_SUBJECT } from "@media/core/notices";
 import { apiClient } from "@media/testing/api-client";
+import { authenticator } from "@media/testing/authenticator";
 import { startLocalProcess, type LocalProcess } from "@media/testing/runtime-process";
 
 /**
@@ -45,22 +45,6 @@ afterAll(async () => {
   await local?.stop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
-
-/**
- * Codes from the authenticator app. The pool accepts each 30-second step's code once, and a code one
- * step ahead of its clock; so each new code is for the step after the last one used, and when that is
- * more than a step ahead this waits for the clock to reach the step before it (the event that matters).
- */
-function authenticator(secret: string) {
-  let lastStep = -1;
-  const step = () => Math.floor(Date.now() / 30_000);
-  return async function nextCode(): Promise<string> {
-    await expect.poll(() => step() + 1 > lastStep, { timeout: 65_000, interval: 250 }).toBe(true);
-    const wanted = Math.max(step(), lastStep + 1);
-    lastStep = wanted;
-    return generate({ secret, epoch: wanted * 30 });
-  };
-}
 
 async function signIn(page: Page, email: string, password: string): Promise<void> {
   await page.getByLabel("Email or username").fill(email);
@@ -103,9 +87,9 @@ describe("account security in the web app (headless Chromium)", () => {
       await page.getByRole("button", { name: "Set up an authenticator app" }).click();
       await page.getByRole("img", { name: "QR code for your authenticator app" }).waitFor();
       const secret = (await page.getByTestId("totp-secret").textContent())!.trim();
-      const nextCode = authenticator(secret);
+      const { nextCode, wrongCode } = authenticator(secret);
       await page.screenshot({ path: join(artifacts, "20-mfa-setup.png"), fullPage: true });
-      await page.getByLabel("Code from the app", { exact: true }).fill("000000" === (await nextCode()) ? "111111" : "000000");
+      await page.getByLabel("Code from the app", { exact: true }).fill(await wrongCode());
       await page.getByRole("button", { name: "Turn on" }).click();
       await page.getByText("The code is not right").first().waitFor();
       await page.getByLabel("Code from the app", { exact: true }).fill(await nextCode());

@@ -121,10 +121,15 @@ describe("web app journey (headless Chromium)", () => {
     const password = "Scroll-pass-123!";
     const { token } = await api.signUpAndLogin(email, password);
     const bytes = pngFixture(2, 2);
+    // Authorised one after another (the fileIds, ULIDs, give the order), then sent all at once.
+    const uploads = [];
     for (let i = 1; i <= 35; i++) {
       const up = await api.call("POST", "/upload", { token, json: { fileName: `pic-${String(i).padStart(2, "0")}.png`, contentType: "image/png", size: bytes.length } });
-      expect((await api.uploadTo(up.body.upload, bytes, "image/png")).status).toBe(204);
+      expect(up.status).toBe(201);
+      uploads.push(up.body.upload);
     }
+    const sent = await Promise.all(uploads.map((upload) => api.uploadTo(upload, bytes, "image/png")));
+    expect(sent.map((r) => r.status)).toEqual(uploads.map(() => 204));
     const context = await browser!.newContext({ viewport: { width: 1024, height: 600 } });
     const page = await context.newPage();
     await page.goto(`${local!.url}/login`);

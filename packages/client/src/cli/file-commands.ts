@@ -9,9 +9,18 @@ import type { MediaClient } from "../client";
 import { MediaApiError } from "../errors";
 import { CliError, EXIT } from "./exit-codes";
 import { formatBytes } from "./format";
+import type { CliIo } from "./io";
+
+/** What a command needs from its run: the process's streams, the API client, and a way to fail softly. */
+export interface CommandContext {
+  io: CliIo;
+  client(): Promise<MediaClient>;
+  /** The exit code, when the command finishes without an error yet did not do all it was asked. */
+  exitWith(code: number): void;
+}
 
 /** `media ls`, `get`, `share`, `rm` and `me`: one API call or a few each, output for people or `--json`. */
-export function fileCommands(program: Command, client: () => Promise<MediaClient>): void {
+export function fileCommands(program: Command, { io, client, exitWith }: CommandContext): void {
   program
     .command("ls")
     .description("list your files, newest first")
@@ -31,8 +40,8 @@ export function fileCommands(program: Command, client: () => Promise<MediaClient
         files.push(file);
         if (files.length >= limit) break;
       }
-      if (opts.json) return void process.stdout.write(`${JSON.stringify(files, null, 2)}\n`);
-      for (const f of files) process.stdout.write(`${f.fileId}  ${f.status.padEnd(8)}  ${formatBytes(f.size).padStart(10)}  ${f.uploadedAt.slice(0, 19).replace("T", " ")}  ${f.fileName}\n`);
+      if (opts.json) return void io.stdout.write(`${JSON.stringify(files, null, 2)}\n`);
+      for (const f of files) io.stdout.write(`${f.fileId}  ${f.status.padEnd(8)}  ${formatBytes(f.size).padStart(10)}  ${f.uploadedAt.slice(0, 19).replace("T", " ")}  ${f.fileName}\n`);
     });
 
   program
@@ -56,14 +65,14 @@ export function fileCommands(program: Command, client: () => Promise<MediaClient
             throw error;
           });
           await rename(partial, target);
-          process.stdout.write(`${target}\n`);
+          io.stdout.write(`${target}\n`);
         } catch (error) {
           if (!(error instanceof MediaApiError) || error.status >= 500) throw error;
           failed++;
-          process.stderr.write(`media: ${fileId}: ${error.message} (${error.code})\n`);
+          io.stderr.write(`media: ${fileId}: ${error.message} (${error.code})\n`);
         }
       }
-      if (failed > 0) process.exitCode = EXIT.refused;
+      if (failed > 0) exitWith(EXIT.refused);
     });
 
   program
@@ -74,8 +83,8 @@ export function fileCommands(program: Command, client: () => Promise<MediaClient
     .action(async (fileId: string, opts: { expires?: string; json?: boolean }) => {
       const expiresInSeconds = opts.expires === undefined ? undefined : Number(opts.expires);
       const share = await (await client()).share(fileId, expiresInSeconds === undefined ? {} : { expiresInSeconds });
-      process.stdout.write(opts.json ? `${JSON.stringify(share)}\n` : `${share.url}\n`);
-      if (!opts.json) process.stderr.write(`expires ${share.expiresAt}\n`);
+      io.stdout.write(opts.json ? `${JSON.stringify(share)}\n` : `${share.url}\n`);
+      if (!opts.json) io.stderr.write(`expires ${share.expiresAt}\n`);
     });
 
   program
@@ -85,7 +94,7 @@ export function fileCommands(program: Command, client: () => Promise<MediaClient
       const api = await client();
       for (const fileId of fileIds) {
         await api.deleteFile(fileId);
-        process.stdout.write(`deleted ${fileId}\n`);
+        io.stdout.write(`deleted ${fileId}\n`);
       }
     });
 
@@ -95,9 +104,9 @@ export function fileCommands(program: Command, client: () => Promise<MediaClient
     .option("--json", "as JSON")
     .action(async (opts: { json?: boolean }) => {
       const me = await (await client()).me();
-      if (opts.json) return void process.stdout.write(`${JSON.stringify(me, null, 2)}\n`);
+      if (opts.json) return void io.stdout.write(`${JSON.stringify(me, null, 2)}\n`);
       const { usage, limits } = me;
-      process.stdout.write(
+      io.stdout.write(
         `${me.email} (${me.userId})\n` +
           `files     ${usage.files}\n` +
           `stored    ${formatBytes(usage.bytes)} of ${formatBytes(usage.quotaBytes)}${usage.reservedBytes ? ` (${formatBytes(usage.reservedBytes)} reserved by uploads in flight)` : ""}\n` +

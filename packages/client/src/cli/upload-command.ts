@@ -4,9 +4,10 @@ import { contentTypeForFileName } from "@media/core/media-types";
 import type { MediaClient } from "../client";
 import { MediaApiError, StorageError } from "../errors";
 import { stillValid } from "../upload";
-import { uploadJournal, type UploadJournal } from "./credentials";
+import type { UploadJournal, UploadJournalStore } from "./credentials";
 import { EXIT } from "./exit-codes";
 import { formatBytes } from "./format";
+import type { CliIo } from "./io";
 import { expandSources, sourceKey, type LocalFile } from "./sources";
 
 export interface UploadCommandOptions {
@@ -31,7 +32,7 @@ interface Outcome {
  * terminal), files already there by name and size skipped, an upload interrupted by a crash resumed
  * from its journal entry while its authorisation holds, and a summary of what was refused and why.
  */
-export async function uploadCommand(client: MediaClient, args: string[], options: UploadCommandOptions): Promise<number> {
+export async function uploadCommand(io: CliIo, journalStore: UploadJournalStore, client: MediaClient, args: string[], options: UploadCommandOptions): Promise<number> {
   const { files, missing } = await expandSources(args);
   const outcomes: Outcome[] = missing.map((path) => ({ path, fileName: path, status: "failed", reason: "no such file or folder" }));
   // Rejected files count as there: the same bytes would be rejected again (--no-skip tries anyway).
@@ -41,7 +42,7 @@ export async function uploadCommand(client: MediaClient, args: string[], options
       if (f.status !== "pending") existing.set(`${f.fileName}\u0000${f.size}`, f.status === "ready" ? "already uploaded" : `already uploaded and rejected: ${f.rejectionReason ?? "no reason given"}`);
     }
   }
-  const journal = new Journal(await uploadJournal.read());
+  const journal = new Journal(journalStore, await journalStore.read());
   const todo: LocalFile[] = [];
   for (const file of files) {
     const already = existing.get(`${file.name}\u0000${file.size}`);
@@ -50,11 +51,11 @@ export async function uploadCommand(client: MediaClient, args: string[], options
     else todo.push(file);
   }
 
-  const bars = process.stderr.isTTY && !options.json ? new cliProgress.MultiBar({ format: " {bar} {percentage}% | {name}", hideCursor: true, clearOnComplete: false, stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
+  const bars = io.stderr.isTTY && !options.json ? new cliProgress.MultiBar({ format: " {bar} {percentage}% | {name}", hideCursor: true, clearOnComplete: false, stream: io.stderr as NodeJS.WritableStream }, cliProgress.Presets.shades_classic) : undefined;
   const totalBytes = todo.reduce((sum, f) => sum + f.size, 0);
   const total = bars?.create(totalBytes, 0, { name: `total ${todo.length} files, ${formatBytes(totalBytes)}` });
   const sent = new Map<string, number>();
-  const log = (line: string) => (bars ? bars.log(`${line}\n`) : options.json || process.stderr.write(`${line}\n`));
+  const log = (line: string) => (bars ? bars.log(`${line}\n`) : options.json || io.stderr.write(`${line}\n`));
 
   const uploadOne = async (file: LocalFile): Promise<Outcome> => {
     const key = sourceKey(file);
@@ -101,24 +102,27 @@ export async function uploadCommand(client: MediaClient, args: string[], options
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, todo.length)) }, worker));
   bars?.stop();
-  printSummary(outcomes, options.json);
+  printSummary(io, outcomes, options.json);
   return outcomes.some((o) => o.status === "rejected" || o.status === "failed") ? EXIT.refused : EXIT.ok;
 }
 
-function printSummary(outcomes: Outcome[], json: boolean): void {
+function printSummary(io: CliIo, outcomes: Outcome[], json: boolean): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify(outcomes, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify(outcomes, null, 2)}\n`);
     return;
   }
   const count = (s: Outcome["status"]) => outcomes.filter((o) => o.status === s).length;
-  process.stdout.write(`${count("ready") + count("uploaded")} uploaded, ${count("skipped")} skipped (already there), ${count("rejected")} rejected, ${count("failed")} failed\n`);
-  for (const o of outcomes.filter((o) => o.status === "rejected" || o.status === "failed")) process.stdout.write(`  ${o.status} ${o.path}: ${o.reason}\n`);
+  io.stdout.write(`${count("ready") + count("uploaded")} uploaded, ${count("skipped")} skipped (already there), ${count("rejected")} rejected, ${count("failed")} failed\n`);
+  for (const o of outcomes.filter((o) => o.status === "rejected" || o.status === "failed")) io.stdout.write(`  ${o.status} ${o.path}: ${o.reason}\n`);
 }
 
 /** The upload journal, written after each change; writes are chained so concurrent uploads never interleave them. */
 class Journal {
   #writing: Promise<void> = Promise.resolve();
-  constructor(private readonly entries: UploadJournal) {}
+  constructor(
+    private readonly store: UploadJournalStore,
+    private readonly entries: UploadJournal,
+  ) {}
 
   get(key: string): PresignUploadResponse | undefined {
     return this.entries[key];
@@ -135,7 +139,7 @@ class Journal {
   }
 
   private flush(): Promise<void> {
-    this.#writing = this.#writing.then(() => uploadJournal.write({ ...this.entries }));
+    this.#writing = this.#writing.then(() => this.store.write({ ...this.entries }));
     return this.#writing;
   }
 }

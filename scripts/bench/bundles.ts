@@ -63,6 +63,8 @@ function beforeIssue20(props: Pick<FunctionProps, "handler" | "nodejs">, root: s
       splitting: false,
       esbuild: {
         ...esbuild,
+        // SST's default then (stacks/lambda.ts now turns it off).
+        keepNames: true,
         // The handler's module, and services() kept alive: every client it builds comes along, as it did.
         entryPoints: undefined,
         stdin: {

@@ -4,15 +4,21 @@
  * bundles.ts), and packages it must not hold at all (`never`) or not at cold start (`notAtColdStart`).
  * stacks/bundles.test.ts checks every function of the stacks against these.
  *
- * The issue's targets are 300 KB for the auth routes and 600 KB for the other API routes. The library
- * routes meet theirs. The auth routes cannot while they bundle the SDK and parse with zod. Measured for
- * api/confirm (392 KB at cold start, esbuild's metafile, December 2026): the AWS SDK 262 KB (@smithy/core
- * 117, the Cognito client 44, @aws-sdk/core 35, the DynamoDB client 31, SigV4 10, the HTTP handler 7,
- * DynamoDB's endpoint discovery and its cache 9, the rest small; about 14 KB of it is the Query, XML and
- * REST-JSON protocols these JSON clients never use), zod 60, Powertools 33 (logger 17, metrics 10,
- * commons 6), our own code 26. The SDK and zod alone are 322 KB: below 300 means leaving zod (the input
- * and config schemas, which also make the OpenAPI document) or not bundling the SDK (lambda.ts says why
- * it is bundled). So their budget is what they load today, so that they can only shrink.
+ * The issue's targets are 300 KB for the auth routes and 600 KB for the other API routes. Every API route
+ * but the auth family's meets its target since the bundles lost esbuild's keepNames and the SDK clients'
+ * whole package.json (stacks/lambda.ts; DELETE /me went from 634 to 594 KB, a library route from 573
+ * to 540). The auth routes cannot reach 300 while they bundle the SDK and parse with zod. Measured for
+ * api/confirm (368 KB at cold start, esbuild's metafile, December 2026, modules of 1 KB or more): the AWS
+ * SDK 241 KB (@smithy/core 109, the Cognito client 38, @aws-sdk/core 33, the DynamoDB client 26, SigV4 9,
+ * the HTTP handler 7, DynamoDB's endpoint-discovery cache 7, the rest small), zod 58 (zod/v3/types.js
+ * alone is 51: one module, nothing for esbuild to shake), Powertools 32 (logger 16, metrics 10, commons
+ * 5), our own code 25. The SDK and zod alone are 299 KB: below 300 means leaving zod (the input and
+ * config schemas, which also make the OpenAPI document) or not bundling the SDK (lambda.ts says why it
+ * is bundled). @smithy/core is marked free of side effects already; what is left of it is what the JSON
+ * protocol, the retry strategy, the endpoint rules and the middleware stack use.
+ *
+ * Each budget is what its family loads today plus a few KB (the largest route of the family, rounded
+ * up), so that a bundle can only shrink or grow by a reviewed change of its budget.
  */
 export interface BundleBudget {
   /** Cold-start bytes, minified. */
@@ -27,34 +33,46 @@ const KB = 1024;
 const MEDIA_INSPECTION = ["sharp", "music-metadata", "file-type", "heic-decode"];
 
 /** The composition roots, by module under packages/functions/src; `none` is a function that uses no AWS service. */
-export type Family = "roots/auth" | "roots/library" | "roots/account" | "roots/account-data" | "roots/authorizer" | "roots/indexing" | "roots/maintenance" | "roots/renditions" | "none";
+export type Family = "roots/auth" | "roots/library" | "roots/account" | "roots/account-data" | "roots/account-export" | "roots/authorizer" | "roots/indexing" | "roots/maintenance" | "roots/renditions" | "none";
 
 export const BUDGETS: Record<Family, BundleBudget> = {
   "roots/auth": {
-    // 390 KB before the MFA step and the account-security routes joined the family (sealed MFA sessions,
-    // the TOTP and email-change calls: about 2 KB each route).
-    maxBytes: 395 * KB,
+    // 369 KB (api/verify-email; 394 with keepNames). The issue's 300 is out of reach: see above.
+    maxBytes: 372 * KB,
     never: ["@aws-sdk/client-s3", "@aws-sdk/client-sns", "@aws-sdk/lib-dynamodb", "@aws-sdk/s3-presigned-post", "@aws-sdk/s3-request-presigner", ...MEDIA_INSPECTION],
     // The email-change notice (roots/notice-mailer.ts) loads SES when it is sent, on one route.
     notAtColdStart: ["@aws-sdk/client-sesv2"],
   },
-  "roots/library": { maxBytes: 600 * KB, never: ["@aws-sdk/client-cognito-identity-provider", ...MEDIA_INSPECTION] },
-  "roots/account": { maxBytes: 600 * KB, never: ["@aws-sdk/client-s3", "@aws-sdk/client-sns", ...MEDIA_INSPECTION] },
-  // DELETE /me and GET /me/export: the user pool and every media adapter at once, on two rarely called routes.
-  "roots/account-data": { maxBytes: 800 * KB, never: [...MEDIA_INSPECTION] },
+  // 540 KB (api/update-file, api/retrieve).
+  "roots/library": { maxBytes: 545 * KB, never: ["@aws-sdk/client-cognito-identity-provider", ...MEDIA_INSPECTION] },
+  // 390 KB (api/me).
+  "roots/account": { maxBytes: 395 * KB, never: ["@aws-sdk/client-s3", "@aws-sdk/client-sns", ...MEDIA_INSPECTION] },
+  // DELETE /me: the user pool and every media adapter at once. 594 KB (DELETE /me; 634
+  // with keepNames): S3 97 KB and its checksums and middleware 26, Cognito 38, DynamoDB 30 and its document
+  // client 12, SNS 19, on the SDK's core (@smithy/core 131, @aws-sdk/core 41), zod 58, our code 58. Held to
+  // the issue's 600.
+  "roots/account-data": { maxBytes: 598 * KB, never: [...MEDIA_INSPECTION] },
+  // GET /me/export: the user pool for the caller's email and the stored media, no SNS (it announces
+  // nothing). 556 KB (592 while it shared DELETE /me's root, 632 with keepNames).
+  "roots/account-export": { maxBytes: 560 * KB, never: ["@aws-sdk/client-sns", ...MEDIA_INSPECTION] },
   // Runs before every protected request. Cognito only for a token signed in during its cut's second.
   "roots/authorizer": {
-    maxBytes: 350 * KB,
+    // 319 KB.
+    maxBytes: 322 * KB,
     never: ["@aws-sdk/client-s3", "@aws-sdk/client-sns", "@aws-sdk/lib-dynamodb", ...MEDIA_INSPECTION],
     notAtColdStart: ["@aws-sdk/client-cognito-identity-provider"],
   },
-  "roots/indexing": { maxBytes: 760 * KB, never: ["@aws-sdk/client-cognito-identity-provider"] },
+  // 681 KB: the media inspection libraries on top of the media adapters.
+  "roots/indexing": { maxBytes: 685 * KB, never: ["@aws-sdk/client-cognito-identity-provider"] },
   // S3 for the multipart uploads no pending record names any more (ListMultipartUploads, Abort).
-  "roots/maintenance": { maxBytes: 600 * KB, never: ["@aws-sdk/client-sns", "@aws-sdk/client-cognito-identity-provider", ...MEDIA_INSPECTION] },
+  // 503 KB.
+  "roots/maintenance": { maxBytes: 506 * KB, never: ["@aws-sdk/client-sns", "@aws-sdk/client-cognito-identity-provider", ...MEDIA_INSPECTION] },
   // sharp and ffmpeg are installed beside the bundle (native), not bundled: what is counted is the SDK and the code.
   // SNS: the `media.renditions` announcement.
-  "roots/renditions": { maxBytes: 600 * KB, never: ["@aws-sdk/client-cognito-identity-provider"] },
-  none: { maxBytes: 50 * KB, never: ["@aws-sdk/client-s3", "@aws-sdk/client-sns", "@aws-sdk/client-dynamodb", "@aws-sdk/client-cognito-identity-provider", ...MEDIA_INSPECTION] },
+  // 545 KB.
+  "roots/renditions": { maxBytes: 548 * KB, never: ["@aws-sdk/client-cognito-identity-provider"] },
+  // 38 KB (api/health): Powertools and the HTTP wrapper.
+  none: { maxBytes: 41 * KB, never: ["@aws-sdk/client-s3", "@aws-sdk/client-sns", "@aws-sdk/client-dynamodb", "@aws-sdk/client-cognito-identity-provider", ...MEDIA_INSPECTION] },
 };
 
 /**
@@ -62,7 +80,8 @@ export const BUDGETS: Record<Family, BundleBudget> = {
  * `none`) but builds the document from the zod schemas at its cold start: zod and the generator.
  */
 export const MODULE_BUDGETS: Readonly<Record<string, BundleBudget>> = {
-  "api/openapi": { ...BUDGETS.none, maxBytes: 160 * KB },
+  // 146 KB.
+  "api/openapi": { ...BUDGETS.none, maxBytes: 148 * KB },
 };
 
 /** The budget a function is held to: its own when it has one, else its family's. */

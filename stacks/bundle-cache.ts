@@ -21,7 +21,7 @@ import { bundleFunction, esbuildOptions, moduleOf, type FunctionBundle } from ".
 export const BUNDLE_CACHE_DIR = path.join("node_modules", ".cache", "media-bundles");
 
 /** The files whose code, beyond the options, decides what esbuild makes. */
-const BUILD_CODE = ["stacks/bundles.ts", "stacks/dedupe.ts", "package-lock.json"];
+const BUILD_CODE = ["stacks/bundles.ts", "stacks/dedupe.ts", "stacks/sdk-package-info.ts", "package-lock.json"];
 
 interface Entry {
   bundle: FunctionBundle;

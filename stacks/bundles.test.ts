@@ -45,7 +45,8 @@ describe("function bundles", () => {
     // A person's own account security: Cognito, the session cut and the code limits, like the auth routes.
     const security = ["api/change-password", "api/logout-everywhere", "api/change-email", "api/verify-email", "api/mfa-setup", "api/mfa-verify", "api/mfa-disable"];
     for (const module of [...auth, ...security]) expect(family(module), module).toBe("roots/auth");
-    for (const module of ["api/delete-account", "api/export-account"]) expect(family(module), module).toBe("roots/account-data");
+    expect(family("api/delete-account")).toBe("roots/account-data");
+    expect(family("api/export-account")).toBe("roots/account-export");
     const elsewhere = new Set([...auth, ...security, "api/delete-account", "api/export-account", "api/me"]);
     for (const route of ROUTES.filter((r) => r.auth && !elsewhere.has(r.handler))) expect(family(route.handler), route.handler).toBe("roots/library");
     expect(family("api/open-share")).toBe("roots/library");

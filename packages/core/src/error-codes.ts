@@ -1,5 +1,3 @@
-import { z } from "zod";
-
 /**
  * The closed list of error codes the API answers with, in `{"error": {"code", "message"}}`. The error
  * classes (errors.ts) accept only these, the OpenAPI document enumerates them and the client types its
@@ -58,8 +56,6 @@ export const ERROR_CODES = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
-
-export const ErrorCodeSchema = z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]);
 
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === "string" && Object.hasOwn(ERROR_CODES, value);

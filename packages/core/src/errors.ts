@@ -6,19 +6,24 @@ import type { ErrorCode } from "./error-codes";
  */
 export abstract class AppError extends Error {
   abstract readonly status: number;
+  /**
+   * The class's name, written out in each class: the functions are minified without esbuild's keepNames
+   * (stacks/lambda.ts), so `new.target.name` would be a mangled identifier in the logs.
+   */
+  abstract override readonly name: string;
   abstract readonly code: ErrorCode;
   /** Extra, client-safe facts (what is left of the quota, which field was wrong). */
   readonly details?: Record<string, unknown>;
 
   constructor(message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
     if (options?.details) this.details = options.details;
   }
 }
 
 export class ValidationError extends AppError {
   readonly status = 400;
+  override readonly name = "ValidationError";
   readonly code: ErrorCode;
   constructor(message: string, options?: { code?: ErrorCode; cause?: unknown; details?: Record<string, unknown> }) {
     super(message, options);
@@ -28,6 +33,7 @@ export class ValidationError extends AppError {
 
 export class UnauthorizedError extends AppError {
   readonly status = 401;
+  override readonly name = "UnauthorizedError";
   readonly code: ErrorCode;
   constructor(message = "Authentication required.", options?: { code?: ErrorCode; cause?: unknown }) {
     super(message, options);
@@ -37,6 +43,7 @@ export class UnauthorizedError extends AppError {
 
 export class ForbiddenError extends AppError {
   readonly status = 403;
+  override readonly name = "ForbiddenError";
   readonly code: ErrorCode;
   constructor(message = "Forbidden.", options?: { code?: ErrorCode; cause?: unknown }) {
     super(message, options);
@@ -46,6 +53,7 @@ export class ForbiddenError extends AppError {
 
 export class NotFoundError extends AppError {
   readonly status = 404;
+  override readonly name = "NotFoundError";
   readonly code = "NotFound";
   constructor(message = "Not found.", options?: { cause?: unknown }) {
     super(message, options);
@@ -54,6 +62,7 @@ export class NotFoundError extends AppError {
 
 export class ConflictError extends AppError {
   readonly status = 409;
+  override readonly name = "ConflictError";
   readonly code: ErrorCode;
   constructor(message: string, options?: { code?: ErrorCode; cause?: unknown }) {
     super(message, options);
@@ -63,6 +72,7 @@ export class ConflictError extends AppError {
 
 export class PayloadTooLargeError extends AppError {
   readonly status = 413;
+  override readonly name = "PayloadTooLargeError";
   readonly code: ErrorCode;
   constructor(message: string, options?: { code?: ErrorCode; cause?: unknown; details?: Record<string, unknown> }) {
     super(message, options);
@@ -72,6 +82,7 @@ export class PayloadTooLargeError extends AppError {
 
 export class UnsupportedMediaTypeError extends AppError {
   readonly status = 415;
+  override readonly name = "UnsupportedMediaTypeError";
   readonly code = "UnsupportedMediaType";
   constructor(message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
     super(message, options);
@@ -80,6 +91,7 @@ export class UnsupportedMediaTypeError extends AppError {
 
 export class TooManyRequestsError extends AppError {
   readonly status = 429;
+  override readonly name = "TooManyRequestsError";
   readonly code = "TooManyRequests";
   /** When to try again, sent as `Retry-After`; 1 s for a busy moment when the limit says no more. */
   readonly retryAfterSeconds: number;
@@ -92,6 +104,7 @@ export class TooManyRequestsError extends AppError {
 /** A dependency (AWS, the network) failed. Its cause is logged, never shown. */
 export class InternalError extends AppError {
   readonly status = 500;
+  override readonly name = "InternalError";
   readonly code = "InternalError";
   constructor(message = "Something went wrong on our side.", options?: { cause?: unknown }) {
     super(message, options);

@@ -258,9 +258,9 @@ describe("export and deletion", () => {
     const user = await newUser("big@example.com");
     const fileId = await uploadPng(user, "one of many.png");
     const { exportAccount } = await import("@media/core/account-export");
-    const { accountDataServices } = await import("../src/roots/account-data");
+    const { accountExportServices } = await import("../src/roots/account-export");
     // The limit lowered instead of thousands of uploads (core/account-export.test.ts builds a big account in memory).
-    const answer = await asFunction("api/export-account", () => exportAccount({ ...accountDataServices().exports, inlineMaxBytes: 0 }, { userId: user.userId, email: user.email }))();
+    const answer = await asFunction("api/export-account", () => exportAccount({ ...accountExportServices().exports, inlineMaxBytes: 0 }, { userId: user.userId, email: user.email }))();
     expect(answer).toMatchObject({ userId: user.userId, fileCount: 1, manifestUrl: expect.stringContaining(`derived/${user.userId}/export.json`) });
     expect(answer).not.toHaveProperty("files");
     const fetched = await fetch((answer as { manifestUrl: string }).manifestUrl);

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { ExportManifest, StoredExport } from "../account-export";
 import type { TotpSetup } from "../account-security";
 import type { Tokens } from "../accounts";
-import { ErrorCodeSchema } from "../error-codes";
+import { ERROR_CODES, type ErrorCode } from "../error-codes";
 import type { UsageAndLimits } from "../library";
 import type { FileView, MediaMetadata } from "../media-record";
 import type { CreatedShare, ShareView } from "../sharing";
@@ -172,6 +172,9 @@ export const ShareSchema = z.object({ shareId: z.string(), createdAt: isoTime, e
 export const ShareListSchema = z.object({ shares: z.array(ShareSchema) });
 
 export const HealthSchema = z.object({ status: z.literal("ok") });
+
+/** The closed list of codes (error-codes.ts), as a schema here: error-codes.ts itself stays free of zod for the web app. */
+export const ErrorCodeSchema = z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]);
 
 export const ErrorBodySchema = z.object({
   error: z.object({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { originalKey } from "../keys";
-import { MediaEventSchema, type MediaEvent } from "../media-event";
+import { mediaEventOf, type MediaEvent } from "../media-event";
 import type { MediaRecord, RenditionState } from "../media-record";
 import { RenditionRefusedError, type AudioRenderer, type LocalFile, type RenditionDeps } from "./ports";
 import { makeRenditions } from "./render";
@@ -57,7 +57,13 @@ function world(record: MediaRecord | undefined, audio: AudioRenderer["render"]) 
     },
     audio: { render: audio },
     images: { preview: async () => Buffer.from("webp") },
-    events: { publish: async (event) => void announced.push(MediaEventSchema.parse(event)) },
+    events: {
+      publish: async (event) => {
+        const checked = mediaEventOf(event);
+        if (!checked) throw new Error(`not a media event: ${JSON.stringify(event)}`);
+        announced.push(checked);
+      },
+    },
     clock: { now: () => Date.parse("2026-12-04T11:00:00.000Z") },
   };
   return { deps, objects, saved, announced, source, remove: () => (current = undefined) };

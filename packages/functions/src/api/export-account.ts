@@ -1,10 +1,10 @@
 import { exportAccount } from "@media/core/account-export";
 import { bearerToken, caller, route } from "../http";
-import { accountDataServices } from "../roots/account-data";
+import { accountExportServices } from "../roots/account-export";
 
 export const handler = route(async (event) => {
   const { userId } = caller(event);
-  const { accounts, exports } = accountDataServices();
+  const { accounts, exports } = accountExportServices();
   const { email } = await accounts.profile(bearerToken(event));
   const answer = await exportAccount(exports, { userId, email });
   // Saved as a file by browsers and `curl -OJ`; still plain JSON for scripts.

@@ -1,5 +1,4 @@
 import type { AccountDeletionDeps } from "@media/core/account-deletion";
-import type { ExportDeps } from "@media/core/account-export";
 import type { Accounts } from "@media/core/accounts";
 import { createCognitoAccountSecurity } from "../adapters/cognito-account-security";
 import { createCognitoAccounts } from "../adapters/cognito-accounts";
@@ -12,21 +11,20 @@ import { clock } from "../clock";
 import { config, type FunctionsConfig } from "../config";
 import { cognitoClient } from "./clients/cognito";
 import { snsClient } from "./clients/sns";
-import { buildMediaAdapters } from "./media";
+import { buildMediaStore } from "./media-store";
 
 /**
- * The composition root of a person's whole account as data: `DELETE /me` (every file, record, share link
- * and session, then the account) and `GET /me/export` (every record with download URLs). The only
- * routes that need the user pool and the media adapters (DynamoDB, S3, SNS) at once.
+ * The composition root of `DELETE /me`: every file, record, share link and session, then the account.
+ * The only route that needs the user pool and every media adapter (DynamoDB, S3, SNS for the account
+ * event) at once. `GET /me/export` reads the same records without SNS (account-export.ts).
  */
 export interface AccountDataServices {
   accounts: Accounts;
   deletion: AccountDeletionDeps;
-  exports: ExportDeps;
 }
 
 export function buildAccountDataServices(cfg: FunctionsConfig): AccountDataServices {
-  const { documents, repo, storage } = buildMediaAdapters(cfg);
+  const { documents, storage } = buildMediaStore(cfg);
   const cognito = cognitoClient(cfg.region);
   const accounts = createCognitoAccounts({ client: cognito, clientId: cfg.userPoolClientId, userPoolId: cfg.userPoolId });
   const now = clock();
@@ -47,7 +45,6 @@ export function buildAccountDataServices(cfg: FunctionsConfig): AccountDataServi
       },
       events: createSnsAccountEvents({ client: snsClient(cfg.region), topicArn: cfg.topicArn }),
     },
-    exports: { repo, storage, clock: now },
   };
 }
 

@@ -1,30 +1,18 @@
-import type { EventPublisher, MediaRepository, ObjectStorage, UploadStorage } from "@media/core/ports";
-import { createDynamoMediaRepository } from "../adapters/dynamo-media-repository";
-import { createS3ObjectStorage } from "../adapters/s3-object-storage";
+import type { EventPublisher } from "@media/core/ports";
 import { createSnsEventPublisher } from "../adapters/sns-event-publisher";
 import type { FunctionsConfig } from "../config";
-import { documentClients } from "./clients/dynamo-documents";
-import { s3Client } from "./clients/s3";
 import { snsClient } from "./clients/sns";
+import { buildMediaStore, type MediaStore } from "./media-store";
 
 /**
  * The adapters of a user's media that the library routes and the indexer share: the records on
- * DynamoDB, the objects on S3, the media events on SNS. Each root that needs them builds its own set
- * (library.ts, indexing.ts): one module, so they are wired one way.
+ * DynamoDB, the objects on S3 (media-store.ts), the media events on SNS. Each root that needs them builds
+ * its own set (library.ts, indexing.ts): one module, so they are wired one way.
  */
-export interface MediaAdapters {
-  documents: ReturnType<typeof documentClients>;
-  repo: MediaRepository;
-  storage: ObjectStorage & UploadStorage;
+export interface MediaAdapters extends MediaStore {
   events: EventPublisher;
 }
 
 export function buildMediaAdapters(cfg: FunctionsConfig): MediaAdapters {
-  const documents = documentClients(cfg.region);
-  return {
-    documents,
-    repo: createDynamoMediaRepository({ client: documents.documents, writer: documents.writer, tableName: cfg.tableName }),
-    storage: createS3ObjectStorage({ client: s3Client(cfg.region, cfg.s3ForcePathStyle), bucket: cfg.bucketName }),
-    events: createSnsEventPublisher({ client: snsClient(cfg.region), topicArn: cfg.topicArn }),
-  };
+  return { ...buildMediaStore(cfg), events: createSnsEventPublisher({ client: snsClient(cfg.region), topicArn: cfg.topicArn }) };
 }

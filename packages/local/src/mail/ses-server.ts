@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { LocalIam } from "../iam/local-iam";
 import { serviceVerifier, type SigV4FailureKind } from "../iam/sigv4-service";
 import { guardHosts, servedHosts, type ServedHosts } from "../host-guard";
+import { listenLocal } from "../listen-local";
 
 /**
  * SES v2's SendEmail (`POST /v2/email/outbound-emails`, REST-JSON), the one call the functions make,
@@ -83,16 +83,8 @@ export async function startLocalSes(options: LocalSesOptions): Promise<{ endpoin
     return randomUUID();
   }
 
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const listening = await listenLocal(server, options.port);
+  return { endpoint: listening.endpoint, close: () => listening.close() };
 }
 
 /** SendEmail's request, the simple-content form only (the functions send no raw or templated mail). */

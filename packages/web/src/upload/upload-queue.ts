@@ -259,7 +259,9 @@ export class UploadQueue {
       }
     } catch (error) {
       this.next();
-      return this.failedSend(job, errorFromThrown(error, authorised ? "storage" : "server"), { authorised, cancelled, multipart });
+      // An aborted send was given back by the client itself (UploadDeps.upload): not deleted twice.
+      const released = controller.signal.aborted;
+      return this.failedSend(job, errorFromThrown(error, authorised ? "storage" : "server"), { authorised, cancelled, multipart, released });
     }
     this.deps.unfinished?.forget(file);
     this.update(job, { kind: "processing" });
@@ -303,7 +305,7 @@ export class UploadQueue {
   }
 
   /** Where a send that did not finish leaves the job, and what becomes of its reservation. */
-  private failedSend(job: Job, e: AppError | AbortedError, how: { authorised: boolean; cancelled: boolean; multipart: boolean }): void {
+  private failedSend(job: Job, e: AppError | AbortedError, how: { authorised: boolean; cancelled: boolean; multipart: boolean; released: boolean }): void {
     const stopped = how.cancelled || e instanceof AbortedError;
     if (!how.authorised) {
       if (stopped) return this.update(job, { kind: "cancelled" });
@@ -321,6 +323,7 @@ export class UploadQueue {
       return this.update(job, state);
     }
     this.deps.unfinished?.forget(job.file);
+    if (how.released) return this.update(job, { kind: "cancelled" });
     this.abandon(job, stopped ? { kind: "cancelled" } : failed(e));
   }
 

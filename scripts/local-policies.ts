@@ -9,8 +9,9 @@ import path from "node:path";
 // SST's IoT client (unused here) still loads AWS SDK v2, which prints an end-of-support notice on import.
 process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE ??= "1";
 const { REPO_ROOT, STACKS, synthesize, templateOf } = await import("../stacks/synth");
-const { LOCAL_POLICIES_FILE, localPolicies, renderLocalPolicies } = await import("../stacks/local-policies");
+const { LOCAL_POLICIES_FILE, LOCAL_SYNTH_ENV, localPolicies, renderLocalPolicies } = await import("../stacks/local-policies");
 
+Object.assign(process.env, LOCAL_SYNTH_ENV);
 const result = await synthesize({ stage: "local", bundle: false });
 try {
   const templates = Object.fromEntries(Object.keys(STACKS).map((name) => [name, templateOf(result, name as keyof typeof STACKS)]));

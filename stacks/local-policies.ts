@@ -13,6 +13,8 @@
  * media bucket's ARN), which the local runtime fills with its own resources' ARNs; a function that
  * referenced two resources of one type would make that ambiguous and fails the generation.
  */
+import { LOCAL_NOTICE_IDENTITY } from "@media/local/mail/local-sender";
+import { DUMMY_ACCOUNT } from "./synth";
 
 /** A statement as written to the file; packages/local/src/iam/policy.ts reads (and checks) it. */
 interface PolicyStatement {
@@ -28,7 +30,13 @@ interface PolicyStatement {
 export const LOCAL_POLICIES_FILE = "packages/local/src/iam/function-policies.json";
 
 /** The services the local runtime plays; statements for others (CloudWatch Logs, X-Ray) are left out. */
-export const EMULATED_SERVICES = ["s3", "dynamodb", "sns", "sqs", "cognito-idp"] as const;
+export const EMULATED_SERVICES = ["s3", "dynamodb", "sns", "sqs", "cognito-idp", "ses"] as const;
+
+/**
+ * The environment the local stage is synthesized in for its policies: a stage with SES, sending from
+ * the local SES's identity, since the local runtime plays SES (its grants are then checked there too).
+ */
+export const LOCAL_SYNTH_ENV: Record<string, string> = { SES_FROM_EMAIL: LOCAL_NOTICE_IDENTITY };
 
 /** The prefix of every function role's description (stacks/lambda.ts `mediaFunction`), then the module. */
 const ROLE_DESCRIPTION = /^media-storage (\S+)$/;
@@ -75,8 +83,8 @@ export function localPolicies(templates: Templates): LocalPoliciesFile {
           const out: PolicyStatement = { Effect: s.Effect };
           if (s.Action !== undefined) out.Action = actionsOf(s);
           if (s.NotAction !== undefined) out.NotAction = [s.NotAction].flat();
-          if (s.Resource !== undefined) out.Resource = [s.Resource].flat().map((r: unknown) => resolve(r, stack));
-          if (s.NotResource !== undefined) out.NotResource = [s.NotResource].flat().map((r: unknown) => resolve(r, stack));
+          if (s.Resource !== undefined) out.Resource = [s.Resource].flat().map((r: unknown) => inLocalAccount(resolve(r, stack)));
+          if (s.NotResource !== undefined) out.NotResource = [s.NotResource].flat().map((r: unknown) => inLocalAccount(resolve(r, stack)));
           if (s.Condition !== undefined) out.Condition = s.Condition;
           return out;
         });
@@ -89,6 +97,17 @@ export function localPolicies(templates: Templates): LocalPoliciesFile {
 /** The file's text, exactly as committed. */
 export function renderLocalPolicies(file: LocalPoliciesFile): string {
   return `${JSON.stringify(file, null, 2)}\n`;
+}
+
+/**
+ * An ARN the stacks wrote out in the synthesis's account (the SES identity's, built from the stage's
+ * settings rather than from a resource) is in the local runtime's account and region when it runs.
+ */
+function inLocalAccount(arn: string): string {
+  // The partition may be a placeholder, which has colons of its own.
+  const fields = /^arn:(\$\{AWS::Partition\}|[^:]*):([^:]+):[^:]*:(\d{12}):/.exec(arn);
+  if (!fields || fields[3] !== DUMMY_ACCOUNT) return arn;
+  return `arn:${fields[1]}:${fields[2]}:\${AWS::Region}:\${AWS::AccountId}:${arn.slice(fields[0].length)}`;
 }
 
 function actionsOf(statement: Json): string[] {

@@ -6,7 +6,7 @@ import { isFileId } from "./ids";
 import { derivedPrefix, originalKey } from "./keys";
 import type { Limits } from "./limits";
 import type { MediaEvent } from "./media-event";
-import { toFileView, type FileUrls, type FileView, type MediaRecord, type RenditionState } from "./media-record";
+import { currentRenditions, toFileView, type FileUrls, type FileView, type MediaRecord, type RenditionState } from "./media-record";
 import { hasWork, planRenditions } from "./renditions/rendition-plan";
 import { PREVIEW_RENDITION, STREAM_RENDITION, WAVEFORM_RENDITION } from "./renditions/rendition-settings";
 import type { Clock, EventPublisher, ListQuery, MediaRepository, ObjectStorage, ShareRepository, UploadStorage } from "./ports";
@@ -196,7 +196,7 @@ async function viewOf(deps: LibraryDeps, record: MediaRecord): Promise<FileView>
  * its plan has work left (made after the file is ready, by the renditions function), or "none".
  */
 function renditionsOf(record: MediaRecord): { state?: RenditionState; view: NonNullable<FileView["renditions"]> } {
-  const state = record.renditions;
-  if (state && state.eTag === record.eTag) return { state, view: state.reason ? { status: state.status, reason: state.reason } : { status: state.status } };
+  const state = currentRenditions(record);
+  if (state) return { state, view: state.reason ? { status: state.status, reason: state.reason } : { status: state.status } };
   return { view: { status: hasWork(planRenditions(record)) ? "pending" : "none" } };
 }

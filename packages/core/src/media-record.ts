@@ -91,6 +91,11 @@ export interface RenditionState {
   at: string;
 }
 
+/** The renditions of the object the record describes now; those of a replaced version are not served. */
+export function currentRenditions(record: Pick<MediaRecord, "eTag" | "renditions">): RenditionState | undefined {
+  return record.renditions && record.renditions.eTag === record.eTag ? record.renditions : undefined;
+}
+
 /** The rendition status a client sees: "pending" until made, "none" when the file needs none. */
 export type RenditionStatus = "pending" | "ready" | "failed" | "none";
 

@@ -122,6 +122,11 @@ describe("share rules", () => {
     expect(OpenShareQuery.parse({ download: "0" })).toEqual({ download: false });
     expect(OpenShareQuery.parse({ other: "x" })).toEqual({ download: false });
   });
+
+  it("?rendition=preview asks for the display-size preview; another rendition name is bad input", () => {
+    expect(OpenShareQuery.parse({ rendition: "preview" })).toEqual({ download: false, rendition: "preview" });
+    expect(OpenShareQuery.safeParse({ rendition: "original.jpg" }).success).toBe(false);
+  });
 });
 
 describe("createShare, openShare, listShares, revokeShare", () => {
@@ -186,11 +191,36 @@ describe("createShare, openShare, listShares, revokeShare", () => {
     const f = file();
     const w = world([f]);
     const share = await createShare(w.deps, OWNER, f.fileId, { expiresInSeconds: 3600 }, ORIGIN);
-    expect(await describeShare(w.deps, tokenOf(share.url))).toEqual({ fileName: f.fileName, contentType: f.contentType, size: f.size, expiresAt: new Date(T0 + 3600_000).toISOString() });
+    expect(await describeShare(w.deps, tokenOf(share.url))).toEqual({ fileName: f.fileName, contentType: f.contentType, size: f.size, expiresAt: new Date(T0 + 3600_000).toISOString(), hasPreview: false });
     expect(w.presigned).toEqual([]);
     w.clock.at = T0 + 3600_000;
     expect(((await failure(describeShare(w.deps, tokenOf(share.url)))) as ShareUnavailableError).reason).toBe("expired");
     expect(((await failure(describeShare(w.deps, newShareToken()))) as ShareUnavailableError).reason).toBe("unavailable");
+  });
+
+  it("opens the preview rendition when the file's current version has one, else the original; a download is always the original", async () => {
+    const eTag = '"v2"';
+    const previewKey = `renditions/${OWNER}/x/preview.webp`;
+    const made = file({ eTag, renditions: { status: "ready", eTag, previewKey, bytes: 10, at: new Date(T0).toISOString() } });
+    // Renditions of an older version are not served: the file was replaced since.
+    const stale = file({ fileId: newFileId(T0 - 30_000), eTag, renditions: { status: "ready", eTag: '"v1"', previewKey, bytes: 10, at: new Date(T0).toISOString() } });
+    const none = file({ fileId: newFileId(T0 - 20_000) });
+    const w = world([made, stale, none]);
+    const link = async (f: MediaRecord) => tokenOf((await createShare(w.deps, OWNER, f.fileId, DEF, ORIGIN)).url);
+    const [madeToken, staleToken, noneToken] = [await link(made), await link(stale), await link(none)];
+
+    expect((await describeShare(w.deps, madeToken)).hasPreview).toBe(true);
+    expect((await describeShare(w.deps, staleToken)).hasPreview).toBe(false);
+    expect((await describeShare(w.deps, noneToken)).hasPreview).toBe(false);
+
+    expect(await openShare(w.deps, madeToken, { download: false, rendition: "preview" })).toBe(`https://bucket.example.com/${previewKey}?sig`);
+    expect(w.presigned.at(-1)).toEqual({ key: previewKey, expiresSeconds: SHARE_REDIRECT_SECONDS, contentType: "image/webp" });
+    await openShare(w.deps, staleToken, { download: false, rendition: "preview" });
+    expect(w.presigned.at(-1)).toMatchObject({ key: `users/${OWNER}/${stale.fileId}`, contentType: "image/jpeg" });
+    await openShare(w.deps, noneToken, { download: false, rendition: "preview" });
+    expect(w.presigned.at(-1)).toMatchObject({ key: `users/${OWNER}/${none.fileId}`, contentType: "image/jpeg" });
+    await openShare(w.deps, madeToken, { download: true, rendition: "preview" });
+    expect(w.presigned.at(-1)).toMatchObject({ key: `users/${OWNER}/${made.fileId}`, disposition: expect.stringMatching(/^attachment;/) });
   });
 
   it("lists a file's live links without their URLs, oldest first; revoking is idempotent", async () => {

@@ -5,7 +5,8 @@ import { contentDisposition } from "./file-name";
 import { isFileId, newFileId } from "./ids";
 import { originalKey } from "./keys";
 import type { Limits } from "./limits";
-import type { MediaRecord } from "./media-record";
+import { currentRenditions, type MediaRecord } from "./media-record";
+import { PREVIEW_RENDITION } from "./renditions/rendition-settings";
 import type { Clock, MediaRepository, ObjectStorage, ShareRecord, ShareRepository } from "./ports";
 
 /**
@@ -33,10 +34,19 @@ export const CreateShareInput = z.object({
 });
 export type CreateShareInput = z.output<typeof CreateShareInput>;
 
-/** `?download=1` saves the file under its original name; without it the file shows inline. */
+/**
+ * `?download=1` saves the file under its original name; without it the file shows inline, and
+ * `?rendition=preview` shows the display-size preview instead of the original when one was made.
+ */
 export const OpenShareQuery = z
-  .object({ download: z.string().optional() })
-  .transform((q) => ({ download: q.download === "1" || q.download === "true" }));
+  .object({
+    download: z.string().optional(),
+    rendition: z.enum(["preview"]).optional().describe("Show the display-size preview (WebP) when one was made, else the original"),
+  })
+  .transform((q): { download: boolean; rendition?: "preview" } => {
+    const download = q.download === "1" || q.download === "true";
+    return q.rendition ? { download, rendition: q.rendition } : { download };
+  });
 export type OpenShareQuery = z.output<typeof OpenShareQuery>;
 
 export interface SharingDeps {
@@ -142,13 +152,19 @@ async function liveShare(deps: SharingDeps, token: string): Promise<{ file: Medi
   return { file, expiresAt: share.expiresAt, now };
 }
 
-/** Where an opened link leads: a short-lived presigned GET of the original. Anything else is the one 404. */
+/**
+ * Where an opened link leads: a short-lived presigned GET of the original, or of its preview when asked
+ * for and made (a download is always the original). Anything else is the one 404.
+ */
 export async function openShare(deps: SharingDeps, token: string, query: OpenShareQuery): Promise<string> {
   const { file, expiresAt, now } = await liveShare(deps, token);
   const remainingSeconds = Math.ceil((expiresAt - now) / 1000);
+  const expiresSeconds = Math.max(1, Math.min(SHARE_REDIRECT_SECONDS, deps.limits.urlExpiresSeconds, remainingSeconds));
+  const previewKey = query.rendition === "preview" && !query.download ? currentRenditions(file)?.previewKey : undefined;
+  if (previewKey) return deps.storage.presignGet({ key: previewKey, expiresSeconds, contentType: PREVIEW_RENDITION.contentType });
   return deps.storage.presignGet({
     key: originalKey(file.userId, file.fileId),
-    expiresSeconds: Math.max(1, Math.min(SHARE_REDIRECT_SECONDS, deps.limits.urlExpiresSeconds, remainingSeconds)),
+    expiresSeconds,
     disposition: contentDisposition(query.download ? "attachment" : "inline", file.fileName),
     contentType: file.contentType,
   });
@@ -160,11 +176,19 @@ export interface SharedFileView {
   contentType: string;
   size: number;
   expiresAt: string;
+  /** Whether the display-size preview was made of the file as it is now (`?rendition=preview`). */
+  hasPreview: boolean;
 }
 
 export async function describeShare(deps: SharingDeps, token: string): Promise<SharedFileView> {
   const { file, expiresAt } = await liveShare(deps, token);
-  return { fileName: file.fileName, contentType: file.contentType, size: file.size, expiresAt: new Date(expiresAt).toISOString() };
+  return {
+    fileName: file.fileName,
+    contentType: file.contentType,
+    size: file.size,
+    expiresAt: new Date(expiresAt).toISOString(),
+    hasPreview: currentRenditions(file)?.previewKey !== undefined,
+  };
 }
 
 /** The caller's own file, or the 404 a missing file and another user's file both get. */

@@ -32,6 +32,7 @@ import { credentialSource, invokeAs } from "./iam/invocations";
 import { requireEventSourceGrants } from "./iam/event-source";
 import { functionEnvironment } from "@media/core/function-env";
 import { startLocalRenditions } from "./renditions";
+import { LOCAL_NOTICE_FROM, LOCAL_NOTICE_IDENTITY } from "./mail/local-sender";
 
 /**
  * The one-machine runtime: plays AWS's part (storage, queue, table, user pool, topic, gateway) around
@@ -50,8 +51,8 @@ export const LOCAL = {
   queueName: LOCAL_QUEUES.index.name,
   renditionQueueName: LOCAL_QUEUES.renditions.name,
   // The service's own notices come from here; the local SES knows it as its one verified identity.
-  noticeFrom: "Media storage <no-reply@media.local>",
-  noticeIdentity: "no-reply@media.local",
+  noticeFrom: LOCAL_NOTICE_FROM,
+  noticeIdentity: LOCAL_NOTICE_IDENTITY,
 } as const;
 
 export interface LocalRuntime {

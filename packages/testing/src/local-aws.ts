@@ -10,6 +10,7 @@ import { startDynamoFront } from "@media/local/dynamo/dynamo-front";
 import { LocalIam, type FunctionPolicies } from "@media/local/iam/local-iam";
 import { credentialSource, invokeAs } from "@media/local/iam/invocations";
 import { useCredentialSource } from "@media/functions/credentials";
+import { LOCAL_NOTICE_FROM, LOCAL_NOTICE_IDENTITY } from "@media/local/mail/local-sender";
 import { startLocalSes } from "@media/local/mail/ses-server";
 import { startLocalSns } from "@media/local/sns/sns-server";
 import { LocalTopic } from "@media/local/sns/topic";
@@ -37,7 +38,8 @@ export const TEST_ENV = {
   topicArn: "arn:aws:sns:us-east-1:000000000000:media-events",
   credentials: { accessKeyId: "AKIDLOCALTEST", secretAccessKey: "local-test-secret-key" },
   /** The sender of the service's notices, the local SES's one verified identity. */
-  noticeFrom: "Media storage <notices@media.test>",
+  // The sender the synthesized policies grant ses:SendEmail on (the local stage's): the local SES checks the grant.
+  noticeFrom: LOCAL_NOTICE_FROM,
 };
 
 export interface LocalAws {
@@ -89,7 +91,7 @@ export async function startLocalAws(
     preferredUsernameSignIn: false,
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  const ses = await startLocalSes({ iam, identities: ["notices@media.test"], deliver: async (m) => void (await cognito.deliver(m)) });
+  const ses = await startLocalSes({ iam, identities: [LOCAL_NOTICE_IDENTITY], deliver: async (m) => void (await cognito.deliver(m)) });
   const storage = await startLocalS3({
     dataDir: join(dir, "s3"),
     region: TEST_ENV.region,

@@ -32,7 +32,7 @@ describe("the page a browser gets for a share link that does not open", () => {
 });
 
 describe("the page a browser gets for a share link that opens", () => {
-  const view = { fileName: "cat.png", contentType: "image/png", size: 1536, expiresAt: "2030-01-02T03:04:05.000Z" };
+  const view = { fileName: "cat.png", contentType: "image/png", size: 1536, expiresAt: "2030-01-02T03:04:05.000Z", hasPreview: false };
 
   it("shows the picture, its name and size, until when it is shared, and a download button, all by relative address", () => {
     const page = sharedFilePage(view);
@@ -43,6 +43,13 @@ describe("the page a browser gets for a share link that opens", () => {
     expect(html).toContain("1.5 KiB · shared until 2030-01-02 03:04 UTC");
     expect(html).toContain('<a href="?download=1" download>Download</a>');
     expect(html).not.toMatch(/<script|\son\w+=|https?:/i);
+  });
+
+  it("shows the display-size preview when one was made, lighter on a phone than the original", () => {
+    const html = sharedFilePage({ ...view, hasPreview: true }).html!;
+    expect(html).toContain('<img src="?rendition=preview" alt="cat.png">');
+    // The download button still saves the original.
+    expect(html).toContain('<a href="?download=1" download>Download</a>');
   });
 
   it("plays audio with a player, and escapes the owner's file name", () => {

@@ -60,14 +60,14 @@ const FILE_STYLE_HASH = createHash("sha256").update(FILE_STYLE).digest("base64")
 export const SHARED_FILE_CSP = `default-src 'none'; img-src 'self' https: http:; media-src 'self' https: http:; style-src 'sha256-${FILE_STYLE_HASH}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 
 /**
- * What a browser is shown for a link that opens: the file's name, a preview or a player, and a download
- * button. Relative addresses only ("?download=…" of this very link), so the token is never written here;
+ * What a browser is shown for a link that opens: the file's name, a picture (the display-size preview
+ * when one was made: lighter on a phone than the original) or a player, and a download button. Relative addresses only ("?download=…" of this very link), so the token is never written here;
  * the name is the owner's text and is escaped.
  */
 export function sharedFilePage(file: SharedFileView): Reply {
   const name = escapeHtml(file.fileName);
   const media = file.contentType.startsWith("image/")
-    ? `<figure><img src="?download=0" alt="${name}"></figure>`
+    ? `<figure><img src="${file.hasPreview ? "?rendition=preview" : "?download=0"}" alt="${name}"></figure>`
     : file.contentType.startsWith("audio/")
       ? `<figure><audio controls preload="metadata" src="?download=0"></audio></figure>`
       : "";

@@ -1,4 +1,5 @@
 import type { Clock } from "@media/core/ports";
+import { clock } from "../clock";
 
 /**
  * What one parser may spend on one file: bytes handed to it and wall-clock time. Parsers allocate (and
@@ -11,7 +12,7 @@ export interface Budget {
   maxBytes: number;
   /** Epoch ms after which no read is answered. */
   deadline: number;
-  /** What `deadline` is compared with; the system's time unless a test moves it. */
+  /** What `deadline` is compared with; the functions' clock() (see ../clock) unless given. */
   clock?: Clock;
 }
 
@@ -34,7 +35,7 @@ export class Meter {
   constructor(readonly budget: Budget) {}
 
   /** Throws if `length` more bytes, or a read now, would overspend. */
-  charge(length: number, now = (this.budget.clock ?? systemTime).now()): void {
+  charge(length: number, now = (this.budget.clock ?? clock()).now()): void {
     if (this.exceeded) throw this.exceeded;
     if (now > this.budget.deadline) this.exceeded = new BudgetExceededError("time");
     else if (this.bytes + length > this.budget.maxBytes) this.exceeded = new BudgetExceededError("bytes");
@@ -42,5 +43,3 @@ export class Meter {
     this.bytes += length;
   }
 }
-
-const systemTime: Clock = { now: () => Date.now() };

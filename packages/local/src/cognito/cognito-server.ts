@@ -1,7 +1,6 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { LocalIam } from "../iam/local-iam";
 import { serviceVerifier, type SigV4FailureKind } from "../iam/sigv4-service";
 import { CognitoError } from "./cognito-errors";
@@ -12,6 +11,7 @@ import { cognitoIssuer } from "./tokens";
 import { UserPool } from "./user-pool";
 import { UserPoolStore } from "./user-pool-store";
 import { guardHosts, servedHosts, type ServedHosts } from "../host-guard";
+import { listenLocal } from "../listen-local";
 
 export interface LocalCognitoOptions {
   /** Where the pool's state (`cognito.json`) and signing key live; created when missing. */
@@ -173,38 +173,17 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-
-  let closing: Promise<void> | undefined;
+  const listening = await listenLocal(server, options.port, options.host);
   return {
-    endpoint: `http://${host}:${address.port}`,
+    endpoint: listening.endpoint,
     jwks: structuredClone(key.jwks),
     userPoolId,
     clientId,
     issuer,
     outbox,
     deliver: (mail) => pool.deliver(mail),
-    close() {
-      closing ??= (async () => {
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        // The SDK keeps connections alive; close them so `close` does not wait for their idle timeout.
-        server.closeIdleConnections();
-        await pool.idle();
-        // Let the last answer leave before cutting what is still connected.
-        await new Promise((resolve) => setImmediate(resolve));
-        server.closeAllConnections();
-        await stopped;
-      })();
-      return closing;
-    },
+    // The pool's writes in flight finish before the connections are cut.
+    close: () => listening.close(() => pool.idle()),
   };
 }
 

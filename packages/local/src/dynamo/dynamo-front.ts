@@ -1,10 +1,10 @@
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type RequestListener, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { guardHosts, servedHosts, type ServedHosts } from "../host-guard";
 import type { LocalIam } from "../iam/local-iam";
 import { serviceVerifier, type SigV4FailureKind } from "../iam/sigv4-service";
 import { dynamoRequests } from "./dynamo-actions";
+import { listenLocal } from "../listen-local";
 
 /**
  * What DynamoDB does before a request reaches a table, which dynalite does not: check the SigV4
@@ -108,16 +108,13 @@ export async function startDynamoFront(options: DynamoFrontOptions): Promise<{ e
       upstream.end(body);
     });
   const server = createServer(guardHosts(options.hosts ?? servedHosts({}), guardDynamo(options, forward)));
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenLocal(server, options.port);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-        agent.destroy();
-      }),
+    endpoint: listening.endpoint,
+    close: async () => {
+      await listening.close();
+      agent.destroy();
+    },
   };
 }
 

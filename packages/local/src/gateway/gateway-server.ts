@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2, Context } from "aws-lambda";
 import type { RouteDefinition } from "@media/core/routes";
 import { guardHosts, servedHosts, type ServedHosts } from "../host-guard";
@@ -12,6 +11,7 @@ import { lambdaContext } from "./lambda-context";
 import { readBody } from "./request-body";
 import { parseRequestTarget } from "./request-target";
 import { createRouteMatcher } from "./route-matcher";
+import { listenLocal } from "../listen-local";
 
 export type RouteHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
 export type AuthorizerHandler = (event: APIGatewayRequestAuthorizerEventV2, context: Context) => Promise<AuthorizerDecision>;
@@ -149,22 +149,8 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
     writeResult(res, outcome.value, facts.requestId);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${options.host === "0.0.0.0" ? "127.0.0.1" : (options.host ?? "127.0.0.1")}:${port}`,
-    port,
-    server,
-    cache,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const listening = await listenLocal(server, options.port, options.host);
+  return { url: listening.endpoint, port: listening.port, server, cache, close: () => listening.close() };
 }
 
 /** A simple response as API Gateway accepts it: `isAuthorized` a boolean, `context` an object if present. */

@@ -56,3 +56,51 @@ describe("local SES (SendEmail)", () => {
     expect(delivered).toEqual([]);
   });
 });
+
+describe("local SES: the caller's ses:SendEmail grant", () => {
+  const identityArn = (identity: string) => `arn:\${AWS::Partition}:ses:\${AWS::Region}:\${AWS::AccountId}:identity/${identity}`;
+  const granted = new LocalIam({
+    admin,
+    resources: { region: "us-east-1", accountId: "000000000000", arns: {} },
+    policies: {
+      // As the stacks grant it (stacks/lambda.ts): on the stage's sender identity, and nothing else.
+      "api/verify-email": [{ Effect: "Allow", Action: ["ses:SendEmail"], Resource: [identityArn("no-reply@media.test")] }],
+      "api/domain-sender": [{ Effect: "Allow", Action: ["ses:SendEmail"], Resource: [identityArn("notices.example")] }],
+      "api/upload": [{ Effect: "Allow", Action: ["dynamodb:UpdateItem"], Resource: ["arn:aws:dynamodb:us-east-1:000000000000:table/media"] }],
+    },
+  });
+  const mails: SentMail[] = [];
+  let guarded: Awaited<ReturnType<typeof startLocalSes>>;
+  const as = (fn: string) => new SESv2Client({ region: "us-east-1", endpoint: guarded.endpoint, credentials: granted.credentialsFor(fn), maxAttempts: 1 });
+
+  beforeAll(async () => {
+    guarded = await startLocalSes({ iam: granted, identities: ["no-reply@media.test", "notices.example"], deliver: async (m) => void mails.push(m) });
+  });
+  afterAll(() => guarded.close());
+
+  it("refuses a caller without the grant on the sender's identity with SES's 403 AccessDeniedException, delivering nothing", async () => {
+    const upload = as("api/upload");
+    const refusal = upload.send(simple("no-reply@media.test", ["a@example.com"]));
+    await expect(refusal).rejects.toMatchObject({ name: "AccessDeniedException", $metadata: { httpStatusCode: 403 } });
+    await expect(refusal).rejects.toThrow(/media-local-api-upload is not authorized to perform: ses:SendEmail on resource: arn:aws:ses:us-east-1:000000000000:identity\/no-reply@media\.test/);
+    // A grant on one identity is not a grant on another.
+    const other = as("api/verify-email");
+    await expect(other.send(simple("anyone@notices.example", ["a@example.com"]))).rejects.toMatchObject({ name: "AccessDeniedException" });
+    upload.destroy();
+    other.destroy();
+    expect(mails).toEqual([]);
+  });
+
+  it("delivers for a caller granted ses:SendEmail on the identity the sender is verified as (address or domain)", async () => {
+    const sender = as("api/verify-email");
+    const byDomain = as("api/domain-sender");
+    await sender.send(simple("no-reply@media.test", ["a@example.com"]));
+    await byDomain.send(simple("anyone@notices.example", ["b@example.com"]));
+    sender.destroy();
+    byDomain.destroy();
+    expect(mails.map((m) => [m.from, m.to])).toEqual([
+      ["no-reply@media.test", "a@example.com"],
+      ["anyone@notices.example", "b@example.com"],
+    ]);
+  });
+});

@@ -1,18 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { LocalIam } from "../iam/local-iam";
 import { serviceVerifier, type SigV4FailureKind } from "../iam/sigv4-service";
 import { guardHosts, servedHosts, type ServedHosts } from "../host-guard";
+import { listenLocal } from "../listen-local";
 
 /**
  * SES v2's SendEmail (`POST /v2/email/outbound-emails`, REST-JSON), the one call the functions make,
  * so their SES adapter runs unchanged; the message lands in the local outbox beside the user pool's
- * codes. Checked as SES checks it: the SigV4 signature against the local IAM's keys, then the sender,
- * which must be a verified identity (here: the addresses given), then a simple text message to one or
- * more recipients. Not checked: the caller's `ses:SendEmail` grant. The stack grants it on the stage's
- * SES identity, which exists only on stages with SES_FROM_EMAIL, so the synthesized local policies
- * (function-policies.json) carry no SES statement to hold the call to.
+ * codes. Checked as SES checks it: the SigV4 signature against the local IAM's keys, then the caller's
+ * `ses:SendEmail` grant on the sender's identity (403 AccessDeniedException without it), then that the
+ * sender is a verified identity (here: the addresses or domains given), then a simple text message to one
+ * or more recipients. The grant comes from the synthesized policies (function-policies.json): the local
+ * stage is synthesized as a stage with SES sending from LOCAL_NOTICE_IDENTITY (stacks/local-policies.ts).
  */
 export interface SentMail {
   from: string;
@@ -76,23 +76,21 @@ export async function startLocalSes(options: LocalSesOptions): Promise<{ endpoin
     }
     const mail = parseSimpleEmail(body);
     const address = senderAddress(mail.from);
-    if (!identities.includes(address) && !identities.includes(address.split("@")[1] ?? "")) {
+    const domain = address.split("@")[1] ?? "";
+    // The grant names the identity the sender is verified as: its address, else its domain.
+    const identity = identities.includes(address) || !identities.includes(domain) ? address : domain;
+    const resource = `arn:aws:ses:${options.iam.region}:${options.iam.accountId}:identity/${identity}`;
+    const decision = options.iam.authorize(verified.accessKeyId, { action: "ses:SendEmail", resource });
+    if (!decision.allowed) throw new SesError(403, "AccessDeniedException", decision.message);
+    if (!identities.includes(address) && !identities.includes(domain)) {
       throw new SesError(400, "MessageRejected", `Email address is not verified. The following identities failed the check in region ${options.iam.region.toUpperCase()}: ${mail.from}`);
     }
     for (const to of mail.to) await options.deliver({ from: mail.from, to, subject: mail.subject, text: mail.text });
     return randomUUID();
   }
 
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const listening = await listenLocal(server, options.port);
+  return { endpoint: listening.endpoint, close: () => listening.close() };
 }
 
 /** SendEmail's request, the simple-content form only (the functions send no raw or templated mail). */

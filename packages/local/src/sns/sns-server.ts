@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { LocalIam } from "../iam/local-iam";
 import { serviceVerifier, type SigV4FailureKind } from "../iam/sigv4-service";
 import type { LocalTopic, SnsNotification } from "./topic";
 import { guardHosts, servedHosts, type ServedHosts } from "../host-guard";
+import { listenLocal } from "../listen-local";
 
 /** SNS's answers (query protocol) to a request that fails SigV4, by what failed. */
 const FAILURES: Record<SigV4FailureKind, { status: number; code: string }> = {
@@ -78,12 +78,8 @@ export async function startLocalSns({ topics, iam, port = 0, hosts = servedHosts
     };
   }
 
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-  const { port: bound } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${bound}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  const listening = await listenLocal(server, port);
+  return { endpoint: listening.endpoint, close: () => listening.close() };
 }
 
 function errorXml(code: string, message: string): string {

@@ -30,7 +30,6 @@
  * 501 NotImplemented rather than pretending. Timeouts and connection limits: server-limits.ts.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { log as defaultLog } from "@media/functions/log";
 import { deleteObjects, getBucketLocation, headBucket, listObjects } from "./bucket-handlers";
 import { corsResponseHeaders, preflight, type CorsRule } from "./cors";
@@ -65,6 +64,7 @@ import { SigV4Verifier, type S3Credentials } from "./sigv4";
 import { guardHosts, servedHosts, type ServedHosts } from "../host-guard";
 import type { LocalIam } from "../iam/local-iam";
 import { authorizeOperation, hideMissingKeys } from "./s3-authorization";
+import { listenLocal } from "../listen-local";
 
 export interface LocalS3Options {
   dataDir: string;
@@ -172,16 +172,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   server.on("checkExpectation", guardHosts(hosts, (req: IncomingMessage, res: ServerResponse) => void handle(req, res, deps)));
   applyServerLimits(server, limits);
 
-  const host = options.host ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const endpoint = `http://${host}:${port}`;
+  const listening = await listenLocal(server, options.port, options.host);
+  const { endpoint, port } = listening;
   const [credentials] = Array.isArray(options.credentials) ? options.credentials : [options.credentials];
   return {
     endpoint,
@@ -189,11 +181,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     store,
     multipart,
     alive: storageLiveness({ endpoint, region: options.region, credentials: credentials!, buckets: [...buckets.keys()] }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => listening.close(),
   };
 }
 

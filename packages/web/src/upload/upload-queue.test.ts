@@ -38,6 +38,10 @@ function harness(overrides: Partial<UploadDeps> = {}, limits: { remainingBytes?:
   const transfers: Array<{ progress: (loaded: number, total: number) => void; d: ReturnType<typeof deferred<void>>; abort: ReturnType<typeof vi.fn>; file: Blob }> = [];
   const resumes: Array<{ fileId: string; progress: (loaded: number, total: number) => void; d: ReturnType<typeof deferred<void>>; file: Blob }> = [];
   const settles: Array<{ fileId: string; d: ReturnType<typeof deferred<MediaFile>>; signal: AbortSignal }> = [];
+  /** Every DELETE /files/{id} sent: the client's own, on an aborted send, and the queue's discards. */
+  const deletes: string[] = [];
+  /** The client deletes the pending file of a send its signal aborted (client.ts #cancellable). */
+  const releasedByClient = (fileId: string, signal: AbortSignal) => signal.addEventListener("abort", () => deletes.push(fileId));
   /** What the client's upload does, step by step as the test decides: the API's answer, then the bytes. */
   const sending = async (record: { progress: (loaded: number, total: number) => void; file: Blob }, signal: AbortSignal, into: Array<typeof record & { d: ReturnType<typeof deferred<void>> }>) => {
     const d = deferred<void>();
@@ -51,12 +55,15 @@ function harness(overrides: Partial<UploadDeps> = {}, limits: { remainingBytes?:
     upload: vi.fn(async (file, options) => {
       const d = deferred<PresignAnswer>();
       presigns.push({ input: { fileName: file.name, contentType: options.contentType, size: file.size }, d });
-      options.onAuthorised(await d.promise);
+      const answer = await d.promise;
+      options.onAuthorised(answer);
+      releasedByClient(answer.fileId, options.signal);
       await sending({ progress: options.onProgress, file }, options.signal, transfers as never);
     }),
     resume: vi.fn(async (fileId, file, options) => {
       const d = deferred<void>();
       resumes.push({ fileId, progress: options.onProgress, d, file });
+      releasedByClient(fileId, options.signal);
       options.signal.addEventListener("abort", () => d.reject(new UploadCancelledError("cancelled")));
       await d.promise;
     }),
@@ -66,7 +73,7 @@ function harness(overrides: Partial<UploadDeps> = {}, limits: { remainingBytes?:
       signal.addEventListener("abort", () => d.reject(new AbortedError()));
       return d.promise;
     }),
-    discard: vi.fn(async () => undefined),
+    discard: vi.fn(async (fileId: string) => void deletes.push(fileId)),
     limits: () => limits,
     onAccepted: vi.fn(),
     onSettled: vi.fn(),
@@ -84,6 +91,7 @@ function harness(overrides: Partial<UploadDeps> = {}, limits: { remainingBytes?:
     transfers,
     resumes,
     settles,
+    deletes,
     history,
     tick: (ms: number) => (clock += ms),
     nextId: () => `01JFILE${String(++n).padStart(19, "0")}`,
@@ -351,7 +359,9 @@ describe("upload queue: cancel and concurrency", () => {
     await flush();
     expect(h.transfers[0]!.abort).toHaveBeenCalled();
     expect(h.state()).toEqual({ kind: "cancelled" });
-    expect(h.deps.discard).toHaveBeenCalledWith(id);
+    // Deleted once: by the client, whose send was aborted; the queue does not delete it again.
+    expect(h.deletes).toEqual([id]);
+    expect(h.deps.discard).not.toHaveBeenCalled();
     expect(h.deps.settle).not.toHaveBeenCalled();
   });
 
@@ -364,6 +374,8 @@ describe("upload queue: cancel and concurrency", () => {
     await flush();
     expect(h.state()).toEqual({ kind: "cancelled" });
     expect(h.transfers).toHaveLength(0);
+    // The client never started sending, so the queue gives the reservation back, once.
+    expect(h.deletes).toEqual([id]);
     expect(h.deps.discard).toHaveBeenCalledWith(id);
   });
 
@@ -413,8 +425,8 @@ describe("upload queue: cancel and concurrency", () => {
     await flush();
     expect(h.settles[0]!.signal.aborted).toBe(true);
     expect(h.transfers[1]!.abort).toHaveBeenCalled();
-    expect(h.deps.discard).toHaveBeenCalledTimes(1);
-    expect(h.deps.discard).not.toHaveBeenCalledWith(id);
+    // The second's send was aborted: the client deleted it, once; the stored first stays.
+    expect(h.deletes).toEqual([h.item(1).fileId]);
   });
 });
 
@@ -512,7 +524,7 @@ describe("upload queue: large files in parts, resumed after a reload", () => {
     h.queue.cancel(h.item().id);
     await flush();
     expect(h.state()).toEqual({ kind: "cancelled" });
-    expect(h.deps.discard).toHaveBeenCalledWith(id);
+    expect(h.deletes).toEqual([id]);
     expect(h.storage.size).toBe(0);
   });
 

@@ -1,51 +1,13 @@
 import { AbortedError, AppError, errorFromThrown } from "../api/errors";
-import type { MediaFile, PresignAnswer } from "../api/types";
-import { formatBytes } from "../format";
-import type { Limits } from "../usage/usage-store";
+import { afterFailedSend, type SendEnd } from "./failed-send";
 import { acceptFile } from "./media-accept";
-import type { UnfinishedUpload, UnfinishedUploads } from "./unfinished-uploads";
+import { bytesAhead, limitRefusal } from "./quota-check";
+import { uploadingState, type SpeedSample } from "./transfer-speed";
+import type { UnfinishedUpload } from "./unfinished-uploads";
+import type { SendOptions, UploadDeps } from "./upload-deps";
 import { failed, isFinished, pendingView, type UploadItem, type UploadState } from "./upload-state";
 
-export { isFinished, type UploadItem, type UploadState };
-
-export interface SendOptions {
-  signal: AbortSignal;
-  onProgress(loaded: number, total: number): void;
-}
-
-export interface UploadDeps {
-  /**
-   * Sends one file with the client: the API's authorisation first (told to `onAuthorised`, before any
-   * byte), then the bytes straight to storage, by POST or, for a large file, in parts. Rejects with what
-   * the client threw; aborted by `signal`, the client gives the reservation back.
-   */
-  upload(file: File, options: SendOptions & { contentType: string; onAuthorised(answer: PresignAnswer): void }): Promise<unknown>;
-  /** Finishes an interrupted multipart upload of this file: asks storage which parts arrived and sends the rest. */
-  resume?(fileId: string, file: File, options: SendOptions): Promise<unknown>;
-  /** Where unfinished multipart uploads are remembered across reloads. */
-  unfinished?: Pick<UnfinishedUploads, "find" | "remember" | "forget">;
-  /** Resolves with the file once it is ready or rejected (live events or polling). */
-  settle(fileId: string, signal: AbortSignal): Promise<MediaFile>;
-  /** Releases the quota a cancelled or failed upload had reserved. */
-  discard(fileId: string): Promise<void>;
-  /** What is known of the limits now: bytes left in the quota (stored and reserved taken), the largest file accepted. */
-  limits(): Limits;
-  /** GET /me's request count now (UsageStore.sequence): tells which answers already count an accepted upload as reserved. */
-  usageSequence?(): number;
-  /**
-   * Settles once the limits are known, or could not be learned (GET /me failed). Files added before
-   * then wait in the queue and are checked when it settles, so nothing is sent unchecked.
-   */
-  limitsReady?(): Promise<void>;
-  /** The pending file exists on the server: show it in the library at once. */
-  onAccepted?(file: MediaFile): void;
-  /** It became ready or rejected. */
-  onSettled?(file: MediaFile): void;
-  /** The largest file size learned from a refusal, for later checks. */
-  onMaxFileBytes?(bytes: number): void;
-  now?: () => number;
-  concurrency?: number;
-}
+export { isFinished, type SendOptions, type UploadDeps, type UploadItem, type UploadState };
 
 interface Job {
   item: UploadItem;
@@ -53,7 +15,7 @@ interface Job {
   /** A multipart upload of this file left unfinished earlier (another page load): finished, not started again. */
   resume?: UnfinishedUpload | undefined;
   abort?: () => void;
-  samples: Array<{ t: number; loaded: number }>;
+  samples: SpeedSample[];
   /** Added before the limits were known: not sent until they are and the file passes them. */
   awaitingLimits?: boolean;
   /** UsageStore.sequence() when the API accepted it (its bytes reserved there). */
@@ -62,7 +24,6 @@ interface Job {
   forgotten?: boolean;
 }
 
-const SPEED_WINDOW_MS = 3_000;
 let seq = 0;
 
 export class UploadQueue {
@@ -129,18 +90,9 @@ export class UploadQueue {
     // The quota is known only from GET /me (a per-file limit may be known earlier, from the build).
     job.awaitingLimits = limits.remainingBytes === undefined && !final && this.deps.limitsReady !== undefined;
     if (job.awaitingLimits || job.item.state.kind !== "queued") return;
-    const size = job.item.size;
-    if (limits.maxFileBytes !== undefined && size > limits.maxFileBytes) {
-      job.item = { ...job.item, state: { kind: "refused", reason: `This file is ${formatBytes(size)}; files can be at most ${formatBytes(limits.maxFileBytes)}.` } };
-      return;
-    }
-    if (limits.remainingBytes === undefined) return;
-    // An unfinished upload's bytes are reserved already (GET /me counts them): they leave room for itself.
-    const own = job.resume ? size : 0;
-    const left = Math.max(0, limits.remainingBytes + own - this.bytesAhead(job, limits));
-    if (size > left) {
-      job.item = { ...job.item, state: { kind: "refused", reason: `Not enough space: this file is ${formatBytes(size)} and ${formatBytes(left)} is left. Delete some files to make room.` } };
-    }
+    const ahead = bytesAhead(this.jobs.slice(0, this.jobs.indexOf(job)), limits);
+    const reason = limitRefusal(job.item.size, limits, ahead, job.resume !== undefined);
+    if (reason) job.item = { ...job.item, state: { kind: "refused", reason } };
   }
 
   cancel(id: string): void {
@@ -189,22 +141,6 @@ export class UploadQueue {
       if (job.item.state.kind === "processing") job.abort?.();
       else this.cancel(job.item.id);
     }
-  }
-
-  /**
-   * Files still on their way before this one are counted here so that neither a batch nor a second
-   * batch overbooks the quota, except those GET /me already counts: accepted before the request whose
-   * answer the limits come from, they are in its reservedBytes (or, once settled, its bytes).
-   */
-  private bytesAhead(job: Job, limits: Limits): number {
-    const moving = new Set(["queued", "uploading", "processing"]);
-    const counted = (j: Job) => limits.reservedAsOf !== undefined && j.reservedAt !== undefined && j.reservedAt < limits.reservedAsOf;
-    let sum = 0;
-    for (const j of this.jobs) {
-      if (j === job) break;
-      if (moving.has(j.item.state.kind) && !counted(j)) sum += j.item.size;
-    }
-    return sum;
   }
 
   private pump(): void {
@@ -259,7 +195,9 @@ export class UploadQueue {
       }
     } catch (error) {
       this.next();
-      return this.failedSend(job, errorFromThrown(error, authorised ? "storage" : "server"), { authorised, cancelled, multipart });
+      // An aborted send was given back by the client itself (UploadDeps.upload): not deleted twice.
+      const released = controller.signal.aborted;
+      return this.failedSend(job, errorFromThrown(error, authorised ? "storage" : "server"), { authorised, cancelled, multipart, released });
     }
     this.deps.unfinished?.forget(file);
     this.update(job, { kind: "processing" });
@@ -303,43 +241,17 @@ export class UploadQueue {
   }
 
   /** Where a send that did not finish leaves the job, and what becomes of its reservation. */
-  private failedSend(job: Job, e: AppError | AbortedError, how: { authorised: boolean; cancelled: boolean; multipart: boolean }): void {
-    const stopped = how.cancelled || e instanceof AbortedError;
-    if (!how.authorised) {
-      if (stopped) return this.update(job, { kind: "cancelled" });
-      if (e instanceof AppError && e.isRefusal) {
-        const max = e.details?.maxFileBytes;
-        if (e.code === "FileTooLarge" && typeof max === "number") this.deps.onMaxFileBytes?.(max);
-        return this.update(job, { kind: "refused", reason: e.message });
-      }
-      return this.update(job, failed(e));
-    }
-    if (!stopped && how.multipart && !(e instanceof AppError && e.source === "client")) {
-      // The parts that arrived stay, and so does the reservation: choosing the file again sends the rest.
-      const state = failed(e);
-      if (state.kind === "failed") state.message = `${state.message} Choose the same file again to resume where it stopped.`;
-      return this.update(job, state);
-    }
-    this.deps.unfinished?.forget(job.file);
-    this.abandon(job, stopped ? { kind: "cancelled" } : failed(e));
+  private failedSend(job: Job, e: AppError | AbortedError, how: SendEnd): void {
+    const after = afterFailedSend(e, how);
+    if (after.maxFileBytes !== undefined) this.deps.onMaxFileBytes?.(after.maxFileBytes);
+    if (after.forgetUnfinished) this.deps.unfinished?.forget(job.file);
+    if (after.discard) this.abandon(job, after.state);
+    else this.update(job, after.state);
   }
 
   private progress(job: Job, loaded: number, total: number): void {
     if (job.item.state.kind !== "uploading") return;
-    const t = this.now();
-    // The multipart body is a little larger than the file: report the file's share of it.
-    const size = job.item.size;
-    const fileLoaded = total > 0 ? Math.min(size, Math.round((loaded / total) * size)) : 0;
-    job.samples.push({ t, loaded: fileLoaded });
-    while (job.samples.length > 2 && t - job.samples[0]!.t > SPEED_WINDOW_MS) job.samples.shift();
-    const first = job.samples[0]!;
-    const elapsed = (t - first.t) / 1000;
-    const state: UploadState = { kind: "uploading", loaded: fileLoaded, total: size };
-    if (elapsed > 0.05 && fileLoaded > first.loaded) {
-      state.bytesPerSecond = (fileLoaded - first.loaded) / elapsed;
-      state.secondsLeft = (size - fileLoaded) / state.bytesPerSecond;
-    }
-    this.update(job, state);
+    this.update(job, uploadingState(job.samples, this.now(), loaded, total, job.item.size));
   }
 
   /** Ends an upload that has a pending record on the server, releasing its reserved quota. */

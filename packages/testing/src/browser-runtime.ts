@@ -13,11 +13,12 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
  * No sandbox (tests run as root in containers), no GPU, and nothing fetched but what a test asks for:
  * background networking, component updates and QUIC would only add traffic and timing of their own.
  */
-export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-quic"];
+export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
 
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}: apt-get install -y chromium, or set CHROMIUM_PATH.`);
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+/** playwright-core gives every launch a fresh, empty profile (its own --user-data-dir) and deletes it on close. */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}: apt-get install -y chromium (.ci/run installs it), or set CHROMIUM_PATH.`);
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 export interface BrowserWithRuntime {
@@ -33,7 +34,7 @@ export interface BrowserWithRuntime {
 }
 
 /** `name` names the runtime's temporary data directory (media-<name>-…), removed on stop. */
-export async function startBrowserWithRuntime(name: string): Promise<BrowserWithRuntime> {
+export async function startBrowserWithRuntime(name: string, chromiumArgs: readonly string[] = []): Promise<BrowserWithRuntime> {
   const dataDir = await mkdtemp(join(tmpdir(), `media-${name}-`));
   let runtime: LocalProcess | undefined;
   let browser: Browser | undefined;
@@ -44,7 +45,7 @@ export async function startBrowserWithRuntime(name: string): Promise<BrowserWith
   };
   try {
     runtime = await startLocalProcess({ DATA_DIR: dataDir });
-    browser = await launchChromium();
+    browser = await launchChromium(chromiumArgs);
   } catch (error) {
     await stop();
     throw error;
@@ -66,10 +67,11 @@ export async function startBrowserWithRuntime(name: string): Promise<BrowserWith
  * Chromium and the local runtime for the calling test file, started before its tests and stopped after
  * them. Call at the top level of the file, before its own hooks (those then find both running).
  */
-export function browserWithRuntimePerFile(name: string): () => BrowserWithRuntime {
+export function browserWithRuntimePerFile(name: string, options: { chromiumArgs?: readonly string[]; before?: () => Promise<void> | void } = {}): () => BrowserWithRuntime {
   let started: BrowserWithRuntime | undefined;
   beforeAll(async () => {
-    started = await startBrowserWithRuntime(name);
+    await options.before?.();
+    started = await startBrowserWithRuntime(name, options.chromiumArgs);
   });
   afterAll(async () => {
     await started?.stop();

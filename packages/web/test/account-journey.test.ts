@@ -1,15 +1,11 @@
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import { EMAIL_CHANGED_SUBJECT } from "@media/core/notices";
 import { apiClient } from "@media/testing/api-client";
 import { authenticator } from "@media/testing/authenticator";
-import { startLocalProcess, type LocalProcess } from "@media/testing/runtime-process";
+import { WEB_ARTIFACTS, webAppPerFile } from "@media/testing/web-app";
 
 /**
  * The security page in a real browser against the runtime `npm start` runs: sign out everywhere, turn
@@ -17,33 +13,11 @@ import { startLocalProcess, type LocalProcess } from "@media/testing/runtime-pro
  * address told), change the password (a wrong current one refused), turn two-step sign-in off, and
  * delete the account after typing its email. Screenshots go to test-artifacts/web/.
  */
-const here = dirname(fileURLToPath(import.meta.url));
-const webDir = resolve(here, "..");
-const artifacts = resolve(here, "../../../test-artifacts/web");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-
-let local: LocalProcess | undefined;
-let browser: Browser | undefined;
-let dataDir: string;
+const artifacts = WEB_ARTIFACTS;
+const app = webAppPerFile("account-journey");
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH).`);
-  const build = spawnSync(process.execPath, [join(webDir, "scripts/ensure-built.mjs"), "--quiet"], { encoding: "utf8" });
-  if (build.status !== 0) throw new Error(`web build failed:\n${build.stdout}\n${build.stderr}`);
   await mkdir(artifacts, { recursive: true });
-  dataDir = await mkdtemp(join(tmpdir(), "media-account-journey-"));
-  local = await startLocalProcess({ DATA_DIR: dataDir });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await local?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 async function signIn(page: Page, email: string, password: string): Promise<void> {
@@ -59,7 +33,7 @@ async function openSecurity(page: Page): Promise<void> {
 
 describe("account security in the web app (headless Chromium)", () => {
   it("signs out everywhere, turns on MFA, exports, signs in with a code, changes the email and the password, turns MFA off and deletes the account", async () => {
-    const api = apiClient(local!.url);
+    const api = apiClient(app().runtime.url);
     const email = `secure-${Date.now()}@example.com`;
     const password = "Secure-pass-123!";
     const newPassword = "Secure-pass-456!";
@@ -67,12 +41,12 @@ describe("account security in the web app (headless Chromium)", () => {
     const outbox = async (to: string) =>
       (await api.call<{ messages: Array<{ subject: string; code?: string; text?: string }> }>("GET", `/_local/outbox?to=${encodeURIComponent(to)}`)).body.messages;
     const { token } = await api.signUpAndLogin(email, password);
-    const context = await browser!.newContext({ viewport: { width: 1100, height: 900 }, acceptDownloads: true, colorScheme: "light" });
+    const context = await app().browser.newContext({ viewport: { width: 1100, height: 900 }, acceptDownloads: true, colorScheme: "light" });
     const page = await context.newPage();
     const pageErrors: string[] = [];
     page.on("pageerror", (e) => pageErrors.push(e.message));
     try {
-      await page.goto(`${local!.url}/login`);
+      await page.goto(`${app().runtime.url}/login`);
       await signIn(page, email, password);
       await openSecurity(page);
 

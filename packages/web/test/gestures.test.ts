@@ -1,13 +1,7 @@
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type CDPSession, type Locator } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CDPSession, Locator } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { apiClient } from "@media/testing/api-client";
-import { startLocalProcess, type LocalProcess } from "@media/testing/runtime-process";
+import { webAppPerFile } from "@media/testing/web-app";
 import { pngFixture } from "@media/testing/minimal-media";
 
 /**
@@ -17,28 +11,7 @@ import { pngFixture } from "@media/testing/minimal-media";
  * touch input, so the page gets what a touch screen sends: touch, then pointer events of type "touch",
  * subject to the page's touch-action.
  */
-const here = dirname(fileURLToPath(import.meta.url));
-const webDir = resolve(here, "..");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-
-let local: LocalProcess | undefined;
-let browser: Browser | undefined;
-let dataDir: string;
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH).`);
-  const build = spawnSync(process.execPath, [join(webDir, "scripts/ensure-built.mjs"), "--quiet"], { encoding: "utf8" });
-  if (build.status !== 0) throw new Error(`web build failed:\n${build.stdout}\n${build.stderr}`);
-  dataDir = await mkdtemp(join(tmpdir(), "media-web-gestures-"));
-  local = await startLocalProcess({ DATA_DIR: dataDir });
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await local?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-});
+const app = webAppPerFile("web-gestures");
 
 /** One finger: down at the first point, through the others, up at the last. */
 async function drag(cdp: CDPSession, points: Array<{ x: number; y: number }>): Promise<void> {
@@ -60,7 +33,7 @@ function swipe(cdp: CDPSession, from: { x: number; y: number }, dx: number): Pro
 
 describe("touch gestures in the web app (headless Chromium, touch emulated)", () => {
   it("swipes between files in the viewer, and a long press on a card selects it instead of opening it", async () => {
-    const api = apiClient(local!.url);
+    const api = apiClient(app().runtime.url);
     const email = `touch-${Date.now()}@example.com`;
     const password = "Touch-pass-123!";
     const { token } = await api.signUpAndLogin(email, password);
@@ -69,13 +42,13 @@ describe("touch gestures in the web app (headless Chromium, touch emulated)", ()
       const up = await api.call("POST", "/upload", { token, json: { fileName: name, contentType: "image/png", size: bytes.length } });
       expect((await api.uploadTo(up.body.upload, bytes, "image/png")).status).toBe(204);
     }
-    const context = await browser!.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
+    const context = await app().browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
     const page = await context.newPage();
     const pageErrors: string[] = [];
     page.on("pageerror", (e) => pageErrors.push(e.message));
     const cdp = await context.newCDPSession(page);
     try {
-      await page.goto(`${local!.url}/login`);
+      await page.goto(`${app().runtime.url}/login`);
       await page.getByLabel("Email").fill(email);
       await page.getByLabel("Password").fill(password);
       await page.getByRole("button", { name: "Sign in" }).click();

@@ -1,14 +1,11 @@
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient } from "@media/testing/api-client";
-import { startLocalProcess, type LocalProcess } from "@media/testing/runtime-process";
+import { WEB_ARTIFACTS, webAppPerFile } from "@media/testing/web-app";
 import { pngFixture, wavFixture } from "@media/testing/minimal-media";
 
 /**
@@ -19,43 +16,20 @@ import { pngFixture, wavFixture } from "@media/testing/minimal-media";
  * and sign in again. A screenshot of each page goes to
  * test-artifacts/web/.
  */
-const here = dirname(fileURLToPath(import.meta.url));
-const webDir = resolve(here, "..");
-const artifacts = resolve(here, "../../../test-artifacts/web");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const artifacts = WEB_ARTIFACTS;
+// Audio plays in the journey without a click first.
+const app = webAppPerFile("web-journey", ["--autoplay-policy=no-user-gesture-required"]);
 
-let local: LocalProcess | undefined;
-let browser: Browser | undefined;
-let dataDir: string;
 let filesDir: string;
 const pageErrors: string[] = [];
 const consoleErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: the browser test needs Debian's chromium (apt-get install -y chromium; .ci/run installs it). Set CHROMIUM_PATH to use another binary.`);
-  }
-  // The runtime serves packages/web/dist: build it when missing or older than its sources.
-  const build = spawnSync(process.execPath, [join(webDir, "scripts/ensure-built.mjs"), "--quiet"], { encoding: "utf8" });
-  if (build.status !== 0) throw new Error(`web build failed:\n${build.stdout}\n${build.stderr}`);
-
   await mkdir(artifacts, { recursive: true });
-  dataDir = await mkdtemp(join(tmpdir(), "media-web-journey-"));
   filesDir = await mkdtemp(join(tmpdir(), "media-web-files-"));
-  // On a port of its own choosing: storage's CORS rules name the web app's origin from the port it took.
-  local = await startLocalProcess({ DATA_DIR: dataDir });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // playwright-core gives every launch a fresh, empty profile (its own --user-data-dir) and deletes it on close.
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", "--autoplay-policy=no-user-gesture-required"],
-  });
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await local?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
   if (filesDir) await rm(filesDir, { recursive: true, force: true });
 });
 
@@ -84,7 +58,7 @@ async function seriousA11yFindings(page: Page): Promise<string[]> {
  * the page that follows the request (its answer came), by which time the code is in the outbox.
  */
 async function latestCode(email: string, after = 0): Promise<string> {
-  const res = await fetch(`${local!.url}/_local/outbox?to=${encodeURIComponent(email)}`);
+  const res = await fetch(`${app().runtime.url}/_local/outbox?to=${encodeURIComponent(email)}`);
   const { messages } = (await res.json()) as { messages: Array<{ code: string }> };
   if (messages.length <= after) throw new Error(`no new code for ${email} in the outbox`);
   return messages.at(-1)!.code;
@@ -94,9 +68,9 @@ describe("web app journey (headless Chromium)", () => {
   it("signs up, confirms, uploads, plays, searches, renames, downloads, shares, deletes, signs out and resets the password", async () => {
     const email = `journey-${Date.now()}@example.com`;
     const password = "Journey-pass-123!";
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true, colorScheme: "light" });
+    const context = await app().browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true, colorScheme: "light" });
     // The share dialog's Copy writes the link to the clipboard; reading it back proves it.
-    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: local!.url });
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: app().runtime.url });
     const page = await context.newPage();
     page.on("pageerror", (e) => pageErrors.push(e.message));
     page.on("console", (m) => {
@@ -116,7 +90,7 @@ describe("web app journey (headless Chromium)", () => {
 
   it("loads the next page as the library scrolls (infinite scroll over the paginated API)", async () => {
     // 35 files put there through the API directly, as another device would; the app shows 30 a page.
-    const api = apiClient(local!.url);
+    const api = apiClient(app().runtime.url);
     const email = `scroll-${Date.now()}@example.com`;
     const password = "Scroll-pass-123!";
     const { token } = await api.signUpAndLogin(email, password);
@@ -130,9 +104,9 @@ describe("web app journey (headless Chromium)", () => {
     }
     const sent = await Promise.all(uploads.map((upload) => api.uploadTo(upload, bytes, "image/png")));
     expect(sent.map((r) => r.status)).toEqual(uploads.map(() => 204));
-    const context = await browser!.newContext({ viewport: { width: 1024, height: 600 } });
+    const context = await app().browser.newContext({ viewport: { width: 1024, height: 600 } });
     const page = await context.newPage();
-    await page.goto(`${local!.url}/login`);
+    await page.goto(`${app().runtime.url}/login`);
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill(password);
     await page.getByRole("button", { name: "Sign in" }).click();
@@ -154,10 +128,10 @@ describe("web app journey (headless Chromium)", () => {
     await context.close();
 
     // A phone's touch screen (pointer: coarse) is offered the picker, not a place to drop files.
-    const phone = await browser!.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+    const phone = await app().browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
     try {
       const touch = await phone.newPage();
-      await touch.goto(`${local!.url}/login`);
+      await touch.goto(`${app().runtime.url}/login`);
       await touch.getByLabel("Email").fill(email);
       await touch.getByLabel("Password").fill(password);
       await touch.getByRole("button", { name: "Sign in" }).click();
@@ -177,7 +151,7 @@ async function journey(page: Page, email: string, password: string) {
   {
 
     // Signed out, / leads to the sign-in page.
-    await page.goto(local!.url);
+    await page.goto(app().runtime.url);
     await page.waitForURL("**/login");
     await expect.poll(() => page.getByRole("heading", { name: "Sign in" }).isVisible()).toBe(true);
     // A wrong password shows the API's message.
@@ -300,7 +274,7 @@ async function journey(page: Page, email: string, password: string) {
     // Focus comes back to the card (at the latest in the frame after the dialog closes).
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Open cat.png");
     // A file's address opened afresh (a reload, a kept link) shows it; closing leaves the library in place.
-    await page.goto(`${local!.url}/?file=${audioId}`);
+    await page.goto(`${app().runtime.url}/?file=${audioId}`);
     await audioViewer.locator("audio").waitFor();
     await audioViewer.getByRole("button", { name: "Close the viewer" }).click();
     await audioViewer.waitFor({ state: "detached" });
@@ -340,7 +314,7 @@ async function journey(page: Page, email: string, password: string) {
     const linkBox = share.getByLabel("New link");
     await linkBox.waitFor();
     const url = await linkBox.inputValue();
-    expect(url).toMatch(new RegExp(`^${local!.url}/s/[A-Za-z0-9_-]{22}$`));
+    expect(url).toMatch(new RegExp(`^${app().runtime.url}/s/[A-Za-z0-9_-]{22}$`));
     expect(await linkBox.evaluate((el) => el === document.activeElement)).toBe(true);
     await share.getByRole("button", { name: "Copy" }).click();
     await expect.poll(() => share.getByRole("status").textContent()).toBe("Link copied to the clipboard.");
@@ -354,7 +328,7 @@ async function journey(page: Page, email: string, password: string) {
     await shot(page, "20-share-dark", false);
     await page.emulateMedia({ colorScheme: "light" });
 
-    const stranger = await browser!.newContext({ viewport: { width: 800, height: 600 }, acceptDownloads: true });
+    const stranger = await app().browser.newContext({ viewport: { width: 800, height: 600 }, acceptDownloads: true });
     try {
       // A browser lands on the link's own page: the picture, its name, a download button.
       const visitor = await stranger.newPage();
@@ -411,7 +385,7 @@ async function journey(page: Page, email: string, password: string) {
     await links.waitFor();
     const lines = (await links.inputValue()).split("\n");
     expect(lines.map((l) => l.split(": ")[0]).sort()).toEqual(["kitten.png", "tone.wav"]);
-    for (const l of lines) expect(l).toMatch(new RegExp(`: ${local!.url}/s/[A-Za-z0-9_-]{22}$`));
+    for (const l of lines) expect(l).toMatch(new RegExp(`: ${app().runtime.url}/s/[A-Za-z0-9_-]{22}$`));
     await page.setViewportSize({ width: 390, height: 844 });
     await shot(page, "22-selected-share-phone", false);
     await page.setViewportSize({ width: 1280, height: 860 });

@@ -75,6 +75,25 @@ export const BUDGETS: Record<Family, BundleBudget> = {
   none: { maxBytes: 41 * KB, never: ["@aws-sdk/client-s3", "@aws-sdk/client-sns", "@aws-sdk/client-dynamodb", "@aws-sdk/client-cognito-identity-provider", ...MEDIA_INSPECTION] },
 };
 
+const ROOTS = (Object.keys(BUDGETS) as Family[]).filter((f) => f !== "none");
+
+/** The composition roots a bundle holds, from its esbuild inputs (one at most, which bundles.test.ts checks). */
+export function rootsIn(inputs: ReadonlySet<string>): Family[] {
+  return ROOTS.filter((root) => inputs.has(`packages/functions/src/${root}.ts`));
+}
+
+/**
+ * The issue's targets for the API routes, in KB at cold start: what `npm run bench` reports against.
+ * The budgets above are what is enforced.
+ */
+export const TARGET_KB: Partial<Record<Family, number>> = {
+  "roots/auth": 300,
+  "roots/library": 600,
+  "roots/account": 600,
+  "roots/account-data": 600,
+  "roots/account-export": 600,
+};
+
 /**
  * A function whose budget is not its family's, and why. `GET /openapi.json` uses no AWS service (family
  * `none`) but builds the document from the zod schemas at its cold start: zod and the generator.

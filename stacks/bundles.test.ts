@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ROUTES } from "@media/core/routes";
-import { AGGREGATE, BUDGETS, budgetOf, NEVER_AT_COLD_START, type Family } from "./bundle-budgets";
+import { AGGREGATE, budgetOf, NEVER_AT_COLD_START, rootsIn, type Family } from "./bundle-budgets";
 import { cachedBundle } from "./bundle-cache";
 import { functionsOfStacks, packagesOf, type FunctionBundle } from "./bundles";
 import { upgrades } from "./dedupe";
@@ -14,7 +14,6 @@ import { REPO_ROOT } from "./synth";
  */
 let bundles: Array<FunctionBundle & { family: Family }>;
 
-const ROOTS = Object.keys(BUDGETS).filter((f) => f !== "none");
 const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
 
 beforeAll(async () => {
@@ -23,10 +22,10 @@ beforeAll(async () => {
   for (const props of functions) {
     const bundle = await cachedBundle(props, REPO_ROOT);
     const inputs = new Set(Object.values(bundle.metafile.outputs).flatMap((o) => Object.keys(o.inputs)));
-    const roots = ROOTS.filter((r) => inputs.has(`packages/functions/src/${r}.ts`));
+    const roots = rootsIn(inputs);
     expect(inputs.has(AGGREGATE), `${bundle.module} imports services.ts, the aggregate of every root: import its family's root under roots/ instead`).toBe(false);
     expect(roots.length, `${bundle.module} holds ${roots.join(", ")}: one composition root per function`).toBeLessThanOrEqual(1);
-    bundles.push({ ...bundle, family: (roots[0] as Family | undefined) ?? "none" });
+    bundles.push({ ...bundle, family: roots[0] ?? "none" });
   }
   const table = bundles.map((b) => `${b.module.padEnd(20)} ${b.family.padEnd(18)} ${kb(b.bytes).padStart(7)} at cold start, ${kb(b.totalBytes).padStart(7)} in all`);
   console.log(table.join("\n"));

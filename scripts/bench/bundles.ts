@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { FunctionProps } from "sst/constructs";
+import { rootsIn, TARGET_KB, type Family } from "../../stacks/bundle-budgets";
 import type { BenchResult, Figure } from "./report";
 
 /**
@@ -19,7 +20,7 @@ const RUNS = 5;
 
 interface Measured {
   module: string;
-  family: string;
+  family: Family;
   before: { bytes: number; importMs: number };
   after: { bytes: number; importMs: number };
 }
@@ -35,11 +36,10 @@ export async function run(): Promise<BenchResult> {
     for (const props of functions) {
       const after = await bundleFunction(props, REPO_ROOT, { dir: path.join(dir, "after") });
       const before = await bundleFunction(beforeIssue20(props, REPO_ROOT), REPO_ROOT, { dir: path.join(dir, "before") });
-      const inputs = Object.values(after.metafile.outputs).flatMap((o) => Object.keys(o.inputs));
-      const root = inputs.find((i) => i.startsWith("packages/functions/src/roots/") && !i.includes("/clients/") && !i.endsWith("/media.ts") && !i.endsWith("/media-store.ts"));
+      const inputs = new Set(Object.values(after.metafile.outputs).flatMap((o) => Object.keys(o.inputs)));
       measured.push({
         module: after.module,
-        family: root ? root.slice("packages/functions/src/".length, -3) : "none",
+        family: rootsIn(inputs)[0] ?? "none",
         before: { bytes: before.bytes, importMs: await importMs(before.outfile!) },
         after: { bytes: after.bytes, importMs: await importMs(after.outfile!) },
       });
@@ -106,7 +106,7 @@ function report(measured: Measured[]): BenchResult {
     const msAfter = median(of.map((m) => m.after.importMs));
     const name = `${family} (${of.length} function${of.length > 1 ? "s" : ""})`;
     figures.push({ label: `${name}: KB at cold start, before`, value: bytesBefore / 1024, unit: "KB", digits: 0 });
-    const budget = family === "roots/auth" ? 300 : family === "roots/library" || family === "roots/account" ? 600 : undefined;
+    const budget = TARGET_KB[family];
     figures.push({
       label: `${name}: KB at cold start, now`,
       value: bytesAfter / 1024,

@@ -670,7 +670,8 @@ describe("functions", () => {
       expect(JSON.stringify(statements[0]!.Resource), module).toMatch(/FilesTable\w+Arn/);
       expect(JSON.stringify(statements[0]!.Resource), module).not.toContain("/index/");
     }
-    expect(objectResources("api/open-share", "s3:GetObject")).toEqual(["/users/*"]);
+    // A share link opens the original, or its display-size preview under derived/ (`?rendition=preview`).
+    expect(objectResources("api/open-share", "s3:GetObject")).toEqual(["/derived/*", "/users/*"]);
   });
 
   it("let only sign-up, login (ListUsers) and the password reset (AdminGetUser, AdminUserGlobalSignOut) call Cognito, on the user pool alone", () => {

@@ -104,6 +104,14 @@ describe("renditions, end to end", () => {
     const preview = await fetch(file.previewUrl);
     expect(preview.headers.get("content-type")).toBe("image/webp");
     expect(await sharp(Buffer.from(await preview.arrayBuffer())).metadata()).toMatchObject({ format: "webp", width: 1600, height: 800 });
+    // A share link's landing page shows the same preview: the open-share function signs a GET of it,
+    // which storage serves only if that function's role may read derived/.
+    const link = await api.call("POST", `/files/${ready.fileId}/share`, { token, json: {} });
+    expect(link.status, JSON.stringify(link.body)).toBe(201);
+    const shared = await fetch(`${link.body.url}?rendition=preview`);
+    expect(shared.status).toBe(200);
+    expect(shared.headers.get("content-type")).toBe("image/webp");
+    expect(await sharp(Buffer.from(await shared.arrayBuffer())).metadata()).toMatchObject({ format: "webp", width: 1600 });
     made.jpeg = { fileId: ready.fileId, urls: [file.previewUrl] };
   });
 

@@ -38,6 +38,24 @@ export function fail(io: CliIo, message: string, code: number): never {
   throw new CliExit(code);
 }
 
+/**
+ * A script's parsed command line, or undefined once `--help` has printed the usage. Arguments parseArgs
+ * refuses end the script with exit code 2, the reason and the usage.
+ */
+export function parseCommandLine<P extends { values: { help?: boolean | undefined } }>(parse: () => P, io: CliIo, usage: string): P | undefined {
+  let parsed: P;
+  try {
+    parsed = parse();
+  } catch (error) {
+    fail(io, `${error instanceof Error ? error.message : String(error)}\n\n${usage}`, 2);
+  }
+  if (parsed.values.help) {
+    io.stdout.write(usage);
+    return undefined;
+  }
+  return parsed;
+}
+
 /** Runs `main` on the process's arguments and streams, and exits with its code. */
 export async function runAsScript(main: CliMain): Promise<never> {
   process.exit(await exitCodeOf(() => main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env })));

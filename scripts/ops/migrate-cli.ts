@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import type { RecoveryServices } from "@media/functions/recovery-services";
-import { fail, type CliIo } from "./cli";
+import { fail, parseCommandLine, type CliIo } from "./cli";
 import { createProgress } from "./progress";
 import { BACKEND_OPTIONS, BACKEND_USAGE, openRecovery, UsageError } from "./recovery-cli";
 
@@ -28,16 +28,9 @@ function parse(args: string[]) {
 
 /** `npm run migrate -- …` (scripts/migrate.ts): the exit code; 2 for bad usage, 3 while the runtime runs. */
 export async function migrateCli(argv: string[], io: CliIo): Promise<number> {
-  let values: ReturnType<typeof parse>["values"];
-  try {
-    ({ values } = parse(argv));
-  } catch (error) {
-    fail(io, `${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`, 2);
-  }
-  if (values.help) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandLine(() => parse(argv), io, USAGE);
+  if (!parsed) return 0;
+  const { values } = parsed;
   const dryRun = values["dry-run"];
   // Loaded once the arguments are usable: it pulls in the runtime's modules.
   const { RuntimeRunningError } = await import("./local-data");

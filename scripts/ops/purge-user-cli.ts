@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import type { PurgeSummary } from "@media/core/purge";
-import { fail, type CliIo } from "./cli";
+import { fail, parseCommandLine, type CliIo } from "./cli";
 import { createProgress } from "./progress";
 import { BACKEND_OPTIONS, BACKEND_USAGE, openRecovery, UsageError } from "./recovery-cli";
 
@@ -27,17 +27,9 @@ function parse(args: string[]) {
 
 /** `npm run purge-user -- <sub> …` (scripts/purge-user.ts): the exit code; 2 for bad usage, 3 while the runtime runs. */
 export async function purgeUserCli(argv: string[], io: CliIo): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    fail(io, `${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`, 2);
-  }
+  const parsed = parseCommandLine(() => parse(argv), io, USAGE);
+  if (!parsed) return 0;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
   if (positionals.length !== 1) fail(io, `Name exactly one user (their sub).\n\n${USAGE}`, 2);
   const userId = positionals[0]!;
   const dryRun = values["dry-run"];

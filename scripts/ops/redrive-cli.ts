@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { CliExit, envOf, fail as failWith, type CliIo } from "./cli";
+import { CliExit, envOf, fail as failWith, parseCommandLine, type CliIo } from "./cli";
 import type { DeadLetter, RedriveResult } from "./dead-letters";
 import { createProgress } from "./progress";
 
@@ -57,17 +57,9 @@ export async function redriveCli(argv: string[], io: CliIo): Promise<number> {
   function fail(message: string, code = 2): never {
     return failWith(io, message, code);
   }
-  let values: ReturnType<typeof parse>["values"];
-  try {
-    ({ values } = parse(argv));
-  } catch (error) {
-    fail(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
-  }
-
-  if (values.help) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandLine(() => parse(argv), io, USAGE);
+  if (!parsed) return 0;
+  const { values } = parsed;
   const awsNamed = values.aws || !!values["queue-url"] || !!values["dlq-url"] || !!values.outputs;
   if (values.local && awsNamed) fail("Choose either --local or the AWS options, not both.\n\n" + USAGE);
   if (awsNamed && !values.outputs && (!values["queue-url"] || !values["dlq-url"])) fail("AWS needs both --queue-url and --dlq-url (or --outputs).\n\n" + USAGE);

@@ -92,7 +92,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   "api/list-shares": { config: true, table: ["dynamodb:GetItem"], query: "table" },
   "api/revoke-share": { config: true, table: ["dynamodb:GetItem", "dynamodb:DeleteItem"] },
   // The public link: the lookup item and the file record read, then a presigned GET of the original, or of
-  // its display-size preview under derived/ (`?rendition=preview`, what the link's landing page shows).
+  // its renditions under derived/ (`?rendition=preview` or `?rendition=stream`, what the landing page shows).
   "api/open-share": { config: true, table: ["dynamodb:GetItem"], objects: { "s3:GetObject": [UPLOAD_PREFIX, DERIVED_PREFIX] } },
   // Account security: Cognito's public API with the user's own token or sign-in session (ChangePassword,
   // GlobalSignOut, AssociateSoftwareToken, VerifySoftwareToken, SetUserMFAPreference, GetUser,

@@ -123,8 +123,10 @@ describe("share rules", () => {
     expect(OpenShareQuery.parse({ other: "x" })).toEqual({ download: false });
   });
 
-  it("?rendition=preview asks for the display-size preview; another rendition name is bad input", () => {
+  it("?rendition=preview asks for the display-size preview, ?rendition=stream for the audio stream; another rendition name is bad input", () => {
     expect(OpenShareQuery.parse({ rendition: "preview" })).toEqual({ download: false, rendition: "preview" });
+    expect(OpenShareQuery.parse({ rendition: "stream" })).toEqual({ download: false, rendition: "stream" });
+    expect(OpenShareQuery.safeParse({ rendition: "waveform" }).success).toBe(false);
     expect(OpenShareQuery.safeParse({ rendition: "original.jpg" }).success).toBe(false);
   });
 });
@@ -191,7 +193,7 @@ describe("createShare, openShare, listShares, revokeShare", () => {
     const f = file();
     const w = world([f]);
     const share = await createShare(w.deps, OWNER, f.fileId, { expiresInSeconds: 3600 }, ORIGIN);
-    expect(await describeShare(w.deps, tokenOf(share.url))).toEqual({ fileName: f.fileName, contentType: f.contentType, size: f.size, expiresAt: new Date(T0 + 3600_000).toISOString(), hasPreview: false });
+    expect(await describeShare(w.deps, tokenOf(share.url))).toEqual({ fileName: f.fileName, contentType: f.contentType, size: f.size, expiresAt: new Date(T0 + 3600_000).toISOString(), hasPreview: false, hasStream: false });
     expect(w.presigned).toEqual([]);
     w.clock.at = T0 + 3600_000;
     expect(((await failure(describeShare(w.deps, tokenOf(share.url)))) as ShareUnavailableError).reason).toBe("expired");
@@ -220,6 +222,31 @@ describe("createShare, openShare, listShares, revokeShare", () => {
     await openShare(w.deps, noneToken, { download: false, rendition: "preview" });
     expect(w.presigned.at(-1)).toMatchObject({ key: `users/${OWNER}/${none.fileId}`, contentType: "image/jpeg" });
     await openShare(w.deps, madeToken, { download: true, rendition: "preview" });
+    expect(w.presigned.at(-1)).toMatchObject({ key: `users/${OWNER}/${made.fileId}`, disposition: expect.stringMatching(/^attachment;/) });
+  });
+
+  it("plays an audio file's stream rendition when its current version has one, else the original; a download is always the original", async () => {
+    const eTag = '"v2"';
+    const streamKey = `renditions/${OWNER}/a/stream.m4a`;
+    const at = new Date(T0).toISOString();
+    const flac = { contentType: "audio/flac", fileName: "tone.flac" };
+    const made = file({ ...flac, eTag, renditions: { status: "ready", eTag, streamKey, bytes: 10, at } });
+    const stale = file({ ...flac, fileId: newFileId(T0 - 30_000), eTag, renditions: { status: "ready", eTag: '"v1"', streamKey, bytes: 10, at } });
+    const w = world([made, stale]);
+    const link = async (f: MediaRecord) => tokenOf((await createShare(w.deps, OWNER, f.fileId, DEF, ORIGIN)).url);
+    const [madeToken, staleToken] = [await link(made), await link(stale)];
+
+    expect(await describeShare(w.deps, madeToken)).toMatchObject({ hasStream: true, hasPreview: false });
+    expect((await describeShare(w.deps, staleToken)).hasStream).toBe(false);
+
+    expect(await openShare(w.deps, madeToken, { download: false, rendition: "stream" })).toBe(`https://bucket.example.com/${streamKey}?sig`);
+    expect(w.presigned.at(-1)).toEqual({ key: streamKey, expiresSeconds: SHARE_REDIRECT_SECONDS, contentType: "audio/mp4" });
+    // Asking an audio file for a preview it cannot have serves the original, as for an image without one.
+    await openShare(w.deps, madeToken, { download: false, rendition: "preview" });
+    expect(w.presigned.at(-1)).toMatchObject({ key: `users/${OWNER}/${made.fileId}`, contentType: "audio/flac" });
+    await openShare(w.deps, staleToken, { download: false, rendition: "stream" });
+    expect(w.presigned.at(-1)).toMatchObject({ key: `users/${OWNER}/${stale.fileId}`, contentType: "audio/flac" });
+    await openShare(w.deps, madeToken, { download: true, rendition: "stream" });
     expect(w.presigned.at(-1)).toMatchObject({ key: `users/${OWNER}/${made.fileId}`, disposition: expect.stringMatching(/^attachment;/) });
   });
 

@@ -6,7 +6,7 @@ import { isFileId, newFileId } from "./ids";
 import { originalKey } from "./keys";
 import type { Limits } from "./limits";
 import { currentRenditions, type MediaRecord } from "./media-record";
-import { PREVIEW_RENDITION } from "./renditions/rendition-settings";
+import { PREVIEW_RENDITION, STREAM_RENDITION } from "./renditions/rendition-settings";
 import type { Clock, MediaRepository, ObjectStorage, ShareRecord, ShareRepository } from "./ports";
 
 /**
@@ -36,18 +36,29 @@ export type CreateShareInput = z.output<typeof CreateShareInput>;
 
 /**
  * `?download=1` saves the file under its original name; without it the file shows inline, and
- * `?rendition=preview` shows the display-size preview instead of the original when one was made.
+ * `?rendition=preview` (an image's display-size preview) or `?rendition=stream` (an audio file's AAC stream)
+ * serves that rendition instead of the original when one was made of the file as it is now.
  */
 export const OpenShareQuery = z
   .object({
     download: z.string().optional(),
-    rendition: z.enum(["preview"]).optional().describe("Show the display-size preview (WebP) when one was made, else the original"),
+    rendition: z
+      .enum(["preview", "stream"])
+      .optional()
+      .describe("Serve the display-size preview (WebP) of an image or the stream (AAC) of an audio file when one was made, else the original"),
   })
-  .transform((q): { download: boolean; rendition?: "preview" } => {
+  .transform((q): { download: boolean; rendition?: SharedRendition } => {
     const download = q.download === "1" || q.download === "true";
     return q.rendition ? { download, rendition: q.rendition } : { download };
   });
 export type OpenShareQuery = z.output<typeof OpenShareQuery>;
+export type SharedRendition = "preview" | "stream";
+
+/** Where each rendition a link may serve is kept on the record, and what it is served as. */
+const SHARED_RENDITIONS = {
+  preview: { key: "previewKey", contentType: PREVIEW_RENDITION.contentType },
+  stream: { key: "streamKey", contentType: STREAM_RENDITION.contentType },
+} as const satisfies Record<SharedRendition, { key: string; contentType: string }>;
 
 export interface SharingDeps {
   repo: Pick<MediaRepository, "get">;
@@ -160,8 +171,10 @@ export async function openShare(deps: SharingDeps, token: string, query: OpenSha
   const { file, expiresAt, now } = await liveShare(deps, token);
   const remainingSeconds = Math.ceil((expiresAt - now) / 1000);
   const expiresSeconds = Math.max(1, Math.min(SHARE_REDIRECT_SECONDS, deps.limits.urlExpiresSeconds, remainingSeconds));
-  const previewKey = query.rendition === "preview" && !query.download ? currentRenditions(file)?.previewKey : undefined;
-  if (previewKey) return deps.storage.presignGet({ key: previewKey, expiresSeconds, contentType: PREVIEW_RENDITION.contentType });
+  // A download is always the original: the owner's file, under its own name.
+  const rendition = query.rendition && !query.download ? SHARED_RENDITIONS[query.rendition] : undefined;
+  const renditionKey = rendition ? currentRenditions(file)?.[rendition.key] : undefined;
+  if (rendition && renditionKey) return deps.storage.presignGet({ key: renditionKey, expiresSeconds, contentType: rendition.contentType });
   return deps.storage.presignGet({
     key: originalKey(file.userId, file.fileId),
     expiresSeconds,
@@ -178,6 +191,8 @@ export interface SharedFileView {
   expiresAt: string;
   /** Whether the display-size preview was made of the file as it is now (`?rendition=preview`). */
   hasPreview: boolean;
+  /** Whether the AAC stream was made of the file as it is now (`?rendition=stream`). */
+  hasStream: boolean;
 }
 
 export async function describeShare(deps: SharingDeps, token: string): Promise<SharedFileView> {
@@ -188,6 +203,7 @@ export async function describeShare(deps: SharingDeps, token: string): Promise<S
     size: file.size,
     expiresAt: new Date(expiresAt).toISOString(),
     hasPreview: currentRenditions(file)?.previewKey !== undefined,
+    hasStream: currentRenditions(file)?.streamKey !== undefined,
   };
 }
 

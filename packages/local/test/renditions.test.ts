@@ -91,6 +91,15 @@ describe("renditions, end to end", () => {
     expect(sample("media_renditions_made_total")).toBe(1);
     expect(sample("media_rendition_bytes_total")).toBe(line.bytes);
     expect(sample("media_rendition_seconds_count")).toBe(1);
+    // A share link's page plays the stream (a FLAC does not play in every browser), which the link serves.
+    const link = await api.call("POST", `/files/${ready.fileId}/share`, { token, json: {} });
+    expect(link.status, JSON.stringify(link.body)).toBe(201);
+    const page = await (await fetch(link.body.url, { headers: { accept: "text/html" } })).text();
+    expect(page).toContain('<audio controls preload="metadata" src="?rendition=stream">');
+    const shared = await fetch(`${link.body.url}?rendition=stream`);
+    expect(shared.status).toBe(200);
+    expect(shared.headers.get("content-type")).toBe("audio/mp4");
+    expect(Buffer.from(await shared.arrayBuffer()).equals(mp4)).toBe(true);
     made.flac = { fileId: ready.fileId, urls: [file.streamUrl, file.waveformUrl] };
   });
 

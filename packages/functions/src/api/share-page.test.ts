@@ -32,7 +32,7 @@ describe("the page a browser gets for a share link that does not open", () => {
 });
 
 describe("the page a browser gets for a share link that opens", () => {
-  const view = { fileName: "cat.png", contentType: "image/png", size: 1536, expiresAt: "2030-01-02T03:04:05.000Z", hasPreview: false };
+  const view = { fileName: "cat.png", contentType: "image/png", size: 1536, expiresAt: "2030-01-02T03:04:05.000Z", hasPreview: false, hasStream: false };
 
   it("shows the picture, its name and size, until when it is shared, and a download button, all by relative address", () => {
     const page = sharedFilePage(view);
@@ -57,6 +57,11 @@ describe("the page a browser gets for a share link that opens", () => {
     expect(html).toContain('<audio controls preload="metadata" src="?download=0"></audio>');
     expect(html).toContain("<h1>&#60;b onclick=&#34;x&#34;&#62;&#34;a&#34; &#38; &#39;b&#39;.mp3</h1>");
     expect(html).not.toContain("<b ");
+  });
+
+  it("plays the AAC stream when one was made, which every browser plays (a FLAC does not play in all)", () => {
+    const html = sharedFilePage({ ...view, fileName: "tone.flac", contentType: "audio/flac", hasStream: true }).html!;
+    expect(html).toContain('<audio controls preload="metadata" src="?rendition=stream"></audio>');
   });
 
   it("allows media only (from here and where the link redirects), and its own style by hash", () => {

@@ -61,7 +61,8 @@ export const SHARED_FILE_CSP = `default-src 'none'; img-src 'self' https: http:;
 
 /**
  * What a browser is shown for a link that opens: the file's name, a picture (the display-size preview
- * when one was made: lighter on a phone than the original) or a player, and a download button. Relative addresses only ("?download=…" of this very link), so the token is never written here;
+ * when one was made: lighter on a phone than the original) or a player (of the AAC stream when one was
+ * made: it plays in every browser, which a FLAC or an AIFF does not), and a download button. Relative addresses only ("?download=…" of this very link), so the token is never written here;
  * the name is the owner's text and is escaped.
  */
 export function sharedFilePage(file: SharedFileView): Reply {
@@ -69,7 +70,7 @@ export function sharedFilePage(file: SharedFileView): Reply {
   const media = file.contentType.startsWith("image/")
     ? `<figure><img src="${file.hasPreview ? "?rendition=preview" : "?download=0"}" alt="${name}"></figure>`
     : file.contentType.startsWith("audio/")
-      ? `<figure><audio controls preload="metadata" src="?download=0"></audio></figure>`
+      ? `<figure><audio controls preload="metadata" src="${file.hasStream ? "?rendition=stream" : "?download=0"}"></audio></figure>`
       : "";
   const until = new Date(file.expiresAt).toISOString().slice(0, 16).replace("T", " ");
   const html =

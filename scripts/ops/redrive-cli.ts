@@ -73,11 +73,30 @@ export async function redriveCli(argv: string[], io: CliIo): Promise<number> {
     return n;
   };
 
-  // Loaded once the arguments are known to be usable (they pull in the AWS SDK and the runtime's modules).
-  const { formatDeadLetter, redriveAws, redriveLocal } = await import("./dead-letters");
-  const { resolveDataDir, RuntimeRunningError } = await import("./local-data");
   const maxMessages = positive("max", values.max);
   const visibilityTimeoutSeconds = positive("visibility-timeout", values["visibility-timeout"]);
+
+  const { resolveDataDir, lockLocalData, RuntimeRunningError } = await import("./local-data");
+  const refuseWhileRunning = (error: unknown) => {
+    if (error instanceof RuntimeRunningError) fail(error.advice(`the re-driven messages are ${values.renditions ? "rendered" : "indexed"} as it starts`), 3);
+  };
+  let localDataDir = "";
+  if (!awsNamed) {
+    const { dataDir, note } = resolveDataDir(values["data-dir"], envOf(io));
+    if (note) io.stderr.write(`${note}\n`);
+    if (!existsSync(dataDir)) fail(`No local data at ${dataDir} (pass --data-dir, or set DATA_DIR as for npm start).`);
+    // Refused before the AWS SDK and the queues' modules load, so the answer comes at once while the
+    // runtime runs (redriveLocal checks again, and then holds the lock).
+    try {
+      await (await lockLocalData(dataDir)).release();
+    } catch (error) {
+      refuseWhileRunning(error);
+      fail(`redrive failed: ${error instanceof Error ? error.message : String(error)}`, 1);
+    }
+    localDataDir = dataDir;
+  }
+  // Loaded once the arguments are known to be usable (they pull in the AWS SDK and the runtime's modules).
+  const { formatDeadLetter, redriveAws, redriveLocal } = await import("./dead-letters");
   const progress = createProgress({ label: dryRun ? "listing" : "redrive", stream: io.stderr });
   const onListed = (m: DeadLetter) => progress.log(formatDeadLetter(m));
   // The listing goes to stdout when it is not a terminal (so it can be piped), next to the bar otherwise.
@@ -115,17 +134,14 @@ export async function redriveCli(argv: string[], io: CliIo): Promise<number> {
         sqs.destroy();
       }
     } else {
-      const { dataDir, note } = resolveDataDir(values["data-dir"], envOf(io));
-      if (note) io.stderr.write(`${note}\n`);
-      if (!existsSync(dataDir)) fail(`No local data at ${dataDir} (pass --data-dir, or set DATA_DIR as for npm start).`);
-      where = `the local runtime's queues in ${dataDir}`;
+      where = `the local runtime's queues in ${localDataDir}`;
       io.stderr.write(`${dryRun ? "Listing" : "Re-driving"} ${where}\n`);
-      result = await redriveLocal({ dataDir, dryRun, queue: which, progress, onListed: collect });
+      result = await redriveLocal({ dataDir: localDataDir, dryRun, queue: which, progress, onListed: collect });
     }
   } catch (error) {
     progress.done();
     if (error instanceof CliExit) throw error;
-    if (error instanceof RuntimeRunningError) fail(error.advice(`the re-driven messages are ${values.renditions ? "rendered" : "indexed"} as it starts`), 3);
+    refuseWhileRunning(error);
     fail(`redrive failed: ${error instanceof Error ? error.message : String(error)}`, 1);
   }
 

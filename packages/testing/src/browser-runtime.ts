@@ -33,8 +33,12 @@ export interface BrowserWithRuntime {
   stop(): Promise<void>;
 }
 
-/** `name` names the runtime's temporary data directory (media-<name>-…), removed on stop. */
-export async function startBrowserWithRuntime(name: string, chromiumArgs: readonly string[] = []): Promise<BrowserWithRuntime> {
+/**
+ * `name` names the runtime's temporary data directory (media-<name>-…), removed on stop. The runtime,
+ * Chromium and `alongside` (work the tests need before their first page, such as the web build) start
+ * at once: each mostly waits on its own process, so the file waits for the slowest, not for their sum.
+ */
+export async function startBrowserWithRuntime(name: string, chromiumArgs: readonly string[] = [], alongside?: () => Promise<void>): Promise<BrowserWithRuntime> {
   const dataDir = await mkdtemp(join(tmpdir(), `media-${name}-`));
   let runtime: LocalProcess | undefined;
   let browser: Browser | undefined;
@@ -43,12 +47,16 @@ export async function startBrowserWithRuntime(name: string, chromiumArgs: readon
     await runtime?.stop();
     await rm(dataDir, { recursive: true, force: true });
   };
-  try {
-    runtime = await startLocalProcess({ DATA_DIR: dataDir });
-    browser = await launchChromium(chromiumArgs);
-  } catch (error) {
+  // allSettled, not all: when one start fails, the others are still waited for, so stop finds them.
+  const starts = await Promise.allSettled([
+    startLocalProcess({ DATA_DIR: dataDir }).then((r) => void (runtime = r)),
+    launchChromium(chromiumArgs).then((b) => void (browser = b)),
+    alongside?.(),
+  ]);
+  const failed = starts.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed || !runtime || !browser) {
     await stop();
-    throw error;
+    throw failed?.reason ?? new Error("the runtime or Chromium did not start");
   }
   const started = { browser, runtime };
   return {
@@ -65,13 +73,17 @@ export async function startBrowserWithRuntime(name: string, chromiumArgs: readon
 
 /**
  * Chromium and the local runtime for the calling test file, started before its tests and stopped after
- * them. Call at the top level of the file, before its own hooks (those then find both running).
+ * them. Call at the top level of the file, before its own hooks (those then find both running). `before`
+ * runs first; `alongside` runs while both start.
  */
-export function browserWithRuntimePerFile(name: string, options: { chromiumArgs?: readonly string[]; before?: () => Promise<void> | void } = {}): () => BrowserWithRuntime {
+export function browserWithRuntimePerFile(
+  name: string,
+  options: { chromiumArgs?: readonly string[]; before?: () => Promise<void> | void; alongside?: () => Promise<void> } = {},
+): () => BrowserWithRuntime {
   let started: BrowserWithRuntime | undefined;
   beforeAll(async () => {
     await options.before?.();
-    started = await startBrowserWithRuntime(name, options.chromiumArgs);
+    started = await startBrowserWithRuntime(name, options.chromiumArgs, options.alongside);
   });
   afterAll(async () => {
     await started?.stop();

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { browserWithRuntimePerFile, type BrowserWithRuntime } from "./browser-runtime";
@@ -11,15 +11,19 @@ export const WEB_ARTIFACTS = join(webDir, "../../test-artifacts/web");
 
 /**
  * The web app as `npm start` serves it, a browser and the runtime, for the calling test file. The
- * runtime serves packages/web/dist, so the app is built first when missing or older than its sources
- * (ensure-built.mjs, which takes a lock: several files may ask at once).
+ * runtime serves packages/web/dist, so the app is built when missing or older than its sources
+ * (ensure-built.mjs, which takes a lock: several files may ask at once). The runtime reads dist/ per
+ * request, so the build runs while the runtime and Chromium start, and is done before the first page.
  */
 export function webAppPerFile(name: string, chromiumArgs: readonly string[] = []): () => BrowserWithRuntime {
   return browserWithRuntimePerFile(name, {
     chromiumArgs,
-    before: () => {
-      const build = spawnSync(process.execPath, [join(webDir, "scripts/ensure-built.mjs"), "--quiet"], { encoding: "utf8" });
-      if (build.status !== 0) throw new Error(`web build failed:\n${build.stdout}\n${build.stderr}`);
-    },
+    alongside: () =>
+      new Promise<void>((resolve, reject) => {
+        execFile(process.execPath, [join(webDir, "scripts/ensure-built.mjs"), "--quiet"], { encoding: "utf8" }, (error, stdout, stderr) => {
+          if (error) reject(new Error(`web build failed:\n${stdout}\n${stderr}`, { cause: error }));
+          else resolve();
+        });
+      }),
   });
 }

@@ -7,6 +7,7 @@ import { functionEnvironment } from "@media/core/function-env";
 import { METRICS_NAMESPACE, SERVICE_NAME } from "@media/core/metric-names";
 import { TABLE } from "@media/core/table";
 import { dedupeAwsSdk } from "./dedupe";
+import { lambdaCredentials } from "./lambda-credentials";
 import { sdkPackageInfo } from "./sdk-package-info";
 import { PROD_STAGE, type SesEmail, type StageSettings } from "./settings";
 import { DERIVED_PREFIX, UPLOAD_PREFIX } from "./Storage";
@@ -26,8 +27,7 @@ export function handlerOf(module: string): string {
  *   the same version the tests and the local runtime run, and the runtime's copy changes under us.
  *   esbuild keeps only the modular clients a handler imports, each package once (dedupe.ts).
  * - Code splitting: what is imported with `import()` goes into chunks of its own, loaded when first
- *   used. A cold start then loads only what every request needs: not the SDK's other credential
- *   providers (Lambda's come from the environment), the X-Ray tracer where tracing is off, or the
+ *   used. A cold start then loads only what every request needs: not the X-Ray tracer where tracing is off, or the
  *   authorizer's Cognito client. stacks/bundles.test.ts holds each function to a budget of those bytes.
  * - No `keepNames` (SST turns it on): it wraps every class and function of the bundle in a call that
  *   restores its name, about 5 % of each bundle (32 KB of DELETE /me's 634 KB, 21 KB of an auth
@@ -36,6 +36,8 @@ export function handlerOf(module: string): string {
  *   leaves alone, and in two places its logger's class name (`NoOpLogger`), which only decides whether
  *   a rare deserialization hint goes to the console or to that no-op logger.
  * - The SDK clients' package.json reduced to the version they read (sdk-package-info.ts).
+ * - Credentials from the environment alone, where Lambda puts the role's: the SDK's default chain is
+ *   replaced (lambda-credentials.ts), which takes its STS and SSO clients' protocols out of every cold start.
  * - No sourcemaps: they would be mostly the SDK's, and SST would upload them through its bootstrap bucket.
  * - No X-Ray by default: its write actions only accept a `*` resource, and every role here is otherwise
  *   scoped to named resources. A stage turns it on (`observabilityFor`), and then only that is on `*`.
@@ -49,7 +51,7 @@ export const FUNCTION_DEFAULTS: FunctionProps = {
     minify: true,
     sourcemap: false,
     splitting: true,
-    esbuild: { target: "node22", legalComments: "none", keepNames: false, plugins: [dedupeAwsSdk(), sdkPackageInfo()] },
+    esbuild: { target: "node22", legalComments: "none", keepNames: false, plugins: [lambdaCredentials(), dedupeAwsSdk(), sdkPackageInfo()] },
   },
 };
 

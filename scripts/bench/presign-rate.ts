@@ -1,4 +1,5 @@
 import { cpus } from "node:os";
+import { measureCallFloor } from "./call-floor";
 import { runLoad } from "./http-load";
 import type { BenchResult } from "./report";
 import { startRuntime } from "./runtime-process";
@@ -34,6 +35,8 @@ export async function run(
   const users = Math.max(concurrency, Math.ceil((count + lowCount + sequential) / (perUser - warmupPerUser)));
   // Every user signs up from this one address: lift the per-address limit on code emails for them.
   const codeLimit = String(users * 2 + 10);
+  // Measured before the runtime starts, so nothing of it competes for the cores.
+  const floor = await measureCallFloor();
   const runtime = await startRuntime(
     { QUOTA_BYTES: String(1024 ** 4), MAX_FILE_BYTES: String(2 * 1024 ** 3), CODE_EMAILS_PER_CLIENT_PER_HOUR: codeLimit, CODE_CHECKS_PER_CLIENT_PER_HOUR: codeLimit },
     { parentDir: options.parentDir },
@@ -104,6 +107,8 @@ export async function run(
         { label: "  of which the DynamoDB thread", value: perRequest(dynamoThreadMs), unit: "ms" },
         { label: "  of which GC and libuv pool threads", value: perRequest(otherThreads.length ? restThreadsMs : undefined), unit: "ms" },
         { label: "load generator CPU per presign", value: clientCpuPerRequest, unit: "ms" },
+        { label: "floor: CPU of one HTTP round trip (both sides)", value: floor.httpRoundTripMs, unit: "ms" },
+        { label: "floor: CPU of one SDK DynamoDB call (both sides)", value: floor.sdkCallMs, unit: "ms" },
         { label: `ceiling at these CPU costs (${cpus().length} idle cores)`, value: ceiling, unit: "req/s", digits: 0 },
         { label: `presigns/s (${lowConcurrency} in flight)`, value: lowRate, unit: "req/s", digits: 0 },
         { label: `latency p50 (${lowConcurrency} in flight)`, value: lowSummary.p50, unit: "ms" },
@@ -120,6 +125,7 @@ export async function run(
         ...(lowRefused.length ? [`non-201 statuses (${lowConcurrency} in flight): ${lowRefused.map(([st, c]) => `${st}×${c}`).join(", ")}`] : []),
         ...(low.firstError ? [`first network error (${lowConcurrency} in flight): ${low.firstError}`] : []),
         `one at a time (${alone.latencies.length} requests, ${alone.statuses[201] ?? 0} answered 201): the service time of one presign without queueing; under load, latency ≈ in-flight / throughput (Little's law), so with ${concurrency} in flight a p99 under 20 ms needs well over ${Math.round((concurrency / 20) * 1000)}/s.`,
+        `floor: on this machine one keep-alive HTTP round trip in node costs ${floor.httpRoundTripMs.toFixed(3)} ms of CPU and one AWS SDK DynamoDB call to an endpoint that answers at once ${floor.sdkCallMs.toFixed(3)} ms (call-floor.ts); a presign is one gateway request and two SDK calls (the authorizer's GetItem of the session cut, the handler's TransactWriteItems), so about ${(floor.httpRoundTripMs / 2 + 2 * floor.sdkCallMs).toFixed(2)} ms of the runtime's CPU per presign (the server half of the gateway's round trip, both SDK calls whole: the table's thread is in the runtime) is spent before the gateway, the handlers or the table do any work of their own.`,
         "client and runtime share the machine's cores: the load generator's own CPU counts against the server. CPU per presign (all threads of each process, from /proc) stays comparable when other work on the machine makes the rate vary; 2 cores ÷ (runtime + client CPU per presign) bounds the rate this machine could reach, and so does 1 core ÷ the main thread's share (one event loop serves the gateway and the handlers). The runtime's other threads: the local DynamoDB's worker (dynalite, taken as the busiest thread but the main one) and the rest (V8's GC and compiler helpers, libuv's pool, LevelDB's compaction).",
       ],
     };

@@ -44,7 +44,8 @@ if (positionals.length === 0) {
 /** node_modules/<package>/…, node:<module>, our packages/<name>/src/…, or a native frame's name. */
 function moduleOf(frame: CallFrame): string {
   const url = frame.url.replace(/^file:\/\//, "");
-  const inModules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  // The innermost package: a dependency nested in another's node_modules is its own.
+  const inModules = /.*node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (inModules) return inModules[1]!;
   const ours = /\/(packages\/.+|scripts\/.+)$/.exec(url);
   if (ours) return ours[1]!;

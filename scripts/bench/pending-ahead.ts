@@ -60,7 +60,8 @@ export async function run(options: { ahead?: number; probe?: number; concurrency
       figures: [
         { label: "presign p50, no upload pending", value: p50Empty, unit: "ms" },
         { label: `presign p50, ${pendingAtProbe.toLocaleString("en")} pending`, value: p50Full, unit: "ms" },
-        { label: "  change", value: (100 * (p50Full - p50Empty)) / p50Empty, unit: "%", target: { op: "<", value: 10, text: "within 10%" }, digits: 1 },
+        // Within 10% either way: the magnitude is what the target bounds.
+        { label: "  change", value: (100 * Math.abs(p50Full - p50Empty)) / p50Empty, unit: "%", target: { op: "<", value: 10, text: "within 10%" }, digits: 1 },
         { label: `presigns ahead at ${concurrency} in flight`, value: bulk.latencies.length / (bulk.elapsedMs / 1000), unit: "req/s", digits: 0 },
         { label: "  answers other than 201 before the quota", value: others(bulk, 201) + others(full, 201) + others(empty, 201), unit: "", target: { op: "<", value: 1, text: "0" }, digits: 0 },
         { label: "  answers other than 413 past the quota", value: others(refused, 413), unit: "", target: { op: "<", value: 1, text: "0" }, digits: 0 },
@@ -69,6 +70,9 @@ export async function run(options: { ahead?: number; probe?: number; concurrency
         `one user: ${created(warm) + created(empty) + created(bulk) + created(full)} presigns answered 201 (quota ${quotaBytes / size} × 1 MiB), then ${refused.statuses[413] ?? 0} of ${over} refused 413 QuotaExceeded.`,
         `${ahead} ahead at ${concurrency} in flight: p50 ${bulkSummary.p50.toFixed(1)} ms, p99 ${bulkSummary.p99.toFixed(1)} ms, max ${bulkSummary.max.toFixed(1)} ms; every request is the same user's, so each transaction meets the others on one usage item (DynamoDB's TransactionConflict, retried with jitter by the repository).`,
         `p50s one request at a time (${probe - WARM_UP} after ${WARM_UP} unmeasured, and ${probe}), so they measure the presign, not queueing.`,
+        ...(p50Full < p50Empty * 0.9
+          ? [`the probe with pending uploads was the faster: it runs after ${ahead} more presigns than the empty one, on code V8 has optimised further and a warmer table, so the change says more about warm-up than about pending uploads; the target reads "within 10%" either way.`]
+          : []),
       ],
     };
   } finally {

@@ -1,4 +1,5 @@
 import { cpus } from "node:os";
+import { measureCallFloor } from "./call-floor";
 import { runLoad } from "./http-load";
 import type { BenchResult } from "./report";
 import { startRuntime } from "./runtime-process";
@@ -24,9 +25,9 @@ export async function run(
 ): Promise<BenchResult> {
   const count = options.count ?? 6_000;
   const concurrency = options.concurrency ?? 64;
-  // A second, lighter closed loop: with fewer requests in flight, Little's law lets the latency target
-  // and the rate meet (16 in flight at 1,000/s is 16 ms per request).
-  const lowConcurrency = options.lowConcurrency ?? 16;
+  // A second, lighter closed loop, where issue 13 sets the tighter latency target (p99 < 20 ms at 8 in
+  // flight); by Little's law 8 in flight at 1,000/s is 8 ms per request.
+  const lowConcurrency = options.lowConcurrency ?? 8;
   const lowCount = options.lowCount ?? 2_000;
   const perUser = 95;
   const warmupPerUser = 2;
@@ -34,6 +35,8 @@ export async function run(
   const users = Math.max(concurrency, Math.ceil((count + lowCount + sequential) / (perUser - warmupPerUser)));
   // Every user signs up from this one address: lift the per-address limit on code emails for them.
   const codeLimit = String(users * 2 + 10);
+  // Measured before the runtime starts, so nothing of it competes for the cores.
+  const floor = await measureCallFloor();
   const runtime = await startRuntime(
     { QUOTA_BYTES: String(1024 ** 4), MAX_FILE_BYTES: String(2 * 1024 ** 3), CODE_EMAILS_PER_CLIENT_PER_HOUR: codeLimit, CODE_CHECKS_PER_CLIENT_PER_HOUR: codeLimit },
     { parentDir: options.parentDir },
@@ -97,17 +100,19 @@ export async function run(
       figures: [
         { label: "presigns/s (201s only)", value: rate, unit: "req/s", target: { op: ">=", value: 1000, text: "≥ 1,000/s" }, digits: 0 },
         { label: `latency p50 (${concurrency} in flight)`, value: s.p50, unit: "ms" },
-        { label: `latency p99 (${concurrency} in flight)`, value: s.p99, unit: "ms", target: { op: "<", value: 20, text: "< 20 ms" } },
+        { label: `latency p99 (${concurrency} in flight)`, value: s.p99, unit: "ms", target: { op: "<", value: 100, text: "< 100 ms" } },
         { label: "non-201 answers + errors", value: load.latencies.length - ok + load.errors, unit: "", target: { op: "<", value: 1, text: "0" }, digits: 0 },
-        { label: "runtime CPU per presign (under load)", value: runtimeCpuPerRequest, unit: "ms" },
+        { label: "runtime CPU per presign (under load)", value: runtimeCpuPerRequest, unit: "ms", target: { op: "<=", value: 1, text: "≤ 1.0 ms" } },
         { label: "  of which its main thread", value: mainCpuPerRequest, unit: "ms" },
         { label: "  of which the DynamoDB thread", value: perRequest(dynamoThreadMs), unit: "ms" },
         { label: "  of which GC and libuv pool threads", value: perRequest(otherThreads.length ? restThreadsMs : undefined), unit: "ms" },
         { label: "load generator CPU per presign", value: clientCpuPerRequest, unit: "ms" },
+        { label: "floor: CPU of one HTTP round trip (both sides)", value: floor.httpRoundTripMs, unit: "ms" },
+        { label: "floor: CPU of one SDK DynamoDB call (both sides)", value: floor.sdkCallMs, unit: "ms" },
         { label: `ceiling at these CPU costs (${cpus().length} idle cores)`, value: ceiling, unit: "req/s", digits: 0 },
         { label: `presigns/s (${lowConcurrency} in flight)`, value: lowRate, unit: "req/s", digits: 0 },
         { label: `latency p50 (${lowConcurrency} in flight)`, value: lowSummary.p50, unit: "ms" },
-        { label: `latency p99 (${lowConcurrency} in flight)`, value: lowSummary.p99, unit: "ms" },
+        { label: `latency p99 (${lowConcurrency} in flight)`, value: lowSummary.p99, unit: "ms", target: { op: "<", value: 20, text: "< 20 ms" } },
         { label: `non-201 answers + errors (${lowConcurrency} in flight)`, value: lowFailures, unit: "", target: { op: "<", value: 1, text: "0" }, digits: 0 },
         { label: "(one at a time) p50", value: single.p50, unit: "ms" },
         { label: "(one at a time) p99", value: single.p99, unit: "ms" },
@@ -119,7 +124,8 @@ export async function run(
         ...(load.firstError ? [`first network error: ${load.firstError}`] : []),
         ...(lowRefused.length ? [`non-201 statuses (${lowConcurrency} in flight): ${lowRefused.map(([st, c]) => `${st}×${c}`).join(", ")}`] : []),
         ...(low.firstError ? [`first network error (${lowConcurrency} in flight): ${low.firstError}`] : []),
-        `one at a time (${alone.latencies.length} requests, ${alone.statuses[201] ?? 0} answered 201): the service time of one presign without queueing; under load, latency ≈ in-flight / throughput (Little's law), so with ${concurrency} in flight a p99 under 20 ms needs well over ${Math.round((concurrency / 20) * 1000)}/s.`,
+        `one at a time (${alone.latencies.length} requests, ${alone.statuses[201] ?? 0} answered 201): the service time of one presign without queueing; under load, latency ≈ in-flight / throughput (Little's law), so with ${concurrency} in flight a p99 under 100 ms needs well over ${Math.round((concurrency / 100) * 1000)}/s, and with ${lowConcurrency} in flight a p99 under 20 ms well over ${Math.round((lowConcurrency / 20) * 1000)}/s.`,
+        `floor: on this machine one keep-alive HTTP round trip in node costs ${floor.httpRoundTripMs.toFixed(3)} ms of CPU and one AWS SDK DynamoDB call to an endpoint that answers at once ${floor.sdkCallMs.toFixed(3)} ms (call-floor.ts); a presign is one gateway request and two SDK calls (the authorizer's GetItem of the session cut, the handler's TransactWriteItems), so about ${(floor.httpRoundTripMs / 2 + 2 * floor.sdkCallMs).toFixed(2)} ms of the runtime's CPU per presign (the server half of the gateway's round trip, both SDK calls whole: the table's thread is in the runtime) is spent before the gateway, the handlers or the table do any work of their own.`,
         "client and runtime share the machine's cores: the load generator's own CPU counts against the server. CPU per presign (all threads of each process, from /proc) stays comparable when other work on the machine makes the rate vary; 2 cores ÷ (runtime + client CPU per presign) bounds the rate this machine could reach, and so does 1 core ÷ the main thread's share (one event loop serves the gateway and the handlers). The runtime's other threads: the local DynamoDB's worker (dynalite, taken as the busiest thread but the main one) and the rest (V8's GC and compiler helpers, libuv's pool, LevelDB's compaction).",
       ],
     };

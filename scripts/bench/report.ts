@@ -1,7 +1,7 @@
 /** What each benchmark returns, and the side-by-side table `npm run bench` prints. */
 export interface Target {
   /** The figure passes when `value <op> target.value`. */
-  op: ">=" | "<";
+  op: ">=" | "<" | "<=";
   value: number;
   /** As the issue states it, e.g. "≥ 70% of cp". */
   text: string;
@@ -28,7 +28,7 @@ export function passes(figure: Figure): boolean | undefined {
   const t = figure.target;
   if (!t) return undefined;
   if (!Number.isFinite(figure.value)) return false;
-  return t.op === ">=" ? figure.value >= t.value : figure.value < t.value;
+  return t.op === ">=" ? figure.value >= t.value : t.op === "<=" ? figure.value <= t.value : figure.value < t.value;
 }
 
 function formatValue(f: Figure): string {

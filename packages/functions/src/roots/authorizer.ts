@@ -18,7 +18,8 @@ export async function buildAuthorizerDeps(env: NodeJS.ProcessEnv): Promise<Autho
   const cfg = parseAuthorizerConfig(env);
   return {
     verifier: await createAccessTokenVerifier(cfg),
-    cutoffs: createDynamoSessionCutoffs({ client: dynamoClient(cfg.region), tableName: cfg.tableName }),
+    // One command type, sent on every protected request: its middleware stack is resolved once, not per call.
+    cutoffs: createDynamoSessionCutoffs({ client: dynamoClient(cfg.region, { cacheMiddleware: true }), tableName: cfg.tableName }),
     revocations: cognitoRevocationsOnDemand(cfg.region),
   };
 }

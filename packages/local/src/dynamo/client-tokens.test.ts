@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDynalite, type LocalDynamo } from "@media/testing/local-dynamo";
-import { TOKEN_LIFETIME_MS } from "./client-tokens";
+import { createHash } from "node:crypto";
+import { canonicalJson, fingerprintOf, TOKEN_LIFETIME_MS } from "./client-tokens";
 
 const TableName = "client-tokens-test";
 let clock = Date.parse("2026-01-01T00:00:00Z");
@@ -82,5 +83,36 @@ describe("ClientRequestToken", () => {
     expect(await count(pk)).toBe("1");
     const error = await send(`${pk}-token`, [increment(pk, "C", "2")]).catch((caught: Error) => caught);
     expect((error as Error).name).toBe("IdempotentParameterMismatchException");
+  });
+});
+
+describe("fingerprintOf", () => {
+  // Fingerprints are stored with their tokens: the text hashed is JSON.stringify of the request rebuilt
+  // with sorted keys, as recorded by earlier versions, whatever way it is computed.
+  const rebuiltSorted = (value: unknown) =>
+    JSON.stringify(value, (_key, v: unknown) =>
+      v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    );
+  const request = {
+    TransactItems: [
+      { Put: { TableName, Item: { sk: { S: "b" }, pk: { S: "a" }, "10": { N: "1" }, "2": { S: "é\u2028\"" }, "01": { L: [{ NULL: true }, { BOOL: false }, { M: { z: { N: "1.5e300" }, y: { N: "-0" } } }] }, "": { S: "" } } } },
+      { Update: { Key: key("a", "c"), UpdateExpression: "ADD n :by", ExpressionAttributeValues: { ":by": { N: "1" } }, TableName } },
+    ],
+    ReturnItemCollectionMetrics: "SIZE",
+  };
+
+  it("hashes the same text as a sorted rebuild of the request", () => {
+    const parsed = JSON.parse(JSON.stringify(request)) as typeof request;
+    expect(canonicalJson([parsed.TransactItems, parsed.ReturnItemCollectionMetrics])).toBe(rebuiltSorted([parsed.TransactItems, parsed.ReturnItemCollectionMetrics]));
+    expect(fingerprintOf(parsed)).toBe(createHash("sha256").update(rebuiltSorted([parsed.TransactItems, parsed.ReturnItemCollectionMetrics])).digest("base64url"));
+  });
+
+  it("ignores key order and tells different requests apart", () => {
+    const reversed = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(reversed) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).reverse().map(([k, m]) => [k, reversed(m)])) : v;
+    const reordered = reversed(request) as typeof request;
+    expect(JSON.stringify(reordered)).not.toBe(JSON.stringify(request));
+    expect(fingerprintOf(reordered)).toBe(fingerprintOf(request));
+    expect(fingerprintOf({ TransactItems: request.TransactItems })).not.toBe(fingerprintOf(request));
   });
 });

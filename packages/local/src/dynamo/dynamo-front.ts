@@ -5,6 +5,7 @@ import type { LocalIam } from "../iam/local-iam";
 import { serviceVerifier, type SigV4FailureKind } from "../iam/sigv4-service";
 import { dynamoRequests } from "./dynamo-actions";
 import { listenLocal } from "../listen-local";
+import { attachPrereadBody } from "./preread-body";
 
 /**
  * What DynamoDB does before a request reaches a table, which dynalite does not: check the SigV4
@@ -38,7 +39,7 @@ export interface TableSite {
 }
 
 /** Serves only authenticated, authorized requests; `next` gets each with its body, already read. */
-export function guardDynamo(where: TableSite, next: (req: IncomingMessage, res: ServerResponse, body: Buffer) => void | Promise<void>): RequestListener {
+export function guardDynamo(where: TableSite, next: (req: IncomingMessage, res: ServerResponse, body: Buffer, json?: Record<string, unknown>) => void | Promise<void>): RequestListener {
   const { iam, region, accountId } = where;
   const verify = serviceVerifier({ service: "dynamodb", region, secretOf: (id) => iam.secretOf(id) });
   const tableArn = (table: string) => `arn:aws:dynamodb:${region}:${accountId}:table/${table}`;
@@ -49,6 +50,7 @@ export function guardDynamo(where: TableSite, next: (req: IncomingMessage, res: 
     const verified = await verify({ method: req.method ?? "POST", url: req.url ?? "/", rawHeaders: req.rawHeaders, body });
     if (!verified.ok) return refuse(res, 400, FAILURES[verified.kind], verified.message);
     const targetHeader = String(req.headers["x-amz-target"] ?? "");
+    let json: Record<string, unknown> | undefined;
     if (targetHeader.startsWith(TARGET_PREFIX)) {
       let parsed: unknown;
       try {
@@ -58,13 +60,14 @@ export function guardDynamo(where: TableSite, next: (req: IncomingMessage, res: 
       }
       // A body that is not JSON goes on to the table, which answers it with DynamoDB's SerializationException.
       if (parsed && typeof parsed === "object") {
-        for (const request of dynamoRequests(targetHeader.slice(TARGET_PREFIX.length), parsed as Record<string, unknown>, tableArn)) {
+        json = parsed as Record<string, unknown>;
+        for (const request of dynamoRequests(targetHeader.slice(TARGET_PREFIX.length), json, tableArn)) {
           const decision = iam.authorize(verified.accessKeyId, request);
           if (!decision.allowed) return refuse(res, 400, "AccessDeniedException", decision.message);
         }
       }
     }
-    await next(req, res, body);
+    await next(req, res, body, json);
   }
 
   return (req, res) => {
@@ -77,7 +80,7 @@ export function guardDynamo(where: TableSite, next: (req: IncomingMessage, res: 
 
 /** The table's own request handler (dynalite's, in its thread) behind the guard. */
 export function guardTable(where: TableSite, table: RequestListener): RequestListener {
-  return guardDynamo(where, (req, res, body) => table(replay(req, body), res));
+  return guardDynamo(where, (req, res, body, json) => table(attachPrereadBody(replay(req, body), json ? { bytes: body, json } : { bytes: body }), res));
 }
 
 export interface DynamoFrontOptions {

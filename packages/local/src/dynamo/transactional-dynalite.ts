@@ -4,6 +4,7 @@ import { crc32, createDynaliteWithStore, isDynaliteError } from "./dynalite-inte
 import { clientTokens, fingerprintOf } from "./client-tokens";
 import { cacheParsedExpressions } from "./expression-cache";
 import { cacheTableDescriptions } from "./table-descriptions";
+import { prereadBody } from "./preread-body";
 import { readInThread } from "./thread-reads";
 import { transactGet } from "./transact-get";
 import { transactGetValidation, transactWriteValidation, validateRequest } from "./transact-request";
@@ -77,19 +78,22 @@ async function serve(operation: Operation, req: IncomingMessage, res: ServerResp
     res.setHeader("Content-Length", Buffer.byteLength(body));
     res.end(body);
   };
-  let text: string;
-  try {
-    text = await readBody(req);
-  } catch {
-    res.statusCode = 413;
-    res.end();
-    return;
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return send(400, { __type: "com.amazon.coral.service#SerializationException" });
+  const preread = prereadBody(req);
+  let body: unknown = preread?.json;
+  if (body === undefined) {
+    let text: string;
+    try {
+      text = preread && preread.bytes.length <= MAX_REQUEST_BYTES ? preread.bytes.toString("utf8") : await readBody(req);
+    } catch {
+      res.statusCode = 413;
+      res.end();
+      return;
+    }
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return send(400, { __type: "com.amazon.coral.service#SerializationException" });
+    }
   }
   try {
     send(200, await operation(body));

@@ -10,8 +10,8 @@ import { sharedHasher, type HashJob } from "./md5-meter";
  * Why one stage and not a hashing Transform followed by fs.WriteStream: a socket delivers a body
  * 64 KiB at a time, and each stream stage costs per chunk. Here each chunk is only copied into a 1 MiB
  * batch buffer; a full batch goes to the MD5 thread (md5-meter.ts: its memory is transferred, not
- * cloned), comes back hashed and is then written at its offset in the file (pwrite on the thread
- * pool; batches may land in any order, the hash sees them in order). Batches are reused, never
+ * cloned), comes back hashed and is then written to the file (one write at a time, of every batch
+ * ready: writev on the thread pool). Batches are reused, never
  * reallocated (fresh 1 MiB buffers cost page faults), and at most BATCHES of them exist per upload:
  * memory stays bounded, and a slow disk or hash slows the body down (backpressure) instead of queueing.
  *
@@ -35,10 +35,13 @@ export class ObjectFileSink extends Writable {
   private batchLength = 0;
   private readonly spare: Buffer[] = [];
   private allocated = 0;
-  /** Offsets and lengths of batches at the hasher, in the order it hands them back. */
-  private readonly atHasher: Array<{ position: number; length: number }> = [];
+  /** Lengths of the batches at the hasher, in the order it hands them back (the order of the body). */
+  private readonly atHasher: number[] = [];
   private job: HashJob | undefined;
   private smallMd5: string | undefined;
+  /** Hashed batches waiting for the write in progress to finish; they follow each other in the file. */
+  private readonly toWrite: Array<{ batch: Buffer; length: number }> = [];
+  private writePosition = 0;
   private writing = 0;
   private sinceSync = 0;
   private syncing: Promise<void> | undefined;
@@ -135,7 +138,7 @@ export class ObjectFileSink extends Writable {
       onFree: (buffer) => this.hashed(Buffer.from(buffer)),
       onFail: (error) => this.fail(error),
     });
-    this.atHasher.push({ position: this.size - this.batchLength, length: this.batchLength });
+    this.atHasher.push(this.batchLength);
     this.job.update(this.batch!.buffer as ArrayBuffer, this.batchLength);
     this.batch = undefined;
     this.batchLength = 0;
@@ -143,18 +146,33 @@ export class ObjectFileSink extends Writable {
 
   /** A batch is back from the hasher: now it goes to disk, then it is free again. */
   private hashed(batch: Buffer): void {
-    const { position, length } = this.atHasher.shift()!;
-    this.writing++;
-    this.file.write(batch, 0, length, position).then(
-      () => {
-        this.writing--;
-        this.spare.push(batch);
-        this.sinceSync += length;
+    this.toWrite.push({ batch, length: this.atHasher.shift()! });
+    this.writeQueued();
+  }
+
+  /**
+   * One write at a time, of every batch ready (writev): concurrent writes to one file only queue on
+   * its inode lock in the kernel, spinning meanwhile.
+   */
+  private writeQueued(): void {
+    if (this.writing > 0 || this.toWrite.length === 0 || this.failure) return;
+    const batches = this.toWrite.splice(0);
+    const bytes = batches.reduce((sum, b) => sum + b.length, 0);
+    this.writing = 1;
+    this.file.writev(batches.map((b) => b.batch.subarray(0, b.length)), this.writePosition).then(
+      ({ bytesWritten }) => {
+        this.writing = 0;
+        // writev on a regular file writes everything or fails; anything else would be a short write.
+        if (bytesWritten !== bytes) return this.fail(new Error(`short write: ${bytesWritten} of ${bytes} bytes`));
+        this.writePosition += bytes;
+        for (const b of batches) this.spare.push(b.batch);
+        this.sinceSync += bytes;
         if (this.sinceSync >= WRITEBACK_BYTES && !this.syncing) this.startWriteback();
+        this.writeQueued();
         this.wake();
       },
       (error: Error) => {
-        this.writing--;
+        this.writing = 0;
         this.fail(error);
       },
     );

@@ -1,5 +1,6 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes, randomFillSync } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdtemp, open, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,18 +12,26 @@ import { startRuntime } from "./runtime-process";
 import { MiB, nowMs, readProcMemory, resetPeak, sampleRss } from "./stats";
 
 /**
- * Issue 3: upload and download throughput of one large file through the local storage, against `cp`
- * of the same file on the same disk, and the runtime process's peak RSS during the upload.
+ * Issues 3 and 13: upload and download throughput of one large file through the local storage, and the
+ * runtime process's peak RSS during the upload. Targets as issue 13 restates them: upload ≥ 80% of the
+ * single-core MD5 rate measured in the same run (S3 needs the MD5 for the ETag), download ≥ 70% of `cp`
+ * of the same file on the same disk, RSS growth < 100 MB.
  *
  * - The source file (a WAV of random samples, 1 GiB by default) is written once and fsynced; every later read of it
  *   (cp's, dd's, the upload's) comes from the page cache alike.
- * - The target (≥ 70%) is measured against plain `cp src dst`, as issue 3 states it (median of 3). That
+ * - The download target (≥ 70%) is measured against plain `cp src dst`, as issue 3 states it (median of 3). That
  *   cp is copy_file_range: an in-kernel copy from page cache to page cache that never touches the disk
  *   nor user space, while the storage must pass every byte through a process (HTTP, multipart, MD5 for
  *   the ETag) and fsyncs before it acknowledges. So the same transfer is also set against
  *   `cp && sync dst` (cp, then the file flushed to disk) and `dd bs=4M conv=fsync` (a copy through user
  *   space, then fsync), and against the MD5 of the same bytes on one core alone, the ceiling of any
- *   S3-compatible upload (its ETag is that MD5).
+ *   S3-compatible upload (its ETag is that MD5) and the upload target's measure.
+ * - Ceiling of any download: the same curl fetching the file from a few lines of Python that answer with
+ *   sendfile(2) (the kernel copies page cache to socket; no byte enters user space on the server side).
+ *   No user-space server (Node has no sendfile) can be faster on this machine; `download / sendfile`
+ *   says how much of that the storage reaches.
+ * - The client runs on the same 2 cores as the server: its CPU time (curl's user + system, from
+ *   /usr/bin/time) is reported beside the runtime's, since every second of it is taken from the server.
  * - Upload: a presigned POST obtained from the real API (`POST /upload`), sent with `curl -F` (every
  *   policy field, then the file, streamed from disk), timed from start to S3's answer.
  * - Download: `GET /files/{id}/download` (302) then the presigned GET with `curl -o /dev/null`, checked
@@ -64,6 +73,10 @@ export async function run(options: { sizeMiB?: number; parentDir?: string } = {}
     const ddRate = size / MiB / ddSeconds;
     const md5Rate = md5Ceiling(Math.min(size, 256 * MiB));
     const raw = await rawNodeHttp(src, join(work, "raw"), size);
+    const sendfileRate = await sendfileCeiling(src, size).catch((error: Error) => {
+      notes.push(`sendfile ceiling not measured: ${error.message}`);
+      return Number.NaN;
+    });
 
     const limit = String(Math.max(2 * 1024 ** 3, 2 * size));
     const runtime = await startRuntime({ MAX_FILE_BYTES: limit, QUOTA_BYTES: limit }, { parentDir: parent });
@@ -81,9 +94,11 @@ export async function run(options: { sizeMiB?: number; parentDir?: string } = {}
       const sampler = sampleRss(runtime.pid, 20);
       const cpu0 = await processCpuSeconds(runtime.pid);
       const t0 = nowMs();
+      const client = clientCpu();
       const status = await curlPost(upload.url, upload.fields, src, "bench.wav", "audio/wav");
       const uploadSeconds = (nowMs() - t0) / 1000;
       const uploadCpu = (await processCpuSeconds(runtime.pid)) - cpu0;
+      const uploadClientCpu = client.since();
       const mem = await sampler.stop();
       if (status < 200 || status >= 300) throw new Error(`upload answered ${status}`);
       const peak = hwmReset ? Math.max(mem.peakSampled, mem.hwm) : mem.peakSampled;
@@ -93,15 +108,18 @@ export async function run(options: { sizeMiB?: number; parentDir?: string } = {}
       const indexed = (await api.waitForStatus(token, fileId, ["ready", "rejected"], 120_000).catch(() => undefined)) as { status: string; rejectionReason?: string } | undefined;
       let downloadSeconds = Number.NaN;
       let downloadCpu = Number.NaN;
+      let downloadClientCpu = Number.NaN;
       if (indexed?.status === "ready") {
         const redirect = await api.call("GET", `/files/${fileId}/download`, { token });
         const location = redirect.headers.get("location");
         if (redirect.status !== 302 || !location) throw new Error(`download answered ${redirect.status}`);
         const cpu1 = await processCpuSeconds(runtime.pid);
+        const client1 = clientCpu();
         const t1 = nowMs();
         await curlGet(location, size);
         downloadSeconds = (nowMs() - t1) / 1000;
         downloadCpu = (await processCpuSeconds(runtime.pid)) - cpu1;
+        downloadClientCpu = client1.since();
       } else {
         notes.push(`download not measured: the indexer left the file ${indexed ? `${indexed.status} (${indexed.rejectionReason ?? ""})` : "pending after 120 s"}. Runtime log tail: ${runtime.output().trim().split("\n").slice(-3).join(" | ").slice(0, 600)}`);
       }
@@ -109,13 +127,15 @@ export async function run(options: { sizeMiB?: number; parentDir?: string } = {}
       const upRate = size / MiB / uploadSeconds;
       const downRate = size / MiB / downloadSeconds;
       const cpTarget = { op: ">=" as const, value: 70, text: "≥ 70% of cp" };
+      const md5Target = { op: ">=" as const, value: 80, text: "≥ 80% of MD5" };
       const pct = (rate: number, of: number) => `${((rate / of) * 100).toFixed(0)}%`;
       const gib = size / 1024 ** 3;
       notes.push(
         `${size / MiB} MiB file; cp ${cpSeconds.toFixed(2)} s (${cpRate.toFixed(0)} MiB/s), cp+sync ${cpSyncSeconds.toFixed(2)} s (${cpSyncRate.toFixed(0)} MiB/s), dd+fsync ${ddSeconds.toFixed(2)} s (${ddRate.toFixed(0)} MiB/s); upload ${uploadSeconds.toFixed(2)} s, download ${downloadSeconds.toFixed(2)} s.`,
-        `The target is measured against plain cp (an in-kernel copy_file_range into the page cache). Against cp+sync: upload ${pct(upRate, cpSyncRate)}, download ${pct(downRate, cpSyncRate)}; against dd+fsync (a copy through user space): upload ${pct(upRate, ddRate)}, download ${pct(downRate, ddRate)}.`,
-        `MD5 of the same bytes alone, one core, no I/O: ${md5Rate.toFixed(0)} MiB/s. Every S3-compatible upload computes it (the ETag), so the upload cannot beat it: that alone is ${pct(md5Rate, cpRate)} of cp.`,
-        `Runtime process CPU time: upload ${uploadCpu.toFixed(2)} s (${(uploadCpu / gib).toFixed(2)} s/GiB, MD5 on its worker thread included), download ${downloadCpu.toFixed(2)} s (${(downloadCpu / gib).toFixed(2)} s/GiB).`,
+        `The download target is measured against plain cp (an in-kernel copy_file_range into the page cache). Against cp+sync: upload ${pct(upRate, cpSyncRate)}, download ${pct(downRate, cpSyncRate)}; against dd+fsync (a copy through user space): upload ${pct(upRate, ddRate)}, download ${pct(downRate, ddRate)}.`,
+        `MD5 of the same bytes alone, one core, no I/O: ${md5Rate.toFixed(0)} MiB/s. Every S3-compatible upload computes it (the ETag), so the upload cannot beat it (the target is 80% of it): that alone is ${pct(md5Rate, cpRate)} of cp.`,
+        `Runtime process CPU time: upload ${uploadCpu.toFixed(2)} s (${(uploadCpu / gib).toFixed(2)} s/GiB, MD5 on its worker thread included), download ${downloadCpu.toFixed(2)} s (${(downloadCpu / gib).toFixed(2)} s/GiB). The client (curl) on the same 2 cores: upload ${uploadClientCpu.toFixed(2)} s, download ${downloadClientCpu.toFixed(2)} s of CPU.`,
+        `Ceiling of any download here: the same curl from a sendfile(2) server (no user-space copy) does ${sendfileRate.toFixed(0)} MiB/s = ${pct(sendfileRate, cpRate)} of cp; the local storage reaches ${pct(downRate, sendfileRate)} of that.`,
         `Ceiling of the HTTP path itself: a bare node:http server process streaming the same file (PUT to disk with fsync, GET from disk; no parsing, no MD5), with the same curl client, does ${raw.up.toFixed(0)} MiB/s up, ${raw.down.toFixed(0)} MiB/s down here; the local storage reaches ${pct(upRate, raw.up)} / ${pct(downRate, raw.down)} of that.`,
         `RSS: idle ${(idle / MiB).toFixed(1)} MiB, peak ${(peak / MiB).toFixed(1)} MiB during the upload (${mem.samples} samples; VmHWM ${(mem.hwm / MiB).toFixed(1)} MiB).`,
       );
@@ -127,13 +147,16 @@ export async function run(options: { sizeMiB?: number; parentDir?: string } = {}
           { label: "(dd bs=4M conv=fsync)", value: ddRate, unit: "MiB/s", digits: 0 },
           { label: "(MD5 alone, one core)", value: md5Rate, unit: "MiB/s", digits: 0 },
           { label: "upload (presigned POST)", value: upRate, unit: "MiB/s", digits: 0 },
-          { label: "upload / cp", value: (upRate / cpRate) * 100, unit: "%", target: cpTarget, digits: 0 },
+          { label: "upload / MD5 alone", value: (upRate / md5Rate) * 100, unit: "%", target: md5Target, digits: 0 },
+          { label: "(upload / cp)", value: (upRate / cpRate) * 100, unit: "%", digits: 0 },
           { label: "(upload / cp + sync)", value: (upRate / cpSyncRate) * 100, unit: "%", digits: 0 },
           { label: "download (presigned GET)", value: downRate, unit: "MiB/s", digits: 0 },
           { label: "download / cp", value: (downRate / cpRate) * 100, unit: "%", target: cpTarget, digits: 0 },
           { label: "(download / cp + sync)", value: (downRate / cpSyncRate) * 100, unit: "%", digits: 0 },
           { label: "(bare node:http upload)", value: raw.up, unit: "MiB/s", digits: 0 },
           { label: "(bare node:http download)", value: raw.down, unit: "MiB/s", digits: 0 },
+          { label: "(sendfile server download)", value: sendfileRate, unit: "MiB/s", digits: 0 },
+          { label: "(download / sendfile server)", value: (downRate / sendfileRate) * 100, unit: "%", digits: 0 },
           { label: "peak RSS above idle (upload)", value: (peak - idle) / MiB, unit: "MiB", target: { op: "<", value: 100, text: "< 100 MiB" }, digits: 1 },
         ],
         notes,
@@ -186,8 +209,67 @@ async function rawNodeHttp(src: string, dst: string, size: number): Promise<{ up
     await rm(dst);
     return { up, down };
   } finally {
-    if (child.exitCode === null) child.kill("SIGTERM");
+    await stopChild(child);
   }
+}
+
+/**
+ * The fastest any server on this machine can hand the file to the same curl: a Python process answering
+ * with sendfile(2), page cache to socket inside the kernel. Throws when python3 is not there.
+ */
+async function sendfileCeiling(src: string, size: number): Promise<number> {
+  const server = [
+    "import os, socket, sys",
+    "src = sys.argv[1]",
+    "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', 0)); s.listen(8)",
+    "print('PORT', s.getsockname()[1], flush=True)",
+    "while True:",
+    "    c, _ = s.accept(); head = b''",
+    "    while b'\\r\\n\\r\\n' not in head:",
+    "        d = c.recv(65536)",
+    "        if not d: break",
+    "        head += d",
+    "    size = os.path.getsize(src)",
+    "    c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\nConnection: close\\r\\n\\r\\n' % size)",
+    "    with open(src, 'rb') as f:",
+    "        off = 0",
+    "        while off < size: off += os.sendfile(c.fileno(), f.fileno(), off, size - off)",
+    "    c.close()",
+  ].join("\n");
+  const child = spawn("python3", ["-c", server, src], { stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    const port = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (c: Buffer) => {
+        out += c.toString();
+        const m = /PORT (\d+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child.once("error", reject);
+      child.once("exit", () => reject(new Error("the python3 sendfile server exited")));
+    });
+    const t0 = nowMs();
+    await curlGet(`http://127.0.0.1:${port}/`, size);
+    return size / MiB / ((nowMs() - t0) / 1000);
+  } finally {
+    await stopChild(child);
+  }
+}
+
+/**
+ * CPU time of the curl processes this process starts from now on (they are its only children while a
+ * transfer is timed): user + system of reaped children, from getrusage(RUSAGE_CHILDREN) via /proc.
+ */
+function clientCpu(): { since(): number } {
+  const start = childrenCpuSeconds();
+  return { since: () => childrenCpuSeconds() - start };
+}
+
+/** cutime + cstime of this process (fields 16 and 17 of proc(5)): every waited-for child's CPU time. */
+function childrenCpuSeconds(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[13]) + Number(fields[14])) / 100;
 }
 
 /**
@@ -208,6 +290,14 @@ export async function writeWavFile(path: string, size: number): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** SIGTERM, then wait until it is reaped (so its CPU time is not counted as a later curl's, see clientCpu). */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  await exited;
 }
 
 function exec(command: string, args: string[]): Promise<void> {

@@ -1,135 +1,16 @@
-import { createHash } from "node:crypto";
-import { Transform, type TransformCallback } from "node:stream";
 import { Worker } from "node:worker_threads";
 
 /**
- * Size and MD5 (the S3 ETag) of an upload, measured as it streams to disk.
+ * The MD5 thread: uploads' ETags are hashed here, off the event loop (object-file-sink.ts feeds it).
  *
  * MD5 is the single largest CPU cost of an upload (about as much as parsing, copying and writing
  * together: ~1.3 s of CPU per GiB on this kind of machine), and it is inherently sequential. Run inline
- * it sits on the event loop, in series with everything else; so a body larger than one batch is hashed
- * on a worker thread instead, in parallel with the parsing and the disk writes.
- *
- * Bytes go to the worker in batches of BATCH_BYTES, copied into buffers whose memory is transferred (not
- * cloned) and handed back once hashed; at most BATCHES_IN_FLIGHT per upload, so memory stays bounded
- * whatever the size, and a slow hash slows the upload down (backpressure) instead of queueing bytes.
- * A body that fits in one batch is hashed inline: no thread hop for the many small uploads.
+ * it would sit on the event loop, in series with everything else; on its own thread it runs in parallel
+ * with the parsing and the disk writes. Batches arrive with their memory transferred (not cloned) and
+ * are handed back once hashed, in the order they came.
  */
-const BATCH_BYTES = 1024 * 1024;
-const BATCHES_IN_FLIGHT = 4;
 
-export class Md5Meter extends Transform {
-  size = 0;
-  /** Until the body outgrows one batch: its chunks, kept by reference, hashed inline at the end. */
-  private small: Buffer[] | undefined = [];
-  private smallBytes = 0;
-  private batch: Buffer | undefined;
-  private batchLength = 0;
-  private job: HashJob | undefined;
-  private failure: Error | undefined;
-  private readonly spare: ArrayBuffer[] = [];
-  private allocated = 0;
-  private waitingForBuffer: (() => void) | undefined;
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.size += chunk.length;
-    if (this.small && this.smallBytes + chunk.length <= BATCH_BYTES) {
-      this.small.push(chunk);
-      this.smallBytes += chunk.length;
-      return callback(null, chunk);
-    }
-    this.offload(chunk).then(
-      () => callback(null, chunk),
-      (error: unknown) => callback(error as Error),
-    );
-  }
-
-  /** The hex MD5 of every byte that went through; call once the stream has finished. */
-  async digestHex(): Promise<string> {
-    if (this.small) {
-      const hash = createHash("md5");
-      for (const chunk of this.small) hash.update(chunk);
-      return hash.digest("hex");
-    }
-    if (this.failure) throw this.failure;
-    if (this.batchLength > 0) this.send();
-    const job = this.job!;
-    this.job = undefined;
-    return job.digest();
-  }
-
-  /** The upload failed: the worker forgets this hash. */
-  discard(): void {
-    this.job?.drop();
-    this.job = undefined;
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    // A stream is also destroyed after a clean end (autoDestroy): the digest is still to be read then.
-    if (error) this.discard();
-    this.wake();
-    callback(error);
-  }
-
-  private async offload(chunk: Buffer): Promise<void> {
-    if (this.small) {
-      const earlier = this.small;
-      this.small = undefined;
-      this.job = sharedHasher().start({
-        onFree: (buffer) => {
-          this.spare.push(buffer);
-          this.wake();
-        },
-        onFail: (error) => {
-          this.failure = error;
-          this.wake();
-        },
-      });
-      for (const piece of earlier) await this.copyIn(piece);
-    }
-    await this.copyIn(chunk);
-  }
-
-  private async copyIn(chunk: Buffer): Promise<void> {
-    let offset = 0;
-    while (offset < chunk.length) {
-      this.batch ??= await this.takeBuffer();
-      const n = chunk.copy(this.batch, this.batchLength, offset);
-      this.batchLength += n;
-      offset += n;
-      if (this.batchLength === this.batch.length) this.send();
-    }
-  }
-
-  private send(): void {
-    this.job!.update(this.batch!.buffer as ArrayBuffer, this.batchLength);
-    this.batch = undefined;
-    this.batchLength = 0;
-  }
-
-  private async takeBuffer(): Promise<Buffer> {
-    for (;;) {
-      if (this.failure) throw this.failure;
-      if (this.destroyed) throw new Error("md5 meter destroyed");
-      const spare = this.spare.pop();
-      if (spare) return Buffer.from(spare);
-      if (this.allocated < BATCHES_IN_FLIGHT) {
-        this.allocated++;
-        // Its own ArrayBuffer (not a slice of Buffer's shared pool), so it can be transferred.
-        return Buffer.from(new ArrayBuffer(BATCH_BYTES));
-      }
-      await new Promise<void>((resolve) => (this.waitingForBuffer = resolve));
-    }
-  }
-
-  private wake(): void {
-    const wake = this.waitingForBuffer;
-    this.waitingForBuffer = undefined;
-    wake?.();
-  }
-}
-
-interface HashJob {
+export interface HashJob {
   update(buffer: ArrayBuffer, length: number): void;
   digest(): Promise<string>;
   drop(): void;
@@ -232,6 +113,6 @@ class Hasher {
 }
 
 let hasher: Hasher | undefined;
-function sharedHasher(): Hasher {
+export function sharedHasher(): Hasher {
   return (hasher ??= new Hasher());
 }

@@ -1,13 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ChecksumAlgorithm } from "./checksums";
 import { KeyedLock } from "./keyed-lock";
-import { Md5Meter } from "./md5-meter";
-import { WritebackPacer } from "./writeback";
+import { ObjectFileSink } from "./object-file-sink";
 import { S3Errors } from "./s3-errors";
 
 /**
@@ -15,7 +14,7 @@ import { S3Errors } from "./s3-errors";
  * - an object's files are named by the SHA-256 of its key, never by the key, so no key (`../x`, `/etc`)
  *   can name a path outside the bucket's directory;
  * - an upload streams into a temp file in the object's own directory (same filesystem, so rename is
- *   atomic), with MD5 and size computed on the way (md5-meter.ts); nothing is visible until it is complete;
+ *   atomic), with MD5 and size computed on the way (object-file-sink.ts); nothing is visible until it is complete;
  * - the metadata sidecar is the commit record: bytes are fsynced and renamed to a version-named data
  *   file no reader knows of yet, then the sidecar naming that file is written to a temp, fsynced and
  *   renamed over `<hash>.json`, and the directory is fsynced. A reader that finds a sidecar therefore
@@ -309,17 +308,15 @@ export class ObjectStore {
  * is closed, with its size and MD5 computed on the way. On failure the caller removes the file.
  */
 export async function streamToFile(path: string, body: Readable, transforms: Transform[]): Promise<{ size: number; md5Hex: string }> {
-  const meter = new Md5Meter();
+  const file = await open(path, "wx");
   try {
-    const file = await open(path, "wx");
-    // `flush`: the file is fsynced before it is closed, and pipeline resolves only after the close
-    // (which also closes `file`, once any early flush of the pacer has finished).
-    const writer = createWriteStream(path, { fd: file, flush: true, highWaterMark: 1024 * 1024 });
-    await pipeline([body, ...transforms, meter, new WritebackPacer(file), writer]);
-    return { size: meter.size, md5Hex: await meter.digestHex() };
-  } catch (error) {
-    meter.discard();
-    throw error;
+    // The sink fsyncs before it finishes, so pipeline resolves only once every byte is on disk.
+    const sink = new ObjectFileSink(file);
+    await pipeline([body, ...transforms, sink]);
+    return { size: sink.size, md5Hex: await sink.digestHex() };
+  } finally {
+    // Waits for any write still running on the file (a failed upload's), then releases it.
+    await file.close();
   }
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, rmSync, watch } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync, watch } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import esbuild from "esbuild";
@@ -94,6 +94,12 @@ export async function cachedBundle(props: Pick<FunctionProps, "handler" | "nodej
 
 /** How often a waiting process checks that the lock's holder is still alive (a holder that was killed leaves its lock file). */
 const HOLDER_CHECK_MS = 5_000;
+/**
+ * A lock this old is taken to be left behind, whatever its pid: a pid recorded in another pid namespace
+ * (a run under `unshare`) may name a live process here. One build takes seconds; past this, the worst
+ * case of removing a live holder's lock is the same function built twice.
+ */
+const LOCK_STALE_MS = 180_000;
 
 /**
  * Takes the lock file (its content: the holder's pid) and returns its release; or, when another live
@@ -129,6 +135,7 @@ async function lock(file: string): Promise<(() => Promise<void>) | undefined> {
 function holderAlive(file: string): boolean {
   let text: string;
   try {
+    if (Date.now() - statSync(file).mtimeMs > LOCK_STALE_MS) return false;
     text = readFileSync(file, "utf8");
   } catch {
     return false;

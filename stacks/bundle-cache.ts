@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync, watch } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import esbuild from "esbuild";
@@ -7,18 +7,20 @@ import type { FunctionProps } from "sst/constructs";
 import { bundleFunction, esbuildOptions, moduleOf, type FunctionBundle } from "./bundles";
 
 /**
- * bundleFunction's in-memory results (sizes and metafile), kept on disk for the tests that read them:
- * stacks/bundles.test.ts (the budgets) and stacks/stacks.test.ts (SST's assets have the same sizes) both
- * read every function's bundle, and building each one twice per run was a minute of esbuild on two cores.
+ * bundleFunction's in-memory results (sizes, metafile and the output files), kept on disk for the tests
+ * that read them: stacks/bundles.test.ts (the budgets, every function) and stacks/stacks.test.ts (SST's
+ * assets: its own build for one function of each family, compared with these; this build for the rest).
+ * Each function is bundled once per run, even on a clean clone where both files start at once: the first
+ * to ask for an entry builds it under a lock file, the other waits for the entry to appear.
  *
  * An entry is keyed by what decides the build: esbuild's version and options (plugins by name), the
  * bundler's and the dedupe plugin's own source, and package-lock.json (which copies of a package
  * node_modules holds). It is reused only while every input file its metafile lists has the content it
- * had when built, so an edited source, a new import or an upgraded package rebuilds it. No lock: in one
- * run, bundles.test.ts builds them while stacks.test.ts is still synthesizing, and the worst case of two
- * files asking at once is the old cost, one build each.
+ * had when built, so an edited source, a new import or an upgraded package rebuilds it.
  */
 export const BUNDLE_CACHE_DIR = path.join("node_modules", ".cache", "media-bundles");
+/** Another folder for the cache (absolute, or relative to the root): to measure a clean clone's run without emptying this one. */
+export const BUNDLE_CACHE_ENV = "MEDIA_BUNDLE_CACHE_DIR";
 
 /** The files whose code, beyond the options, decides what esbuild makes. */
 const BUILD_CODE = ["stacks/bundles.ts", "stacks/dedupe.ts", "stacks/sdk-package-info.ts", "package-lock.json"];
@@ -65,17 +67,87 @@ async function readEntry(file: string, root: string): Promise<FunctionBundle | u
 
 /** bundleFunction(props, root, false), built once and read from the cache while its inputs are unchanged. */
 export async function cachedBundle(props: Pick<FunctionProps, "handler" | "nodejs">, root: string): Promise<FunctionBundle> {
-  const dir = path.join(root, BUNDLE_CACHE_DIR);
+  const dir = path.resolve(root, process.env[BUNDLE_CACHE_ENV] || BUNDLE_CACHE_DIR);
   await fs.mkdir(dir, { recursive: true });
-  const key = keyOf(props, root);
-  const file = path.join(dir, `${key}.json`);
-  const hit = await readEntry(file, root);
-  if (hit) return hit;
-  const bundle = await bundleFunction(props, root, false);
-  const inputs = Object.fromEntries(Object.keys(bundle.metafile.inputs).map((input) => [input, digestOf(path.join(root, input)) ?? "missing"]));
-  // Written whole or not at all: a file that reads another's entry meanwhile sees the old one or none.
-  const temporary = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(temporary, JSON.stringify({ bundle, inputs } satisfies Entry));
-  await fs.rename(temporary, file);
-  return bundle;
+  const file = path.join(dir, `${keyOf(props, root)}.json`);
+  for (;;) {
+    const hit = await readEntry(file, root);
+    if (hit) return hit;
+    const release = await lock(`${file}.lock`);
+    if (!release) continue; // another process built it meanwhile, or gave up: read again
+    try {
+      // Built by the previous holder between the read above and taking the lock.
+      const built = await readEntry(file, root);
+      if (built) return built;
+      const bundle = await bundleFunction(props, root, false);
+      const inputs = Object.fromEntries(Object.keys(bundle.metafile.inputs).map((input) => [input, digestOf(path.join(root, input)) ?? "missing"]));
+      // Written whole or not at all: a process that reads the entry meanwhile sees the old one or none.
+      const temporary = `${file}.${process.pid}.tmp`;
+      await fs.writeFile(temporary, JSON.stringify({ bundle, inputs } satisfies Entry));
+      await fs.rename(temporary, file);
+      return bundle;
+    } finally {
+      await release();
+    }
+  }
+}
+
+/** How often a waiting process checks that the lock's holder is still alive (a holder that was killed leaves its lock file). */
+const HOLDER_CHECK_MS = 5_000;
+/**
+ * A lock this old is taken to be left behind, whatever its pid: a pid recorded in another pid namespace
+ * (a run under `unshare`) may name a live process here. One build takes seconds; past this, the worst
+ * case of removing a live holder's lock is the same function built twice.
+ */
+const LOCK_STALE_MS = 180_000;
+
+/**
+ * Takes the lock file (its content: the holder's pid) and returns its release; or, when another live
+ * process holds it, waits until that one releases it and returns undefined. A lock left by a process
+ * that is gone is removed.
+ */
+async function lock(file: string): Promise<(() => Promise<void>) | undefined> {
+  try {
+    await fs.writeFile(file, String(process.pid), { flag: "wx" });
+    return () => fs.rm(file, { force: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      watcher.close();
+      clearInterval(holderCheck);
+      resolve();
+    };
+    const watcher = watch(path.dirname(file), (_event, name) => {
+      if (name === path.basename(file) && !existsSync(file)) done();
+    });
+    const holderCheck = setInterval(() => {
+      if (!existsSync(file)) done();
+      else if (!holderAlive(file)) rmSync(file, { force: true });
+    }, HOLDER_CHECK_MS);
+    // Released between the failed take and the watch.
+    if (!existsSync(file)) done();
+  });
+  return undefined;
+}
+
+function holderAlive(file: string): boolean {
+  let text: string;
+  try {
+    if (Date.now() - statSync(file).mtimeMs > LOCK_STALE_MS) return false;
+    text = readFileSync(file, "utf8");
+  } catch {
+    return false;
+  }
+  // Created, its pid not written yet.
+  if (text === "") return true;
+  const pid = Number(text);
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

@@ -33,6 +33,11 @@ export interface FunctionBundle {
   metafile: Metafile;
   /** The entry file, when the bundle was written to disk. */
   outfile?: string;
+  /**
+   * When kept in memory: each output file's text, by its path relative to the entry's folder (the entry
+   * `upload.mjs` and its chunks beside it), which is where they go in a function's asset.
+   */
+  files?: Record<string, string>;
 }
 
 const SST_FORCE_EXTERNAL = ["sharp", "pg-native"];
@@ -109,6 +114,7 @@ export async function bundleFunction(
   const sum = (files: Iterable<string>) => [...files].reduce((n, f) => n + outputs[f]!.bytes, 0);
   const bundle: FunctionBundle = { module, bytes: sum(eager), totalBytes: sum(code), eager: [...eager], metafile };
   if (write) bundle.outfile = target;
+  else bundle.files = Object.fromEntries((result.outputFiles ?? []).map((f) => [path.relative(path.dirname(target), f.path).split(path.sep).join("/"), f.text]));
   return bundle;
 }
 

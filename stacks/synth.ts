@@ -4,8 +4,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Stack } from "aws-cdk-lib";
 import type { CloudAssembly } from "aws-cdk-lib/cx-api";
-import { App, getStack } from "sst/constructs";
+import { App, getStack, type FunctionProps } from "sst/constructs";
 import { initProject, useProject } from "sst/project.js";
+import { useRuntimeHandlers } from "sst/runtime/handlers.js";
 import sstConfig from "../sst.config";
 import { Api } from "./Api";
 import { Auth } from "./Auth";
@@ -65,6 +66,14 @@ export interface SynthOptions {
   nativeModules?: NativeModulesMode;
   /** Runs on the app once its stacks exist, before it synthesizes (cdk-nag's checks: stacks/nag.ts). */
   beforeSynth?: (app: App) => void;
+  /**
+   * With bundling, a function's output files made elsewhere, by their paths relative to the handler's
+   * folder (the entry and its chunks), or undefined to let SST build it. A function given files gets
+   * them in its asset instead of SST's esbuild run and `npm install` (the handler's hooks and copyFiles
+   * still run). For the stack tests: stacks/bundles.ts makes each function's bundle with SST's options
+   * once per test run, and SST's own build of one function per family shows the two agree.
+   */
+  prebuilt?: (props: FunctionProps) => Promise<Record<string, string> | undefined>;
 }
 
 export interface Synthesized {
@@ -117,7 +126,24 @@ export async function synthesize(options: SynthOptions): Promise<Synthesized> {
     app.isRunningSSTTest = () => true;
 
     await sstConfig.stacks(app);
-    await app.finish();
+    if (options.prebuilt) {
+      const prebuilt = options.prebuilt;
+      // SST keeps one node handler per process (useRuntimeHandlers is lazy): its build is wrapped for this
+      // synthesis only.
+      const node = useRuntimeHandlers().for("nodejs");
+      const build = node.build;
+      node.build = async (input) => {
+        const files = input.mode === "deploy" ? await prebuilt(input.props) : undefined;
+        return files ? writePrebuilt(input.props.handler ?? "", input.out, files) : build(input);
+      };
+      try {
+        await app.finish();
+      } finally {
+        node.build = build;
+      }
+    } else {
+      await app.finish();
+    }
     options.beforeSynth?.(app);
     const assembly = app.synth();
 
@@ -136,6 +162,23 @@ export async function synthesize(options: SynthOptions): Promise<Synthesized> {
       else process.env[key] = value;
     }
   }
+}
+
+/**
+ * A function's files where SST's node build puts them (sst/runtime/handlers/node.js): the handler's
+ * folder relative to the project root, inside the function's output folder; the handler names the entry.
+ */
+async function writePrebuilt(handler: string, out: string, files: Record<string, string>): Promise<{ type: "success"; handler: string }> {
+  const parsed = path.parse(handler);
+  const folder = path.relative(REPO_ROOT, path.resolve(REPO_ROOT, parsed.dir));
+  if (folder.startsWith("..") || path.isAbsolute(folder)) throw new Error(`stacks/synth.ts: handler ${handler} is outside the project`);
+  if (!files[`${parsed.name}.mjs`]) throw new Error(`stacks/synth.ts: the files given for ${handler} have no entry ${parsed.name}.mjs`);
+  for (const [name, text] of Object.entries(files)) {
+    const file = path.join(out, folder, name);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, text);
+  }
+  return { type: "success", handler: path.posix.join(folder.split(path.sep).join("/"), parsed.name + parsed.ext) };
 }
 
 /** The synthesized CloudFormation template of one stack, as deployed. */

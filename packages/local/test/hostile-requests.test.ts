@@ -8,15 +8,16 @@ import { promisify } from "node:util";
 import fc from "fast-check";
 import { ROUTES } from "@media/core/routes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RuntimeUnderTest } from "@media/testing/runtime-under-test";
+import { apiClient } from "@media/testing/api-client";
+import { startLocalProcess, type LocalProcess } from "@media/testing/runtime-process";
 
 /**
- * What a hostile web page or client sends to the local runtime (in this process, as `npm start` builds
- * it): requests for another host name (a DNS rebinding page), and fuzzed paths, query strings, headers and bodies through the real gateway,
+ * What a hostile web page or client sends to `npm start`: requests for another host name (a DNS
+ * rebinding page), and fuzzed paths, query strings, headers and bodies through the real gateway,
  * authorizer and handlers. None may get a 5xx or leave a stack trace in the runtime's output.
  */
 let dataDir: string;
-const local = new RuntimeUnderTest(() => ({ DATA_DIR: dataDir, WEB_ORIGIN: "http://media.test:8080" }));
+let local: LocalProcess;
 let token = "";
 let storage = "";
 
@@ -24,9 +25,9 @@ beforeAll(async () => {
   // As `npm start` does first: the web app is built, so its paths are fuzzed as a user would meet them.
   await promisify(execFile)(process.execPath, [resolve(fileURLToPath(import.meta.url), "../../../web/scripts/ensure-built.mjs"), "--quiet"]);
   dataDir = await mkdtemp(join(tmpdir(), "media-hostile-"));
-  const api = await local.start();
-  storage = local.current.s3Endpoint;
-  token = (await api.signUpAndLogin(`fuzz-${Date.now()}@example.com`, "Fuzz-pass-123!")).token;
+  local = await startLocalProcess({ DATA_DIR: dataDir, WEB_ORIGIN: "http://media.test:8080" });
+  storage = /storage \(S3\)\s+(\S+)/.exec(local.output())![1]!;
+  token = (await apiClient(local.url).signUpAndLogin(`fuzz-${Date.now()}@example.com`, "Fuzz-pass-123!")).token;
 });
 
 afterAll(async () => {

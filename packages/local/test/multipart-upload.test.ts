@@ -5,11 +5,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3_MULTIPART } from "@media/core/multipart";
 import { apiClient } from "@media/testing/api-client";
-import { RuntimeUnderTest } from "@media/testing/runtime-under-test";
+import { startLocalProcess, type LocalProcess } from "@media/testing/runtime-process";
 import { pngFixture, wavHeader } from "@media/testing/minimal-media";
 
 /**
- * Issue 15 end to end through the local runtime (in this process): multipart uploads (parts signed in batches,
+ * Issue 15 end to end through `npm start`'s entry point: multipart uploads (parts signed in batches,
  * resumed from the listing, completed against the declared size), the presigned PUT for mobile
  * transfers, and each bad input refused with the reservation exact and no object left behind.
  */
@@ -17,12 +17,13 @@ const QUOTA_BYTES = 100 * 1024 * 1024;
 const PART = S3_MULTIPART.minPartBytes;
 
 let dataDir: string;
-const local = new RuntimeUnderTest(() => ({ DATA_DIR: dataDir, MAX_FILE_BYTES: String(50 * 1024 * 1024), QUOTA_BYTES: String(QUOTA_BYTES) }));
+let local: LocalProcess;
 let api: ReturnType<typeof apiClient>;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "media-multipart-"));
-  api = await local.start();
+  local = await startLocalProcess({ DATA_DIR: dataDir, MAX_FILE_BYTES: String(50 * 1024 * 1024), QUOTA_BYTES: String(QUOTA_BYTES) });
+  api = apiClient(local.url);
 });
 
 afterAll(async () => {

@@ -3,17 +3,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient } from "@media/testing/api-client";
-import { RuntimeUnderTest } from "@media/testing/runtime-under-test";
+import { startLocalProcess, type LocalProcess } from "@media/testing/runtime-process";
 import { pngFixture, wavFixture } from "@media/testing/minimal-media";
 
 /**
- * Logs and metrics of a real flow through the local runtime: sign-up, two uploads (one the indexer accepts,
- * one it rejects), then what the runtime wrote and what `GET /_local/metrics` says. Its stdout is not a
- * terminal here, so the lines are the JSON ones a log shipper would read from `npm start`'s pipe. (The
- * runtime runs in the test's process: the entry point's own output is e2e.test.ts's.)
+ * Logs and metrics of a real flow through `npm start`'s entry point: sign-up, two uploads (one the
+ * indexer accepts, one it rejects), then what the process printed and what `GET /_local/metrics` says.
+ * Its stdout is a pipe here, so the lines are the JSON ones a log shipper would read.
  */
 let dataDir: string;
-const local = new RuntimeUnderTest(() => ({ DATA_DIR: dataDir }));
+let local: LocalProcess;
 let api: ReturnType<typeof apiClient>;
 
 const user = { email: `obs-${Date.now()}@example.com`, password: "Obs-pass-123!" };
@@ -42,7 +41,8 @@ async function scrape(): Promise<{ status: number; type: string | null; text: st
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "media-obs-"));
-  api = await local.start();
+  local = await startLocalProcess({ DATA_DIR: dataDir });
+  api = apiClient(local.url);
 });
 
 afterAll(async () => {

@@ -6,22 +6,23 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixture } from "@media/testing/media-samples";
 import { toneFile } from "@media/testing/rendition-inputs";
 import { apiClient } from "@media/testing/api-client";
-import { RuntimeUnderTest } from "@media/testing/runtime-under-test";
+import { startLocalProcess, type LocalProcess } from "@media/testing/runtime-process";
 
 /**
- * Renditions over HTTP against the local runtime (in this process): a FLAC gets an AAC stream and a waveform, a
+ * Renditions over HTTP against `npm start`'s entry point: a FLAC gets an AAC stream and a waveform, a
  * large PNG a display-size WebP, a corrupt-but-accepted case a reason; usage counts originals only; a
  * delete takes the renditions with it. Each step waits for the renditions function's own log line.
  */
 let dataDir: string;
-const local = new RuntimeUnderTest(() => ({ DATA_DIR: dataDir, MAX_FILE_BYTES: String(5_000_000), QUOTA_BYTES: String(20_000_000) }));
+let local: LocalProcess;
 let api: ReturnType<typeof apiClient>;
 let token = "";
 const user = { email: `rendition-${Date.now()}@example.com`, password: "Rendition-pass-1!" };
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "media-renditions-"));
-  api = await local.start();
+  local = await startLocalProcess({ DATA_DIR: dataDir, MAX_FILE_BYTES: String(5_000_000), QUOTA_BYTES: String(20_000_000) });
+  api = apiClient(local.url);
   token = (await api.signUpAndLogin(user.email, user.password)).token;
 });
 

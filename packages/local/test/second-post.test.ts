@@ -5,11 +5,11 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient } from "@media/testing/api-client";
-import { RuntimeUnderTest } from "@media/testing/runtime-under-test";
+import { startLocalProcess, type LocalProcess } from "@media/testing/runtime-process";
 import { pngFixture } from "@media/testing/minimal-media";
 
 /**
- * The security gap of issue 4, end to end through the local runtime (in this process): a presigned POST policy stays
+ * The security gap of issue 4, end to end through `npm start`'s entry point: a presigned POST policy stays
  * valid for its whole window, so its owner can POST other bytes to the same key after the file was
  * indexed. Uploads are made by curl itself, as the README shows users doing.
  */
@@ -17,12 +17,13 @@ const run = promisify(execFile);
 const QUOTA_BYTES = 3_000_000;
 
 let dataDir: string;
-const local = new RuntimeUnderTest(() => ({ DATA_DIR: dataDir, MAX_FILE_BYTES: "1000000", QUOTA_BYTES: String(QUOTA_BYTES) }));
+let local: LocalProcess;
 let api: ReturnType<typeof apiClient>;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "media-second-post-"));
-  api = await local.start();
+  local = await startLocalProcess({ DATA_DIR: dataDir, MAX_FILE_BYTES: "1000000", QUOTA_BYTES: String(QUOTA_BYTES) });
+  api = apiClient(local.url);
 });
 
 afterAll(async () => {

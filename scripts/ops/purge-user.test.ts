@@ -7,7 +7,7 @@ import { apiClient } from "@media/testing/api-client";
 import { pngFixture, wavFixture } from "@media/testing/minimal-media";
 import { purgeUserCli } from "./purge-user-cli";
 import { runInProcess, runScript } from "./run-script";
-import { RuntimeUnderTest } from "./runtime-under-test";
+import { RuntimeUnderTest } from "@media/testing/runtime-under-test";
 import { openLocalRecovery } from "./local-recovery";
 
 /**
@@ -17,13 +17,13 @@ import { openLocalRecovery } from "./local-recovery";
  */
 
 /**
- * The script's main function in this process, as is the runtime (runtime-under-test.ts); the one run as
+ * The script's main function in this process, as is the runtime (@media/testing/runtime-under-test); the one run as
  * a process of its own is the refusal while the runtime runs.
  */
 const purge = (...args: string[]) => runInProcess(purgeUserCli, args);
 
 let dataDir: string;
-const runtime = new RuntimeUnderTest(() => dataDir);
+const runtime = new RuntimeUnderTest(() => ({ DATA_DIR: dataDir }));
 let api: ReturnType<typeof apiClient>;
 const alice = { email: `alice-${Date.now()}@example.com`, password: "Alice-pass-1!", token: "", userId: "" };
 const bob = { email: `bob-${Date.now()}@example.com`, password: "Bob-pass-12!", token: "", userId: "" };

@@ -66,7 +66,9 @@ async function counts(client: DynamoDBClient): Promise<number[]> {
   return items.map(({ Item }) => Number(Item?.n?.N));
 }
 
-describe("a transaction killed while it is applied", () => {
+// The four steps side by side: each has its own directory, store process and ports, and a step's test
+// waits for its own child's messages, so they share nothing but the machine.
+describe.concurrent("a transaction killed while it is applied", () => {
   for (const stopAt of ["locked", "evaluated", "writing", "written"] as const) {
     it(`is all or nothing after a SIGKILL ${stopAt === "writing" ? "while its batch is written" : `at step "${stopAt}"`}, and applies once on retry`, async () => {
       const dir = join(root, stopAt);

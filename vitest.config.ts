@@ -6,9 +6,10 @@ export default defineConfig({
     include: ["packages/*/src/**/*.test.ts", "packages/*/src/**/*.test.tsx", "packages/*/test/**/*.test.ts", "stacks/**/*.test.ts", "scripts/**/*.test.ts"],
     // Stack synthesis and local servers are slow to start on 2 cores, slower still while other work holds
     // them (a runtime that starts in 2 s idle took 20 s at a load average of 24); the limits guard
-    // against hangs, not speed.
-    testTimeout: 180_000,
-    hookTimeout: 180_000,
+    // against hangs, not speed. The longest test, the web app's journey in Chromium, takes about 65 s on
+    // idle cores and timed out at 180 s in a full run beside other work: 10 minutes leaves it room.
+    testTimeout: 600_000,
+    hookTimeout: 600_000,
     pool: "forks",
     // Vitest's default is one worker less than the cores: on 2 cores, one file at a time. Most of the slow
     // files wait rather than compute (on a runtime, a browser, a spawned command), so one worker more than

@@ -31,7 +31,7 @@ describe("a stage with its own API domain", () => {
     restoreEnv = setStageEnv(env);
     synthesized = await synthesize({ stage: "apidomain", bundle: false, region: "us-east-1" });
     api = Template.fromStack(synthesized.stacks.Api);
-  }, 180_000);
+  });
 
   afterAll(async () => {
     await synthesized?.cleanup();

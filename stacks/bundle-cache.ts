@@ -14,7 +14,7 @@ import { bundleFunction, esbuildOptions, moduleOf, type FunctionBundle } from ".
  * to ask for an entry builds it under a lock file, the other waits for the entry to appear.
  *
  * An entry is keyed by what decides the build: esbuild's version and options (plugins by name), the
- * bundler's and the dedupe plugin's own source, and package-lock.json (which copies of a package
+ * bundler's and its plugins' own source (dedupe, package info, credentials), and package-lock.json (which copies of a package
  * node_modules holds). It is reused only while every input file its metafile lists has the content it
  * had when built, so an edited source, a new import or an upgraded package rebuilds it.
  */
@@ -23,7 +23,7 @@ export const BUNDLE_CACHE_DIR = path.join("node_modules", ".cache", "media-bundl
 export const BUNDLE_CACHE_ENV = "MEDIA_BUNDLE_CACHE_DIR";
 
 /** The files whose code, beyond the options, decides what esbuild makes. */
-const BUILD_CODE = ["stacks/bundles.ts", "stacks/dedupe.ts", "stacks/sdk-package-info.ts", "package-lock.json"];
+const BUILD_CODE = ["stacks/bundles.ts", "stacks/dedupe.ts", "stacks/sdk-package-info.ts", "stacks/lambda-credentials.ts", "package-lock.json"];
 
 interface Entry {
   bundle: FunctionBundle;

@@ -42,7 +42,7 @@ beforeAll(async () => {
   console.log(table.join("\n"));
   // Bundling every function (about 45 esbuild builds with metafiles) took 174 s on an empty cache at a
   // load average of 20, and a clean clone always starts empty: a guard against hangs, as for stacks.test.ts.
-}, 600_000);
+});
 
 describe("function bundles", () => {
   it("are every function of the stacks: one per route handler, the authorizer, the indexer, the sweep and the renditions", () => {

@@ -43,7 +43,7 @@ describe("prod deployed again after `sst remove`, re-attaching what was kept", (
     restoreEnv = setStageEnv(env);
     prod = await synthesize({ stage: "prod", bundle: false });
     for (const name of ["Storage", "Auth", "Api", "Indexer"] as const) templates[name] = Template.fromStack(prod.stacks[name]);
-  }, 180_000);
+  });
 
   afterAll(async () => {
     await prod?.cleanup();

@@ -30,7 +30,7 @@ beforeAll(async () => {
   for (const module of MODULES) {
     bundles.set(module, await bundleFunction({ handler: handlerOf(module), nodejs: FUNCTION_DEFAULTS.nodejs }, REPO_ROOT, { dir }));
   }
-}, 240_000);
+});
 
 afterAll(async () => {
   await aws?.stop();
@@ -71,12 +71,12 @@ describe("the auth routes' bundles", () => {
     expect(code).toMatch(/^\d+$/);
     const confirm = await invoke("api/confirm", { email, code }, env);
     expect(confirm.statusCode, confirm.output).toBe(200);
-  }, 60_000);
+  });
 
   it("fail with the SDK's error, not with other credentials, when the environment has none", async () => {
     const { AWS_ACCESS_KEY_ID: _key, AWS_SECRET_ACCESS_KEY: _secret, AWS_SESSION_TOKEN: _token, ...rest } = process.env;
     const answer = await invoke("api/confirm", { email: "nobody@example.com", code: "123456" }, rest);
     expect(answer.statusCode).toBe(500);
     expect(answer.output).toContain("Unable to find environment variable credentials");
-  }, 60_000);
+  });
 });

@@ -22,7 +22,7 @@ beforeAll(async () => {
   Object.assign(process.env, LOCAL_SYNTH_ENV);
   app = await synthesize({ stage: "local", bundle: false });
   templates = Object.fromEntries((Object.keys(STACKS) as StackName[]).map((name) => [name, templateOf(app, name)]));
-}, 120_000);
+});
 
 afterAll(async () => {
   await app?.cleanup();

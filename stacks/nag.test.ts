@@ -34,7 +34,7 @@ let restoreEnv: () => void = () => undefined;
 beforeAll(async () => {
   restoreEnv = setStageEnv(PROD_ENV);
   prod = await synthesize({ stage: "prod", bundle: false, beforeSynth: (app) => checkAwsSolutions(app, recorder) });
-}, 180_000);
+});
 
 afterAll(async () => {
   await prod?.cleanup();

@@ -14,7 +14,7 @@ let t: { renditions: Template; storage: Template };
 beforeAll(async () => {
   app = await synthesize({ stage: "test", bundle: false });
   t = { renditions: Template.fromStack(app.stacks.Renditions), storage: Template.fromStack(app.stacks.Storage) };
-}, 240_000);
+});
 afterAll(async () => {
   await app?.cleanup();
 });

@@ -168,7 +168,7 @@ beforeAll(async () => {
   for (const name of Object.keys(STACKS) as StackName[]) t[name] = Template.fromStack(app.stacks[name]);
   // Bundling every function takes minutes with both cores held by other work (on a clean clone the
   // cache is empty); the limit only guards against hangs.
-}, 600_000);
+});
 
 afterAll(async () => {
   await app?.cleanup();
@@ -609,7 +609,7 @@ describe("functions", () => {
     expect(res.statusCode).toBe(200);
     // In a clean clone the bundle cache starts empty, and this test may be the one that fills it (bundles.test.ts
     // runs beside it): the set-up's hang guard, not the 180 s default.
-  }, 600_000);
+  });
 
   it("carry the Powertools settings: one service and namespace, their stage, tracing off outside prod", () => {
     for (const f of ourFunctions()) {
@@ -1094,7 +1094,7 @@ describe("prod stage (synthesized without bundling)", () => {
     });
     prod = await synthesize({ stage: "prod", bundle: false });
     for (const name of Object.keys(STACKS) as StackName[]) p[name] = Template.fromStack(prod.stacks[name]);
-  }, 120_000);
+  });
 
   afterAll(async () => {
     await prod?.cleanup();

@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient } from "@media/testing/api-client";
 import { WEB_ARTIFACTS, webAppPerFile } from "@media/testing/web-app";
 import { pngFixture, wavFixture } from "@media/testing/minimal-media";
-import { SUMMARY_LINGER_MS } from "../src/ui/upload-summary";
 
 /**
  * The whole journey in a real browser (Debian's chromium driven by playwright-core) against the local
@@ -73,9 +72,6 @@ describe("web app journey (headless Chromium)", () => {
     // The share dialog's Copy writes the link to the clipboard; reading it back proves it.
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: app().runtime.url });
     const page = await context.newPage();
-    // The page's timers run on a clock the test may move on (Playwright's clock; time otherwise flows as
-    // usual), so what the app does after a delay is had at once rather than waited for.
-    await page.clock.install();
     page.on("pageerror", (e) => pageErrors.push(e.message));
     page.on("console", (m) => {
       if (m.type() === "error") consoleErrors.push(m.text());
@@ -206,9 +202,7 @@ async function journey(page: Page, email: string, password: string) {
     // One toast for the batch, not one per file.
     await expect.poll(() => page.locator(".toast").textContent()).toBe("2 files ready, 1 not uploaded.");
     await shot(page, "05-uploaded");
-    // The line leaves by itself a few seconds later, and the library moves up: the page's clock is moved
-    // past that delay rather than waited for.
-    await page.clock.fastForward(SUMMARY_LINGER_MS);
+    // The line leaves by itself a few seconds later, and the library moves up.
     await page.locator(".upload-summary").waitFor({ state: "detached" });
     await row("notes.txt").getByRole("button", { name: "Remove notes.txt from the list" }).click();
     await expect.poll(() => page.locator(".uploads").count()).toBe(0);
@@ -419,8 +413,7 @@ async function journey(page: Page, email: string, password: string) {
     // The same library on a phone: after an upload, the first screen shows the new file, not a list of uploads.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.locator('input[type="file"]').setInputFiles([png]);
-    await page.locator('.upload-summary[data-busy="false"]').waitFor({ timeout: 20_000 });
-    await page.clock.fastForward(SUMMARY_LINGER_MS);
+    await page.locator(".upload-summary").waitFor({ timeout: 20_000 });
     await page.locator(".upload-summary").waitFor({ state: "detached" });
     await page.evaluate(() => window.scrollTo(0, 0));
     const firstCard = await page.locator(".card").first().boundingBox();

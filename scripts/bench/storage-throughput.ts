@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess, type ChildProcessByStdio } from "node:child_process";
 import { createHash, randomBytes, randomFillSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdtemp, open, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { apiClient } from "@media/testing/api-client";
 import { wavHeader } from "@media/testing/minimal-media";
 import { track } from "./cleanup";
@@ -189,15 +190,7 @@ async function rawNodeHttp(src: string, dst: string, size: number): Promise<{ up
     process.on("SIGTERM", () => process.exit(0));`;
   const child = spawn(process.execPath, ["-e", server, src, dst], { stdio: ["ignore", "pipe", "inherit"] });
   try {
-    const port = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      child.stdout.on("data", (c: Buffer) => {
-        out += c.toString();
-        const m = /PORT (\d+)/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      child.once("exit", () => reject(new Error("raw server exited")));
-    });
+    const port = await announcedPort(child, "raw server");
     const base = `http://127.0.0.1:${port}/`;
     const t0 = nowMs();
     const status = await curl(["-T", src, base]);
@@ -238,16 +231,7 @@ async function sendfileCeiling(src: string, size: number): Promise<number> {
   ].join("\n");
   const child = spawn("python3", ["-c", server, src], { stdio: ["ignore", "pipe", "inherit"] });
   try {
-    const port = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      child.stdout.on("data", (c: Buffer) => {
-        out += c.toString();
-        const m = /PORT (\d+)/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      child.once("error", reject);
-      child.once("exit", () => reject(new Error("the python3 sendfile server exited")));
-    });
+    const port = await announcedPort(child, "the python3 sendfile server");
     const t0 = nowMs();
     await curlGet(`http://127.0.0.1:${port}/`, size);
     return size / MiB / ((nowMs() - t0) / 1000);
@@ -359,4 +343,18 @@ function md5Ceiling(bytes: number): number {
   for (let done = 0; done < bytes; done += MiB) hash.update(chunk);
   hash.digest();
   return bytes / MiB / ((nowMs() - t0) / 1000);
+}
+
+/** The port a ceiling server child prints as `PORT n` once it listens; rejected if it fails or exits first. */
+function announcedPort(child: ChildProcessByStdio<null, Readable, null>, what: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => {
+      out += c.toString();
+      const m = /PORT (\d+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once("error", reject);
+    child.once("exit", () => reject(new Error(`${what} exited`)));
+  });
 }

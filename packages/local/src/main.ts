@@ -28,12 +28,18 @@ process.stdout.write(
   ].join("\n"),
 );
 
+/**
+ * How long Ctrl-C waits for indexing and renditions under way. A longer one (an hour of audio takes minutes
+ * to encode) is left unfinished; the durable queues deliver it again after the next start.
+ */
+const SHUTDOWN_GRACE_MS = 5_000;
+
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   consoleLog.info(`stopping (${signal})`);
-  await runtime.stop();
+  await runtime.stop({ graceMs: SHUTDOWN_GRACE_MS });
   process.exit(0);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -23,7 +23,7 @@ export async function startLocalRenditions(options: {
   queueArn: string;
   region: string;
   log: { error(message: string, fields?: Record<string, unknown>): void };
-}): Promise<{ queue: DurableQueue; deadLetters: DurableQueue; drained(): Promise<void>; stop(): Promise<void> }> {
+}): Promise<{ queue: DurableQueue; deadLetters: DurableQueue; drained(): Promise<void>; stop(graceMs?: number): Promise<number> }> {
   const { queue, deadLetters } = await openLocalQueue(options.dataDir, "renditions");
 
   // Deliveries under way: SNS hands a message on after Publish returned, so `drained` waits for them first.
@@ -62,9 +62,10 @@ export async function startLocalRenditions(options: {
       while (deliveries.size > 0) await Promise.allSettled([...deliveries]);
       await consumer.idle();
     },
-    async stop() {
+    /** As the consumer's stop: resolves with how many invocations were left unfinished after `graceMs`. */
+    async stop(graceMs?: number) {
       unsubscribe();
-      await consumer.stop();
+      return consumer.stop(graceMs);
     },
   };
 }

@@ -67,7 +67,16 @@ export interface LocalRuntime {
   renditionsDrained(): Promise<void>;
   renditionQueue: DurableQueue;
   renditionDeadLetters: DurableQueue;
-  stop(): Promise<void>;
+  /**
+   * Stops every part, the gateway first. Queue consumers wait for their invocations under way, all of them
+   * or for at most `graceMs` (Ctrl-C should not wait out a 15-minute encode): what is still running then
+   * is left unfinished, and its message is delivered again after the next start.
+   */
+  stop(options?: StopOptions): Promise<void>;
+}
+
+export interface StopOptions {
+  graceMs?: number;
 }
 
 export interface RuntimeLog {
@@ -86,9 +95,13 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
   // calls (table creation, /_local extras) and the operator's scripts use the admin key.
   const iam = new LocalIam({ admin: { accessKeyId: secrets.accessKeyId, secretAccessKey: secrets.secretAccessKey }, resources: localResources() });
   useCredentialSource(credentialSource(iam));
-  const stops: Array<() => Promise<void>> = [];
-  const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch((error: unknown) => log.error("stop failed", { error }));
+  const stops: Array<(options: StopOptions) => Promise<void>> = [];
+  const stopAll = async (options: StopOptions = {}) => {
+    for (const stop of stops.reverse()) await stop(options).catch((error: unknown) => log.error("stop failed", { error }));
+  };
+  const stopConsumer = (name: string, consumer: { stop(graceMs?: number): Promise<number> }) => async ({ graceMs }: StopOptions) => {
+    const left = await consumer.stop(graceMs);
+    if (left > 0) log.info(`left ${left} ${name} invocation(s) unfinished: their messages are delivered again after the next start`);
   };
   try {
     const topicArn = LOCAL_ARNS.topic;
@@ -194,10 +207,10 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
       batchingWindowMs: config.indexBatchWindowSeconds * 1000,
       onError: (error) => log.error("indexer invocation failed", { error }),
     });
-    stops.push(consumer.stop);
+    stops.push(stopConsumer("indexer", consumer));
 
     const renditions = await startLocalRenditions({ dataDir: config.dataDir, topic, iam, log, queueArn: LOCAL_ARNS.renditionQueue, region: LOCAL.region });
-    stops.push(renditions.stop);
+    stops.push(stopConsumer("renditions", renditions));
 
     // The sweep of expired uploads, on the schedule the Indexer stack gives it on AWS.
     const sweep = (await import("@media/functions/sweep")) as typeof import("@media/functions/sweep");

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { RenditionRefusedError } from "@media/core/renditions/ports";
 
@@ -15,6 +15,23 @@ let binary: string | undefined;
 export function ffmpegPath(): string {
   binary ??= (createRequire(import.meta.url)(INSTALLER) as { path: string }).path;
   return binary;
+}
+
+/**
+ * Encodes under way. A process that exits (the local runtime on Ctrl-C, leaving a long encode for the next
+ * start) takes them with it: a child would otherwise run on, orphaned, to its deadline.
+ */
+const running = new Set<ChildProcess>();
+let killOnExit = false;
+function track(child: ChildProcess): void {
+  if (!killOnExit) {
+    killOnExit = true;
+    process.once("exit", () => {
+      for (const c of running) c.kill("SIGKILL");
+    });
+  }
+  running.add(child);
+  child.once("close", () => running.delete(child));
 }
 
 /** How much of ffmpeg's stderr is kept for the log when it fails. */
@@ -46,6 +63,7 @@ export class FfmpegFailedError extends Error {
 export function runFfmpeg(run: FfmpegRun): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(ffmpegPath(), ["-nostdin", "-hide_banner", "-v", "error", ...run.args], { stdio: ["ignore", "pipe", "pipe"] });
+    track(child);
     let stderr = "";
     let late = false;
     const timer = setTimeout(

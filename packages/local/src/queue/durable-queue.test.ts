@@ -166,4 +166,53 @@ describe("SQS consumer", () => {
     // Each invocation's context counts down from the function's timeout.
     expect(timeouts.every((t) => t > 0 && t <= 1_000)).toBe(true);
   });
+
+  it("stops within its grace while an invocation runs on, leaving that message to be delivered again", async () => {
+    const { queue } = await openPair();
+    await queue.send("long encode", 1000);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const consumer = startSqsConsumer({
+      queue,
+      queueArn: "arn:aws:sqs:us-east-1:000000000000:q",
+      region: "us-east-1",
+      timeoutMs: 600_000,
+      handler: async () => {
+        started();
+        await held;
+      },
+    });
+    await running;
+    expect(await consumer.stop(10)).toBe(1);
+    // Unfinished: still stored, received once, and handed out again (after its timeout) to the next start.
+    const reopened = (await openPair()).queue;
+    expect(reopened.size).toBe(1);
+    const again = await reopened.receive(1, Date.now() + 31_000);
+    expect(again.map((m) => [m.body, m.receiveCount])).toEqual([["long encode", 2]]);
+    release();
+  });
+
+  it("without a grace, waits for the invocations under way and reports none left", async () => {
+    const { queue } = await openPair();
+    await queue.send("quick", 1000);
+    let finish!: () => void;
+    const finishing = new Promise<void>((resolve) => (finish = resolve));
+    let handled = false;
+    const consumer = startSqsConsumer({
+      queue,
+      queueArn: "arn:aws:sqs:us-east-1:000000000000:q",
+      region: "us-east-1",
+      handler: async () => {
+        finish();
+        await new Promise((resolve) => setImmediate(resolve));
+        handled = true;
+      },
+    });
+    await finishing;
+    expect(await consumer.stop()).toBe(0);
+    expect(handled).toBe(true);
+    expect(queue.size).toBe(0);
+  });
 });

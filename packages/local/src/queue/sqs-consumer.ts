@@ -40,7 +40,19 @@ export const defaultRetryDelay = (receiveCount: number) => Math.min(60_000, 1000
  * A handler that throws or runs past its timeout fails the whole batch, as on AWS. Up to `concurrency`
  * batches are handled at once, each in its own invocation, so a slow file holds up only its own batch.
  */
-export function startSqsConsumer(options: ConsumerOptions): { stop(): Promise<void>; idle(): Promise<void> } {
+export interface SqsConsumer {
+  /**
+   * Stops receiving, then waits for the invocations under way: all of them (each ends within its timeout),
+   * or for at most `graceMs`. Resolves with how many were still running then: their messages stay in the
+   * queue, received and unfinished, and are delivered again once their visibility timeout ends, as when a
+   * Lambda host is lost mid-invocation.
+   */
+  stop(graceMs?: number): Promise<number>;
+  /** Resolves when the queue holds no message at all (everything indexed or moved to the DLQ). */
+  idle(): Promise<void>;
+}
+
+export function startSqsConsumer(options: ConsumerOptions): SqsConsumer {
   const { queue, handler } = options;
   const batchSize = options.batchSize ?? 10;
   const concurrency = options.concurrency ?? 1;
@@ -100,7 +112,7 @@ export function startSqsConsumer(options: ConsumerOptions): { stop(): Promise<vo
     }
   }
 
-  const loop = (async () => {
+  const polling = (async () => {
     while (!stopped) {
       let worked: boolean | number = false;
       if (running.size < concurrency) {
@@ -128,18 +140,25 @@ export function startSqsConsumer(options: ConsumerOptions): { stop(): Promise<vo
       });
       wake = undefined;
     }
-    // Invocations under way end (each within its timeout) before the queue is let go.
-    await Promise.allSettled([...running]);
   })();
 
   return {
-    async stop() {
+    async stop(graceMs = Number.POSITIVE_INFINITY) {
       stopped = true;
       unsubscribe();
       wake?.();
-      await loop;
+      await polling;
+      if (running.size === 0) return 0;
+      const settled = Promise.allSettled([...running]).then(() => 0);
+      if (!Number.isFinite(graceMs)) return settled;
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<number>((resolve) => (timer = setTimeout(() => resolve(running.size), graceMs)));
+      try {
+        return await Promise.race([settled, graceOver]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
-    /** Resolves when the queue holds no message at all (everything indexed or moved to the DLQ). */
     idle() {
       if (queue.size === 0) return Promise.resolve();
       return new Promise<void>((resolve) => idleWaiters.push(resolve));

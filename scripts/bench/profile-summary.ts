@@ -10,6 +10,12 @@ import { parseArgs } from "node:util";
  *   npm run bench -- --only presign --cpu-prof prof       one .cpuprofile per runtime thread
  *   npx tsx scripts/bench/profile-summary.ts prof/*.cpuprofile --top 30
  *   npx tsx scripts/bench/profile-summary.ts prof/X.cpuprofile --inclusive 'sigv4' --inclusive 'client-tokens'
+ *   npx tsx scripts/bench/profile-summary.ts prof/X.cpuprofile --callers '^writev$' --depth 12
+ *
+ * `--callers REGEX`: the self time of the frames matching it, by the chain of `--depth` frames above them
+ * (which code path a native call like `writev` or `_batch` is paid on). `--inclusive` counts everything
+ * under a matching frame, callbacks it calls included: a wrapper that hands a value to its callback
+ * (a cache, a lock) is charged the callback's work.
  *
  * The profiler samples on a timer: on a machine busier than its cores, a thread descheduled in the middle
  * of a function is charged to it, so read shares, not milliseconds, and compare with /proc's CPU figures.
@@ -32,12 +38,19 @@ interface Profile {
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: "string", default: "25" }, inclusive: { type: "string", multiple: true, default: [] } },
+  options: {
+    top: { type: "string", default: "25" },
+    inclusive: { type: "string", multiple: true, default: [] },
+    callers: { type: "string", multiple: true, default: [] },
+    depth: { type: "string", default: "6" },
+  },
 });
 const top = Number(values.top);
 if (!Number.isInteger(top) || top <= 0) throw new Error(`--top expects a positive integer, got ${values.top}`);
+const depth = Number(values.depth);
+if (!Number.isInteger(depth) || depth <= 0) throw new Error(`--depth expects a positive integer, got ${values.depth}`);
 if (positionals.length === 0) {
-  process.stderr.write("usage: profile-summary.ts FILE.cpuprofile… [--top N] [--inclusive REGEX]…\n");
+  process.stderr.write("usage: profile-summary.ts FILE.cpuprofile… [--top N] [--inclusive REGEX]… [--callers REGEX [--depth N]]…\n");
   process.exit(2);
 }
 
@@ -74,6 +87,8 @@ for (const file of positionals) {
   const byFunction = new Map<string, number>();
   const patterns = values.inclusive.map((p) => new RegExp(p));
   const inclusive = patterns.map(() => 0);
+  const callerPatterns = values.callers.map((p) => new RegExp(p));
+  const callers = callerPatterns.map(() => new Map<string, number>());
   let busy = 0;
   for (const [id, us] of selfUs) {
     const frame = nodes.get(id)!.callFrame;
@@ -81,14 +96,20 @@ for (const file of positionals) {
     busy += us;
     byModule.set(moduleOf(frame), (byModule.get(moduleOf(frame)) ?? 0) + us);
     byFunction.set(short(frame), (byFunction.get(short(frame)) ?? 0) + us);
-    if (patterns.length === 0) continue;
+    if (patterns.length === 0 && callerPatterns.length === 0) continue;
     const stack: string[] = [];
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) stack.push(short(nodes.get(at)!.callFrame));
     patterns.forEach((re, k) => {
       if (stack.some((s) => re.test(s))) inclusive[k]! += us;
     });
+    callerPatterns.forEach((re, k) => {
+      if (!re.test(stack[0]!)) return;
+      const chain = stack.slice(0, depth).join(" < ");
+      callers[k]!.set(chain, (callers[k]!.get(chain) ?? 0) + us);
+    });
   }
   const lines = [`${basename(file)}: ${(busy / 1000).toFixed(0)} ms busy`, table("self time by module", byModule, busy), table("self time by function", byFunction, busy)];
   if (patterns.length) lines.push(["  inclusive", ...patterns.map((re, k) => `${(inclusive[k]! / 1000).toFixed(0).padStart(9)} ms ${((100 * inclusive[k]!) / busy).toFixed(1).padStart(5)}%  /${re.source}/`)].join("\n"));
+  callerPatterns.forEach((re, k) => lines.push(table(`self time of /${re.source}/ by its ${depth} innermost frames`, callers[k]!, busy)));
   process.stdout.write(`${lines.join("\n")}\n\n`);
 }

@@ -75,7 +75,9 @@ function propertyOrder(sorted: string[]): string[] {
 }
 
 function isArrayIndex(key: string): boolean {
-  if (key.length === 0 || key.length > 10) return false;
+  // Most keys (DynamoDB's member names, attribute names) do not start with a digit: no number to parse.
+  const first = key.charCodeAt(0);
+  if (!(first >= 48 && first <= 57) || key.length > 10) return false;
   const n = Number(key);
   return Number.isInteger(n) && n >= 0 && n < 4294967295 && String(n) === key;
 }

@@ -2,7 +2,7 @@ import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, GetItemCo
 import { describe, expect, it } from "vitest";
 import type { Callback, DynaliteStore, TableDb } from "./dynalite-internals";
 import { localDynamoPerFile } from "@media/testing/local-dynamo";
-import { cacheTableDescriptions } from "./table-descriptions";
+import { cacheTableDescriptions, copyOf } from "./table-descriptions";
 
 const TableName = "table-descriptions-test";
 const dynamo = localDynamoPerFile({ tableName: TableName, inRuntimeThread: true });
@@ -89,5 +89,16 @@ describe("table descriptions kept in memory", () => {
     const gone = get("t");
     waiting.shift()!();
     expect(await gone).toBeUndefined();
+  });
+
+  it("copies a description all the way down, so no reader's change reaches the kept one or another reader's", () => {
+    const kept = { TableName: "t", KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }], GlobalSecondaryIndexes: [{ IndexName: "i", Projection: { ProjectionType: "ALL" }, ItemCount: 0 }], BillingModeSummary: null, Deleting: false };
+    const copy = copyOf(kept);
+    expect(copy).toEqual(kept);
+    expect(JSON.stringify(copy)).toBe(JSON.stringify(kept));
+    copy.KeySchema[0]!.AttributeName = "changed";
+    copy.GlobalSecondaryIndexes[0]!.Projection.ProjectionType = "KEYS_ONLY";
+    expect(kept.KeySchema[0]!.AttributeName).toBe("pk");
+    expect(kept.GlobalSecondaryIndexes[0]!.Projection.ProjectionType).toBe("ALL");
   });
 });

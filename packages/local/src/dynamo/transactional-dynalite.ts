@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { crc32, createDynaliteWithStore, isDynaliteError } from "./dynalite-internals";
 import { clientTokens, fingerprintOf } from "./client-tokens";
@@ -6,6 +5,7 @@ import { cacheParsedExpressions } from "./expression-cache";
 import { cacheTableDescriptions } from "./table-descriptions";
 import { prereadBody } from "./preread-body";
 import { readInThread } from "./thread-reads";
+import { requestId } from "./request-ids";
 import { transactGet } from "./transact-get";
 import { transactGetValidation, transactWriteValidation, validateRequest } from "./transact-request";
 import { transactWrite, type OnApplyStep } from "./transact-write";
@@ -69,7 +69,7 @@ export function createLocalDynalite(options: LocalDynaliteOptions = {}): Server 
 /** Reads the JSON body, runs the operation and answers as dynalite answers (request id, CRC32, content type). */
 async function serve(operation: Operation, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const contentType = (req.headers["content-type"] ?? "").split(";")[0]!.trim();
-  res.setHeader("x-amzn-RequestId", randomBytes(39).toString("base64").toUpperCase().replace(/[+/]/g, "0"));
+  res.setHeader("x-amzn-RequestId", requestId());
   const send = (status: number, payload: unknown) => {
     const body = JSON.stringify(payload);
     res.statusCode = status;

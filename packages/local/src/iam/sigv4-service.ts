@@ -62,12 +62,15 @@ export function serviceVerifier(options: ServiceVerifierOptions): (request: Serv
   const signingKey = signingKeyCache();
 
   return async (request) => {
-    const headers = new Map<string, string[]>();
+    // Each name's values, trimmed and joined by commas in the order received.
+    const headers = new Map<string, string>();
     for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
       const name = request.rawHeaders[i]!.toLowerCase();
-      headers.set(name, [...(headers.get(name) ?? []), request.rawHeaders[i + 1]!.trim()]);
+      const value = request.rawHeaders[i + 1]!.trim();
+      const earlier = headers.get(name);
+      headers.set(name, earlier === undefined ? value : `${earlier},${value}`);
     }
-    const header = (name: string) => headers.get(name)?.join(",");
+    const header = (name: string) => headers.get(name);
     const authorization = header("authorization");
     if (authorization === undefined) return { ok: false, kind: "missing", message: "Request is missing Authentication Token" };
     const space = authorization.indexOf(" ");

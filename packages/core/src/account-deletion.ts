@@ -1,9 +1,10 @@
-import { z } from "zod";
 import type { AccountEventPublisher } from "./account-event";
 import { TotpCode, wrongPasswordFor, type AccountSecurity, type SignInOutcome } from "./account-security";
 import type { Tokens } from "./accounts";
 import { beforeCheckingCode, type CodeLimitDeps } from "./code-limits";
 import { ValidationError } from "./errors";
+import * as z from "zod/v4-mini";
+import { sized } from "./mini-schema";
 import type { Clock } from "./ports";
 import { purgeUser, type PurgeDeps, type PurgeSummary } from "./purge";
 import type { SessionCutoffs } from "./sessions";
@@ -18,7 +19,7 @@ import type { SessionCutoffs } from "./sessions";
  * request, which finishes what an interruption left; after it there is nothing left to finish. An
  * announcement repeated by such a retry is a duplicate, as SNS deliveries may be anyway.
  */
-export const DeleteAccountInput = z.object({ password: z.string().min(1).max(256), code: TotpCode.optional() });
+export const DeleteAccountInput = z.object({ password: sized(1, 256), code: z.optional(TotpCode) });
 
 export interface AccountDeletionDeps {
   signIn(email: string, password: string): Promise<SignInOutcome>;

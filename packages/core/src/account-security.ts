@@ -1,28 +1,29 @@
-import { z } from "zod";
 import type { Tokens } from "./accounts";
 import { AppError, ForbiddenError } from "./errors";
 import { beforeCheckingCode, beforeSendingCode, type CodeLimitDeps } from "./code-limits";
 import { openMfaSession, sealMfaSession } from "./mfa-session";
 import { emailChangedNotice, type Mailer } from "./notices";
 import type { SessionDeps } from "./sessions";
+import * as z from "zod/v4-mini";
+import { emailAddress, sized } from "./mini-schema";
 
 /**
  * What a signed-in person does to their own account: change the password, end every session, set up
  * or turn off TOTP MFA, and finish a sign-in that MFA challenged. Cognito does the work (the
  * AccountSecurity port); this module decides what else must happen: sessions cut, codes counted.
  */
-const password = z.string().min(1).max(256);
+const password = sized(1, 256);
 /** Authenticator apps show six digits; spaces people type between the groups are forgiven. */
-export const TotpCode = z
-  .string()
-  .transform((s) => s.replace(/\s+/g, ""))
-  .pipe(z.string().regex(/^\d{6}$/, "must be the 6-digit code from the authenticator app"));
+export const TotpCode = z.pipe(
+  z.pipe(z.string(), z.transform((s: string) => s.replace(/\s+/g, ""))),
+  z.string().check(z.regex(/^\d{6}$/, "must be the 6-digit code from the authenticator app")),
+);
 
 export const ChangePasswordInput = z.object({ currentPassword: password, newPassword: password });
 export const TotpCodeInput = z.object({ code: TotpCode });
-export const ChangeEmailInput = z.object({ email: z.string().trim().toLowerCase().email().max(254) });
-export const VerifyEmailInput = z.object({ code: z.string().trim().regex(/^\d{4,10}$/, "must be the numeric code from the email") });
-export const LoginMfaInput = z.object({ session: z.string().min(1).max(8192), code: TotpCode });
+export const ChangeEmailInput = z.object({ email: emailAddress(254) });
+export const VerifyEmailInput = z.object({ code: z.string().check(z.trim(), z.regex(/^\d{4,10}$/, "must be the numeric code from the email")) });
+export const LoginMfaInput = z.object({ session: sized(1, 8192), code: TotpCode });
 
 /** A sign-in: tokens, or the MFA challenge that stands between the password and them. */
 export type SignInOutcome = { kind: "tokens"; tokens: Tokens } | { kind: "mfa"; username: string; email: string; session: string };

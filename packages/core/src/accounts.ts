@@ -1,20 +1,22 @@
-import { z } from "zod";
 import type { SignInOutcome } from "./account-security";
+import * as z from "zod/v4-mini";
+import { emailAddress, maxChars, minChars, sized } from "./mini-schema";
 
 /**
  * Account requests and the identity port. Cognito does the work on AWS; the local runtime embeds an
  * implementation of the same Cognito API, so one adapter serves both.
  */
-const email = z.string().trim().toLowerCase().email().max(254);
-const password = z.string().min(1).max(256);
-const code = z.string().trim().regex(/^\d{4,10}$/, "must be the numeric code from the email");
+const email = emailAddress(254);
+const password = sized(1, 256);
+const code = z.string().check(z.trim(), z.regex(/^\d{4,10}$/, "must be the numeric code from the email"));
+const refreshToken = sized(1, 8192);
 
 /**
  * A username: a display name that also signs in. It can never contain `@`, so a login identifier with
  * an `@` is an email and one without is a username. Compared exactly (case-sensitive), as Cognito's
  * ListUsers filter compares the `preferred_username` it is stored in.
  */
-export const Username = z.string().trim().min(1).max(128).regex(/^[\p{L}\p{N}._-]+$/u, "may hold letters, digits, dot, dash and underscore");
+export const Username = z.string().check(z.trim(), minChars(1), maxChars(128), z.regex(/^[\p{L}\p{N}._-]+$/u, "may hold letters, digits, dot, dash and underscore"));
 
 export function isUsername(value: string): boolean {
   return Username.safeParse(value).success;
@@ -23,17 +25,17 @@ export function isUsername(value: string): boolean {
 export const SignUpInput = z.object({
   email,
   password,
-  username: Username.optional(),
+  username: z.optional(Username),
 });
 export const ConfirmInput = z.object({ email, code });
 export const ResendCodeInput = z.object({ email });
 export const LoginInput = z
-  .object({ email: email.optional(), username: z.string().trim().min(1).max(254).optional(), password })
-  .refine((v) => v.email !== undefined || v.username !== undefined, { message: "Give an email or a username.", path: ["email"] });
-export const RefreshInput = z.object({ refreshToken: z.string().min(1).max(8192) });
+  .object({ email: z.optional(email), username: z.optional(z.string().check(z.trim(), minChars(1), maxChars(254))), password })
+  .check(z.refine((v) => v.email !== undefined || v.username !== undefined, { message: "Give an email or a username.", path: ["email"] }));
+export const RefreshInput = z.object({ refreshToken });
 export const ForgotPasswordInput = z.object({ email });
 export const ResetPasswordInput = z.object({ email, code, password });
-export const LogoutInput = z.object({ refreshToken: z.string().min(1).max(8192) });
+export const LogoutInput = z.object({ refreshToken });
 
 export type SignUpInput = z.infer<typeof SignUpInput>;
 export type LoginInput = z.infer<typeof LoginInput>;

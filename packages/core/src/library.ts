@@ -140,19 +140,8 @@ export async function deleteFile(deps: LibraryDeps, userId: string, fileId: stri
   await deps.shares?.revokeAllForFile(userId, fileId);
 }
 
-/** What a user has stored, and the limits an upload must fit (GET /me). */
-export interface UsageAndLimits {
-  /** `reservedBytes`: held by uploads not yet indexed (released when one is abandoned, by the sweep or the next presign that needs them). */
-  usage: { files: number; bytes: number; reservedBytes: number; quotaBytes: number };
-  /** Sent so that clients can refuse a file before asking, instead of learning the limit from a 413. */
-  limits: { maxFileBytes: number; quotaBytes: number };
-}
-
-export async function usageOf(deps: Pick<LibraryDeps, "repo" | "clock" | "limits">, userId: string): Promise<UsageAndLimits> {
-  const usage = await deps.repo.usage(userId, deps.clock.now());
-  const { maxFileBytes, quotaBytes } = deps.limits;
-  return { usage: { files: usage.files, bytes: usage.bytes, reservedBytes: usage.reservedBytes, quotaBytes }, limits: { maxFileBytes, quotaBytes } };
-}
+// GET /me's usage lives in usage.ts, apart from this module's request schemas (its bundle needs no zod 3).
+export { usageOf, type UsageAndLimits } from "./usage";
 
 async function mustFind(deps: LibraryDeps, userId: string, fileId: string): Promise<MediaRecord> {
   assertFileId(fileId);

@@ -1,53 +1,60 @@
-import { z } from "zod";
 import { CODE_LIMITS, codeLimits, type CodeLimits } from "@media/core/code-limits";
 import { FUNCTION_ENV as ENV } from "@media/core/function-env";
 import { DEFAULT_LIMITS, type Limits } from "@media/core/limits";
+import { decoded, oneOf, optional, positiveInt, readEnv, text } from "./env-rules";
 
 /**
  * The functions' configuration, parsed once per cold start from plain environment variables that the
  * stacks (or the local runtime) set. A missing or malformed variable fails with its name; resource
  * names never get a plausible default.
  */
-const positiveInt = z.coerce.number().int().positive();
+const required = text({ min: 1 });
 
-const Schema = z.object({
-  AWS_REGION: z.string().min(1),
-  [ENV.tableName]: z.string().min(1),
-  [ENV.bucketName]: z.string().min(1),
-  [ENV.topicArn]: z.string().min(1),
-  [ENV.userPoolId]: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/, "must be a Cognito user pool id like us-east-1_AbC123"),
-  [ENV.userPoolClientId]: z.string().min(1),
-  [ENV.cursorSecret]: z.string().min(16, "must be at least 16 characters"),
-  [ENV.maxFileBytes]: positiveInt.default(DEFAULT_LIMITS.maxFileBytes),
-  [ENV.quotaBytes]: positiveInt.default(DEFAULT_LIMITS.quotaBytes),
-  [ENV.uploadExpiresSeconds]: positiveInt.max(15 * 60).default(DEFAULT_LIMITS.uploadExpiresSeconds),
-  [ENV.urlExpiresSeconds]: positiveInt.max(7 * 24 * 3600).default(DEFAULT_LIMITS.urlExpiresSeconds),
-  /** Code emails and code checks one client address may ask for in an hour (code-limits.ts). */
-  [ENV.codeEmailsPerClientPerHour]: positiveInt.default(CODE_LIMITS.emailsPerClient.limit),
-  [ENV.codeChecksPerClientPerHour]: positiveInt.default(CODE_LIMITS.checksPerClient.limit),
-  /** Path-style S3 URLs: needed by S3-compatible endpoints that have no per-bucket host names. */
-  [ENV.s3ForcePathStyle]: z.enum(["true", "false"]).default("false"),
+/** What the authorizer reads as well as the routes. */
+const AuthorizerRules = {
+  AWS_REGION: required,
+  [ENV.tableName]: required,
+  [ENV.userPoolId]: text({ pattern: { test: /^[\w-]+_[0-9a-zA-Z]+$/, message: "must be a Cognito user pool id like us-east-1_AbC123" } }),
+  [ENV.userPoolClientId]: required,
   /**
    * The user pool's JWKS as JSON, when the verifier must not fetch it (the local runtime, whose keys are
    * not on Cognito's host). On AWS it is absent and the keys are fetched at cold start.
    */
-  [ENV.jwks]: z
-    .string()
-    .transform((text, ctx) => {
-      try {
-        const jwks = JSON.parse(text) as unknown;
-        if (typeof jwks === "object" && jwks !== null && Array.isArray((jwks as { keys?: unknown }).keys)) return jwks as Jwks;
-      } catch {
-        // Reported below with the variable's name.
-      }
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "must be a JSON Web Key Set ({\"keys\": [...]})" });
-      return z.NEVER;
-    })
-    .optional(),
+  [ENV.jwks]: optional(decoded(jwksOf, 'must be a JSON Web Key Set ({"keys": [...]})')),
+};
+
+const Rules = {
+  AWS_REGION: required,
+  [ENV.tableName]: required,
+  [ENV.bucketName]: required,
+  [ENV.topicArn]: required,
+  [ENV.userPoolId]: AuthorizerRules[ENV.userPoolId],
+  [ENV.userPoolClientId]: required,
+  [ENV.cursorSecret]: text({ min: 16, minMessage: "must be at least 16 characters" }),
+  [ENV.maxFileBytes]: positiveInt(DEFAULT_LIMITS.maxFileBytes),
+  [ENV.quotaBytes]: positiveInt(DEFAULT_LIMITS.quotaBytes),
+  [ENV.uploadExpiresSeconds]: positiveInt(DEFAULT_LIMITS.uploadExpiresSeconds, 15 * 60),
+  [ENV.urlExpiresSeconds]: positiveInt(DEFAULT_LIMITS.urlExpiresSeconds, 7 * 24 * 3600),
+  /** Code emails and code checks one client address may ask for in an hour (code-limits.ts). */
+  [ENV.codeEmailsPerClientPerHour]: positiveInt(CODE_LIMITS.emailsPerClient.limit),
+  [ENV.codeChecksPerClientPerHour]: positiveInt(CODE_LIMITS.checksPerClient.limit),
+  /** Path-style S3 URLs: needed by S3-compatible endpoints that have no per-bucket host names. */
+  [ENV.s3ForcePathStyle]: oneOf(["true", "false"], "false"),
+  [ENV.jwks]: AuthorizerRules[ENV.jwks],
   /** `Name <address>` or an address, verified in SES; unset on a stage without SES (no notices then). */
-  [ENV.noticeFrom]: z.string().min(3).max(320).optional(),
-  [ENV.noticeRegion]: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region like eu-west-1").optional(),
-});
+  [ENV.noticeFrom]: optional(text({ min: 3, max: 320 })),
+  [ENV.noticeRegion]: optional(text({ pattern: { test: /^[a-z]{2}(-[a-z]+)+-\d$/, message: "must be an AWS region like eu-west-1" } })),
+};
+
+function jwksOf(text: string): Jwks | undefined {
+  try {
+    const jwks = JSON.parse(text) as unknown;
+    if (typeof jwks === "object" && jwks !== null && Array.isArray((jwks as { keys?: unknown }).keys)) return jwks as Jwks;
+  } catch {
+    // Reported by the rule, with the variable's name.
+  }
+  return undefined;
+}
 
 /** A JSON Web Key Set as the verifier caches it; aws-jwt-verify checks each key itself. */
 export interface Jwks {
@@ -70,17 +77,8 @@ export type FunctionsConfig = {
   notices?: { from: string; region: string };
 };
 
-function parsed<S extends z.ZodTypeAny>(schema: S, env: NodeJS.ProcessEnv, what: string): z.output<S> {
-  const result = schema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    throw new Error(`Invalid ${what} configuration: ${problems}`);
-  }
-  return result.data;
-}
-
 export function parseConfig(env: NodeJS.ProcessEnv): FunctionsConfig {
-  const e = parsed(Schema, env, "function");
+  const e = readEnv(Rules, env, "function");
   if (e[ENV.maxFileBytes] > e[ENV.quotaBytes]) throw new Error(`Invalid function configuration: ${ENV.maxFileBytes} is larger than ${ENV.quotaBytes}`);
   const config: FunctionsConfig = {
     region: e.AWS_REGION,
@@ -119,10 +117,8 @@ export interface AuthorizerConfig {
   jwks?: Jwks;
 }
 
-const AuthorizerSchema = Schema.pick({ AWS_REGION: true, [ENV.tableName]: true, [ENV.userPoolId]: true, [ENV.userPoolClientId]: true, [ENV.jwks]: true });
-
 export function parseAuthorizerConfig(env: NodeJS.ProcessEnv): AuthorizerConfig {
-  const e = parsed(AuthorizerSchema, env, "authorizer");
+  const e = readEnv(AuthorizerRules, env, "authorizer");
   const config: AuthorizerConfig = { region: e.AWS_REGION, tableName: e[ENV.tableName], userPoolId: e[ENV.userPoolId], userPoolClientId: e[ENV.userPoolClientId] };
   if (e[ENV.jwks]) config.jwks = e[ENV.jwks];
   return config;

@@ -1,8 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import type { z, ZodTypeAny } from "zod";
 import { toErrorResponse, UnauthorizedError, ValidationError } from "@media/core/errors";
 import { log, withLogScope } from "./log";
-import { metrics } from "./metrics";
+import { flushMetrics } from "./metrics";
 
 /** What the authorizer hands every protected route (API Gateway puts it under authorizer.lambda). */
 export interface AuthorizerContext {
@@ -50,7 +49,7 @@ export function route(fn: (event: HttpEvent, context: Context) => Promise<Reply>
         else log.info("request refused", { status, errorCode: body.error.code, durationMs: durationMs() });
         return render(headers ? { status, body, headers } : { status, body });
       } finally {
-        metrics().flush();
+        flushMetrics();
       }
     });
   };
@@ -69,8 +68,16 @@ function render(reply: Reply): HttpResult {
 
 const MAX_BODY_BYTES = 64 * 1024;
 
+/**
+ * A core schema as the handlers use it: zod 3's, or zod 4 mini's (the account routes', core/mini-schema.ts).
+ * Both answer `safeParse` with the parsed value or the issues.
+ */
+export interface InputSchema<T> {
+  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } };
+}
+
 /** The JSON body parsed and validated by the core schema of the call it feeds. */
-export function jsonBody<S extends ZodTypeAny>(event: HttpEvent, schema: S): z.output<S> {
+export function jsonBody<T>(event: HttpEvent, schema: InputSchema<T>): T {
   let text = event.body ?? "";
   if (event.isBase64Encoded) text = Buffer.from(text, "base64").toString("utf8");
   if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new ValidationError("The request body is too large.", { code: "BodyTooLarge" });
@@ -89,14 +96,14 @@ export function jsonBody<S extends ZodTypeAny>(event: HttpEvent, schema: S): z.o
 }
 
 /** Query string parameters validated by a core schema. */
-export function queryParams<S extends ZodTypeAny>(event: HttpEvent, schema: S): z.output<S> {
+export function queryParams<T>(event: HttpEvent, schema: InputSchema<T>): T {
   return validate(schema, event.queryStringParameters ?? {});
 }
 
-export function validate<S extends ZodTypeAny>(schema: S, value: unknown): z.output<S> {
+export function validate<T>(schema: InputSchema<T>, value: unknown): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const fields = result.error.issues.map((i) => ({ field: i.path.join(".") || "(body)", problem: i.message }));
+  const fields = result.error.issues.map((i) => ({ field: i.path.map(String).join(".") || "(body)", problem: i.message }));
   const first = fields[0]!;
   throw new ValidationError(`${first.field}: ${first.problem}`, { code: "ValidationError", details: { fields } });
 }

@@ -3,7 +3,8 @@ import { indexObject, S3NotificationSchema, type IndexOutcome, type S3EventRecor
 import { decodeEventKey, parseOriginalKey } from "@media/core/keys";
 import { indexerDeps } from "./indexer-services";
 import { addToLogScope, log, withLogScope } from "./log";
-import { metrics } from "./metrics";
+import { flushMetrics } from "./metrics";
+import { metrics } from "./metrics-sink";
 
 /**
  * Messages of a batch indexed at once. Indexing a file is mostly waiting on S3, DynamoDB and SNS, so a
@@ -31,7 +32,7 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
       const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - RESPONSE_RESERVE_MS : Number.POSITIVE_INFINITY;
       return await indexBatch(event, deadline);
     } finally {
-      metrics().flush();
+      flushMetrics();
     }
   });
 }

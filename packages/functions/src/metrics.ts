@@ -1,5 +1,4 @@
 import { METRIC_DEFINITIONS, METRIC_NAMES, type BytesMetric, type CountMetric, type MetricName, type SecondsMetric } from "@media/core/metric-names";
-import { createEmfMetrics } from "./adapters/emf-metrics";
 
 export type { BytesMetric, CountMetric, MetricName, SecondsMetric };
 
@@ -21,10 +20,21 @@ export const METRICS = Object.fromEntries(METRIC_NAMES.map((name) => [name, METR
 
 let installed: Metrics | undefined;
 
-/** The runtime's metrics sink. On AWS nothing installs one, so it is EMF, built on first use. */
-export function metrics(): Metrics {
-  installed ??= createEmfMetrics();
+/**
+ * The runtime's metrics sink, or the one `fallback` builds when no runtime installed one (on AWS,
+ * EMF: metrics-sink.ts, which only the functions that record a metric import).
+ */
+export function metricsOr(fallback: () => Metrics): Metrics {
+  installed ??= fallback();
   return installed;
+}
+
+/**
+ * The end of an invocation. A function that recorded nothing built no sink and has nothing to flush:
+ * most API routes record no metric, and their bundles leave the EMF writer (Powertools Metrics) out.
+ */
+export function flushMetrics(): void {
+  installed?.flush();
 }
 
 /** For a composition root other than Lambda's (the local runtime), before any handler runs. */

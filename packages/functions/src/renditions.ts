@@ -2,7 +2,8 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda"
 import { makeRenditions, RenditionRequestSchema, type RenditionOutcome } from "@media/core/renditions/render";
 import { RENDITION_SETTINGS } from "@media/core/renditions/rendition-settings";
 import { addToLogScope, log, withLogScope } from "./log";
-import { metrics } from "./metrics";
+import { flushMetrics } from "./metrics";
+import { metrics } from "./metrics-sink";
 import { renditionDeps } from "./roots/renditions";
 
 /**
@@ -36,7 +37,7 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
         });
       }
     } finally {
-      metrics().flush();
+      flushMetrics();
     }
     return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
   });

@@ -30,6 +30,18 @@ describe("the OpenAPI document", () => {
     expect(list.find((p) => p.name === "limit")?.schema.maximum).toBe(100);
   });
 
+  it("describes the account routes' bodies (zod 4 mini) as JSON Schema, as it did from zod 3", () => {
+    const body = (path: string) =>
+      (document.paths?.[path]?.post?.requestBody as { content: Record<string, { schema: Record<string, unknown> }> }).content["application/json"]!.schema;
+    const signUp = body("/signup") as { $schema?: string; required: string[]; properties: Record<string, Record<string, unknown>> };
+    expect(signUp.$schema).toBeUndefined();
+    expect(signUp.required).toEqual(["email", "password"]);
+    expect(signUp.properties.email).toMatchObject({ type: "string", maxLength: 254, format: "email" });
+    expect(signUp.properties.username).toMatchObject({ type: "string", minLength: 1, maxLength: 128 });
+    // The TOTP code is described as what it accepts: spaces are taken out before its 6-digit check.
+    expect(body("/login/mfa")).toMatchObject({ required: ["session", "code"], properties: { code: { type: "string" } } });
+  });
+
   it("enumerates the closed list of error codes", () => {
     const error = document.components?.schemas?.Error as { properties: { error: { properties: { code: { enum: string[] } } } } };
     expect(error.properties.error.properties.code.enum).toEqual(Object.keys(ERROR_CODES));

@@ -1,6 +1,7 @@
 import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from "@asteasolutions/zod-to-openapi";
 import { z, type ZodTypeAny } from "zod";
 import { ERROR_CODES } from "../error-codes";
+import * as mini from "zod/v4-mini";
 import { ROUTES, routeKey, type RouteDefinition } from "../routes";
 import { OPERATIONS, type Operation } from "./operations";
 import * as schemas from "./responses";
@@ -82,7 +83,7 @@ function pathConfig(route: RouteDefinition, operation: Operation, refs: Refs, be
   const request: NonNullable<RouteConfig["request"]> = {};
   if (pathParams.length > 0) request.params = z.object(Object.fromEntries(pathParams.map((name) => [name, z.string()])));
   if (operation.query) request.query = operation.query;
-  if (operation.body) request.body = { required: !operation.bodyOptional, content: { "application/json": { schema: operation.body } } };
+  if (operation.body) request.body = { required: !operation.bodyOptional, content: { "application/json": { schema: requestSchema(operation.body) } } };
 
   const responses: Record<string, ResponseConfig> = { [operation.success.status]: successResponse(operation, refs) };
   // API Gateway answers these itself on a guarded route ({message}), besides the handler's {error}.
@@ -103,6 +104,18 @@ function pathConfig(route: RouteDefinition, operation: Operation, refs: Refs, be
     ...(Object.keys(request).length > 0 ? { request } : {}),
     responses,
   };
+}
+
+/**
+ * A request body's schema: zod 3 as the generator reads it, or zod 4 mini (which zod-to-openapi 7 cannot
+ * read) as the JSON Schema zod 4 makes of what it accepts; the document itself is JSON Schema 2020-12.
+ */
+type BodySchema = NonNullable<NonNullable<NonNullable<RouteConfig["request"]>["body"]>["content"][string]>["schema"];
+
+function requestSchema(schema: NonNullable<Operation["body"]>): BodySchema {
+  if (!("_zod" in schema)) return schema;
+  const { $schema: _dialect, ...json } = mini.toJSONSchema(schema, { io: "input" });
+  return json as BodySchema;
 }
 
 function successResponse(operation: Operation, refs: Refs): ResponseConfig {

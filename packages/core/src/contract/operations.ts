@@ -1,4 +1,5 @@
 import { z, type AnyZodObject, type ZodTypeAny } from "zod";
+import type * as mini from "zod/v4-mini";
 import { ConfirmInput, ForgotPasswordInput, LoginInput, LogoutInput, RefreshInput, ResendCodeInput, ResetPasswordInput, SignUpInput } from "../accounts";
 import { ListFilesInput, UpdateFileInput } from "../library";
 import { CreateShareInput, OpenShareQuery } from "../sharing";
@@ -35,7 +36,8 @@ export interface Operation {
   operationId: string;
   summary: string;
   tag: "accounts" | "files" | "sharing" | "service";
-  body?: ZodTypeAny;
+  /** zod 3, or zod 4 mini for the account routes (mini-schema.ts), which openapi.ts turns into JSON Schema. */
+  body?: ZodTypeAny | mini.ZodMiniType;
   /** The body may be left out (every field has a default). */
   bodyOptional?: boolean;
   query?: AnyZodObject;

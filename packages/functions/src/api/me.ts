@@ -1,4 +1,4 @@
-import { usageOf } from "@media/core/library";
+import { usageOf } from "@media/core/usage";
 import { bearerToken, caller, route } from "../http";
 import { accountServices } from "../roots/account";
 

@@ -1,7 +1,7 @@
 import { PresignUploadInput, presignUpload } from "@media/core/upload";
 import { caller, jsonBody, route } from "../http";
 import { addToLogScope, log } from "../log";
-import { metrics } from "../metrics";
+import { metrics } from "../metrics-sink";
 import { libraryServices } from "../roots/library";
 
 export const handler = route(async (event) => {

@@ -5,6 +5,13 @@ import { INDEXER_SETTINGS } from "@media/core/indexer-settings";
 import { DEFAULT_LIMITS } from "@media/core/limits";
 import { servedHosts, type ServedHosts } from "./host-guard";
 
+/**
+ * Set to 1 only by the test helpers that spawn the runtime (@media/testing/browser-runtime): the runtime
+ * then serves a control that moves the clock its user pool checks TOTP codes at
+ * (cognito/totp-test-clock.ts). `npm start` leaves it unset, and no stack deploys this runtime.
+ */
+export const TOTP_TEST_CLOCK_ENV = "LOCAL_TEST_TOTP_CLOCK";
+
 /** The local runtime's settings, from the environment, each failing with its name when malformed. */
 const Schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -21,6 +28,8 @@ const Schema = z.object({
   INDEX_BATCH_WINDOW_SECONDS: z.coerce.number().min(0).max(300).default(0),
   /** Indexer invocations at once (the stack's event source maximum concurrency by default). */
   INDEX_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(INDEXER_SETTINGS.maxConcurrency),
+  // "1" or nothing: anything else is refused, so a typo cannot leave a test waiting on real time unnoticed.
+  [TOTP_TEST_CLOCK_ENV]: z.enum(["0", "1"]).default("0"),
 });
 
 export interface LocalConfig {
@@ -36,6 +45,8 @@ export interface LocalConfig {
   authorizerCacheSeconds: number;
   indexBatchWindowSeconds: number;
   indexConcurrency: number;
+  /** Whether the test-only TOTP clock control is served (TOTP_TEST_CLOCK_ENV). */
+  totpTestClock: boolean;
 }
 
 export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
@@ -56,6 +67,7 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
     authorizerCacheSeconds: e.AUTHORIZER_CACHE_SECONDS,
     indexBatchWindowSeconds: e.INDEX_BATCH_WINDOW_SECONDS,
     indexConcurrency: e.INDEX_CONCURRENCY,
+    totpTestClock: e[TOTP_TEST_CLOCK_ENV] === "1",
   };
   if (e.SNS_WEBHOOKS) config.webhooks = e.SNS_WEBHOOKS;
   if (e.WEB_ORIGIN) config.webOrigin = e.WEB_ORIGIN;

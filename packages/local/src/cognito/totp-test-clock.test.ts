@@ -5,11 +5,14 @@ import { parseLocalConfig, TOTP_TEST_CLOCK_ENV } from "../config";
 import { MAX_TOTP_ADVANCE_MS, TOTP_TEST_CLOCK_PATH, totpTestClock } from "./totp-test-clock";
 
 describe("the test-only TOTP clock control", () => {
-  it("is off unless the runtime is started with the flag, and a malformed flag is refused by name", () => {
+  it("is off unless the runtime is started with the flag on loopback, and a malformed flag is refused by name", () => {
     expect(parseLocalConfig({}).totpTestClock).toBe(false);
     expect(parseLocalConfig({ [TOTP_TEST_CLOCK_ENV]: "0" }).totpTestClock).toBe(false);
     expect(parseLocalConfig({ [TOTP_TEST_CLOCK_ENV]: "1" }).totpTestClock).toBe(true);
     expect(() => parseLocalConfig({ [TOTP_TEST_CLOCK_ENV]: "yes" })).toThrow(TOTP_TEST_CLOCK_ENV);
+    // Only on loopback: a runtime others can reach never has it.
+    expect(() => parseLocalConfig({ [TOTP_TEST_CLOCK_ENV]: "1", HOST: "0.0.0.0" })).toThrow(`${TOTP_TEST_CLOCK_ENV}=1 is for tests only`);
+    expect(parseLocalConfig({ [TOTP_TEST_CLOCK_ENV]: "0", HOST: "0.0.0.0" }).totpTestClock).toBe(false);
   });
 
   it("is the system's time plus what it was moved by, only forward and within a bound", () => {

@@ -103,6 +103,13 @@ describe("web app journey (headless Chromium)", () => {
     expect(authorised.map((r) => r.status)).toEqual(names.map(() => 201));
     const sent = await Promise.all(authorised.map((r) => api.uploadTo(r.body.upload, bytes, "image/png")));
     expect(sent.map((r) => r.status)).toEqual(names.map(() => 204));
+    // Every file indexed before the browser opens: a file's media.ready event makes the page fetch that file
+    // again, and one fetched just before it is deleted would otherwise come back as a card after the delete.
+    const unindexed = new Set(authorised.map((r) => r.body.fileId));
+    await app().runtime.waitForLine((l) => {
+      if (l.message === "media event" && l.type === "media.ready") unindexed.delete(l.fileId as string);
+      return unindexed.size === 0;
+    });
     const oldestFirst = authorised
       .map((r, i) => ({ fileId: r.body.fileId, name: names[i]! }))
       .sort((a, b) => (a.fileId < b.fileId ? -1 : 1))
@@ -204,11 +211,10 @@ async function journey(page: Page, email: string, password: string) {
     // One toast for the batch, not one per file.
     await expect.poll(() => page.locator(".toast").textContent()).toBe("2 files ready, 1 not uploaded.");
     await shot(page, "05-uploaded");
-    // The line leaves by itself a few seconds later (SUMMARY_LINGER_MS): awaited after the checks of the
-    // cards and the player below, which need not wait for it. (Caught here only so that a failure before
-    // then is reported as itself, not as an unhandled rejection; the await below still throws.)
-    const summaryGone = page.locator(".upload-summary").waitFor({ state: "detached" });
-    summaryGone.catch(() => undefined);
+    // The line leaves by itself a few seconds later, and the library moves up.
+    await page.locator(".upload-summary").waitFor({ state: "detached" });
+    await row("notes.txt").getByRole("button", { name: "Remove notes.txt from the list" }).click();
+    await expect.poll(() => page.locator(".uploads").count()).toBe(0);
     // Under a date heading, each card with its date.
     await page.getByRole("heading", { level: 2, name: /^Today/ }).waitFor();
     expect(await page.locator(".card time").count()).toBe(1);
@@ -222,7 +228,15 @@ async function journey(page: Page, email: string, password: string) {
     await expect.poll(() => page.locator(".usage-text").textContent()).toMatch(/ · 2 files$/);
 
     // Play the audio: it loads through the presigned URL, plays, and seeks (Range requests).
-    const audio = page.locator('.audio-row[data-status="ready"] audio');
+    // Its renditions (a stream every browser plays, a waveform) come after it is ready and change the
+    // player's source, which starts it loading again: it is played once they have settled (the runtime's
+    // media.renditions event, then the page showing the waveform), not while they may still change it.
+    const audioRow = page.locator('.audio-row[data-status="ready"]');
+    await audioRow.waitFor();
+    const audioFileId = await audioRow.getAttribute("data-file-id");
+    const renditions = await app().runtime.waitForLine((l) => l.message === "media event" && l.type === "media.renditions" && l.fileId === audioFileId);
+    if (renditions.renditions === "ready") await audioRow.locator(".waveform").waitFor({ state: "attached" });
+    const audio = audioRow.locator("audio");
     await audio.waitFor();
     const played = await audio.evaluate(async (el: HTMLAudioElement) => {
       // Playing: the position has moved at least once.
@@ -241,10 +255,6 @@ async function journey(page: Page, email: string, password: string) {
     expect(played.readyState).toBeGreaterThanOrEqual(2);
     expect(played.duration).toBeCloseTo(2, 1);
     expect(played.seekedTo).toBeCloseTo(1.5, 1);
-    // The line has gone by itself and the library moved up; the refusal keeps its row until dismissed.
-    await summaryGone;
-    await row("notes.txt").getByRole("button", { name: "Remove notes.txt from the list" }).click();
-    await expect.poll(() => page.locator(".uploads").count()).toBe(0);
     await shot(page, "06-library");
 
     expect(await seriousA11yFindings(page)).toEqual([]);

@@ -5,6 +5,14 @@ import { INDEXER_SETTINGS } from "@media/core/indexer-settings";
 import { DEFAULT_LIMITS } from "@media/core/limits";
 import { servedHosts, type ServedHosts } from "./host-guard";
 
+/**
+ * Set to 1 only by the test helpers that spawn the runtime (@media/testing/browser-runtime): the runtime
+ * then serves a control that moves the clock its user pool checks TOTP codes at
+ * (cognito/totp-test-clock.ts). `npm start` leaves it unset, and no stack deploys this runtime.
+ */
+export const TOTP_TEST_CLOCK_ENV = "LOCAL_TEST_TOTP_CLOCK";
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "::1"]);
+
 /** The local runtime's settings, from the environment, each failing with its name when malformed. */
 const Schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -21,6 +29,8 @@ const Schema = z.object({
   INDEX_BATCH_WINDOW_SECONDS: z.coerce.number().min(0).max(300).default(0),
   /** Indexer invocations at once (the stack's event source maximum concurrency by default). */
   INDEX_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(INDEXER_SETTINGS.maxConcurrency),
+  // "1" on, "0" or unset off; anything else is refused, so a typo cannot pass unnoticed.
+  [TOTP_TEST_CLOCK_ENV]: z.enum(["0", "1"]).default("0"),
 });
 
 export interface LocalConfig {
@@ -36,6 +46,8 @@ export interface LocalConfig {
   authorizerCacheSeconds: number;
   indexBatchWindowSeconds: number;
   indexConcurrency: number;
+  /** Whether the test-only TOTP clock control is served (TOTP_TEST_CLOCK_ENV). */
+  totpTestClock: boolean;
 }
 
 export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
@@ -45,6 +57,10 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
   }
   const e = result.data;
   if (e.MAX_FILE_BYTES > e.QUOTA_BYTES) throw new Error("Invalid local configuration: MAX_FILE_BYTES is larger than QUOTA_BYTES");
+  // A control that weakens MFA (codes of later steps taken now) is for a test on this machine only.
+  if (e[TOTP_TEST_CLOCK_ENV] === "1" && !LOOPBACK_HOSTS.has(e.HOST)) {
+    throw new Error(`Invalid local configuration: ${TOTP_TEST_CLOCK_ENV}=1 is for tests only and needs HOST on loopback, not ${e.HOST}`);
+  }
   const config: LocalConfig = {
     port: e.PORT,
     host: e.HOST,
@@ -56,6 +72,7 @@ export function parseLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
     authorizerCacheSeconds: e.AUTHORIZER_CACHE_SECONDS,
     indexBatchWindowSeconds: e.INDEX_BATCH_WINDOW_SECONDS,
     indexConcurrency: e.INDEX_CONCURRENCY,
+    totpTestClock: e[TOTP_TEST_CLOCK_ENV] === "1",
   };
   if (e.SNS_WEBHOOKS) config.webhooks = e.SNS_WEBHOOKS;
   if (e.WEB_ORIGIN) config.webOrigin = e.WEB_ORIGIN;

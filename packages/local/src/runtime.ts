@@ -19,6 +19,7 @@ import { LocalTopic } from "./sns/topic";
 import { parseWebhookList, webhookSubscriber } from "./sns/webhooks";
 import { startLocalS3 } from "./storage/s3-server";
 import { startLocalCognito } from "./cognito/cognito-server";
+import { totpTestClock } from "./cognito/totp-test-clock";
 import { startLocalSes } from "./mail/ses-server";
 import { localExtras } from "./local-extras";
 import type { LocalConfig } from "./config";
@@ -124,6 +125,9 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
     });
     stops.push(dynamo.close);
 
+    // Test-only, behind TOTP_TEST_CLOCK_ENV (config.ts): npm start has no such control.
+    const totpClock = config.totpTestClock ? totpTestClock() : undefined;
+    if (totpClock) log.info("test-only TOTP clock control is on: never use this runtime for real accounts");
     const cognito = await startLocalCognito({
       dataDir: join(config.dataDir, "cognito"),
       region: LOCAL.region,
@@ -134,6 +138,7 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
       // As the Auth stack's pool: email is the sign-in name; the API resolves a username to it (ListUsers).
       preferredUsernameSignIn: false,
       onCode: (m) => deliverLocalMail(m),
+      ...(totpClock ? { totpClock: totpClock.now } : {}),
     });
     stops.push(cognito.close);
     // The service's own mail (the email-change notice) lands in the same outbox as the pool's codes.
@@ -242,7 +247,7 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
       authorizerCacheSeconds: config.authorizerCacheSeconds,
       identity: { accountId: LOCAL.accountId, apiId: "localapi", region: LOCAL.region },
       corsOrigins: webOrigins,
-      before: extras.before,
+      before: totpClock ? async (req, res, url) => (await totpClock.serve(req, res, url)) || extras.before(req, res, url) : extras.before,
       after: extras.after,
       port,
       host: config.host,

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
+import { TOTP_TEST_CLOCK_ENV } from "@media/local/config";
 import { startLocalProcess, type LocalProcess } from "./runtime-process";
 
 /** Debian's chromium, as CI installs it (`apt-get install -y chromium`); CHROMIUM_PATH names another. */
@@ -23,7 +24,10 @@ export async function launchChromium(extraArgs: readonly string[] = []): Promise
 
 export interface BrowserWithRuntime {
   browser: Browser;
-  /** The local runtime as `npm start` runs it, on a data directory of its own. */
+  /**
+   * The local runtime as `npm start` runs it, on a data directory of its own, and with the test-only
+   * control of its pool's TOTP clock (@media/testing/authenticator's runtimeTotpClock).
+   */
   runtime: LocalProcess;
   /**
    * A page of the web app's origin (the one storage's CORS names) with `script` added. The app's CSP
@@ -49,7 +53,7 @@ export async function startBrowserWithRuntime(name: string, chromiumArgs: readon
   };
   // allSettled, not all: when one start fails, the others are still waited for, so stop finds them.
   const starts = await Promise.allSettled([
-    startLocalProcess({ DATA_DIR: dataDir }).then((r) => void (runtime = r)),
+    startLocalProcess({ DATA_DIR: dataDir, [TOTP_TEST_CLOCK_ENV]: "1" }).then((r) => void (runtime = r)),
     launchChromium(chromiumArgs).then((b) => void (browser = b)),
     alongside?.(),
   ]);

@@ -4,7 +4,7 @@ import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { EMAIL_CHANGED_SUBJECT } from "@media/core/notices";
 import { apiClient } from "@media/testing/api-client";
-import { authenticator } from "@media/testing/authenticator";
+import { authenticator, runtimeTotpClock } from "@media/testing/authenticator";
 import { WEB_ARTIFACTS, webAppPerFile } from "@media/testing/web-app";
 
 /**
@@ -61,7 +61,8 @@ describe("account security in the web app (headless Chromium)", () => {
       await page.getByRole("button", { name: "Set up an authenticator app" }).click();
       await page.getByRole("img", { name: "QR code for your authenticator app" }).waitFor();
       const secret = (await page.getByTestId("totp-secret").textContent())!.trim();
-      const { nextCode, wrongCode } = authenticator(secret);
+      // Each code is for the pool's next 30-second step, its TOTP clock moved there rather than waited for.
+      const { nextCode, wrongCode } = authenticator(secret, runtimeTotpClock(app().runtime.url));
       await page.screenshot({ path: join(artifacts, "20-mfa-setup.png"), fullPage: true });
       await page.getByLabel("Code from the app", { exact: true }).fill(await wrongCode());
       await page.getByRole("button", { name: "Turn on" }).click();

@@ -13,8 +13,9 @@ import { pngFixture, wavFixture } from "@media/testing/minimal-media";
  * runtime started as `npm start` starts it: sign up, confirm with the code from the outbox, upload an
  * image and an audio file (and have a text file refused), view, play and seek, search, rename, download,
  * share a link (opened by a browser with no session, then revoked), delete, sign out, reset the password
- * and sign in again. A screenshot of each page goes to
- * test-artifacts/web/.
+ * and sign in again. A screenshot of each page and dialog goes to test-artifacts/web/ (one of each: the
+ * browser's CPU is most of this file's time, so variants of a state already shown are not taken), and
+ * axe-core checks each distinct state once.
  */
 const artifacts = WEB_ARTIFACTS;
 // Audio plays in the journey without a click first.
@@ -95,15 +96,25 @@ describe("web app journey (headless Chromium)", () => {
     const password = "Scroll-pass-123!";
     const { token } = await api.signUpAndLogin(email, password);
     const bytes = pngFixture(2, 2);
-    // Authorised one after another (the fileIds, ULIDs, give the order), then sent all at once.
-    const uploads = [];
-    for (let i = 1; i <= 35; i++) {
-      const up = await api.call("POST", "/upload", { token, json: { fileName: `pic-${String(i).padStart(2, "0")}.png`, contentType: "image/png", size: bytes.length } });
-      expect(up.status).toBe(201);
-      uploads.push(up.body.upload);
-    }
-    const sent = await Promise.all(uploads.map((upload) => api.uploadTo(upload, bytes, "image/png")));
-    expect(sent.map((r) => r.status)).toEqual(uploads.map(() => 204));
+    // Authorised and sent all at once. The order the API made the fileIds in (ULIDs, which sort by it) is the
+    // library's order, newest first.
+    const names = Array.from({ length: 35 }, (_, i) => `pic-${String(i + 1).padStart(2, "0")}.png`);
+    const authorised = await Promise.all(names.map((fileName) => api.call<{ fileId: string; upload: { url: string; fields: Record<string, string> } }>("POST", "/upload", { token, json: { fileName, contentType: "image/png", size: bytes.length } })));
+    expect(authorised.map((r) => r.status)).toEqual(names.map(() => 201));
+    const sent = await Promise.all(authorised.map((r) => api.uploadTo(r.body.upload, bytes, "image/png")));
+    expect(sent.map((r) => r.status)).toEqual(names.map(() => 204));
+    // Every file indexed before the browser opens: a file's media.ready event makes the page fetch that file
+    // again, and one fetched just before it is deleted would otherwise come back as a card after the delete.
+    const unindexed = new Set(authorised.map((r) => r.body.fileId));
+    await app().runtime.waitForLine((l) => {
+      if (l.message === "media event" && l.type === "media.ready") unindexed.delete(l.fileId as string);
+      return unindexed.size === 0;
+    });
+    const oldestFirst = authorised
+      .map((r, i) => ({ fileId: r.body.fileId, name: names[i]! }))
+      .sort((a, b) => (a.fileId < b.fileId ? -1 : 1))
+      .map((f) => f.name);
+    const [oldest, , , nextToDeleted, deleted] = oldestFirst;
     const context = await app().browser.newContext({ viewport: { width: 1024, height: 600 } });
     const page = await context.newPage();
     await page.goto(`${app().runtime.url}/login`);
@@ -112,19 +123,17 @@ describe("web app journey (headless Chromium)", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.locator(".card").first().waitFor();
     await expect.poll(() => page.locator(".card").count()).toBe(30);
-    expect(await page.locator(".card .card-name").first().textContent()).toBe("pic-35.png"); // newest first
+    expect(await page.locator(".card .card-name").first().textContent()).toBe(oldestFirst.at(-1)); // newest first
     await page.locator(".sentinel").scrollIntoViewIfNeeded();
     await expect.poll(() => page.locator(".card").count()).toBe(35);
     await expect.poll(() => page.locator(".sentinel").count()).toBe(0); // the last page has no cursor
-    expect(await page.locator(".card .card-name").last().textContent()).toBe("pic-01.png");
+    expect(await page.locator(".card .card-name").last().textContent()).toBe(oldest);
     // A delete far down the page keeps the place: the card beside it takes the focus, nothing jumps to the top.
-    await page.getByRole("button", { name: "Delete pic-05.png" }).click();
-    await page.getByRole("dialog", { name: "Delete pic-05.png?" }).getByRole("button", { name: "Delete" }).click();
+    await page.getByRole("button", { name: `Delete ${deleted}` }).click();
+    await page.getByRole("dialog", { name: `Delete ${deleted}?` }).getByRole("button", { name: "Delete" }).click();
     await expect.poll(() => page.locator(".card").count()).toBe(34);
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Open pic-04.png");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe(`Open ${nextToDeleted}`);
     expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(1000);
-    await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header belongs at the top of a full-page shot
-    await shot(page, "15-scrolled");
     await context.close();
 
     // A phone's touch screen (pointer: coarse) is offered the picker, not a place to drop files.
@@ -153,7 +162,7 @@ async function journey(page: Page, email: string, password: string) {
     // Signed out, / leads to the sign-in page.
     await page.goto(app().runtime.url);
     await page.waitForURL("**/login");
-    await expect.poll(() => page.getByRole("heading", { name: "Sign in" }).isVisible()).toBe(true);
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
     // A wrong password shows the API's message.
     await page.getByLabel("Email").fill("nobody@example.com");
     await page.getByLabel("Password").fill("Wrong-pass-1!");
@@ -219,7 +228,15 @@ async function journey(page: Page, email: string, password: string) {
     await expect.poll(() => page.locator(".usage-text").textContent()).toMatch(/ · 2 files$/);
 
     // Play the audio: it loads through the presigned URL, plays, and seeks (Range requests).
-    const audio = page.locator('.audio-row[data-status="ready"] audio');
+    // Its renditions (a stream every browser plays, a waveform) come after it is ready and change the
+    // player's source, which starts it loading again: it is played once they have settled (the runtime's
+    // media.renditions event, then the page showing the waveform), not while they may still change it.
+    const audioRow = page.locator('.audio-row[data-status="ready"]');
+    await audioRow.waitFor();
+    const audioFileId = await audioRow.getAttribute("data-file-id");
+    const renditions = await app().runtime.waitForLine((l) => l.message === "media event" && l.type === "media.renditions" && l.fileId === audioFileId);
+    if (renditions.renditions === "ready") await audioRow.locator(".waveform").waitFor({ state: "attached" });
+    const audio = audioRow.locator("audio");
     await audio.waitFor();
     const played = await audio.evaluate(async (el: HTMLAudioElement) => {
       // Playing: the position has moved at least once.
@@ -259,14 +276,12 @@ async function journey(page: Page, email: string, password: string) {
     await audioViewer.locator("audio").waitFor();
     const audioId = new URL(page.url()).searchParams.get("file");
     expect(audioId).toMatch(/^[0-9A-Z]{26}$/);
-    await shot(page, "07b-viewer-audio", false);
     await audioViewer.getByRole("button", { name: "Previous file" }).click();
     await viewer.waitFor();
     await page.setViewportSize({ width: 390, height: 844 });
     // On a phone the viewer is the whole screen.
     await expect.poll(() => viewer.boundingBox()).toEqual({ x: 0, y: 0, width: 390, height: 844 });
     expect(await seriousA11yFindings(page)).toEqual([]);
-    await shot(page, "07c-viewer-phone", false);
     await page.setViewportSize({ width: 1280, height: 860 });
     await page.keyboard.press("Escape");
     await viewer.waitFor({ state: "detached" });
@@ -285,7 +300,6 @@ async function journey(page: Page, email: string, password: string) {
     await page.getByRole("searchbox", { name: "Search by name" }).fill("ton");
     await expect.poll(() => page.locator(".card").count()).toBe(0);
     await expect.poll(() => page.locator(".audio-row").count()).toBe(1);
-    await shot(page, "08-search");
     await page.getByRole("searchbox", { name: "Search by name" }).fill("");
     await expect.poll(() => page.locator(".card").count()).toBe(1);
 
@@ -321,12 +335,6 @@ async function journey(page: Page, email: string, password: string) {
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(url);
     await expect.poll(() => share.locator(".share-list li").count()).toBe(1);
     await shot(page, "16-share", false);
-    await page.setViewportSize({ width: 390, height: 844 });
-    await shot(page, "19-share-phone", false);
-    await page.setViewportSize({ width: 1280, height: 860 });
-    await page.emulateMedia({ colorScheme: "dark" });
-    await shot(page, "20-share-dark", false);
-    await page.emulateMedia({ colorScheme: "light" });
 
     const stranger = await app().browser.newContext({ viewport: { width: 800, height: 600 }, acceptDownloads: true });
     try {
@@ -339,8 +347,6 @@ async function journey(page: Page, email: string, password: string) {
       await expect.poll(() => visitor.getByRole("img", { name: "kitten.png" }).evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(96);
       expect(await seriousA11yFindings(visitor)).toEqual([]);
       await shot(visitor, "17-shared-link-opened", false);
-      await visitor.setViewportSize({ width: 390, height: 844 });
-      await shot(visitor, "17b-shared-link-phone", false);
       const [saved] = await Promise.all([visitor.waitForEvent("download"), visitor.getByRole("link", { name: "Download" }).click()]);
       expect(saved.suggestedFilename()).toBe("kitten.png");
       // A program (no text/html in Accept) is sent straight to the file.
@@ -359,7 +365,6 @@ async function journey(page: Page, email: string, password: string) {
       await share.getByText("No active links.").waitFor();
       await expect.poll(() => share.getByRole("status").textContent()).toBe("Link revoked: it no longer opens the file.");
       await expect.poll(() => share.getByLabel("New link").count()).toBe(0);
-      await shot(page, "18-share-revoked", false);
 
       const again = await visitor.goto(url);
       expect(again?.status()).toBe(404);
@@ -410,16 +415,17 @@ async function journey(page: Page, email: string, password: string) {
     await expect.poll(() => page.locator(".card").count()).toBe(0);
     await expect.poll(() => page.locator(".usage-text").textContent()).toMatch(/ · 1 file$/);
 
-    // The same library on a phone: after an upload, the first screen shows the new file, not a list of uploads.
+    // The same library on a phone: after an upload, the first screen shows the new file, not a list of
+    // uploads. The line is hidden with its button here (that it leaves by itself was seen above); the
+    // library at 390 px wide is axe-checked by the touch-screen test below.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.locator('input[type="file"]').setInputFiles([png]);
     await page.locator(".upload-summary").waitFor({ timeout: 20_000 });
+    await page.getByRole("button", { name: "Hide finished uploads" }).click();
     await page.locator(".upload-summary").waitFor({ state: "detached" });
     await page.evaluate(() => window.scrollTo(0, 0));
     const firstCard = await page.locator(".card").first().boundingBox();
     expect(firstCard && firstCard.y + firstCard.height / 2).toBeLessThan(844);
-    expect(await seriousA11yFindings(page)).toEqual([]);
-    await shot(page, "11-phone");
     await page.setViewportSize({ width: 1280, height: 860 });
 
     // Sign out, then reset the password and sign in with the new one.
@@ -441,11 +447,9 @@ async function journey(page: Page, email: string, password: string) {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL((u) => u.pathname === "/");
     await page.locator(".audio-row").waitFor();
-    expect(await seriousA11yFindings(page)).toEqual([]);
     // A reload keeps the session (refresh token in this tab's sessionStorage).
     await page.reload();
     await page.locator(".audio-row").waitFor();
-    await shot(page, "13-signed-in-again");
     await page.emulateMedia({ colorScheme: "dark" });
     await shot(page, "14-dark");
   }

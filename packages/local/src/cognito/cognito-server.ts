@@ -41,6 +41,12 @@ export interface LocalCognitoOptions {
   onCode?: (message: OutboxMessage) => void;
   /** Milliseconds since the epoch; tests move it to expire codes and tokens. */
   clock?: () => number;
+  /**
+   * The time TOTP codes are checked at, `clock` unless given: the runtime started for tests passes the
+   * clock of its test-only control (totp-test-clock.ts). Apart from `clock`, so that moving it to the next
+   * code's step moves nothing else: tokens, sessions and emailed codes keep their time.
+   */
+  totpClock?: () => number;
 }
 
 export interface LocalCognito {
@@ -114,6 +120,7 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
     store,
     outbox,
     now,
+    totpNow: options.totpClock ?? now,
     userPoolId,
     clientId,
     preferredUsernameSignIn: options.preferredUsernameSignIn ?? true,

@@ -24,7 +24,7 @@ async function checkTotp(pool: UserPool, user: StoredUser, code: string, wrong: 
   if (!allows(budget.failed, CODE_FAILURES, now)) throw LimitExceeded();
   const token = user.softwareToken;
   if (!token) throw SoftwareTokenMfaNotFound();
-  const result = await checkSoftwareTokenCode(token, code, now);
+  const result = await checkSoftwareTokenCode(token, code, pool.deps.totpNow());
   pool.changed();
   if (result === "reused") throw SoftwareTokenReused();
   if (result === "wrong") {

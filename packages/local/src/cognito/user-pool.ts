@@ -58,6 +58,8 @@ export interface UserPoolDeps {
   signer: TokenIssuer;
   outbox: LocalOutbox;
   now: () => number;
+  /** The time TOTP codes are checked at: `now`, except in a runtime a test moves it in (totp-test-clock.ts). */
+  totpNow: () => number;
   userPoolId: string;
   clientId: string;
   /**

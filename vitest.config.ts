@@ -1,9 +1,17 @@
 import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
+/**
+ * The stack tests: nearly every one loads aws-cdk-lib and sst (stacks/synth.ts), which takes a process
+ * longer than most of those files' own work. They run in worker threads that each take file after file
+ * (isolate off), so the two libraries load once per thread instead of once per file; the threads pool
+ * serves these files alone, beside the forks that run the rest. Two threads: the app's bundled synthesis
+ * (stacks.test.ts) is the longest file, and the others finish beside it.
+ */
+const STACK_TESTS = ["stacks/**/*.test.ts"];
+
 export default defineConfig({
   test: {
-    include: ["packages/*/src/**/*.test.ts", "packages/*/src/**/*.test.tsx", "packages/*/test/**/*.test.ts", "stacks/**/*.test.ts", "scripts/**/*.test.ts"],
     // Stack synthesis and local servers are slow to start on 2 cores, slower still while other work holds
     // them (a runtime that starts in 2 s idle took 20 s at a load average of 24); the limits guard
     // against hangs, not speed. The longest test, the web app's journey in Chromium, takes about 65 s on
@@ -23,5 +31,19 @@ export default defineConfig({
     expect: { poll: { timeout: 30_000 } },
     // The SDK warns once per process that its 2027 releases will need Node 22; Lambda runs 22 already.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    // Read by the threads pool as a whole (vitest takes pool options from the root config): only the
+    // stack project below uses threads. With isolate off, a thread keeps the modules it loaded, its own
+    // (stacks/*.ts) included, from one file to the next; each file restores the environment it sets.
+    poolOptions: { threads: { isolate: false, maxThreads: 2, minThreads: 1 } },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit-and-integration",
+          include: ["packages/*/src/**/*.test.ts", "packages/*/src/**/*.test.tsx", "packages/*/test/**/*.test.ts", "scripts/**/*.test.ts"],
+        },
+      },
+      { extends: true, test: { name: "stacks", include: STACK_TESTS, pool: "threads" } },
+    ],
   },
 });

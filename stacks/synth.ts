@@ -99,8 +99,9 @@ export async function synthesize(options: SynthOptions): Promise<Synthesized> {
   const savedEnv = Object.fromEntries(Object.keys(SYNTH_ENV).map((k) => [k, process.env[k]]));
   Object.assign(process.env, SYNTH_ENV);
   // SST resolves handler paths and its own output paths against the working directory, as its CLI
-  // does after changing to the project root.
-  process.chdir(REPO_ROOT);
+  // does after changing to the project root. Changed only when it differs: the stack tests run in a
+  // worker thread (vitest.config.ts), where process.chdir throws, started from the root.
+  if (cwd !== REPO_ROOT) process.chdir(REPO_ROOT);
   let workDir: string | undefined;
   try {
     await initProject({ stage: options.stage, root: REPO_ROOT, ...(options.region ? { region: options.region } : {}) });
@@ -156,7 +157,7 @@ export async function synthesize(options: SynthOptions): Promise<Synthesized> {
     if (workDir && !options.workDir) await fs.rm(workDir, { recursive: true, force: true });
     throw error;
   } finally {
-    process.chdir(cwd);
+    if (process.cwd() !== cwd) process.chdir(cwd);
     for (const [key, value] of Object.entries(savedEnv)) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;

@@ -8,13 +8,18 @@ import { afterAll, beforeEach } from "vitest";
  *
  * Output is caught at process.stdout/stderr.write, where the Powertools Logger writes, so tests that spy
  * on those streams to assert on log lines (captureStdio) still see every line, and when they restore
- * their spies, the catching resumes. Each test file runs in a process of its own (pool "forks"), so
- * this state is per file.
+ * their spies, the catching resumes. This state is per file: each test file runs in a process of its own
+ * (pool "forks"), or, for the stack tests, one after another in a worker thread that runs this file anew
+ * for each.
  */
 type Write = typeof process.stdout.write;
 
-// Vitest's own console: it reports what it is given under the current test's name.
-const report = console.error.bind(console);
+// Vitest's own console: it reports what it is given under the current test's name. Taken once per worker:
+// where several files share a worker (the stack tests, vitest.config.ts), this file runs again for each,
+// after the first run replaced console.error.
+const VITEST_CONSOLE_ERROR = Symbol.for("@media/testing/quiet-output:console.error");
+const shared = globalThis as { [VITEST_CONSOLE_ERROR]?: (...args: unknown[]) => void };
+const report = (shared[VITEST_CONSOLE_ERROR] ??= console.error.bind(console));
 
 /** Output of the file's hooks (beforeAll, a server started for every test), then of the current test. */
 let fileOutput: string[] = [];

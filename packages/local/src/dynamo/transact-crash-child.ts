@@ -3,7 +3,9 @@
  * transaction. argv: the LevelDB directory, and where to stop:
  * - a step (`locked`, `evaluated`, `written`): at that step it reports `{ at }` over IPC and never goes on,
  *   so the kill lands exactly there;
- * - `writing`: it reports `{ at: "writing" }` as the batch write starts and goes on, so the kill races it.
+ * - `writing`: it reports `{ at: "writing" }` as the batch write starts and goes on, so the kill races it;
+ *   should the write win, it holds at `written` without a word, so the answer never beats the kill
+ *   (on a busy machine it did, and the client got its answer before the kill landed).
  * It reports `{ port }` once it listens.
  */
 import type { AddressInfo } from "node:net";
@@ -18,6 +20,7 @@ const server = createLocalDynalite({
   path,
   onApplyStep: (step: ApplyStep) => {
     if (stopAt === "writing" && step === "evaluated") report({ at: "writing" });
+    if (stopAt === "writing" && step === "written") return new Promise<void>(() => {});
     if (step !== stopAt) return;
     report({ at: step });
     return new Promise<void>(() => {});

@@ -23,7 +23,7 @@ export const BUNDLE_CACHE_DIR = path.join("node_modules", ".cache", "media-bundl
 export const BUNDLE_CACHE_ENV = "MEDIA_BUNDLE_CACHE_DIR";
 
 /** The files whose code, beyond the options, decides what esbuild makes. */
-const BUILD_CODE = ["stacks/bundles.ts", "stacks/dedupe.ts", "stacks/sdk-package-info.ts", "stacks/lambda-credentials.ts", "package-lock.json"];
+const BUILD_CODE = ["stacks/bundles.ts", "stacks/dedupe.ts", "stacks/sdk-package-info.ts", "stacks/sdk-substitutes.ts", "package-lock.json"];
 
 interface Entry {
   bundle: FunctionBundle;

@@ -7,7 +7,7 @@ import { functionEnvironment } from "@media/core/function-env";
 import { METRICS_NAMESPACE, SERVICE_NAME } from "@media/core/metric-names";
 import { TABLE } from "@media/core/table";
 import { dedupeAwsSdk } from "./dedupe";
-import { lambdaCredentials } from "./lambda-credentials";
+import { sdkSubstitutes } from "./sdk-substitutes";
 import { sdkPackageInfo } from "./sdk-package-info";
 import { PROD_STAGE, type SesEmail, type StageSettings } from "./settings";
 import { DERIVED_PREFIX, UPLOAD_PREFIX } from "./Storage";
@@ -37,7 +37,8 @@ export function handlerOf(module: string): string {
  *   a rare deserialization hint goes to the console or to that no-op logger.
  * - The SDK clients' package.json reduced to the version they read (sdk-package-info.ts).
  * - Credentials from the environment alone, where Lambda puts the role's: the SDK's default chain is
- *   replaced (lambda-credentials.ts), which takes its STS and SSO clients' protocols out of every cold start.
+ *   replaced (sdk-substitutes.ts), which takes its STS and SSO clients' protocols out of every cold start;
+ *   so is the DynamoDB client's endpoint-discovery cache, which none of its commands reads.
  * - No sourcemaps: they would be mostly the SDK's, and SST would upload them through its bootstrap bucket.
  * - No X-Ray by default: its write actions only accept a `*` resource, and every role here is otherwise
  *   scoped to named resources. A stage turns it on (`observabilityFor`), and then only that is on `*`.
@@ -51,7 +52,7 @@ export const FUNCTION_DEFAULTS: FunctionProps = {
     minify: true,
     sourcemap: false,
     splitting: true,
-    esbuild: { target: "node22", legalComments: "none", keepNames: false, plugins: [lambdaCredentials(), dedupeAwsSdk(), sdkPackageInfo()] },
+    esbuild: { target: "node22", legalComments: "none", keepNames: false, plugins: [sdkSubstitutes(), dedupeAwsSdk(), sdkPackageInfo()] },
   },
 };
 

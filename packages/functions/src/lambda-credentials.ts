@@ -2,7 +2,7 @@ import { fromEnv } from "@aws-sdk/credential-provider-env";
 
 /**
  * What the SDK clients' `@aws-sdk/credential-provider-node` becomes in the Lambda bundles
- * (stacks/lambda-credentials.ts): the default chain cut to its first link, the environment.
+ * (stacks/sdk-substitutes.ts): the default chain cut to its first link, the environment.
  *
  * Lambda hands every invocation its execution role's credentials in AWS_ACCESS_KEY_ID,
  * AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, and `sst dev` runs a function with the environment of its

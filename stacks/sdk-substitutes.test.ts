@@ -9,12 +9,12 @@ import { startLocalAws, type LocalAws } from "@media/testing/local-aws";
 import { REPO_ROOT } from "./synth";
 import { bundleFunction, packagesOf, type FunctionBundle } from "./bundles";
 import { FUNCTION_DEFAULTS, handlerOf } from "./lambda";
-import { LAMBDA_CREDENTIALS_MODULE } from "./lambda-credentials";
+import { LAMBDA_CREDENTIALS_MODULE, NO_ENDPOINT_CACHE_MODULE } from "./sdk-substitutes";
 
 /**
  * The auth routes' bundles as deployed (FUNCTION_DEFAULTS, with lambda-credentials.ts in place of the
- * SDK's default credential chain) run in a fresh `node` against the local AWS services: sign-up and
- * confirmation, each a DynamoDB write (the code limits) and a Cognito call, signed with the credentials
+ * SDK's default credential chain and no-endpoint-cache.ts in place of DynamoDB's endpoint-discovery
+ * cache) run in a fresh `node` against the local AWS services: sign-up and confirmation, each a DynamoDB write (the code limits) and a Cognito call, signed with the credentials
  * of the environment, where Lambda puts the role's. The handler tests run the same code unbundled.
  */
 const exec = promisify(execFile);
@@ -58,6 +58,16 @@ describe("the auth routes' bundles", () => {
       for (const chain of ["@aws-sdk/credential-provider-node", "@aws-sdk/credential-provider-ini", "@aws-sdk/credential-provider-sso", "@aws-sdk/nested-clients"]) {
         expect(packages, `${module} holds ${chain}`).not.toContain(chain);
       }
+    }
+  });
+
+  it("hold no endpoint-discovery cache (nor its LRU), though they hold the DynamoDB client", () => {
+    for (const [module, bundle] of bundles) {
+      const packages = [...packagesOf(bundle.metafile).keys()];
+      const inputs = Object.values(bundle.metafile.outputs).flatMap((o) => Object.keys(o.inputs));
+      expect(packages, module).toContain("@aws-sdk/client-dynamodb");
+      expect(inputs, module).toContain(NO_ENDPOINT_CACHE_MODULE);
+      for (const cache of ["@aws-sdk/endpoint-cache", "mnemonist"]) expect(packages, `${module} holds ${cache}`).not.toContain(cache);
     }
   });
 

@@ -8,26 +8,14 @@
  */
 export class EndpointCache {
   constructor(readonly capacity = 1000) {}
-  getEndpoint(): never {
-    throw unused();
-  }
-  get(): never {
-    throw unused();
-  }
-  set(): never {
-    throw unused();
-  }
-  delete(): never {
-    throw unused();
-  }
-  has(): never {
-    throw unused();
-  }
-  clear(): never {
-    throw unused();
-  }
+  getEndpoint = unused;
+  get = unused;
+  set = unused;
+  delete = unused;
+  has = unused;
+  clear = unused;
 }
 
-function unused(): Error {
-  return new Error("Endpoint discovery is not available in these functions' bundles (packages/functions/src/no-endpoint-cache.ts)");
+function unused(): never {
+  throw new Error("Endpoint discovery is not available in these functions' bundles (packages/functions/src/no-endpoint-cache.ts)");
 }

@@ -26,6 +26,15 @@ beforeEach(() => {
   t.clock.offsetMs = 0;
 });
 
+/** A presigned URL's X-Amz-Date (`20261205T063415Z`), in ms since the epoch. */
+function signingTime(url: string): number {
+  const date = new URL(url).searchParams.get("X-Amz-Date") ?? "";
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(date);
+  if (!m) throw new Error(`no X-Amz-Date in ${url}`);
+  const [, y, mo, d, h, mi, sec] = m.map(Number) as [number, number, number, number, number, number, number];
+  return Date.UTC(y, mo - 1, d, h, mi, sec);
+}
+
 function clientFor(options: { endpoint?: string; region?: string; sessionToken?: string }): S3Client {
   const region = options.region ?? TEST_REGION;
   const client = new S3Client({
@@ -148,11 +157,15 @@ describe("the local storage, which checks SigV4 as S3 does", () => {
 
   it("refuses the URL once it has expired", async () => {
     const url = await storage.presignGet({ key: KEYS[0]!, expiresSeconds: 60, contentType: "image/webp" });
-    t.clock.offsetMs = 59_000;
+    // The storage's clock is set from the signing time the URL carries (whole seconds), not from the
+    // test's own: 59 s after "now" failed once a busy machine had let a second pass since the signing.
+    // Time passing after the clock is set only makes the URL older, so "before" keeps 15 s of room.
+    const signedAt = signingTime(url);
+    t.clock.offsetMs = signedAt + 45_000 - Date.now();
     const before = await fetch(url);
     expect(before.status).toBe(200);
     await before.arrayBuffer();
-    t.clock.offsetMs = 61_000;
+    t.clock.offsetMs = signedAt + 61_000 - Date.now();
     await expectRefused(url, 403, "AccessDenied");
   });
 

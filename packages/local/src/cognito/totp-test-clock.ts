@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { readBody } from "../gateway/request-body";
 
 /**
  * The local runtime's test-only control of the clock its user pool checks TOTP codes at. Cognito takes
@@ -43,7 +44,9 @@ export function totpTestClock(systemNow: () => number = Date.now): TotpTestClock
       if (req.method !== "POST") return answer(res, 405, failure("MethodNotAllowed", "GET reads the clock, POST {advanceMs} moves it."));
       let body: unknown;
       try {
-        body = JSON.parse(await readSmallBody(req));
+        const raw = await readBody(req, MAX_BODY_BYTES);
+        if (typeof raw === "string") throw new Error(`body ${raw}`);
+        body = JSON.parse(raw.toString("utf8"));
       } catch {
         return answer(res, 400, failure("BadRequest", "The body must be JSON: {advanceMs}."));
       }
@@ -59,15 +62,6 @@ export function totpTestClock(systemNow: () => number = Date.now): TotpTestClock
 }
 
 const MAX_BODY_BYTES = 1024;
-
-async function readSmallBody(req: IncomingMessage): Promise<string> {
-  let text = "";
-  for await (const chunk of req) {
-    text += String(chunk);
-    if (text.length > MAX_BODY_BYTES) throw new Error("body too large");
-  }
-  return text;
-}
 
 function failure(code: string, message: string) {
   return { error: { code, message } };

@@ -55,14 +55,25 @@ describe("the test-only TOTP clock control", () => {
       expect(clock.now()).toBe(1_060_001);
     });
 
-    it("refuses bad input with 400 and a reason, and leaves the clock where it was", async () => {
+    it("refuses bad input with 400 (413 when too large) and a reason, and leaves the clock where it was", async () => {
       const before = clock.now();
-      for (const body of ["not json", "null", "{}", JSON.stringify({ advanceMs: -30_000 }), JSON.stringify({ advanceMs: "30000" }), JSON.stringify({ advanceMs: MAX_TOTP_ADVANCE_MS + 1 })]) {
+      const refusals: [body: string, status: number, code: string][] = [
+        ["not json", 400, "InvalidJson"],
+        ["null", 400, "ValidationError"],
+        ["{}", 400, "ValidationError"],
+        [JSON.stringify({ advanceMs: -30_000 }), 400, "ValidationError"],
+        [JSON.stringify({ advanceMs: "30000" }), 400, "ValidationError"],
+        [JSON.stringify({ advanceMs: MAX_TOTP_ADVANCE_MS + 1 }), 400, "ValidationError"],
+        [JSON.stringify({ advanceMs: 1, padding: "x".repeat(2048) }), 413, "BodyTooLarge"],
+      ];
+      for (const [body, status, code] of refusals) {
         const res = await post(body);
-        expect(res.status, body).toBe(400);
-        expect(((await res.json()) as { error: { code: string } }).error.code).toMatch(/^(BadRequest|ValidationError)$/);
+        expect(res.status, body).toBe(status);
+        expect(((await res.json()) as { error: { code: string } }).error.code, body).toBe(code);
       }
-      expect((await fetch(`${base}${TOTP_TEST_CLOCK_PATH}`, { method: "DELETE" })).status).toBe(405);
+      const other = await fetch(`${base}${TOTP_TEST_CLOCK_PATH}`, { method: "DELETE" });
+      expect(other.status).toBe(404);
+      expect(((await other.json()) as { error: { code: string } }).error.code).toBe("NotFound");
       expect(clock.now()).toBe(before);
     });
 

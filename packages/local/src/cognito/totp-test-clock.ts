@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ErrorCode } from "@media/core/error-codes";
 import { readBody } from "../gateway/request-body";
 
 /**
@@ -41,14 +42,16 @@ export function totpTestClock(systemNow: () => number = Date.now): TotpTestClock
     async serve(req, res, url) {
       if (url.pathname !== TOTP_TEST_CLOCK_PATH) return false;
       if (req.method === "GET") return answer(res, 200, { now: now() } satisfies TotpClockReading);
-      if (req.method !== "POST") return answer(res, 405, failure("MethodNotAllowed", "GET reads the clock, POST {advanceMs} moves it."));
+      // As API Gateway answers a method no route has: the API's own 404, not a code outside ERROR_CODES.
+      if (req.method !== "POST") return answer(res, 404, failure("NotFound", "GET reads the clock, POST {advanceMs} moves it; no other method."));
+      const raw = await readBody(req, MAX_BODY_BYTES);
+      if (raw === "too-large") return answer(res, 413, failure("BodyTooLarge", `The body is over ${MAX_BODY_BYTES} bytes.`));
       let body: unknown;
       try {
-        const raw = await readBody(req, MAX_BODY_BYTES);
-        if (typeof raw === "string") throw new Error(`body ${raw}`);
+        if (raw === "aborted") throw new Error("aborted");
         body = JSON.parse(raw.toString("utf8"));
       } catch {
-        return answer(res, 400, failure("BadRequest", "The body must be JSON: {advanceMs}."));
+        return answer(res, 400, failure("InvalidJson", "The body must be JSON: {advanceMs}."));
       }
       const ms = (body as { advanceMs?: unknown } | null)?.advanceMs;
       try {
@@ -63,7 +66,7 @@ export function totpTestClock(systemNow: () => number = Date.now): TotpTestClock
 
 const MAX_BODY_BYTES = 1024;
 
-function failure(code: string, message: string) {
+function failure(code: ErrorCode, message: string) {
   return { error: { code, message } };
 }
 

@@ -107,8 +107,9 @@ export class LibraryStore {
 
   /**
    * A file appeared or changed as an upload learnt it (accepted, verdict): shown if the current filter
-   * wants it. When its request started is not known here, so it counts as new as the newest request
-   * started so far: an answer already on its way may still replace it, and it may be newer.
+   * wants it. When the upload's request started is not known here, so the copy counts as started with
+   * the newest request so far: that request's answer (a renditions event's fetch, say) may still replace
+   * it, being likely newer; answers of requests started before it may not.
    */
   upsert(file: MediaFile): void {
     this.put(file, this.tick);

@@ -104,7 +104,8 @@ describe("web app journey (headless Chromium)", () => {
     const sent = await Promise.all(authorised.map((r) => api.uploadTo(r.body.upload, bytes, "image/png")));
     expect(sent.map((r) => r.status)).toEqual(names.map(() => 204));
     // Every file indexed before the browser opens: a file's media.ready event makes the page fetch that file
-    // again, and one fetched just before it is deleted would otherwise come back as a card after the delete.
+    // again, and the journey stays the same run after run with no such fetch under way. (One that answers
+    // after the delete no longer brings the card back: library-store.test.ts and Library.test.tsx.)
     const unindexed = new Set(authorised.map((r) => r.body.fileId));
     await app().runtime.waitForLine((l) => {
       if (l.message === "media event" && l.type === "media.ready") unindexed.delete(l.fileId as string);
@@ -228,9 +229,9 @@ async function journey(page: Page, email: string, password: string) {
     await expect.poll(() => page.locator(".usage-text").textContent()).toMatch(/ · 2 files$/);
 
     // Play the audio: it loads through the presigned URL, plays, and seeks (Range requests).
-    // Its renditions (a stream every browser plays, a waveform) come after it is ready and change the
-    // player's source, which starts it loading again: it is played once they have settled (the runtime's
-    // media.renditions event, then the page showing the waveform), not while they may still change it.
+    // Its renditions (a stream every browser plays, a waveform) come after it is ready; a player already
+    // playing keeps the source it has (SteadyAudio.test.tsx), so it is played once they have settled (the
+    // runtime's media.renditions event, then the page showing the waveform) and what plays is the stream.
     const audioRow = page.locator('.audio-row[data-status="ready"]');
     await audioRow.waitFor();
     const audioFileId = await audioRow.getAttribute("data-file-id");

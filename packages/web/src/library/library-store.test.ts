@@ -75,4 +75,105 @@ describe("library store", () => {
     expect(h.s.state.error).toBeUndefined();
     expect(h.s.state.loaded).toBe(true);
   });
+
+  describe("answers that arrive out of order", () => {
+    /** A request the test answers when it chooses: the interleaving is the test's, not the scheduler's. */
+    function later<T>() {
+      let answer!: (value: T) => void;
+      const promise = new Promise<T>((r) => (answer = r));
+      return { promise, answer };
+    }
+    const ids = (h: ReturnType<typeof store>) => h.s.state.files.map((x) => x.fileId);
+    const names = (h: ReturnType<typeof store>) => h.s.state.files.map((x) => x.fileName);
+
+    it("never shows a deleted file again, though a fetch of it started before the delete answers after", async () => {
+      const h = store({ "all||": { files: [f("02", "b"), f("01", "a")], nextCursor: null } });
+      h.s.reload();
+      await tick();
+      // A live event (its renditions made) has the store fetch the file again; the person deletes it meanwhile.
+      const fetched = later<MediaFile>();
+      h.getFile.mockReturnValueOnce(fetched.promise);
+      const refreshed = h.s.refresh("02");
+      h.s.remove("02");
+      fetched.answer(f("02", "b"));
+      await refreshed;
+      expect(ids(h)).toEqual(["01"]);
+      // Nor does asking for it by id (the viewer on a kept link) bring it back.
+      h.getFile.mockResolvedValueOnce(f("02", "b"));
+      expect(await h.s.fresh("02")).toBeUndefined();
+      expect(ids(h)).toEqual(["01"]);
+    });
+
+    it("never shows a deleted file again, though a page listed before the delete answers after", async () => {
+      const listing = { files: [f("02", "b"), f("01", "a")], nextCursor: null };
+      const h = store({ "all||": listing });
+      const page = later<FilePage>();
+      h.list.mockReturnValueOnce(page.promise);
+      h.s.reload();
+      h.s.upsert(f("02", "b")); // an upload, accepted while the first page is on its way
+      h.s.remove("02");
+      page.answer(listing);
+      await tick();
+      expect(ids(h)).toEqual(["01"]);
+      // Nor a page asked for after the delete that still lists it (an index not caught up yet).
+      h.s.reload();
+      await tick();
+      expect(h.list).toHaveBeenCalledTimes(2);
+      expect(ids(h)).toEqual(["01"]);
+    });
+
+    it("keeps a rename made here over an older answer, and takes answers started after it", async () => {
+      const h = store({ "all||": { files: [f("01", "old.png")], nextCursor: null } });
+      h.s.reload();
+      await tick();
+      const before = later<MediaFile>();
+      h.getFile.mockReturnValueOnce(before.promise);
+      const refreshed = h.s.refresh("01");
+      h.s.changed(f("01", "new.png"));
+      before.answer(f("01", "old.png"));
+      await refreshed;
+      expect(names(h)).toEqual(["new.png"]);
+
+      const page = later<FilePage>();
+      h.list.mockReturnValueOnce(page.promise);
+      h.s.setFilter({ q: "png" }); // a search started after the rename: its answer is newer
+      page.answer({ files: [f("01", "new.png", "image/png"), f("00", "z.png")], nextCursor: null });
+      await tick();
+      expect(names(h)).toEqual(["new.png", "z.png"]);
+      h.getFile.mockResolvedValueOnce({ ...f("01", "new.png"), description: "described elsewhere" });
+      await h.s.refresh("01");
+      expect(h.s.state.files[0]?.description).toBe("described elsewhere");
+    });
+
+    it("lets the later of two fetches of a file win, whichever answers first", async () => {
+      const h = store({ "all||": { files: [f("01", "a.png")], nextCursor: null } });
+      h.s.reload();
+      await tick();
+      const first = later<MediaFile>();
+      const second = later<MediaFile>();
+      h.getFile.mockReturnValueOnce(first.promise).mockReturnValueOnce(second.promise);
+      const a = h.s.refresh("01");
+      const b = h.s.refresh("01");
+      second.answer({ ...f("01", "a.png"), streamUrl: "http://s/stream.m4a" });
+      await b;
+      first.answer(f("01", "a.png"));
+      await a;
+      expect(h.s.state.files[0]?.streamUrl).toBe("http://s/stream.m4a");
+    });
+
+    it("still takes an answer that was on its way when an upload's own copy of the file arrived", async () => {
+      const h = store({});
+      h.s.reload();
+      await tick();
+      h.s.upsert(f("01", "tone.wav", "audio/wav", "pending"));
+      // Its renditions' event has the store fetch it; the upload's settled copy (read earlier) lands first.
+      const fetched = later<MediaFile>();
+      h.getFile.mockReturnValueOnce(fetched.promise);
+      const refreshed = h.s.refresh("01");
+      h.s.upsert(f("01", "tone.wav", "audio/wav", "ready"));
+      fetched.answer({ ...f("01", "tone.wav", "audio/wav"), streamUrl: "http://s/stream.m4a" });
+      await refreshed;
+      expect(h.s.state.files[0]?.streamUrl).toBe("http://s/stream.m4a");
+    });
+  });
 });

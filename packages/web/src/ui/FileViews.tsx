@@ -4,6 +4,7 @@ import type { MediaFile } from "../api/types";
 import { formatBytes, formatDay, formatDuration } from "../format";
 import { Icon } from "./icons";
 import { useLongPress } from "./long-press";
+import { SteadyAudio } from "./SteadyAudio";
 import { Waveform } from "./Waveform";
 
 export interface FileActions {
@@ -160,7 +161,7 @@ export function AudioRow({ file, actions, selection }: { file: MediaFile; action
       {file.status === "ready" && file.fileUrl && (
         <div class="audio-play">
           {/* The stream rendition when there is one (AAC in MP4 plays everywhere), else the original. */}
-          <audio ref={player} class="audio-player" controls preload="metadata" src={file.streamUrl ?? file.fileUrl} aria-label={`Play ${title}`} onError={() => actions.stale(file)} />
+          <SteadyAudio player={player} class="audio-player" src={file.streamUrl ?? file.fileUrl} label={`Play ${title}`} onStale={() => actions.stale(file)} />
           {file.waveformUrl && <Waveform url={file.waveformUrl} player={player} label={title} />}
         </div>
       )}

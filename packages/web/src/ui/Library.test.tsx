@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/preact";
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/preact";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { FilePage, MediaFile, Me } from "../api/types";
 import { createServices, type Services } from "../services";
@@ -13,6 +13,25 @@ class SilentEventSource {
   close(): void {}
 }
 
+/** An EventSource the test feeds: the local runtime's live stream of media events. */
+class FeedEventSource {
+  static opened: FeedEventSource[] = [];
+  onopen: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  private listeners = new Map<string, (e: MessageEvent<string>) => void>();
+  constructor() {
+    FeedEventSource.opened.push(this);
+  }
+  addEventListener(type: string, fn: (e: MessageEvent<string>) => void): void {
+    this.listeners.set(type, fn);
+  }
+  close(): void {}
+  emit(type: string, fileId: string): void {
+    const event = { type, fileId, userId: "u", key: `u/${fileId}`, contentType: "image/png", size: 10, metadata: {}, at: new Date().toISOString() };
+    this.listeners.get(type)?.({ data: JSON.stringify(event) } as MessageEvent<string>);
+  }
+}
+
 const pendingFile: MediaFile = { fileId: "01PENDING", fileName: "interrupted.png", contentType: "image/png", size: 300, status: "pending", uploadedAt: "2030-01-01T00:00:00Z", metadata: {} };
 const me: Me = { userId: "u", email: "u@example.com", usage: { files: 1, bytes: 1024, reservedBytes: 512, quotaBytes: 4096 }, limits: { maxFileBytes: 2048, quotaBytes: 4096 } };
 
@@ -21,11 +40,17 @@ let services: Services | undefined;
 
 /** The API as the web app's own client reaches it (global fetch), one answer per route. */
 let listed: MediaFile[] | undefined;
+/** A GET of this path is answered as the file was when it was asked for, but only once `open` settles. */
+let held: { path: string; open: Promise<void> } | undefined;
 
 function answer(method: string, path: string): Response {
   const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
   if (method === "GET" && path === "/me") return json(me);
   if (method === "GET" && path === "/retrieve" && listed) return json({ files: listed, nextCursor: null } satisfies FilePage);
+  if (method === "PATCH" && path.startsWith("/files/") && listed) {
+    listed = listed.map((f) => (`/files/${f.fileId}` === path ? { ...f, fileName: "renamed.png" } : f));
+    return json(listed.find((f) => `/files/${f.fileId}` === path));
+  }
   if (method === "DELETE" && path.startsWith("/files/") && listed) {
     listed = listed.filter((f) => `/files/${f.fileId}` !== path);
     return new Response(null, { status: 204 });
@@ -42,6 +67,8 @@ function answer(method: string, path: string): Response {
 beforeEach(() => {
   calls = [];
   listed = undefined;
+  held = undefined;
+  FeedEventSource.opened = [];
   history.replaceState(null, "", "/");
   vi.stubGlobal("EventSource", SilentEventSource);
   vi.stubGlobal(
@@ -50,7 +77,9 @@ beforeEach(() => {
       const url = new URL(input);
       const method = init?.method ?? "GET";
       calls.push({ method, path: url.pathname });
-      return answer(method, url.pathname);
+      const response = answer(method, url.pathname);
+      if (method === "GET" && held?.path === url.pathname) await held.open;
+      return response;
     }),
   );
 });
@@ -179,5 +208,61 @@ describe("<LibraryScreen>", () => {
     expect([...document.querySelectorAll("[data-file-id]")].map((e) => e.getAttribute("data-file-id"))).toEqual(["05", "01"]);
     expect(screen.queryByRole("toolbar", { name: "Selected files" })).toBeNull();
     await waitFor(() => expect(document.activeElement?.closest("[data-file-id]")?.getAttribute("data-file-id")).toBe("01"));
+  });
+
+  describe("when a fetch started before a change answers after it", () => {
+    const img = (id: string): MediaFile => ({ fileId: id, fileName: `${id}.png`, contentType: "image/png", size: 10, status: "ready", uploadedAt: new Date().toISOString(), metadata: {}, fileUrl: "http://s/f", downloadUrl: "http://s/d" });
+
+    /** A live event has the page fetch the file again, and the test holds that fetch's answer; `answer` lets it go and waits until it is applied. */
+    async function heldRefresh(s: Services, type: string, fileId: string) {
+      let open!: () => void;
+      held = { path: `/files/${fileId}`, open: new Promise<void>((r) => (open = r)) };
+      const refresh = vi.spyOn(s.library, "refresh");
+      await waitFor(() => expect(FeedEventSource.opened).toHaveLength(1));
+      FeedEventSource.opened[0]!.emit(type, fileId);
+      await waitFor(() => expect(calls).toContainEqual({ method: "GET", path: `/files/${fileId}` }));
+      const applied = refresh.mock.results[0]!.value as Promise<unknown>;
+      return () => act(async () => {
+        open();
+        await applied;
+      });
+    }
+
+    it("does not bring back the card of a file deleted meanwhile", async () => {
+      vi.stubGlobal("EventSource", FeedEventSource);
+      listed = [img("02"), img("01")];
+      const s = signedIn();
+      render(<LibraryScreen services={s} />);
+      await screen.findByText("02.png");
+      const answer = await heldRefresh(s, "media.renditions", "02");
+
+      fireEvent.click(screen.getByRole("button", { name: "Delete 02.png" }));
+      fireEvent.click(within(await screen.findByRole("dialog", { name: "Delete 02.png?" })).getByRole("button", { name: "Delete" }));
+      await waitFor(() => expect(screen.queryByText("02.png")).toBeNull());
+      expect(calls).toContainEqual({ method: "DELETE", path: "/files/02" });
+
+      await answer(); // the file as it was before the delete
+      expect(screen.queryByText("02.png")).toBeNull();
+      expect([...document.querySelectorAll("[data-file-id]")].map((e) => e.getAttribute("data-file-id"))).toEqual(["01"]);
+    });
+
+    it("does not put back the old name of a file renamed meanwhile", async () => {
+      vi.stubGlobal("EventSource", FeedEventSource);
+      listed = [img("01")];
+      const s = signedIn();
+      render(<LibraryScreen services={s} />);
+      await screen.findByText("01.png");
+      const answer = await heldRefresh(s, "media.ready", "01");
+
+      fireEvent.click(screen.getByRole("button", { name: "Edit details of 01.png" }));
+      const dialog = await screen.findByRole("dialog", { name: "Edit details" });
+      fireEvent.input(within(dialog).getByLabelText("Name"), { target: { value: "renamed.png" } });
+      fireEvent.click(within(dialog).getByRole("button", { name: "Save" }));
+      await screen.findByText("renamed.png");
+
+      await answer(); // the file as it was before the rename
+      expect(screen.getByText("renamed.png")).toBeTruthy();
+      expect(screen.queryByText("01.png")).toBeNull();
+    });
   });
 });

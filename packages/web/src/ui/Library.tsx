@@ -181,7 +181,7 @@ export function LibraryScreen({ services }: { services: Services }) {
           onClose={closeDialog}
           onSave={async (patch) => {
             const updated = await api.updateFile(dialogFile.fileId, patch);
-            library.upsert(updated);
+            library.changed(updated);
             announcer.say(`Saved ${updated.fileName}.`);
           }}
         />

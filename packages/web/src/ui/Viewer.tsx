@@ -5,6 +5,7 @@ import type { FileActions } from "./FileViews";
 import { typeLabel } from "./FileViews";
 import { useModalDialog } from "./hooks";
 import { Icon } from "./icons";
+import { SteadyAudio } from "./SteadyAudio";
 import { Waveform } from "./Waveform";
 
 /** A horizontal move this long (CSS px), clearly more sideways than up or down, turns the page. */
@@ -115,7 +116,7 @@ function Media({ file, actions }: { file: MediaFile; actions: FileActions }) {
         {(m.artist || m.album) && <p class="muted">{[m.artist, m.album].filter(Boolean).join(" — ")}</p>}
         {file.fileUrl && (
           <>
-            <audio ref={player} controls preload="metadata" src={file.streamUrl ?? file.fileUrl} aria-label={`Play ${title}`} onError={() => actions.stale(file)} />
+            <SteadyAudio player={player} src={file.streamUrl ?? file.fileUrl} label={`Play ${title}`} onStale={() => actions.stale(file)} />
             {file.waveformUrl && <Waveform url={file.waveformUrl} player={player} label={title} />}
           </>
         )}

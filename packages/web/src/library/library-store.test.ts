@@ -2,7 +2,16 @@ import { describe, expect, it, vi } from "vitest";
 import type { FilePage, MediaFile } from "../api/types";
 import { LibraryStore, type LibraryDeps } from "./library-store";
 
-const f = (id: string, name: string, type = "image/png", status: MediaFile["status"] = "ready"): MediaFile => ({ fileId: id, fileName: name, contentType: type, size: 1, status, uploadedAt: "", metadata: {} });
+const f = (id: string, name: string, type = "image/png", status: MediaFile["status"] = "ready"): MediaFile => ({
+  fileId: id,
+  fileName: name,
+  contentType: type,
+  size: 1,
+  status,
+  uploadedAt: "",
+  metadata: {},
+  ...(status === "ready" ? { fileUrl: `https://bucket.example/users/u/${id}?X-Amz-Signature=1` } : {}),
+});
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
 function store(pages: Record<string, FilePage>) {
@@ -62,6 +71,16 @@ describe("library store", () => {
     h.advance(11 * 60_000);
     expect((await h.s.fresh("01"))?.fileName).toBe("fresh-01");
     expect(h.getFile).toHaveBeenCalledWith("01");
+  });
+
+  it("fetches a copy without URLs (an upload still pending) when it is opened, however recent", async () => {
+    const h = store({});
+    h.s.upsert(f("05", "new.png", "image/png", "pending"));
+    expect((await h.s.fresh("05"))?.fileName).toBe("fresh-05");
+    expect(h.getFile).toHaveBeenCalledWith("05");
+    // The fetched copy has its URLs: used as it is until they age.
+    expect((await h.s.fresh("05"))?.fileName).toBe("fresh-05");
+    expect(h.getFile).toHaveBeenCalledTimes(1);
   });
 
   it("keeps a failed page's error for the retry button", async () => {

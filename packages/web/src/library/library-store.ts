@@ -164,7 +164,9 @@ export class LibraryStore {
       if (this.deleted.has(f.fileId)) return false;
       if (shown.has(f.fileId) && (this.seenAt.get(f.fileId) ?? 0) > startedAt) return false;
       this.seenAt.set(f.fileId, startedAt);
-      this.fetchedAt.set(f.fileId, t);
+      // Only URLs age: a copy without them (pending, rejected) is fetched again when it is opened.
+      if (f.fileUrl) this.fetchedAt.set(f.fileId, t);
+      else this.fetchedAt.delete(f.fileId);
       return true;
     });
   }

@@ -32,7 +32,7 @@ export async function run(options: { parentDir?: string; minutes?: number } = {}
     const wav = await make("ten.wav", minutes * 60, ["-c:a", "pcm_s16le"]);
     const flac = await make("ten.flac", minutes * 60, ["-c:a", "flac"]);
     const hour = await make("hour.flac", 3600, ["-c:a", "flac"]);
-    const renderer = createAudioRenderer();
+    const renderer = createAudioRenderer({ scratchDir: dir });
     const stream = planRenditions({ kind: "audio", contentType: "audio/wav", size: wav.bytes, metadata: { channels: 2, sampleRate: 44_100, durationSeconds: minutes * 60 } }).stream!;
     const encode = async (file: LocalFile, withStream: boolean) => {
       const sampler = sampleChildPeak();

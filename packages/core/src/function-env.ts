@@ -22,6 +22,12 @@ export const FUNCTION_ENV = {
   noticeFrom: "NOTICE_FROM_EMAIL",
   /** Where that sender's SES identity is verified, when not the function's region. */
   noticeRegion: "NOTICE_SES_REGION",
+  /**
+   * Where a function writes its temporary files (the renditions' copies of originals and their encodes).
+   * Unset on Lambda: its /tmp (os.tmpdir()), which a sandbox lost mid-invocation takes with it. The local
+   * runtime runs every function in one process, so it gives a folder of its own that it empties at start.
+   */
+  scratchDir: "SCRATCH_DIR",
 } as const;
 
 export type FunctionSetting = keyof typeof FUNCTION_ENV;

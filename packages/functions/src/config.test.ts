@@ -27,6 +27,14 @@ describe("the notice sender in the functions' configuration", () => {
   });
 });
 
+describe("the functions' scratch folder", () => {
+  it("is the platform's temporary folder unless SCRATCH_DIR names an absolute path", () => {
+    expect(parseConfig(base).scratchDir).toBeUndefined();
+    expect(parseConfig({ ...base, ...functionEnvironment({ scratchDir: "/data/scratch" }) }).scratchDir).toBe("/data/scratch");
+    expect(() => parseConfig({ ...base, ...functionEnvironment({ scratchDir: "scratch" }) })).toThrow(/SCRATCH_DIR: must be an absolute path/);
+  });
+});
+
 describe("a malformed functions' configuration", () => {
   const without = (name: string) => Object.fromEntries(Object.entries(base).filter(([k]) => k !== name));
 

@@ -44,6 +44,7 @@ const Rules = {
   /** `Name <address>` or an address, verified in SES; unset on a stage without SES (no notices then). */
   [ENV.noticeFrom]: optional(text({ min: 3, max: 320 })),
   [ENV.noticeRegion]: optional(text({ pattern: { test: /^[a-z]{2}(-[a-z]+)+-\d$/, message: "must be an AWS region like eu-west-1" } })),
+  [ENV.scratchDir]: optional(text({ pattern: { test: /^\//, message: "must be an absolute path" } })),
 };
 
 function jwksOf(text: string): Jwks | undefined {
@@ -75,6 +76,8 @@ export type FunctionsConfig = {
   jwks?: Jwks;
   /** Who the service's own notices come from, through SES in `region`; absent, none are sent. */
   notices?: { from: string; region: string };
+  /** Where temporary files go; absent, the platform's temporary folder (Lambda's /tmp). */
+  scratchDir?: string;
 };
 
 export function parseConfig(env: NodeJS.ProcessEnv): FunctionsConfig {
@@ -98,6 +101,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): FunctionsConfig {
     s3ForcePathStyle: e[ENV.s3ForcePathStyle] === "true",
   };
   if (e[ENV.jwks]) config.jwks = e[ENV.jwks];
+  if (e[ENV.scratchDir]) config.scratchDir = e[ENV.scratchDir];
   const from = e[ENV.noticeFrom];
   if (from) config.notices = { from, region: e[ENV.noticeRegion] ?? e.AWS_REGION };
   else if (e[ENV.noticeRegion]) throw new Error(`Invalid function configuration: ${ENV.noticeRegion} needs ${ENV.noticeFrom}`);

@@ -9,6 +9,7 @@ import { parseMediaEvent } from "@media/core/media-event";
 import { ABORT_INCOMPLETE_MULTIPART_DAYS } from "@media/core/multipart";
 import { ROUTES } from "@media/core/routes";
 import { startLocalDynamo } from "./dynamo/local-dynamo";
+import { freshScratchDir } from "./scratch";
 import { startGateway, type RouteHandler } from "./gateway/gateway-server";
 import { loadLocalSecrets } from "./local-secrets";
 import type { DurableQueue } from "./queue/durable-queue";
@@ -92,6 +93,7 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
   const metrics = createPrometheusMetrics();
   useMetrics(metrics);
   const secrets = await loadLocalSecrets(config.dataDir);
+  const scratchDir = await freshScratchDir(config.dataDir);
   // Each function signs with its own key and holds its role's policy from the stacks; the runtime's own
   // calls (table creation, /_local extras) and the operator's scripts use the admin key.
   const iam = new LocalIam({ admin: { accessKeyId: secrets.accessKeyId, secretAccessKey: secrets.secretAccessKey }, resources: localResources() });
@@ -191,6 +193,7 @@ export async function startLocalRuntime(config: LocalConfig, log: RuntimeLog): P
         s3ForcePathStyle: "true",
         jwks: JSON.stringify(cognito.jwks),
         noticeFrom: LOCAL.noticeFrom,
+        scratchDir,
       }),
     });
     delete process.env.AWS_PROFILE;

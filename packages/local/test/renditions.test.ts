@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
@@ -12,6 +12,8 @@ import { startLocalProcess, type LocalProcess } from "@media/testing/runtime-pro
  * Renditions over HTTP against `npm start`'s entry point: a FLAC gets an AAC stream and a waveform, a
  * large PNG a display-size WebP, a corrupt-but-accepted case a reason; usage counts originals only; a
  * delete takes the renditions with it. Each step waits for the renditions function's own log line.
+ * The function's temporary files go to the runtime's scratch folder, emptied at start, as a new Lambda
+ * sandbox's /tmp is.
  */
 let dataDir: string;
 let local: LocalProcess;
@@ -21,6 +23,11 @@ const user = { email: `rendition-${Date.now()}@example.com`, password: "Renditio
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "media-renditions-"));
+  // What an encode cut short by Ctrl-C leaves: the original's copy and a half-written stream.
+  for (const left of ["original-Ab12Cd/original", "rendition-Ef34Gh/stream.m4a"]) {
+    await mkdir(join(dataDir, "scratch", left, ".."), { recursive: true });
+    await writeFile(join(dataDir, "scratch", left), "left by an invocation cut short");
+  }
   local = await startLocalProcess({ DATA_DIR: dataDir, MAX_FILE_BYTES: String(5_000_000), QUOTA_BYTES: String(20_000_000) });
   api = apiClient(local.url);
   token = (await api.signUpAndLogin(user.email, user.password)).token;
@@ -163,6 +170,12 @@ describe("renditions, end to end", () => {
     const list = await api.call("GET", "/retrieve", { token });
     const originals = (list.body.files as Array<{ size: number }>).reduce((sum, f) => sum + f.size, 0);
     expect(me.body.usage.bytes).toBe(originals);
+  });
+
+  it("keeps its temporary files in the runtime's scratch folder, which starts empty and is left empty", async () => {
+    // Every rendition above has been made (each test waited for its log line); nothing made before this
+    // start survived it.
+    expect(await readdir(join(dataDir, "scratch"))).toEqual([]);
   });
 
   it("deletes a file's renditions with it", async () => {

@@ -1,6 +1,5 @@
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
@@ -12,12 +11,12 @@ import type { LocalFile, RenditionFiles } from "@media/core/renditions/ports";
  * held in memory whole. The copy goes through the SDK (TLS checked by Node) rather than handing ffmpeg a
  * presigned URL: the 2018 static ffmpeg does not verify certificates.
  */
-export function createS3RenditionFiles({ client, bucket, storage }: { client: S3Client; bucket: string; storage: Pick<ObjectStorage, "openRead"> }): RenditionFiles {
+export function createS3RenditionFiles({ client, bucket, storage, scratchDir }: { client: S3Client; bucket: string; storage: Pick<ObjectStorage, "openRead">; scratchDir: string }): RenditionFiles {
   return {
     async download(key): Promise<LocalFile | undefined> {
       const body = await storage.openRead(key);
       if (!body) return undefined;
-      const dir = await mkdtemp(join(tmpdir(), "original-"));
+      const dir = await mkdtemp(join(scratchDir, "original-"));
       const path = join(dir, "original");
       const dispose = () => rm(dir, { recursive: true, force: true });
       try {

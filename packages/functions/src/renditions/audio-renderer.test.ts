@@ -1,17 +1,28 @@
 import { execFile } from "node:child_process";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { RenditionRefusedError } from "@media/core/renditions/ports";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { bytesFile, readLocal, silentFlac, toneFile } from "@media/testing/rendition-inputs";
 import { wavHeader } from "@media/testing/minimal-media";
 import { createAudioRenderer } from "./audio-renderer";
 import { ffmpegPath } from "./ffmpeg";
 
 const exec = promisify(execFile);
-const renderer = createAudioRenderer();
+/** The function's scratch folder (SCRATCH_DIR): every temporary file goes there, and goes again. */
+let scratchDir: string;
+let renderer: ReturnType<typeof createAudioRenderer>;
+beforeAll(async () => {
+  scratchDir = await mkdtemp(join(tmpdir(), "audio-renderer-scratch-"));
+  renderer = createAudioRenderer({ scratchDir });
+});
+afterAll(() => rm(scratchDir, { recursive: true, force: true }));
 const disposals: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const dispose of disposals.splice(0)) await dispose();
+  expect(await readdir(scratchDir)).toEqual([]);
 });
 const later = (ms = 60_000) => Date.now() + ms;
 
@@ -27,6 +38,7 @@ describe("audio renderer", () => {
     disposals.push(wav.dispose);
     const out = await renderer.render({ source: wav, stream: { kbps: 128, channels: 2, sampleRate: 44_100 }, deadline: later() });
     disposals.push(() => out.stream!.dispose());
+    expect(dirname(dirname(out.stream!.path))).toBe(scratchDir);
     expect(out.stream!.bytes).toBeGreaterThan(10_000);
     expect(out.stream!.bytes).toBeLessThan(wav.bytes / 4);
     const bytes = await readLocal(out.stream!);

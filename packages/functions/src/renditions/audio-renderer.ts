@@ -1,5 +1,4 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RenditionRefusedError, type AudioRenderer, type AudioRendering, type LocalFile } from "@media/core/renditions/ports";
 import { WAVEFORM_RENDITION } from "@media/core/renditions/rendition-settings";
@@ -13,10 +12,11 @@ import { FfmpegFailedError, runFfmpeg } from "./ffmpeg";
  * temporary file, and 8 kHz mono PCM to its stdout, read into the waveform's peaks as it comes. The first
  * audio stream only: video, pictures and subtitles are left out (`-vn -sn -dn`).
  */
-export function createAudioRenderer(): AudioRenderer {
+/** `scratchDir`: where the stream rendition is written before it is uploaded (config.ts, SCRATCH_DIR). */
+export function createAudioRenderer({ scratchDir }: { scratchDir: string }): AudioRenderer {
   return {
     async render({ source, stream, deadline }): Promise<AudioRendering> {
-      const dir = await mkdtemp(join(tmpdir(), "rendition-"));
+      const dir = await mkdtemp(join(scratchDir, "rendition-"));
       const out = join(dir, "stream.m4a");
       const peaks = new PeakAccumulator();
       const args = ["-i", source.path];

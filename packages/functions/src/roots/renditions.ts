@@ -1,3 +1,4 @@
+import { tmpdir } from "node:os";
 import type { RenditionDeps } from "@media/core/renditions/ports";
 import { createDynamoMediaRepository } from "../adapters/dynamo-media-repository";
 import { renditionRecords } from "../adapters/dynamo-media/rendition-records";
@@ -20,12 +21,13 @@ export function buildRenditionDeps(cfg: FunctionsConfig): RenditionDeps {
   const { documents, writer } = documentClients(cfg.region);
   const s3 = s3Client(cfg.region, cfg.s3ForcePathStyle);
   const storage = createS3ObjectStorage({ client: s3, bucket: cfg.bucketName });
+  const scratchDir = cfg.scratchDir ?? tmpdir();
   return {
     repo: createDynamoMediaRepository({ client: documents, writer, tableName: cfg.tableName }),
     records: renditionRecords({ client: documents, tableName: cfg.tableName }),
     storage,
-    files: createS3RenditionFiles({ client: s3, bucket: cfg.bucketName, storage }),
-    audio: createAudioRenderer(),
+    files: createS3RenditionFiles({ client: s3, bucket: cfg.bucketName, storage, scratchDir }),
+    audio: createAudioRenderer({ scratchDir }),
     images: createImagePreviewer(),
     events: createSnsEventPublisher({ client: snsClient(cfg.region), topicArn: cfg.topicArn }),
     clock: clock(),

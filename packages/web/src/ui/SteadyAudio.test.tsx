@@ -3,7 +3,7 @@ import { cleanup, fireEvent, render } from "@testing-library/preact";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { MediaFile } from "../api/types";
 import { AudioRow, type FileActions } from "./FileViews";
-import { sameObject } from "./SteadyAudio";
+import { sameObject } from "./steady-url";
 import { Viewer } from "./Viewer";
 
 afterEach(cleanup);

@@ -1,10 +1,11 @@
 import type { ComponentChildren } from "preact";
-import { useRef, useState } from "preact/hooks";
+import { useRef } from "preact/hooks";
 import type { MediaFile } from "../api/types";
 import { formatBytes, formatDay, formatDuration } from "../format";
 import { Icon } from "./icons";
 import { useLongPress } from "./long-press";
 import { SteadyAudio } from "./SteadyAudio";
+import { useSteadyUrl } from "./steady-url";
 import { Waveform } from "./Waveform";
 
 export interface FileActions {
@@ -86,7 +87,8 @@ export function ImageCard({ file, actions, selection }: { file: MediaFile; actio
 }
 
 function Thumb({ file, onError }: { file: MediaFile; onError: () => void }) {
-  const [failed, setFailed] = useState(false);
+  // Every list signs the thumbnail's URL anew: the one shown is kept, so the picture is not fetched again.
+  const thumb = useSteadyUrl(file.thumbnailUrl, onError);
   if (file.status === "pending") {
     return (
       <span class="placeholder">
@@ -103,8 +105,9 @@ function Thumb({ file, onError }: { file: MediaFile; onError: () => void }) {
       </span>
     );
   }
-  if (!file.thumbnailUrl || failed) {
-    // No thumbnail yet (they are made by a separate step): a neutral placeholder, never the full image.
+  if (!thumb.url || thumb.status !== "ok") {
+    // No thumbnail yet (they are made by a separate step), or a fresh link to it is awaited: a neutral
+    // placeholder, never the full image.
     return (
       <span class="placeholder">
         <Icon name="image" size={36} />
@@ -112,18 +115,7 @@ function Thumb({ file, onError }: { file: MediaFile; onError: () => void }) {
       </span>
     );
   }
-  return (
-    <img
-      src={file.thumbnailUrl}
-      alt=""
-      loading="lazy"
-      decoding="async"
-      onError={() => {
-        setFailed(true);
-        onError();
-      }}
-    />
-  );
+  return <img src={thumb.url} alt="" loading="lazy" decoding="async" onLoad={thumb.loaded} onError={thumb.failed} />;
 }
 
 /** Audio: a row with the player; the presigned URL supports Range requests, so seeking works. */
@@ -162,7 +154,7 @@ export function AudioRow({ file, actions, selection }: { file: MediaFile; action
         <div class="audio-play">
           {/* The stream rendition when there is one (AAC in MP4 plays everywhere), else the original. */}
           <SteadyAudio player={player} class="audio-player" src={file.streamUrl ?? file.fileUrl} label={`Play ${title}`} onStale={() => actions.stale(file)} />
-          {file.waveformUrl && <Waveform url={file.waveformUrl} player={player} label={title} />}
+          {file.waveformUrl && <Waveform url={file.waveformUrl} player={player} label={title} onStale={() => actions.stale(file)} />}
         </div>
       )}
       <Actions file={file} actions={actions} />

@@ -6,6 +6,7 @@ import { typeLabel } from "./FileViews";
 import { useModalDialog } from "./hooks";
 import { Icon } from "./icons";
 import { SteadyAudio } from "./SteadyAudio";
+import { useSteadyUrl } from "./steady-url";
 import { Waveform } from "./Waveform";
 
 /** A horizontal move this long (CSS px), clearly more sideways than up or down, turns the page. */
@@ -101,13 +102,15 @@ export function Viewer({ file, missing, prev, next, position, onGo, onClose, act
 }
 
 function Media({ file, actions }: { file: MediaFile; actions: FileActions }) {
-  const [broken, setBroken] = useState(false);
   // The display-size preview when there is one; the original (tens of MiB from a camera) only on request.
   const [original, setOriginal] = useState(!file.previewUrl);
   const player = useRef<HTMLAudioElement>(null);
   const m = file.metadata;
+  const audio = file.contentType.startsWith("audio/");
+  // A fetch of the file signs both anew: the image shown is kept (no second download, no flicker).
+  const image = useSteadyUrl(audio ? undefined : original ? file.fileUrl : file.previewUrl, () => actions.stale(file));
 
-  if (file.contentType.startsWith("audio/")) {
+  if (audio) {
     const title = m.title || file.fileName;
     return (
       <div class="viewer-audio">
@@ -117,28 +120,27 @@ function Media({ file, actions }: { file: MediaFile; actions: FileActions }) {
         {file.fileUrl && (
           <>
             <SteadyAudio player={player} src={file.streamUrl ?? file.fileUrl} label={`Play ${title}`} onStale={() => actions.stale(file)} />
-            {file.waveformUrl && <Waveform url={file.waveformUrl} player={player} label={title} />}
+            {file.waveformUrl && <Waveform url={file.waveformUrl} player={player} label={title} onStale={() => actions.stale(file)} />}
           </>
         )}
       </div>
     );
   }
-  if (broken) {
+  if (image.status !== "ok") {
+    // Shown too while a fresh link is awaited; the image replaces it when that comes.
     return <p class="muted">This image could not be shown{/hei[cf]/.test(file.contentType) ? " (this browser cannot display HEIC/HEIF; download it instead)" : ""}.</p>;
   }
   return (
     <>
       {/* width/height (when known) give the image its box before it loads, so nothing jumps. */}
       <img
-        src={original ? file.fileUrl : file.previewUrl}
+        src={image.url}
         alt={file.description || file.fileName}
         width={m.width}
         height={m.height}
         draggable={false}
-        onError={() => {
-          setBroken(true);
-          actions.stale(file);
-        }}
+        onLoad={image.loaded}
+        onError={image.failed}
       />
       {!original && (
         <button type="button" class="button small viewer-original" onClick={() => setOriginal(true)}>

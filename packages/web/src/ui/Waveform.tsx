@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import type { RefObject } from "preact";
+import { useSteadyUrl } from "./steady-url";
 
 /** The renditions' waveform file (packages/core/src/renditions/waveform.ts). */
 interface WaveformData {
@@ -10,25 +11,38 @@ interface WaveformData {
 
 /**
  * The waveform drawn as bars over the whole track, the part already played in the accent colour; a click
- * (or Left/Right on the focused bar) seeks the player there. The peaks are fetched once per URL; if they
- * cannot be (expired link, offline), nothing is drawn and the player alone remains.
+ * (or Left/Right on the focused bar) seeks the player there. The peaks are fetched once per waveform file,
+ * not again for its URL signed anew (useSteadyUrl); a 403 (the link expired) asks for a fresh one. If they
+ * cannot be had (offline, a fresh link refused too), nothing is drawn and the player alone remains.
  */
-export function Waveform({ url, player, label }: { url: string; player: RefObject<HTMLAudioElement | null>; label: string }) {
+export function Waveform({ url, player, label, onStale }: { url: string; player: RefObject<HTMLAudioElement | null>; label: string; onStale: () => void }) {
   const [peaks, setPeaks] = useState<number[] | undefined>();
   const [played, setPlayed] = useState(0);
+  const steady = useSteadyUrl(url, onStale);
+  const taken = steady.status === "ok" ? steady.url : undefined;
 
   useEffect(() => {
+    if (!taken) return;
     let live = true;
-    fetch(url)
-      .then((res) => (res.ok ? (res.json() as Promise<WaveformData>) : undefined))
+    fetch(taken)
+      .then((res) => {
+        if (!live) return undefined;
+        // S3 answers an expired (or otherwise refused) signature with 403.
+        if (res.status === 403) steady.failed();
+        return res.ok ? (res.json() as Promise<WaveformData>) : undefined;
+      })
       .then((data) => {
-        if (live && data && Array.isArray(data.peaks)) setPeaks(data.peaks);
+        if (live && data && Array.isArray(data.peaks)) {
+          steady.loaded();
+          setPeaks(data.peaks);
+        }
       })
       .catch(() => undefined);
     return () => {
       live = false;
     };
-  }, [url]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [taken]);
 
   useEffect(() => {
     const audio = player.current;

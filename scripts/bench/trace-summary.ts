@@ -19,7 +19,8 @@ import { percentile } from "./stats";
  *   call1→call2     the authorizer's answer, the handler until its transaction
  *   after last call the handler's answer until the gateway finished it, then back to the load generator
  * For each phase: the mean of each stage over all requests, over the middle (p40–p60) and over the slowest 1%,
- * GC pauses that overlap them, and event-loop delay per thread.
+ * GC pauses that overlap them, and event-loop delay per thread. `TRACE_SLOWEST=N` also prints the stages of
+ * each phase's N slowest requests one by one.
  */
 type Entry = Record<string, unknown> & { k: string; t0: number; t1?: number };
 const dir = process.argv[2];

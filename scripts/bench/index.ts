@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -51,6 +51,8 @@ const parentDir = values.dir;
 if (values["cpu-prof"]) process.env.BENCH_CPU_PROF_DIR = values["cpu-prof"];
 if (values.trace) {
   await mkdir(values.trace, { recursive: true });
+  // Each run appends to its files, and trace-summary.ts reads every file there as one run.
+  if ((await readdir(values.trace)).length > 0) throw new Error(`--trace needs an empty directory; ${values.trace} is not`);
   process.env.BENCH_TRACE_DIR = resolve(values.trace);
 }
 

@@ -23,6 +23,9 @@ export interface LoadResult {
   firstError?: string;
 }
 
+// The runtime's trace (trace-preload.cjs) stamps with CLOCK_MONOTONIC, which every process on the machine shares.
+const monotonicOffset = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+
 export async function runLoad(options: {
   baseUrl: string;
   concurrency: number;
@@ -31,9 +34,18 @@ export async function runLoad(options: {
   make: (index: number, worker: number) => LoadRequest;
   /** Called with each answer's status and body (e.g. to count refusals); optional. */
   onResponse?: (status: number, body: string, index: number) => void;
+  /**
+   * A keep-alive agent whose connections outlive this run, opened by an earlier one (the caller destroys it);
+   * by default a new agent, destroyed at the end. A measured run over new connections measures their set-up
+   * too: a busy Node server (the gateway) accepts one new connection per turn of its event loop (libuv since
+   * 1.45, libuv/libuv#3696), so 64 connections opened at once against a loaded server wait up to seconds.
+   */
+  agent?: Agent;
+  /** Called with each answered request's start (CLOCK_MONOTONIC ms, comparable across processes) and latency; optional (tracing). */
+  onTiming?: (index: number, startMs: number, latencyMs: number) => void;
 }): Promise<LoadResult> {
   const base = new URL(options.baseUrl);
-  const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
+  const agent = options.agent ?? new Agent({ keepAlive: true, maxSockets: options.concurrency });
   const result: LoadResult = { latencies: [], statuses: {}, errors: 0, elapsedMs: 0 };
   let next = 0;
   const started = nowMs();
@@ -60,7 +72,9 @@ export async function runLoad(options: {
       const t0 = nowMs();
       try {
         const res = await one(req);
-        result.latencies.push(nowMs() - t0);
+        const latency = nowMs() - t0;
+        result.latencies.push(latency);
+        options.onTiming?.(index, monotonicOffset + t0, latency);
         result.statuses[res.status] = (result.statuses[res.status] ?? 0) + 1;
         options.onResponse?.(res.status, res.body, index);
       } catch (error) {
@@ -71,6 +85,6 @@ export async function runLoad(options: {
   };
   await Promise.all(Array.from({ length: options.concurrency }, (_, w) => worker(w)));
   result.elapsedMs = nowMs() - started;
-  agent.destroy();
+  if (!options.agent) agent.destroy();
   return result;
 }

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { normalizeExternal, renderReport, type BenchResult } from "./report";
@@ -16,6 +17,8 @@ import { cleanUpAll } from "./cleanup";
  *   npm run bench -- --json out.json           also write the results as JSON
  *   npm run bench -- --dir /some/disk          where the temporary data goes (default: the OS temp dir)
  *   npm run bench -- --only presign --cpu-prof prof    each runtime process writes a V8 CPU profile into prof/
+ *   npm run bench -- --only presign --trace trace      each request's path through the runtime, GC pauses and event-loop
+ *                                                      delay per thread, into trace/ (then: npx tsx scripts/bench/trace-summary.ts trace)
  *
  * Everything runs on 127.0.0.1, in temporary directories removed afterwards; each runtime is its own
  * process, stopped by its PID. Benchmarks run one after another, never overlapping.
@@ -30,6 +33,7 @@ const { values, positionals } = parseArgs({
     json: { type: "string" },
     dir: { type: "string" },
     "cpu-prof": { type: "string" },
+    trace: { type: "string" },
     "size-mib": { type: "string" },
     files: { type: "string" },
     presigns: { type: "string" },
@@ -45,6 +49,12 @@ const num = (v: string | undefined) => {
 for (const name of ["size-mib", "files", "presigns", "concurrency"] as const) num(values[name]);
 const parentDir = values.dir;
 if (values["cpu-prof"]) process.env.BENCH_CPU_PROF_DIR = values["cpu-prof"];
+if (values.trace) {
+  await mkdir(values.trace, { recursive: true });
+  // Each run appends to its files, and trace-summary.ts reads every file there as one run.
+  if ((await readdir(values.trace)).length > 0) throw new Error(`--trace needs an empty directory; ${values.trace} is not`);
+  process.env.BENCH_TRACE_DIR = resolve(values.trace);
+}
 
 const pipelineFile = new URL("./pipeline.ts", import.meta.url);
 const benchmarks: Record<string, () => Promise<BenchResult>> = {

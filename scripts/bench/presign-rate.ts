@@ -1,4 +1,7 @@
+import { appendFileSync } from "node:fs";
+import { Agent } from "node:http";
 import { cpus } from "node:os";
+import { join } from "node:path";
 import { measureCallFloor } from "./call-floor";
 import { runLoad } from "./http-load";
 import type { BenchResult } from "./report";
@@ -41,28 +44,33 @@ export async function run(
     { QUOTA_BYTES: String(1024 ** 4), MAX_FILE_BYTES: String(2 * 1024 ** 3), CODE_EMAILS_PER_CLIENT_PER_HOUR: codeLimit, CODE_CHECKS_PER_CLIENT_PER_HOUR: codeLimit },
     { parentDir: options.parentDir },
   );
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   try {
     const accounts = await makeUsers(runtime.url, users, `presign-${Date.now()}`);
     const body = (i: number) => JSON.stringify({ fileName: `bench-${i}.png`, contentType: "image/png", size: 1024 });
+    // With `--trace`: each request named, so the trace can join the load generator's latency to the runtime's record of it.
+    const traced = clientTrace();
     const make = (i: number) => ({
       method: "POST",
       path: "/upload",
-      headers: { authorization: `Bearer ${accounts[i % users]!.token}`, "content-type": "application/json" },
+      headers: { authorization: `Bearer ${accounts[i % users]!.token}`, "content-type": "application/json", ...(traced ? { "x-bench-request": String(i) } : {}) },
       body: body(i),
     });
 
-    // Warm-up: every token once or twice (loads the handlers, warms the verifier's key cache and dynalite).
-    const warm = await runLoad({ baseUrl: runtime.url, concurrency, maxRequests: users * warmupPerUser, maxDurationMs: 60_000, make });
+    // Warm-up: every token once or twice (loads the handlers, warms the verifier's key cache and dynalite),
+    // over the keep-alive connections that every measured run then reuses: a closed loop of established
+    // connections, as the figures say, not the gateway accepting 64 new ones under load (http-load.ts).
+    const warm = await runLoad({ baseUrl: runtime.url, concurrency, maxRequests: users * warmupPerUser, maxDurationMs: 60_000, make, agent });
     const warmFailures = warm.errors + Object.entries(warm.statuses).filter(([s]) => s !== "201").reduce((n, [, c]) => n + c, 0);
 
     // One request at a time: the service time of a presign, without queueing.
     let offset = users * warmupPerUser;
-    const alone = await runLoad({ baseUrl: runtime.url, concurrency: 1, maxRequests: sequential, maxDurationMs: 30_000, make: (i) => make(i + offset) });
+    const alone = await runLoad({ baseUrl: runtime.url, concurrency: 1, maxRequests: sequential, maxDurationMs: 30_000, make: (i) => make(i + offset), onTiming: traced?.("alone", offset), agent });
     offset += alone.latencies.length + alone.errors;
     const single = summarize(alone.latencies);
 
     const cpuBefore = { runtime: await readProcCpuMs(runtime.pid), main: await readProcCpuMs(runtime.pid, runtime.pid), threads: await readThreadCpuMs(runtime.pid), client: process.cpuUsage() };
-    const load = await runLoad({ baseUrl: runtime.url, concurrency, maxRequests: count, maxDurationMs: (options.maxSeconds ?? 60) * 1000, make: (i) => make(i + offset) });
+    const load = await runLoad({ baseUrl: runtime.url, concurrency, maxRequests: count, maxDurationMs: (options.maxSeconds ?? 60) * 1000, make: (i) => make(i + offset), onTiming: traced?.(`c${concurrency}`, offset), agent });
     const runtimeCpuMs = await readProcCpuMs(runtime.pid);
     const mainCpuMs = await readProcCpuMs(runtime.pid, runtime.pid);
     const threadsAfter = await readThreadCpuMs(runtime.pid);
@@ -77,7 +85,8 @@ export async function run(
     const dynamoThreadMs = otherThreads[0];
     const restThreadsMs = otherThreads.slice(1).reduce((a, b) => a + b, 0);
 
-    const low = await runLoad({ baseUrl: runtime.url, concurrency: lowConcurrency, maxRequests: lowCount, maxDurationMs: (options.maxSeconds ?? 60) * 1000, make: (i) => make(i + offset) });
+    const low = await runLoad({ baseUrl: runtime.url, concurrency: lowConcurrency, maxRequests: lowCount, maxDurationMs: (options.maxSeconds ?? 60) * 1000, make: (i) => make(i + offset), onTiming: traced?.(`c${lowConcurrency}`, offset), agent });
+    traced?.flush();
     const lowSummary = summarize(low.latencies);
     const lowOk = low.statuses[201] ?? 0;
     const lowRate = lowOk / (low.elapsedMs / 1000);
@@ -130,6 +139,26 @@ export async function run(
       ],
     };
   } finally {
+    agent.destroy();
     await runtime.stop();
   }
+}
+
+/**
+ * With `npm run bench -- --trace DIR`: the load generator's side of each request (phase, request number,
+ * start in CLOCK_MONOTONIC ms, latency) into DIR/client.ndjson, for trace-summary.ts to join with the runtime's.
+ */
+function clientTrace() {
+  const dir = process.env.BENCH_TRACE_DIR;
+  if (!dir) return undefined;
+  let lines: string[] = [];
+  const phase = (name: string, offset: number) => (index: number, t0: number, ms: number) => {
+    lines.push(JSON.stringify({ k: "client", phase: name, id: String(index + offset), t0, ms }));
+  };
+  return Object.assign(phase, {
+    flush() {
+      appendFileSync(join(dir, "client.ndjson"), lines.join("\n") + "\n");
+      lines = [];
+    },
+  });
 }

@@ -26,7 +26,10 @@ export async function startRuntime(env: Record<string, string>, options: { paren
   const dataDir = await mkdtemp(join(options.parentDir ?? tmpdir(), "bench-data-"));
   // `npm run bench -- --cpu-prof DIR` (index.ts sets this): each runtime writes a V8 CPU profile there when it stops.
   const profile = process.env.BENCH_CPU_PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF_DIR)}`] : [];
-  const child = spawn(process.execPath, [...profile, ...(options.nodeArgs ?? []), "--import", "tsx", join(repoRoot, "scripts/bench/runtime-child.ts")], {
+  // `npm run bench -- --trace DIR`: every thread of the runtime records its requests, SDK calls, GC pauses and
+  // event-loop delay there (trace-preload.cjs; `--require` because it is the preload worker threads get too).
+  const trace = process.env.BENCH_TRACE_DIR ? ["--require", join(repoRoot, "scripts/bench/trace-preload.cjs")] : [];
+  const child = spawn(process.execPath, [...profile, ...trace, ...(options.nodeArgs ?? []), "--import", "tsx", join(repoRoot, "scripts/bench/runtime-child.ts")], {
     cwd: repoRoot,
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,3 +1,4 @@
+import { channel } from "node:diagnostics_channel";
 import {
   dynaliteDb,
   isDynaliteError,
@@ -17,6 +18,14 @@ import { cancellation, consumedCapacity, type CancellationReason } from "./trans
 /** The points at which a transaction's application can be observed (and, in tests, interrupted). */
 export type ApplyStep = "locked" | "evaluated" | "written";
 export type OnApplyStep = (step: ApplyStep) => void | Promise<void>;
+
+/**
+ * Each step of every transaction (`resolved`: validated, its items known, about to take their locks; then
+ * the ApplyStep ones), published on this diagnostics channel for a tracer to time them: the bench's
+ * `--trace` (scripts/bench/trace-preload.cjs) subscribes to it. Nothing is published while nobody listens.
+ */
+export const TRANSACT_STEPS_CHANNEL = "media.local-dynamo.transact-step";
+const stepChannel = channel(TRANSACT_STEPS_CHANNEL);
 
 interface WriteAction {
   kind: WriteKind;
@@ -47,18 +56,23 @@ export async function transactWrite(
 ): Promise<Record<string, unknown>> {
   const { store, onApplyStep } = context;
   const actions = await resolveActions(store, data.TransactItems as Record<string, Record<string, unknown>>[]);
+  const step = (name: ApplyStep | "resolved") => {
+    if (stepChannel.hasSubscribers) stepChannel.publish({ step: name });
+    return name === "resolved" ? undefined : onApplyStep?.(name);
+  };
+  step("resolved");
   const release = await lockItems(
     store,
     actions.map((action) => action.ref),
   );
   try {
-    await onApplyStep?.("locked");
+    await step("locked");
     const outcomes = await Promise.all(actions.map((action) => evaluate(store, action)));
     const reasons = outcomes.map((outcome) => outcome.reason);
     if (reasons.some((reason) => reason.Code !== "None")) throw cancellation(reasons);
-    await onApplyStep?.("evaluated");
+    await step("evaluated");
     await writeBatch(store, [...outcomes.flatMap((outcome) => outcome.writes), ...extraWrites()]);
-    await onApplyStep?.("written");
+    await step("written");
     return consumedCapacity(data.ReturnConsumedCapacity, actions.map((action, i) => ({ tableName: action.table.TableName, ...outcomes[i]!.items })));
   } finally {
     release();

@@ -31,6 +31,13 @@ export interface LocalDynaliteOptions {
 }
 
 const TARGET_PREFIX = "DynamoDB_20120810.";
+/**
+ * How long an idle connection stays open. The SDK clients keep their sockets pooled for the next call;
+ * Node's default (5 s) closed them after any lull, so the next burst of calls opened them all again, and
+ * a busy thread accepts one new connection per turn of its event loop (libuv since 1.45,
+ * libuv/libuv#3696): the first calls of a burst of 64 then waited hundreds of milliseconds to be read.
+ */
+const IDLE_CONNECTION_MS = 10 * 60_000;
 const MAX_REQUEST_BYTES = 16 * 1024 * 1024; // dynalite's own limit for every request
 
 type Operation = (data: unknown) => Promise<Record<string, unknown>>;
@@ -38,6 +45,7 @@ type Operation = (data: unknown) => Promise<Record<string, unknown>>;
 export function createLocalDynalite(options: LocalDynaliteOptions = {}): Server {
   // Tables become ACTIVE at once: nothing local waits for them, as the stacks' tables exist before any call.
   const { server, store } = createDynaliteWithStore({ ...(options.path ? { path: options.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  server.keepAliveTimeout = IDLE_CONNECTION_MS;
   readInThread(store);
   cacheTableDescriptions(store);
   cacheParsedExpressions();

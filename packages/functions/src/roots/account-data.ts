@@ -6,11 +6,10 @@ import { createDynamoMediaMaintenance } from "../adapters/dynamo-media-repositor
 import { createDynamoRateLimiter } from "../adapters/dynamo-rate-limiter";
 import { createDynamoSessionCutoffs, createDynamoUserSessions } from "../adapters/dynamo-session-cutoffs";
 import { createDynamoUserShares } from "../adapters/dynamo-share-repository";
-import { createSnsAccountEvents } from "../adapters/sns-account-events";
 import { clock } from "../clock";
 import { config, type FunctionsConfig } from "../config";
 import { cognitoClient } from "./clients/cognito";
-import { snsClient } from "./clients/sns";
+import { topicOnFirstUse } from "./media-events";
 import { buildMediaStore } from "./media-store";
 
 /**
@@ -43,7 +42,7 @@ export function buildAccountDataServices(cfg: FunctionsConfig): AccountDataServi
         sessions: createDynamoUserSessions({ client: documents.writer, tableName: cfg.tableName }),
         clock: now,
       },
-      events: createSnsAccountEvents({ client: snsClient(cfg.region), topicArn: cfg.topicArn }),
+      events: topicOnFirstUse(cfg).account,
     },
   };
 }

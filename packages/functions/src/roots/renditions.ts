@@ -3,13 +3,12 @@ import { createDynamoMediaRepository } from "../adapters/dynamo-media-repository
 import { renditionRecords } from "../adapters/dynamo-media/rendition-records";
 import { createS3ObjectStorage } from "../adapters/s3-object-storage";
 import { createS3RenditionFiles } from "../adapters/s3-rendition-files";
-import { createSnsEventPublisher } from "../adapters/sns-event-publisher";
 import { clock } from "../clock";
 import { config, type FunctionsConfig } from "../config";
 import { createAudioRenderer } from "../renditions/audio-renderer";
 import { documentClients } from "./clients/dynamo-documents";
 import { s3Client } from "./clients/s3";
-import { snsClient } from "./clients/sns";
+import { topicOnFirstUse } from "./media-events";
 
 /**
  * The renditions function's composition root: only what it uses (the table, the bucket, the media-events
@@ -26,7 +25,7 @@ export function buildRenditionDeps(cfg: FunctionsConfig): RenditionDeps {
     files: createS3RenditionFiles({ client: s3, bucket: cfg.bucketName, storage }),
     audio: createAudioRenderer(),
     images: imagePreviewerOnFirstUse(),
-    events: createSnsEventPublisher({ client: snsClient(cfg.region), topicArn: cfg.topicArn }),
+    events: topicOnFirstUse(cfg).media,
     clock: clock(),
   };
 }

@@ -1,9 +1,8 @@
 import type { MediaRepository, ObjectStorage, UploadStorage } from "@media/core/ports";
 import { createDynamoMediaRepository } from "../adapters/dynamo-media-repository";
-import { createS3ObjectStorage } from "../adapters/s3-object-storage";
 import type { FunctionsConfig } from "../config";
 import { documentClients } from "./clients/dynamo-documents";
-import { s3Client } from "./clients/s3";
+import { buildS3Storage } from "./s3-storage";
 
 /**
  * A user's media as stored: the records on DynamoDB and the objects on S3, wired one way for every root
@@ -21,6 +20,6 @@ export function buildMediaStore(cfg: FunctionsConfig): MediaStore {
   return {
     documents,
     repo: createDynamoMediaRepository({ client: documents.documents, writer: documents.writer, tableName: cfg.tableName }),
-    storage: createS3ObjectStorage({ client: s3Client(cfg.region, cfg.s3ForcePathStyle), bucket: cfg.bucketName }),
+    storage: buildS3Storage(cfg),
   };
 }

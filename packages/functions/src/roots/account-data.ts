@@ -39,7 +39,7 @@ export function buildAccountDataServices(cfg: FunctionsConfig): AccountDataServi
       codeLimits: { limiter: createDynamoRateLimiter({ client: documents.writer, tableName: cfg.tableName }), clock: now, limits: cfg.codeLimits },
       clock: now,
       purge: {
-        storage: objectStorageOnFirstUse(cfg),
+        storage: objectStorageOnFirstUse(cfg).storage,
         shares: createDynamoUserShares({ client: documents.documents, tableName: cfg.tableName }),
         records: createDynamoMediaMaintenance({ client: documents.documents, writer: documents.writer, tableName: cfg.tableName }),
         sessions: createDynamoUserSessions({ client: documents.writer, tableName: cfg.tableName }),

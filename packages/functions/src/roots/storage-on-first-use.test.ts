@@ -36,7 +36,7 @@ describe("the media bucket loaded at its first use", () => {
     // Signing needs credentials, from the environment as on Lambda; no request is sent.
     vi.stubEnv("AWS_ACCESS_KEY_ID", "AKIDFIRSTUSE");
     vi.stubEnv("AWS_SECRET_ACCESS_KEY", "first-use-secret");
-    const storage = objectStorageOnFirstUse(cfg);
+    const { storage } = objectStorageOnFirstUse(cfg);
     expect(built.count).toBe(0);
     // Presigning is computed locally: the S3 storage's own answer, for this bucket, key and lifetime.
     const [first, second] = await Promise.all([
@@ -53,5 +53,17 @@ describe("the media bucket loaded at its first use", () => {
     const post = await storage.presignPost({ key: "users/u1/f3", contentType: "image/png", maxBytes: 1000, expiresSeconds: 300 });
     expect(post.fields).toMatchObject({ key: "users/u1/f3", "Content-Type": "image/png" });
     expect(built.count).toBe(1);
+  });
+
+  it("starts loading when asked to, ahead of the first call, and builds the storage once", async () => {
+    vi.stubEnv("AWS_ACCESS_KEY_ID", "AKIDFIRSTUSE");
+    vi.stubEnv("AWS_SECRET_ACCESS_KEY", "first-use-secret");
+    const before = built.count;
+    const { storage, preload } = objectStorageOnFirstUse(cfg);
+    preload();
+    preload();
+    await expect.poll(() => built.count).toBe(before + 1);
+    expect(new URL(await storage.presignGet({ key: "users/u1/f1", expiresSeconds: 60 })).pathname).toBe("/users/u1/f1");
+    expect(built.count).toBe(before + 1);
   });
 });

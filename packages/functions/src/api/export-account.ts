@@ -4,7 +4,8 @@ import { accountExportServices } from "../roots/account-export";
 
 export const handler = route(async (event) => {
   const { userId } = caller(event);
-  const { accounts, exports } = accountExportServices();
+  const { accounts, exports, preloadStorage } = accountExportServices();
+  preloadStorage();
   const { email } = await accounts.profile(bearerToken(event));
   const answer = await exportAccount(exports, { userId, email });
   // Saved as a file by browsers and `curl -OJ`; still plain JSON for scripts.

@@ -8,7 +8,6 @@ import { log } from "../log";
 import { BudgetExceededError, Meter, type Budget } from "./budget";
 import { flacCover, type Picture } from "./flac-cover";
 import { id3v2PrefixLength } from "./id3-prefix";
-import { thumbnailOf } from "./image";
 import type { RangeBlob } from "./range-blob";
 
 export type AudioDescription = { ok: true; metadata: MediaMetadata; thumbnail?: Thumbnail } | { ok: false; reason: string };
@@ -94,6 +93,9 @@ export async function describeAudio(
 
   const cover = tagsSkipped ? undefined : await coverOf(blob, format, tagsBefore, { maxBytes: delivered + AUDIO_COVER_MAX_BYTES, deadline, clock });
   if (!cover) return { ok: true, metadata };
+  // sharp only for a file with a cover: loaded here, outside the refusal below, so that a missing
+  // module fails the message (retried) rather than passing for a broken picture.
+  const { thumbnailOf } = await import("./image");
   try {
     return { ok: true, metadata, thumbnail: await thumbnailOf(cover.data) };
   } catch (error) {

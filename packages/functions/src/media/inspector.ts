@@ -1,8 +1,6 @@
 import type { Readable } from "node:stream";
 import { declaredTypeFits, mediaKindOf } from "@media/core/media-types";
 import type { InspectInput, Inspection, MediaInspector } from "@media/core/ports";
-import { describeAudio } from "./audio";
-import { describeImage } from "./image";
 import { rangeBlob } from "./range-blob";
 import { sniff } from "./sniff";
 
@@ -15,6 +13,11 @@ export const MAX_IMAGE_BYTES = 100 * 1024 * 1024;
 /**
  * The MediaInspector of the functions: file-type for what the bytes are, sharp for images, music-metadata
  * for audio. The object is read through ranged reads (range-blob.ts) and, for images, one stream.
+ *
+ * Every file is sniffed, so file-type is loaded with the indexer; the image and audio describers are
+ * loaded when the first file of their kind arrives (each a chunk of the bundle): sharp's native library
+ * and music-metadata then weigh on no cold start that does not need them, and a batch of images never
+ * parses the audio code.
  */
 export function createMediaInspector(): MediaInspector {
   return {
@@ -48,8 +51,10 @@ export function createMediaInspector(): MediaInspector {
         if (input.size > MAX_IMAGE_BYTES) {
           return { ok: false, reason: `Images larger than ${MAX_IMAGE_BYTES / 1024 / 1024} MiB are not accepted.` };
         }
+        const { describeImage } = await import("./image");
         return describeImage(await readAll(await input.open(), input.size), format);
       }
+      const { describeAudio } = await import("./audio");
       return describeAudio(blob, format, { contentType, audioOnly: sniffed.audioOnly ?? false, open: input.open });
     },
   };

@@ -6,17 +6,19 @@ import { createDynamoMediaMaintenance } from "../adapters/dynamo-media-repositor
 import { createDynamoRateLimiter } from "../adapters/dynamo-rate-limiter";
 import { createDynamoSessionCutoffs, createDynamoUserSessions } from "../adapters/dynamo-session-cutoffs";
 import { createDynamoUserShares } from "../adapters/dynamo-share-repository";
-import { createSnsAccountEvents } from "../adapters/sns-account-events";
 import { clock } from "../clock";
 import { config, type FunctionsConfig } from "../config";
 import { cognitoClient } from "./clients/cognito";
-import { snsClient } from "./clients/sns";
-import { buildMediaStore } from "./media-store";
+import { documentClients } from "./clients/dynamo-documents";
+import { topicOnFirstUse } from "./media-events";
+import { objectStorageOnFirstUse } from "./storage-on-first-use";
 
 /**
  * The composition root of `DELETE /me`: every file, record, share link and session, then the account.
  * The only route that needs the user pool and every media adapter (DynamoDB, S3, SNS for the account
- * event) at once. `GET /me/export` reads the same records without SNS (account-export.ts).
+ * event) at once. S3 and SNS are reached only once the person has proved who they are, so both load
+ * then (storage-on-first-use.ts, media-events.ts), not at cold start. `GET /me/export` reads the same
+ * records without SNS (account-export.ts).
  */
 export interface AccountDataServices {
   accounts: Accounts;
@@ -24,7 +26,7 @@ export interface AccountDataServices {
 }
 
 export function buildAccountDataServices(cfg: FunctionsConfig): AccountDataServices {
-  const { documents, storage } = buildMediaStore(cfg);
+  const documents = documentClients(cfg.region);
   const cognito = cognitoClient(cfg.region);
   const accounts = createCognitoAccounts({ client: cognito, clientId: cfg.userPoolClientId, userPoolId: cfg.userPoolId });
   const now = clock();
@@ -37,13 +39,13 @@ export function buildAccountDataServices(cfg: FunctionsConfig): AccountDataServi
       codeLimits: { limiter: createDynamoRateLimiter({ client: documents.writer, tableName: cfg.tableName }), clock: now, limits: cfg.codeLimits },
       clock: now,
       purge: {
-        storage,
+        storage: objectStorageOnFirstUse(cfg).storage,
         shares: createDynamoUserShares({ client: documents.documents, tableName: cfg.tableName }),
         records: createDynamoMediaMaintenance({ client: documents.documents, writer: documents.writer, tableName: cfg.tableName }),
         sessions: createDynamoUserSessions({ client: documents.writer, tableName: cfg.tableName }),
         clock: now,
       },
-      events: createSnsAccountEvents({ client: snsClient(cfg.region), topicArn: cfg.topicArn }),
+      events: topicOnFirstUse(cfg).account,
     },
   };
 }

@@ -1,26 +1,18 @@
-import type { MediaRepository, ObjectStorage, UploadStorage } from "@media/core/ports";
-import { createDynamoMediaRepository } from "../adapters/dynamo-media-repository";
-import { createS3ObjectStorage } from "../adapters/s3-object-storage";
+import type { ObjectStorage, UploadStorage } from "@media/core/ports";
 import type { FunctionsConfig } from "../config";
-import { documentClients } from "./clients/dynamo-documents";
-import { s3Client } from "./clients/s3";
+import { buildMediaRecords, type MediaRecords } from "./media-records";
+import { buildS3Storage } from "./s3-storage";
 
 /**
  * A user's media as stored: the records on DynamoDB and the objects on S3, wired one way for every root
- * that reads or removes them. The roots that also announce media events take media.ts, which adds SNS;
- * those that do not (a person's account as data) take this alone, and their bundles hold no SNS client.
+ * that reads or removes them at once. The roots that also announce media events take media.ts, which
+ * adds SNS. A person's account as data (account-data.ts, account-export.ts) reaches S3 late in a
+ * request, and takes the records (media-records.ts) and S3 on demand (storage-on-first-use.ts).
  */
-export interface MediaStore {
-  documents: ReturnType<typeof documentClients>;
-  repo: MediaRepository;
+export interface MediaStore extends MediaRecords {
   storage: ObjectStorage & UploadStorage;
 }
 
 export function buildMediaStore(cfg: FunctionsConfig): MediaStore {
-  const documents = documentClients(cfg.region);
-  return {
-    documents,
-    repo: createDynamoMediaRepository({ client: documents.documents, writer: documents.writer, tableName: cfg.tableName }),
-    storage: createS3ObjectStorage({ client: s3Client(cfg.region, cfg.s3ForcePathStyle), bucket: cfg.bucketName }),
-  };
+  return { ...buildMediaRecords(cfg), storage: buildS3Storage(cfg) };
 }

@@ -1,7 +1,6 @@
 import type { EventPublisher } from "@media/core/ports";
-import { createSnsEventPublisher } from "../adapters/sns-event-publisher";
 import type { FunctionsConfig } from "../config";
-import { snsClient } from "./clients/sns";
+import { topicOnFirstUse } from "./media-events";
 import { buildMediaStore, type MediaStore } from "./media-store";
 
 /**
@@ -14,5 +13,5 @@ export interface MediaAdapters extends MediaStore {
 }
 
 export function buildMediaAdapters(cfg: FunctionsConfig): MediaAdapters {
-  return { ...buildMediaStore(cfg), events: createSnsEventPublisher({ client: snsClient(cfg.region), topicArn: cfg.topicArn }) };
+  return { ...buildMediaStore(cfg), events: topicOnFirstUse(cfg).media };
 }

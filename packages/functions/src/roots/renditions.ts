@@ -1,17 +1,15 @@
 import { tmpdir } from "node:os";
-import type { RenditionDeps } from "@media/core/renditions/ports";
+import type { ImagePreviewer, RenditionDeps } from "@media/core/renditions/ports";
 import { createDynamoMediaRepository } from "../adapters/dynamo-media-repository";
 import { renditionRecords } from "../adapters/dynamo-media/rendition-records";
 import { createS3ObjectStorage } from "../adapters/s3-object-storage";
 import { createS3RenditionFiles } from "../adapters/s3-rendition-files";
-import { createSnsEventPublisher } from "../adapters/sns-event-publisher";
 import { clock } from "../clock";
 import { config, type FunctionsConfig } from "../config";
 import { createAudioRenderer } from "../renditions/audio-renderer";
-import { createImagePreviewer } from "../renditions/image-previewer";
 import { documentClients } from "./clients/dynamo-documents";
 import { s3Client } from "./clients/s3";
-import { snsClient } from "./clients/sns";
+import { topicOnFirstUse } from "./media-events";
 
 /**
  * The renditions function's composition root: only what it uses (the table, the bucket, the media-events
@@ -28,9 +26,23 @@ export function buildRenditionDeps(cfg: FunctionsConfig): RenditionDeps {
     storage,
     files: createS3RenditionFiles({ client: s3, bucket: cfg.bucketName, storage, scratchDir }),
     audio: createAudioRenderer({ scratchDir }),
-    images: createImagePreviewer(),
-    events: createSnsEventPublisher({ client: snsClient(cfg.region), topicArn: cfg.topicArn }),
+    images: imagePreviewerOnFirstUse(),
+    events: topicOnFirstUse(cfg).media,
     clock: clock(),
+  };
+}
+
+/**
+ * The image previewer, loaded (sharp and its native libvips) when the first picture is to be previewed:
+ * an audio file's waveform needs only ffmpeg, and a cold start that renders audio skips sharp.
+ */
+function imagePreviewerOnFirstUse(): ImagePreviewer {
+  let loaded: Promise<ImagePreviewer> | undefined;
+  return {
+    async preview(input) {
+      loaded ??= import("../renditions/image-previewer").then((m) => m.createImagePreviewer());
+      return (await loaded).preview(input);
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { originalKey } from "./keys";
 import type { MediaRecord } from "./media-record";
-import { abortOrphanedUploads } from "./multipart-upload";
+import { abortOrphanedUploads } from "./multipart-orphans";
 import type { MediaRepository, UnfinishedUpload, UploadStorage } from "./ports";
 
 /** The sweep's part: which unfinished uploads it gives up, from the records alone. */

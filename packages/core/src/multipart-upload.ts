@@ -1,14 +1,14 @@
 import { z } from "zod";
 import { ConflictError, NotFoundError } from "./errors";
 import { isFileId } from "./ids";
-import { originalKey, parseOriginalKey, ORIGINALS_PREFIX } from "./keys";
+import { originalKey } from "./keys";
 import { toFileView, type FileView, type MediaRecord } from "./media-record";
-import { checkCompletion, checkPartNumbers, MAX_PARTS_PER_REQUEST, ORPHAN_MIN_AGE_SECONDS, PART_URL_SECONDS, partLength, type PartPlan } from "./multipart";
+import { checkCompletion, checkPartNumbers, MAX_PARTS_PER_REQUEST, PART_URL_SECONDS, partLength, type PartPlan } from "./multipart";
 import type { Clock, MediaRepository, StoredPart, UploadStorage } from "./ports";
 
 /**
  * The steps of a multipart upload after POST /upload created it: part URLs, what arrived, completion,
- * and giving an unfinished one up. The client names its fileId only; the upload ID, part size and
+ * and giving an unfinished one up (the sweep's aborts of abandoned ones: multipart-orphans.ts). The client names its fileId only; the upload ID, part size and
  * declared size come from the pending record, so nobody sends parts to another user's or another file's
  * upload, and each part URL binds its exact length.
  */
@@ -87,24 +87,4 @@ export async function completeUpload(deps: MultipartDeps, userId: string, fileId
   const parts = checkCompletion(upload.plan, upload.record.size, input.parts, uploaded);
   if ((await deps.storage.completeMultipart({ key: upload.key, uploadId: upload.uploadId, parts })) === "gone") throw uploadGone();
   return toFileView(upload.record, {});
-}
-
-/**
- * The sweep's part: aborts every unfinished upload in the bucket that no live pending record names (its
- * reservation was released, or its file cancelled or deleted), once it is old enough that its record
- * had time to be written. Returns how many it aborted.
- */
-export async function abortOrphanedUploads(deps: MultipartDeps): Promise<number> {
-  const now = deps.clock.now();
-  let aborted = 0;
-  for (const upload of await deps.storage.listUnfinished(ORIGINALS_PREFIX)) {
-    if (now - upload.initiated < ORPHAN_MIN_AGE_SECONDS * 1000) continue;
-    const owner = parseOriginalKey(upload.key);
-    const record = owner ? await deps.repo.get(owner.userId, owner.fileId) : undefined;
-    const live = record?.status === "pending" && record.multipartUploadId === upload.uploadId && (record.expiresAt === undefined || record.expiresAt * 1000 >= now);
-    if (live) continue;
-    await deps.storage.abortMultipart({ key: upload.key, uploadId: upload.uploadId });
-    aborted++;
-  }
-  return aborted;
 }

@@ -1,4 +1,4 @@
-import { abortOrphanedUploads } from "@media/core/multipart-upload";
+import { abortOrphanedUploads } from "@media/core/multipart-orphans";
 import { log } from "./log";
 import { maintenance, uploadMaintenance } from "./roots/maintenance";
 

@@ -634,7 +634,7 @@ describe("the sweep", () => {
     const { handler } = await import("../src/sweep");
     expect((await asFunction("sweep", handler)()).released).toBeGreaterThanOrEqual(1);
     expect(await usage(userId)).toEqual({ files: 0, bytes: 0, reservedBytes: 0 });
-    const { abortOrphanedUploads } = await import("@media/core/multipart-upload");
+    const { abortOrphanedUploads } = await import("@media/core/multipart-orphans");
     const { ORPHAN_MIN_AGE_SECONDS } = await import("@media/core/multipart");
     const { uploadMaintenance } = await import("../src/roots/maintenance");
     const later = { now: () => Date.now() + (ORPHAN_MIN_AGE_SECONDS + 60) * 1000 };

@@ -1,3 +1,4 @@
+import { Agent } from "node:http";
 import { runLoad, type LoadResult } from "./http-load";
 import type { BenchResult } from "./report";
 import { startRuntime } from "./runtime-process";
@@ -29,6 +30,9 @@ export async function run(options: { ahead?: number; probe?: number; concurrency
   const size = 1024 * 1024;
   const quotaBytes = (ahead + 2 * probe) * size;
   const runtime = await startRuntime({ QUOTA_BYTES: String(quotaBytes), MAX_FILE_BYTES: String(size) }, { parentDir: options.parentDir });
+  // Every phase over the same keep-alive connections (as the presign bench's): the rounds of ten would
+  // otherwise each open one, and the bulk phase 32 at once against a busy server (http-load.ts).
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   try {
     const [user, fresh] = await makeUsers(runtime.url, 2, `ahead-${Date.now()}`);
     const offsets = new Map<string, number>();
@@ -40,6 +44,7 @@ export async function run(options: { ahead?: number; probe?: number; concurrency
         concurrency: inFlight,
         maxRequests: count,
         maxDurationMs: 600_000,
+        agent,
         make: (i) => ({
           method: "POST",
           path: "/upload",
@@ -94,6 +99,7 @@ export async function run(options: { ahead?: number; probe?: number; concurrency
       ],
     };
   } finally {
+    agent.destroy();
     await runtime.stop();
   }
 }

@@ -5,8 +5,10 @@ import { newFileId } from "@media/core/ids";
 import { thumbnailKey } from "@media/core/keys";
 import type { MediaRecord } from "@media/core/media-record";
 import { acceptContentType } from "@media/core/media-types";
+import { loadLocalSecrets } from "@media/local/local-secrets";
 import { LOCAL } from "@media/local/runtime";
 import { apiClient } from "@media/testing/api-client";
+import { Agent } from "node:http";
 import { runLoad } from "./http-load";
 import type { BenchResult } from "./report";
 import { startRuntime } from "./runtime-process";
@@ -35,7 +37,9 @@ export async function run(options: { files?: number; samples?: number; depth?: n
   const depth = options.depth ?? Math.min(100, Math.floor((files - 1) / 50));
   const quota = 1024 ** 4;
   const runtime = await startRuntime({ QUOTA_BYTES: String(quota), MAX_FILE_BYTES: String(2 * 1024 ** 3) }, { parentDir: options.parentDir });
-  const dynamo = new DynamoDBClient({ region: LOCAL.region, endpoint: runtime.endpoints.dynamodb, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  // The runtime's admin key (the local IAM refuses a key it did not issue), as the recovery scripts use it.
+  const { accessKeyId, secretAccessKey } = await loadLocalSecrets(runtime.dataDir);
+  const dynamo = new DynamoDBClient({ region: LOCAL.region, endpoint: runtime.endpoints.dynamodb, credentials: { accessKeyId, secretAccessKey } });
   try {
     const api = apiClient(runtime.url);
     const { token, userId } = await api.signUpAndLogin(`retrieve-${Date.now()}@bench.local`, "Bench-pass-1-Aa1!");
@@ -67,8 +71,10 @@ export async function run(options: { files?: number; samples?: number; depth?: n
     const deepPath = `/retrieve?cursor=${encodeURIComponent(cursor!)}`;
 
     const measure = async (path: string) => {
-      await runLoad({ baseUrl: runtime.url, concurrency: 1, maxRequests: 20, maxDurationMs: 30_000, make: () => ({ method: "GET", path, headers }) });
-      const r = await runLoad({ baseUrl: runtime.url, concurrency: 1, maxRequests: samples, maxDurationMs: 120_000, make: () => ({ method: "GET", path, headers }) });
+      // The warm-up's connection is the measured run's (http-load.ts: a new one is set up under load).
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      await runLoad({ baseUrl: runtime.url, concurrency: 1, maxRequests: 20, maxDurationMs: 30_000, make: () => ({ method: "GET", path, headers }), agent });
+      const r = await runLoad({ baseUrl: runtime.url, concurrency: 1, maxRequests: samples, maxDurationMs: 120_000, make: () => ({ method: "GET", path, headers }), agent }).finally(() => agent.destroy());
       const bad = r.errors + r.latencies.length - (r.statuses[200] ?? 0);
       if (bad) throw new Error(`${bad} of ${path} failed: ${JSON.stringify(r.statuses)} ${r.firstError ?? ""}`);
       return summarize(r.latencies);

@@ -120,3 +120,128 @@ describe("the audio player while its file's URLs change", () => {
     expect(audio.currentTime).toBe(8);
   });
 });
+
+/** The element's own reload on a new src: the browser starts the new source at 0, paused (happy-dom does not). */
+function reloaded(audio: HTMLAudioElement) {
+  audio.currentTime = 0;
+}
+
+/** The listener pressed play at `seconds` on a player that had loaded: the element fires `play`, whatever then fails. */
+function pressedPlayAt(audio: HTMLAudioElement, seconds: number) {
+  fireEvent(audio, new Event("loadedmetadata"));
+  audio.currentTime = seconds;
+  fireEvent.play(audio);
+}
+
+/**
+ * A play() the browser refuses (autoplay policy), counting the calls and the refusals the player handled.
+ * Not a vi.spyOn: a spy attaches its own handler to the promises it returns, so a refusal would never go unhandled.
+ */
+function refusingPlay(audio: HTMLAudioElement) {
+  const seen = { calls: 0, handled: 0 };
+  audio.play = () => {
+    seen.calls++;
+    const refusal = Promise.reject(new DOMException("play() needs a gesture", "NotAllowedError"));
+    const then = refusal.then.bind(refusal);
+    // catch() goes through then(): a rejection handler given here is the player handling the refusal.
+    Object.defineProperty(refusal, "then", {
+      value: (ok?: (value: void) => unknown, fail?: (reason: unknown) => unknown) => {
+        if (fail) seen.handled++;
+        return then(ok, fail);
+      },
+    });
+    return refusal;
+  };
+  return seen;
+}
+
+describe("the audio player after its URL expired", () => {
+  it("resumes where it was when the URL fails as the listener presses play, once the fresh one has loaded", () => {
+    const r = row(withStream("s1"));
+    pressedPlayAt(r.audio, 83);
+    const play = vi.spyOn(r.audio, "play").mockResolvedValue(undefined);
+    fireEvent.error(r.audio);
+    expect(r.actions.stale).toHaveBeenCalledTimes(1);
+
+    r.show(withStream("s2"));
+    expect(r.audio.getAttribute("src")).toBe(signed("renditions/u/01/stream.m4a", "s2"));
+    reloaded(r.audio);
+    expect(play).not.toHaveBeenCalled();
+    fireEvent(r.audio, new Event("loadedmetadata"));
+    expect(r.audio.currentTime).toBe(83);
+    expect(play).toHaveBeenCalledTimes(1);
+  });
+
+  it("puts a player paused mid-way back where it was, without playing, when its URL fails", () => {
+    const r = row(withStream("s1"));
+    pressedPlayAt(r.audio, 83);
+    fireEvent.pause(r.audio);
+    const play = vi.spyOn(r.audio, "play").mockResolvedValue(undefined);
+    fireEvent.error(r.audio);
+    r.show(withStream("s2"));
+    reloaded(r.audio);
+    fireEvent(r.audio, new Event("loadedmetadata"));
+    expect(r.audio.currentTime).toBe(83);
+    expect(play).not.toHaveBeenCalled();
+  });
+
+  it("neither asks again nor plays when the fresh URL fails too, even once another source loads later", () => {
+    const r = row(tone());
+    pressedPlayAt(r.audio, 83);
+    const play = vi.spyOn(r.audio, "play").mockResolvedValue(undefined);
+    fireEvent.error(r.audio);
+    r.show(tone({ fileUrl: signed("u/01", "a2") }));
+    reloaded(r.audio);
+    fireEvent.error(r.audio);
+    r.show(tone({ fileUrl: signed("u/01", "a3") }));
+    expect(r.audio.getAttribute("src")).toBe(signed("u/01", "a2"));
+    expect(r.actions.stale).toHaveBeenCalledTimes(1);
+
+    // The stream rendition arrives minutes later, on a player at rest: taken, but nobody asked it to play.
+    r.show(withStream("s1"));
+    expect(r.audio.getAttribute("src")).toBe(signed("renditions/u/01/stream.m4a", "s1"));
+    fireEvent(r.audio, new Event("loadedmetadata"));
+    expect(r.audio.currentTime).toBe(0);
+    expect(play).not.toHaveBeenCalled();
+  });
+
+  it("resumes on the newer URL it already knew, and takes a refused play() quietly", () => {
+    const r = row(withStream("s1"));
+    pressedPlayAt(r.audio, 40);
+    r.show(withStream("s2"));
+    expect(r.audio.getAttribute("src")).toBe(signed("renditions/u/01/stream.m4a", "s1"));
+    const play = refusingPlay(r.audio);
+    fireEvent.error(r.audio);
+    expect(r.audio.getAttribute("src")).toBe(signed("renditions/u/01/stream.m4a", "s2"));
+    expect(r.actions.stale).not.toHaveBeenCalled();
+    reloaded(r.audio);
+    fireEvent(r.audio, new Event("loadedmetadata"));
+    expect(r.audio.currentTime).toBe(40);
+    expect(play).toEqual({ calls: 1, handled: 1 });
+  });
+
+  it("resumes once per failure: a source that played and expires later is asked for and resumed again", () => {
+    const r = row(withStream("s1"));
+    pressedPlayAt(r.audio, 10);
+    const play = vi.spyOn(r.audio, "play").mockResolvedValue(undefined);
+    fireEvent.error(r.audio);
+    r.show(withStream("s2"));
+    reloaded(r.audio);
+    fireEvent(r.audio, new Event("loadedmetadata"));
+    expect(play).toHaveBeenCalledTimes(1);
+    fireEvent.play(r.audio);
+
+    // Its metadata loaded again without a failure between: nothing to resume.
+    fireEvent(r.audio, new Event("loadedmetadata"));
+    expect(play).toHaveBeenCalledTimes(1);
+
+    r.audio.currentTime = 50;
+    fireEvent.error(r.audio);
+    expect(r.actions.stale).toHaveBeenCalledTimes(2);
+    r.show(withStream("s3"));
+    reloaded(r.audio);
+    fireEvent(r.audio, new Event("loadedmetadata"));
+    expect(r.audio.currentTime).toBe(50);
+    expect(play).toHaveBeenCalledTimes(2);
+  });
+});

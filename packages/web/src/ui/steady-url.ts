@@ -11,8 +11,12 @@ export interface SteadyUrl {
   /** The URL to give the element: the one already shown until there is a reason to change it. */
   url: string | undefined;
   status: SteadyUrlStatus;
-  /** The element could not load `url` (an <img> or <audio> error, a 403): most often, its signature expired. */
-  failed(): void;
+  /**
+   * The element could not load `url` (an <img> or <audio> error, a 403): most often, its signature expired.
+   * Says whether another URL is coming (the newest known, or a fresh one asked for): false once the file is
+   * broken, so that a caller waiting to restore something lets go.
+   */
+  failed(): boolean;
   /** The element loaded `url`: a later failure is a new expiry, worth asking again for. */
   loaded(): void;
   /** Takes the newest URL if it names another object (one held back by `hold`, at a moment that loses nothing). */
@@ -59,7 +63,7 @@ export function useSteadyUrl(url: string | undefined, onStale: () => void, hold?
     status: shown.current.status,
     failed: () => {
       const now = shown.current;
-      if (now.status !== "ok") return;
+      if (now.status !== "ok") return now.status === "failed";
       // A newer URL came while this one was shown (kept then): try it before asking for another.
       if (newest.current !== now.url) take(newest.current);
       else if (now.asked) shown.current = { ...now, status: "broken" };
@@ -68,6 +72,7 @@ export function useSteadyUrl(url: string | undefined, onStale: () => void, hold?
         stale.current();
       }
       redraw((n) => n + 1);
+      return shown.current.status !== "broken";
     },
     loaded: () => {
       shown.current.asked = false;

@@ -21,8 +21,7 @@ import { nowMs, summarize } from "./stats";
  * repository adapter (createPending, which reserves quota, then markReady, which counts the file), against
  * the runtime's own dynalite (its endpoint comes from the runtime process), so the table holds exactly
  * what uploads indexed by the indexer would leave: ready records, the type index, the usage item. Not
- * through `POST /upload`: each presign leaves a pending record and a user may hold 100 at once, and
- * uploading 10,000 objects would time the storage rather than the listing. Files are a mix of
+ * through `POST /upload`: uploading 10,000 objects would time the storage rather than the listing. Files are a mix of
  * image/jpeg (2/3, each with a thumbnail, as the indexer leaves them) and audio/mpeg (1/3, without
  * cover art), one a minute over the last week, so a page signs 2 or 3 GET URLs per file (fileUrl,
  * downloadUrl, thumbnailUrl): about 133 for 50 files.

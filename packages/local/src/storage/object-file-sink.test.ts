@@ -105,18 +105,21 @@ describe("ObjectFileSink", () => {
     for await (const chunk of readBack!) chunks.push(chunk as Buffer);
     expect(Buffer.concat(chunks).equals(data)).toBe(true);
 
-    // A body that breaks after several batches went to the worker.
-    const broken = new Readable({ read() {} });
+    // A body that breaks after several batches went to the worker. Fed as the store reads it, not on a
+    // timer: a timer could break the body before the store had started reading it (a busy machine delays
+    // the store's start by more than the feed's few milliseconds), and the error then had no listener.
     let sent = 0;
-    const feed = setInterval(() => {
-      if (sent < 3 * MiB) {
-        broken.push(randomBytes(MiB / 2));
-        sent += MiB / 2;
-      } else {
-        clearInterval(feed);
-        broken.destroy(new Error("client went away"));
-      }
-    }, 1);
+    const broken = new Readable({
+      read() {
+        if (sent < 3 * MiB) {
+          sent += MiB / 2;
+          this.push(randomBytes(MiB / 2));
+        } else {
+          // As a socket's reset arrives: after the read that asked for more, not inside it.
+          setImmediate(() => this.destroy(new Error("client went away")));
+        }
+      },
+    });
     await expect(store.write("media", "users/a/cut", broken, { attributes: { contentType: "audio/wav", userMetadata: {} } })).rejects.toThrow("client went away");
     expect((await store.filesOnDisk("media")).filter((f) => !f.endsWith(".json"))).toHaveLength(1);
     expect(await store.head("media", "users/a/cut")).toBeUndefined();

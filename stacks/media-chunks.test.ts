@@ -3,13 +3,13 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { functionEnvironment } from "@media/core/function-env";
 import type { Inspection, MediaInspector } from "@media/core/ports";
 import type { RenditionDeps } from "@media/core/renditions/ports";
 import { inspectInput } from "@media/testing/inspect-input";
 import { fixture, png, wav } from "@media/testing/media-samples";
+import { minimalFunctionEnv } from "@media/testing/function-env";
 import { bytesFile } from "@media/testing/rendition-inputs";
-import { parseConfig, type FunctionsConfig } from "../packages/functions/src/config";
+import { parseConfig, type FunctionsConfig } from "@media/functions/config";
 import { bundleFunction, functionsOfStacks, packagesOf, type FunctionBundle } from "./bundles";
 import { FUNCTIONS_SRC } from "./lambda";
 import { REPO_ROOT } from "./synth";
@@ -80,10 +80,7 @@ describe("the renditions function's image previewer, bundled", () => {
 
   it("makes a picture's WebP preview once loaded", async () => {
     const { buildRenditionDeps } = (await import(pathToFileURL(renditionsBundle.outfile!).href)) as { buildRenditionDeps: (cfg: FunctionsConfig) => RenditionDeps };
-    const cfg = parseConfig({
-      AWS_REGION: "us-east-1",
-      ...functionEnvironment({ tableName: "media", bucketName: "media-bucket", topicArn: "arn:aws:sns:us-east-1:000000000000:media-events", userPoolId: "us-east-1_Chunks1", userPoolClientId: "chunks", cursorSecret: "a cursor secret of 16+" }),
-    });
+    const cfg = parseConfig(minimalFunctionEnv("us-east-1"));
     const source = await bytesFile(await png(2400, 1200));
     try {
       const preview = await buildRenditionDeps(cfg).images.preview({ source, format: "png", deadline: Date.now() + 60_000 });

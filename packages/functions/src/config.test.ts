@@ -1,18 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { functionEnvironment } from "@media/core/function-env";
+import { minimalFunctionEnv } from "@media/testing/function-env";
 import { parseAuthorizerConfig, parseConfig } from "./config";
 
-const base = {
-  AWS_REGION: "eu-central-1",
-  ...functionEnvironment({
-    tableName: "media",
-    bucketName: "media-bucket",
-    topicArn: "arn:aws:sns:eu-central-1:123456789012:media-events",
-    userPoolId: "eu-central-1_AbC123xYz",
-    userPoolClientId: "client",
-    cursorSecret: "a-secret-of-sixteen-chars",
-  }),
-};
+const base = minimalFunctionEnv();
 
 describe("the notice sender in the functions' configuration", () => {
   it("is absent without NOTICE_FROM_EMAIL (a stage without SES), and in the function's region by default", () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { functionEnvironment } from "@media/core/function-env";
+import { minimalFunctionEnv } from "@media/testing/function-env";
 import { parseConfig } from "../config";
 import { objectStorageOnFirstUse } from "./storage-on-first-use";
 
@@ -15,17 +15,7 @@ vi.mock("./s3-storage", async (importOriginal) => {
   };
 });
 
-const cfg = parseConfig({
-  AWS_REGION: "eu-central-1",
-  ...functionEnvironment({
-    tableName: "media",
-    bucketName: "media-bucket",
-    topicArn: "arn:aws:sns:eu-central-1:123456789012:media-events",
-    userPoolId: "eu-central-1_AbC123xYz",
-    userPoolClientId: "client",
-    cursorSecret: "a-secret-of-sixteen-chars",
-  }),
-});
+const cfg = parseConfig(minimalFunctionEnv());
 
 afterEach(() => {
   vi.unstubAllEnvs();

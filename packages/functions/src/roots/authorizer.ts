@@ -4,6 +4,7 @@ import { createDynamoSessionCutoffs } from "../adapters/dynamo-session-cutoffs";
 import type { AuthorizerDeps } from "../authorizer";
 import { parseAuthorizerConfig } from "../config";
 import { dynamoClient } from "./clients/dynamo";
+import { onFirstUse } from "./on-first-use";
 
 /**
  * The composition root of the authorizer, which runs before every protected request: the token
@@ -25,18 +26,9 @@ export async function buildAuthorizerDeps(env: NodeJS.ProcessEnv): Promise<Autho
 }
 
 function cognitoRevocationsOnDemand(region: string): TokenRevocations {
-  let loading: Promise<TokenRevocations> | undefined;
-  const load = async (): Promise<TokenRevocations> => {
+  const revocations = onFirstUse(async (): Promise<TokenRevocations> => {
     const [{ createCognitoTokenRevocations }, { cognitoClient }] = await Promise.all([import("../adapters/cognito-token-revocations"), import("./clients/cognito")]);
     return createCognitoTokenRevocations({ client: cognitoClient(region) });
-  };
-  return {
-    async isRevoked(accessToken, jti, cutoffMs) {
-      loading ??= load().catch((error: unknown) => {
-        loading = undefined; // a failed load fails this request (500) and is tried again by the next
-        throw error;
-      });
-      return (await loading).isRevoked(accessToken, jti, cutoffMs);
-    },
-  };
+  });
+  return { isRevoked: async (accessToken, jti, cutoffMs) => (await revocations()).isRevoked(accessToken, jti, cutoffMs) };
 }

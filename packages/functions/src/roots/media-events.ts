@@ -2,6 +2,7 @@ import type { AccountEventPublisher } from "@media/core/account-event";
 import type { EventPublisher } from "@media/core/ports";
 import type { FunctionsConfig } from "../config";
 import type { TopicPublishers } from "./media-events-sns";
+import { onFirstUse } from "./on-first-use";
 
 /**
  * The publishers of the media-events topic, whose SNS client (with its query protocol, about 30 KB of
@@ -10,9 +11,7 @@ import type { TopicPublishers } from "./media-events-sns";
  * the client is a chunk of its bundle (media-events-sns.ts) that a cold start does not load.
  */
 export function topicOnFirstUse(cfg: FunctionsConfig): { media: EventPublisher; account: AccountEventPublisher } {
-  let loaded: Promise<TopicPublishers> | undefined;
-  // A failed load (a chunk missing from the bundle) is not retried, as a failed import of the bundle would not be.
-  const publishers = () => (loaded ??= import("./media-events-sns").then((m) => m.topicPublishers(cfg)));
+  const publishers = onFirstUse<TopicPublishers>(() => import("./media-events-sns").then((m) => m.topicPublishers(cfg)));
   return {
     media: { publish: async (event) => (await publishers()).media.publish(event) },
     account: { publishAccountEvent: async (event) => (await publishers()).account.publishAccountEvent(event) },

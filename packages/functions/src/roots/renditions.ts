@@ -10,6 +10,7 @@ import { createAudioRenderer } from "../renditions/audio-renderer";
 import { documentClients } from "./clients/dynamo-documents";
 import { s3Client } from "./clients/s3";
 import { topicOnFirstUse } from "./media-events";
+import { onFirstUse } from "./on-first-use";
 
 /**
  * The renditions function's composition root: only what it uses (the table, the bucket, the media-events
@@ -37,13 +38,8 @@ export function buildRenditionDeps(cfg: FunctionsConfig): RenditionDeps {
  * an audio file's waveform needs only ffmpeg, and a cold start that renders audio skips sharp.
  */
 function imagePreviewerOnFirstUse(): ImagePreviewer {
-  let loaded: Promise<ImagePreviewer> | undefined;
-  return {
-    async preview(input) {
-      loaded ??= import("../renditions/image-previewer").then((m) => m.createImagePreviewer());
-      return (await loaded).preview(input);
-    },
-  };
+  const previewer = onFirstUse<ImagePreviewer>(() => import("../renditions/image-previewer").then((m) => m.createImagePreviewer()));
+  return { preview: async (input) => (await previewer()).preview(input) };
 }
 
 let cached: RenditionDeps | undefined;

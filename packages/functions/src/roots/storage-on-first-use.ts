@@ -1,5 +1,6 @@
 import type { ObjectStorage } from "@media/core/ports";
 import type { FunctionsConfig } from "../config";
+import { onFirstUse } from "./on-first-use";
 
 /**
  * Every method of ObjectStorage, for the stand-in below: a method added to the port fails the
@@ -25,9 +26,7 @@ const METHODS: Record<keyof ObjectStorage, true> = {
  * starts loading it (`preload`) while it waits on Cognito and DynamoDB.
  */
 export function objectStorageOnFirstUse(cfg: FunctionsConfig): { storage: ObjectStorage; preload(): void } {
-  let loaded: Promise<ObjectStorage> | undefined;
-  // A failed load (a chunk missing from the bundle) is not retried, as a failed import of the bundle would not be.
-  const target = () => (loaded ??= import("./s3-storage").then((m) => m.buildS3Storage(cfg)));
+  const target = onFirstUse<ObjectStorage>(() => import("./s3-storage").then((m) => m.buildS3Storage(cfg)));
   const standIn: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
   for (const name of Object.keys(METHODS) as Array<keyof ObjectStorage>) {
     standIn[name] = async (...args) => {
@@ -38,7 +37,7 @@ export function objectStorageOnFirstUse(cfg: FunctionsConfig): { storage: Object
   return {
     // Each of ObjectStorage's methods, as listed by METHODS, with the arguments and answer of the target's.
     storage: standIn as unknown as ObjectStorage,
-    // A failure is the first call's to report, with its request.
+    // A failed preload is forgotten: the first call loads again and reports its own failure, with its request.
     preload: () => void target().catch(() => undefined),
   };
 }

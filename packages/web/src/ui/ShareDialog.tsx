@@ -66,7 +66,7 @@ export function ShareDialog({ file, api, onClose, copy = writeClipboard }: { fil
   };
   useEffect(() => {
     void load();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Listed again for another file only; `load` is a new function each render.
   }, [file.fileId]);
 
   const create = async (e: Event) => {

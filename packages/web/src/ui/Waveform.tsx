@@ -41,7 +41,7 @@ export function Waveform({ url, player, label, onStale }: { url: string; player:
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Fetched again only for another object (useSteadyUrl): a re-signed URL of the same peaks is not a change.
   }, [taken]);
 
   useEffect(() => {

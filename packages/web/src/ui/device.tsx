@@ -11,7 +11,7 @@ export function useCoarsePointer(): boolean {
     const update = () => setCoarse(query.matches);
     query.addEventListener("change", update);
     return () => query.removeEventListener("change", update);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // The media query answers the same for the page's life; a new MediaQueryList each render is not a change.
   }, []);
   return coarse;
 }

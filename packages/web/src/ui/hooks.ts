@@ -7,7 +7,7 @@ export function useStore<T>(subscribe: (fn: (v: T) => void) => () => void, curre
   useEffect(() => {
     setValue(() => current());
     return subscribe((v) => setValue(() => v));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `current` is read once per subscription: a new function each render must not resubscribe.
   }, [subscribe]);
   return value;
 }
@@ -40,6 +40,6 @@ export function useModalDialog(ref: RefObject<HTMLDialogElement | null>, focusTa
       // Nothing focused opened it (a click that does not focus): the screen decides where focus goes.
       if (opener?.isConnected && opener !== document.body) opener.focus();
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Once per dialog: focus moves in when it opens and back to its opener when it closes, not on re-renders.
   }, []);
 }

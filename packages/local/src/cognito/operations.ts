@@ -1,6 +1,19 @@
 import { CognitoError, InvalidParameter, constraintViolation } from "./cognito-errors";
-import { associateSoftwareToken, changePassword, deleteUser, respondToSoftwareTokenChallenge, setUserMfaPreference, updateEmail, verifyEmail, verifySoftwareToken } from "./self-service";
-import { MAX_LIST_USERS, type AttributeType, type UserPool } from "./user-pool";
+import {
+  associateSoftwareToken,
+  changePassword,
+  deleteUser,
+  getUser,
+  globalSignOut,
+  respondToSoftwareTokenChallenge,
+  revokeToken,
+  setUserMfaPreference,
+  updateEmail,
+  verifyEmail,
+  verifySoftwareToken,
+} from "./self-service";
+import { adminDeleteUser, adminGetUser, adminUserGlobalSignOut, listUsers, MAX_LIST_USERS } from "./admin-operations";
+import type { AttributeType, UserPool } from "./user-pool";
 
 /**
  * The Cognito Identity Provider operations this pool answers, each reading its request the way the API
@@ -171,18 +184,18 @@ export const OPERATIONS: Record<string, Operation> = {
       password: text(r, "Password", "password"),
     }),
 
-  GlobalSignOut: (pool, r) => pool.globalSignOut({ accessToken: text(r, "AccessToken", "accessToken") }),
+  GlobalSignOut: (pool, r) => globalSignOut(pool, { accessToken: text(r, "AccessToken", "accessToken") }),
 
-  RevokeToken: (pool, r) => pool.revokeToken({ token: text(r, "Token", "token"), clientId: text(r, "ClientId", "clientId") }),
+  RevokeToken: (pool, r) => revokeToken(pool, { token: text(r, "Token", "token"), clientId: text(r, "ClientId", "clientId") }),
 
-  GetUser: (pool, r) => pool.getUser({ accessToken: text(r, "AccessToken", "accessToken") }),
+  GetUser: (pool, r) => getUser(pool, { accessToken: text(r, "AccessToken", "accessToken") }),
 
-  AdminGetUser: (pool, r) => pool.adminGetUser({ userPoolId: text(r, "UserPoolId", "userPoolId"), username: text(r, "Username", "username") }),
+  AdminGetUser: (pool, r) => adminGetUser(pool, { userPoolId: text(r, "UserPoolId", "userPoolId"), username: text(r, "Username", "username") }),
 
   AdminUserGlobalSignOut: (pool, r) =>
-    pool.adminUserGlobalSignOut({ userPoolId: text(r, "UserPoolId", "userPoolId"), username: text(r, "Username", "username") }),
+    adminUserGlobalSignOut(pool, { userPoolId: text(r, "UserPoolId", "userPoolId"), username: text(r, "Username", "username") }),
 
-  AdminDeleteUser: (pool, r) => pool.adminDeleteUser({ userPoolId: text(r, "UserPoolId", "userPoolId"), username: text(r, "Username", "username") }),
+  AdminDeleteUser: (pool, r) => adminDeleteUser(pool, { userPoolId: text(r, "UserPoolId", "userPoolId"), username: text(r, "Username", "username") }),
 
   ChangePassword: (pool, r) =>
     changePassword(pool, {
@@ -233,7 +246,7 @@ export const OPERATIONS: Record<string, Operation> = {
   },
 
   ListUsers: (pool, r) => {
-    const input: Parameters<UserPool["listUsers"]>[0] = { userPoolId: text(r, "UserPoolId", "userPoolId") };
+    const input: Parameters<typeof listUsers>[1] = { userPoolId: text(r, "UserPoolId", "userPoolId") };
     const filter = optionalText(r, "Filter", "filter");
     const limit = listLimit(r);
     const paginationToken = optionalText(r, "PaginationToken", "paginationToken");
@@ -242,7 +255,7 @@ export const OPERATIONS: Record<string, Operation> = {
     if (limit !== undefined) input.limit = limit;
     if (paginationToken !== undefined) input.paginationToken = paginationToken;
     if (attributesToGet !== undefined) input.attributesToGet = attributesToGet;
-    return pool.listUsers(input);
+    return listUsers(pool, input);
   },
 };
 

@@ -1,13 +1,27 @@
-import { AliasExists, CodeMismatch, EnableSoftwareTokenMfa, InvalidParameter, LimitExceeded, NotAuthorized, SoftwareTokenMfaNotFound, SoftwareTokenReused, UserNotFound } from "./cognito-errors";
+import {
+  AliasExists,
+  CodeMismatch,
+  EnableSoftwareTokenMfa,
+  InvalidParameter,
+  LimitExceeded,
+  NotAuthorized,
+  SoftwareTokenMfaNotFound,
+  SoftwareTokenReused,
+  Unauthorized,
+  UnsupportedTokenType,
+  UserNotFound,
+} from "./cognito-errors";
 import { allows, CODE_FAILURES, emptyBudget, record } from "./code-budget";
 import { checkPasswordPolicy, hashPassword, verifyPassword } from "./password";
 import { checkSoftwareTokenCode, newSoftwareToken } from "./software-token";
-import type { UserPool } from "./user-pool";
+import { hashRefreshToken } from "./tokens";
+import { attributesOf, type UserPool } from "./user-pool";
 import type { StoredUser } from "./user-pool-store";
 
 /**
  * What a signed-in user does to their own account with their access token (Cognito's public API, no
- * IAM): change the password, set up TOTP MFA, answer the MFA challenge of a sign-in, delete the account.
+ * IAM): read it, sign out everywhere or revoke a refresh token, change the password, set up TOTP MFA,
+ * answer the MFA challenge of a sign-in, delete the account.
  * Wrong TOTP codes spend the same per-account budget as wrong emailed codes (code-budget.ts).
  */
 async function signedInUser(pool: UserPool, accessToken: string): Promise<StoredUser> {
@@ -31,6 +45,41 @@ async function checkTotp(pool: UserPool, user: StoredUser, code: string, wrong: 
     budget.failed = record(budget.failed, CODE_FAILURES, now);
     throw wrong();
   }
+}
+
+export function getUser(pool: UserPool, input: { accessToken: string }) {
+  return pool.exclusive(async () => {
+    const user = await signedInUser(pool, input.accessToken);
+    const mfa = user.softwareToken?.enabled ? { UserMFASettingList: ["SOFTWARE_TOKEN_MFA"], PreferredMfaSetting: "SOFTWARE_TOKEN_MFA" } : {};
+    return { Username: user.sub, UserAttributes: attributesOf(user), ...mfa };
+  });
+}
+
+/** Signs the user out of every device: every refresh token and access token of theirs stops working. */
+export function globalSignOut(pool: UserPool, input: { accessToken: string }) {
+  return pool.exclusive(async () => {
+    const claims = await pool.liveAccessToken(input.accessToken);
+    pool.signOutEverywhere(claims.sub);
+    return {};
+  });
+}
+
+/** Revokes one refresh token (and the access tokens minted from it), for the client it was issued to. */
+export function revokeToken(pool: UserPool, input: { clientId: string; token: string }) {
+  return pool.exclusive(async () => {
+    pool.checkClient(input.clientId);
+    // Only refresh tokens can be revoked; a JWT (an access or id token) is the wrong kind.
+    if (input.token.split(".").length === 3) throw UnsupportedTokenType();
+    const session = pool.store.sessionByRefreshHash(hashRefreshToken(input.token));
+    // As in OAuth token revocation (RFC 7009), an unknown or already revoked token is not an error.
+    if (!session) return {};
+    if (session.clientId !== input.clientId) throw Unauthorized("The token was not issued to this client.");
+    if (session.revokedAt === undefined) {
+      session.revokedAt = pool.deps.now();
+      pool.changed();
+    }
+    return {};
+  });
 }
 
 export function changePassword(pool: UserPool, input: { accessToken: string; previous: string; proposed: string }) {

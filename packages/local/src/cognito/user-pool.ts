@@ -8,14 +8,10 @@ import {
   NotAuthorized,
   PASSWORD_ATTEMPTS_EXCEEDED,
   ResourceNotFound,
-  Unauthorized,
-  UnsupportedTokenType,
   UserNotConfirmed,
-  UserNotFound,
   UsernameExists,
 } from "./cognito-errors";
 import { allows, CODE_EMAILS, CODE_FAILURES, emptyBudget, record } from "./code-budget";
-import { comparePosition, decodePaginationToken, encodePaginationToken, matchesFilter, parseUserFilter } from "./list-users";
 import { MfaChallenges } from "./mfa-challenges";
 import type { LocalOutbox, OutboxMessage } from "./outbox";
 import { burnPasswordCheck, checkPasswordPolicy, hashPassword, verifyPassword } from "./password";
@@ -31,8 +27,6 @@ export const RESET_CODE_MS = 3600_000;
  */
 export const FREE_SIGN_IN_FAILURES = 5;
 const MAX_LOCKOUT_MS = 15 * 60_000;
-/** ListUsers' page size when no Limit is given, and the largest it accepts. */
-export const MAX_LIST_USERS = 60;
 
 export interface AttributeType {
   Name: string;
@@ -78,6 +72,9 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
  * off, an optional `preferred_username` that also signs in once the account is confirmed), self sign-up
  * confirmed by an emailed code, the password policy, PreventUserExistenceErrors, token revocation. Every operation runs
  * alone (one at a time) and the state is saved before it answers.
+ *
+ * Here: sign-up, sign-in and its lockout, refresh, password reset. What a signed-in user does to their own
+ * account is in self-service.ts; the IAM-signed administrative operations are in admin-operations.ts.
  */
 export class UserPool {
   private queue: Promise<unknown> = Promise.resolve();
@@ -122,7 +119,7 @@ export class UserPool {
     if (clientId !== this.deps.clientId) throw ResourceNotFound(`User pool client ${clientId} does not exist.`);
   }
 
-  private checkPool(userPoolId: string): void {
+  checkPool(userPoolId: string): void {
     if (userPoolId !== this.deps.userPoolId) throw ResourceNotFound(`User pool ${userPoolId} does not exist.`);
   }
 
@@ -130,7 +127,7 @@ export class UserPool {
    * The user a sign-in name stands for: the email, the generated username (the sub), or the
    * preferred_username, which Cognito only honours as an alias once the account is confirmed.
    */
-  private findUser(name: string): StoredUser | undefined {
+  findUser(name: string): StoredUser | undefined {
     const byUsername = this.store.userBySub(name) ?? this.store.userByEmail(name);
     if (byUsername) return byUsername;
     if (!this.deps.preferredUsernameSignIn) return undefined;
@@ -350,16 +347,6 @@ export class UserPool {
     return claims;
   }
 
-  getUser(input: { accessToken: string }) {
-    return this.exclusive(async () => {
-      const claims = await this.liveAccessToken(input.accessToken);
-      const user = this.store.userBySub(claims.sub);
-      if (!user) throw UserNotFound();
-      const mfa = user.softwareToken?.enabled ? { UserMFASettingList: ["SOFTWARE_TOKEN_MFA"], PreferredMfaSetting: "SOFTWARE_TOKEN_MFA" } : {};
-      return { Username: user.sub, UserAttributes: attributesOf(user), ...mfa };
-    });
-  }
-
   /** Revokes every session of the user: refresh tokens, and access tokens for this pool's own API. */
   signOutEverywhere(sub: string): void {
     const now = this.deps.now();
@@ -367,96 +354,6 @@ export class UserPool {
       if (session.revokedAt === undefined) session.revokedAt = now;
     }
     this.changed();
-  }
-
-  globalSignOut(input: { accessToken: string }) {
-    return this.exclusive(async () => {
-      const claims = await this.liveAccessToken(input.accessToken);
-      this.signOutEverywhere(claims.sub);
-      return {};
-    });
-  }
-
-  adminUserGlobalSignOut(input: { userPoolId: string; username: string }) {
-    return this.exclusive(async () => {
-      this.checkPool(input.userPoolId);
-      const user = this.findUser(input.username);
-      if (!user) throw UserNotFound();
-      this.signOutEverywhere(user.sub);
-      return {};
-    });
-  }
-
-  revokeToken(input: { clientId: string; token: string }) {
-    return this.exclusive(async () => {
-      this.checkClient(input.clientId);
-      // Only refresh tokens can be revoked; a JWT (an access or id token) is the wrong kind.
-      if (input.token.split(".").length === 3) throw UnsupportedTokenType();
-      const session = this.store.sessionByRefreshHash(hashRefreshToken(input.token));
-      // As in OAuth token revocation (RFC 7009), an unknown or already revoked token is not an error.
-      if (!session) return {};
-      if (session.clientId !== input.clientId) throw Unauthorized("The token was not issued to this client.");
-      if (session.revokedAt === undefined) {
-        session.revokedAt = this.deps.now();
-        this.changed();
-      }
-      return {};
-    });
-  }
-
-  adminGetUser(input: { userPoolId: string; username: string }) {
-    return this.exclusive(async () => {
-      this.checkPool(input.userPoolId);
-      const user = this.findUser(input.username);
-      if (!user) throw UserNotFound();
-      return {
-        Username: user.sub,
-        UserAttributes: attributesOf(user),
-        UserCreateDate: user.createdAt / 1000,
-        UserLastModifiedDate: user.updatedAt / 1000,
-        Enabled: true,
-        UserStatus: user.status,
-      };
-    });
-  }
-
-  /**
-   * ListUsers: the users matching the filter, in a stable order, `limit` (default and most 60) at a time,
-   * each with the attributes asked for (all when none are named).
-   */
-  listUsers(input: { userPoolId: string; filter?: string; limit?: number; paginationToken?: string; attributesToGet?: string[] }) {
-    return this.exclusive(async () => {
-      this.checkPool(input.userPoolId);
-      const filter = parseUserFilter(input.filter);
-      const after = input.paginationToken === undefined ? undefined : decodePaginationToken(input.paginationToken);
-      const limit = input.limit || MAX_LIST_USERS;
-      const matching = this.store.state.users
-        .map((user) => ({ user, position: { createdAt: user.createdAt, sub: user.sub } }))
-        .filter(({ user, position }) => (!after || comparePosition(position, after) > 0) && matchesFilter(user, filter))
-        .sort((a, b) => comparePosition(a.position, b.position));
-      const page = matching.slice(0, limit);
-      const wanted = input.attributesToGet?.length ? new Set(input.attributesToGet) : undefined;
-      const Users = page.map(({ user }) => ({
-        Username: user.sub,
-        Attributes: attributesOf(user).filter((a) => !wanted || wanted.has(a.Name)),
-        UserCreateDate: user.createdAt / 1000,
-        UserLastModifiedDate: user.updatedAt / 1000,
-        Enabled: true,
-        UserStatus: user.status,
-      }));
-      const last = page.at(-1);
-      return matching.length > limit && last ? { Users, PaginationToken: encodePaginationToken(last.position) } : { Users };
-    });
-  }
-
-  adminDeleteUser(input: { userPoolId: string; username: string }) {
-    return this.exclusive(async () => {
-      this.checkPool(input.userPoolId);
-      const user = this.findUser(input.username);
-      if (!user) throw UserNotFound();
-      this.forget(user.sub);
-      return {};
-    });
   }
 
   /** Removes the user with their sessions and sign-in failures (AdminDeleteUser, DeleteUser). */
@@ -477,7 +374,7 @@ export class UserPool {
   }
 }
 
-function attributesOf(user: StoredUser): AttributeType[] {
+export function attributesOf(user: StoredUser): AttributeType[] {
   return [
     { Name: "sub", Value: user.sub },
     { Name: "email_verified", Value: String(user.emailVerified) },

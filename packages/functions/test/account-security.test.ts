@@ -74,6 +74,18 @@ function totp(secret: string, stepsAhead = 0): Promise<string> {
   return generate({ secret, epoch: Math.floor(clock.now() / 1000) + 30 * stepsAhead });
 }
 
+/**
+ * A code no step of the test accepts: none of the codes from one step before now to `steps` after it. The
+ * clock runs with real time (a busy machine can cross a step between two calls), so a code that is merely
+ * not the current one could become a right one.
+ */
+async function wrongCodeFor(secret: string, steps = 12): Promise<string> {
+  const accepted = new Set(await Promise.all(Array.from({ length: steps + 2 }, (_, i) => totp(secret, i - 1))));
+  const wrong = ["000000", "111111", "222222", "333333"].find((code) => !accepted.has(code));
+  if (!wrong) throw new Error("no wrong code among the candidates");
+  return wrong;
+}
+
 /** Moves time to the next TOTP step, so the next code is a new one (each is accepted once). */
 function nextStep(): void {
   clock.advance(30_000);
@@ -174,7 +186,7 @@ describe("TOTP MFA", () => {
     expect(new URL(otpauthUri).searchParams.get("secret")).toBe(secret);
     expect(otpauthUri).toMatch(/^otpauth:\/\/totp\/Media%20storage%3Amia%40example\.com\?/);
 
-    const wrongCode = (await totp(secret)) === "000000" ? "111111" : "000000";
+    const wrongCode = await wrongCodeFor(secret);
     const wrong = await call("mfa-verify", as(user, { method: "POST", path: "/me/mfa/totp/verify", body: { code: wrongCode } }));
     expect(wrong).toMatchObject({ status: 400, body: { error: { code: "InvalidCode" } } });
     // Nothing changed: login still answers tokens.
@@ -182,15 +194,17 @@ describe("TOTP MFA", () => {
     const malformed = await call("mfa-verify", as(user, { method: "POST", path: "/me/mfa/totp/verify", body: { code: "12ab56" } }));
     expect(malformed).toMatchObject({ status: 400, body: { error: { code: "ValidationError" } } });
 
-    expect((await call("mfa-verify", as(user, { method: "POST", path: "/me/mfa/totp/verify", body: { code: await totp(secret) } }))).status).toBe(200);
+    const enabling = await totp(secret);
+    expect((await call("mfa-verify", as(user, { method: "POST", path: "/me/mfa/totp/verify", body: { code: enabling } }))).status).toBe(200);
 
     const challenged = await call("login", { method: "POST", path: "/login", body: { email: user.email, password } });
     expect(challenged).toMatchObject({ status: 200, body: { challenge: "SOFTWARE_TOKEN_MFA", session: expect.any(String) } });
     expect(challenged.body.token).toBeUndefined();
     const session = challenged.body.session as string;
 
-    // The code just used to turn MFA on is refused as reused; a wrong one as wrong.
-    const reused = await call("login-mfa", { method: "POST", path: "/login/mfa", body: { session, code: await totp(secret) } });
+    // The code just used to turn MFA on is refused as reused, even if its step has passed since (it is still
+    // within the step either side that is accepted); a wrong one as wrong.
+    const reused = await call("login-mfa", { method: "POST", path: "/login/mfa", body: { session, code: enabling } });
     expect(reused).toMatchObject({ status: 400, body: { error: { code: "CodeReused" } } });
     const bad = await call("login-mfa", { method: "POST", path: "/login/mfa", body: { session, code: wrongCode } });
     expect(bad).toMatchObject({ status: 400, body: { error: { code: "InvalidCode" } } });
@@ -223,7 +237,7 @@ describe("TOTP MFA", () => {
     expect((await call("mfa-verify", as(user, { method: "POST", path: "/me/mfa/totp/verify", body: { code: await totp(secret) } }))).status).toBe(200);
     // The budget is shared with the emailed codes: confirm used one check, enabling another.
     const session = (await call("login", { method: "POST", path: "/login", body: { email: user.email, password } })).body.session as string;
-    const wrongCode = (await totp(secret)) === "000000" ? "111111" : "000000";
+    const wrongCode = await wrongCodeFor(secret);
     const answers: number[] = [];
     for (let i = 0; i < 9; i++) {
       answers.push((await call("login-mfa", { method: "POST", path: "/login/mfa", body: { session, code: wrongCode }, sourceIp: newClientIp() })).status);

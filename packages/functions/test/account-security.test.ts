@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { APIGatewayProxyStructuredResultV2, Handler } from "aws-lambda";
-import { generate } from "otplib";
 import { EMAIL_CHANGED_SUBJECT } from "@media/core/notices";
+import { authenticator, type Authenticator } from "@media/testing/authenticator";
 import { apiEvent, authorizerEvent, context, sqsEvent, sqsRecord } from "@media/testing/lambda-events";
 import { testClock } from "@media/testing/test-clock";
 import { asFunction, startLocalAws, TEST_ENV, type LocalAws } from "@media/testing/local-aws";
@@ -69,26 +69,13 @@ async function authorized(token: string): Promise<boolean> {
   return answer.isAuthorized;
 }
 
-/** The code the authenticator app shows `stepsAhead` 30-second steps from the pool's now. */
-function totp(secret: string, stepsAhead = 0): Promise<string> {
-  return generate({ secret, epoch: Math.floor(clock.now() / 1000) + 30 * stepsAhead });
-}
-
 /**
- * A code no step of the test accepts: none of the codes from one step before now to `steps` after it. The
- * clock runs with real time (a busy machine can cross a step between two calls), so a code that is merely
- * not the current one could become a right one.
+ * The account's authenticator app. The pool checks codes at the test's clock, which runs with real time:
+ * each code is for a step after the last one used, and the clock is moved to its start, so a code stays
+ * good however slow the machine; a wrong code is one no nearby step accepts.
  */
-async function wrongCodeFor(secret: string, steps = 12): Promise<string> {
-  const accepted = new Set(await Promise.all(Array.from({ length: steps + 2 }, (_, i) => totp(secret, i - 1))));
-  const wrong = ["000000", "111111", "222222", "333333"].find((code) => !accepted.has(code));
-  if (!wrong) throw new Error("no wrong code among the candidates");
-  return wrong;
-}
-
-/** Moves time to the next TOTP step, so the next code is a new one (each is accepted once). */
-function nextStep(): void {
-  clock.advance(30_000);
+function authenticatorApp(secret: string): Authenticator {
+  return authenticator(secret, { now: async () => clock.now(), advance: async (ms) => clock.advance(ms) });
 }
 
 async function uploadPng(user: User, fileName: string): Promise<string> {
@@ -186,15 +173,15 @@ describe("TOTP MFA", () => {
     expect(new URL(otpauthUri).searchParams.get("secret")).toBe(secret);
     expect(otpauthUri).toMatch(/^otpauth:\/\/totp\/Media%20storage%3Amia%40example\.com\?/);
 
-    const wrongCode = await wrongCodeFor(secret);
-    const wrong = await call("mfa-verify", as(user, { method: "POST", path: "/me/mfa/totp/verify", body: { code: wrongCode } }));
+    const app = authenticatorApp(secret);
+    const wrong = await call("mfa-verify", as(user, { method: "POST", path: "/me/mfa/totp/verify", body: { code: await app.wrongCode() } }));
     expect(wrong).toMatchObject({ status: 400, body: { error: { code: "InvalidCode" } } });
     // Nothing changed: login still answers tokens.
     expect((await call("login", { method: "POST", path: "/login", body: { email: user.email, password } })).body.token).toEqual(expect.any(String));
     const malformed = await call("mfa-verify", as(user, { method: "POST", path: "/me/mfa/totp/verify", body: { code: "12ab56" } }));
     expect(malformed).toMatchObject({ status: 400, body: { error: { code: "ValidationError" } } });
 
-    const enabling = await totp(secret);
+    const enabling = await app.nextCode();
     expect((await call("mfa-verify", as(user, { method: "POST", path: "/me/mfa/totp/verify", body: { code: enabling } }))).status).toBe(200);
 
     const challenged = await call("login", { method: "POST", path: "/login", body: { email: user.email, password } });
@@ -202,50 +189,47 @@ describe("TOTP MFA", () => {
     expect(challenged.body.token).toBeUndefined();
     const session = challenged.body.session as string;
 
-    // The code just used to turn MFA on is refused as reused, even if its step has passed since (it is still
-    // within the step either side that is accepted); a wrong one as wrong.
+    // The code just used to turn MFA on is refused as reused; a wrong one as wrong.
     const reused = await call("login-mfa", { method: "POST", path: "/login/mfa", body: { session, code: enabling } });
     expect(reused).toMatchObject({ status: 400, body: { error: { code: "CodeReused" } } });
-    const bad = await call("login-mfa", { method: "POST", path: "/login/mfa", body: { session, code: wrongCode } });
+    const bad = await call("login-mfa", { method: "POST", path: "/login/mfa", body: { session, code: await app.wrongCode() } });
     expect(bad).toMatchObject({ status: 400, body: { error: { code: "InvalidCode" } } });
     const forged = await call("login-mfa", { method: "POST", path: "/login/mfa", body: { session: `${session}x`, code: "123456" } });
     expect(forged).toMatchObject({ status: 401, body: { error: { code: "MfaSessionExpired" } } });
 
-    nextStep();
-    const done = await call("login-mfa", { method: "POST", path: "/login/mfa", body: { session, code: await totp(secret) } });
+    const done = await call("login-mfa", { method: "POST", path: "/login/mfa", body: { session, code: await app.nextCode() } });
     expect(done).toMatchObject({ status: 200, body: { tokenType: "Bearer", refreshToken: expect.any(String) } });
     expect(await authorized(done.body.token)).toBe(true);
 
     // A session lives 3 minutes, as Cognito's.
     const late = await call("login", { method: "POST", path: "/login", body: { email: user.email, password } });
     clock.advance(3 * 60_000 + 1000);
-    const expired = await call("login-mfa", { method: "POST", path: "/login/mfa", body: { session: late.body.session, code: await totp(secret) } });
+    const expired = await call("login-mfa", { method: "POST", path: "/login/mfa", body: { session: late.body.session, code: await app.nextCode() } });
     expect(expired).toMatchObject({ status: 401, body: { error: { code: "MfaSessionExpired" } } });
 
     // Off takes a current code; then login answers tokens again.
     const signedIn = { ...user, token: done.body.token as string };
-    nextStep();
-    expect((await call("mfa-disable", as(signedIn, { method: "DELETE", path: "/me/mfa", body: { code: wrongCode } }))).status).toBe(400);
+    expect((await call("mfa-disable", as(signedIn, { method: "DELETE", path: "/me/mfa", body: { code: await app.wrongCode() } }))).status).toBe(400);
     expect((await call("login", { method: "POST", path: "/login", body: { email: user.email, password } })).body.challenge).toBe("SOFTWARE_TOKEN_MFA");
-    expect((await call("mfa-disable", as(signedIn, { method: "DELETE", path: "/me/mfa", body: { code: await totp(secret) } }))).status).toBe(204);
+    expect((await call("mfa-disable", as(signedIn, { method: "DELETE", path: "/me/mfa", body: { code: await app.nextCode() } }))).status).toBe(204);
     expect((await call("login", { method: "POST", path: "/login", body: { email: user.email, password } })).body.token).toEqual(expect.any(String));
   });
 
   it("counts wrong codes against the account's budget: once spent, even the right code is 429", async () => {
     const user = await newUser("ned@example.com");
     const { secret } = (await call("mfa-setup", as(user, { method: "POST", path: "/me/mfa/totp" }))).body as { secret: string };
-    expect((await call("mfa-verify", as(user, { method: "POST", path: "/me/mfa/totp/verify", body: { code: await totp(secret) } }))).status).toBe(200);
+    const app = authenticatorApp(secret);
+    expect((await call("mfa-verify", as(user, { method: "POST", path: "/me/mfa/totp/verify", body: { code: await app.nextCode() } }))).status).toBe(200);
     // The budget is shared with the emailed codes: confirm used one check, enabling another.
     const session = (await call("login", { method: "POST", path: "/login", body: { email: user.email, password } })).body.session as string;
-    const wrongCode = await wrongCodeFor(secret);
+    const wrongCode = await app.wrongCode();
     const answers: number[] = [];
     for (let i = 0; i < 9; i++) {
       answers.push((await call("login-mfa", { method: "POST", path: "/login/mfa", body: { session, code: wrongCode }, sourceIp: newClientIp() })).status);
     }
     // Cognito's own budget of wrong codes (5 an hour) is spent first; the right code then waits too.
     expect(answers).toEqual([400, 400, 400, 400, 400, 429, 429, 429, 429]);
-    nextStep();
-    const right = await call("login-mfa", { method: "POST", path: "/login/mfa", body: { session, code: await totp(secret) }, sourceIp: newClientIp() });
+    const right = await call("login-mfa", { method: "POST", path: "/login/mfa", body: { session, code: await app.nextCode() }, sourceIp: newClientIp() });
     expect(right.status).toBe(429);
     expect(Number(right.headers["retry-after"])).toBeGreaterThan(0);
   });
@@ -325,7 +309,8 @@ describe("export and deletion", () => {
     const user = await newUser("ivy@example.com");
     await uploadPng(user, "one.png");
     const { secret } = (await call("mfa-setup", as(user, { method: "POST", path: "/me/mfa/totp" }))).body as { secret: string };
-    expect((await call("mfa-verify", as(user, { method: "POST", path: "/me/mfa/totp/verify", body: { code: await totp(secret) } }))).status).toBe(200);
+    const app = authenticatorApp(secret);
+    expect((await call("mfa-verify", as(user, { method: "POST", path: "/me/mfa/totp/verify", body: { code: await app.nextCode() } }))).status).toBe(200);
     const noCode = await call("delete-account", as(user, { method: "DELETE", path: "/me", body: { password } }));
     expect(noCode).toMatchObject({ status: 400, body: { error: { code: "MfaCodeRequired" } } });
 
@@ -336,9 +321,9 @@ describe("export and deletion", () => {
     deletion.events.publishAccountEvent = async () => {
       throw new Error("SNS unreachable");
     };
-    nextStep();
+    const code = await app.nextCode();
     clock.advance(1000);
-    const failed = await call("delete-account", as(user, { method: "DELETE", path: "/me", body: { password, code: await totp(secret) } }));
+    const failed = await call("delete-account", as(user, { method: "DELETE", path: "/me", body: { password, code } }));
     deletion.events.publishAccountEvent = publish;
     expect(failed.status).toBe(500);
     expect(await keysUnder(`users/${user.userId}/`)).toEqual([]);
@@ -347,11 +332,9 @@ describe("export and deletion", () => {
     // The account is still there: sign in again (with MFA) and repeat.
     clock.advance(1000);
     const session = (await call("login", { method: "POST", path: "/login", body: { email: user.email, password } })).body.session as string;
-    nextStep();
-    const login = await call("login-mfa", { method: "POST", path: "/login/mfa", body: { session, code: await totp(secret) } });
+    const login = await call("login-mfa", { method: "POST", path: "/login/mfa", body: { session, code: await app.nextCode() } });
     expect(login.status).toBe(200);
-    nextStep();
-    const again = await call("delete-account", as({ ...user, token: login.body.token }, { method: "DELETE", path: "/me", body: { password, code: await totp(secret) } }));
+    const again = await call("delete-account", as({ ...user, token: login.body.token }, { method: "DELETE", path: "/me", body: { password, code: await app.nextCode() } }));
     expect(again.status).toBe(204);
     expect((await call("login", { method: "POST", path: "/login", body: { email: user.email, password } })).status).toBe(401);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compareSequencers, indexObject, normalizeETag, type IndexDeps } from "./indexing";
+import { indexObject, type IndexDeps } from "./indexing";
+import { compareSequencers, normalizeETag } from "./object-identity";
 import { thumbnailKey } from "./keys";
 import { deleteFile, type LibraryDeps } from "./library";
 import type { MediaRecord } from "./media-record";

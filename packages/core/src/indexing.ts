@@ -1,16 +1,13 @@
-import { Readable } from "node:stream";
-import * as z from "zod/v4-mini";
-// The issues the log shows worded as zod 3 worded them (and as the account routes' are).
-import "./mini-schema";
+import { inspectInput, readOrGone } from "./inspection-input";
 import { decodeEventKey, parseOriginalKey, thumbnailKey } from "./keys";
 import type { MediaEvent } from "./media-event";
 import type { MediaRecord } from "./media-record";
 import { normalizeContentType } from "./media-types";
+import { compareSequencers, normalizeETag, sameETag } from "./object-identity";
 import {
   ObjectGoneError,
   type Clock,
   type EventPublisher,
-  type InspectInput,
   type Inspection,
   type MediaInspector,
   type MediaRepository,
@@ -19,30 +16,7 @@ import {
   type ObjectVersion,
   type Replacement,
 } from "./ports";
-
-/**
- * The parts of an S3 event record the indexer reads, validated rather than trusted. In zod 4's "mini"
- * build, as the account schemas (mini-schema.ts): the indexer's bundle then holds a third of the bytes
- * zod 3 brings, and only the indexer's log reads the issues.
- */
-export const S3EventRecordSchema = z.object({
-  eventName: z.string(),
-  eventTime: z.optional(z.string()),
-  s3: z.object({
-    bucket: z.object({ name: z.string() }),
-    object: z.object({
-      key: z.string(),
-      // A safe integer: S3's largest object (5 TiB) is far below 2^53.
-      size: z.optional(z.int().check(z.nonnegative())),
-      eTag: z.optional(z.string()),
-      sequencer: z.optional(z.string()),
-    }),
-  }),
-});
-export type S3EventRecord = z.infer<typeof S3EventRecordSchema>;
-
-/** An SQS body from an S3 notification: either a batch of records or S3's one-off test event. */
-export const S3NotificationSchema = z.union([z.looseObject({ Event: z.literal("s3:TestEvent") }), z.object({ Records: z.array(S3EventRecordSchema) })]);
+import type { S3EventRecord } from "./s3-notification";
 
 export interface IndexDeps {
   repo: MediaRepository;
@@ -316,39 +290,6 @@ async function examine(storage: ObjectStorage, inspector: MediaInspector, key: s
   }
 }
 
-/**
- * Orders two S3 event sequencers of the same key: negative when `a` is older, positive when newer, 0 for
- * the same event; undefined when either is missing or not hexadecimal (no order known). Sequencers are
- * hexadecimal strings whose lengths may differ, and S3's documentation says to pad the shorter with
- * zeros on the right before comparing them as strings (earlier editions said left; AWS's own event
- * libraries document right). Only events for the same key may be compared.
- */
-export function compareSequencers(a: string | undefined, b: string | undefined): number | undefined {
-  if (!a || !b || !HEX.test(a) || !HEX.test(b)) return undefined;
-  const width = Math.max(a.length, b.length);
-  const x = a.toUpperCase().padEnd(width, "0");
-  const y = b.toUpperCase().padEnd(width, "0");
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
-const HEX = /^[0-9a-f]+$/i;
-
-/** S3 quotes eTags in headers (`"…"`) and not in event records; the record keeps them unquoted. */
-export function normalizeETag(eTag: string | undefined): string | undefined {
-  if (!eTag) return undefined;
-  const unquoted = eTag.replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
-  return unquoted || undefined;
-}
-
-/**
- * Whether the object is the one a record describes. An unknown eTag never matches, so the object is
- * inspected. (The eTag of a single-part upload to an SSE-S3 bucket is the MD5 of its bytes, so this
- * trusts that nobody crafts an MD5 collision with their own earlier upload; see the issue notes.)
- */
-function sameETag(a: string | undefined, b: string | undefined): boolean {
-  return a !== undefined && a === b;
-}
-
 function now(deps: IndexDeps): string {
   return new Date(deps.clock.now()).toISOString();
 }
@@ -359,35 +300,6 @@ function sameType(stored: string, declared: string): boolean {
   } catch {
     return false;
   }
-}
-
-async function readOrGone(storage: ObjectStorage, key: string, start: number, endInclusive: number): Promise<Buffer> {
-  const bytes = await storage.readRange(key, start, endInclusive);
-  if (!bytes) throw new ObjectGoneError(key);
-  return bytes;
-}
-
-function inspectInput(storage: ObjectStorage, key: string, size: number, declaredType: string, head: Buffer): InspectInput {
-  return {
-    declaredType,
-    size,
-    head,
-    read: (start, endInclusive) => readOrGone(storage, key, start, endInclusive),
-    async open() {
-      // Byte mode, not Readable.from's default object mode: parsers read a byte stream by length.
-      if (head.length >= size) return Readable.from([head], { objectMode: false });
-      const rest = await storage.openRead(key, head.length);
-      if (!rest) throw new ObjectGoneError(key);
-      // Closing the joined stream early (a parser that has seen enough) closes the object's stream too.
-      return Readable.from(
-        (async function* () {
-          yield head;
-          yield* rest;
-        })(),
-        { objectMode: false },
-      );
-    },
-  };
 }
 
 function eventOf(

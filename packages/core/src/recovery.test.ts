@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { S3EventRecordSchema } from "./indexing";
+import { S3EventRecordSchema } from "./s3-notification";
 import { decodeEventKey } from "./keys";
 import { decodeMetadataValue, encodeMetadataValue } from "./object-metadata";
 import { purgeUser, type PurgeDeps } from "./purge";

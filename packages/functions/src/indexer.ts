@@ -1,5 +1,6 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { indexObject, S3NotificationSchema, type IndexOutcome, type S3EventRecord } from "@media/core/indexing";
+import { indexObject, type IndexOutcome } from "@media/core/indexing";
+import { S3NotificationSchema, type S3EventRecord } from "@media/core/s3-notification";
 import { decodeEventKey, parseOriginalKey } from "@media/core/keys";
 import { indexerDeps } from "./indexer-services";
 import { addToLogScope, log, withLogScope } from "./log";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { APIGatewayProxyStructuredResultV2, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IndexDeps } from "@media/core/indexing";
-import { createCognitoUserAdmin } from "@media/functions/adapters/cognito-accounts";
+import { createCognitoUserAdmin } from "@media/functions/adapters/cognito-user-admin";
 import { apiEvent, context, sqsEvent, sqsRecord } from "@media/testing/lambda-events";
 import { startLocalAws, TEST_ENV, type LocalAws } from "@media/testing/local-aws";
 import { pngFixture, wavFixture } from "@media/testing/minimal-media";

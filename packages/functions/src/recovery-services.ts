@@ -8,7 +8,7 @@ import type { PurgeDeps } from "@media/core/purge";
 import type { ReindexDeps } from "@media/core/reindex";
 import type { MediaEvent } from "@media/core/media-event";
 import type { RenditionQueue } from "@media/core/renditions/ports";
-import { createCognitoUserAdmin } from "./adapters/cognito-accounts";
+import { createCognitoUserAdmin } from "./adapters/cognito-user-admin";
 import { createDynamoMediaMaintenance, createDynamoMediaRepository, type DynamoMediaMaintenance } from "./adapters/dynamo-media-repository";
 import { createDynamoUserSessions } from "./adapters/dynamo-session-cutoffs";
 import { createDynamoUserShares } from "./adapters/dynamo-share-repository";

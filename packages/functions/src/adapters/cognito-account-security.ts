@@ -14,7 +14,8 @@ import {
 import type { AccountSecurity } from "@media/core/account-security";
 import { invalidSession } from "@media/core/mfa-session";
 import { AppError, ConflictError, InternalError, UnauthorizedError, ValidationError } from "@media/core/errors";
-import { cognitoName, toAppError, tokensFrom } from "./cognito-accounts";
+import { tokensFrom } from "./cognito-accounts";
+import { cognitoName, toAppError } from "./cognito-app-errors";
 
 /**
  * The AccountSecurity port over Cognito's public API: every call is authorized by the user's own access

@@ -10,7 +10,8 @@ import { AppError, InternalError, toErrorResponse } from "@media/core/errors";
 // The embedded local pool speaks Cognito's API: the adapter is tested against it, not against a mock.
 import { TEST_CLIENT_ID, TEST_POOL_ID, sdkClient, startTestPool, type TestPool } from "@media/testing/local-cognito-pool";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PASSWORD_POLICY_MESSAGE, createCognitoAccounts, toAppError, usernameFilter } from "./cognito-accounts";
+import { createCognitoAccounts, usernameFilter } from "./cognito-accounts";
+import { PASSWORD_POLICY_MESSAGE, toAppError } from "./cognito-app-errors";
 
 const PASSWORD = "Correct-Horse-9";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -1,5 +1,4 @@
 import {
-  AdminDeleteUserCommand,
   AdminGetUserCommand,
   AdminUserGlobalSignOutCommand,
   ConfirmForgotPasswordCommand,
@@ -18,17 +17,8 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import type { SignInOutcome } from "@media/core/account-security";
 import { Username, type Accounts, type SignUpInput, type Tokens } from "@media/core/accounts";
-import { describePasswordPolicy } from "@media/core/password-policy";
-import type { UserAccounts } from "@media/core/purge";
-import {
-  AppError,
-  ConflictError,
-  ForbiddenError,
-  InternalError,
-  TooManyRequestsError,
-  UnauthorizedError,
-  ValidationError,
-} from "@media/core/errors";
+import { AppError, ConflictError, ForbiddenError, InternalError, TooManyRequestsError, UnauthorizedError, ValidationError } from "@media/core/errors";
+import { alreadyConfirmed, cognitoName, INVALID_CODE_MESSAGE, INVALID_CREDENTIALS_MESSAGE, messageOf, toAppError } from "./cognito-app-errors";
 
 /**
  * The Accounts port over a Cognito user pool's public app client (no secret), through the real SDK
@@ -258,48 +248,6 @@ export function createCognitoAccounts({
   return accounts;
 }
 
-const INVALID_CREDENTIALS_MESSAGE = "Incorrect email, username or password.";
-/**
- * `Retry-After` for Cognito's refusals, which never say how long they last: hints from what Cognito
- * documents. A request rate quota clears within the second; a sign-in lockout starts at a second and
- * doubles up to about 15 minutes; the per-user limits on codes (wrong codes, code emails) count over an
- * hour, so a quarter of it is a fair first wait.
- */
-const RETRY_AFTER = { throttled: 1, signInLockout: 60, attemptLimit: 900 } as const;
-const INVALID_CODE_MESSAGE = "The code is not valid. Check it, or ask for a new one.";
-/**
- * Accounts by their sub, for the operator's `npm run purge-user` (IAM-authorised admin calls,
- * `cognito-idp:AdminGetUser` and `cognito-idp:AdminDeleteUser` on the pool; no function is granted them).
- * Cognito takes the sub as the Username of admin calls (in a pool whose sign-in name is the email, the
- * username is the sub), so no ListUsers lookup is needed. A user who is already gone is not an error.
- */
-export function createCognitoUserAdmin({ client, userPoolId }: { client: CognitoIdentityProviderClient; userPoolId: string }): UserAccounts {
-  const gone = (error: unknown) => error instanceof Error && error.name === "UserNotFoundException";
-  return {
-    async accountExists(userId) {
-      try {
-        await client.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: userId }));
-        return true;
-      } catch (error) {
-        if (gone(error)) return false;
-        throw error;
-      }
-    },
-    async deleteAccount(userId) {
-      try {
-        await client.send(new AdminDeleteUserCommand({ UserPoolId: userPoolId, Username: userId }));
-        return true;
-      } catch (error) {
-        if (gone(error)) return false;
-        throw error;
-      }
-    },
-  };
-}
-
-/** What a refused password is told: the pool's policy (core/password-policy.ts), which the Auth stack sets. */
-export const PASSWORD_POLICY_MESSAGE = `The password is too weak. ${describePasswordPolicy()}`;
-
 /** ForgotPassword answers that depend on the account's existence or state, which must not show. */
 const ACCOUNT_STATE_ERRORS = new Set(["UserNotFoundException", "InvalidParameterException", "NotAuthorizedException", "UserNotConfirmedException"]);
 /** RevokeToken's ways of refusing the token itself (as opposed to failing). */
@@ -319,56 +267,4 @@ export function tokensFrom(result: AuthenticationResultType, withRefreshToken: b
  */
 export function usernameFilter(username: string): string {
   return `preferred_username = "${username.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
-}
-
-function alreadyConfirmed(cause: unknown): AppError {
-  return new ConflictError("This account is already confirmed; log in.", { code: "AlreadyConfirmed", cause });
-}
-
-/** The exception name of an error the Cognito service answered with; undefined for anything else. */
-export function cognitoName(error: unknown): string | undefined {
-  if (typeof error !== "object" || error === null || !("$fault" in error) || !("$metadata" in error)) return undefined;
-  const name = (error as { name?: unknown }).name;
-  return typeof name === "string" ? name : undefined;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : "";
-}
-
-/** Cognito's exceptions, mapped to what a client of this service should see. */
-export function toAppError(error: unknown): AppError {
-  const cause = error;
-  switch (cognitoName(error)) {
-    case "UsernameExistsException":
-      return new ConflictError("An account with this email or username already exists.", { code: "UserExists", cause });
-    case "InvalidPasswordException":
-      return new ValidationError(PASSWORD_POLICY_MESSAGE, { code: "WeakPassword", cause });
-    case "CodeMismatchException":
-      return new ValidationError(INVALID_CODE_MESSAGE, { code: "InvalidCode", cause });
-    case "ExpiredCodeException":
-      return new ValidationError("The code has expired. Ask for a new one.", { code: "ExpiredCode", cause });
-    case "NotAuthorizedException":
-      // Cognito's lockout after repeated wrong passwords comes as NotAuthorizedException too.
-      if (/attempts exceeded/i.test(messageOf(error))) {
-        return new TooManyRequestsError("Too many failed attempts. Wait a while before trying again.", { cause, retryAfterSeconds: RETRY_AFTER.signInLockout });
-      }
-      return new UnauthorizedError(INVALID_CREDENTIALS_MESSAGE, { code: "InvalidCredentials", cause });
-    case "UserNotFoundException":
-      // Identical to a wrong password, so nobody can find out which emails have accounts.
-      return new UnauthorizedError(INVALID_CREDENTIALS_MESSAGE, { code: "InvalidCredentials", cause });
-    case "UserNotConfirmedException":
-      return new ForbiddenError("Confirm your email address with the code we sent before logging in.", { code: "UserNotConfirmed", cause });
-    case "PasswordResetRequiredException":
-      return new ForbiddenError("This account's password must be reset before logging in.", { code: "PasswordResetRequired", cause });
-    case "TooManyRequestsException":
-      return new TooManyRequestsError("Too many requests. Try again shortly.", { cause, retryAfterSeconds: RETRY_AFTER.throttled });
-    case "LimitExceededException":
-    case "TooManyFailedAttemptsException":
-      return new TooManyRequestsError("Too many attempts. Wait a while before trying again.", { cause, retryAfterSeconds: RETRY_AFTER.attemptLimit });
-    case "InvalidParameterException":
-      return new ValidationError("The request was not accepted: check the email, username, code and password.", { code: "InvalidParameter", cause });
-    default:
-      return new InternalError(undefined, { cause });
-  }
 }

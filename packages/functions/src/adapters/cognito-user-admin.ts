@@ -8,25 +8,18 @@ import type { UserAccounts } from "@media/core/purge";
  * username is the sub), so no ListUsers lookup is needed. A user who is already gone is not an error.
  */
 export function createCognitoUserAdmin({ client, userPoolId }: { client: CognitoIdentityProviderClient; userPoolId: string }): UserAccounts {
-  const gone = (error: unknown) => error instanceof Error && error.name === "UserNotFoundException";
+  /** True once the call succeeded; false if the user is not (or no longer) in the pool. */
+  const whileThere = async (call: () => Promise<unknown>): Promise<boolean> => {
+    try {
+      await call();
+      return true;
+    } catch (error) {
+      if (error instanceof Error && error.name === "UserNotFoundException") return false;
+      throw error;
+    }
+  };
   return {
-    async accountExists(userId) {
-      try {
-        await client.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: userId }));
-        return true;
-      } catch (error) {
-        if (gone(error)) return false;
-        throw error;
-      }
-    },
-    async deleteAccount(userId) {
-      try {
-        await client.send(new AdminDeleteUserCommand({ UserPoolId: userPoolId, Username: userId }));
-        return true;
-      } catch (error) {
-        if (gone(error)) return false;
-        throw error;
-      }
-    },
+    accountExists: (userId) => whileThere(() => client.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: userId }))),
+    deleteAccount: (userId) => whileThere(() => client.send(new AdminDeleteUserCommand({ UserPoolId: userPoolId, Username: userId }))),
   };
 }
